@@ -1,0 +1,43 @@
+import { styleText } from 'node:util';
+import { isSwitchyardError, type Issue, type SwitchyardError } from '../errors/index.js';
+
+type Style = Parameters<typeof styleText>[0];
+
+/** Colours only when writing to a terminal that wants them. */
+export function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
+  return stream.isTTY && !process.env.NO_COLOR ? styleText(style, text) : text;
+}
+
+export function issueLocation(issue: Issue): string {
+  const where = issue.file ? `${issue.file}${issue.line ? `:${issue.line}:${issue.column ?? 1}` : ''}` : '';
+  if (where && issue.path) return `${where}: ${issue.path}`;
+  return where || issue.path || '';
+}
+
+/** `✖ replicas must be ≥ 2 → at services/api.yaml:12:7: tracks.free.replicas` and its hint. */
+export function formatIssue(issue: Issue, stream: NodeJS.WriteStream): string {
+  const location = issueLocation(issue);
+  const head = `${paint(stream, 'red', '✖')} ${issue.message}${location ? ` ${paint(stream, 'dim', '→ at')} ${location}` : ''}`;
+  return issue.hint ? `${head}\n  ${paint(stream, 'dim', 'hint:')} ${issue.hint}` : head;
+}
+
+export function formatError(err: SwitchyardError, stream: NodeJS.WriteStream): string {
+  const lines = [`${paint(stream, 'red', 'error')} ${paint(stream, 'bold', err.code)}: ${err.message}`];
+  for (const issue of err.issues) lines.push(formatIssue(issue, stream));
+  lines.push(`${paint(stream, 'dim', 'hint:')} ${err.hint}`);
+  return lines.join('\n');
+}
+
+/** Writes any error for a person or, with json, for a program; never a stack trace for known errors. */
+export function reportError(err: unknown, json: boolean): number {
+  if (isSwitchyardError(err)) {
+    if (json) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
+    else process.stderr.write(`${formatError(err, process.stderr)}\n`);
+    return err.exit;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error SWY_INTERNAL: an unexpected error happened: ${message}\n`);
+  if (process.env.SWITCHYARD_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.stderr.write('hint: this is a bug in Switchyard; run again with SWITCHYARD_DEBUG=1 and report the output.\n');
+  return 70;
+}

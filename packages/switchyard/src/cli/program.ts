@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { SwitchyardError } from '../errors/index.js';
+import { VERSION } from '../version.js';
+import { registerCheck } from './commands/check.js';
+import { registerRender } from './commands/render.js';
+import { registerSchema } from './commands/schema.js';
+import { registerValidate } from './commands/validate.js';
+import { reportError } from './format.js';
+
+export function buildProgram(): Command {
+  const program = new Command('switchyard')
+    .description('Ship many times a day without fear: staged canary releases, HAProxy routing, queue workers, capacity and cost.')
+    .version(VERSION)
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: () => undefined })
+    .exitOverride();
+  registerValidate(program);
+  registerRender(program);
+  registerCheck(program);
+  registerSchema(program);
+  return program;
+}
+
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json') || argv.some((a, i) => (a === '--format' || a === '-f') && argv[i + 1] === 'json') || argv.includes('--format=json');
+}
+
+/** Runs one command line; returns the process exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return reportError(new SwitchyardError('SWY_CLI_USAGE', { message: err.message.replace(/^error: /, '') }), false);
+    }
+    return reportError(err, wantsJson(argv));
+  }
+}

@@ -1,0 +1,4 @@
+export { runPolicy, worstSeverity, exemption, findRule } from './run.js';
+export { RULES } from './rules/index.js';
+export { formatReports, FORMATS, type Format } from './formats.js';
+export type { Finding, PolicyReport, Rule, Severity, Violation } from './types.js';

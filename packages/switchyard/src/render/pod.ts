@@ -1,0 +1,79 @@
+import { formatCpu, formatMemory, type NodePool, type Probe as SpecProbe, type Resources } from '../spec/index.js';
+import { LABEL } from './labels.js';
+import type { Container, NodeSelectorRequirement, PodSpec, Probe, Toleration } from './objects.js';
+
+/** Node labels and the spot taint that node pools carry (see test/k8s for the sandbox's pools). */
+export const NODE_LABEL = {
+  nodeClass: LABEL.nodePoolClass,
+  capacityType: LABEL.capacityType,
+} as const;
+
+export const SPOT_TAINT: Toleration = { key: LABEL.capacityType, operator: 'Equal', value: 'spot', effect: 'NoSchedule' };
+
+/** `1:4` → `1-4`: label values cannot hold a colon. */
+export function nodeClassLabel(nodeClass: string): string {
+  return nodeClass.replace(':', '-');
+}
+
+export function resourceBlock(r: Resources): NonNullable<Container['resources']> {
+  return {
+    requests: { cpu: formatCpu(r.cpuMillis), memory: formatMemory(r.memoryBytes) },
+    limits: { cpu: formatCpu(r.cpuLimitMillis), memory: formatMemory(r.memoryLimitBytes) },
+  };
+}
+
+export function probeBlock(p: SpecProbe | undefined): Probe | undefined {
+  if (!p) return undefined;
+  const timing = {
+    periodSeconds: p.periodSeconds,
+    timeoutSeconds: p.timeoutSeconds,
+    failureThreshold: p.failureThreshold,
+    initialDelaySeconds: p.initialDelaySeconds,
+  };
+  if (p.kind === 'http') return { httpGet: { path: p.path as string, port: p.port }, ...timing };
+  if (p.kind === 'exec') return { exec: { command: [...(p.exec ?? [])] }, ...timing };
+  return { tcpSocket: { port: p.port }, ...timing };
+}
+
+/** Where a pod may run: its node pool class, and whether spot capacity is required, allowed or refused. */
+export function placement(pool: NodePool): Pick<PodSpec, 'affinity' | 'tolerations'> {
+  const required: NodeSelectorRequirement[] = [];
+  const preferred: { weight: number; preference: { matchExpressions: NodeSelectorRequirement[] } }[] = [];
+  if (pool.class) required.push({ key: NODE_LABEL.nodeClass, operator: 'In', values: [nodeClassLabel(pool.class)] });
+  if (pool.capacity === 'on-demand') {
+    required.push({ key: NODE_LABEL.capacityType, operator: 'NotIn', values: ['spot'] });
+  } else if (pool.capacity === 'spot') {
+    preferred.push({ weight: 100, preference: { matchExpressions: [{ key: NODE_LABEL.capacityType, operator: 'In', values: ['spot'] }] } });
+  }
+  const nodeAffinity = {
+    ...(required.length > 0 ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: required }] } } : {}),
+    ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
+  };
+  return {
+    ...(Object.keys(nodeAffinity).length > 0 ? { affinity: { nodeAffinity } } : {}),
+    ...(pool.capacity === 'on-demand' ? {} : { tolerations: [SPOT_TAINT] }),
+  };
+}
+
+/** Spread replicas of one selector over nodes, so one node going away takes few of them. */
+export function spread(selector: Record<string, string>): NonNullable<PodSpec['topologySpreadConstraints']> {
+  return [
+    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+  ];
+}
+
+export const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+} as const;
+
+export const POD_SECURITY = { seccompProfile: { type: 'RuntimeDefault' } } as const;
+
+export function envList(vars: Readonly<Record<string, string>>): NonNullable<Container['env']> {
+  return Object.keys(vars)
+    .sort()
+    .map((name) => ({ name, value: vars[name] as string }));
+}

@@ -1,0 +1,177 @@
+import type { Service } from '../spec/index.js';
+import type { RoutingState } from './routing-state.js';
+
+/**
+ * The HAProxy configuration of one service's router, rendered from its spec. The same text
+ * runs in the cluster (ConfigMap) and on one machine (the local runtime); only the servers,
+ * paths and addresses differ. Everything that changes live (shares, the legacy share, the
+ * group table) lives in map files, so the Runtime API can change it without a reload.
+ */
+
+export interface RouterServer {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly weight?: number;
+  /** Starts in maintenance (not yet ready, or draining). */
+  readonly disabled?: boolean;
+}
+
+export interface HaproxyConfigInput {
+  readonly service: Service;
+  readonly routing: RoutingState;
+  /** Track name → its servers. */
+  readonly servers: Readonly<Record<string, readonly RouterServer[]>>;
+  readonly bind: string;
+  readonly statsBind: string;
+  readonly statsSocket: string;
+  readonly mapsDir: string;
+  /** Resolve server host names through the cluster's DNS (Kubernetes). */
+  readonly dns: boolean;
+  /** Where HAProxy logs go: `stdout` in a container, none locally. */
+  readonly log?: 'stdout';
+}
+
+export const MAP_FILES = {
+  groups: 'groups.map',
+  pinned: 'pinned.map',
+  canary: 'canary.map',
+  shares: 'shares.map',
+  legacy: 'legacy.map',
+} as const;
+
+/** Share buckets per 100%: shares have 0.01% steps, so a user falls in one of 10,000 buckets. */
+export const BUCKETS = 10_000;
+
+/** Backend name of a track (and of the legacy backend, `track_legacy`). */
+export function backendName(track: string): string {
+  return `track_${track}`;
+}
+
+export const LEGACY_TRACK = 'legacy';
+
+export function basisPoints(share: number): number {
+  return Math.round(share * (BUCKETS / 100));
+}
+
+/** The content of every map file for a routing state; keys sorted so output is stable. */
+export function renderMaps(service: Service, routing: RoutingState): Record<string, string> {
+  const lines = (entries: [string, string | number][]): string =>
+    entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}\n`).join('');
+  const groups = service.traffic.groups;
+  return {
+    [MAP_FILES.groups]: lines(groups.map((g) => [g.name, 1])),
+    [MAP_FILES.pinned]: lines(groups.filter((g) => g.pinnedTrack).map((g) => [g.name, g.pinnedTrack as string])),
+    [MAP_FILES.canary]: lines(groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string])),
+    [MAP_FILES.shares]: lines(
+      groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, basisPoints(routing.shares[g.name] ?? 0)]),
+    ),
+    [MAP_FILES.legacy]: lines(service.legacy ? [['share', basisPoints(routing.legacyShare)]] : []),
+  };
+}
+
+function userKeySample(service: Service): string {
+  const key = service.traffic.userKey;
+  return 'header' in key ? `req.hdr(${key.header})` : `req.cook(${key.cookie})`;
+}
+
+function backend(service: Service, track: string, servers: readonly RouterServer[], dns: boolean): string[] {
+  const out = [`backend ${backendName(track)}`, '    balance roundrobin', '    option redispatch', '    retry-on conn-failure empty-response response-timeout'];
+  const readiness = service.probes.readiness;
+  if (track !== LEGACY_TRACK && readiness?.kind === 'http') {
+    out.push(`    option httpchk GET ${readiness.path}`, '    http-check expect status 200-399');
+  }
+  for (const server of servers) {
+    const parts = [`    server ${server.name} ${server.host}:${server.port}`, 'check'];
+    // A host that does not resolve yet (a legacy name, a Service not created yet) must not stop HAProxy.
+    parts.push(dns ? 'resolvers cluster init-addr last,libc,none' : 'init-addr libc,none');
+    if (server.weight !== undefined) parts.push(`weight ${server.weight}`);
+    if (server.disabled) parts.push('disabled');
+    out.push(parts.join(' '));
+  }
+  return out;
+}
+
+export function renderHaproxyConfig(input: HaproxyConfigInput): string {
+  const { service, mapsDir } = input;
+  const map = (file: string): string => `${mapsDir}/${file}`;
+  const userKey = userKeySample(service);
+  const groupHeader = service.traffic.groupHeader;
+  const lines: string[] = [
+    `# Router of ${service.name} in ${service.env}, rendered by Switchyard from ${service.file}.`,
+    '# Do not edit: shares and tables change live through the Runtime API and are saved to the map files.',
+    'global',
+    '    maxconn 20000',
+    `    stats socket ${input.statsSocket} mode 660 level admin expose-fd listeners`,
+    '    stats timeout 30s',
+    '    hard-stop-after 30s',
+  ];
+  if (input.log === 'stdout') lines.push('    log stdout format raw local0 info');
+  lines.push(
+    '',
+    'defaults',
+    '    mode http',
+    ...(input.log ? ['    log global', '    option httplog', '    option dontlognull'] : []),
+    '    option redispatch',
+    '    retries 3',
+    '    timeout connect 2s',
+    '    timeout client 60s',
+    '    timeout server 60s',
+    '    timeout http-request 10s',
+    '    timeout http-keep-alive 10s',
+    '    timeout queue 10s',
+    '    default-server inter 1s fall 2 rise 1',
+    '',
+  );
+  if (input.dns) {
+    lines.push('resolvers cluster', '    parse-resolv-conf', '    hold valid 10s', '    resolve_retries 3', '    timeout resolve 1s', '    timeout retry 1s', '');
+  }
+  lines.push(
+    `frontend ${service.name}`,
+    `    bind ${input.bind}`,
+    '    # The traffic group: the header, lowercased; a missing or unknown group is the default group.',
+    `    http-request set-var(txn.group) req.hdr(${groupHeader}),lower`,
+    `    http-request set-var(txn.group) str(${service.traffic.defaultGroup}) if !{ var(txn.group),map_str(${map(MAP_FILES.groups)}) -m found }`,
+    '    # The user\'s bucket: the same user key always hashes to the same bucket, so raising a share keeps every user already on the canary.',
+    `    http-request set-var(txn.bucket) ${userKey},xxh32(1),mod(${BUCKETS}) if { ${userKey} -m found }`,
+    `    http-request set-var(txn.bucket) rand(${BUCKETS}) if !{ var(txn.bucket) -m found }`,
+    `    http-request set-var(txn.track) str(${service.stableTrack})`,
+    `    http-request set-var(txn.share) var(txn.group),map_str_int(${map(MAP_FILES.shares)},0)`,
+    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.canary)}) if { var(txn.bucket),sub(txn.share) lt 0 }`,
+    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.pinned)}) if { var(txn.group),map_str(${map(MAP_FILES.pinned)}) -m found }`,
+  );
+  if (service.legacy) {
+    lines.push(
+      '    # Gradual migration: an independent bucket decides who still goes to the legacy backend.',
+      `    http-request set-var(txn.legacy_bucket) ${userKey},xxh32(2),mod(${BUCKETS}) if { ${userKey} -m found }`,
+      `    http-request set-var(txn.legacy_bucket) rand(${BUCKETS}) if !{ var(txn.legacy_bucket) -m found }`,
+      `    http-request set-var(txn.legacy_share) str(share),map_str_int(${map(MAP_FILES.legacy)},0)`,
+      `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
+    );
+  }
+  lines.push(
+    '    http-response set-header X-Switchyard-Track %[var(txn.track)]',
+    `    use_backend ${backendName('')}%[var(txn.track)]`,
+    `    default_backend ${backendName(service.stableTrack)}`,
+    '',
+  );
+  for (const track of service.tracks) {
+    lines.push(...backend(service, track.name, input.servers[track.name] ?? [], input.dns), '');
+  }
+  if (service.legacy) {
+    const [host, port] = service.legacy.address.split(':') as [string, string];
+    const legacy = backend(service, LEGACY_TRACK, [{ name: 'legacy', host, port: Number(port) }], input.dns);
+    if (service.legacy.tls) legacy[legacy.length - 1] += ' ssl verify required ca-file @system-ca';
+    lines.push(...legacy, '');
+  }
+  lines.push(
+    'frontend stats',
+    `    bind ${input.statsBind}`,
+    '    monitor-uri /healthz',
+    '    stats enable',
+    '    stats uri /stats',
+    '    stats refresh 5s',
+    '',
+  );
+  return lines.join('\n');
+}

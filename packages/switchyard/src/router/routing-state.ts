@@ -1,0 +1,18 @@
+import type { Service } from '../spec/index.js';
+
+/** What a router's traffic split is right now: the part of its configuration that changes live. */
+export interface RoutingState {
+  /** Group → percentage of its users on its canary track. */
+  readonly shares: Readonly<Record<string, number>>;
+  /** Percentage of all traffic still sent to the legacy backend. */
+  readonly legacyShare: number;
+}
+
+/** The split a service's spec declares, before any release changes it. */
+export function initialRouting(service: Service): RoutingState {
+  const shares: Record<string, number> = {};
+  for (const group of service.traffic.groups) {
+    if (group.canaryTrack && group.canaryAllowed) shares[group.name] = group.share;
+  }
+  return { shares, legacyShare: service.legacy?.share ?? 0 };
+}

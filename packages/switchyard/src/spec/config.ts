@@ -1,0 +1,241 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { SwitchyardError, type Issue } from '../errors/index.js';
+import { DEFAULTS } from './defaults.js';
+import { issuesFromZod, at } from './issues.js';
+import type { Environment, Fleet, Unit } from './model.js';
+import { isPlainObject, mergeLayers, type Layer } from './overlay.js';
+import { resolveService, resolveWorker, withDefaultTracks } from './resolve.js';
+import { environmentSchema, serviceSchema, unitSchema, workerSchema, type EnvironmentSpec } from './schema.js';
+import { SourceFile } from './source.js';
+
+export const SERVICES_DIR = 'services';
+export const ENVIRONMENTS_DIR = 'environments';
+
+/** The files of one configuration directory, parsed but not yet validated. */
+export interface ConfigFiles {
+  readonly dir: string;
+  readonly units: readonly SourceFile[];
+  readonly environments: readonly SourceFile[];
+  /** Syntax problems found while reading (empty files, YAML errors). */
+  readonly issues: readonly Issue[];
+}
+
+const YAML_FILE = /\.ya?ml$/;
+
+async function listYaml(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isFile() && YAML_FILE.test(e.name)).map((e) => e.name).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Reads services/ and environments/ of `dir`. Throws only when the directory itself is unusable. */
+export async function readConfig(dir: string): Promise<ConfigFiles> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new SwitchyardError('SWY_SPEC_DIR_NOT_FOUND', { message: `The configuration directory ${dir} does not exist`, details: { dir } });
+  }
+  const texts: Record<string, string> = {};
+  for (const sub of [SERVICES_DIR, ENVIRONMENTS_DIR]) {
+    for (const name of await listYaml(join(dir, sub))) texts[`${sub}/${name}`] = await readFile(join(dir, sub, name), 'utf8');
+  }
+  return parseConfig(dir, texts);
+}
+
+/** Parses configuration files given as `services/x.yaml` → text (from disk, a request or a test). */
+export function parseConfig(dir: string, texts: Readonly<Record<string, string>>): ConfigFiles {
+  const issues: Issue[] = [];
+  const parse = (sub: string): SourceFile[] =>
+    Object.keys(texts)
+      .filter((file) => file.startsWith(`${sub}/`) && YAML_FILE.test(file))
+      .sort()
+      .flatMap((file) => {
+        const parsed = SourceFile.parse(file, texts[file] as string);
+        issues.push(...parsed.issues);
+        return parsed.issues.length === 0 ? [parsed.source] : [];
+      });
+  const units = parse(SERVICES_DIR);
+  const environments = parse(ENVIRONMENTS_DIR);
+  if (units.length === 0 && issues.length === 0) {
+    throw new SwitchyardError('SWY_SPEC_NO_SERVICES', { message: `${join(dir, SERVICES_DIR)} holds no service files (*.yaml)`, details: { dir } });
+  }
+  return { dir, units, environments, issues };
+}
+
+/** The environment used when a configuration has no environments/ directory. */
+const IMPLICIT_ENVIRONMENT: Environment = {
+  name: 'local',
+  runtime: 'local',
+  namespace: DEFAULTS.namespace,
+  protected: false,
+  ingressClass: DEFAULTS.ingressClass,
+  freezes: [],
+};
+
+interface ParsedEnvironment {
+  readonly source?: SourceFile;
+  readonly spec?: EnvironmentSpec;
+  readonly environment: Environment;
+}
+
+function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironment | undefined {
+  const layers: Layer[] = [{ source, prefix: [], value: source.data as Record<string, unknown> }];
+  const result = environmentSchema.safeParse(source.data);
+  if (!result.success) {
+    issues.push(...issuesFromZod(result.error, source.data, layers, environmentSchema));
+    return undefined;
+  }
+  const spec = result.data;
+  const expected = basename(source.file, extname(source.file));
+  if (spec.name !== expected) {
+    issues.push(at(layers, ['name'], { code: 'name_mismatch', message: `environment name "${spec.name}" does not match its file name ${source.file}`, hint: `Rename the file to environments/${spec.name}.yaml or set name: ${expected}.` }));
+    return undefined;
+  }
+  const namespace = spec.cluster?.namespace ?? DEFAULTS.namespace;
+  return {
+    source,
+    spec,
+    environment: {
+      name: spec.name,
+      file: source.file,
+      runtime: spec.runtime,
+      ...(spec.cluster ? { cluster: { context: spec.cluster.context, namespace, ...(spec.cluster.identity ? { identity: spec.cluster.identity } : {}) } } : {}),
+      namespace,
+      protected: spec.protected,
+      ...(spec.registry ? { registry: spec.registry } : {}),
+      ingressClass: spec.ingressClass,
+      freezes: (spec.freezes ?? []).map((f) => ({ name: f.name, from: f.from, to: f.to, timezone: f.timezone })),
+    },
+  };
+}
+
+function unitName(source: SourceFile): string | undefined {
+  const data = source.data;
+  return isPlainObject(data) && typeof data.name === 'string' ? data.name : undefined;
+}
+
+function unitKind(source: SourceFile): string | undefined {
+  const data = source.data;
+  return isPlainObject(data) && typeof data.kind === 'string' ? data.kind : undefined;
+}
+
+/** Resolves every unit for one environment; problems are collected, never thrown one by one. */
+function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[]): Unit[] {
+  const units: Unit[] = [];
+  const seen = new Map<string, SourceFile>();
+  for (const source of files.units) {
+    const name = unitName(source);
+    const baseLayer: Layer = { source, prefix: [], value: isPlainObject(source.data) ? withDefaultTracks(source.data) : {} };
+    if (name !== undefined) {
+      const first = seen.get(name);
+      if (first) {
+        issues.push(at([baseLayer], ['name'], { code: 'duplicate_name', message: `${name} is also described in ${first.file}`, hint: 'Each service or worker must have a unique name: rename one of them or delete the duplicate.' }));
+        continue;
+      }
+      seen.set(name, source);
+    }
+    const layers: Layer[] = [baseLayer];
+    const kind = unitKind(source);
+    const defaultsKey = kind === 'Worker' ? 'workerDefaults' : 'serviceDefaults';
+    const defaults = env.spec?.[defaultsKey];
+    if (env.source && defaults && isPlainObject(defaults)) layers.push({ source: env.source, prefix: [defaultsKey], value: defaults });
+    const overlay = name !== undefined ? env.spec?.services?.[name] : undefined;
+    if (env.source && overlay) layers.push({ source: env.source, prefix: ['services', name as string], value: overlay });
+    for (const layer of layers.slice(1)) {
+      for (const fixed of ['name', 'kind', 'apiVersion']) {
+        if (fixed in layer.value) {
+          issues.push(at([layer], [fixed], { code: 'overlay_fixed_field', message: `an overlay cannot change ${fixed}`, hint: `Remove ${fixed} from this overlay; it is set in the service file.` }, true));
+        }
+      }
+    }
+    const merged = mergeLayers(layers);
+    const schema = kind === 'Worker' ? workerSchema : serviceSchema;
+    const parsed = unitSchema.safeParse(merged);
+    if (!parsed.success) {
+      issues.push(...issuesFromZod(parsed.error, merged, layers, schema));
+      continue;
+    }
+    const resolved = parsed.data.kind === 'Service'
+      ? resolveService(parsed.data, env.environment, layers, source.file)
+      : resolveWorker(parsed.data, env.environment, layers, source.file);
+    if (resolved.ok) units.push(resolved.value);
+    else issues.push(...resolved.issues);
+  }
+  if (env.source && env.spec?.services) {
+    for (const name of Object.keys(env.spec.services)) {
+      if (!seen.has(name)) {
+        const known = [...seen.keys()].sort().join(', ');
+        issues.push(at([{ source: env.source, prefix: [], value: {} }], ['services', name], { code: 'unknown_service', message: `overlay for ${name}, which no file under services/ describes`, hint: `Fix the name (known: ${known}) or remove the overlay.` }, true));
+      }
+    }
+  }
+  const queues = new Map<string, Unit>();
+  for (const unit of units) {
+    if (unit.kind !== 'Worker') continue;
+    const other = queues.get(unit.queue.name);
+    if (other) {
+      const source = files.units.find((s) => s.file === unit.file) as SourceFile;
+      issues.push(at([{ source, prefix: [], value: {} }], ['queue', 'name'], { code: 'duplicate_queue', message: `queue ${unit.queue.name} is also consumed by ${other.name}`, hint: 'Give each worker its own queue; two workers on one queue would take each other\'s tasks.' }));
+    }
+    queues.set(unit.queue.name, unit);
+  }
+  return units.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function dedupe(issues: readonly Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.file}:${i.line}:${i.column}:${i.path}:${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function parseEnvironments(files: ConfigFiles, issues: Issue[]): ParsedEnvironment[] {
+  if (files.environments.length === 0) return [{ environment: IMPLICIT_ENVIRONMENT }];
+  return files.environments.map((s) => parseEnvironment(s, issues)).filter((e): e is ParsedEnvironment => e !== undefined);
+}
+
+function invalid(issues: readonly Issue[], dir: string): SwitchyardError {
+  const unique = dedupe(issues);
+  return new SwitchyardError('SWY_SPEC_INVALID', {
+    message: `The configuration in ${dir} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'})`,
+    issues: unique,
+  });
+}
+
+/** One environment's fleet; throws SWY_SPEC_INVALID listing every problem. */
+export function resolveFleet(files: ConfigFiles, envName: string): Fleet {
+  const issues: Issue[] = [...files.issues];
+  const environments = parseEnvironments(files, issues);
+  const names = files.environments.length === 0 ? ['local'] : files.environments.map((s) => basename(s.file, extname(s.file)));
+  if (!names.includes(envName)) {
+    throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
+      message: `The environment ${envName} does not exist in ${files.dir}`,
+      hint: `Use one of: ${names.join(', ')}; or add ${ENVIRONMENTS_DIR}/${envName}.yaml.`,
+      details: { environment: envName, known: names },
+    });
+  }
+  const env = environments.find((e) => e.environment.name === envName);
+  const units = env ? resolveUnits(files, env, issues) : [];
+  if (issues.length > 0 || !env) throw invalid(issues, files.dir);
+  return { dir: files.dir, environment: env.environment, units };
+}
+
+/** Every environment's fleet; throws SWY_SPEC_INVALID listing every problem of every environment. */
+export function resolveAll(files: ConfigFiles): Fleet[] {
+  const issues: Issue[] = [...files.issues];
+  const environments = parseEnvironments(files, issues);
+  const fleets = environments.map((env) => ({ dir: files.dir, environment: env.environment, units: resolveUnits(files, env, issues) }));
+  if (issues.length > 0) throw invalid(issues, files.dir);
+  return fleets;
+}
+
+export async function loadFleet(dir: string, envName: string): Promise<Fleet> {
+  return resolveFleet(await readConfig(dir), envName);
+}

@@ -1,0 +1,46 @@
+/**
+ * Every default of the service and environment files, in one place. The schema reads its
+ * scalar defaults from here; `resolve` reads the ones that depend on other fields.
+ */
+export const DEFAULTS = {
+  apiVersion: 'switchyard.dev/v1',
+  minReplicasPerTrack: 2,
+  trackReplicas: 2,
+  /** Bitmovin's four tracks, in release order; the last one is the stable track. */
+  tracks: ['internal', 'free', 'paid', 'production'],
+  groupHeader: 'X-Traffic-Group',
+  userKeyHeader: 'X-User-Id',
+  /** The group a request without a (known) group header is treated as. */
+  defaultGroup: 'free',
+  /** A fresh canary stage sends this share of a group's users to its canary track. */
+  canaryShare: 5,
+  /** Groups that exist when a service lists none; tracks they name must exist to be kept. */
+  groups: {
+    internal: { track: 'internal' },
+    free: { canaryTrack: 'free', share: 5 },
+    paid: { canaryTrack: 'paid', share: 5 },
+    enterprise: { canary: false },
+  },
+  routerReplicas: 4,
+  routerImage: 'docker.io/library/haproxy:2.8.10',
+  routerResources: { cpu: '250m', memory: '128Mi' },
+  port: 8080,
+  probe: { periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3, initialDelaySeconds: 0 },
+  /** Limits when a service sets only requests: memory is capped at the request, CPU at twice it. */
+  cpuLimitFactor: 2,
+  memoryLimitFactor: 1,
+  nodePoolCapacity: 'on-demand',
+  worker: {
+    prefetch: 1,
+    normalReplicas: { min: 2, max: 20 },
+    fallbackReplicas: { min: 0, max: 4 },
+    retry: { attempts: 5, initialDelay: '1s', maxDelay: '5m' },
+    tasksPerReplica: 20,
+    cooldown: '60s',
+  },
+  autoscalingCpuTarget: 70,
+  terminationGraceSeconds: 30,
+  runtime: 'local',
+  namespace: 'default',
+  ingressClass: 'haproxy',
+} as const;

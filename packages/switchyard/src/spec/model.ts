@@ -1,0 +1,168 @@
+/**
+ * The resolved model: a service or worker with every default applied, quantities parsed
+ * and cross-references checked. Everything after `spec` (render, policy, router, releases)
+ * reads only this.
+ */
+
+export interface Resources {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
+  readonly cpuLimitMillis: number;
+  readonly memoryLimitBytes: number;
+}
+
+export interface Probe {
+  readonly kind: 'http' | 'exec' | 'tcp';
+  readonly path?: string;
+  readonly exec?: readonly string[];
+  readonly port: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+  readonly initialDelaySeconds: number;
+}
+
+export interface Track {
+  readonly name: string;
+  readonly replicas: number;
+  readonly version: string;
+  readonly stable: boolean;
+}
+
+export interface TrafficGroup {
+  readonly name: string;
+  /** Every request of the group goes to this track. */
+  readonly pinnedTrack?: string;
+  /** Where the group's canary share goes. */
+  readonly canaryTrack?: string;
+  /** Percentage (0–100, 0.01 steps) of the group's users on canaryTrack. */
+  readonly share: number;
+  /** False for groups that must never see a canary (enterprise). */
+  readonly canaryAllowed: boolean;
+}
+
+export type UserKey = { readonly header: string } | { readonly cookie: string };
+
+export interface Traffic {
+  readonly groupHeader: string;
+  readonly defaultGroup: string;
+  readonly userKey: UserKey;
+  readonly groups: readonly TrafficGroup[];
+}
+
+export interface NodePool {
+  /** `cores:GiB`, e.g. `1:4`. */
+  readonly class?: string;
+  readonly capacity: 'on-demand' | 'spot' | 'any';
+}
+
+export interface ScheduleWindow {
+  readonly name: string;
+  readonly cron: string;
+  readonly durationMs: number;
+  readonly minReplicas: number;
+  readonly timezone: string;
+}
+
+export interface Autoscaling {
+  readonly cpu?: { readonly targetUtilization: number; readonly min: number; readonly max: number };
+  readonly schedule: readonly ScheduleWindow[];
+}
+
+export interface Router {
+  readonly replicas: number;
+  readonly image: string;
+  readonly resources: Resources;
+  readonly nodePool: NodePool;
+}
+
+export interface Legacy {
+  readonly address: string;
+  readonly share: number;
+  readonly tls: boolean;
+}
+
+interface UnitBase {
+  readonly name: string;
+  readonly env: string;
+  readonly namespace: string;
+  /** The file the unit was described in, relative to the configuration directory. */
+  readonly file: string;
+  readonly description?: string;
+  readonly team: string;
+  readonly product?: string;
+  readonly costCenter?: string;
+  readonly image?: string;
+  readonly command?: readonly string[];
+  readonly version: string;
+  readonly envVars: Readonly<Record<string, string>>;
+  readonly nodePool: NodePool;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Policy rule id → reason. */
+  readonly exemptions: Readonly<Record<string, string>>;
+  readonly terminationGraceSeconds: number;
+}
+
+export interface Service extends UnitBase {
+  readonly kind: 'Service';
+  readonly port: number;
+  readonly resources: Resources;
+  readonly probes: { readonly readiness?: Probe; readonly liveness?: Probe; readonly startup?: Probe };
+  readonly minReplicasPerTrack: number;
+  /** In release order; exactly one is stable. */
+  readonly tracks: readonly Track[];
+  readonly stableTrack: string;
+  readonly traffic: Traffic;
+  readonly legacy?: Legacy;
+  readonly autoscaling?: Autoscaling;
+  readonly router: Router;
+  readonly hosts: readonly string[];
+}
+
+export interface WorkerClass {
+  readonly name: 'normal' | 'fallback';
+  readonly queue: string;
+  readonly resources: Resources;
+  readonly timeoutMs: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+export interface Worker extends UnitBase {
+  readonly kind: 'Worker';
+  readonly queue: { readonly name: string; readonly fallback: string; readonly deadLetter: string; readonly prefetch: number };
+  readonly normal: WorkerClass;
+  readonly fallback?: WorkerClass;
+  readonly retry: { readonly attempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly scaling: { readonly tasksPerReplica: number; readonly cooldownMs: number; readonly keda: boolean };
+  readonly storageUrl?: string;
+}
+
+export type Unit = Service | Worker;
+
+export interface FreezeWindow {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  readonly timezone: string;
+}
+
+export interface Environment {
+  readonly name: string;
+  readonly file?: string;
+  readonly runtime: 'local' | 'kubernetes';
+  readonly cluster?: { readonly context: string; readonly namespace: string; readonly identity?: string };
+  readonly namespace: string;
+  readonly protected: boolean;
+  readonly registry?: string;
+  readonly ingressClass: string;
+  readonly freezes: readonly FreezeWindow[];
+}
+
+/** One environment's view of the whole configuration. */
+export interface Fleet {
+  readonly dir: string;
+  readonly environment: Environment;
+  /** Sorted by name. */
+  readonly units: readonly Unit[];
+}

@@ -1,0 +1,319 @@
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+import { parseCpu, parseDuration, parseMemory } from './quantity.js';
+
+/**
+ * The shape of service, worker and environment files. This schema checks each file on its
+ * own (types, ranges, unknown keys); `resolve` then checks what spans fields and files
+ * (a group naming a track that does not exist, a share on a never-canary group…).
+ */
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Service names leave room for the longest suffix Switchyard appends (`-fallback`, `-router`). */
+export const resourceName = z
+  .string()
+  .max(40, { error: 'must be at most 40 characters (Switchyard appends track names to it)' })
+  .regex(DNS_LABEL, { error: 'must be lowercase letters, digits and dashes, starting with a letter (a DNS label)' });
+
+const trackName = z
+  .string()
+  .max(20, { error: 'must be at most 20 characters' })
+  .regex(DNS_LABEL, { error: 'must be lowercase letters, digits and dashes, starting with a letter' });
+
+const groupName = z
+  .string()
+  .max(40, { error: 'must be at most 40 characters' })
+  .regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, { error: 'must be lowercase letters, digits, dashes or underscores (header values are matched lowercased)' });
+
+const labelValue = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters (a Kubernetes label value)' })
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { error: 'must be letters, digits, dashes, dots or underscores (a Kubernetes label value)' });
+
+export const version = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'must be an image tag: letters, digits, `.`, `_`, `-`, at most 128 characters' });
+
+/** An image repository without its tag: the tag is the track's version. */
+const image = z
+  .string()
+  .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+    error: 'must be an image repository without a tag or digest, e.g. registry.example.com/video/catalog-api (the version is set per track)',
+  });
+
+const cpu = z
+  .union([z.string(), z.number()])
+  .refine((v) => {
+    const m = parseCpu(v);
+    return m !== undefined && m > 0;
+  }, { error: 'must be a positive CPU quantity such as 250m, 0.5 or 2' })
+  .meta({ description: 'CPU: cores (0.5, 2) or millicores (250m)', examples: ['250m', 1] });
+
+const memory = z
+  .union([z.string(), z.number()])
+  .refine((v) => {
+    const b = parseMemory(v);
+    return b !== undefined && b > 0;
+  }, { error: 'must be a positive memory quantity such as 256Mi, 1Gi or 500M' })
+  .meta({ description: 'Memory: bytes with a suffix (Ki, Mi, Gi, or k, M, G)', examples: ['256Mi', '1Gi'] });
+
+const duration = z
+  .string()
+  .refine((v) => parseDuration(v) !== undefined, { error: 'must be a duration such as 500ms, 20s, 5m or 1h' });
+
+const percent = z
+  .number({ error: 'must be a number between 0 and 100' })
+  .min(0, { error: 'must be between 0 and 100 (a percentage)' })
+  .max(100, { error: 'must be between 0 and 100 (a percentage)' })
+  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, { error: 'must have at most two decimals (0.01% steps)' });
+
+const port = z
+  .number({ error: 'must be a port number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be between 1 and 65535' })
+  .max(65535, { error: 'must be between 1 and 65535' });
+
+const replicas = (min: number) =>
+  z
+    .number({ error: 'must be a whole number of replicas' })
+    .int({ error: 'must be a whole number of replicas' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(1000, { error: 'must be at most 1000' });
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name (letters, digits, dashes)' });
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' });
+
+const resources = z.strictObject({
+  cpu: cpu.meta({ description: 'CPU request per replica' }),
+  memory: memory.meta({ description: 'Memory request per replica' }),
+  limits: z
+    .strictObject({ cpu: cpu.optional(), memory: memory.optional() })
+    .optional()
+    .meta({ description: `Limits; by default memory is capped at its request and CPU at ${DEFAULTS.cpuLimitFactor}× its request` }),
+});
+
+const probe = z
+  .strictObject({
+    path: z.string().startsWith('/', { error: 'must be an HTTP path starting with /' }).optional(),
+    exec: z.array(z.string()).min(1, { error: 'must hold the command and its arguments' }).optional(),
+    tcp: z.literal(true).optional(),
+    port: port.optional(),
+    periodSeconds: z.number().int().min(1).max(300).default(DEFAULTS.probe.periodSeconds),
+    timeoutSeconds: z.number().int().min(1).max(60).default(DEFAULTS.probe.timeoutSeconds),
+    failureThreshold: z.number().int().min(1).max(30).default(DEFAULTS.probe.failureThreshold),
+    initialDelaySeconds: z.number().int().min(0).max(600).default(DEFAULTS.probe.initialDelaySeconds),
+  })
+  .refine((p) => [p.path, p.exec, p.tcp].filter((v) => v !== undefined).length === 1, {
+    error: 'must set exactly one of path (HTTP GET), exec (a command) or tcp: true',
+  });
+
+const probes = z.strictObject({
+  readiness: probe.optional().meta({ description: 'When a replica may receive traffic' }),
+  liveness: probe.optional().meta({ description: 'When a replica must be restarted; must differ from readiness' }),
+  startup: probe.optional(),
+});
+
+const track = z.strictObject({
+  replicas: replicas(0).default(DEFAULTS.trackReplicas).meta({ description: `Replicas of this track (at least minReplicasPerTrack, default ${DEFAULTS.minReplicasPerTrack})` }),
+  version: version.optional().meta({ description: 'Pins this track to a version; defaults to the service version' }),
+});
+
+const group = z
+  .strictObject({
+    track: trackName.optional().meta({ description: 'Every request of this group goes to this track (e.g. internal users → internal track)' }),
+    canaryTrack: trackName.optional().meta({ description: 'The track this group\'s canary share goes to' }),
+    share: percent.optional().meta({ description: 'Percentage of this group\'s users sent to canaryTrack' }),
+    canary: z.boolean().optional().meta({ description: 'false: this group never sees a canary (enterprise by default)' }),
+  })
+  .meta({ description: 'How one traffic group is routed' });
+
+const userKey = z
+  .strictObject({
+    header: headerName.optional(),
+    cookie: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a cookie name' }).optional(),
+  })
+  .refine((k) => (k.header === undefined) !== (k.cookie === undefined), { error: 'must set exactly one of header or cookie' })
+  .meta({ description: 'What keeps one user on one track: a request header or a cookie' });
+
+const traffic = z.strictObject({
+  groupHeader: headerName.default(DEFAULTS.groupHeader).meta({ description: 'Request header that carries the traffic group' }),
+  defaultGroup: groupName.optional().meta({ description: 'Group for requests without a (known) group header' }),
+  stableTrack: trackName.optional().meta({ description: 'The track everyone else lands on; defaults to the last track' }),
+  userKey: userKey.optional(),
+  groups: z.record(groupName, group).optional().meta({ description: 'Traffic groups; defaults to internal, free, paid and enterprise' }),
+});
+
+const legacy = z.strictObject({
+  address: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { error: 'must be host:port, e.g. legacy-catalog.internal:80' })
+    .meta({ description: 'The old backend that still serves the rest of the traffic' }),
+  share: percent.default(100).meta({ description: 'Percentage of all traffic still sent to the legacy backend (100 until a migration moves it)' }),
+  tls: z.boolean().default(false),
+});
+
+const cpuAutoscaling = z.strictObject({
+  targetUtilization: z.number().int().min(1).max(100).default(DEFAULTS.autoscalingCpuTarget),
+  min: replicas(1).optional().meta({ description: 'Defaults to the stable track\'s replicas' }),
+  max: replicas(1),
+});
+
+const scheduleWindow = z.strictObject({
+  name: z.string().min(1).optional(),
+  cron: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, { error: 'must be a five-field cron expression, e.g. "30 19 * * *"' })
+    .meta({ description: 'When the window starts (five-field cron, in timezone)' }),
+  duration: duration.meta({ description: 'How long the window lasts' }),
+  minReplicas: replicas(1),
+  timezone: z.string().default('UTC'),
+});
+
+const autoscaling = z
+  .strictObject({
+    cpu: cpuAutoscaling.optional(),
+    schedule: z.array(scheduleWindow).min(1).optional().meta({ description: 'Raise the floor ahead of known peaks (evening, match night)' }),
+  })
+  .refine((a) => a.cpu !== undefined || a.schedule !== undefined, { error: 'must set cpu, schedule or both' });
+
+const nodePool = z.strictObject({
+  class: z
+    .string()
+    .regex(/^[1-9][0-9]*:[1-9][0-9]*$/, { error: 'must be a CPU:memory ratio in cores:GiB, e.g. 1:4' })
+    .meta({ description: 'CPU:memory ratio (cores:GiB) of the node pool this runs on' }),
+  capacity: z.enum(['on-demand', 'spot', 'any']).default(DEFAULTS.nodePoolCapacity),
+});
+
+const router = z.strictObject({
+  replicas: replicas(1).default(DEFAULTS.routerReplicas),
+  image: z.string().min(1).optional().meta({ description: 'HAProxy image with a pinned tag' }),
+  resources: resources.optional(),
+  nodePool: nodePool.optional(),
+});
+
+const policy = z.strictObject({
+  exempt: z
+    .record(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a rule id, e.g. probes-differ' }), z.string().trim().min(10, { error: 'must give a reason of at least 10 characters' }))
+    .optional()
+    .meta({ description: 'Rule id → reason: the rule is not applied to this service\'s objects' }),
+});
+
+const common = {
+  apiVersion: z.literal(DEFAULTS.apiVersion, { error: `must be ${DEFAULTS.apiVersion}` }).default(DEFAULTS.apiVersion),
+  name: resourceName,
+  description: z.string().optional(),
+  team: labelValue.min(1, { error: 'must name the owning team' }).meta({ description: 'Owning team (label, alerts, cost)' }),
+  product: labelValue.optional().meta({ description: 'Product this belongs to (cost allocation)' }),
+  costCenter: labelValue.optional().meta({ description: 'Cost center (cost allocation)' }),
+  image: image.optional(),
+  command: z.array(z.string().min(1)).min(1, { error: 'must hold the program and its arguments' }).optional().meta({ description: 'What the local runtime runs (relative paths from the config directory)' }),
+  version: version.meta({ description: 'The stable version (image tag) of every track that does not pin its own' }),
+  env: z.record(envVarName, z.string()).optional(),
+  nodePool: nodePool.optional(),
+  labels: z.record(z.string(), labelValue).optional(),
+  policy: policy.optional(),
+  terminationGraceSeconds: z.number().int().min(1).max(3600).optional(),
+};
+
+export const serviceSchema = z
+  .strictObject({
+    ...common,
+    kind: z.literal('Service'),
+    port: port.default(DEFAULTS.port),
+    resources,
+    probes: probes.optional(),
+    minReplicasPerTrack: replicas(1).default(DEFAULTS.minReplicasPerTrack).meta({ description: 'Fewest replicas any track may have' }),
+    tracks: z.record(trackName, track).optional().meta({ description: 'Tracks in release order; defaults to internal, free, paid, production' }),
+    traffic: traffic.optional(),
+    legacy: legacy.optional(),
+    autoscaling: autoscaling.optional(),
+    router: router.optional(),
+    hosts: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a host name' })).optional(),
+  })
+  .meta({ title: 'Switchyard service', description: 'A service routed by its own HAProxy across release tracks' });
+
+const workerClass = z.strictObject({
+  cpu,
+  memory,
+  timeout: duration.meta({ description: 'Longest a task may run in this class' }),
+  replicas: z
+    .strictObject({ min: replicas(0), max: replicas(1) })
+    .optional(),
+});
+
+export const workerSchema = z
+  .strictObject({
+    ...common,
+    kind: z.literal('Worker'),
+    queue: z.strictObject({
+      name: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, { error: 'must be a queue name (letters, digits, . _ : -)' }),
+      prefetch: z.number().int().min(1).max(1000).default(DEFAULTS.worker.prefetch),
+    }),
+    normal: workerClass.meta({ description: 'Limits sized for most tasks (e.g. 500m / 500Mi / 20s)' }),
+    fallback: workerClass.optional().meta({ description: 'Bigger limits for tasks that exceed the normal class; scales to zero when idle' }),
+    retry: z
+      .strictObject({
+        attempts: z.number().int().min(1).max(100).default(DEFAULTS.worker.retry.attempts),
+        initialDelay: duration.default(DEFAULTS.worker.retry.initialDelay),
+        maxDelay: duration.default(DEFAULTS.worker.retry.maxDelay),
+      })
+      .optional(),
+    scaling: z
+      .strictObject({
+        tasksPerReplica: z.number().int().min(1).max(100_000).default(DEFAULTS.worker.tasksPerReplica),
+        cooldown: duration.default(DEFAULTS.worker.cooldown),
+        keda: z.boolean().default(false).meta({ description: 'Also render KEDA ScaledObjects for clusters that run KEDA' }),
+      })
+      .optional(),
+    storage: z
+      .strictObject({ url: z.string().regex(/^(s3|file):\/\/.+/, { error: 'must be s3://bucket/prefix or file:///path' }) })
+      .optional(),
+  })
+  .meta({ title: 'Switchyard worker', description: 'A queue worker with a normal and a fallback class' });
+
+export const unitSchema = z.discriminatedUnion('kind', [serviceSchema, workerSchema], {
+  error: 'kind must be Service or Worker',
+});
+
+const freezeWindow = z.strictObject({
+  name: z.string().min(1),
+  /** Weekly window: from day+time to day+time, or a daily window with only times. */
+  from: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'must be "HH:MM" or "<day> HH:MM", e.g. "fri 16:00"' }),
+  to: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'must be "HH:MM" or "<day> HH:MM", e.g. "mon 08:00"' }),
+  timezone: z.string().default('UTC'),
+});
+
+export const environmentSchema = z
+  .strictObject({
+    apiVersion: z.literal(DEFAULTS.apiVersion, { error: `must be ${DEFAULTS.apiVersion}` }).default(DEFAULTS.apiVersion),
+    kind: z.literal('Environment', { error: 'must be Environment' }),
+    name: resourceName,
+    runtime: z.enum(['local', 'kubernetes']).default(DEFAULTS.runtime),
+    cluster: z
+      .strictObject({
+        context: z.string().min(1).meta({ description: 'kubeconfig context of this environment\'s cluster' }),
+        namespace: resourceName.default(DEFAULTS.namespace),
+        identity: z.string().min(1).optional().meta({ description: 'UID of the cluster\'s kube-system namespace; checked before any write' }),
+      })
+      .optional(),
+    protected: z.boolean().default(false).meta({ description: 'Production-like: deploys need the approver role' }),
+    registry: z.string().optional().meta({ description: 'Prefix for images that have no registry' }),
+    ingressClass: z.string().default(DEFAULTS.ingressClass),
+    freezes: z.array(freezeWindow).optional(),
+    serviceDefaults: z.record(z.string(), z.unknown()).optional().meta({ description: 'Overlay applied to every service' }),
+    workerDefaults: z.record(z.string(), z.unknown()).optional().meta({ description: 'Overlay applied to every worker' }),
+    services: z.record(resourceName, z.record(z.string(), z.unknown())).optional().meta({ description: 'Per-service and per-worker overlays, by name' }),
+  })
+  .meta({ title: 'Switchyard environment', description: 'Where services run and what differs there' });
+
+export type ServiceInput = z.input<typeof serviceSchema>;
+export type ServiceSpec = z.output<typeof serviceSchema>;
+export type WorkerSpec = z.output<typeof workerSchema>;
+export type UnitSpec = z.output<typeof unitSchema>;
+export type EnvironmentSpec = z.output<typeof environmentSchema>;
+export type ProbeSpec = z.output<typeof probe>;
+export type NodePoolSpec = z.output<typeof nodePool>;
+export type ResourcesSpec = z.output<typeof resources>;
+export type WorkerClassSpec = z.output<typeof workerClass>;
