@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
+          // CLI tests start the real binary; on two busy cores that takes seconds.
+          testTimeout: 60_000,
         },
       },
       {

@@ -36,7 +36,7 @@ export function reportError(err: unknown, json: boolean): number {
     return err.exit;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error SWY_INTERNAL: an unexpected error happened: ${message}\n`);
+  process.stderr.write(`error SWY_INTERNAL_ERROR: an unexpected error happened: ${message}\n`);
   if (process.env.SWITCHYARD_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.stderr.write('hint: this is a bug in Switchyard; run again with SWITCHYARD_DEBUG=1 and report the output.\n');
   return 70;

@@ -65,7 +65,7 @@ export const catalogue = {
   SWY_CLI_USAGE: entry('input', 400, EXIT.usage, 'The command line is invalid', 'Run the command with --help to see its arguments and options.'),
 
   // internal
-  SWY_INTERNAL: entry('internal', 500, EXIT.internal, 'An unexpected error happened', 'This is a bug in Switchyard: please report it with the command you ran.'),
+  SWY_INTERNAL_ERROR: entry('internal', 500, EXIT.internal, 'An unexpected error happened', 'This is a bug in Switchyard: please report it with the command you ran.'),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof catalogue;

@@ -39,7 +39,8 @@ export function at(layers: readonly Layer[], path: DocPath, issue: { code: strin
 function describe(raw: z.core.$ZodIssue, value: unknown, path: DocPath): { code: string; message: string; hint?: string } {
   const field = path.length > 0 ? String(path[path.length - 1]) : 'the document';
   if (value === undefined && (raw.code === 'invalid_type' || raw.code === 'invalid_union' || raw.code === 'invalid_value')) {
-    return { code: 'required', message: `${field} is required`, hint: `Add ${field}: to this mapping.` };
+    const hint = field === 'kind' ? 'Add kind: Service (an HTTP service) or kind: Worker (a queue worker).' : `Add ${field}: to this mapping.`;
+    return { code: 'required', message: `${field} is required`, hint };
   }
   switch (raw.code) {
     case 'invalid_type':
