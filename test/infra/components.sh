@@ -17,7 +17,7 @@ RABBIT_PASS=switchyard
 
 # pid of the process listening on 127.0.0.1:PORT (or any address), empty if none/unknown
 pid_on_port() {
-  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
+  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | awk 'NR==1'
 }
 
 # Refuse to start when a foreign process holds our port.
@@ -191,14 +191,17 @@ default_permissions.configure = .*
 default_permissions.read = .*
 default_permissions.write = .*
 log.console = false
-log.file.level = info
+log.file.level = ${SWITCHYARD_RABBIT_LOG_LEVEL:-info}
 EOF
+  # extra rabbitmq.conf lines, e.g. SWITCHYARD_RABBIT_CONF_EXTRA=$'heartbeat = 10\n'
+  if [[ -n "${SWITCHYARD_RABBIT_CONF_EXTRA:-}" ]]; then printf '%s\n' "$SWITCHYARD_RABBIT_CONF_EXTRA" >>"$dir/rabbitmq.conf"; fi
 }
 
 rabbit_launch() {
   local dir
   dir="$(rabbit_dir)"
   rm -f "$dir/beam.pid"
+  if [[ -f "$dir/log/console.log" ]]; then mv -f "$dir/log/console.log" "$dir/log/console.log.prev"; fi
   # erl starts epmd on demand; bind it and the distribution listener to loopback
   start_daemon rabbitmq "$dir/log/console.log" env \
     HOME="$(rabbit_home)" \
@@ -448,7 +451,7 @@ bins_env() {
   local t v b
   for t in haproxy nginx wrk prometheus minio; do
     b="$(tool_bin "$t")"
-    v="SWITCHYARD_$(tr a-z A-Z <<<"$t")_BIN"
+    v="SWITCHYARD_${t^^}_BIN"
     [[ -n "$b" ]] && echo "export $v='$b'"
   done
   return 0
@@ -500,7 +503,8 @@ component_down() {
   take_lock "$c"
   "${c}_stop"
   rm -f "$(wanted_of "$c")" "$(pidfile_of "$c")"
-  if [[ "$keep" != 1 ]]; then rm -f "$(envfile_of "$c")"; fi
+  # a full down forgets the ports too (next up uses the environment/defaults again)
+  if [[ "$keep" != 1 ]]; then rm -f "$(envfile_of "$c")" "$(comp_dir "$c")/settings"; fi
   log "$c: down"
   release_lock
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2015,SC2016
 # test/infra/lib.sh — shared helpers for the Switchyard test-infrastructure scripts.
 #
 # Usage (from another script in this folder):
@@ -287,24 +287,20 @@ run_as_postgres() {
 }
 
 # version_ge A B: A >= B for dotted versions
-version_ge() { [[ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" == "$2" ]]; }
+version_ge() { [[ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | awk 'NR==1')" == "$2" ]]; }
 
 minio_bin() { echo "$SWITCHYARD_CACHE/minio/$SWITCHYARD_MINIO_VERSION/minio"; }
 
 # Absolute path of an installed tool binary, empty if missing.
+first_executable() { local f; for f in "$@"; do if [[ -n "$f" && -x "$f" ]]; then echo "$f"; return 0; fi; done; return 0; }
 tool_bin() {
   case "$1" in
-    haproxy) command -v haproxy || [[ ! -x /usr/sbin/haproxy ]] || echo /usr/sbin/haproxy ;;
-    nginx) command -v nginx || [[ ! -x /usr/sbin/nginx ]] || echo /usr/sbin/nginx ;;
-    wrk) command -v wrk || true ;;
-    prometheus) command -v prometheus || true ;;
-    git|openssl|curl) command -v "$1" || true ;;
-    minio) [[ -x "$(minio_bin)" ]] && minio_bin || true ;;
-    redis) command -v redis-server || true ;;
-    postgres) [[ -x "$PG_BIN/postgres" ]] && echo "$PG_BIN/postgres" || true ;;
-    rabbitmq) [[ -x "$RABBIT_LIB/rabbitmq-server" ]] && echo "$RABBIT_LIB/rabbitmq-server" || true ;;
+    haproxy|nginx) first_executable "$(command -v "$1" || true)" "/usr/sbin/$1" ;;
+    wrk|prometheus|git|openssl|curl) first_executable "$(command -v "$1" || true)" "/usr/bin/$1" ;;
+    minio) first_executable "$(minio_bin)" ;;
+    redis) first_executable "$(command -v redis-server || true)" /usr/bin/redis-server ;;
+    postgres) first_executable "$PG_BIN/postgres" ;;
+    rabbitmq) first_executable "$RABBIT_LIB/rabbitmq-server" ;;
   esac
 }
 
-# shell-quote a value for an export line
-shq() { printf '%q' "$1"; }
