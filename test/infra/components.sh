@@ -78,9 +78,9 @@ pg_launch() {
   dir="$(pg_dir)"; data="$(pg_data)"
   pg_clean_stale
   # pg_ctl puts the postmaster in its own session (setsid); fd 9 is our lock, not for it
-  pg_ctl -D "$data" -l "$dir/postgres.log" -w -t 60 \
+  (cd "$dir" && pg_ctl -D "$data" -l "$dir/postgres.log" -w -t 60 \
     -o "-p $SWITCHYARD_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir" \
-    start >/dev/null 9>&- || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
+    start >/dev/null 9>&-) || { tail -n 20 "$dir/postgres.log" >&2; return 1; }
   local pid
   pid="$(head -n1 "$data/postmaster.pid" | tr -dc 0-9)"
   write_pid postgres "$pid"

@@ -58,12 +58,13 @@ canonical_component() {
 
 is_daemon() { local d; for d in "${DAEMONS[@]}"; do [[ "$d" == "$1" ]] && return 0; done; return 1; }
 
-# Expands the argument list to canonical component names; dies on unknown ones.
+# parse_components ARG...: sets the array COMPS to the canonical names; dies on unknown ones.
 parse_components() {
   local c canon
+  COMPS=()
   for c in "$@"; do
     canon="$(canonical_component "$c")" || die "unknown component '$c' (known: ${DAEMONS[*]} ${TOOLS[*]})"
-    echo "$canon"
+    COMPS+=("$canon")
   done
 }
 
@@ -230,8 +231,10 @@ start_daemon() {
   local comp="$1" logf="$2"; shift 2
   mkdir -p "$(dirname "$logf")"
   # Without job control the background child is not a process-group leader, so setsid does
-  # not fork and $! is the daemon itself.
-  setsid "$@" </dev/null >>"$logf" 2>&1 9>&- &
+  # not fork, and the subshell execs it: $! is the daemon itself.
+  # cwd = the component's run dir: Erlang/Mnesia write crash dumps (MnesiaCore.*) to the cwd
+  local cwd; cwd="$(comp_dir "$comp")"; mkdir -p "$cwd"
+  (cd "$cwd" && exec setsid "$@" </dev/null >>"$logf" 2>&1 9>&-) &
   local pid=$!
   write_pid "$comp" "$pid"
   echo "$pid"
