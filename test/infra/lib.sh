@@ -19,7 +19,7 @@
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SWITCHYARD_CACHE="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}"
+SWITCHYARD_CACHE="${SWITCHYARD_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/switchyard}"
 SWITCHYARD_RUN="${SWITCHYARD_RUN:-/tmp/switchyard}"
 export SWITCHYARD_CACHE SWITCHYARD_RUN
 
