@@ -1,0 +1,1 @@
+export { appendStat, readStats, type TaskStat } from './stats.js';

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, mkdir, rename, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ObjectNotFound, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
+import { spool, SpooledFile } from './spool.js';
+
+/**
+ * A directory as object storage: the embedded default. Write-once is a hard link from a
+ * fully written temporary file to the final name, which the kernel refuses (EEXIST) when the
+ * name exists: the first complete output wins and is never replaced.
+ */
+export class LocalDirectoryStore implements ObjectStore {
+  private readonly root: string;
+  private readonly tmp: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.tmp = join(this.root, '.tmp');
+  }
+
+  private path(key: string): string {
+    const full = resolve(this.root, key);
+    if (!full.startsWith(this.root + sep) || full.startsWith(this.tmp + sep)) throw new Error(`object key ${JSON.stringify(key)} escapes the storage directory`);
+    return full;
+  }
+
+  async read(key: string): Promise<Readable> {
+    const path = this.path(key);
+    try {
+      await stat(path);
+    } catch {
+      throw new ObjectNotFound(key);
+    }
+    return createReadStream(path);
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    const path = this.path(key);
+    try {
+      const st = await stat(path);
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+      return { bytes: st.size, sha256: hash.digest('hex') };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putIfAbsent(key: string, body: OutputBody): Promise<PutResult> {
+    const path = this.path(key);
+    await mkdir(this.tmp, { recursive: true });
+    await mkdir(dirname(path), { recursive: true });
+    // A hard link needs the file on this directory's file system: spool here unless it already is.
+    const owned = !(body instanceof SpooledFile && body.path.startsWith(this.tmp + sep));
+    const part = !owned && body instanceof SpooledFile ? body : await spool(body, this.tmp);
+    try {
+      await link(part.path, path);
+      return { created: true, sha256: part.sha256, bytes: part.bytes };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const existing = await this.head(key);
+      return { created: false, sha256: existing?.sha256 ?? '', bytes: existing?.bytes ?? 0 };
+    } finally {
+      if (owned) await part.cleanup();
+    }
+  }
+
+  async put(key: string, body: OutputBody): Promise<void> {
+    const path = this.path(key);
+    await mkdir(this.tmp, { recursive: true });
+    await mkdir(dirname(path), { recursive: true });
+    const part = await spool(body, this.tmp);
+    await rename(part.path, path);
+  }
+
+  async close(): Promise<void> {}
+}
