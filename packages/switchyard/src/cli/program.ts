@@ -4,6 +4,8 @@ import { VERSION } from '../version.js';
 import { registerCheck } from './commands/check.js';
 import { registerRender } from './commands/render.js';
 import { registerSchema } from './commands/schema.js';
+import { registerTraffic } from './commands/traffic.js';
+import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { reportError } from './format.js';
 
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
   const program = new Command('switchyard')
     .description('Ship many times a day without fear: staged canary releases, HAProxy routing, queue workers, capacity and cost.')
     .version(VERSION)
+    // `--version` after a subcommand belongs to it (`track … --version 1.5.0`).
+    .enablePositionalOptions()
     .showHelpAfterError(false)
     .configureOutput({ outputError: () => undefined })
     .exitOverride();
@@ -18,6 +22,8 @@ export function buildProgram(): Command {
   registerRender(program);
   registerCheck(program);
   registerSchema(program);
+  registerUp(program);
+  registerTraffic(program);
   return program;
 }
 

@@ -61,6 +61,26 @@ export const catalogue = {
   SWY_POLICY_WARNINGS: entry('input', 422, EXIT.policyWarning, 'Policy checks found warnings', 'Fix each finding, exempt it with a reason, or run with --fail-on error to accept warnings.'),
   SWY_POLICY_UNKNOWN_RULE: entry('input', 400, EXIT.usage, 'The policy rule does not exist', 'Run `switchyard check --list-rules` to see every rule id.'),
 
+  // router: HAProxy and live traffic changes
+  SWY_ROUTER_HAPROXY_MISSING: entry('unavailable', 503, EXIT.unavailable, 'HAProxy is not installed', 'Install it with `test/infra/install haproxy` (Debian: apt-get install haproxy) or set SWITCHYARD_HAPROXY_BIN to its path.'),
+  SWY_ROUTER_HAPROXY_TOO_OLD: entry('unavailable', 503, EXIT.unavailable, 'HAProxy is older than 2.6', 'Install HAProxy 2.6 or newer (Debian 12 ships 2.6) or point SWITCHYARD_HAPROXY_BIN at one.'),
+  SWY_ROUTER_CONFIG_REJECTED: entry('internal', 500, EXIT.internal, 'HAProxy refused the rendered configuration', 'This is a bug in Switchyard: report it with the configuration HAProxy printed.'),
+  SWY_ROUTER_START_FAILED: entry('unavailable', 503, EXIT.unavailable, 'HAProxy did not start', 'Read the HAProxy output in the message; check that its ports are free.'),
+  SWY_ROUTER_PORT_IN_USE: entry('conflict', 409, EXIT.conflict, 'A port Switchyard needs is already in use', 'Stop what listens there (is another `switchyard up` running?) or choose other ports in the environment file under local.'),
+  SWY_ROUTER_RUNTIME_API: entry('unavailable', 503, EXIT.unavailable, 'HAProxy refused a Runtime API command', 'Check that the router is running (`switchyard status`); the change was not applied.'),
+  SWY_ROUTER_SHARE_INVALID: entry('input', 400, EXIT.usage, 'The traffic share is invalid', 'Give a percentage between 0 and 100 with at most two decimals, e.g. 5 or 12.5.'),
+  SWY_ROUTER_GROUP_NEVER_CANARY: entry('input', 422, EXIT.usage, 'This traffic group never sees a canary', 'Enterprise-like groups (canary: false) always stay on the stable track; change a group that has a canaryTrack.'),
+  SWY_ROUTER_NO_LEGACY: entry('input', 422, EXIT.usage, 'This service has no legacy backend', 'Add legacy: { address: host:port } to the service file to migrate traffic from an old backend.'),
+
+  // runtime: running replicas
+  SWY_RUNTIME_START_FAILED: entry('unavailable', 503, EXIT.unavailable, 'A replica did not become ready', 'Read the replica log named in the message; check the command, its port ($PORT) and its readiness probe.'),
+  SWY_RUNTIME_NOT_RUNNING: entry('unavailable', 503, EXIT.unavailable, 'The fleet is not running', 'Start it with `switchyard up <config-dir>` and keep that command running.'),
+
+  // api: HTTP requests
+  SWY_API_BAD_REQUEST: entry('input', 400, EXIT.usage, 'The request is invalid', 'Fix the request body or parameters as the message says; the API is described in docs/api.md.'),
+  SWY_API_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'No such endpoint', 'Check the method and path against docs/api.md.'),
+  SWY_API_UNREACHABLE: entry('unavailable', 503, EXIT.unavailable, 'The Switchyard API did not answer', 'Start the fleet with `switchyard up <config-dir>` (it serves the API), or pass --api with its address.'),
+
   // cli: usage
   SWY_CLI_USAGE: entry('input', 400, EXIT.usage, 'The command line is invalid', 'Run the command with --help to see its arguments and options.'),
 

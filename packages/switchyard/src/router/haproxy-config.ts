@@ -101,7 +101,6 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `# Router of ${service.name} in ${service.env}, rendered by Switchyard from ${service.file}.`,
     '# Do not edit: shares and tables change live through the Runtime API and are saved to the map files.',
     'global',
-    '    maxconn 20000',
     `    stats socket ${input.statsSocket} mode 660 level admin expose-fd listeners`,
     '    stats timeout 30s',
     '    hard-stop-after 30s',

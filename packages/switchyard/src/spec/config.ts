@@ -69,6 +69,7 @@ export function parseConfig(dir: string, texts: Readonly<Record<string, string>>
 /** The environment used when a configuration has no environments/ directory. */
 const IMPLICIT_ENVIRONMENT: Environment = {
   name: 'local',
+  local: { ...DEFAULTS.local, ports: {} },
   runtime: 'local',
   namespace: DEFAULTS.namespace,
   protected: false,
@@ -102,6 +103,7 @@ function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironmen
     environment: {
       name: spec.name,
       file: source.file,
+      local: { ...DEFAULTS.local, ...spec.local, ports: spec.local?.ports ?? {} },
       runtime: spec.runtime,
       ...(spec.cluster ? { cluster: { context: spec.cluster.context, namespace, ...(spec.cluster.identity ? { identity: spec.cluster.identity } : {}) } } : {}),
       namespace,

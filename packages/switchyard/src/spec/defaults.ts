@@ -41,6 +41,7 @@ export const DEFAULTS = {
   autoscalingCpuTarget: 70,
   terminationGraceSeconds: 30,
   runtime: 'local',
+  local: { host: '127.0.0.1', routerPort: 8080, statsPort: 8400, apiPort: 7070 },
   namespace: 'default',
   ingressClass: 'haproxy',
 } as const;

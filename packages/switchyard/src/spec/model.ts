@@ -147,8 +147,17 @@ export interface FreezeWindow {
   readonly timezone: string;
 }
 
+export interface LocalSettings {
+  readonly host: string;
+  readonly routerPort: number;
+  readonly statsPort: number;
+  readonly apiPort: number;
+  readonly ports: Readonly<Record<string, number>>;
+}
+
 export interface Environment {
   readonly name: string;
+  readonly local: LocalSettings;
   readonly file?: string;
   readonly runtime: 'local' | 'kubernetes';
   readonly cluster?: { readonly context: string; readonly namespace: string; readonly identity?: string };

@@ -298,6 +298,16 @@ export const environmentSchema = z
         identity: z.string().min(1).optional().meta({ description: 'UID of the cluster\'s kube-system namespace; checked before any write' }),
       })
       .optional(),
+    local: z
+      .strictObject({
+        host: z.string().default(DEFAULTS.local.host).meta({ description: 'Address the routers and the API listen on' }),
+        routerPort: port.default(DEFAULTS.local.routerPort).meta({ description: 'Router port of the first service (by name); the others follow' }),
+        statsPort: port.default(DEFAULTS.local.statsPort).meta({ description: 'HAProxy stats port of the first service; the others follow' }),
+        apiPort: port.default(DEFAULTS.local.apiPort).meta({ description: 'Switchyard API and metrics port' }),
+        ports: z.record(resourceName, port).optional().meta({ description: 'Router port per service, overriding the sequence' }),
+      })
+      .optional()
+      .meta({ description: 'Where the local runtime listens' }),
     protected: z.boolean().default(false).meta({ description: 'Production-like: deploys need the approver role' }),
     registry: z.string().optional().meta({ description: 'Prefix for images that have no registry' }),
     ingressClass: z.string().default(DEFAULTS.ingressClass),

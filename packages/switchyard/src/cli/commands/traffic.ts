@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { SwitchyardError } from '../../errors/index.js';
+import type { RoutingState } from '../../router/index.js';
+import type { ServiceStatus, TrackStatus } from '../../runtime/index.js';
+import { apiAddress, callApi } from '../client.js';
+
+function percent(text: string): number {
+  const value = Number(text.replace(/%$/, ''));
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new SwitchyardError('SWY_ROUTER_SHARE_INVALID', { message: `The share "${text}" is not a number` });
+  }
+  return value;
+}
+
+function positiveInt(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new SwitchyardError('SWY_CLI_USAGE', { message: `--replicas "${text}" is not a whole number` });
+  return value;
+}
+
+export function registerTraffic(program: Command): void {
+  const traffic = program.command('traffic').description('Change how a running service\'s router splits traffic (live, no reload)');
+  traffic
+    .command('share')
+    .description('Send <percent> of a traffic group\'s users to its canary track')
+    .argument('<service>')
+    .argument('<group>')
+    .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
+    .option('--api <url>', 'Switchyard API address (default $SWITCHYARD_API or http://127.0.0.1:7070)')
+    .action(async (service: string, group: string, share: number, opts: { api?: string }) => {
+      const result = await callApi<{ routing: RoutingState }>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`, { share });
+      process.stdout.write(`✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares).map(([g, s]) => `${g} ${s}%`).join(', ')})\n`);
+    });
+  traffic
+    .command('legacy')
+    .description('Send <percent> of all of a service\'s traffic to its legacy backend')
+    .argument('<service>')
+    .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
+    .option('--api <url>', 'Switchyard API address')
+    .action(async (service: string, share: number, opts: { api?: string }) => {
+      await callApi(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/legacy/share`, { share });
+      process.stdout.write(`✔ ${service}: ${share}% of traffic on the legacy backend, ${100 - share}% on its tracks\n`);
+    });
+
+  program
+    .command('track')
+    .description('Roll a running track to a version and/or replica count, one replica at a time')
+    .argument('<service>')
+    .argument('<track>')
+    .option('--version <version>', 'version (image tag) to run')
+    .option('--replicas <n>', 'replicas to run', positiveInt)
+    .option('--api <url>', 'Switchyard API address')
+    .action(async (service: string, track: string, opts: { version?: string; replicas?: number; api?: string }) => {
+      if (opts.version === undefined && opts.replicas === undefined) throw new SwitchyardError('SWY_CLI_USAGE', { message: 'track needs --version, --replicas or both' });
+      const status = await callApi<TrackStatus>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/tracks/${encodeURIComponent(track)}`, { ...(opts.version ? { version: opts.version } : {}), ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}) });
+      process.stdout.write(`✔ ${service}/${track}: ${status.ready}/${status.desired} replicas ready on ${status.version}\n`);
+    });
+
+  program
+    .command('status')
+    .description('Show the running fleet: routers, tracks, versions, ready replicas, shares')
+    .option('--api <url>', 'Switchyard API address')
+    .option('--json', 'print JSON')
+    .action(async (opts: { api?: string; json?: boolean }) => {
+      const status = await callApi<{ environment: string; services: ServiceStatus[] }>(apiAddress(opts.api), 'GET', '/v1/status');
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(formatStatus(status.environment, status.services));
+    });
+}
+
+export function formatStatus(environment: string, services: readonly ServiceStatus[]): string {
+  const lines = [`${environment}:`];
+  for (const s of services) {
+    const tracks = s.tracks.map((t) => `${t.track} ${t.ready}/${t.desired} ${t.version}`).join(' · ');
+    const shares = Object.entries(s.routing.shares).map(([g, v]) => `${g} ${v}%`).join(', ');
+    lines.push(`  ${s.service.padEnd(22)} ${s.address.padEnd(24)} ${tracks}${shares ? `  [canary: ${shares}]` : ''}${s.routing.legacyShare > 0 ? `  [legacy ${s.routing.legacyShare}%]` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildApi } from '../../api/server.js';
+import { SwitchyardError } from '../../errors/index.js';
+import { ensurePortFree } from '../../router/index.js';
+import { LocalRuntime, type RuntimeEvent } from '../../runtime/index.js';
+import { readConfig, resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
+import { VERSION } from '../../version.js';
+import { paint } from '../format.js';
+import { formatStatus } from './traffic.js';
+
+/** Where a local fleet keeps its routers, logs and process list: one directory per config dir and environment. */
+export function defaultDataDir(configDir: string, env: string): string {
+  const base = process.env.XDG_STATE_HOME ?? join(homedir(), '.local/state');
+  const hash = createHash('sha256').update(resolve(configDir)).digest('hex').slice(0, 8);
+  return join(base, 'switchyard', `${env}-${hash}`);
+}
+
+async function pickLocalFleet(dir: string, env: string | undefined): Promise<Fleet> {
+  const files = await readConfig(dir);
+  if (env) {
+    const fleet = resolveFleet(files, env);
+    if (fleet.environment.runtime !== 'local') {
+      throw new SwitchyardError('SWY_CLI_USAGE', { message: `The environment ${env} runs on Kubernetes, not on this machine`, hint: 'Run `switchyard up` with an environment whose runtime is local (e.g. --env sandbox).' });
+    }
+    return fleet;
+  }
+  const local = resolveAll(files).find((f) => f.environment.runtime === 'local');
+  if (!local) throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', { message: `No environment in ${dir} runs on the local runtime`, hint: 'Add environments/sandbox.yaml with runtime: local.' });
+  return local;
+}
+
+/** Processes a previous `up` left behind (killed with SIGKILL) are stopped before starting again. */
+async function reapLeftovers(file: string): Promise<number> {
+  let pids: { pid: number; command: string }[];
+  try {
+    pids = JSON.parse(await readFile(file, 'utf8')) as { pid: number; command: string }[];
+  } catch {
+    return 0;
+  }
+  let reaped = 0;
+  for (const { pid, command } of pids) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (cmdline === command) {
+        process.kill(pid, 'SIGKILL');
+        reaped++;
+      }
+    } catch {
+      // gone already
+    }
+  }
+  return reaped;
+}
+
+async function recordProcesses(file: string, runtime: LocalRuntime): Promise<void> {
+  const pids = runtime.status().flatMap((s) => [s.routerPid, ...s.tracks.flatMap((t) => t.replicas.map((r) => r.pid))]).filter((p): p is number => p !== undefined);
+  const entries = pids.flatMap((pid) => {
+    try {
+      return [{ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() }];
+    } catch {
+      return [];
+    }
+  });
+  await writeFile(file, JSON.stringify(entries));
+}
+
+function describeEvent(e: RuntimeEvent): string {
+  switch (e.type) {
+    case 'replica-ready':
+      return `${e.replica} ready (${e.version}) on port ${e.port}`;
+    case 'replica-crashed':
+      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); restarting in ${e.restartInMs} ms`;
+    case 'replica-restart-failed':
+      return `${e.replica} could not restart: ${e.error}`;
+    case 'haproxy-exited':
+      return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
+    case 'haproxy-restarted':
+      return `router of ${e.service} restarted; routing restored`;
+  }
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('Run the fleet on this machine: every track as local processes behind its own HAProxy, until Ctrl-C')
+    .argument('<config-dir>', 'directory holding services/ and environments/')
+    .option('-e, --env <env>', 'environment to run (default: the first with runtime: local)')
+    .option('--data-dir <dir>', 'where routers, logs and state live (default: ~/.local/state/switchyard/<env>-<hash>)')
+    .action(async (dir: string, opts: { env?: string; dataDir?: string }) => {
+      const fleet = await pickLocalFleet(dir, opts.env);
+      const env = fleet.environment;
+      const dataDir = opts.dataDir ?? defaultDataDir(dir, env.name);
+      await mkdir(dataDir, { recursive: true });
+      const processesFile = join(dataDir, 'processes.json');
+      const reaped = await reapLeftovers(processesFile);
+      await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
+      const out = process.stdout;
+      const tty = out.isTTY === true;
+      let lastEvent = '';
+      const runtime = new LocalRuntime({
+        fleet,
+        dataDir,
+        onEvent: (e) => {
+          lastEvent = describeEvent(e);
+          if (!tty || e.type !== 'replica-ready') out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${lastEvent}\n`);
+          void recordProcesses(processesFile, runtime).catch(() => undefined);
+        },
+      });
+      out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})${reaped ? `; stopped ${reaped} processes left by a previous run` : ''}\n`);
+      const started = Date.now();
+      await runtime.start();
+      const api = buildApi({ runtime });
+      try {
+        await api.listen({ host: env.local.host, port: env.local.apiPort });
+      } catch (err) {
+        await runtime.stop();
+        throw err;
+      }
+      await recordProcesses(processesFile, runtime);
+      const services = runtime.status();
+      const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
+      out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services));
+      out.write(`API and metrics: http://${env.local.host}:${env.local.apiPort}/v1/status  ·  /metrics\n`);
+      if (example) out.write(`Try: curl -H 'X-Traffic-Group: free' -H 'X-User-Id: 42' ${example.address}/\n`);
+      out.write('Ctrl-C stops everything.\n');
+
+      const ticker = setInterval(() => {
+        if (!tty) return;
+        const status = runtime.status();
+        const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
+        const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);
+        const routers = status.filter((s) => s.routerPid !== undefined).length;
+        out.write(`\r\x1b[2K${paint(out, ready === desired ? 'green' : 'yellow', '●')} ${ready}/${desired} replicas ready · ${routers}/${status.length} routers up${lastEvent ? ` · ${lastEvent}` : ''}`);
+      }, 1000);
+
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) {
+            process.stderr.write('\nstopping at once\n');
+            for (const s of runtime.status()) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
+            process.exit(130);
+          }
+          stopping = true;
+          clearInterval(ticker);
+          out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
+          void Promise.all([api.close(), runtime.stop()]).then(async () => {
+            await writeFile(processesFile, '[]');
+            out.write('✔ stopped; nothing left running\n');
+            done();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

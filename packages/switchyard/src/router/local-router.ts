@@ -1,0 +1,256 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SwitchyardError } from '../errors/index.js';
+import type { Service } from '../spec/index.js';
+import { backendName, basisPoints, MAP_FILES, renderHaproxyConfig, renderMaps, type RouterServer } from './haproxy-config.js';
+import { ensurePortFree, HaproxyProcess, type HaproxyBinary } from './haproxy-process.js';
+import type { RoutingState } from './routing-state.js';
+import { validateLegacyShare, validateShare } from './shares.js';
+import { parseShowStat, trackFigures, type StatTable, type TrackFigures } from './stats.js';
+
+export type SlotState = 'active' | 'draining' | 'free';
+
+/** A server line of a track's backend; replicas come and go by taking and freeing slots. */
+export interface Slot {
+  readonly name: string;
+  host: string;
+  port: number;
+  state: SlotState;
+}
+
+export interface LocalRouterOptions {
+  readonly service: Service;
+  readonly routing: RoutingState;
+  /** Holds haproxy.cfg, the map files, sockets and the log of this router. */
+  readonly dir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly statsPort: number;
+  readonly binary: HaproxyBinary;
+  readonly onEvent?: (event: RouterEvent) => void;
+}
+
+export type RouterEvent = { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null } | { type: 'haproxy-restarted'; service: string };
+
+/** A backend keeps spare slots so a version roll can add replicas before removing old ones. */
+function slotCount(replicas: number): number {
+  return Math.max(4, replicas * 2);
+}
+
+const UNIX_SOCKET_MAX = 100;
+const PLACEHOLDER = { host: '127.0.0.1', port: 1 } as const;
+
+/**
+ * One service's HAProxy on this machine. Every change goes to the configuration and map
+ * files on disk first, then live through the Runtime API, so HAProxy never reloads for a
+ * share change and a restarted HAProxy comes back in the same state.
+ */
+export class LocalRouter {
+  readonly service: Service;
+  private routing: RoutingState;
+  private readonly slots = new Map<string, Slot[]>();
+  private readonly process: HaproxyProcess;
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly configPath: string;
+
+  constructor(private readonly options: LocalRouterOptions) {
+    this.service = options.service;
+    this.routing = options.routing;
+    this.configPath = join(options.dir, 'haproxy.cfg');
+    const statsSocket = join(options.dir, 'admin.sock');
+    if (statsSocket.length > UNIX_SOCKET_MAX) {
+      throw new SwitchyardError('SWY_ROUTER_START_FAILED', { message: `The router directory ${options.dir} is too deep for a Unix socket path (${statsSocket.length} > ${UNIX_SOCKET_MAX} characters)`, hint: 'Choose a shorter --data-dir.' });
+    }
+    for (const track of this.service.tracks) {
+      this.slots.set(track.name, Array.from({ length: slotCount(track.replicas) }, (_, i) => ({ name: `s${i + 1}`, ...PLACEHOLDER, state: 'free' as const })));
+    }
+    this.process = new HaproxyProcess({
+      binary: options.binary,
+      configPath: this.configPath,
+      statsSocket,
+      masterSocket: join(options.dir, 'master.sock'),
+      logPath: join(options.dir, 'haproxy.log'),
+      onExit: (code, signal) => options.onEvent?.({ type: 'haproxy-exited', service: this.service.name, code, signal }),
+      onRestart: () => options.onEvent?.({ type: 'haproxy-restarted', service: this.service.name }),
+    });
+  }
+
+  get address(): string {
+    return `http://${this.options.host}:${this.options.port}`;
+  }
+
+  get statsAddress(): string {
+    return `http://${this.options.host}:${this.options.statsPort}/stats`;
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  get api() {
+    return this.process.api;
+  }
+
+  currentRouting(): RoutingState {
+    return this.routing;
+  }
+
+  servers(track: string): readonly Slot[] {
+    return this.slots.get(track) ?? [];
+  }
+
+  async start(): Promise<void> {
+    await ensurePortFree(this.options.host, this.options.port, `router of ${this.service.name}`);
+    await ensurePortFree(this.options.host, this.options.statsPort, `router stats of ${this.service.name}`);
+    await mkdir(this.options.dir, { recursive: true });
+    await this.persist();
+    this.process.validate();
+    await this.process.start();
+  }
+
+  stop(graceMs?: number): Promise<void> {
+    return this.process.stop(graceMs);
+  }
+
+  /** Called when the fleet begins to stop: HAProxy exiting from now on is not restarted. */
+  stopSupervising(): void {
+    this.process.stopSupervising();
+  }
+
+  /** Moves `share`% of a group's users to its canary track; users already there stay. */
+  setShare(group: string, share: number): Promise<void> {
+    return this.serial(async () => {
+      validateShare(this.service, group, share);
+      const previous = this.routing;
+      this.routing = { ...previous, shares: { ...previous.shares, [group]: share } };
+      await this.change(previous, [`set map ${this.mapPath(MAP_FILES.shares)} ${group} ${basisPoints(share)}`]);
+    });
+  }
+
+  /** Sends `share`% of all traffic to the legacy backend. */
+  setLegacyShare(share: number): Promise<void> {
+    return this.serial(async () => {
+      validateLegacyShare(this.service, share);
+      const previous = this.routing;
+      this.routing = { ...previous, legacyShare: share };
+      await this.change(previous, [`set map ${this.mapPath(MAP_FILES.legacy)} share ${basisPoints(share)}`]);
+    });
+  }
+
+  /** Puts a ready replica into rotation; returns the slot it took. */
+  addServer(track: string, host: string, port: number): Promise<string> {
+    return this.serial(async () => {
+      const slots = this.trackSlots(track);
+      let slot = slots.find((s) => s.state === 'free');
+      if (!slot) {
+        const grown = slots.length * 2;
+        for (let i = slots.length; i < grown; i++) slots.push({ name: `s${i + 1}`, ...PLACEHOLDER, state: 'free' });
+        await this.persist();
+        await this.process.reload();
+        slot = slots.find((s) => s.state === 'free') as Slot;
+      }
+      Object.assign(slot, { host, port, state: 'active' as const });
+      await this.persist();
+      const id = `${backendName(track)}/${slot.name}`;
+      // Switchyard has seen the replica ready; mark it up at once instead of waiting for the first check.
+      await this.process.api.apply([`set server ${id} addr ${host} port ${port}`, `set server ${id} state ready`, `set server ${id} health up`]);
+      return slot.name;
+    });
+  }
+
+  /** Stops sending new requests to a server and waits until its in-flight requests are done. */
+  async drainServer(track: string, slotName: string, timeoutMs = 30_000): Promise<void> {
+    await this.serial(async () => {
+      const slot = this.slot(track, slotName);
+      slot.state = 'draining';
+      await this.persist();
+      await this.process.api.apply([`set server ${backendName(track)}/${slotName} state drain`]);
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const server = (await this.table()).servers.find((s) => s.backend === backendName(track) && s.server === slotName);
+      if (!server || server.currentSessions === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Takes a server out entirely; its slot is free for the next replica. */
+  removeServer(track: string, slotName: string): Promise<void> {
+    return this.serial(async () => {
+      const slot = this.slot(track, slotName);
+      Object.assign(slot, { ...PLACEHOLDER, state: 'free' as const });
+      await this.persist();
+      await this.process.api.apply([`set server ${backendName(track)}/${slotName} state maint`]);
+    });
+  }
+
+  async table(): Promise<StatTable> {
+    return parseShowStat(await this.process.api.send('show stat'));
+  }
+
+  /** Per-track counters, plus the legacy backend's when the service has one. */
+  async figures(): Promise<TrackFigures[]> {
+    const table = await this.table();
+    const tracks = this.service.tracks.map((t) => trackFigures(table, t.name, backendName(t.name)));
+    return this.service.legacy ? [...tracks, trackFigures(table, 'legacy', backendName('legacy'))] : tracks;
+  }
+
+  private async change(previous: RoutingState, commands: string[]): Promise<void> {
+    await this.persist();
+    try {
+      await this.process.api.apply(commands);
+    } catch (err) {
+      this.routing = previous;
+      await this.persist();
+      throw err;
+    }
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private trackSlots(track: string): Slot[] {
+    const slots = this.slots.get(track);
+    if (!slots) {
+      throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${this.service.name} has no track ${track}`, hint: `Use one of: ${this.service.tracks.map((t) => t.name).join(', ')}.` });
+    }
+    return slots;
+  }
+
+  private slot(track: string, name: string): Slot {
+    const slot = this.trackSlots(track).find((s) => s.name === name);
+    if (!slot) throw new Error(`no slot ${name} in ${track}`);
+    return slot;
+  }
+
+  private mapPath(file: string): string {
+    return join(this.options.dir, file);
+  }
+
+  /** Writes haproxy.cfg and the maps atomically: a crash leaves the old or the new state, never half. */
+  private async persist(): Promise<void> {
+    const servers: Record<string, RouterServer[]> = {};
+    for (const [track, slots] of this.slots) {
+      servers[track] = slots.map((s) => ({ name: s.name, host: s.host, port: s.port, ...(s.state === 'active' ? {} : { disabled: true }) }));
+    }
+    const config = renderHaproxyConfig({
+      service: this.service,
+      routing: this.routing,
+      servers,
+      bind: `${this.options.host}:${this.options.port}`,
+      statsBind: `${this.options.host}:${this.options.statsPort}`,
+      statsSocket: join(this.options.dir, 'admin.sock'),
+      mapsDir: this.options.dir,
+      dns: false,
+    });
+    const files: Record<string, string> = { 'haproxy.cfg': config, ...renderMaps(this.service, this.routing) };
+    for (const [name, content] of Object.entries(files)) {
+      const path = join(this.options.dir, name);
+      await writeFile(`${path}.tmp`, content);
+      await rename(`${path}.tmp`, path);
+    }
+  }
+}

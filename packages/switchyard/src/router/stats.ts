@@ -1,0 +1,73 @@
+/**
+ * Per-track figures read from HAProxy's `show stat` CSV: what gates and dashboards need.
+ * Counters are cumulative since HAProxy started; callers take differences between reads.
+ */
+export interface TrackFigures {
+  readonly track: string;
+  /** HTTP requests answered by the backend. */
+  readonly requests: number;
+  readonly responses1xx: number;
+  readonly responses2xx: number;
+  readonly responses3xx: number;
+  readonly responses4xx: number;
+  readonly responses5xx: number;
+  /** Failed connections to servers and failed responses (reset, timeout). */
+  readonly connectionErrors: number;
+  readonly responseErrors: number;
+  /** Average response time over the last 1024 requests, ms. */
+  readonly responseTimeMs: number;
+  readonly currentSessions: number;
+  /** Servers in UP state. */
+  readonly serversUp: number;
+}
+
+export interface ServerStatus {
+  readonly backend: string;
+  readonly server: string;
+  readonly status: string;
+  readonly currentSessions: number;
+  readonly weight: number;
+}
+
+export interface StatTable {
+  readonly backends: ReadonlyMap<string, Record<string, string>>;
+  readonly servers: readonly ServerStatus[];
+}
+
+export function parseShowStat(csv: string): StatTable {
+  const lines = csv.split('\n').filter((l) => l.length > 0);
+  const header = (lines[0] ?? '').replace(/^# /, '').split(',');
+  const backends = new Map<string, Record<string, string>>();
+  const servers: ServerStatus[] = [];
+  for (const line of lines.slice(1)) {
+    const cells = line.split(',');
+    const row: Record<string, string> = {};
+    header.forEach((name, i) => (row[name] = cells[i] ?? ''));
+    const proxy = row.pxname ?? '';
+    const name = row.svname ?? '';
+    if (name === 'BACKEND') backends.set(proxy, row);
+    else if (name !== 'FRONTEND') servers.push({ backend: proxy, server: name, status: row.status ?? '', currentSessions: Number(row.scur ?? 0), weight: Number(row.weight ?? 0) });
+  }
+  return { backends, servers };
+}
+
+const num = (row: Record<string, string>, key: string): number => Number(row[key] ?? 0) || 0;
+
+/** Figures of one track's backend (`track_<name>`). */
+export function trackFigures(table: StatTable, track: string, backend: string): TrackFigures {
+  const row = table.backends.get(backend) ?? {};
+  return {
+    track,
+    requests: num(row, 'req_tot') || num(row, 'hrsp_1xx') + num(row, 'hrsp_2xx') + num(row, 'hrsp_3xx') + num(row, 'hrsp_4xx') + num(row, 'hrsp_5xx'),
+    responses1xx: num(row, 'hrsp_1xx'),
+    responses2xx: num(row, 'hrsp_2xx'),
+    responses3xx: num(row, 'hrsp_3xx'),
+    responses4xx: num(row, 'hrsp_4xx'),
+    responses5xx: num(row, 'hrsp_5xx'),
+    connectionErrors: num(row, 'econ'),
+    responseErrors: num(row, 'eresp'),
+    responseTimeMs: num(row, 'rtime'),
+    currentSessions: num(row, 'scur'),
+    serversUp: table.servers.filter((s) => s.backend === backend && s.status.startsWith('UP')).length,
+  };
+}

@@ -1,0 +1,148 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SwitchyardError } from '../../errors/index.js';
+import { findHaproxy, LocalRouter, type RouterEvent, initialRouting, type RoutingState } from '../../router/index.js';
+import type { Fleet, Service } from '../../spec/index.js';
+import { TrackRunner, type TrackEvent, type TrackStatus } from './track-runner.js';
+
+export type RuntimeEvent = RouterEvent | TrackEvent;
+
+export interface LocalRuntimeOptions {
+  readonly fleet: Fleet;
+  /** Router configuration, sockets and replica logs live here. */
+  readonly dataDir: string;
+  /** Routing to restore (e.g. after a restart); defaults to the spec's. */
+  readonly routing?: Readonly<Record<string, RoutingState>>;
+  readonly onEvent?: (event: RuntimeEvent) => void;
+}
+
+export interface ServiceStatus {
+  readonly service: string;
+  readonly address: string;
+  readonly stats: string;
+  readonly routerPid?: number;
+  readonly routing: RoutingState;
+  readonly tracks: readonly TrackStatus[];
+}
+
+/** Router and stats ports of every service: explicit ones from the environment, the rest in name order. */
+export function routerPorts(fleet: Fleet): Map<string, { port: number; statsPort: number }> {
+  const local = fleet.environment.local;
+  const services = fleet.units.filter((u) => u.kind === 'Service').map((u) => u.name).sort();
+  return new Map(services.map((name, i) => [name, { port: local.ports[name] ?? local.routerPort + i, statsPort: local.statsPort + i }]));
+}
+
+interface Running {
+  readonly service: Service;
+  readonly router: LocalRouter;
+  readonly tracks: Map<string, TrackRunner>;
+}
+
+/**
+ * The embedded default: every track of every service as local processes, each service
+ * behind its own HAProxy. Starting brings routers up first, then replicas join them as
+ * they become ready; stopping drains them before their processes get SIGTERM.
+ */
+export class LocalRuntime {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly options: LocalRuntimeOptions) {}
+
+  get fleet(): Fleet {
+    return this.options.fleet;
+  }
+
+  async start(): Promise<void> {
+    const { fleet } = this.options;
+    const services = fleet.units.filter((u): u is Service => u.kind === 'Service');
+    const missing = services.filter((s) => !s.command);
+    if (missing.length > 0) {
+      throw new SwitchyardError('SWY_RUNTIME_START_FAILED', { message: `No command to run for ${missing.map((s) => s.name).join(', ')} on the local runtime`, hint: 'Add command: [program, args…] to each service file.' });
+    }
+    const binary = findHaproxy();
+    const ports = routerPorts(fleet);
+    const logDir = join(this.options.dataDir, 'logs');
+    await mkdir(logDir, { recursive: true });
+    const cwd = resolve(fleet.dir);
+    try {
+      for (const service of services) {
+        const { port, statsPort } = ports.get(service.name) as { port: number; statsPort: number };
+        const router = new LocalRouter({
+          service,
+          routing: this.options.routing?.[service.name] ?? initialRouting(service),
+          dir: join(this.options.dataDir, 'routers', service.name),
+          host: fleet.environment.local.host,
+          port,
+          statsPort,
+          binary,
+          ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
+        });
+        const tracks = new Map(
+          service.tracks.map((t) => [
+            t.name,
+            new TrackRunner({ service, track: t.name, router, cwd, logDir, host: fleet.environment.local.host, ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}) }),
+          ]),
+        );
+        this.running.set(service.name, { service, router, tracks });
+        await router.start();
+      }
+      await Promise.all([...this.running.values()].flatMap((r) => [...r.tracks.values()].map((t) => t.start())));
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  service(name: string): Running {
+    const running = this.running.get(name);
+    if (!running) {
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
+        message: `The service ${name} is not running here`,
+        hint: `Use one of: ${[...this.running.keys()].sort().join(', ')}.`,
+        details: { service: name },
+      });
+    }
+    return running;
+  }
+
+  router(service: string): LocalRouter {
+    return this.service(service).router;
+  }
+
+  track(service: string, track: string): TrackRunner {
+    const runner = this.service(service).tracks.get(track);
+    if (!runner) {
+      throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', {
+        message: `${service} has no track ${track}`,
+        hint: `Use one of: ${[...this.service(service).tracks.keys()].join(', ')}.`,
+        details: { service, track },
+      });
+    }
+    return runner;
+  }
+
+  /** Rolls a track to a version and/or replica count. */
+  async setTrack(service: string, track: string, change: { version?: string; replicas?: number }): Promise<void> {
+    await this.track(service, track).update(change);
+  }
+
+  status(): ServiceStatus[] {
+    return [...this.running.values()].map((r) => ({
+      service: r.service.name,
+      address: r.router.address,
+      stats: r.router.statsAddress,
+      ...(r.router.pid ? { routerPid: r.router.pid } : {}),
+      routing: r.router.currentRouting(),
+      tracks: [...r.tracks.values()].map((t) => t.status()),
+    }));
+  }
+
+  /** Drains and stops every replica, then every router. Nothing is left running. */
+  async stop(): Promise<void> {
+    const running = [...this.running.values()];
+    for (const r of running) r.router.stopSupervising();
+    await Promise.all(running.flatMap((r) => [...r.tracks.values()].map((t) => t.stop())));
+    await Promise.all(running.map((r) => r.router.stop()));
+    this.running.clear();
+  }
+}

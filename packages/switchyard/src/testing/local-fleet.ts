@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { LocalRuntime, freePort, type RuntimeEvent } from '../runtime/index.js';
+import { loadFleet } from '../spec/index.js';
+import { REPO_ROOT, writeConfig } from './cli.js';
+
+export const HTTP_SERVICE = join(REPO_ROOT, 'examples/video-platform/apps/http-service.mjs');
+
+export interface TestFleet {
+  readonly runtime: LocalRuntime;
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly url: string;
+  readonly events: RuntimeEvent[];
+  readonly legacy?: Server;
+  stop(): Promise<void>;
+}
+
+/** A legacy backend: answers every request as the `legacy` track. */
+export async function startLegacy(): Promise<{ server: Server; port: number }> {
+  const port = await freePort('127.0.0.1');
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ service: 'legacy', track: 'legacy', version: 'old' }));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, port };
+}
+
+export interface FleetOptions {
+  readonly replicas?: number;
+  readonly legacyShare?: number;
+  readonly shares?: { free?: number; paid?: number };
+  readonly userKey?: { header: string } | { cookie: string };
+}
+
+/** Writes a one-service configuration (four tracks, the Bitmovin groups) and runs it on the local runtime. */
+export async function startTestFleet(options: FleetOptions = {}): Promise<TestFleet> {
+  const replicas = options.replicas ?? 2;
+  const legacy = options.legacyShare !== undefined ? await startLegacy() : undefined;
+  const routerPort = await freePort('127.0.0.1');
+  const statsPort = await freePort('127.0.0.1');
+  const apiPort = await freePort('127.0.0.1');
+  const service = {
+    apiVersion: 'switchyard.dev/v1',
+    kind: 'Service',
+    name: 'api',
+    team: 'web',
+    product: 'vod',
+    costCenter: 'cc-1',
+    command: ['node', HTTP_SERVICE],
+    version: '1.0.0',
+    resources: { cpu: '100m', memory: '64Mi' },
+    probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
+    terminationGraceSeconds: 5,
+    tracks: { internal: { replicas }, free: { replicas }, paid: { replicas }, production: { replicas } },
+    traffic: {
+      userKey: options.userKey ?? { header: 'X-User-Id' },
+      groups: {
+        internal: { track: 'internal' },
+        free: { canaryTrack: 'free', share: options.shares?.free ?? 5 },
+        paid: { canaryTrack: 'paid', share: options.shares?.paid ?? 5 },
+        enterprise: { canary: false },
+      },
+    },
+    ...(legacy ? { legacy: { address: `127.0.0.1:${legacy.port}`, share: options.legacyShare } } : {}),
+  };
+  const environment = { apiVersion: 'switchyard.dev/v1', kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } };
+  const dir = await writeConfig({ 'services/api.yaml': stringify(service), 'environments/sandbox.yaml': stringify(environment) });
+  const dataDir = await mkdtemp(join(tmpdir(), 'sy-'));
+  const events: RuntimeEvent[] = [];
+  const runtime = new LocalRuntime({ fleet: await loadFleet(dir, 'sandbox'), dataDir, onEvent: (e) => events.push(e) });
+  await runtime.start();
+  return {
+    runtime,
+    dir,
+    dataDir,
+    url: `http://127.0.0.1:${routerPort}/`,
+    events,
+    ...(legacy ? { legacy: legacy.server } : {}),
+    async stop() {
+      await runtime.stop();
+      legacy?.server.close();
+    },
+  };
+}
