@@ -83,6 +83,7 @@ export class TaskPool {
   private readonly slots: Slot[] = [];
   private readonly runs = new Map<string, ActiveRun>();
   private readonly waiters: Array<() => void> = [];
+  private readonly sockets = new Set<Socket>();
   private readonly socketPath = join(tmpdir(), `swy-${process.pid}-${randomUUID().slice(0, 8)}.sock`);
   private server?: Server;
   private watchdog?: NodeJS.Timeout;
@@ -238,11 +239,15 @@ export class TaskPool {
     for (const w of waiting) w();
   }
 
+  /** Takes an idle slot, marking it busy before anyone else can look at it. */
   private async acquire(): Promise<Slot> {
     for (;;) {
       if (this.closing) throw new Error('the task pool is closed');
       const slot = this.slots.find((s) => s.state === 'idle');
-      if (slot) return slot;
+      if (slot) {
+        slot.state = 'busy';
+        return slot;
+      }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -251,7 +256,6 @@ export class TaskPool {
   async run(request: RunRequest): Promise<RunReport> {
     const slot = await this.acquire();
     const child = slot.child as ChildProcess;
-    slot.state = 'busy';
     const token = randomUUID();
     const pid = child.pid as number;
     const startedAt = Date.now();
@@ -301,6 +305,8 @@ export class TaskPool {
   }
 
   private onData(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     let head = Buffer.alloc(0);
     const onChunk = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
@@ -338,6 +344,8 @@ export class TaskPool {
 
   private receiveOutput(socket: Socket, run: ActiveRun, rest: Buffer): void {
     const decoder = new FrameDecoder('output');
+    // The task process has sent everything: close our side too (the socket is half-open).
+    socket.on('end', () => socket.end());
     socket.on('close', () => {
       if (!decoder.writableEnded) decoder.end();
     });
@@ -366,6 +374,7 @@ export class TaskPool {
     );
     this.wake();
     await Promise.all(exits);
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     rmSync(this.socketPath, { force: true });
   }

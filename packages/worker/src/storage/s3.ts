@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ObjectNotFound, StorageUnavailable, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
 import { isInMemory, sha256, spool, SpooledFile, toBuffer } from './spool.js';
@@ -22,11 +22,22 @@ const SHA_META = 'sha256';
  * whole in memory) so the PUT has a length and the object carries its SHA-256.
  * A single PUT is limited to 5 GiB.
  */
-export class S3Store implements ObjectStore {
-  private readonly client: S3Client;
+type S3Module = typeof import('@aws-sdk/client-s3');
 
-  constructor(private readonly options: S3StoreOptions) {
-    this.client = new S3Client({
+export class S3Store implements ObjectStore {
+  private loaded?: Promise<{ sdk: S3Module; client: S3Client }>;
+
+  constructor(private readonly options: S3StoreOptions) {}
+
+  /** The AWS SDK is loaded on first use: task processes import this package but never talk to S3. */
+  private sdk(): Promise<{ sdk: S3Module; client: S3Client }> {
+    this.loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: this.createClient(sdk) }));
+    return this.loaded;
+  }
+
+  private createClient(sdk: S3Module): S3Client {
+    const options = this.options;
+    return new sdk.S3Client({
       region: options.region ?? 'us-east-1',
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: true,
@@ -41,8 +52,9 @@ export class S3Store implements ObjectStore {
   }
 
   async read(key: string): Promise<Readable> {
+    const { sdk, client } = await this.sdk();
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
       return out.Body as Readable;
     } catch (err) {
       if (status(err) === 404) throw new ObjectNotFound(key);
@@ -51,8 +63,9 @@ export class S3Store implements ObjectStore {
   }
 
   async head(key: string): Promise<StoredObject | undefined> {
+    const { sdk, client } = await this.sdk();
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
+      const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
       return { bytes: out.ContentLength ?? 0, sha256: out.Metadata?.[SHA_META] };
     } catch (err) {
       if (status(err) === 404) return undefined;
@@ -84,9 +97,10 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  private async send(key: string, input: Omit<ConstructorParameters<typeof PutObjectCommand>[0], 'Bucket' | 'Key'>, digest: string, bytes: number): Promise<PutResult> {
+  private async send(key: string, input: Omit<PutObjectCommandInput, 'Bucket' | 'Key'>, digest: string, bytes: number): Promise<PutResult> {
+    const { sdk, client } = await this.sdk();
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(key), ...input }));
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(key), ...input }));
       return { created: true, sha256: digest, bytes };
     } catch (err) {
       // 412: the key exists. 409: another writer is finishing the same key right now.
@@ -100,12 +114,11 @@ export class S3Store implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    if (this.loaded) (await this.loaded).client.destroy();
   }
 }
 
 function status(err: unknown): number | undefined {
-  if (err instanceof S3ServiceException) return err.$metadata.httpStatusCode;
   return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
