@@ -56,7 +56,7 @@ async function sendOutput(token: string, body: unknown): Promise<void> {
 /** How a handler's error maps onto the escalation ladder. */
 export function classifyError(err: unknown): ChildOutcome {
   if (err instanceof TooBigForClass) return { kind: 'too-big', code: err.code, reason: err.message };
-  if (err instanceof z.ZodError) return { kind: 'permanent', code: 'SWY_WORKER_PAYLOAD_INVALID', reason: z.prettifyError(err).replace(/\n/g, '; ') };
+  if (err instanceof z.ZodError || (err as Error | undefined)?.name === 'ZodError') return { kind: 'permanent', code: 'SWY_WORKER_PAYLOAD_INVALID', reason: z.prettifyError(err as z.ZodError).replace(/\n/g, '; ') };
   if (isWorkerError(err)) {
     const kind = workerCatalogue[err.code].kind;
     if (kind === 'input') return { kind: 'permanent', code: err.code, reason: err.message };

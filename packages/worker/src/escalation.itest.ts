@@ -1,0 +1,124 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RabbitMqManagementDepth } from './autoscale/index.js';
+import { createTaskProducer } from './producer.js';
+import { S3Store } from './storage/index.js';
+import { broker, createBucket, drainQueue, infra, mapLimit, readObject, s3Client, uniqueName, versionsByKey, waitFor } from './testing/infra.js';
+import { WorkerProcesses } from './testing/worker-processes.js';
+
+const TASKS = 10_000;
+const KILLS = 20;
+const NORMAL_WORKERS = 4;
+const FALLBACK_WORKERS = 2;
+
+/** Every 20th task is heavy: half run past the normal class's time limit, half past its memory. */
+function taskPayload(i: number, inputs: number): { kind: string; input: string; ms?: number; mb?: number } {
+  const input = `inputs/${i % inputs}`;
+  if (i % 20 !== 0) return { kind: 'small', input };
+  return (i / 20) % 2 === 0 ? { kind: 'slow', input, ms: 1_500 } : { kind: 'big', input, mb: 120, ms: 150 };
+}
+
+describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with SIGKILL', () => {
+  const queue = uniqueName('itest-escalation');
+  const logDir = mkdtempSync(join(tmpdir(), 'swy-itest-escalation-'));
+  let processes: WorkerProcesses | undefined;
+
+  afterAll(async () => {
+    await processes?.stopAll();
+    const b = await broker();
+    for (const q of [queue, `${queue}.fallback`, `${queue}.dead`]) await b.channel.deleteQueue(q).catch(() => undefined);
+    await b.close();
+  });
+
+  it('writes each output exactly once, sends exactly the heavy tasks through the fallback class, and loses none', async () => {
+    const s3 = s3Client();
+    const bucket = queue;
+    await createBucket(s3, bucket);
+    const store = new S3Store({ bucket, prefix: 'run', endpoint: infra.s3Endpoint(), accessKeyId: infra.s3AccessKey(), secretAccessKey: infra.s3SecretKey() });
+    const inputs = 16;
+    for (let i = 0; i < inputs; i++) await store.put(`inputs/${i}`, Buffer.alloc(4096 + i, i));
+
+    processes = new WorkerProcesses(
+      {
+        SWITCHYARD_SERVICE: 'itest-escalation',
+        SWITCHYARD_QUEUE: queue,
+        SWITCHYARD_FALLBACK_QUEUE: `${queue}.fallback`,
+        SWITCHYARD_DEAD_LETTER_QUEUE: `${queue}.dead`,
+        SWITCHYARD_AMQP_URL: infra.amqpUrl(),
+        SWITCHYARD_STORAGE_URL: `s3://${bucket}/run`,
+        SWITCHYARD_S3_ENDPOINT: infra.s3Endpoint(),
+        AWS_ACCESS_KEY_ID: infra.s3AccessKey(),
+        AWS_SECRET_ACCESS_KEY: infra.s3SecretKey(),
+        SWITCHYARD_METRICS_PORT: '0',
+        SWITCHYARD_RETRY_ATTEMPTS: '5',
+        SWITCHYARD_RETRY_INITIAL_DELAY: '200ms',
+        SWITCHYARD_RETRY_MAX_DELAY: '2s',
+      },
+      logDir,
+    );
+    const normalEnv = { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '1s', SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20) };
+    const fallbackEnv = { SWITCHYARD_PREFETCH: '8', SWITCHYARD_TASK_TIMEOUT: '10s', SWITCHYARD_TASK_MEMORY_BYTES: String(512 * 2 ** 20) };
+    const spawnOne = (cls: 'normal' | 'fallback') => processes!.spawn(cls, cls === 'normal' ? normalEnv : fallbackEnv);
+    const started = [...Array.from({ length: NORMAL_WORKERS }, () => spawnOne('normal')), ...Array.from({ length: FALLBACK_WORKERS }, () => spawnOne('fallback'))];
+    await Promise.all(started.map((p) => p.ready));
+
+    const producer = await createTaskProducer({ brokerUrl: infra.amqpUrl(), queue, fallbackQueue: `${queue}.fallback`, deadLetterQueue: `${queue}.dead`, storage: 'file:///unused' });
+    const ids = Array.from({ length: TASKS }, (_, i) => `task-${String(i).padStart(5, '0')}`);
+    await mapLimit(ids, 64, (id) => producer.submit(taskPayload(Number(id.slice(5)), inputs), { id }));
+    await producer.close();
+
+    // Chaos: kill -9 a random worker (either class) at random moments, and replace it.
+    let kills = 0;
+    const chaos = (async () => {
+      while (kills < KILLS) {
+        await sleep(500 + Math.random() * 2_500);
+        const alive = processes!.alive().filter((p) => !p.draining);
+        const victim = alive[Math.floor(Math.random() * alive.length)];
+        if (!victim) continue;
+        await processes!.kill9(victim);
+        kills++;
+        spawnOne(victim.workerClass);
+      }
+    })();
+
+    const depth = new RabbitMqManagementDepth(infra.mgmtUrl());
+    let outputs = new Map<string, number>();
+    await waitFor(
+      'every output',
+      async () => {
+        const [main, fallback] = await Promise.all([depth.depth(queue), depth.depth(`${queue}.fallback`)]);
+        if (main.ready + main.unacked + fallback.ready + fallback.unacked > 50) return false;
+        outputs = await versionsByKey(s3, bucket, 'run/outputs/');
+        return outputs.size >= TASKS;
+      },
+      540_000,
+      3_000,
+    );
+    await chaos;
+    await processes.stopAll();
+
+    // Every output once, and never overwritten: the bucket keeps every version it was given.
+    expect(outputs.size).toBe(TASKS);
+    expect([...outputs.entries()].filter(([, versions]) => versions !== 1)).toEqual([]);
+    expect(kills).toBe(KILLS);
+
+    // Exactly the heavy tasks were finished by the fallback class; the small ones by the normal class.
+    const classes = await mapLimit(ids, 32, async (id) => {
+      const [taskId, cls] = (await readObject(s3, bucket, `run/outputs/${id}`)).split(' ');
+      expect(taskId).toBe(id);
+      return cls;
+    });
+    const viaFallback = ids.filter((_, i) => classes[i] === 'fallback');
+    const heavy = ids.filter((id) => Number(id.slice(5)) % 20 === 0);
+    expect(viaFallback).toEqual(heavy);
+    expect(viaFallback.length / TASKS).toBeCloseTo(0.05, 3);
+
+    const b = await broker();
+    const dead = await drainQueue(b.channel, `${queue}.dead`);
+    await b.close();
+    expect(dead.map((m) => m.headers['x-switchyard-reason'] ?? m.headers['x-first-death-reason'])).toEqual([]);
+  }, 600_000);
+});

@@ -1,0 +1,50 @@
+import { mkdtempSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { LocalDirectoryStore } from './local.js';
+import { ObjectNotFound } from './port.js';
+import { sha256, spool } from './spool.js';
+
+describe('LocalDirectoryStore', () => {
+  const root = mkdtempSync(join(tmpdir(), 'swy-local-store-'));
+  const store = new LocalDirectoryStore(root);
+
+  it('writes an output once: the first complete write wins, later ones are told and discarded', async () => {
+    const first = await store.putIfAbsent('outputs/t1', 'first');
+    const second = await store.putIfAbsent('outputs/t1', Readable.from([Buffer.from('second')]));
+    expect(first).toEqual({ created: true, sha256: sha256(Buffer.from('first')), bytes: 5 });
+    expect(second).toEqual({ created: false, sha256: sha256(Buffer.from('first')), bytes: 5 });
+    expect(await readFile(join(root, 'outputs/t1'), 'utf8')).toBe('first');
+  });
+
+  it('lets exactly one of many concurrent writers of a key win', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent('outputs/race', `writer ${i}`)));
+    const winners = results.filter((r) => r.created);
+    expect(winners).toHaveLength(1);
+    expect(await readFile(join(root, 'outputs/race'), 'utf8')).toBe(`writer ${results.indexOf(winners[0] as (typeof results)[number])}`);
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+  });
+
+  it('accepts a body spooled elsewhere (another file system) without losing it', async () => {
+    const part = await spool(Readable.from([Buffer.from('spooled')]));
+    expect((await store.putIfAbsent('outputs/spooled', part)).created).toBe(true);
+    await part.cleanup();
+    expect(await readFile(join(root, 'outputs/spooled'), 'utf8')).toBe('spooled');
+  });
+
+  it('streams inputs and reports missing ones', async () => {
+    await store.put('inputs/a', Buffer.alloc(300_000, 1));
+    let bytes = 0;
+    for await (const chunk of await store.read('inputs/a')) bytes += (chunk as Buffer).length;
+    expect(bytes).toBe(300_000);
+    await expect(store.read('inputs/missing')).rejects.toBeInstanceOf(ObjectNotFound);
+    expect(await store.head('inputs/missing')).toBeUndefined();
+  });
+
+  it('refuses keys that escape its directory', async () => {
+    await expect(store.putIfAbsent('../outside', 'x')).rejects.toThrow(/escapes/);
+  });
+});
