@@ -164,10 +164,13 @@ export class WorkerRuntime {
     }
     const outputKey = outputKeyOf(this.definition, envelope.id, checked.data);
 
-    // A redelivered or duplicated task whose output exists is done: skip it.
+    // A redelivered, retried or escalated task whose output exists is done: skip it. A first
+    // delivery is not checked (one storage round trip less per task): should it be a
+    // duplicate publish, the conditional write still keeps the first output.
+    const seenBefore = delivery.deliveryCount > 0 || envelope.history.length > 0;
     let existing;
     try {
-      existing = await this.store.head(outputKey);
+      existing = seenBefore ? await this.store.head(outputKey) : undefined;
     } catch (err) {
       const result: AttemptResult = { kind: 'transient', code: 'SWY_WORKER_STORAGE_UNAVAILABLE', reason: (err as Error).message };
       await this.conclude(delivery, envelope, result, this.record(result, startedAt, 0, undefined), outputKey, log);

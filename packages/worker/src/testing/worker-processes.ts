@@ -16,6 +16,8 @@ export interface WorkerProcess {
   /** The `stopped` log line of a graceful stop: tasks finished and tasks returned to the queue. */
   stopped?: { finished: number; requeued: number };
   draining: boolean;
+  /** Parsed log lines (JSON), kept when `keepLines` is on. */
+  readonly lines: Array<Record<string, unknown>>;
 }
 
 /**
@@ -30,7 +32,19 @@ export class WorkerProcesses {
   constructor(
     private readonly env: Readonly<Record<string, string>>,
     private readonly logDir: string,
+    private readonly keepLines = false,
   ) {}
+
+  /** Resolves with the first log line of `proc` that matches. */
+  async waitForLine(proc: WorkerProcess, match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = proc.lines.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`worker ${proc.pid} logged no matching line within ${timeoutMs}ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   spawn(workerClass: WorkerClassName, extraEnv: Readonly<Record<string, string>> = {}): WorkerProcess {
     const n = ++this.seq;
@@ -53,6 +67,7 @@ export class WorkerProcesses {
       child,
       ready,
       draining: false,
+      lines: [],
       exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
     };
     let buffered = '';
@@ -63,6 +78,7 @@ export class WorkerProcesses {
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
+        if (this.keepLines && line.startsWith('{')) proc.lines.push(JSON.parse(line) as Record<string, unknown>);
         if (line.includes('"msg":"worker started"')) resolveReady();
         if (line.includes('"msg":"stopped"')) {
           const parsed = JSON.parse(line) as { finished: number; requeued: number };
