@@ -60,7 +60,7 @@ export function renderMaps(service: Service, routing: RoutingState): Record<stri
     entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}\n`).join('');
   const groups = service.traffic.groups;
   return {
-    [MAP_FILES.groups]: lines(groups.map((g) => [g.name, 1])),
+    [MAP_FILES.groups]: lines(groups.map((g) => [g.name, g.name])),
     [MAP_FILES.pinned]: lines(groups.filter((g) => g.pinnedTrack).map((g) => [g.name, g.pinnedTrack as string])),
     [MAP_FILES.canary]: lines(groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string])),
     [MAP_FILES.shares]: lines(
@@ -128,27 +128,28 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   lines.push(
     `frontend ${service.name}`,
     `    bind ${input.bind}`,
-    '    # The traffic group: the header, lowercased; a missing or unknown group is the default group.',
-    `    http-request set-var(txn.group) req.hdr(${groupHeader}),lower`,
-    `    http-request set-var(txn.group) str(${service.traffic.defaultGroup}) if !{ var(txn.group),map_str(${map(MAP_FILES.groups)}) -m found }`,
+    '    # The traffic group: the header, lowercased, when it names a known group; otherwise the default group.',
+    `    http-request set-var(txn.group) str(${service.traffic.defaultGroup})`,
+    `    http-request set-var(txn.group) req.hdr(${groupHeader}),lower,map_str(${map(MAP_FILES.groups)},${service.traffic.defaultGroup})`,
+    '    # A pinned group (internal users) goes to its track whatever the shares.',
+    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.pinned)})`,
+    `    http-request set-var(txn.share) var(txn.group),map_str_int(${map(MAP_FILES.shares)},0) unless { var(txn.track) -m found }`,
     '    # The user\'s bucket: the same user key always hashes to the same bucket, so raising a share keeps every user already on the canary.',
-    `    http-request set-var(txn.bucket) ${userKey},xxh32(1),mod(${BUCKETS}) if { ${userKey} -m found }`,
-    `    http-request set-var(txn.bucket) rand(${BUCKETS}) if !{ var(txn.bucket) -m found }`,
-    `    http-request set-var(txn.track) str(${service.stableTrack})`,
-    `    http-request set-var(txn.share) var(txn.group),map_str_int(${map(MAP_FILES.shares)},0)`,
-    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.canary)}) if { var(txn.bucket),sub(txn.share) lt 0 }`,
-    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.pinned)}) if { var(txn.group),map_str(${map(MAP_FILES.pinned)}) -m found }`,
+    `    http-request set-var(txn.bucket) ${userKey},xxh32(1),mod(${BUCKETS}) if { var(txn.share) gt 0 }`,
+    `    http-request set-var(txn.bucket) rand(${BUCKETS}) if { var(txn.share) gt 0 } !{ var(txn.bucket) -m found }`,
+    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.canary)}) if { var(txn.share) gt 0 } { var(txn.bucket),sub(txn.share) lt 0 }`,
   );
   if (service.legacy) {
     lines.push(
       '    # Gradual migration: an independent bucket decides who still goes to the legacy backend.',
-      `    http-request set-var(txn.legacy_bucket) ${userKey},xxh32(2),mod(${BUCKETS}) if { ${userKey} -m found }`,
-      `    http-request set-var(txn.legacy_bucket) rand(${BUCKETS}) if !{ var(txn.legacy_bucket) -m found }`,
       `    http-request set-var(txn.legacy_share) str(share),map_str_int(${map(MAP_FILES.legacy)},0)`,
-      `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
+      `    http-request set-var(txn.legacy_bucket) ${userKey},xxh32(2),mod(${BUCKETS}) if { var(txn.legacy_share) gt 0 }`,
+      `    http-request set-var(txn.legacy_bucket) rand(${BUCKETS}) if { var(txn.legacy_share) gt 0 } !{ var(txn.legacy_bucket) -m found }`,
+      `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_share) gt 0 } { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
     );
   }
   lines.push(
+    `    http-request set-var(txn.track) str(${service.stableTrack}) unless { var(txn.track) -m found }`,
     '    http-response set-header X-Switchyard-Track %[var(txn.track)]',
     `    use_backend ${backendName('')}%[var(txn.track)]`,
     `    default_backend ${backendName(service.stableTrack)}`,

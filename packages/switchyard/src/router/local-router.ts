@@ -51,6 +51,8 @@ export class LocalRouter {
   private readonly slots = new Map<string, Slot[]>();
   private readonly process: HaproxyProcess;
   private queue: Promise<unknown> = Promise.resolve();
+  /** What each file on disk holds, so a change rewrites only the files it touches. */
+  private readonly written = new Map<string, string>();
   readonly configPath: string;
 
   constructor(private readonly options: LocalRouterOptions) {
@@ -248,9 +250,11 @@ export class LocalRouter {
     });
     const files: Record<string, string> = { 'haproxy.cfg': config, ...renderMaps(this.service, this.routing) };
     for (const [name, content] of Object.entries(files)) {
+      if (this.written.get(name) === content) continue;
       const path = join(this.options.dir, name);
       await writeFile(`${path}.tmp`, content);
       await rename(`${path}.tmp`, path);
+      this.written.set(name, content);
     }
   }
 }

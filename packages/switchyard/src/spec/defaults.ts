@@ -39,6 +39,15 @@ export const DEFAULTS = {
     cooldown: '60s',
   },
   autoscalingCpuTarget: 70,
+  release: {
+    stageDuration: '5m',
+    gates: [
+      { metric: 'error-ratio-vs-stable', max: 0.01 },
+      { metric: 'error-ratio', max: 0.05 },
+    ],
+    /** A migration moves this much traffic off the legacy backend at each stage. */
+    migrationLegacyShares: [99, 75, 50, 0],
+  },
   terminationGraceSeconds: 30,
   runtime: 'local',
   local: { host: '127.0.0.1', routerPort: 8080, statsPort: 8400, apiPort: 7070 },

@@ -76,6 +76,35 @@ export interface Router {
   readonly nodePool: NodePool;
 }
 
+export type Gate =
+  | { readonly metric: 'error-ratio'; readonly max: number }
+  | { readonly metric: 'error-ratio-vs-stable'; readonly max: number }
+  | { readonly metric: 'response-time'; readonly maxMs: number }
+  | { readonly metric: 'prometheus'; readonly name: string; readonly query: string; readonly max?: number; readonly min?: number };
+
+/** One stage of a release plan. */
+export interface Stage {
+  readonly name: string;
+  /** The track that runs the new version from this stage on. */
+  readonly track?: string;
+  /** Canary share per group while the stage runs. */
+  readonly shares: Readonly<Record<string, number>>;
+  /** Share still on the legacy backend while the stage runs (migrations). */
+  readonly legacyShare?: number;
+  readonly durationMs: number;
+  readonly approval: boolean;
+  readonly gates: readonly Gate[];
+}
+
+export interface ReleasePolicy {
+  /** `default`, `migration` (services with a legacy backend) and the service's own plans. */
+  readonly plans: Readonly<Record<string, readonly Stage[]>>;
+  readonly minRequests: number;
+  readonly intervalMs: number;
+  readonly inconclusiveAfterMs: number;
+  readonly prometheusUrl?: string;
+}
+
 export interface Legacy {
   readonly address: string;
   readonly share: number;
@@ -117,6 +146,7 @@ export interface Service extends UnitBase {
   readonly autoscaling?: Autoscaling;
   readonly router: Router;
   readonly hosts: readonly string[];
+  readonly release: ReleasePolicy;
 }
 
 export interface WorkerClass {

@@ -4,11 +4,14 @@ import { at } from './issues.js';
 import type {
   Autoscaling,
   Environment,
+  Gate,
   Legacy,
   NodePool,
   Probe,
+  ReleasePolicy,
   Resources,
   Service,
+  Stage,
   Track,
   Traffic,
   TrafficGroup,
@@ -18,7 +21,7 @@ import type {
 } from './model.js';
 import { isPlainObject, type Layer } from './overlay.js';
 import { parseCpu, parseDuration, parseMemory } from './quantity.js';
-import type { NodePoolSpec, ProbeSpec, ResourcesSpec, ServiceSpec, WorkerClassSpec, WorkerSpec } from './schema.js';
+import type { GateSpec, NodePoolSpec, ProbeSpec, ResourcesSpec, ServiceSpec, StageSpec, WorkerClassSpec, WorkerSpec } from './schema.js';
 import type { DocPath } from './source.js';
 
 /** Names Switchyard gives its own objects next to the tracks (`<service>-router`…). */
@@ -128,6 +131,94 @@ function defaultGroups(trackNames: ReadonlySet<string>): Record<string, { track?
     if (target === undefined || trackNames.has(target)) out[name] = { ...group };
   }
   return out;
+}
+
+function resolveGate(g: GateSpec): Gate {
+  switch (g.metric) {
+    case 'response-time':
+      return { metric: 'response-time', maxMs: parseDuration(g.max) as number };
+    case 'prometheus':
+      return { metric: 'prometheus', name: g.name, query: g.query, ...(g.max !== undefined ? { max: g.max } : {}), ...(g.min !== undefined ? { min: g.min } : {}) };
+    default:
+      return { metric: g.metric, max: g.max };
+  }
+}
+
+/** One stage per track, in order: the canary groups of each track get their share; a pinned (internal) track waits for a person. */
+function derivedPlan(tracks: readonly Track[], groups: readonly TrafficGroup[], gates: readonly Gate[]): Stage[] {
+  const durationMs = parseDuration(DEFAULTS.release.stageDuration) as number;
+  return tracks.map((track) => ({
+    name: track.name,
+    track: track.name,
+    shares: Object.fromEntries(groups.filter((g) => g.canaryTrack === track.name && g.canaryAllowed).map((g) => [g.name, g.share])),
+    durationMs,
+    approval: !track.stable && groups.some((g) => g.pinnedTrack === track.name),
+    gates,
+  }));
+}
+
+function migrationPlan(gates: readonly Gate[]): Stage[] {
+  const durationMs = parseDuration(DEFAULTS.release.stageDuration) as number;
+  return DEFAULTS.release.migrationLegacyShares.map((legacyShare) => ({ name: `migrate-${100 - legacyShare}`, shares: {}, legacyShare, durationMs, approval: false, gates }));
+}
+
+function resolveStages(problems: Problems, path: (string | number)[], specs: readonly StageSpec[], context: { tracks: ReadonlySet<string>; stable: string; groups: readonly TrafficGroup[]; hasLegacy: boolean; hasPrometheus: boolean; gates: readonly Gate[] }): Stage[] {
+  const names = new Set<string>();
+  return specs.map((st, i) => {
+    const at = [...path, i];
+    if (names.has(st.name)) problems.add([...at, 'name'], 'duplicate_stage', `stage name ${st.name} is used twice in this plan`, 'Give every stage of a plan its own name.');
+    names.add(st.name);
+    if (st.track !== undefined && !context.tracks.has(st.track)) {
+      problems.add([...at, 'track'], 'unknown_track', `stage ${st.name} deploys to track "${st.track}", which does not exist`, `Use one of: ${[...context.tracks].join(', ')}.`);
+    }
+    for (const group of Object.keys(st.shares ?? {})) {
+      const g = context.groups.find((x) => x.name === group);
+      if (!g) problems.add([...at, 'shares', group], 'unknown_group', `stage ${st.name} sets a share for group "${group}", which does not exist`, `Use one of: ${context.groups.filter((x) => x.canaryTrack).map((x) => x.name).join(', ')}.`);
+      else if (!g.canaryAllowed || !g.canaryTrack) problems.add([...at, 'shares', group], 'never_canary', `stage ${st.name} sets a share for group ${group}, which never sees a canary`, 'Remove the share: pinned and never-canary groups keep their track.');
+    }
+    if (st.legacyShare !== undefined && !context.hasLegacy) {
+      problems.add([...at, 'legacyShare'], 'no_legacy', `stage ${st.name} sets legacyShare but the service has no legacy backend`, 'Add legacy: { address: host:port } or remove legacyShare.');
+    }
+    if (st.track === undefined && st.shares === undefined && st.legacyShare === undefined) {
+      problems.add(at, 'empty_stage', `stage ${st.name} changes nothing`, 'Give the stage a track, shares or a legacyShare.');
+    }
+    const gates = st.gates ? st.gates.map(resolveGate) : context.gates;
+    if (!context.hasPrometheus && gates.some((g) => g.metric === 'prometheus')) {
+      problems.add(st.gates ? [...at, 'gates'] : ['release', 'gates'], 'no_prometheus', `stage ${st.name} has a prometheus gate but release.prometheus.url is not set`, 'Set release.prometheus.url to your Prometheus, e.g. http://prometheus:9090.');
+    }
+    return {
+      name: st.name,
+      ...(st.track !== undefined ? { track: st.track } : {}),
+      shares: st.shares ?? {},
+      ...(st.legacyShare !== undefined ? { legacyShare: st.legacyShare } : {}),
+      durationMs: parseDuration(st.duration) as number,
+      approval: st.approval,
+      gates,
+    };
+  });
+}
+
+function resolveRelease(problems: Problems, spec: ServiceSpec, tracks: readonly Track[], groups: readonly TrafficGroup[], stable: string): ReleasePolicy {
+  const r = spec.release;
+  const gates = r?.gates ? r.gates.map(resolveGate) : DEFAULTS.release.gates.map((g) => ({ ...g }) as Gate);
+  const context = { tracks: new Set(tracks.map((t) => t.name)), stable, groups, hasLegacy: spec.legacy !== undefined, hasPrometheus: r?.prometheus !== undefined, gates };
+  const plans: Record<string, readonly Stage[]> = {
+    default: r?.stages ? resolveStages(problems, ['release', 'stages'], r.stages, context) : derivedPlan(tracks, groups, gates),
+  };
+  if (spec.legacy) plans.migration = migrationPlan(gates.filter((g) => g.metric !== 'error-ratio-vs-stable'));
+  for (const [name, stages] of Object.entries(r?.plans ?? {})) {
+    if (name === 'default' || name === 'rollback') {
+      problems.add(['release', 'plans', name], 'reserved_plan', `plan name ${name} is reserved`, 'Put the default plan under release.stages; name other plans differently.');
+    }
+    plans[name] = resolveStages(problems, ['release', 'plans', name], stages, context);
+  }
+  return {
+    plans,
+    minRequests: r?.minRequests ?? 50,
+    intervalMs: parseDuration(r?.interval ?? '10s') as number,
+    inconclusiveAfterMs: parseDuration(r?.inconclusiveAfter ?? '10m') as number,
+    ...(r?.prometheus ? { prometheusUrl: r.prometheus.url } : {}),
+  };
 }
 
 export function resolveService(spec: ServiceSpec, env: Environment, layers: readonly Layer[], file: string): Resolved<Service> {
@@ -251,6 +342,7 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
     stable: name === stableTrack,
   }));
   const traffic: Traffic = { groupHeader, defaultGroup, userKey, groups };
+  const release = resolveRelease(problems, spec, tracks, groups, stableTrack);
 
   return finish(problems, () => ({
     kind: 'Service' as const,
@@ -277,6 +369,7 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
       nodePool: resolveNodePool(spec.router?.nodePool, 'on-demand'),
     },
     hosts: [...(spec.hosts ?? [])].sort(),
+    release,
   }));
 }
 

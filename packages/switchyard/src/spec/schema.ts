@@ -154,6 +154,45 @@ const legacy = z.strictObject({
   tls: z.boolean().default(false),
 });
 
+const ratio = z.number({ error: 'must be a ratio between 0 and 1, e.g. 0.01 for 1%' }).min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' });
+
+const gate = z.discriminatedUnion(
+  'metric',
+  [
+    z.strictObject({ metric: z.literal('error-ratio'), max: ratio.meta({ description: 'Highest share of 5xx answers (and failed connections) on the stage\'s track' }) }),
+    z.strictObject({ metric: z.literal('error-ratio-vs-stable'), max: ratio.meta({ description: 'How much the stage\'s track\'s error ratio may exceed the stable track\'s' }) }),
+    z.strictObject({ metric: z.literal('response-time'), max: duration.meta({ description: 'Highest average response time of the stage\'s track' }) }),
+    z.strictObject({
+      metric: z.literal('prometheus'),
+      name: z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a short name of lowercase letters, digits and dashes' }),
+      query: z.string().min(1).meta({ description: 'PromQL giving one number; $service, $track, $stable, $env and $window are replaced' }),
+      max: z.number().optional(),
+      min: z.number().optional(),
+    }),
+  ],
+  { error: 'metric must be error-ratio, error-ratio-vs-stable, response-time or prometheus' },
+);
+
+const stage = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][-a-z0-9]*$/, { error: 'must be lowercase letters, digits and dashes' }),
+  track: trackName.optional().meta({ description: 'The track that runs the new version from this stage on' }),
+  shares: z.record(groupName, percent).optional().meta({ description: 'Canary share per traffic group during this stage' }),
+  legacyShare: percent.optional().meta({ description: 'Share still sent to the legacy backend during this stage (migrations)' }),
+  duration: duration.default('5m').meta({ description: 'How long the stage is watched before it passes' }),
+  approval: z.boolean().default(false).meta({ description: 'Wait for a person to promote after the stage passes' }),
+  gates: z.array(gate).optional().meta({ description: 'Gates of this stage; defaults to release.gates' }),
+});
+
+const release = z.strictObject({
+  stages: z.array(stage).min(1, { error: 'must list at least one stage' }).optional().meta({ description: 'This service\'s default plan; defaults to one stage per track, in order' }),
+  plans: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/), z.array(stage).min(1)).optional().meta({ description: 'More named plans, chosen with deploy --plan' }),
+  gates: z.array(gate).optional().meta({ description: 'Gates of every stage that sets none' }),
+  minRequests: z.number().int().min(0).default(50).meta({ description: 'No verdict before a stage\'s track has answered this many requests' }),
+  interval: duration.default('10s').meta({ description: 'How often gates are measured' }),
+  inconclusiveAfter: duration.default('10m').meta({ description: 'A stage without enough traffic for this long fails' }),
+  prometheus: z.strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'must be an http(s) URL' }) }).optional().meta({ description: 'Where prometheus gates query' }),
+});
+
 const cpuAutoscaling = z.strictObject({
   targetUtilization: z.number().int().min(1).max(100).default(DEFAULTS.autoscalingCpuTarget),
   min: replicas(1).optional().meta({ description: 'Defaults to the stable track\'s replicas' }),
@@ -229,6 +268,7 @@ export const serviceSchema = z
     traffic: traffic.optional(),
     legacy: legacy.optional(),
     autoscaling: autoscaling.optional(),
+    release: release.optional(),
     router: router.optional(),
     hosts: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a host name' })).optional(),
   })
@@ -327,3 +367,6 @@ export type ProbeSpec = z.output<typeof probe>;
 export type NodePoolSpec = z.output<typeof nodePool>;
 export type ResourcesSpec = z.output<typeof resources>;
 export type WorkerClassSpec = z.output<typeof workerClass>;
+export type StageSpec = z.output<typeof stage>;
+export type GateSpec = z.output<typeof gate>;
+export type ReleaseSpec = z.output<typeof release>;

@@ -1,0 +1,228 @@
+// Worker SDK benchmark, all against the same local broker in one run (bench/worker runs it):
+//   - no-op tasks per second through the SDK (one worker process, its task processes, output
+//     written once to the local store) vs a plain amqplib consumer with the same prefetch and
+//     manual acks on a quorum queue, vs BullMQ on Redis with the same concurrency;
+//   - latency per task at a low rate (publish → done), p50/p99, and the SDK's added p99;
+//   - time from a burst to the autoscaler's first scale-up decision (management API).
+// Prints one JSON object; ratios compare figures measured in this same run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'amqplib';
+import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
+import { createTaskProducer, QueueAutoscaler, RabbitMqManagementDepth } from '@switchyard/worker';
+
+const need = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run bench/worker (it starts test/infra)`);
+  return v;
+};
+const AMQP = need('SWITCHYARD_TEST_AMQP_URL');
+const MGMT = need('SWITCHYARD_TEST_RABBIT_MGMT_URL');
+const REDIS = new URL(need('SWITCHYARD_TEST_REDIS_URL'));
+const TASKS = Number(process.env.BENCH_TASKS ?? 3000);
+const LATENCY_TASKS = Number(process.env.BENCH_LATENCY_TASKS ?? 200);
+const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 50);
+const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 4);
+const run = `bench-${Date.now().toString(36)}`;
+
+const pct = (values, q) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] : 0;
+};
+const round = (n, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const QUORUM = { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+
+/** Publishes `count` messages with confirms, `rate` per second (0: as fast as possible). */
+async function publishAll(ch, queue, count, rate, body) {
+  const sentAt = new Map();
+  for (let i = 0; i < count; i++) {
+    const id = `m${i}`;
+    sentAt.set(id, performance.timeOrigin + performance.now());
+    ch.sendToQueue(queue, body(id), { persistent: true, messageId: id });
+    if (rate > 0) await sleep(1000 / rate);
+    else if (i % 200 === 199) await ch.waitForConfirms();
+  }
+  await ch.waitForConfirms();
+  return sentAt;
+}
+
+async function plainConsumer() {
+  const conn = await connect(AMQP);
+  const ch = await conn.createConfirmChannel();
+  const measure = async (queue, count, rate) => {
+    await ch.assertQueue(queue, QUORUM);
+    const consumer = await conn.createChannel();
+    await consumer.prefetch(PREFETCH);
+    const doneAt = new Map();
+    let finished;
+    const all = new Promise((r) => (finished = r));
+    await consumer.consume(queue, (msg) => {
+      consumer.ack(msg);
+      doneAt.set(msg.properties.messageId, performance.timeOrigin + performance.now());
+      if (doneAt.size === count) finished();
+    });
+    const sentAt = await publishAll(ch, queue, count, rate, (id) => Buffer.from(JSON.stringify({ id, payload: {} })));
+    await all;
+    await consumer.close();
+    await ch.deleteQueue(queue);
+    return { sentAt, doneAt };
+  };
+  const burst = await measure(`${run}-plain`, TASKS, 0);
+  const lat = await measure(`${run}-plain-latency`, LATENCY_TASKS, LATENCY_RATE);
+  await conn.close();
+  return summarize(burst, lat);
+}
+
+function summarize(burst, lat) {
+  const first = Math.min(...burst.sentAt.values());
+  const last = Math.max(...burst.doneAt.values());
+  const latencies = [...lat.doneAt].map(([id, at]) => at - lat.sentAt.get(id));
+  return { tasksPerSecond: round((burst.doneAt.size / (last - first)) * 1000), p50LatencyMs: round(pct(latencies, 0.5), 2), p99LatencyMs: round(pct(latencies, 0.99), 2) };
+}
+
+async function sdkWorker() {
+  const dir = mkdtempSync(join(tmpdir(), 'swy-bench-'));
+  const measure = async (queue, count, rate) => {
+    const stats = join(dir, `${queue}.jsonl`);
+    const worker = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/noop-worker.mjs', import.meta.url))], {
+      env: { ...process.env, SWITCHYARD_QUEUE: queue, SWITCHYARD_AMQP_URL: AMQP, SWITCHYARD_PREFETCH: String(PREFETCH), SWITCHYARD_STORAGE_URL: `file://${dir}/store`, SWITCHYARD_TASK_STATS_FILE: stats, SWITCHYARD_METRICS_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_SERVICE: 'bench' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const producer = await createTaskProducer({ brokerUrl: AMQP, queue, metricsPort: false, storage: `file://${dir}/store` });
+    // Wait until the worker consumes (its task processes are warm by then).
+    const depth = new RabbitMqManagementDepth(MGMT);
+    const conn = await connect(AMQP);
+    const ch = await conn.createChannel();
+    for (;;) {
+      const ok = await ch.checkQueue(queue);
+      if (ok.consumerCount > 0) break;
+      await sleep(100);
+    }
+    await conn.close();
+    void depth;
+    const sentAt = new Map();
+    const pending = [];
+    for (let i = 0; i < count; i++) {
+      const id = `t${i}`;
+      sentAt.set(id, performance.timeOrigin + performance.now());
+      pending.push(producer.submit({}, { id }));
+      if (rate > 0) await sleep(1000 / rate);
+      else if (pending.length >= 200) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    const doneAt = new Map();
+    for (;;) {
+      if (existsSync(stats)) {
+        for (const line of readFileSync(stats, 'utf8').split('\n')) {
+          if (!line) continue;
+          const s = JSON.parse(line);
+          doneAt.set(s.taskId, Date.parse(s.at));
+        }
+      }
+      if (doneAt.size >= count) break;
+      await sleep(50);
+    }
+    await producer.close();
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+    return { sentAt, doneAt };
+  };
+  const burst = await measure(`${run}-sdk`, TASKS, 0);
+  const lat = await measure(`${run}-sdk-latency`, LATENCY_TASKS, LATENCY_RATE);
+  return summarize(burst, lat);
+}
+
+async function bullmq() {
+  const connection = { host: REDIS.hostname, port: Number(REDIS.port), maxRetriesPerRequest: null };
+  const measure = async (name, count, rate) => {
+    const queue = new BullQueue(name, { connection });
+    const doneAt = new Map();
+    let finished;
+    const all = new Promise((r) => (finished = r));
+    const worker = new BullWorker(name, async () => undefined, { connection, concurrency: PREFETCH });
+    worker.on('completed', (job) => {
+      doneAt.set(job.id, performance.timeOrigin + performance.now());
+      if (doneAt.size === count) finished();
+    });
+    await worker.waitUntilReady();
+    const sentAt = new Map();
+    if (rate > 0) {
+      for (let i = 0; i < count; i++) {
+        sentAt.set(`j${i}`, performance.timeOrigin + performance.now());
+        await queue.add('noop', {}, { jobId: `j${i}`, removeOnComplete: true });
+        await sleep(1000 / rate);
+      }
+    } else {
+      for (let i = 0; i < count; i += 500) {
+        const jobs = Array.from({ length: Math.min(500, count - i) }, (_, k) => ({ name: 'noop', data: {}, opts: { jobId: `j${i + k}`, removeOnComplete: true } }));
+        const now = performance.timeOrigin + performance.now();
+        for (const j of jobs) sentAt.set(j.opts.jobId, now);
+        await queue.addBulk(jobs);
+      }
+    }
+    await all;
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    return { sentAt, doneAt };
+  };
+  const burst = await measure(`${run}-bull`, TASKS, 0);
+  const lat = await measure(`${run}-bull-latency`, LATENCY_TASKS, LATENCY_RATE);
+  return summarize(burst, lat);
+}
+
+/** From the end of a burst to the autoscaler's first decision to scale up. */
+async function autoscaleReaction() {
+  const queue = `${run}-autoscale`;
+  const conn = await connect(AMQP);
+  const ch = await conn.createConfirmChannel();
+  await ch.assertQueue(queue, QUORUM);
+  let replicas = 1;
+  let firstUp;
+  const target = { current: async () => ({ replicas }), scaleTo: async (n) => { if (n > replicas && firstUp === undefined) firstUp = performance.now(); replicas = n; } };
+  const scaler = new QueueAutoscaler({
+    queue,
+    source: new RabbitMqManagementDepth(MGMT),
+    target,
+    intervalMs: 250,
+    policy: { minReplicas: 1, maxReplicas: 20, tasksPerReplica: 100, prefetch: PREFETCH, maxStepUp: 4, maxStepDown: 1, cooldownMs: 60_000 },
+  });
+  scaler.start();
+  await sleep(1_000);
+  await publishAll(ch, queue, 1_000, 0, () => Buffer.from('{}'));
+  const burstAt = performance.now();
+  while (firstUp === undefined && performance.now() - burstAt < 30_000) await sleep(20);
+  await scaler.stop();
+  await ch.deleteQueue(queue);
+  await conn.close();
+  return { burstToFirstScaleUpMs: firstUp === undefined ? null : Math.round(firstUp - burstAt), pollIntervalMs: 250, note: 'bounded by the management API refresh (collect_statistics_interval, 5 s by default)' };
+}
+
+const plain = await plainConsumer();
+const sdk = await sdkWorker();
+const bull = await bullmq();
+const autoscale = await autoscaleReaction();
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      benchmark: 'worker-throughput',
+      tasks: TASKS,
+      prefetch: PREFETCH,
+      latencyPhase: { tasks: LATENCY_TASKS, ratePerSecond: LATENCY_RATE },
+      plainAmqplib: plain,
+      sdk,
+      bullmq: bull,
+      ratios: { sdkVsPlainAmqplib: round(sdk.tasksPerSecond / plain.tasksPerSecond, 3), sdkVsBullmq: round(sdk.tasksPerSecond / bull.tasksPerSecond, 3) },
+      sdkAddedP99LatencyMs: round(sdk.p99LatencyMs - plain.p99LatencyMs, 2),
+      target: { sdkVsPlainAmqplib: 0.8 },
+      autoscale,
+    },
+    null,
+    2,
+  )}\n`,
+);
+process.exit(0);

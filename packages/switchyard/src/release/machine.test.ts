@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import { baseTexts, serviceOf, setIn } from '../testing/config.js';
+import type { Service } from '../spec/index.js';
+import { initialRouting } from '../router/index.js';
+import { allowedActions, createRelease, transition } from './machine.js';
+import type { Command, Measurement, ReleaseEvent, ReleaseState, SequencedCommand } from './types.js';
+
+/**
+ * The engine driven by a simulated world: commands change a model of the fleet, traffic
+ * flows through it at a chosen error rate per version, and every state survives JSON.
+ */
+
+function service(extra: Record<string, unknown> = {}): Service {
+  const texts = baseTexts();
+  let svc = setIn(texts['services/api.yaml'] as string, 'release', {
+    minRequests: 100,
+    interval: '10s',
+    inconclusiveAfter: '2m',
+    ...extra,
+  });
+  svc = setIn(svc, 'version', '1.0.0');
+  texts['services/api.yaml'] = svc;
+  return serviceOf(texts);
+}
+
+class World {
+  versions: Record<string, string>;
+  shares: Record<string, number>;
+  legacyShare: number;
+  pinned: Record<string, string> = {};
+  counters: Record<string, { requests: number; errors: number }> = {};
+  log: Command[] = [];
+  now = Date.parse('2026-11-23T10:00:00Z');
+
+  constructor(svc: Service, readonly errorRate: (version: string) => number) {
+    this.versions = Object.fromEntries(svc.tracks.map((t) => [t.name, t.version]));
+    this.shares = { ...initialRouting(svc).shares };
+    this.legacyShare = initialRouting(svc).legacyShare;
+    for (const t of svc.tracks) this.counters[t.name] = { requests: 0, errors: 0 };
+  }
+
+  /** Sends `n` requests to a track at the error rate of the version it runs. */
+  traffic(track: string, n: number): void {
+    const c = this.counters[track] as { requests: number; errors: number };
+    c.requests += n;
+    c.errors += Math.round(n * this.errorRate(this.versions[track] as string));
+  }
+
+  measurement(): Measurement {
+    return { tracks: Object.fromEntries(Object.entries(this.counters).map(([t, c]) => [t, { ...c, responseTimeMs: 5 }])) };
+  }
+
+  at(): string {
+    return new Date(this.now).toISOString();
+  }
+
+  run(command: Command): Measurement | undefined {
+    this.log.push(command);
+    switch (command.kind) {
+      case 'set-track':
+        this.versions[command.track] = command.version;
+        return undefined;
+      case 'set-share':
+        this.shares[command.group] = command.share;
+        return undefined;
+      case 'route-group':
+        this.pinned[command.group] = command.track;
+        return undefined;
+      case 'set-legacy-share':
+        this.legacyShare = command.share;
+        return undefined;
+      case 'snapshot':
+      case 'measure':
+        return this.measurement();
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** Applies an event, runs the emitted commands in order (feeding results back), checks the JSON round trip. */
+function step(world: World, state: ReleaseState, event: ReleaseEvent): ReleaseState {
+  const result = transition(state, event);
+  expect(JSON.parse(JSON.stringify(result.state))).toEqual(result.state);
+  let current = result.state;
+  const queue: SequencedCommand[] = [...result.commands];
+  while (queue.length > 0) {
+    const next = queue.shift() as SequencedCommand;
+    const measurement = world.run(next.command);
+    const done = transition(current, { type: 'command-done', at: world.at(), seq: next.seq, ...(measurement ? { result: measurement } : {}) });
+    current = done.state;
+    queue.push(...done.commands);
+  }
+  return current;
+}
+
+/** Lets time pass in ticks of 10 s, with traffic on every track, until `until` says stop. */
+function observe(world: World, state: ReleaseState, seconds: number, perTick = 100): ReleaseState {
+  for (let t = 0; t < seconds; t += 10) {
+    world.now += 10_000;
+    for (const track of Object.keys(world.counters)) world.traffic(track, perTick);
+    state = step(world, state, { type: 'tick', at: world.at() });
+    if (state.phase === 'done') break;
+  }
+  return state;
+}
+
+function begin(svc: Service, world: World, version: string, plan = 'default'): ReleaseState {
+  const state = createRelease({ id: 'r1', service: svc, version, plan, stages: svc.release.plans[plan] ?? [], current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: world.legacyShare } }, by: 'ana', reason: 'test' });
+  return step(world, state, { type: 'start', at: world.at() });
+}
+
+describe('release engine', () => {
+  it('walks a good version through Bitmovin\'s four stages, waiting for approval after internal', () => {
+    const svc = service();
+    expect(svc.release.plans.default?.map((s) => [s.name, s.approval, s.shares])).toEqual([
+      ['internal', true, {}],
+      ['free', false, { free: 5 }],
+      ['paid', false, { paid: 5 }],
+      ['production', false, {}],
+    ]);
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    expect(world.log.map((c) => c.kind)).toEqual(['set-track', 'record', 'notify', 'snapshot']);
+    expect(state.phase).toBe('observing');
+    state = observe(world, state, 330);
+    expect(state.phase).toBe('awaiting-approval');
+    expect(world.versions).toEqual({ internal: '2.0.0', free: '1.0.0', paid: '1.0.0', production: '1.0.0' });
+    state = step(world, state, { type: 'approve', at: world.at(), by: 'qa' });
+    expect(world.versions.free).toBe('2.0.0');
+    state = observe(world, state, 330);
+    expect(world.versions.paid).toBe('2.0.0');
+    state = observe(world, state, 330);
+    expect(world.versions.production).toBe('2.0.0');
+    state = observe(world, state, 330);
+    expect(state.status).toBe('succeeded');
+    expect(state.phase).toBe('done');
+    expect(world.versions).toEqual({ internal: '2.0.0', free: '2.0.0', paid: '2.0.0', production: '2.0.0' });
+    expect(world.shares).toEqual({ free: 5, paid: 5 });
+    expect(world.log.filter((c) => c.kind === 'record')).toHaveLength(5);
+    expect(allowedActions(state)).toEqual([]);
+  });
+
+  it('rolls a bad version back at its first public stage: traffic leaves first, then replicas', () => {
+    const svc = service();
+    const world = new World(svc, (v) => (v === '2.0.0-bad' ? 0.2 : 0.01));
+    let state = begin(svc, world, '2.0.0-bad');
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    expect(world.versions.free).toBe('2.0.0-bad');
+    const before = world.log.length;
+    state = observe(world, state, 60);
+    expect(state.status).toBe('rolled-back');
+    const revert = world.log.slice(before).filter((c) => c.kind !== 'measure');
+    expect(revert.slice(0, 5)).toEqual([
+      { kind: 'set-share', group: 'free', share: 0 },
+      { kind: 'route-group', group: 'internal', track: 'production' },
+      { kind: 'set-track', track: 'internal', version: '1.0.0' },
+      { kind: 'set-track', track: 'free', version: '1.0.0' },
+      { kind: 'route-group', group: 'internal', track: 'internal' },
+    ]);
+    expect(world.versions).toEqual({ internal: '1.0.0', free: '1.0.0', paid: '1.0.0', production: '1.0.0' });
+    expect(world.shares).toEqual({ free: 5, paid: 5 });
+    const verdict = state.verdicts.at(-1);
+    expect(verdict?.outcome).toBe('fail');
+    expect(verdict?.summary).toMatch(/free failed error-ratio-vs-stable 19\.00% \(≤ \+1\.00% over stable \(1\.00%\)\), error-ratio 20\.00% \(≤ 5\.00%\) over 100 requests/);
+    expect(state.outcome).toContain('stage free');
+  });
+
+  it('waits on too little traffic, then fails when the limit passes', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = observe(world, state, 60, 5);
+    expect(state.phase).toBe('observing');
+    expect(state.verdicts.at(-1)?.outcome).toBe('inconclusive');
+    expect(state.verdicts.at(-1)?.summary).toMatch(/internal answered \d+ of the 100 requests needed/);
+    state = observe(world, state, 120, 0);
+    expect(state.status).toBe('rolled-back');
+    expect(state.outcome).toMatch(/not enough traffic for a verdict within 120 s/);
+  });
+
+  it('stops measuring while paused and carries on when resumed', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = step(world, state, { type: 'pause', at: world.at(), by: 'ana' });
+    expect(state.status).toBe('paused');
+    const measures = world.log.filter((c) => c.kind === 'measure').length;
+    state = observe(world, state, 600);
+    expect(world.log.filter((c) => c.kind === 'measure').length).toBe(measures);
+    expect(allowedActions(state)).toContain('resume');
+    state = step(world, state, { type: 'resume', at: world.at(), by: 'ana' });
+    state = observe(world, state, 30);
+    expect(state.phase).toBe('awaiting-approval');
+  });
+
+  it('refuses what does not fit the moment, and says why', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    const state = begin(svc, world, '2.0.0');
+    expect(transition(state, { type: 'approve', at: world.at(), by: 'x' }).refused).toMatch(/approve is not possible while the release is running \(observing\)/);
+    expect(transition(state, { type: 'resume', at: world.at(), by: 'x' }).refused).toMatch(/resume is not possible/);
+    expect(transition(state, { type: 'start', at: world.at() }).refused).toMatch(/already started/);
+  });
+
+  it('aborts mid-stage: traffic back, versions back, status aborted', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    state = step(world, state, { type: 'abort', at: world.at(), by: 'ana', reason: 'wrong build' });
+    expect(state.status).toBe('aborted');
+    expect(state.outcome).toBe('aborted by ana: wrong build');
+    expect(world.versions).toEqual({ internal: '1.0.0', free: '1.0.0', paid: '1.0.0', production: '1.0.0' });
+  });
+
+  it('rolls the stable track back first when the last stage fails', () => {
+    const svc = service();
+    const world = new World(svc, (v) => (v === '2.0.0' ? 0 : 0));
+    let state = begin(svc, world, '2.0.0');
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    expect(state.stages[state.stage]?.name).toBe('production');
+    const before = world.log.length;
+    state = step(world, state, { type: 'rollback', at: world.at(), by: 'ana', reason: 'latency' });
+    const revert = world.log.slice(before);
+    expect(revert[2]).toEqual({ kind: 'set-track', track: 'production', version: '1.0.0' });
+    expect(revert.filter((c) => c.kind === 'route-group')).toEqual([]);
+    expect(state.status).toBe('rolled-back');
+  });
+
+  it('ends as failed when the revert itself cannot complete', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    let t = transition(state, { type: 'rollback', at: world.at(), by: 'ana', reason: 'x' });
+    state = t.state;
+    const first = t.commands.find((c) => c.command.kind === 'set-track') as SequencedCommand;
+    t = transition(state, { type: 'command-failed', at: world.at(), seq: first.seq, error: 'replica never ready' });
+    expect(t.state.status).toBe('failed');
+    expect(t.state.outcome).toMatch(/then a step of the revert failed: replica never ready/);
+  });
+
+  it('rolls back when a forward step fails', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    const state = createRelease({ id: 'r1', service: svc, version: '2.0.0', plan: 'default', stages: svc.release.plans.default ?? [], current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: 0 } }, by: 'ana', reason: '' });
+    const started = transition(state, { type: 'start', at: world.at() });
+    const failed = transition(started.state, { type: 'command-failed', at: world.at(), seq: started.commands[0]?.seq as number, error: 'image not found' });
+    expect(failed.state.status).toBe('rolling-back');
+    expect(failed.state.outcome).toBe('a step failed: image not found');
+  });
+
+  it('ignores a command reported done twice', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    const state = createRelease({ id: 'r1', service: svc, version: '2.0.0', plan: 'default', stages: svc.release.plans.default ?? [], current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: 0 } }, by: 'ana', reason: '' });
+    const started = transition(state, { type: 'start', at: world.at() });
+    const once = transition(started.state, { type: 'command-done', at: world.at(), seq: 1 });
+    const twice = transition(once.state, { type: 'command-done', at: world.at(), seq: 1 });
+    expect(twice.state).toEqual(once.state);
+    expect(twice.commands).toEqual([]);
+  });
+
+  it('migrates a legacy backend 1 → 25 → 50 → 100% and keeps the last share', () => {
+    const texts = baseTexts();
+    texts['services/api.yaml'] = setIn(setIn(texts['services/api.yaml'] as string, 'legacy', { address: 'old.internal:80', share: 100 }), 'release', { minRequests: 10 });
+    const svc = serviceOf(texts);
+    expect(svc.release.plans.migration?.map((s) => s.legacyShare)).toEqual([99, 75, 50, 0]);
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, svc.version, 'migration');
+    const legacyShares = () => world.log.filter((c) => c.kind === 'set-legacy-share').map((c) => (c as { share: number }).share);
+    for (let i = 0; i < 4 && state.phase !== 'done'; i++) state = observe(world, state, 330);
+    expect(state.status).toBe('succeeded');
+    expect(legacyShares()).toEqual([99, 75, 50, 0]);
+    expect(world.legacyShare).toBe(0);
+  });
+
+  it('uses a team\'s own plan with its own gates', () => {
+    const svc = service({ stages: [{ name: 'canary', track: 'free', shares: { free: 20 }, duration: '1m', gates: [{ metric: 'response-time', max: '1ms' }] }, { name: 'all', track: 'production', duration: '1m' }] });
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = observe(world, state, 30);
+    expect(state.status).toBe('rolled-back');
+    expect(state.verdicts.at(-1)?.summary).toMatch(/response-time 5 \(≤ 1 ms\)/);
+  });
+});

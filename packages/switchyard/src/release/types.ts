@@ -1,0 +1,121 @@
+import type { RoutingState } from '../router/index.js';
+import type { Gate, Stage } from '../spec/index.js';
+
+/** Everything here is plain, serialisable data: the state and its commands survive a JSON round trip. */
+
+export type ReleaseStatus = 'running' | 'paused' | 'rolling-back' | 'succeeded' | 'rolled-back' | 'aborted' | 'failed';
+
+export type Phase = 'applying' | 'observing' | 'awaiting-approval' | 'finishing' | 'reverting' | 'done';
+
+export const ACTIVE_STATUSES: readonly ReleaseStatus[] = ['running', 'paused', 'rolling-back'];
+
+/** Cumulative counters of one track, as the router reports them. */
+export interface TrackCounters {
+  readonly requests: number;
+  /** 5xx answers, failed connections and failed responses. */
+  readonly errors: number;
+  /** Average response time over the recent requests, ms. */
+  readonly responseTimeMs: number;
+}
+
+export interface Measurement {
+  readonly tracks: Readonly<Record<string, TrackCounters>>;
+  /** Prometheus gate name → value (null when the query returned nothing). */
+  readonly prometheus?: Readonly<Record<string, number | null>>;
+}
+
+export interface GateResult {
+  readonly gate: string;
+  readonly value: number | null;
+  readonly threshold: string;
+  readonly ok: boolean;
+}
+
+export interface Verdict {
+  readonly at: string;
+  readonly stage: string;
+  readonly outcome: 'pass' | 'fail' | 'inconclusive';
+  /** Requests the judged track answered since the stage began. */
+  readonly requests: number;
+  readonly gates: readonly GateResult[];
+  readonly summary: string;
+}
+
+export type Command =
+  | { readonly kind: 'set-track'; readonly track: string; readonly version: string }
+  | { readonly kind: 'set-share'; readonly group: string; readonly share: number }
+  | { readonly kind: 'route-group'; readonly group: string; readonly track: string }
+  | { readonly kind: 'set-legacy-share'; readonly share: number }
+  | { readonly kind: 'record'; readonly message: string }
+  | { readonly kind: 'snapshot' }
+  | { readonly kind: 'measure' }
+  | { readonly kind: 'notify'; readonly level: 'info' | 'warning' | 'error'; readonly message: string };
+
+export interface SequencedCommand {
+  readonly seq: number;
+  readonly command: Command;
+}
+
+export type ReleaseEvent =
+  | { readonly type: 'start'; readonly at: string }
+  | { readonly type: 'command-done'; readonly at: string; readonly seq: number; readonly result?: Measurement }
+  | { readonly type: 'command-failed'; readonly at: string; readonly seq: number; readonly error: string }
+  | { readonly type: 'tick'; readonly at: string }
+  | { readonly type: 'approve'; readonly at: string; readonly by: string }
+  | { readonly type: 'promote'; readonly at: string; readonly by: string }
+  | { readonly type: 'pause'; readonly at: string; readonly by: string }
+  | { readonly type: 'resume'; readonly at: string; readonly by: string }
+  | { readonly type: 'abort'; readonly at: string; readonly by: string; readonly reason: string }
+  | { readonly type: 'rollback'; readonly at: string; readonly by: string; readonly reason: string };
+
+export type Action = 'approve' | 'promote' | 'pause' | 'resume' | 'abort' | 'rollback';
+
+export interface ReleaseSettings {
+  readonly minRequests: number;
+  readonly intervalMs: number;
+  readonly inconclusiveAfterMs: number;
+}
+
+export interface ReleaseState {
+  readonly id: string;
+  readonly service: string;
+  readonly environment: string;
+  readonly version: string;
+  readonly plan: string;
+  readonly stages: readonly Stage[];
+  readonly settings: ReleaseSettings;
+  readonly stableTrack: string;
+  /** Groups routed whole to one track (internal → internal): moved to stable when reverting. */
+  readonly pinned: Readonly<Record<string, string>>;
+  /** Group → its canary track. */
+  readonly canaryTracks: Readonly<Record<string, string>>;
+  /** What ran before the release: where a revert returns. */
+  readonly from: { readonly versions: Readonly<Record<string, string>>; readonly routing: RoutingState };
+  readonly status: ReleaseStatus;
+  readonly phase: Phase;
+  readonly stage: number;
+  /** Tracks given the new version so far. */
+  readonly applied: readonly string[];
+  readonly observingSince?: string;
+  readonly lastMeasuredAt?: string;
+  readonly baseline?: Measurement;
+  /** Commands emitted and not yet done. */
+  readonly awaiting: readonly { readonly seq: number; readonly kind: Command['kind'] }[];
+  readonly nextSeq: number;
+  readonly verdicts: readonly Verdict[];
+  /** What ended or is ending the release, in words. */
+  readonly outcome?: string;
+  /** Status once the revert completes. */
+  readonly revertTo?: 'rolled-back' | 'aborted';
+  readonly createdBy: string;
+  readonly reason: string;
+}
+
+export interface Transition {
+  readonly state: ReleaseState;
+  readonly commands: readonly SequencedCommand[];
+  /** Set when the event did not apply (e.g. promote while reverting): the API answers with it. */
+  readonly refused?: string;
+}
+
+export type { Gate, Stage };
