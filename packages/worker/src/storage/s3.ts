@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ObjectNotFound, StorageUnavailable, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
@@ -22,7 +23,7 @@ const SHA_META = 'sha256';
  * whole in memory) so the PUT has a length and the object carries its SHA-256.
  * A single PUT is limited to 5 GiB.
  */
-type S3Module = typeof import('@aws-sdk/client-s3');
+type S3Module = typeof S3Sdk;
 
 export class S3Store implements ObjectStore {
   private loaded?: Promise<{ sdk: S3Module; client: S3Client }>;
