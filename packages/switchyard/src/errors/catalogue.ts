@@ -76,6 +76,15 @@ export const catalogue = {
   SWY_RUNTIME_START_FAILED: entry('unavailable', 503, EXIT.unavailable, 'A replica did not become ready', 'Read the replica log named in the message; check the command, its port ($PORT) and its readiness probe.'),
   SWY_RUNTIME_NOT_RUNNING: entry('unavailable', 503, EXIT.unavailable, 'The fleet is not running', 'Start it with `switchyard up <config-dir>` and keep that command running.'),
 
+  // release: staged rollouts
+  SWY_RELEASE_CONFLICT: entry('conflict', 409, EXIT.conflict, 'Another release of this service is in progress', 'Wait for it to finish, or promote, abort or roll it back first (`switchyard status`).'),
+  SWY_RELEASE_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release does not exist', 'List releases with `switchyard status` or `switchyard history <service>`.'),
+  SWY_RELEASE_PLAN_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release plan does not exist', 'Use default, migration (services with a legacy backend) or a plan under release.plans in the service file.'),
+  SWY_RELEASE_ACTION_REFUSED: entry('conflict', 409, EXIT.conflict, 'The release cannot do that now', 'Check its status and phase with `switchyard status`; the message says what is possible.'),
+  SWY_RELEASE_VERSION_UNKNOWN: entry('not-found', 404, EXIT.notFound, 'The version does not exist', 'Build or publish the version first; the message says where Switchyard looked.'),
+  SWY_RELEASE_NOTHING_TO_DO: entry('conflict', 409, EXIT.conflict, 'The service already runs this version everywhere', 'Deploy another version, or use --plan migration to move traffic off a legacy backend.'),
+  SWY_RELEASE_FROZEN: entry('forbidden', 403, EXIT.forbidden, 'Deploys to this environment are frozen now', 'Wait until the freeze window ends, or (admin) override with --override-freeze and a reason.'),
+
   // api: HTTP requests
   SWY_API_BAD_REQUEST: entry('input', 400, EXIT.usage, 'The request is invalid', 'Fix the request body or parameters as the message says; the API is described in docs/api.md.'),
   SWY_API_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'No such endpoint', 'Check the method and path against docs/api.md.'),
@@ -83,6 +92,33 @@ export const catalogue = {
 
   // cli: usage
   SWY_CLI_USAGE: entry('input', 400, EXIT.usage, 'The command line is invalid', 'Run the command with --help to see its arguments and options.'),
+
+  // store: releases, audit, tokens and idempotency keys in the embedded store or PostgreSQL
+  SWY_STORE_URL_INVALID: entry('input', 400, EXIT.usage, 'The store location is invalid', 'Use postgres://user@host:port/database for PostgreSQL, or a directory path (or file:///path) for the embedded store.'),
+  SWY_STORE_UNAVAILABLE: entry('unavailable', 503, EXIT.unavailable, 'The database did not answer', 'Check that PostgreSQL runs and accepts connections at the host, port, user and database named in the message, then retry.'),
+  SWY_STORE_OPEN_FAILED: entry('unavailable', 503, EXIT.cantCreate, 'The embedded store could not be opened', 'Check that the directory named in the message is writable and on a local disk, and that it holds a Switchyard store (or nothing).'),
+  SWY_STORE_LOCKED: entry('conflict', 409, EXIT.conflict, 'The embedded store is in use by another process', 'Stop the process named in the message (another Switchyard server?), or use PostgreSQL to share state between several processes.'),
+  SWY_STORE_MIGRATION_FAILED: entry('internal', 500, EXIT.internal, 'A database migration failed', 'Nothing of the failed migration was applied and earlier ones stay applied; report the message as a bug.'),
+  SWY_STORE_SCHEMA_TOO_NEW: entry('conflict', 409, EXIT.conflict, 'The database was migrated by a newer Switchyard', 'Run a Switchyard at least as new as the one that migrated this database; migrations only go forward.'),
+  SWY_STORE_QUERY_FAILED: entry('internal', 500, EXIT.internal, 'A database query failed', 'This is a bug in Switchyard or a damaged database: report it with the message.'),
+  SWY_STORE_RELEASE_ACTIVE: entry('conflict', 409, EXIT.conflict, 'Another release of this service is already active in this environment', 'Wait for the release named in the message to finish, or abort or roll it back, then deploy again.'),
+  SWY_STORE_RELEASE_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release does not exist', 'Use a release id shown by `switchyard status` or `switchyard history`.'),
+  SWY_STORE_RELEASE_STALE: entry('conflict', 409, EXIT.conflict, 'The release changed since it was read', 'Another process updated this release at the same time: read it again and retry.'),
+  SWY_STORE_COMMAND_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release command does not exist', 'This is a bug in the release engine (it settled a command it never recorded): report it with the message.'),
+  SWY_STORE_TOKEN_INVALID: entry('input', 400, EXIT.usage, 'The API token definition is invalid', 'Give the token a name and a role per environment (or *), each one of viewer, deployer, approver, admin.'),
+  SWY_STORE_TOKEN_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The API token does not exist', 'List the tokens and use one of their ids; revoked tokens stay listed.'),
+  SWY_STORE_IDEMPOTENCY_MISMATCH: entry('input', 422, EXIT.usage, 'The idempotency key was already used for a different request', 'Send a new request with a new Idempotency-Key; reuse a key only to retry exactly the same request.'),
+  SWY_STORE_IDEMPOTENCY_IN_PROGRESS: entry('conflict', 409, EXIT.conflict, 'A request with this idempotency key is still being processed', 'Wait a moment, then retry with the same key to receive the response of the first request.'),
+
+  // config repo: every desired-state change as a git commit
+  SWY_REPO_GIT_MISSING: entry('unavailable', 503, EXIT.unavailable, 'git is not installed', 'Install git (`test/infra/install git`; Debian: apt-get install git) or set SWITCHYARD_GIT_BIN to its path.'),
+  SWY_REPO_GIT_FAILED: entry('unavailable', 503, EXIT.unavailable, 'A git command failed in the config repository', "Read git's message; check the repository directory it names (permissions, free space, a damaged .git)."),
+  SWY_REPO_LOCKED: entry('conflict', 409, EXIT.conflict, 'Another git process is working in the config repository', 'Wait for it to finish and retry; if no git process runs there, remove the index.lock file named in the message.'),
+  SWY_REPO_REMOTE_FAILED: entry('unavailable', 503, EXIT.unavailable, 'The config repository remote could not be reached', 'Check the remote URL and that git can fetch it without a prompt (credentials, SSH keys), then retry.'),
+  SWY_REPO_PUSH_REJECTED: entry('conflict', 409, EXIT.conflict, 'The config repository remote refused the push', 'Someone pushed to the remote first or the branch is protected; the commit is kept locally and pushed with the next change, or fix the remote and retry.'),
+  SWY_REPO_DIVERGED: entry('conflict', 409, EXIT.conflict, 'The config repository and its remote changed the same files', 'Someone edited files Switchyard manages directly on the remote: reconcile them in a clone of the remote, push, then retry.'),
+  SWY_REPO_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The commit or service does not exist in the config repository', 'Use a commit sha that `switchyard history <service>` lists for that environment.'),
+  SWY_REPO_PATH_INVALID: entry('input', 400, EXIT.usage, 'A name or file path for the config repository is invalid', 'Environment and service names are simple names (letters, digits, - _ .) and file paths stay inside the service directory.'),
 
   // internal
   SWY_INTERNAL_ERROR: entry('internal', 500, EXIT.internal, 'An unexpected error happened', 'This is a bug in Switchyard: please report it with the command you ran.'),

@@ -61,7 +61,7 @@ export function renderMaps(service: Service, routing: RoutingState): Record<stri
   const groups = service.traffic.groups;
   return {
     [MAP_FILES.groups]: lines(groups.map((g) => [g.name, g.name])),
-    [MAP_FILES.pinned]: lines(groups.filter((g) => g.pinnedTrack).map((g) => [g.name, g.pinnedTrack as string])),
+    [MAP_FILES.pinned]: lines(groups.filter((g) => g.pinnedTrack).map((g) => [g.name, routing.routes?.[g.name] ?? (g.pinnedTrack as string)])),
     [MAP_FILES.canary]: lines(groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string])),
     [MAP_FILES.shares]: lines(
       groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, basisPoints(routing.shares[g.name] ?? 0)]),

@@ -10,7 +10,7 @@ export {
   type RouterServer,
 } from './haproxy-config.js';
 export { initialRouting, type RoutingState } from './routing-state.js';
-export { validateShare, validateLegacyShare } from './shares.js';
+export { validateShare, validateLegacyShare, validateRoute } from './shares.js';
 export { findHaproxy, ensurePortFree, HaproxyProcess, MIN_HAPROXY, type HaproxyBinary } from './haproxy-process.js';
 export { RuntimeApi } from './runtime-api.js';
 export { LocalRouter, type RouterEvent, type Slot } from './local-router.js';

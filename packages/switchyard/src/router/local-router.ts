@@ -5,7 +5,7 @@ import type { Service } from '../spec/index.js';
 import { backendName, basisPoints, MAP_FILES, renderHaproxyConfig, renderMaps, type RouterServer } from './haproxy-config.js';
 import { ensurePortFree, HaproxyProcess, type HaproxyBinary } from './haproxy-process.js';
 import type { RoutingState } from './routing-state.js';
-import { validateLegacyShare, validateShare } from './shares.js';
+import { validateLegacyShare, validateRoute, validateShare } from './shares.js';
 import { parseShowStat, trackFigures, type StatTable, type TrackFigures } from './stats.js';
 
 export type SlotState = 'active' | 'draining' | 'free';
@@ -136,6 +136,19 @@ export class LocalRouter {
       const previous = this.routing;
       this.routing = { ...previous, legacyShare: share };
       await this.change(previous, [`set map ${this.mapPath(MAP_FILES.legacy)} share ${basisPoints(share)}`]);
+    });
+  }
+
+  /** Sends a pinned group to `track` (its own track again to undo). */
+  routeGroup(group: string, track: string): Promise<void> {
+    return this.serial(async () => {
+      validateRoute(this.service, group, track);
+      const previous = this.routing;
+      const own = this.service.traffic.groups.find((g) => g.name === group)?.pinnedTrack;
+      const { [group]: _dropped, ...others } = previous.routes ?? {};
+      const routes = track === own ? others : { ...others, [group]: track };
+      this.routing = { shares: previous.shares, legacyShare: previous.legacyShare, ...(Object.keys(routes).length > 0 ? { routes } : {}) };
+      await this.change(previous, [`set map ${this.mapPath(MAP_FILES.pinned)} ${group} ${track}`]);
     });
   }
 

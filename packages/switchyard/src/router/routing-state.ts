@@ -6,6 +6,8 @@ export interface RoutingState {
   readonly shares: Readonly<Record<string, number>>;
   /** Percentage of all traffic still sent to the legacy backend. */
   readonly legacyShare: number;
+  /** Pinned groups sent elsewhere for a while (internal users to stable during a rollback). */
+  readonly routes?: Readonly<Record<string, string>>;
 }
 
 /** The split a service's spec declares, before any release changes it. */

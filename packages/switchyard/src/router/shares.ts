@@ -32,3 +32,18 @@ export function validateLegacyShare(service: Service, share: number): void {
   }
   checkPercent(share, 'the legacy backend');
 }
+
+/** A pinned group may be sent to another of the service's tracks (and back). */
+export function validateRoute(service: Service, group: string, track: string): void {
+  const known = service.traffic.groups.find((g) => g.name === group);
+  if (!known?.pinnedTrack) {
+    throw new SwitchyardError('SWY_SPEC_GROUP_NOT_FOUND', {
+      message: `${service.name} has no pinned traffic group ${group}`,
+      hint: `Use one of: ${service.traffic.groups.filter((g) => g.pinnedTrack).map((g) => g.name).join(', ') || '(none)'}.`,
+      details: { service: service.name, group },
+    });
+  }
+  if (!service.tracks.some((t) => t.name === track)) {
+    throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${service.name} has no track ${track}`, hint: `Use one of: ${service.tracks.map((t) => t.name).join(', ')}.` });
+  }
+}

@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import { findHaproxy, LocalRouter, type RouterEvent, initialRouting, type RoutingState } from '../../router/index.js';
+import { withState, type UnitState } from '../../render/index.js';
 import type { Fleet, Service } from '../../spec/index.js';
+import type { Measurement } from '../../release/index.js';
 import { TrackRunner, type TrackEvent, type TrackStatus } from './track-runner.js';
 
 export type RuntimeEvent = RouterEvent | TrackEvent;
@@ -11,8 +13,8 @@ export interface LocalRuntimeOptions {
   readonly fleet: Fleet;
   /** Router configuration, sockets and replica logs live here. */
   readonly dataDir: string;
-  /** Routing to restore (e.g. after a restart); defaults to the spec's. */
-  readonly routing?: Readonly<Record<string, RoutingState>>;
+  /** Desired state to come back to (after a restart): track versions, replicas and routing per service. */
+  readonly states?: Readonly<Record<string, UnitState>>;
   readonly onEvent?: (event: RuntimeEvent) => void;
 }
 
@@ -54,7 +56,7 @@ export class LocalRuntime {
 
   async start(): Promise<void> {
     const { fleet } = this.options;
-    const services = fleet.units.filter((u): u is Service => u.kind === 'Service');
+    const services = fleet.units.filter((u): u is Service => u.kind === 'Service').map((s) => withState(s, this.options.states?.[s.name]));
     const missing = services.filter((s) => !s.command);
     if (missing.length > 0) {
       throw new SwitchyardError('SWY_RUNTIME_START_FAILED', { message: `No command to run for ${missing.map((s) => s.name).join(', ')} on the local runtime`, hint: 'Add command: [program, args…] to each service file.' });
@@ -69,7 +71,7 @@ export class LocalRuntime {
         const { port, statsPort } = ports.get(service.name) as { port: number; statsPort: number };
         const router = new LocalRouter({
           service,
-          routing: this.options.routing?.[service.name] ?? initialRouting(service),
+          routing: this.options.states?.[service.name]?.routing ?? initialRouting(service),
           dir: join(this.options.dataDir, 'routers', service.name),
           host: fleet.environment.local.host,
           port,
@@ -124,6 +126,32 @@ export class LocalRuntime {
   /** Rolls a track to a version and/or replica count. */
   async setTrack(service: string, track: string, change: { version?: string; replicas?: number }): Promise<void> {
     await this.track(service, track).update(change);
+  }
+
+  /** Track versions and the router's split, as the release engine sees them. */
+  current(service: string): { versions: Record<string, string>; routing: RoutingState } {
+    const running = this.service(service);
+    return {
+      versions: Object.fromEntries([...running.tracks.values()].map((t) => [t.track, t.status().version])),
+      routing: running.router.currentRouting(),
+    };
+  }
+
+  /** The desired state to persist, so a restart comes back to it. */
+  desiredState(service: string): UnitState {
+    const running = this.service(service);
+    return {
+      tracks: Object.fromEntries([...running.tracks.values()].map((t) => [t.track, { version: t.status().version, replicas: t.status().desired }])),
+      routing: running.router.currentRouting(),
+    };
+  }
+
+  /** Cumulative router counters per track (and legacy), for release gates. */
+  async measure(service: string): Promise<Measurement> {
+    const figures = await this.router(service).figures();
+    return {
+      tracks: Object.fromEntries(figures.map((f) => [f.track, { requests: f.requests, errors: f.responses5xx + f.connectionErrors + f.responseErrors, responseTimeMs: f.responseTimeMs }])),
+    };
   }
 
   status(): ServiceStatus[] {

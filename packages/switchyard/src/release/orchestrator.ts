@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { SwitchyardError } from '../errors/index.js';
+import type { Stage } from '../spec/index.js';
+import { createRelease, transition } from './machine.js';
+import type { ChangeRecorder, Clock, Notifier, PrometheusSource, ReleaseRepository, ReleaseTarget } from './ports.js';
+import type { Action, Command, Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
+
+export interface OrchestratorOptions {
+  readonly repository: ReleaseRepository;
+  readonly target: ReleaseTarget;
+  readonly recorder: ChangeRecorder;
+  readonly notifier: Notifier;
+  readonly prometheus?: PrometheusSource;
+  readonly clock?: Clock;
+  /** How often releases are ticked (gates measured when their interval is due). */
+  readonly tickMs?: number;
+  /** Every recorded event, for the live stream. */
+  readonly onEvent?: (release: ReleaseState, event: ReleaseEvent) => void;
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface DeployRequest {
+  readonly service: string;
+  readonly version: string;
+  readonly plan?: string;
+  readonly by: string;
+  readonly reason?: string;
+}
+
+const ROUTER_COMMANDS: ReadonlySet<Command['kind']> = new Set(['set-share', 'route-group', 'set-legacy-share']);
+
+/**
+ * Runs releases: every event is recorded before anything acts on it, and the commands it
+ * yields are run one at a time, each settled by an event of its own. Killed at any point and
+ * started again, `recover()` runs exactly the commands that were not settled.
+ */
+export class Orchestrator {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: OrchestratorOptions) {
+    this.clock = options.clock ?? { now: () => new Date() };
+  }
+
+  private at(): string {
+    return this.clock.now().toISOString();
+  }
+
+  async deploy(request: DeployRequest): Promise<ReleaseState> {
+    const { target } = this.options;
+    const service = target.service(request.service);
+    const planName = request.plan ?? 'default';
+    const stages = service.release.plans[planName];
+    if (!stages) {
+      throw new SwitchyardError('SWY_RELEASE_PLAN_NOT_FOUND', {
+        message: `${service.name} has no release plan ${planName}`,
+        hint: `Use one of: ${Object.keys(service.release.plans).join(', ')}.`,
+        details: { service: service.name, plan: planName },
+      });
+    }
+    const state = createRelease({
+      id: randomUUID(),
+      service,
+      version: request.version,
+      plan: planName,
+      stages,
+      current: target.current(service.name),
+      by: request.by,
+      reason: request.reason ?? '',
+    });
+    const event: ReleaseEvent = { type: 'start', at: this.at() };
+    const next = transition(state, event);
+    await this.options.repository.create(state, event, next);
+    this.options.onEvent?.(next.state, event);
+    void this.serial(state.id, () => this.drive(state.id));
+    return next.state;
+  }
+
+  /** A person's action; refused ones come back as a conflict saying why. */
+  async act(id: string, action: Action, by: string, reason = ''): Promise<ReleaseState> {
+    const next = await this.serial(id, async () => {
+      const state = await this.load(id);
+      const event = (action === 'abort' || action === 'rollback' ? { type: action, at: this.at(), by, reason: reason || 'no reason given' } : { type: action, at: this.at(), by }) as ReleaseEvent;
+      const result = transition(state, event);
+      if (result.refused) {
+        throw new SwitchyardError('SWY_RELEASE_ACTION_REFUSED', { message: `Cannot ${action} release ${id} of ${state.service}: ${result.refused}`, details: { release: id, action, status: state.status, phase: state.phase } });
+      }
+      await this.commit(state, event, result);
+      return result.state;
+    });
+    // The action is recorded; its commands run on (a rollback's first ones move traffic within milliseconds).
+    void this.serial(id, () => this.drive(id));
+    return next;
+  }
+
+  /** Runs what every active release left unsettled; call once after a start. */
+  async recover(): Promise<void> {
+    for (const release of await this.options.repository.active()) void this.serial(release.id, () => this.drive(release.id));
+  }
+
+  start(): void {
+    const tickMs = this.options.tickMs ?? 1000;
+    this.ticker = setInterval(() => void this.tick().catch((err) => this.options.onError?.(err)), tickMs);
+    this.ticker.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Waits until nothing is running for the release (tests, shutdown). */
+  async settled(id: string): Promise<void> {
+    await this.chains.get(id);
+  }
+
+  private async tick(): Promise<void> {
+    for (const release of await this.options.repository.active()) {
+      if (this.chains.has(release.id)) continue;
+      void this.serial(release.id, async () => {
+        const state = await this.load(release.id);
+        const event: ReleaseEvent = { type: 'tick', at: this.at() };
+        const next = transition(state, event);
+        if (next.commands.length === 0 && next.state === state) return;
+        await this.commit(state, event, next);
+        await this.drive(release.id);
+      });
+    }
+  }
+
+  private async load(id: string): Promise<ReleaseState> {
+    const state = await this.options.repository.get(id);
+    if (!state) throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `There is no release ${id}`, details: { release: id } });
+    return state;
+  }
+
+  private async commit(before: ReleaseState, event: ReleaseEvent, next: Transition): Promise<void> {
+    await this.options.repository.record(before.id, event, next);
+    this.options.onEvent?.(next.state, event);
+  }
+
+  /** Runs queued commands one by one until none is left; each outcome is recorded as an event. */
+  private async drive(id: string): Promise<void> {
+    for (;;) {
+      const [command] = await this.options.repository.pending(id);
+      if (!command) return;
+      const state = await this.load(id);
+      let event: ReleaseEvent;
+      try {
+        const result = await this.run(state, command);
+        event = { type: 'command-done', at: this.at(), seq: command.seq, ...(result ? { result } : {}) };
+      } catch (err) {
+        event = { type: 'command-failed', at: this.at(), seq: command.seq, error: err instanceof Error ? err.message : String(err) };
+      }
+      await this.commit(state, event, transition(state, event));
+    }
+  }
+
+  private async run(release: ReleaseState, { seq, command }: SequencedCommand): Promise<Measurement | undefined> {
+    const { target, recorder } = this.options;
+    const service = release.service;
+    switch (command.kind) {
+      case 'set-track':
+        await target.setTrack(service, command.track, command.version);
+        break;
+      case 'set-share':
+        await retry(() => target.setShare(service, command.group, command.share));
+        break;
+      case 'route-group':
+        await retry(() => target.routeGroup(service, command.group, command.track));
+        break;
+      case 'set-legacy-share':
+        await retry(() => target.setLegacyShare(service, command.share));
+        break;
+      case 'record':
+        await recorder.record({ release, seq, message: command.message, state: target.desiredState(service) });
+        return undefined;
+      case 'snapshot':
+      case 'measure':
+        return this.measure(release);
+      case 'notify':
+        await this.options.notifier.notify(command.level, command.message, release).catch((err) => this.options.onError?.(err));
+        return undefined;
+    }
+    if (command.kind === 'set-track' || ROUTER_COMMANDS.has(command.kind)) await recorder.save(release.environment, service, target.desiredState(service));
+    return undefined;
+  }
+
+  private async measure(release: ReleaseState): Promise<Measurement> {
+    const measurement = await this.options.target.measure(release.service);
+    const stage = release.stages[release.stage] as Stage | undefined;
+    const queries = (stage?.gates ?? []).filter((g) => g.metric === 'prometheus');
+    if (queries.length === 0) return measurement;
+    const url = this.options.target.service(release.service).release.prometheusUrl;
+    const prometheus: Record<string, number | null> = {};
+    for (const gate of queries) {
+      const promql = gate.query
+        .replaceAll('$service', release.service)
+        .replaceAll('$track', stage?.track ?? release.stableTrack)
+        .replaceAll('$stable', release.stableTrack)
+        .replaceAll('$env', release.environment)
+        .replaceAll('$window', `${Math.max(1, Math.round((Date.parse(this.at()) - Date.parse(release.observingSince ?? this.at())) / 1000))}s`);
+      prometheus[gate.name] = url && this.options.prometheus ? await this.options.prometheus.query(url, promql).catch(() => null) : null;
+    }
+    return { ...measurement, prometheus };
+  }
+
+  private serial<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch((err) => this.options.onError?.(err)).finally(() => {
+      if (this.chains.get(id) === tail) this.chains.delete(id);
+    });
+    this.chains.set(id, tail);
+    return next;
+  }
+}
+
+/** Router changes are quick and safe to repeat: a passing hiccup (HAProxy restarting) is retried. */
+async function retry(work: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (i >= attempts || (err instanceof SwitchyardError && err.kind === 'input')) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}

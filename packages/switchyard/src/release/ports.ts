@@ -1,0 +1,48 @@
+import type { UnitState } from '../render/index.js';
+import type { RoutingState } from '../router/index.js';
+import type { Service } from '../spec/index.js';
+import type { Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
+
+/** What the orchestrator needs from the place releases are kept. */
+export interface ReleaseRepository {
+  /** Stores a new release with its first transition; refuses (SWY_RELEASE_CONFLICT) when one is active for the service. */
+  create(before: ReleaseState, event: ReleaseEvent, transition: Transition): Promise<void>;
+  /** Appends the event, saves the new state, queues the new commands and settles a finished one — atomically. */
+  record(id: string, event: ReleaseEvent, transition: Transition): Promise<void>;
+  get(id: string): Promise<ReleaseState | undefined>;
+  active(): Promise<ReleaseState[]>;
+  /** Commands queued and not yet settled, in order: what a restarted orchestrator runs. */
+  pending(id: string): Promise<SequencedCommand[]>;
+}
+
+/** Where releases act: the runtime and its routers. */
+export interface ReleaseTarget {
+  service(name: string): Service;
+  current(service: string): { versions: Record<string, string>; routing: RoutingState };
+  setTrack(service: string, track: string, version: string): Promise<void>;
+  setShare(service: string, group: string, share: number): Promise<void>;
+  routeGroup(service: string, group: string, track: string): Promise<void>;
+  setLegacyShare(service: string, share: number): Promise<void>;
+  measure(service: string): Promise<Measurement>;
+  desiredState(service: string): UnitState;
+}
+
+/** Records a desired-state change: the rendered objects in the config repository, the state in the store. */
+export interface ChangeRecorder {
+  record(change: { release: ReleaseState; seq: number; message: string; state: UnitState }): Promise<void>;
+  /** Saves the desired state without a commit (after each router or track change). */
+  save(environment: string, service: string, state: UnitState): Promise<void>;
+}
+
+export interface Notifier {
+  notify(level: 'info' | 'warning' | 'error', message: string, release: ReleaseState): Promise<void>;
+}
+
+/** Reads one number from a Prometheus-compatible source. */
+export interface PrometheusSource {
+  query(url: string, promql: string): Promise<number | null>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,7 @@
+import { initial } from './0001-initial.js';
+import type { Migration } from './types.js';
+
+/** Every migration, in order: append only, never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [initial];
+
+export type { Migration };
