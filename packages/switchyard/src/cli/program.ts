@@ -7,6 +7,7 @@ import { registerSchema } from './commands/schema.js';
 import { registerTraffic } from './commands/traffic.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWorkers } from './commands/workers.js';
 import { reportError } from './format.js';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerUp(program);
   registerTraffic(program);
+  registerWorkers(program);
   return program;
 }
 
