@@ -20,9 +20,10 @@ const fallbackPolicy: ScalingPolicy = { minReplicas: 0, maxReplicas: 2, tasksPer
 
 describe('autoscaling worker processes on queue depth', () => {
   it('scales the normal class up for a burst within bounds, wakes the fallback class only for an escalated task, and drains back to the minimum', async () => {
-    const s = (current = await scenario('autoscale', { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '1s', SWITCHYARD_SHUTDOWN_GRACE: '15s' }, false));
+    // Limits far from what the burst's tasks need, so that only the one slow task escalates.
+    const s = (current = await scenario('autoscale', { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '5s', SWITCHYARD_SHUTDOWN_GRACE: '40s' }, false));
     const normal = new ProcessScaleTarget(s.processes, 'normal');
-    const fallback = new ProcessScaleTarget(s.processes, 'fallback');
+    const fallback = new ProcessScaleTarget(s.processes, 'fallback', { SWITCHYARD_TASK_TIMEOUT: '30s' });
     await normal.scaleTo(1);
     const depth = new RabbitMqManagementDepth(infra.mgmtUrl());
     const decisions: Array<{ cls: string; at: number; desired: number; current: number }> = [];
@@ -44,7 +45,7 @@ describe('autoscaling worker processes on queue depth', () => {
 
     // One task too slow for the normal class: escalated, it wakes the fallback class.
     const escalatedAt = Date.now();
-    await producer.submit({ kind: 'slow', ms: 2_000 }, { id: 'too-slow' });
+    await producer.submit({ kind: 'slow', ms: 6_000 }, { id: 'too-slow' });
     await waitFor('the fallback class to wake', () => fallback.history.some((h) => h.replicas === 1), 60_000);
     await waitFor('every output', async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size === ids.length + 1, 120_000, 1_000);
     await waitFor('both classes back to their minimum', async () => (await normal.current()).replicas === 1 && (await fallback.current()).replicas === 0, 120_000, 500);

@@ -101,6 +101,7 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     const b = await broker();
     b.channel.sendToQueue(s.queue, Buffer.from('this is not JSON'), { persistent: true });
     b.channel.sendToQueue(s.queue, encodeEnvelope({ id: 'no payload', payload: 1, history: [] }), { persistent: true });
+    await b.channel.waitForConfirms();
     await b.close();
 
     await outputsOnce(s, ['flaky', 'fine'], 60_000);
@@ -153,7 +154,7 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     // Each worker lived through it (no restarts) and logged its reconnection.
     for (const w of workers) {
       expect(w.child.exitCode).toBeNull();
-      expect(w.lines.some((l) => l.msg === 'connected to the broker' && l.generation === 2)).toBe(true);
+      expect(w.lines.some((l) => l.msg === 'connected to the broker' && Number(l.generation) >= 2)).toBe(true);
     }
     const escalated = (await allStats(s)).filter((st) => st.action === 'escalate').map((st) => st.taskId);
     expect(new Set(escalated)).toEqual(new Set(ids.filter((_, i) => i % 30 === 0)));

@@ -2,7 +2,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBu
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 
 /** The real dependencies started by test/infra; a missing variable fails the suite loudly. */
 export function required(name: string): string {
@@ -87,13 +87,14 @@ export async function runInfraCommand(command: string): Promise<void> {
 
 export interface Broker {
   readonly model: ChannelModel;
-  readonly channel: Channel;
+  /** A confirm channel: `await channel.waitForConfirms()` after publishing. */
+  readonly channel: ConfirmChannel;
   close(): Promise<void>;
 }
 
 export async function broker(): Promise<Broker> {
   const model = await connect(infra.amqpUrl());
-  const channel = await model.createChannel();
+  const channel = await model.createConfirmChannel();
   return { model, channel, close: () => model.close().catch(() => undefined) };
 }
 

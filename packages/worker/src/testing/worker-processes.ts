@@ -124,6 +124,7 @@ export class ProcessScaleTarget implements ScaleTarget {
   constructor(
     private readonly processes: WorkerProcesses,
     private readonly workerClass: WorkerClassName,
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   members(): WorkerProcess[] {
@@ -138,7 +139,7 @@ export class ProcessScaleTarget implements ScaleTarget {
     const members = this.members();
     this.history.push({ at: Date.now(), replicas });
     if (replicas > members.length) {
-      const started = Array.from({ length: replicas - members.length }, () => this.processes.spawn(this.workerClass));
+      const started = Array.from({ length: replicas - members.length }, () => this.processes.spawn(this.workerClass, this.env));
       await Promise.all(started.map((p) => p.ready));
     } else {
       for (const p of members.slice(replicas).reverse()) void this.processes.terminate(p);
