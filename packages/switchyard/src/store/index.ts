@@ -1,0 +1,45 @@
+export type { SqlClient, Store, Engine, Row } from './sql.js';
+export { isUniqueViolation } from './sql.js';
+export { openStore, parseStoreLocation, type OpenStoreOptions, type StoreLocation } from './open.js';
+export { migrate, schemaVersions, type MigrationReport } from './migrate.js';
+export { MIGRATIONS, type Migration } from './migrations/index.js';
+export {
+  createRelease,
+  getRelease,
+  requireRelease,
+  findActiveRelease,
+  listActiveReleases,
+  listReleases,
+  isActiveStatus,
+  type ReleaseRecord,
+  type NewReleaseRecord,
+  type ReleaseFilter,
+} from './releases.js';
+export {
+  recordTransition,
+  appendReleaseEvent,
+  listReleaseEvents,
+  listEventsAfter,
+  listPendingCommands,
+  listCommands,
+  settleCommand,
+  type TransitionInput,
+  type TransitionRecord,
+  type SettleInput,
+  type ReleaseEventRecord,
+  type ReleaseCommandRecord,
+  type CommandStatus,
+} from './transitions.js';
+export { putDesiredState, getDesiredState, listDesiredState, type DesiredStateRecord } from './desired-state.js';
+export { createToken, findTokenBySecret, listTokens, revokeToken, hashSecret, ROLES, type Role, type RoleGrants, type ApiToken } from './tokens.js';
+export { appendAudit, listAudit, type AuditEntry, type AuditRecord, type AuditFilter } from './audit.js';
+export {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  abandonIdempotencyKey,
+  pruneIdempotencyKeys,
+  requestFingerprint,
+  type IdempotentRequest,
+  type Claim,
+  type ClaimOptions,
+} from './idempotency.js';
