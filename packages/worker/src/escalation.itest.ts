@@ -60,8 +60,8 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
       logDir,
     );
     // Normal 2 s / 128 MiB, fallback 10 s / 512 MiB: heavy tasks take 3 s or ~190 MiB resident.
-    const normalEnv = { SWITCHYARD_PREFETCH: '8', SWITCHYARD_TASK_TIMEOUT: '2s', SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20) };
-    const fallbackEnv = { SWITCHYARD_PREFETCH: '16', SWITCHYARD_TASK_TIMEOUT: '10s', SWITCHYARD_TASK_MEMORY_BYTES: String(512 * 2 ** 20) };
+    const normalEnv = { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '2s', SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20) };
+    const fallbackEnv = { SWITCHYARD_PREFETCH: '8', SWITCHYARD_TASK_TIMEOUT: '10s', SWITCHYARD_TASK_MEMORY_BYTES: String(512 * 2 ** 20) };
     const spawnOne = (cls: 'normal' | 'fallback') => processes!.spawn(cls, cls === 'normal' ? normalEnv : fallbackEnv);
     const started = [...Array.from({ length: NORMAL_WORKERS }, () => spawnOne('normal')), ...Array.from({ length: FALLBACK_WORKERS }, () => spawnOne('fallback'))];
     await Promise.all(started.map((p) => p.ready));

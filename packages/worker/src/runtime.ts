@@ -198,7 +198,7 @@ export class WorkerRuntime {
       } catch (err) {
         result = { kind: 'transient', code: 'SWY_WORKER_STORAGE_UNAVAILABLE', reason: `the output could not be written: ${(err as Error).message}` };
       } finally {
-        await output.cleanup();
+        if (!Buffer.isBuffer(output)) await output.cleanup();
       }
     } else {
       result = report.outcome;

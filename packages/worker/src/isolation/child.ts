@@ -8,7 +8,7 @@ import { isWorkerError, TooBigForClass, WorkerError, workerCatalogue } from '../
 import { createLogger } from '../observability/log.js';
 import { SpooledFile } from '../storage/index.js';
 import { END_FRAME, frame, FrameDecoder } from './frames.js';
-import { DATA_SOCKET_ENV, handshake, type ChildMessage, type ChildOutcome, type RunMessage } from './protocol.js';
+import { DATA_SOCKET_ENV, handshake, INLINE_OUTPUT_BYTES, type ChildMessage, type ChildOutcome, type RunMessage } from './protocol.js';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -53,6 +53,14 @@ async function sendOutput(token: string, body: unknown): Promise<void> {
   );
 }
 
+/** A small in-memory output rides in the result message: no socket, no spooling. */
+function inlineOutput(body: unknown): Uint8Array | undefined {
+  if (body === undefined || body === null) return new Uint8Array(0);
+  if (typeof body === 'string') return Buffer.byteLength(body) <= INLINE_OUTPUT_BYTES ? Buffer.from(body) : undefined;
+  if (body instanceof Uint8Array) return body.byteLength <= INLINE_OUTPUT_BYTES ? body : undefined;
+  return undefined;
+}
+
 /** How a handler's error maps onto the escalation ladder. */
 export function classifyError(err: unknown): ChildOutcome {
   if (err instanceof TooBigForClass) return { kind: 'too-big', code: err.code, reason: err.message };
@@ -80,8 +88,13 @@ async function runOne(definition: WorkerDefinition, message: RunMessage, log: Re
       log: (msg, fields) => log.info(msg, { taskId: message.taskId, ...fields }),
     };
     const body = await definition.handler({ id: message.taskId, payload, inputKey, input: () => openInput(message.token, inputKey) }, ctx);
-    await sendOutput(message.token, body);
-    outcome = { kind: 'done' };
+    const small = inlineOutput(body);
+    if (small) {
+      outcome = { kind: 'done', inline: small };
+    } else {
+      await sendOutput(message.token, body);
+      outcome = { kind: 'done' };
+    }
   } catch (err) {
     outcome = classifyError(err);
   }

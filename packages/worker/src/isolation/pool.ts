@@ -34,7 +34,7 @@ export interface RunRequest {
   readonly attempt: number;
 }
 
-export type PoolOutcome = { readonly kind: 'done'; readonly output: SpooledFile } | Exclude<AttemptResult, { kind: 'done' }>;
+export type PoolOutcome = { readonly kind: 'done'; readonly output: SpooledFile | Buffer } | Exclude<AttemptResult, { kind: 'done' }>;
 
 export interface RunReport {
   readonly outcome: PoolOutcome;
@@ -156,6 +156,10 @@ export class TaskPool {
     const outcome = message.outcome;
     if (outcome.kind !== 'done') {
       run.finish(this.withInputError(run, outcome));
+      return;
+    }
+    if (outcome.inline) {
+      run.finish({ kind: 'done', output: Buffer.from(outcome.inline.buffer, outcome.inline.byteOffset, outcome.inline.byteLength) });
       return;
     }
     // The output's last frame has been sent; wait until it is spooled locally (the data

@@ -16,8 +16,12 @@ export interface RunMessage {
   readonly attempt: number;
 }
 
+/** Outputs up to this size travel inside the result message; larger ones stream on the data socket. */
+export const INLINE_OUTPUT_BYTES = 64 * 1024;
+
 export type ChildOutcome =
-  | { readonly kind: 'done' }
+  /** `inline`: the whole output (small); absent: it was sent on the data socket. */
+  | { readonly kind: 'done'; readonly inline?: Uint8Array }
   | { readonly kind: 'too-big' | 'permanent' | 'transient'; readonly code: WorkerErrorCode; readonly reason: string };
 
 /** Task process → parent. */

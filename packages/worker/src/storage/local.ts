@@ -14,6 +14,7 @@ import { spool, SpooledFile } from './spool.js';
 export class LocalDirectoryStore implements ObjectStore {
   private readonly root: string;
   private readonly tmp: string;
+  private readonly made = new Set<string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -48,10 +49,16 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.made.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.made.add(dir);
+  }
+
   async putIfAbsent(key: string, body: OutputBody): Promise<PutResult> {
     const path = this.path(key);
-    await mkdir(this.tmp, { recursive: true });
-    await mkdir(dirname(path), { recursive: true });
+    await this.ensureDir(this.tmp);
+    await this.ensureDir(dirname(path));
     // A hard link needs the file on this directory's file system: spool here unless it already is.
     const owned = !(body instanceof SpooledFile && body.path.startsWith(this.tmp + sep));
     const part = !owned && body instanceof SpooledFile ? body : await spool(body, this.tmp);
@@ -69,8 +76,8 @@ export class LocalDirectoryStore implements ObjectStore {
 
   async put(key: string, body: OutputBody): Promise<void> {
     const path = this.path(key);
-    await mkdir(this.tmp, { recursive: true });
-    await mkdir(dirname(path), { recursive: true });
+    await this.ensureDir(this.tmp);
+    await this.ensureDir(dirname(path));
     const part = await spool(body, this.tmp);
     await rename(part.path, path);
   }
