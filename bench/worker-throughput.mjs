@@ -6,13 +6,15 @@
 //   - time from a burst to the autoscaler's first scale-up decision (management API).
 // Prints one JSON object; ratios compare figures measured in this same run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, watch } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { createTaskProducer, QueueAutoscaler, RabbitMqManagementDepth } from '@switchyard/worker';
 
 const need = (name) => {
@@ -28,6 +30,8 @@ const LATENCY_TASKS = Number(process.env.BENCH_LATENCY_TASKS ?? 200);
 const LATENCY_RATE = Number(process.env.BENCH_LATENCY_RATE ?? 50);
 const PREFETCH = Number(process.env.BENCH_PREFETCH ?? 4);
 const run = `bench-${Date.now().toString(36)}`;
+// stdout carries the JSON result only: the producers' own log lines stay quiet.
+process.env.SWITCHYARD_LOG_LEVEL ??= 'warn';
 
 const pct = (values, q) => {
   const s = [...values].sort((a, b) => a - b);
@@ -51,7 +55,7 @@ async function publishAll(ch, queue, count, rate, body) {
 }
 
 async function plainConsumer() {
-  const conn = await connect(AMQP);
+  const conn = await connect(AMQP, { noDelay: true });
   const ch = await conn.createConfirmChannel();
   const measure = async (queue, count, rate) => {
     await ch.assertQueue(queue, QUORUM);
@@ -87,14 +91,13 @@ function summarize(burst, lat) {
 async function sdkWorker() {
   const dir = mkdtempSync(join(tmpdir(), 'swy-bench-'));
   const measure = async (queue, count, rate) => {
-    const stats = join(dir, `${queue}.jsonl`);
+    const outputs = join(dir, queue, 'outputs');
     const worker = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/noop-worker.mjs', import.meta.url))], {
-      env: { ...process.env, SWITCHYARD_QUEUE: queue, SWITCHYARD_AMQP_URL: AMQP, SWITCHYARD_PREFETCH: String(PREFETCH), SWITCHYARD_STORAGE_URL: `file://${dir}/store`, SWITCHYARD_TASK_STATS_FILE: stats, SWITCHYARD_METRICS_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_SERVICE: 'bench' },
+      env: { ...process.env, SWITCHYARD_QUEUE: queue, SWITCHYARD_AMQP_URL: AMQP, SWITCHYARD_PREFETCH: String(PREFETCH), SWITCHYARD_STORAGE_URL: `file://${dir}/${queue}`, SWITCHYARD_METRICS_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_SERVICE: 'bench' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const producer = await createTaskProducer({ brokerUrl: AMQP, queue, metricsPort: false, storage: `file://${dir}/store` });
+    const producer = await createTaskProducer({ brokerUrl: AMQP, queue, metricsPort: false, storage: `file://${dir}/${queue}` });
     // Wait until the worker consumes (its task processes are warm by then).
-    const depth = new RabbitMqManagementDepth(MGMT);
     const conn = await connect(AMQP);
     const ch = await conn.createChannel();
     for (;;) {
@@ -103,7 +106,14 @@ async function sdkWorker() {
       await sleep(100);
     }
     await conn.close();
-    void depth;
+    await mkdir(outputs, { recursive: true });
+    // A task is done when its output exists: inotify tells when each one appears.
+    const doneAt = new Map();
+    const seen = (name) => {
+      if (!doneAt.has(name)) doneAt.set(name, performance.timeOrigin + performance.now());
+    };
+    const watcher = watch(outputs, (_event, name) => name && seen(name));
+    for (const name of readdirSync(outputs)) seen(name);
     const sentAt = new Map();
     const pending = [];
     for (let i = 0; i < count; i++) {
@@ -114,18 +124,11 @@ async function sdkWorker() {
       else if (pending.length >= 200) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
-    const doneAt = new Map();
-    for (;;) {
-      if (existsSync(stats)) {
-        for (const line of readFileSync(stats, 'utf8').split('\n')) {
-          if (!line) continue;
-          const s = JSON.parse(line);
-          doneAt.set(s.taskId, Date.parse(s.at));
-        }
-      }
-      if (doneAt.size >= count) break;
+    while (doneAt.size < count) {
       await sleep(50);
+      for (const name of readdirSync(outputs)) seen(name);
     }
+    watcher.close();
     await producer.close();
     worker.kill('SIGTERM');
     await new Promise((r) => worker.once('exit', r));
@@ -137,13 +140,14 @@ async function sdkWorker() {
 }
 
 async function bullmq() {
-  const connection = { host: REDIS.hostname, port: Number(REDIS.port), maxRetriesPerRequest: null };
+  const redis = () => new Redis({ host: REDIS.hostname, port: Number(REDIS.port), maxRetriesPerRequest: null });
   const measure = async (name, count, rate) => {
-    const queue = new BullQueue(name, { connection });
+    const connections = [redis(), redis()];
+    const queue = new BullQueue(name, { connection: connections[0] });
     const doneAt = new Map();
     let finished;
     const all = new Promise((r) => (finished = r));
-    const worker = new BullWorker(name, async () => undefined, { connection, concurrency: PREFETCH });
+    const worker = new BullWorker(name, async () => undefined, { connection: connections[1], concurrency: PREFETCH });
     worker.on('completed', (job) => {
       doneAt.set(job.id, performance.timeOrigin + performance.now());
       if (doneAt.size === count) finished();
@@ -168,6 +172,7 @@ async function bullmq() {
     await worker.close();
     await queue.obliterate({ force: true });
     await queue.close();
+    for (const c of connections) c.disconnect();
     return { sentAt, doneAt };
   };
   const burst = await measure(`${run}-bull`, TASKS, 0);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -40,6 +40,12 @@ export function sha256(data: Buffer): string {
 export async function spool(body: OutputBody, dir?: string): Promise<SpooledFile> {
   const base = dir ?? (await mkdtemp(join(tmpdir(), 'swy-out-')));
   const path = join(base, `part-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  if (isInMemory(body)) {
+    // Bytes already in memory: one write, no stream machinery.
+    const data = toBuffer(body);
+    await writeFile(path, data);
+    return new SpooledFile(path, sha256(data), data.byteLength, dir ? path : base);
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   const source = isInMemory(body)

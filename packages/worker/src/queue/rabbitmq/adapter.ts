@@ -64,6 +64,8 @@ export class RabbitMqQueue implements Queue {
       model = await connect(withHeartbeat(this.options.url, this.options.heartbeatSeconds ?? 10), {
         clientProperties: { connection_name: this.options.connectionName ?? 'switchyard-worker' },
         timeout: 10_000,
+        // Acks and confirms are small frames: Nagle's algorithm would hold each for tens of ms.
+        noDelay: true,
       });
       model.on('error', () => undefined);
       const channel = await model.createConfirmChannel();
