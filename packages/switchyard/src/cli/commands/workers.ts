@@ -40,6 +40,10 @@ async function currentLimits(opts: CalibrateOptions, worker: string): Promise<Li
   return { timeoutMs: unit.normal.timeoutMs, memoryBytes: unit.normal.resources.memoryBytes };
 }
 
+/** Measured figures, for people: `1.8s`, `310.5Mi`. Limits keep the exact units the spec takes. */
+const humanDuration = (ms: number) => (ms < 1_000 ? `${Math.round(ms)}ms` : ms < 60_000 ? `${(ms / 1_000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}m`);
+const humanBytes = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1)}Mi` : `${(bytes / 2 ** 30).toFixed(2)}Gi`);
+
 const limitsText = (l: Limits) => `timeout ${formatDurationMs(l.timeoutMs)}, memory ${formatBytes(l.memoryBytes)}`;
 const splitText = (s: Split) => `${s.normal} normal / ${s.fallback} fallback (${(s.normalShare * 100).toFixed(1)}% in the normal class)`;
 
@@ -49,8 +53,8 @@ export function formatCalibration(worker: string, c: Calibration): string {
   const lines = [
     `${worker}: ${c.tasks} tasks measured${c.unknown ? ` (${c.unknown} never succeeded, counted as fallback)` : ''}`,
     `  needed      p50       p95       p99       max`,
-    `  duration    ${[d.p50, d.p95, d.p99, d.max].map((v) => formatDurationMs(Math.round(v)).padEnd(10)).join('')}`.trimEnd(),
-    `  memory      ${[m.p50, m.p95, m.p99, m.max].map((v) => formatBytes(Math.round(v)).padEnd(10)).join('')}`.trimEnd(),
+    `  duration    ${[d.p50, d.p95, d.p99, d.max].map((v) => humanDuration(v).padEnd(10)).join('')}`.trimEnd(),
+    `  memory      ${[m.p50, m.p95, m.p99, m.max].map((v) => humanBytes(v).padEnd(10)).join('')}`.trimEnd(),
     `  suggested normal class (${Math.round(c.target * 100)}% fit): ${limitsText(c.suggested)}`,
     `    split: ${splitText(c.suggestedSplit)}`,
   ];
