@@ -101,8 +101,6 @@ export const catalogue = {
   SWY_STORE_MIGRATION_FAILED: entry('internal', 500, EXIT.internal, 'A database migration failed', 'Nothing of the failed migration was applied and earlier ones stay applied; report the message as a bug.'),
   SWY_STORE_SCHEMA_TOO_NEW: entry('conflict', 409, EXIT.conflict, 'The database was migrated by a newer Switchyard', 'Run a Switchyard at least as new as the one that migrated this database; migrations only go forward.'),
   SWY_STORE_QUERY_FAILED: entry('internal', 500, EXIT.internal, 'A database query failed', 'This is a bug in Switchyard or a damaged database: report it with the message.'),
-  SWY_STORE_RELEASE_ACTIVE: entry('conflict', 409, EXIT.conflict, 'Another release of this service is already active in this environment', 'Wait for the release named in the message to finish, or abort or roll it back, then deploy again.'),
-  SWY_STORE_RELEASE_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release does not exist', 'Use a release id shown by `switchyard status` or `switchyard history`.'),
   SWY_STORE_RELEASE_STALE: entry('conflict', 409, EXIT.conflict, 'The release changed since it was read', 'Another process updated this release at the same time: read it again and retry.'),
   SWY_STORE_COMMAND_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release command does not exist', 'This is a bug in the release engine (it settled a command it never recorded): report it with the message.'),
   SWY_STORE_TOKEN_INVALID: entry('input', 400, EXIT.usage, 'The API token definition is invalid', 'Give the token a name and a role per environment (or *), each one of viewer, deployer, approver, admin.'),

@@ -200,7 +200,7 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect(losers).toHaveLength(9);
         const winner = (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof createRelease>>>).value;
         for (const loser of losers) {
-          expect(loser.reason).toMatchObject({ code: 'SWY_STORE_RELEASE_ACTIVE', status: 409, details: { activeReleaseId: winner.id, service, environment: 'production' } });
+          expect(loser.reason).toMatchObject({ code: 'SWY_RELEASE_CONFLICT', status: 409, details: { activeReleaseId: winner.id, service, environment: 'production' } });
           expect((loser.reason as Error).message).toContain(`release ${winner.id}`);
         }
         expect(await listReleases(store, { service })).toHaveLength(1);
@@ -215,7 +215,7 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect((await findActiveRelease(store, service, 'production'))?.id).toBe(second.id);
         // The ended release cannot become active again beside the new one.
         const err = await failure(recordTransition(store, { releaseId: first.id, event: { type: 'resume' }, state: {}, status: 'running' }));
-        expect(err).toMatchObject({ code: 'SWY_STORE_RELEASE_ACTIVE', details: { activeReleaseId: second.id } });
+        expect(err).toMatchObject({ code: 'SWY_RELEASE_CONFLICT', details: { activeReleaseId: second.id } });
         expect((await getRelease(store, first.id))?.status).toBe('succeeded');
       });
     });
@@ -298,8 +298,8 @@ export function describeStoreContract(harness: StoreHarness): void {
           details: { revision: 2, expectedRevision: 1 },
         });
         const missing = randomUUID();
-        expect(await failure(recordTransition(store, { releaseId: missing, event: { type: 'a' }, state: {}, status: 'running' }))).toMatchObject({ code: 'SWY_STORE_RELEASE_NOT_FOUND', details: { releaseId: missing } });
-        expect(await failure(appendReleaseEvent(store, missing, { type: 'note' }))).toMatchObject({ code: 'SWY_STORE_RELEASE_NOT_FOUND' });
+        expect(await failure(recordTransition(store, { releaseId: missing, event: { type: 'a' }, state: {}, status: 'running' }))).toMatchObject({ code: 'SWY_RELEASE_NOT_FOUND', details: { releaseId: missing } });
+        expect(await failure(appendReleaseEvent(store, missing, { type: 'note' }))).toMatchObject({ code: 'SWY_RELEASE_NOT_FOUND' });
       });
 
       it('lists events in order per release and across releases after a seq', async () => {

@@ -11,6 +11,7 @@ export {
   listActiveReleases,
   listReleases,
   isActiveStatus,
+  ACTIVE_RELEASE_STATUSES,
   type ReleaseRecord,
   type NewReleaseRecord,
   type ReleaseFilter,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchyardError } from '../errors/index.js';
-import { ACTIVE_STATUSES, type ReleaseStatus } from '../release/index.js';
+import type { ReleaseStatus } from '../release/index.js';
 import { isUniqueViolation, json, type SqlClient } from './sql.js';
 
 export interface ReleaseRecord<State = unknown, Plan = unknown> {
@@ -53,8 +53,15 @@ interface ReleaseRow {
   updated_at: Date;
 }
 
+/**
+ * The statuses the partial unique index releases_one_active covers. A type-only import of the
+ * engine keeps the store free of an import cycle (the engine's repository imports the store);
+ * store.test.ts checks this list against the engine's ACTIVE_STATUSES.
+ */
+export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = ['running', 'paused', 'rolling-back'];
+
 const COLUMNS = 'id, service, environment, version, from_version, plan, state, status, revision, created_by, reason, created_at, updated_at';
-const ACTIVE_SQL = `status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+const ACTIVE_SQL = `status IN (${ACTIVE_RELEASE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
   return {
@@ -75,12 +82,12 @@ function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
 }
 
 export function isActiveStatus(status: ReleaseStatus): boolean {
-  return ACTIVE_STATUSES.includes(status);
+  return ACTIVE_RELEASE_STATUSES.includes(status);
 }
 
 function activeConflict(service: string, environment: string, active: ReleaseRecord | undefined): SwitchyardError {
   const who = active ? `release ${active.id} (${active.version}, ${active.status}, started by ${active.createdBy})` : 'another release';
-  return new SwitchyardError('SWY_STORE_RELEASE_ACTIVE', {
+  return new SwitchyardError('SWY_RELEASE_CONFLICT', {
     message: `${service} in ${environment} already has an active release: ${who}`,
     details: { service, environment, ...(active ? { activeReleaseId: active.id, activeVersion: active.version, activeStatus: active.status } : {}) },
   });
@@ -89,7 +96,7 @@ function activeConflict(service: string, environment: string, active: ReleaseRec
 /**
  * Records a new release. When it would be active while another release of the service is
  * active in the environment, the database refuses it and this throws
- * SWY_STORE_RELEASE_ACTIVE naming the active one: of concurrent deploys exactly one wins.
+ * SWY_RELEASE_CONFLICT naming the active one: of concurrent deploys exactly one wins.
  */
 export async function createRelease<S = unknown, P = unknown>(db: SqlClient, input: NewReleaseRecord): Promise<ReleaseRecord<S, P>> {
   const id = input.id ?? randomUUID();
@@ -114,7 +121,7 @@ export async function getRelease<S = unknown, P = unknown>(db: SqlClient, id: st
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 
-/** Like getRelease, but a missing release is SWY_STORE_RELEASE_NOT_FOUND. */
+/** Like getRelease, but a missing release is SWY_RELEASE_NOT_FOUND. */
 export async function requireRelease<S = unknown, P = unknown>(db: SqlClient, id: string): Promise<ReleaseRecord<S, P>> {
   const release = await getRelease<S, P>(db, id);
   if (!release) throw releaseNotFound(id);
@@ -122,7 +129,7 @@ export async function requireRelease<S = unknown, P = unknown>(db: SqlClient, id
 }
 
 export function releaseNotFound(id: string): SwitchyardError {
-  return new SwitchyardError('SWY_STORE_RELEASE_NOT_FOUND', { message: `The release ${id} does not exist`, details: { releaseId: id } });
+  return new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `The release ${id} does not exist`, details: { releaseId: id } });
 }
 
 export async function findActiveRelease<S = unknown, P = unknown>(db: SqlClient, service: string, environment: string): Promise<ReleaseRecord<S, P> | undefined> {

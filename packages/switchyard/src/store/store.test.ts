@@ -10,7 +10,7 @@ import { ACTIVE_STATUSES } from '../release/index.js';
 import { describeStoreContract, failure } from './contract.js';
 import { EMBEDDED_DATA, EMBEDDED_LOCK } from './embedded.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { getRelease, listAudit, openStore, parseStoreLocation } from './index.js';
+import { ACTIVE_RELEASE_STATUSES, getRelease, listAudit, openStore, parseStoreLocation } from './index.js';
 
 const DIST_STORE = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/store/index.js');
 
@@ -78,6 +78,7 @@ describe('store location', () => {
   });
 
   it('keeps the active statuses of the partial unique index in step with the engine', () => {
+    expect([...ACTIVE_RELEASE_STATUSES].sort()).toEqual([...ACTIVE_STATUSES].sort());
     const index = MIGRATIONS.flatMap((m) => m.statements).find((s) => s.includes('releases_one_active'));
     expect(index).toContain(`WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`);
   });

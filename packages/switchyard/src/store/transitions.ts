@@ -61,7 +61,7 @@ export interface TransitionRecord {
  * the caller's transaction (as a savepoint).
  *
  * Transitions of one release are serialised by the release row's lock; one that would make a
- * second active release of its service is SWY_STORE_RELEASE_ACTIVE, one whose
+ * second active release of its service is SWY_RELEASE_CONFLICT, one whose
  * `expectedRevision` is stale is SWY_STORE_RELEASE_STALE.
  */
 export async function recordTransition(db: SqlClient, input: TransitionInput): Promise<TransitionRecord> {
