@@ -9,9 +9,19 @@ K8S_VERSION="v1.34.4"     # k8s.io/kubernetes (staging modules at v0.34.4)
 ETCD_VERSION="v3.6.4"     # go.etcd.io/etcd/server/v3 (what k8s v1.34.4 pins)
 KWOK_VERSION="v0.7.0"     # sigs.k8s.io/kwok
 
+# Link flags: strip symbols; stamp the version into component-base (what the
+# binaries report) and client-go (user agents), as the upstream build does.
+K8S_LDFLAGS="-s -w"
+for _pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  _minor=${K8S_VERSION#v1.}; _minor=${_minor%%.*}
+  K8S_LDFLAGS+=" -X $_pkg.gitVersion=$K8S_VERSION -X $_pkg.gitMajor=1 -X $_pkg.gitMinor=$_minor -X $_pkg.gitTreeState=clean"
+done
+unset _pkg _minor
+KWOK_LDFLAGS="-s -w"
+
 K8S_TESTBED_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 K8S_GOMOD_DIR="$K8S_TESTBED_DIR/gomod"
-K8S_CACHE_ROOT="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}/k8s"
+K8S_CACHE_ROOT="${SWITCHYARD_CACHE:-${HOME:-/tmp}/.cache/switchyard}/k8s"
 K8S_BIN_DIR="$K8S_CACHE_ROOT/$K8S_VERSION/bin"
 K8S_STAMP_FILE="$K8S_BIN_DIR/.stamp"
 K8S_BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
@@ -26,11 +36,11 @@ die() { printf '[k8s %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
 # --- build cache -----------------------------------------------------------
 
 # The stamp names every pinned version plus a hash of the Go module sources
-# and the build script, so editing a wrapper, go.mod/go.sum or the build
-# flags also invalidates the cache.
+# and the link flags, so editing a wrapper, go.mod/go.sum or the flags also
+# invalidates the cache.
 k8s_expected_stamp() {
   local src
-  src=$(cd "$K8S_GOMOD_DIR" && cat go.mod go.sum cmd/*/main.go "$K8S_TESTBED_DIR/build" | sha256sum | cut -c1-16)
+  src=$( (cd "$K8S_GOMOD_DIR" && cat go.mod go.sum cmd/*/main.go; echo "$K8S_LDFLAGS $KWOK_LDFLAGS") | sha256sum | cut -c1-16)
   printf 'k8s=%s etcd=%s kwok=%s src=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$src"
 }
 
