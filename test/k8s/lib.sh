@@ -95,7 +95,7 @@ k8s_parse_args() {
       --name=*) name="${1#*=}"; shift ;;
       --port-offset) [[ $# -ge 2 ]] || die "--port-offset needs a value"; offset="$2"; shift 2 ;;
       --port-offset=*) offset="${1#*=}"; shift ;;
-      -h|--help) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+      -h|--help) sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
       *) REST_ARGS+=("$1"); shift ;;
     esac
   done
