@@ -49,6 +49,14 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     const short = ['short-1', 'short-2', 'short-3'];
     for (const id of short) await producer.submit({ kind: 'slow', ms: 1_000 }, { id });
     await Promise.all(short.map((id) => s.processes.waitForLine(first, (l) => l.msg === 'task progress' && l.taskId === id)));
+    // Probes and metrics on the port the platform scrapes, while three tasks run.
+    const started = await s.processes.waitForLine(first, (l) => l.msg === 'worker started');
+    const base = `http://127.0.0.1:${String(started.metricsPort)}`;
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^switchyard_worker_tasks_in_flight\{[^}]*class="normal"[^}]*\} 3$/m);
+    expect(metrics).toMatch(/^switchyard_worker_task_progress_ratio\{[^}]*task_id="short-1"[^}]*\} 0\.5$/m);
     const waiting = ['waiting-1', 'waiting-2'];
     for (const id of waiting) await producer.submit({ kind: 'small' }, { id });
     expect(await s.processes.terminate(first)).toEqual({ code: 0, signal: null });

@@ -106,6 +106,7 @@ export class WorkerRuntime {
       this.server = served.server;
       this.metricsPort = served.port;
     }
+    await this.store.open?.();
     await this.pool.start();
     await this.queue.start();
     await this.queue.consume(this.consumedQueue, config.prefetch, (delivery) => this.onDelivery(delivery));

@@ -27,6 +27,8 @@ export interface ObjectStore {
   read(key: string): Promise<Readable>;
   head(key: string): Promise<StoredObject | undefined>;
   putIfAbsent(key: string, body: OutputBody): Promise<PutResult>;
+  /** Loads and connects what the first task would otherwise wait for (inside its time limit). */
+  open?(): Promise<void>;
   /** Plain (over)write, for producers uploading inputs. */
   put(key: string, body: OutputBody): Promise<void>;
   close(): Promise<void>;

@@ -48,6 +48,10 @@ export class S3Store implements ObjectStore {
     });
   }
 
+  async open(): Promise<void> {
+    await this.sdk();
+  }
+
   private key(key: string): string {
     return this.options.prefix ? `${this.options.prefix.replace(/\/+$/, '')}/${key}` : key;
   }
