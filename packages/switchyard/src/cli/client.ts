@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { catalogue, SwitchyardError, type ErrorCode } from '../errors/index.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:7070';
@@ -6,23 +10,103 @@ export function apiAddress(explicit: string | undefined): string {
   return (explicit ?? process.env.SWITCHYARD_API ?? DEFAULT_API).replace(/\/$/, '');
 }
 
+/** Where `switchyard up` leaves the token of the API it serves, by address (mode 0600). */
+export function credentialsFile(): string {
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'switchyard', 'credentials.json');
+}
+
+export async function saveCredentials(api: string, token: string): Promise<void> {
+  const file = credentialsFile();
+  let all: Record<string, string> = {};
+  try {
+    all = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  } catch {
+    // first one
+  }
+  all[api] = token;
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** SWITCHYARD_TOKEN, else the token saved for this API address. */
+export function tokenFor(api: string): string | undefined {
+  if (process.env.SWITCHYARD_TOKEN) return process.env.SWITCHYARD_TOKEN;
+  try {
+    return (JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Record<string, string>)[api];
+  } catch {
+    return undefined;
+  }
+}
+
+function unreachable(api: string, err: unknown): SwitchyardError {
+  const code = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+  return new SwitchyardError('SWY_API_UNREACHABLE', { message: `The Switchyard API at ${api} did not answer (${code})`, cause: err });
+}
+
+function headers(api: string, extra: Record<string, string> = {}): Record<string, string> {
+  const token = tokenFor(api);
+  return { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
+}
+
 /** Calls the Switchyard API; its JSON errors come back as the same catalogue errors. */
-export async function callApi<T>(api: string, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function callApi<T>(api: string, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${api}${path}`, {
       method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      headers: headers(api, { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) }),
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    throw new SwitchyardError('SWY_API_UNREACHABLE', { message: `The Switchyard API at ${api} did not answer (${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`, cause: err });
+    throw unreachable(api, err);
   }
   const text = await response.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown> } } | undefined)?.error;
+    const error = (json as { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown>; issues?: [] } } | undefined)?.error;
     const code = (error?.code && error.code in catalogue ? error.code : 'SWY_INTERNAL_ERROR') as ErrorCode;
-    throw new SwitchyardError(code, { ...(error?.message ? { message: error.message } : {}), ...(error?.hint ? { hint: error.hint } : {}), ...(error?.details ? { details: error.details } : {}) });
+    throw new SwitchyardError(code, { ...(error?.message ? { message: error.message } : {}), ...(error?.hint ? { hint: error.hint } : {}), ...(error?.details ? { details: error.details } : {}), ...(error?.issues ? { issues: error.issues } : {}) });
   }
   return json as T;
+}
+
+/** Reads a server-sent event stream; `onData` returns true to stop. Reconnects with Last-Event-ID if the stream drops. */
+export async function streamEvents(api: string, path: string, onData: (data: unknown) => boolean): Promise<void> {
+  let lastId: string | undefined;
+  for (let attempt = 0; attempt < 30; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(`${api}${path}`, { headers: headers(api, { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }) });
+    } catch (err) {
+      if (attempt >= 29) throw unreachable(api, err);
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    if (!response.ok || !response.body) await callApi(api, 'GET', path);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (id) lastId = id;
+          if (data && onData(JSON.parse(data) as unknown)) {
+            await reader.cancel();
+            return;
+          }
+        }
+      }
+    } catch {
+      // the server went away: reconnect and resume after the last event seen
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import { registerCheck } from './commands/check.js';
+import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTraffic } from './commands/traffic.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerUp(program);
   registerTraffic(program);
+  registerRelease(program);
   registerWorkers(program);
   return program;
 }

@@ -76,6 +76,22 @@ export const catalogue = {
   SWY_RUNTIME_START_FAILED: entry('unavailable', 503, EXIT.unavailable, 'A replica did not become ready', 'Read the replica log named in the message; check the command, its port ($PORT) and its readiness probe.'),
   SWY_RUNTIME_NOT_RUNNING: entry('unavailable', 503, EXIT.unavailable, 'The fleet is not running', 'Start it with `switchyard up <config-dir>` and keep that command running.'),
 
+  // kubernetes: the Kubernetes runtime (server-side apply, rollouts, cluster identity)
+  SWY_KUBE_CONFIG_INVALID: entry('input', 400, EXIT.usage, 'The kubeconfig could not be used', 'Check the file named in the message (KUBECONFIG, --kubeconfig or ~/.kube/config); `kubectl config view` shows what it holds.'),
+  SWY_KUBE_CONTEXT_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The kubeconfig has no such context', 'Use a context the message lists, pass --context, or set cluster.context in the environment file.'),
+  SWY_KUBE_NOT_KUBERNETES: entry('input', 400, EXIT.usage, 'The environment does not run on Kubernetes', 'Set runtime: kubernetes and cluster: { context, namespace } in the environment file, or pass --context.'),
+  SWY_KUBE_UNREACHABLE: entry('unavailable', 503, EXIT.unavailable, 'The Kubernetes API server did not answer', 'Check that the cluster runs and that the context points at it (`kubectl --context <ctx> get --raw /readyz`); for the local sandbox run `switchyard sandbox up`.'),
+  SWY_KUBE_FORBIDDEN: entry('forbidden', 403, EXIT.forbidden, 'The Kubernetes API server refused the credentials or the request', 'Give the context\'s user the rights the message names (RBAC), or renew its credentials.'),
+  SWY_KUBE_IDENTITY_UNREADABLE: entry('forbidden', 403, EXIT.forbidden, 'Switchyard cannot read which cluster the context reaches', 'Allow the context\'s user to get namespace kube-system (its UID is the cluster\'s identity); nothing was written.'),
+  SWY_KUBE_WRONG_CLUSTER: entry('conflict', 409, EXIT.conflict, 'The context reaches another environment\'s cluster', 'Point the environment\'s context at its own cluster (the message names both); pin it with cluster.identity in the environment file. Nothing was written.'),
+  SWY_KUBE_CRD_MISSING: entry('unavailable', 503, EXIT.unavailable, 'The cluster does not serve a kind Switchyard renders', 'Install the CustomResourceDefinition the message names (KEDA for ScaledObject), or turn the option that renders it off; nothing was written.'),
+  SWY_KUBE_REJECTED: entry('input', 422, EXIT.invalidSpec, 'The Kubernetes API server rejected an object', 'Fix the field the message names in the service file; run `switchyard apply --dry-run` to validate without writing.'),
+  SWY_KUBE_CONFLICT: entry('conflict', 409, EXIT.conflict, 'Another field manager owns a field Switchyard sets', 'Remove the other manager\'s change (kubectl edit/apply) or let Switchyard own the field; the message names both.'),
+  SWY_KUBE_API_ERROR: entry('unavailable', 502, EXIT.unavailable, 'The Kubernetes API server answered with an error', 'Read the API server\'s message; retry once the cluster is healthy (applies are idempotent).'),
+  SWY_KUBE_ROLLOUT_FAILED: entry('unavailable', 503, EXIT.unavailable, 'A rollout cannot complete', 'Fix what the message names: a pod no node can hold (lower its requests or add nodes), an image that cannot be pulled, a crashing container; then apply again.'),
+  SWY_KUBE_ROLLOUT_TIMEOUT: entry('unavailable', 504, EXIT.unavailable, 'A rollout did not complete in time', 'Read the state of each Deployment in the message (pods not ready: check the readiness probe); raise --timeout if the rollout is only slow.'),
+  SWY_KUBE_SANDBOX_UNAVAILABLE: entry('unavailable', 503, EXIT.unavailable, 'The local sandbox cluster could not be managed', 'Run switchyard from a checkout of the Switchyard repository (the sandbox scripts live in test/k8s) and read their output in the message.'),
+
   // release: staged rollouts
   SWY_RELEASE_CONFLICT: entry('conflict', 409, EXIT.conflict, 'Another release of this service is in progress', 'Wait for it to finish, or promote, abort or roll it back first (`switchyard status`).'),
   SWY_RELEASE_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release does not exist', 'List releases with `switchyard status` or `switchyard history <service>`.'),
@@ -88,6 +104,8 @@ export const catalogue = {
   // api: HTTP requests
   SWY_API_BAD_REQUEST: entry('input', 400, EXIT.usage, 'The request is invalid', 'Fix the request body or parameters as the message says; the API is described in docs/api.md.'),
   SWY_API_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'No such endpoint', 'Check the method and path against docs/api.md.'),
+  SWY_API_UNAUTHENTICATED: entry('unauthenticated', 401, EXIT.forbidden, 'The request has no valid token', 'Send Authorization: Bearer <token> (the CLI reads SWITCHYARD_TOKEN or the credentials `switchyard up` saved); ask an admin for a token.'),
+  SWY_API_FORBIDDEN: entry('forbidden', 403, EXIT.forbidden, 'The token may not do that here', 'Ask an admin for the role the message names in that environment.'),
   SWY_API_UNREACHABLE: entry('unavailable', 503, EXIT.unavailable, 'The Switchyard API did not answer', 'Start the fleet with `switchyard up <config-dir>` (it serves the API), or pass --api with its address.'),
 
   // cli: usage

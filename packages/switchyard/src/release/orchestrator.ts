@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchyardError } from '../errors/index.js';
-import type { Stage } from '../spec/index.js';
+import type { Service, Stage } from '../spec/index.js';
 import { createRelease, transition } from './machine.js';
 import type { ChangeRecorder, Clock, Notifier, PrometheusSource, ReleaseRepository, ReleaseTarget } from './ports.js';
 import type { Action, Command, Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
@@ -27,6 +27,12 @@ export interface DeployRequest {
   readonly reason?: string;
 }
 
+/** The plan of a rollback to an earlier version: every track at once, stable first, no gates. */
+export function rollbackStages(service: Service): Stage[] {
+  const order = [service.stableTrack, ...service.tracks.map((t) => t.name).filter((t) => t !== service.stableTrack)];
+  return order.map((track) => ({ name: `rollback-${track}`, track, shares: {}, durationMs: 0, approval: false, gates: [] }));
+}
+
 const ROUTER_COMMANDS: ReadonlySet<Command['kind']> = new Set(['set-share', 'route-group', 'set-legacy-share']);
 
 /**
@@ -51,13 +57,19 @@ export class Orchestrator {
     const { target } = this.options;
     const service = target.service(request.service);
     const planName = request.plan ?? 'default';
-    const stages = service.release.plans[planName];
+    const stages = planName === 'rollback' ? rollbackStages(service) : service.release.plans[planName];
     if (!stages) {
       throw new SwitchyardError('SWY_RELEASE_PLAN_NOT_FOUND', {
         message: `${service.name} has no release plan ${planName}`,
-        hint: `Use one of: ${Object.keys(service.release.plans).join(', ')}.`,
+        hint: `Use one of: ${[...Object.keys(service.release.plans), 'rollback'].join(', ')}.`,
         details: { service: service.name, plan: planName },
       });
+    }
+    await target.checkVersion(service.name, request.version);
+    const current = target.current(service.name);
+    const touched = stages.filter((s) => s.track !== undefined);
+    if (touched.length > 0 && touched.every((s) => current.versions[s.track as string] === request.version)) {
+      throw new SwitchyardError('SWY_RELEASE_NOTHING_TO_DO', { message: `${service.name} already runs ${request.version} on every track this plan changes`, details: { service: service.name, version: request.version } });
     }
     const state = createRelease({
       id: randomUUID(),
@@ -65,7 +77,7 @@ export class Orchestrator {
       version: request.version,
       plan: planName,
       stages,
-      current: target.current(service.name),
+      current,
       by: request.by,
       reason: request.reason ?? '',
     });
@@ -108,6 +120,14 @@ export class Orchestrator {
   async stop(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Records a change made outside a release (a share or replica change by hand). */
+  async recordManual(service: string, message: string, author: string): Promise<void> {
+    const { target, recorder } = this.options;
+    const environment = target.service(service).env;
+    await recorder.save(environment, service, target.desiredState(service));
+    await recorder.record({ environment, service, state: target.desiredState(service), message, author });
   }
 
   /** Waits until nothing is running for the release (tests, shutdown). */
@@ -174,7 +194,7 @@ export class Orchestrator {
         await retry(() => target.setLegacyShare(service, command.share));
         break;
       case 'record':
-        await recorder.record({ release, seq, message: command.message, state: target.desiredState(service) });
+        await recorder.record({ environment: release.environment, service, state: target.desiredState(service), message: command.message, author: release.createdBy, release: { id: release.id, seq } });
         return undefined;
       case 'snapshot':
       case 'measure':

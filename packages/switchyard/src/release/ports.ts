@@ -19,6 +19,8 @@ export interface ReleaseRepository {
 export interface ReleaseTarget {
   service(name: string): Service;
   current(service: string): { versions: Record<string, string>; routing: RoutingState };
+  /** Throws SWY_RELEASE_VERSION_UNKNOWN when the version cannot run here. */
+  checkVersion(service: string, version: string): Promise<void>;
   setTrack(service: string, track: string, version: string): Promise<void>;
   setShare(service: string, group: string, share: number): Promise<void>;
   routeGroup(service: string, group: string, track: string): Promise<void>;
@@ -27,9 +29,19 @@ export interface ReleaseTarget {
   desiredState(service: string): UnitState;
 }
 
+export interface DesiredChange {
+  readonly environment: string;
+  readonly service: string;
+  readonly state: UnitState;
+  readonly message: string;
+  readonly author: string;
+  /** Set when a release made the change: a retried command finds its commit instead of making another. */
+  readonly release?: { readonly id: string; readonly seq: number };
+}
+
 /** Records a desired-state change: the rendered objects in the config repository, the state in the store. */
 export interface ChangeRecorder {
-  record(change: { release: ReleaseState; seq: number; message: string; state: UnitState }): Promise<void>;
+  record(change: DesiredChange): Promise<void>;
   /** Saves the desired state without a commit (after each router or track change). */
   save(environment: string, service: string, state: UnitState): Promise<void>;
 }

@@ -135,17 +135,17 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.pinned)})`,
     `    http-request set-var(txn.share) var(txn.group),map_str_int(${map(MAP_FILES.shares)},0) unless { var(txn.track) -m found }`,
     '    # The user\'s bucket: the same user key always hashes to the same bucket, so raising a share keeps every user already on the canary.',
-    `    http-request set-var(txn.bucket) ${userKey},xxh32(1),mod(${BUCKETS}) if { var(txn.share) gt 0 }`,
-    `    http-request set-var(txn.bucket) rand(${BUCKETS}) if { var(txn.share) gt 0 } !{ var(txn.bucket) -m found }`,
-    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.canary)}) if { var(txn.share) gt 0 } { var(txn.bucket),sub(txn.share) lt 0 }`,
+    `    http-request set-var(txn.bucket) ${userKey},xxh32(1),mod(${BUCKETS}) if { var(txn.share) -m int gt 0 }`,
+    `    http-request set-var(txn.bucket) rand(${BUCKETS}) if { var(txn.share) -m int gt 0 } !{ var(txn.bucket) -m found }`,
+    `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.canary)}) if { var(txn.share) -m int gt 0 } { var(txn.bucket),sub(txn.share) lt 0 }`,
   );
   if (service.legacy) {
     lines.push(
       '    # Gradual migration: an independent bucket decides who still goes to the legacy backend.',
       `    http-request set-var(txn.legacy_share) str(share),map_str_int(${map(MAP_FILES.legacy)},0)`,
-      `    http-request set-var(txn.legacy_bucket) ${userKey},xxh32(2),mod(${BUCKETS}) if { var(txn.legacy_share) gt 0 }`,
-      `    http-request set-var(txn.legacy_bucket) rand(${BUCKETS}) if { var(txn.legacy_share) gt 0 } !{ var(txn.legacy_bucket) -m found }`,
-      `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_share) gt 0 } { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
+      `    http-request set-var(txn.legacy_bucket) ${userKey},xxh32(2),mod(${BUCKETS}) if { var(txn.legacy_share) -m int gt 0 }`,
+      `    http-request set-var(txn.legacy_bucket) rand(${BUCKETS}) if { var(txn.legacy_share) -m int gt 0 } !{ var(txn.legacy_bucket) -m found }`,
+      `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_share) -m int gt 0 } { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
     );
   }
   lines.push(

@@ -76,9 +76,10 @@ export class HaproxyProcess {
 
   /** Checks the configuration with `haproxy -c`; throws what HAProxy said when it refuses it. */
   validate(configPath = this.options.configPath): void {
-    const run = spawnSync(this.options.binary.path, ['-c', '-q', '-f', configPath], { encoding: 'utf8' });
+    const run = spawnSync(this.options.binary.path, ['-c', '-f', configPath], { encoding: 'utf8' });
     if (run.status !== 0) {
-      throw new SwitchyardError('SWY_ROUTER_CONFIG_REJECTED', { message: `HAProxy refused ${configPath}: ${(run.stderr || run.stdout).trim()}`, details: { configPath } });
+      const alerts = `${run.stderr}\n${run.stdout}`.split('\n').filter((l) => /ALERT|WARNING/.test(l)).map((l) => l.replace(/^\[\w+\]\s+\(\d+\)\s*:\s*/, '').trim());
+      throw new SwitchyardError('SWY_ROUTER_CONFIG_REJECTED', { message: `HAProxy refused ${configPath}: ${alerts.join(' / ') || (run.stderr || run.stdout).trim()}`, details: { configPath } });
     }
   }
 

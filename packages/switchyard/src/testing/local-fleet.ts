@@ -3,14 +3,19 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { LocalRuntime, freePort, type RuntimeEvent } from '../runtime/index.js';
+import { freePort, type LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
+import { startServer, type RunningServer } from '../server/index.js';
 import { loadFleet } from '../spec/index.js';
 import { REPO_ROOT, writeConfig } from './cli.js';
 
 export const HTTP_SERVICE = join(REPO_ROOT, 'examples/video-platform/apps/http-service.mjs');
 
 export interface TestFleet {
+  readonly server: RunningServer;
   readonly runtime: LocalRuntime;
+  /** Authorization header value of the admin token. */
+  readonly auth: string;
+  readonly api: string;
   readonly dir: string;
   readonly dataDir: string;
   readonly url: string;
@@ -32,6 +37,15 @@ export async function startLegacy(): Promise<{ server: Server; port: number }> {
 
 export interface FleetOptions {
   readonly replicas?: number;
+  /** Extra fields of the service file (release plans, command…). */
+  readonly service?: Record<string, unknown>;
+  /** Extra fields of the environment file (freezes, protected…). */
+  readonly environment?: Record<string, unknown>;
+  /** postgres://… to run on PostgreSQL instead of the embedded store. */
+  readonly storeUrl?: string;
+  /** Reuse a data directory (a restart of the same server). */
+  readonly dataDir?: string;
+  readonly tickMs?: number;
   readonly legacyShare?: number;
   readonly shares?: { free?: number; paid?: number };
   readonly userKey?: { header: string } | { cookie: string };
@@ -67,22 +81,26 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
       },
     },
     ...(legacy ? { legacy: { address: `127.0.0.1:${legacy.port}`, share: options.legacyShare } } : {}),
+    ...options.service,
   };
-  const environment = { apiVersion: 'switchyard.dev/v1', kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } };
+  const environment = { apiVersion: 'switchyard.dev/v1', kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort }, ...options.environment };
   const dir = await writeConfig({ 'services/api.yaml': stringify(service), 'environments/sandbox.yaml': stringify(environment) });
-  const dataDir = await mkdtemp(join(tmpdir(), 'sy-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sy-')));
   const events: RuntimeEvent[] = [];
-  const runtime = new LocalRuntime({ fleet: await loadFleet(dir, 'sandbox'), dataDir, onEvent: (e) => events.push(e) });
-  await runtime.start();
+  const server = await startServer({ fleet: await loadFleet(dir, 'sandbox'), dataDir, onRuntimeEvent: (e) => events.push(e), ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}), ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}) });
+  const runtime = server.runtime;
   return {
+    server,
     runtime,
+    auth: `Bearer ${server.adminToken}`,
+    api: server.address,
     dir,
     dataDir,
     url: `http://127.0.0.1:${routerPort}/`,
     events,
     ...(legacy ? { legacy: legacy.server } : {}),
     async stop() {
-      await runtime.stop();
+      await server.stop();
       legacy?.server.close();
     },
   };

@@ -3,6 +3,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus } from '../../runtime/index.js';
 import { apiAddress, callApi } from '../client.js';
+import { describeRelease, type ReleaseView } from './release.js';
 
 function percent(text: string): number {
   const value = Number(text.replace(/%$/, ''));
@@ -58,16 +59,19 @@ export function registerTraffic(program: Command): void {
 
   program
     .command('status')
-    .description('Show the running fleet: routers, tracks, versions, ready replicas, shares')
+    .description('Show the running fleet (routers, tracks, versions, ready replicas, shares) and the releases in progress')
     .option('--api <url>', 'Switchyard API address')
     .option('--json', 'print JSON')
     .action(async (opts: { api?: string; json?: boolean }) => {
-      const status = await callApi<{ environment: string; services: ServiceStatus[] }>(apiAddress(opts.api), 'GET', '/v1/status');
+      const api = apiAddress(opts.api);
+      const status = await callApi<{ environment: string; services: ServiceStatus[] }>(api, 'GET', '/v1/status');
+      const { releases } = await callApi<{ releases: ReleaseView[] }>(api, 'GET', '/v1/releases?status=running,paused,rolling-back');
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...status, releases }, null, 2)}\n`);
         return;
       }
       process.stdout.write(formatStatus(status.environment, status.services));
+      process.stdout.write(releases.length === 0 ? 'no release in progress\n' : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`);
     });
 }
 

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildApi } from '../../api/server.js';
 import { SwitchyardError } from '../../errors/index.js';
-import { ensurePortFree } from '../../router/index.js';
-import { LocalRuntime, type RuntimeEvent } from '../../runtime/index.js';
+import type { LocalRuntime, RuntimeEvent } from '../../runtime/index.js';
+import { startServer } from '../../server/index.js';
+import { credentialsFile, saveCredentials } from '../client.js';
 import { readConfig, resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
 import { VERSION } from '../../version.js';
 import { paint } from '../format.js';
@@ -91,46 +91,49 @@ export function registerUp(program: Command): void {
     .argument('<config-dir>', 'directory holding services/ and environments/')
     .option('-e, --env <env>', 'environment to run (default: the first with runtime: local)')
     .option('--data-dir <dir>', 'where routers, logs and state live (default: ~/.local/state/switchyard/<env>-<hash>)')
-    .action(async (dir: string, opts: { env?: string; dataDir?: string }) => {
+    .option('--store <url>', 'postgres://… for a shared server (default: an embedded database in the data directory)')
+    .option('--config-repo <dir>', 'the config repository every desired-state change is committed to (default: <data-dir>/config-repo)')
+    .option('--config-remote <url>', 'a git remote the config repository pushes each commit to')
+    .action(async (dir: string, opts: { env?: string; dataDir?: string; store?: string; configRepo?: string; configRemote?: string }) => {
       const fleet = await pickLocalFleet(dir, opts.env);
       const env = fleet.environment;
       const dataDir = opts.dataDir ?? defaultDataDir(dir, env.name);
       await mkdir(dataDir, { recursive: true });
       const processesFile = join(dataDir, 'processes.json');
       const reaped = await reapLeftovers(processesFile);
-      await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
       const out = process.stdout;
       const tty = out.isTTY === true;
       let lastEvent = '';
-      const runtime = new LocalRuntime({
-        fleet,
-        dataDir,
-        onEvent: (e) => {
-          lastEvent = describeEvent(e);
-          if (!tty || e.type !== 'replica-ready') out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${lastEvent}\n`);
-          void recordProcesses(processesFile, runtime).catch(() => undefined);
-        },
-      });
+      const line = (text: string) => out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
       out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})${reaped ? `; stopped ${reaped} processes left by a previous run` : ''}\n`);
       const started = Date.now();
-      await runtime.start();
-      const api = buildApi({ runtime });
-      try {
-        await api.listen({ host: env.local.host, port: env.local.apiPort });
-      } catch (err) {
-        await runtime.stop();
-        throw err;
-      }
+      let runtime: LocalRuntime | undefined;
+      const server = await startServer({
+        fleet,
+        dataDir,
+        ...(opts.store ? { storeUrl: opts.store } : {}),
+        ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
+        ...(opts.configRemote ? { configRepoRemote: opts.configRemote } : {}),
+        ...(process.env.SWITCHYARD_WEBHOOK_URL ? { webhookUrl: process.env.SWITCHYARD_WEBHOOK_URL } : {}),
+        onRuntimeEvent: (e) => {
+          lastEvent = describeEvent(e);
+          if (!tty || e.type !== 'replica-ready') line(lastEvent);
+          if (runtime) void recordProcesses(processesFile, runtime).catch(() => undefined);
+        },
+        onLine: line,
+      });
+      runtime = server.runtime;
+      await saveCredentials(server.address, server.adminToken);
       await recordProcesses(processesFile, runtime);
       const services = runtime.status();
       const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
       out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services));
-      out.write(`API and metrics: http://${env.local.host}:${env.local.apiPort}/v1/status  ·  /metrics\n`);
-      if (example) out.write(`Try: curl -H 'X-Traffic-Group: free' -H 'X-User-Id: 42' ${example.address}/\n`);
+      out.write(`API and metrics: ${server.address}/v1/status  ·  /metrics  ·  /v1/openapi.json (admin token saved for the CLI in ${credentialsFile()})\n`);
+      if (example) out.write(`Try: curl -H 'X-Traffic-Group: free' -H 'X-User-Id: 42' ${example.address}/\n     switchyard deploy ${example.service} <version>\n`);
       out.write('Ctrl-C stops everything.\n');
 
       const ticker = setInterval(() => {
-        if (!tty) return;
+        if (!tty || !runtime) return;
         const status = runtime.status();
         const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
         const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);
@@ -143,13 +146,13 @@ export function registerUp(program: Command): void {
         const stop = (signal: string) => {
           if (stopping) {
             process.stderr.write('\nstopping at once\n');
-            for (const s of runtime.status()) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
+            for (const s of server.runtime.status()) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
             process.exit(130);
           }
           stopping = true;
           clearInterval(ticker);
           out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
-          void Promise.all([api.close(), runtime.stop()]).then(async () => {
+          void server.stop().then(async () => {
             await writeFile(processesFile, '[]');
             out.write('✔ stopped; nothing left running\n');
             done();

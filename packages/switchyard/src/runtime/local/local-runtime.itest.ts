@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../api/server.js';
 import { findHaproxy } from '../../router/index.js';
 import { CLI, runCli } from '../../testing/cli.js';
 import { answeredBy, hammer } from '../../testing/load.js';
@@ -76,7 +75,7 @@ describe('local runtime under load', () => {
       await router.setShare('free', [5, 25, 50, 12.5][i % 4] as number);
       await sleep(20);
     }
-    await fleet.runtime.setTrack('api', 'free', { version: '1.1.0' });
+    await fleet.runtime.updateTrack('api', 'free', { version: '1.1.0' });
     const victim = fleet.runtime.track('api', 'production').pids()[0] as number;
     process.kill(victim, 'SIGKILL');
     await waitFor('the killed replica to be replaced', () => fleet.runtime.track('api', 'production').status().ready === 2);
@@ -101,14 +100,14 @@ describe('local runtime under load', () => {
         }
       }
     })();
-    await fleet.runtime.setTrack('api', 'internal', { version: '2.0.0', replicas: 3 });
+    await fleet.runtime.updateTrack('api', 'internal', { version: '2.0.0', replicas: 3 });
     rolling = false;
     await watcher;
     expect(fleet.runtime.track('api', 'internal').status()).toMatchObject({ version: '2.0.0', desired: 3, ready: 3 });
     const answers = await hammer(fleet.url, 50, () => ({ 'X-Traffic-Group': 'internal' }), 4);
     expect(new Set(answers.map((a) => answeredBy(a).version))).toEqual(new Set(['2.0.0']));
     expect(seen).toContain('2.0.0');
-    await fleet.runtime.setTrack('api', 'internal', { replicas: 2 });
+    await fleet.runtime.updateTrack('api', 'internal', { replicas: 2 });
     expect(fleet.runtime.track('api', 'internal').status().replicas).toHaveLength(2);
   });
 
@@ -127,7 +126,7 @@ describe('local runtime under load', () => {
   });
 
   it('refuses bad changes through the API with a clear error and changes nothing', async () => {
-    const api = buildApi({ runtime: fleet.runtime });
+    const api = fleet.server.api;
     const sharesFile = join(fleet.dataDir, 'routers/api/shares.map');
     const routingBefore = fleet.runtime.router('api').currentRouting();
     const mapBefore = readFileSync(sharesFile, 'utf8');
@@ -145,7 +144,7 @@ describe('local runtime under load', () => {
       ['PUT', '/v1/services/api/tracks/free', { version: 'bad/tag' }, 400, 'SWY_API_BAD_REQUEST'],
     ];
     for (const [method, url, payload, status, code] of cases) {
-      const reply = await api.inject({ method: method as 'PUT', url, payload: payload as object });
+      const reply = await api.inject({ method: method as 'PUT', url, payload: payload as object, headers: { authorization: fleet.auth } });
       expect(reply.statusCode, `${url} ${JSON.stringify(payload)}: ${reply.body}`).toBe(status);
       const body = reply.json<{ error: { code: string; message: string; hint: string } }>();
       expect(body.error.code).toBe(code);
@@ -153,20 +152,18 @@ describe('local runtime under load', () => {
     }
     expect(fleet.runtime.router('api').currentRouting()).toEqual(routingBefore);
     expect(readFileSync(sharesFile, 'utf8')).toBe(mapBefore);
-    await api.close();
   });
 
   it('serves per-track figures and Prometheus metrics', async () => {
-    const api = buildApi({ runtime: fleet.runtime });
+    const api = fleet.server.api;
     await hammer(fleet.url, 200, () => ({ 'X-Traffic-Group': 'enterprise' }));
-    const figures = (await api.inject({ method: 'GET', url: '/v1/services/api/figures' })).json<{ tracks: { track: string; requests: number; responses2xx: number }[] }>();
+    const figures = (await api.inject({ method: 'GET', url: '/v1/services/api/figures', headers: { authorization: fleet.auth } })).json<{ tracks: { track: string; requests: number; responses2xx: number }[] }>();
     const production = figures.tracks.find((t) => t.track === 'production');
     expect(production?.requests).toBeGreaterThanOrEqual(200);
     const metrics = await api.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body, metrics.body).toMatch(/switchyard_router_responses_total\{service="api",track="production",code="2xx"\} \d+/);
     expect(metrics.body).toMatch(/switchyard_track_replicas_ready\{service="api",track="free"\} 2/);
-    await api.close();
   });
 });
 
@@ -202,7 +199,7 @@ describe('switchyard up', () => {
   }
 
   function startUp(dir: string, dataDir: string, env: NodeJS.ProcessEnv = {}) {
-    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], { env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], { env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dataDir, ...env } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -5,7 +5,8 @@ import { findHaproxy, LocalRouter, type RouterEvent, initialRouting, type Routin
 import { withState, type UnitState } from '../../render/index.js';
 import type { Fleet, Service } from '../../spec/index.js';
 import type { Measurement } from '../../release/index.js';
-import { TrackRunner, type TrackEvent, type TrackStatus } from './track-runner.js';
+import { TrackRunner, versionedCommand, type TrackEvent, type TrackStatus } from './track-runner.js';
+import { existsSync } from 'node:fs';
 
 export type RuntimeEvent = RouterEvent | TrackEvent;
 
@@ -95,7 +96,7 @@ export class LocalRuntime {
     }
   }
 
-  service(name: string): Running {
+  private running_(name: string): Running {
     const running = this.running.get(name);
     if (!running) {
       throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
@@ -107,16 +108,22 @@ export class LocalRuntime {
     return running;
   }
 
+  /** The service as it runs here: its spec with the versions and replicas its tracks have now. */
+  service(name: string): Service {
+    const running = this.running_(name);
+    return withState(running.service, this.desiredState(name));
+  }
+
   router(service: string): LocalRouter {
-    return this.service(service).router;
+    return this.running_(service).router;
   }
 
   track(service: string, track: string): TrackRunner {
-    const runner = this.service(service).tracks.get(track);
+    const runner = this.running_(service).tracks.get(track);
     if (!runner) {
       throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', {
         message: `${service} has no track ${track}`,
-        hint: `Use one of: ${[...this.service(service).tracks.keys()].join(', ')}.`,
+        hint: `Use one of: ${[...this.running_(service).tracks.keys()].join(', ')}.`,
         details: { service, track },
       });
     }
@@ -124,13 +131,43 @@ export class LocalRuntime {
   }
 
   /** Rolls a track to a version and/or replica count. */
-  async setTrack(service: string, track: string, change: { version?: string; replicas?: number }): Promise<void> {
+  async updateTrack(service: string, track: string, change: { version?: string; replicas?: number }): Promise<void> {
     await this.track(service, track).update(change);
+  }
+
+  // What releases act through (ReleaseTarget).
+  async setTrack(service: string, track: string, version: string): Promise<void> {
+    await this.updateTrack(service, track, { version });
+  }
+
+  /** A version exists when the files its command names (through `{version}`) exist; otherwise any tag runs. */
+  async checkVersion(service: string, version: string): Promise<void> {
+    const command = this.running_(service).service.command ?? [];
+    const templated = command.filter((arg) => arg.includes('{version}'));
+    const missing = versionedCommand(templated, version).filter((arg) => !existsSync(resolve(this.fleet.dir, arg)));
+    if (missing.length > 0) {
+      throw new SwitchyardError('SWY_RELEASE_VERSION_UNKNOWN', {
+        message: `${service} has no version ${version}: ${missing.map((m) => resolve(this.fleet.dir, m)).join(', ')} does not exist`,
+        details: { service, version, missing },
+      });
+    }
+  }
+
+  setShare(service: string, group: string, share: number): Promise<void> {
+    return this.router(service).setShare(group, share);
+  }
+
+  routeGroup(service: string, group: string, track: string): Promise<void> {
+    return this.router(service).routeGroup(group, track);
+  }
+
+  setLegacyShare(service: string, share: number): Promise<void> {
+    return this.router(service).setLegacyShare(share);
   }
 
   /** Track versions and the router's split, as the release engine sees them. */
   current(service: string): { versions: Record<string, string>; routing: RoutingState } {
-    const running = this.service(service);
+    const running = this.running_(service);
     return {
       versions: Object.fromEntries([...running.tracks.values()].map((t) => [t.track, t.status().version])),
       routing: running.router.currentRouting(),
@@ -139,7 +176,7 @@ export class LocalRuntime {
 
   /** The desired state to persist, so a restart comes back to it. */
   desiredState(service: string): UnitState {
-    const running = this.service(service);
+    const running = this.running_(service);
     return {
       tracks: Object.fromEntries([...running.tracks.values()].map((t) => [t.track, { version: t.status().version, replicas: t.status().desired }])),
       routing: running.router.currentRouting(),

@@ -36,6 +36,11 @@ export interface TrackStatus {
 
 const BACKOFF_MAX_MS = 30_000;
 
+/** A command may name its build by version, e.g. `[node, builds/{version}/server.mjs]`. */
+export function versionedCommand(command: readonly string[], version: string): string[] {
+  return command.map((arg) => arg.replaceAll('{version}', version));
+}
+
 /**
  * Keeps one track of one service at its desired version and replica count: starts replicas,
  * puts them into the router when ready, restarts crashed ones with backoff, and rolls a
@@ -124,7 +129,7 @@ export class TrackRunner {
       track,
       version: this.version,
       name: `${service.name}-${track}-${this.counter}`,
-      command: service.command ?? [],
+      command: versionedCommand(service.command ?? [], this.version),
       cwd: this.options.cwd,
       env: { ...service.envVars, SWITCHYARD_ENV: service.env, SWITCHYARD_SERVICE: service.name, SWITCHYARD_TRACK: track, SWITCHYARD_VERSION: this.version },
       ...(service.probes.readiness ? { readiness: service.probes.readiness } : {}),

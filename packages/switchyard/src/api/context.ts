@@ -1,0 +1,23 @@
+import { EventEmitter } from 'node:events';
+import type { ConfigRepo } from '../config-repo/index.js';
+import type { Orchestrator } from '../release/index.js';
+import type { LocalRuntime } from '../runtime/index.js';
+import type { Fleet } from '../spec/index.js';
+import type { Store } from '../store/index.js';
+
+/** What the API's routes work with. */
+export interface ApiContext {
+  readonly fleet: Fleet;
+  readonly runtime: LocalRuntime;
+  readonly store: Store;
+  readonly orchestrator: Orchestrator;
+  readonly configRepo: ConfigRepo;
+  /** Emits `event` when a release event was recorded, so open streams read the store at once. */
+  readonly bus: EventEmitter;
+}
+
+export function newBus(): EventEmitter {
+  const bus = new EventEmitter();
+  bus.setMaxListeners(1000);
+  return bus;
+}

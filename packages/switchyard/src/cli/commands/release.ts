@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { SwitchyardError } from '../../errors/index.js';
+import { apiAddress, callApi, streamEvents } from '../client.js';
+import { paint } from '../format.js';
+
+/** A release as the API shows it. */
+export interface ReleaseView {
+  id: string;
+  service: string;
+  environment: string;
+  version: string;
+  plan: string;
+  status: string;
+  phase: string;
+  stage: { index: number; name: string; of: number; track: string | null; shares: Record<string, number>; legacyShare: number | null } | null;
+  verdict: { outcome: string; summary: string; requests: number } | null;
+  outcome: string | null;
+  allowed: string[];
+}
+
+const DONE = new Set(['succeeded', 'rolled-back', 'aborted', 'failed']);
+
+/** Exit codes of a watched release: 0 released, 3 rolled back or aborted, 4 failed (a person must look). */
+function exitFor(status: string): number {
+  if (status === 'succeeded') return 0;
+  if (status === 'failed') return 4;
+  return 3;
+}
+
+export function describeRelease(r: ReleaseView): string {
+  const stage = r.stage ? `stage ${r.stage.index + 1}/${r.stage.of} ${r.stage.name}${r.stage.track ? ` (track ${r.stage.track}` : ' ('}${Object.entries(r.stage.shares).map(([g, s]) => `, ${s}% of ${g}`).join('')}${r.stage.legacyShare !== null ? `, legacy ${r.stage.legacyShare}%` : ''})`.replace('(, ', '(') : 'not started';
+  const verdict = r.verdict ? ` · ${r.verdict.outcome}: ${r.verdict.summary}` : '';
+  return `${r.service} ${r.version} [${r.status}/${r.phase}] ${stage}${verdict}`;
+}
+
+/** Follows a release's events until it ends; prints each change on its own line. */
+async function watch(api: string, release: ReleaseView): Promise<number> {
+  const out = process.stdout;
+  let last = describeRelease(release);
+  out.write(`${last}\n`);
+  if (DONE.has(release.status)) return exitFor(release.status);
+  let final = release;
+  await streamEvents(api, `/v1/events?release=${encodeURIComponent(release.id)}`, (data) => {
+    const state = (data as { state?: ReleaseView }).state;
+    if (!state) return false;
+    final = state;
+    const line = describeRelease(state);
+    if (line !== last) {
+      out.write(`${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${line}\n`);
+      last = line;
+    }
+    return DONE.has(state.status);
+  });
+  const colour = final.status === 'succeeded' ? 'green' : 'red';
+  out.write(`${paint(out, colour, final.status === 'succeeded' ? '✔' : '✖')} ${final.service} ${final.version}: ${final.status}${final.outcome ? ` — ${final.outcome}` : ''}\n`);
+  return exitFor(final.status);
+}
+
+async function resolveRelease(api: string, idOrService: string): Promise<ReleaseView> {
+  if (/^[0-9a-f]{8}-/.test(idOrService)) return callApi<ReleaseView>(api, 'GET', `/v1/releases/${idOrService}`);
+  const { releases } = await callApi<{ releases: ReleaseView[] }>(api, 'GET', `/v1/releases?service=${encodeURIComponent(idOrService)}&status=running,paused,rolling-back&limit=1`);
+  const active = releases[0];
+  if (!active) throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `${idOrService} has no release in progress`, hint: 'Start one with `switchyard deploy <service> <version>`.' });
+  return active;
+}
+
+export function registerRelease(program: Command): void {
+  program
+    .command('deploy')
+    .description('Release a version of a service through its stages; follows it until it ends (exit 0 released, 3 rolled back, 4 failed)')
+    .argument('<service>')
+    .argument('<version>')
+    .option('-e, --env <env>', 'environment (the API serves one; checked when given)')
+    .option('--plan <plan>', 'release plan (default, migration, rollback, or one of the service\'s)')
+    .option('--reason <text>', 'why: kept in the audit log and the config repository')
+    .option('--override-freeze', 'deploy during a freeze window (admins, with --reason)')
+    .option('--detach', 'start the release and return')
+    .option('--api <url>', 'Switchyard API address')
+    .action(async (service: string, version: string, opts: { env?: string; plan?: string; reason?: string; overrideFreeze?: boolean; detach?: boolean; api?: string }) => {
+      const api = apiAddress(opts.api);
+      if (opts.env) {
+        const status = await callApi<{ environment: string }>(api, 'GET', '/v1/status');
+        if (status.environment !== opts.env) throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', { message: `The API at ${api} serves ${status.environment}, not ${opts.env}`, hint: 'Point --api (or SWITCHYARD_API) at the environment you mean.' });
+      }
+      const release = await callApi<ReleaseView>(api, 'POST', '/v1/releases', { service, version, ...(opts.plan ? { plan: opts.plan } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.overrideFreeze ? { overrideFreeze: true } : {}) }, randomUUID());
+      process.stdout.write(`release ${release.id}\n`);
+      process.exitCode = opts.detach ? 0 : await watch(api, release);
+    });
+
+  for (const [action, description] of [
+    ['promote', 'Go to the next stage now'],
+    ['approve', 'Approve a stage that waits for a person'],
+    ['pause', 'Stop measuring and advancing'],
+    ['resume', 'Carry on after a pause'],
+    ['abort', 'Stop the release and return to what ran before'],
+  ] as const) {
+    program
+      .command(action)
+      .description(`${description} (release id, or the service whose release is in progress)`)
+      .argument('<release-or-service>')
+      .option('--reason <text>', 'why, for the audit log')
+      .option('--api <url>', 'Switchyard API address')
+      .action(async (target: string, opts: { reason?: string; api?: string }) => {
+        const api = apiAddress(opts.api);
+        const release = await resolveRelease(api, target);
+        const after = await callApi<ReleaseView>(api, 'POST', `/v1/releases/${release.id}/${action}`, opts.reason ? { reason: opts.reason } : {}, randomUUID());
+        process.stdout.write(`✔ ${action}: ${describeRelease(after)}\n`);
+      });
+  }
+
+  program
+    .command('rollback')
+    .description('Roll a service back: its release in progress at once, or to an earlier version (--to)')
+    .argument('<service>')
+    .option('--to <version>', 'version to go back to (default: the one before the last release)')
+    .option('--reason <text>', 'why, for the audit log')
+    .option('--detach', 'return once the rollback has started')
+    .option('--api <url>', 'Switchyard API address')
+    .action(async (service: string, opts: { to?: string; reason?: string; detach?: boolean; api?: string }) => {
+      const api = apiAddress(opts.api);
+      const release = await callApi<ReleaseView>(api, 'POST', `/v1/services/${encodeURIComponent(service)}/rollback`, { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) }, randomUUID());
+      process.exitCode = opts.detach ? 0 : await watch(api, release).then((code) => (release.plan === 'rollback' ? code : code === 3 ? 0 : code));
+    });
+
+  program
+    .command('history')
+    .description('What changed for a service: one config-repository commit per desired-state change')
+    .argument('<service>')
+    .option('-n, --limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .option('--api <url>', 'Switchyard API address')
+    .action(async (service: string, opts: { limit: string; json?: boolean; api?: string }) => {
+      const result = await callApi<{ commits: { sha: string; date: string; author: string; message: string; versions?: Record<string, string> }[] }>(apiAddress(opts.api), 'GET', `/v1/services/${encodeURIComponent(service)}/history?limit=${encodeURIComponent(opts.limit)}`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      for (const c of result.commits) {
+        const versions = c.versions ? ` [${Object.entries(c.versions).map(([t, v]) => `${t} ${v}`).join(', ')}]` : '';
+        process.stdout.write(`${c.sha.slice(0, 10)} ${String(c.date).slice(0, 19)} ${c.author.padEnd(14)} ${c.message.split('\n')[0]}${versions}\n`);
+      }
+    });
+
+  program
+    .command('audit')
+    .description('The append-only audit log: who did what, where, with which outcome')
+    .option('-n, --limit <n>', 'how many', '50')
+    .option('--actor <name>')
+    .option('--action <action>', 'e.g. release.deploy')
+    .option('--json', 'print JSON')
+    .option('--api <url>', 'Switchyard API address')
+    .action(async (opts: { limit: string; actor?: string; action?: string; json?: boolean; api?: string }) => {
+      const query = new URLSearchParams({ limit: opts.limit, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.action ? { action: opts.action } : {}) });
+      const result = await callApi<{ entries: { seq: number; at: string; actor: string; action: string; target: string; environment: string | null; outcome: string; reason: string | null }[] }>(apiAddress(opts.api), 'GET', `/v1/audit?${query.toString()}`);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      for (const e of result.entries) {
+        process.stdout.write(`${String(e.seq).padStart(6)} ${String(e.at).slice(0, 19)} ${e.actor.padEnd(14)} ${e.action.padEnd(18)} ${e.outcome.padEnd(9)} ${e.environment ?? '-'} ${e.target}${e.reason ? ` — ${e.reason}` : ''}\n`);
+      }
+    });
+}

@@ -1,0 +1,1 @@
+export { PrometheusHttpSource } from './prometheus.js';

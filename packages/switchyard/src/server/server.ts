@@ -1,0 +1,117 @@
+import type { FastifyInstance } from 'fastify';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newBus, type ApiContext } from '../api/context.js';
+import { buildApi } from '../api/server.js';
+import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
+import { PrometheusHttpSource } from '../metrics/index.js';
+import { LogNotifier, Notifiers, WebhookNotifier } from '../notify/index.js';
+import { Orchestrator, StoreReleaseRepository, type Notifier } from '../release/index.js';
+import type { UnitState } from '../render/index.js';
+import { ensurePortFree, findHaproxy } from '../router/index.js';
+import { LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
+import type { Fleet } from '../spec/index.js';
+import { createToken, listDesiredState, listTokens, migrate, openStore, type Store } from '../store/index.js';
+import { FleetRecorder } from './recorder.js';
+
+export interface ServerOptions {
+  readonly fleet: Fleet;
+  /** Routers, logs, the embedded store and the config repository live here by default. */
+  readonly dataDir: string;
+  /** `postgres://…` for a shared server; the embedded store in the data directory by default. */
+  readonly storeUrl?: string;
+  /** The config repository's directory (default: <data-dir>/config-repo) and an optional remote to push to. */
+  readonly configRepoDir?: string;
+  readonly configRepoRemote?: string;
+  /** Slack-compatible webhook for release notifications. */
+  readonly webhookUrl?: string;
+  readonly tickMs?: number;
+  readonly onRuntimeEvent?: (event: RuntimeEvent) => void;
+  readonly onLine?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly runtime: LocalRuntime;
+  readonly store: Store;
+  readonly orchestrator: Orchestrator;
+  readonly configRepo: ConfigRepo;
+  readonly api: FastifyInstance;
+  readonly address: string;
+  /** The admin token created on the first start (also in <data-dir>/admin.token). */
+  readonly adminToken: string;
+  stop(): Promise<void>;
+}
+
+/** The first start creates an admin token; later starts read it back from the data directory. */
+async function adminToken(store: Store, dataDir: string): Promise<string> {
+  const file = join(dataDir, 'admin.token');
+  const saved = await readFile(file, 'utf8').then((t) => t.trim(), () => undefined);
+  if (saved) return saved;
+  if ((await listTokens(store)).some((t) => t.name === 'admin' && !t.revokedAt)) {
+    throw new Error(`the admin token of this store is not in ${file}; create one with an admin token you hold`);
+  }
+  const { secret } = await createToken(store, { name: 'admin', roles: { '*': 'admin' } });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * Switchyard's server on one machine: the local runtime (replicas and routers), the store,
+ * the config repository, the release orchestrator and the API. A restart comes back to the
+ * desired state the store holds and resumes every release where it stopped.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { fleet, dataDir } = options;
+  const env = fleet.environment;
+  // What is missing or busy on this machine is said before anything starts.
+  findHaproxy();
+  await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
+  const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
+  const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
+  try {
+    await migrate(store);
+    const token = await adminToken(store, dataDir);
+    const states: Record<string, UnitState> = {};
+    for (const record of await listDesiredState(store, env.name)) states[record.service] = record.state;
+    const runtime = new LocalRuntime({ fleet, dataDir, states, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}) });
+    await runtime.start();
+    cleanup.unshift(() => runtime.stop());
+    const configRepo = await openConfigRepo({ dir: options.configRepoDir ?? join(dataDir, 'config-repo'), ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}) });
+    const bus = newBus();
+    const notifiers: Notifier[] = [new LogNotifier((line) => options.onLine?.(line))];
+    if (options.webhookUrl) notifiers.push(new WebhookNotifier(options.webhookUrl));
+    const orchestrator = new Orchestrator({
+      repository: new StoreReleaseRepository(store),
+      target: runtime,
+      recorder: new FleetRecorder(store, configRepo, fleet),
+      notifier: new Notifiers(notifiers),
+      prometheus: new PrometheusHttpSource(),
+      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+      onEvent: () => bus.emit('event'),
+      onError: (err) => options.onLine?.(`✖ ${err instanceof Error ? err.message : String(err)}`),
+    });
+    cleanup.unshift(() => orchestrator.stop());
+    const ctx: ApiContext = { fleet, runtime, store, orchestrator, configRepo, bus };
+    const api = buildApi(ctx);
+    await api.listen({ host: env.local.host, port: env.local.apiPort });
+    cleanup.unshift(() => api.close());
+    await orchestrator.recover();
+    orchestrator.start();
+    const address = `http://${env.local.host}:${env.local.apiPort}`;
+    return {
+      runtime,
+      store,
+      orchestrator,
+      configRepo,
+      api,
+      address,
+      adminToken: token,
+      async stop() {
+        for (const step of cleanup) await step().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const step of cleanup) await step().catch(() => undefined);
+    throw err;
+  }
+}
