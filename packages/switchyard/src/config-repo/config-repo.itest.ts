@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -308,6 +308,25 @@ describe('git config repository with a remote', () => {
     // Nothing half done: no rebase in progress, the remote as the other writer left it.
     expect(await readdir(join(repo.dir, '.git'))).not.toContain('rebase-merge');
     expect(git(remote, 'show', 'main:staging/catalog-api/release.json')).toBe('{"edited": "by hand"}');
+  });
+
+  it('keeps recording changes while the remote is down, and pushes them once it is back', async () => {
+    const remote = await bareRemote();
+    const repo = await openConfigRepo({ dir: await tempDir('repo'), remote });
+    await repo.commit(change('catalog-api', rendered('catalog-api')));
+    const away = `${remote}.away`;
+    await rename(remote, away);
+    const err = await failure(repo.commit(change('thumbnail', rendered('thumbnail'))));
+    expect(err).toMatchObject({ code: 'SWY_REPO_REMOTE_FAILED', details: { committed: true, sha: git(repo.dir, 'rev-parse', 'HEAD') } });
+    expect(err.message).toContain('committed locally');
+    expect((await repo.history({ service: 'thumbnail' })).map((e) => e.sha)).toEqual([err.details['sha']]);
+    // A restarted server on the same working copy starts although the remote is down.
+    const restarted = await openConfigRepo({ dir: repo.dir, remote });
+    expect(await restarted.head()).toBe(err.details['sha']);
+
+    await rename(away, remote);
+    expect(await restarted.commit(change('thumbnail', rendered('thumbnail')))).toEqual({ sha: err.details['sha'], changed: false });
+    expect(git(remote, 'rev-parse', 'main')).toBe(err.details['sha']);
   });
 
   it('says when the remote cannot be reached', async () => {

@@ -58,6 +58,10 @@ function invalidName(what: string, value: string): SwitchyardError {
   return new SwitchyardError('SWY_REPO_PATH_INVALID', { message: `The ${what} ${JSON.stringify(value)} cannot name a directory of the config repository`, details: { [what]: value } });
 }
 
+function isRemoteFailure(err: unknown): err is SwitchyardError {
+  return err instanceof SwitchyardError && err.code === 'SWY_REPO_REMOTE_FAILED';
+}
+
 function checkName(what: string, value: string): void {
   if (!NAME.test(value) || value === '.git') throw invalidName(what, value);
 }
@@ -171,6 +175,7 @@ export class GitConfigRepo implements ConfigRepo {
 
   private async prepare(): Promise<void> {
     checkName('branch', this.branch);
+    const cloned = !existsSync(this.gitDir) && this.remote !== undefined;
     if (!existsSync(this.gitDir)) {
       if (this.remote) {
         await mkdir(dirname(this.dir), { recursive: true });
@@ -193,13 +198,22 @@ export class GitConfigRepo implements ConfigRepo {
       if (exists) await this.git.run(['checkout', '--quiet', this.branch]);
       else await this.git.run(['symbolic-ref', 'HEAD', `refs/heads/${this.branch}`]);
     }
-    if (this.remote) await this.sync();
+    // A working copy we already have keeps serving when the remote is down; commits say so.
+    if (this.remote) await this.sync().catch((err: unknown) => (cloned || !isRemoteFailure(err) ? Promise.reject(err) : undefined));
   }
 
   private remoteFailed(step: string, stderr: string): SwitchyardError {
     return new SwitchyardError('SWY_REPO_REMOTE_FAILED', {
       message: `git ${step} of the config repository remote ${this.remote} failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`,
       details: { remote: this.remote, step },
+    });
+  }
+
+  private notPushed(err: SwitchyardError, sha: string): SwitchyardError {
+    return new SwitchyardError('SWY_REPO_REMOTE_FAILED', {
+      message: `${err.message}; the change is committed locally as ${sha.slice(0, 12)} and is pushed with the next change once the remote answers`,
+      details: { ...err.details, sha, committed: true },
+      cause: err,
     });
   }
 
@@ -264,7 +278,9 @@ export class GitConfigRepo implements ConfigRepo {
 
   private async commitNow(change: ConfigChange): Promise<CommitResult> {
     await clearStaleLocks(this.dir, this.gitDir, this.branch, this.lockWaitMs);
-    if (this.remote) await this.sync();
+    // An unreachable remote does not stop the change being recorded: it is committed locally,
+    // the caller is told (with the sha), and the next commit that reaches the remote pushes it.
+    const offline = this.remote ? await this.sync().then(() => undefined, (err: unknown) => (isRemoteFailure(err) ? err : Promise.reject(err))) : undefined;
     const area = `${change.environment}/${change.service}`;
     const root = join(this.dir, change.environment, change.service);
     const wanted = new Map(change.files);
@@ -281,13 +297,14 @@ export class GitConfigRepo implements ConfigRepo {
     const unchanged = (await this.git.run(['diff', '--cached', '--quiet', '--', area], { ok: [1] })).code === 0;
     const head = await this.headSha();
     if (unchanged && head) {
-      if (this.remote && (await this.unpushed()) > 0) await this.push(head);
+      if (this.remote && !offline && (await this.unpushed()) > 0) await this.push(head);
       return { sha: head, changed: false };
     }
     const trailers = Object.entries(change.trailers ?? {}).flatMap(([k, v]) => ['--trailer', `${k}: ${v}`]);
     await this.git.run(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-m', change.message, ...trailers, '--', area], { author: change.author, committer: this.committer });
     const sha = (await this.headSha()) as string;
-    if (this.remote) await this.push(sha);
+    if (offline) throw this.notPushed(offline, sha);
+    if (this.remote) await this.push(sha).catch((err: unknown) => Promise.reject(isRemoteFailure(err) ? this.notPushed(err, sha) : err));
     return { sha, changed: true };
   }
 

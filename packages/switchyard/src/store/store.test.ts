@@ -69,7 +69,8 @@ describe('store location', () => {
   });
 
   it('says which directory cannot be opened', async () => {
-    const dir = await freshDir();
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-store-'));
+    created.push(dir);
     const file = join(dir, 'a-file');
     await writeFile(file, 'not a directory');
     const err = await failure(openStore(join(file, 'store')));
