@@ -165,6 +165,20 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect(await store.query(`SELECT name FROM ${table}`)).toEqual([{ name: 'outer' }]);
       });
 
+      it('does not commit a transaction whose failed statement was caught', async () => {
+        const table = unique('t').replace('-', '_');
+        await store.query(`CREATE TABLE ${table} (name text)`);
+        const err = await failure(
+          store.transaction(async (tx) => {
+            await tx.query(`INSERT INTO ${table} VALUES ('lost')`);
+            await tx.query('SELECT no_such_column').catch(() => undefined);
+            return 'done';
+          }),
+        );
+        expect(err).toMatchObject({ code: 'SWY_STORE_QUERY_FAILED', details: { sqlState: '42703' } });
+        expect(await store.query(`SELECT name FROM ${table}`)).toEqual([]);
+      });
+
       it('refuses a query on the store from inside its own transaction', async () => {
         const err = await failure(store.transaction(() => store.query('SELECT 1')));
         expect(err.code).toBe('SWY_INTERNAL_ERROR');

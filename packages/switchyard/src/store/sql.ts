@@ -90,6 +90,9 @@ export async function runTransaction<T>(owner: object, query: RawQuery, fn: (tx:
   const outer = insideTransaction.getStore() ?? new Set<object>();
   try {
     const result = await insideTransaction.run(new Set([...outer, owner]), () => fn(tx));
+    // PostgreSQL answers COMMIT of a failed transaction with a silent rollback: a statement
+    // that failed outside any savepoint, even if the caller caught it, fails the transaction.
+    if (tx.failure !== undefined) throw tx.failure;
     await query('COMMIT', []);
     return result;
   } catch (err) {
@@ -103,6 +106,8 @@ export async function runTransaction<T>(owner: object, query: RawQuery, fn: (tx:
 class TransactionClient implements SqlClient {
   private depth = 0;
   private finished = false;
+  /** The first error of a statement run outside any savepoint. */
+  failure: unknown;
 
   constructor(private readonly raw: RawQuery) {}
 
@@ -112,7 +117,12 @@ class TransactionClient implements SqlClient {
 
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     if (this.finished) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'A query used a transaction client after its transaction ended' });
-    return (await this.raw(text, params)) as T[];
+    try {
+      return (await this.raw(text, params)) as T[];
+    } catch (err) {
+      if (this.depth === 0) this.failure ??= err;
+      throw err;
+    }
   }
 
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
