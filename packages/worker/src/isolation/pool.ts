@@ -66,6 +66,8 @@ interface Slot {
   killedFor?: KillReason;
   stderrTail: string;
   bootFailures: number;
+  /** Resident memory of the idle process, measured when it became ready. */
+  baselineRss?: number;
 }
 
 /** V8's own heap limit, below the RSS limit so a heap overflow is caught as a clean abort. */
@@ -144,6 +146,7 @@ export class TaskPool {
     if (message.type === 'ready') {
       slot.state = 'idle';
       slot.bootFailures = 0;
+      slot.baselineRss = child.pid === undefined ? undefined : residentBytes(child.pid);
       this.wake();
       return;
     }
@@ -286,9 +289,11 @@ export class TaskPool {
           const hwm = run.peakReset && slot.child ? peakResidentBytes(pid) : undefined;
           const peakRssBytes = Math.max(run.peakRss ?? 0, hwm ?? 0) || undefined;
           if (slot.child === child && slot.state === 'busy') {
-            // A process that grew past half its limit is replaced: the next task starts small.
+            // A process that kept more than half of its headroom (what the limit leaves above an
+            // idle process) is replaced, so the next task starts small; others are reused.
             const rss = residentBytes(pid) ?? 0;
-            if (rss > this.options.memoryBytes / 2) {
+            const baseline = slot.baselineRss ?? 0;
+            if (rss - baseline > (this.options.memoryBytes - baseline) / 2) {
               this.kill(slot, 'recycle');
             } else {
               slot.state = 'idle';
