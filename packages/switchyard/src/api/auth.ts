@@ -1,8 +1,7 @@
 import { SwitchyardError } from '../errors/index.js';
+import { ROLES, type Role } from '../store/index.js';
 
-/** Roles per environment, each able to do what the ones before it can. */
-export const ROLES = ['viewer', 'deployer', 'approver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 export interface Principal {
   readonly name: string;

@@ -96,13 +96,15 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
         }
         const key = request.headers['idempotency-key'];
         const idempotency = typeof key === 'string' && key.length > 0 ? { key, actor: principal.name, method: r.method, path: target, body } : undefined;
-        if (idempotency) {
-          const claim = await claimIdempotencyKey(guard.db, idempotency);
-          if (claim.outcome === 'replay') return reply.status(claim.status).header('idempotent-replay', 'true').send(claim.body);
-        }
         let status: number;
         let answer: unknown;
+        let claimed = false;
         try {
+          if (idempotency) {
+            const claim = await claimIdempotencyKey(guard.db, idempotency);
+            if (claim.outcome === 'replay') return reply.status(claim.status).header('idempotent-replay', 'true').send(claim.body);
+            claimed = true;
+          }
           answer = await r.handler(ctx);
           status = r.status ?? 200;
         } catch (err) {
@@ -118,7 +120,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
           details: { status, body, ...(status >= 400 ? { error: (answer as { error?: unknown }).error } : {}) },
           reason,
         });
-        if (idempotency) {
+        if (idempotency && claimed) {
           if (status >= 500) await abandonIdempotencyKey(guard.db, idempotency);
           else await completeIdempotencyKey(guard.db, { key: idempotency.key, actor: idempotency.actor, status, body: answer });
         }

@@ -17,6 +17,12 @@ export interface OrchestratorOptions {
   /** Every recorded event, for the live stream. */
   readonly onEvent?: (release: ReleaseState, event: ReleaseEvent) => void;
   readonly onError?: (err: unknown) => void;
+  /**
+   * Fault injection for crash tests: `kill-before:<kind>:<n>` or `kill-after:<kind>:<n>` ends
+   * the process with SIGKILL before running, or after running but before recording, the n-th
+   * command of that kind. From SWITCHYARD_FAULT; never set in production.
+   */
+  readonly fault?: string;
 }
 
 export interface DeployRequest {
@@ -168,7 +174,9 @@ export class Orchestrator {
       const state = await this.load(id);
       let event: ReleaseEvent;
       try {
+        this.maybeCrash('kill-before', command.command.kind);
         const result = await this.run(state, command);
+        this.maybeCrash('kill-after', command.command.kind);
         event = { type: 'command-done', at: this.at(), seq: command.seq, ...(result ? { result } : {}) };
       } catch (err) {
         event = { type: 'command-failed', at: this.at(), seq: command.seq, error: err instanceof Error ? err.message : String(err) };
@@ -205,6 +213,16 @@ export class Orchestrator {
     }
     if (command.kind === 'set-track' || ROUTER_COMMANDS.has(command.kind)) await recorder.save(release.environment, service, target.desiredState(service));
     return undefined;
+  }
+
+  private readonly faultCounts = new Map<string, number>();
+
+  private maybeCrash(when: 'kill-before' | 'kill-after', kind: Command['kind']): void {
+    const [point, faultKind, nth] = (this.options.fault ?? '').split(':');
+    if (point !== when || faultKind !== kind) return;
+    const count = (this.faultCounts.get(kind) ?? 0) + 1;
+    this.faultCounts.set(kind, count);
+    if (count === Number(nth)) process.kill(process.pid, 'SIGKILL');
   }
 
   private async measure(release: ReleaseState): Promise<Measurement> {

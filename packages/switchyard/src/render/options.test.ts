@@ -137,7 +137,8 @@ describe('service options', () => {
 
   it('traffic.defaultGroup → the group of requests without one', () => {
     const o = objectsOf(withService('traffic', { defaultGroup: 'paid' }));
-    expect(haproxy(o)['haproxy.cfg']).toContain('set-var(txn.group) str(paid) if !{');
+    expect(haproxy(o)['haproxy.cfg']).toContain('set-var(txn.group) str(paid)\n');
+    expect(haproxy(o)['haproxy.cfg']).toMatch(/set-var\(txn\.group\) req\.hdr\(X-Traffic-Group\),lower,map_str\(\S+groups\.map,paid\)/);
   });
 
   it('traffic.stableTrack → the default backend', () => {
@@ -163,7 +164,7 @@ describe('service options', () => {
     expect(maps['pinned.map']).toBe('staff internal\n');
     expect(maps['canary.map']).toBe('gold paid\nother internal\ntrial free\n');
     expect(maps['shares.map']).toBe('gold 25\nother 500\ntrial 1250\n');
-    expect(maps['groups.map']).toBe('gold 1\nother 1\nstaff 1\ntrial 1\nvip 1\n');
+    expect(maps['groups.map']).toBe('gold gold\nother other\nstaff staff\ntrial trial\nvip vip\n');
   });
 
   it('legacy.address, share and tls → the legacy backend', () => {

@@ -117,3 +117,30 @@ describe('router distribution and stickiness', () => {
     expect(live).toMatch(/paid 1250/);
   });
 });
+
+describe('rendered router configuration', () => {
+  it('is accepted by HAProxy for every service of every example environment', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { readConfig, resolveAll } = await import('../spec/index.js');
+    const { renderFleet } = await import('../render/index.js');
+    const { findHaproxy } = await import('./index.js');
+    const { REPO_ROOT } = await import('../testing/cli.js');
+    const haproxy = findHaproxy();
+    let checked = 0;
+    for (const fleet of resolveAll(await readConfig(join(REPO_ROOT, 'examples/video-platform')))) {
+      for (const object of renderFleet(fleet).flatMap((u) => u.objects)) {
+        if (object.kind !== 'ConfigMap') continue;
+        const dir = mkdtempSync(join(tmpdir(), 'sy-cfg-'));
+        for (const [file, content] of Object.entries(object.data as Record<string, string>)) {
+          writeFileSync(join(dir, file), content.replaceAll('/usr/local/etc/haproxy', dir).replaceAll('/var/run/haproxy', dir));
+        }
+        const check = spawnSync(haproxy.path, ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' });
+        expect(check.status, `${fleet.environment.name}/${object.metadata.name}: ${check.stderr}`).toBe(0);
+        checked++;
+      }
+    }
+    expect(checked).toBe(12);
+  });
+});

@@ -1,3 +1,4 @@
+import { isSwitchyardError } from '../errors/index.js';
 import { COMMAND_TRAILER, RELEASE_TRAILER, serviceFiles, type ConfigRepo } from '../config-repo/index.js';
 import type { ChangeRecorder, DesiredChange } from '../release/index.js';
 import { renderUnit, withState, type UnitState } from '../render/index.js';
@@ -13,7 +14,21 @@ export class FleetRecorder implements ChangeRecorder {
     private readonly db: SqlClient,
     private readonly repo: ConfigRepo,
     private readonly fleet: Fleet,
+    private readonly warn: (message: string) => void = () => undefined,
   ) {}
+
+  /** A commit kept locally when the remote is down or ahead is history recorded: say so, do not fail the release. */
+  private async commit(change: Parameters<ConfigRepo['commit']>[0]): Promise<void> {
+    try {
+      await this.repo.commit(change);
+    } catch (err) {
+      if (isSwitchyardError(err) && (err.code === 'SWY_REPO_PUSH_REJECTED' || (err.code === 'SWY_REPO_REMOTE_FAILED' && err.details.committed === true))) {
+        this.warn(`config repository: ${err.message} (the commit is kept and pushed with the next one)`);
+        return;
+      }
+      throw err;
+    }
+  }
 
   async save(environment: string, service: string, state: UnitState): Promise<void> {
     await putDesiredState(this.db, { environment, service, state });
@@ -28,7 +43,7 @@ export class FleetRecorder implements ChangeRecorder {
     if (!unit) return;
     const files = serviceFiles(renderUnit(unit, this.fleet.environment, change.state));
     const service = unit.kind === 'Service' ? withState(unit, change.state) : undefined;
-    await this.repo.commit({
+    await this.commit({
       environment: change.environment,
       service: change.service,
       files,

@@ -11,7 +11,7 @@ import type { UnitState } from '../render/index.js';
 import { ensurePortFree, findHaproxy } from '../router/index.js';
 import { LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
-import { createToken, listDesiredState, listTokens, migrate, openStore, type Store } from '../store/index.js';
+import { createToken, listDesiredState, listTokens, openStore, type Store } from '../store/index.js';
 import { FleetRecorder } from './recorder.js';
 
 export interface ServerOptions {
@@ -69,7 +69,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
   try {
-    await migrate(store);
     const token = await adminToken(store, dataDir);
     const states: Record<string, UnitState> = {};
     for (const record of await listDesiredState(store, env.name)) states[record.service] = record.state;
@@ -83,12 +82,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const orchestrator = new Orchestrator({
       repository: new StoreReleaseRepository(store),
       target: runtime,
-      recorder: new FleetRecorder(store, configRepo, fleet),
+      recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
       notifier: new Notifiers(notifiers),
       prometheus: new PrometheusHttpSource(),
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       onEvent: () => bus.emit('event'),
       onError: (err) => options.onLine?.(`✖ ${err instanceof Error ? err.message : String(err)}`),
+      ...(process.env.SWITCHYARD_FAULT ? { fault: process.env.SWITCHYARD_FAULT } : {}),
     });
     cleanup.unshift(() => orchestrator.stop());
     const ctx: ApiContext = { fleet, runtime, store, orchestrator, configRepo, bus };

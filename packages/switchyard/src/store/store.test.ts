@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVE_STATUSES } from '../release/index.js';
-import { describeStoreContract, failure } from './contract.js';
+import { describeStoreContract, failure } from '../testing/store-contract.js';
 import { EMBEDDED_DATA, EMBEDDED_LOCK } from './embedded.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { ACTIVE_RELEASE_STATUSES, getRelease, listAudit, openStore, parseStoreLocation } from './index.js';

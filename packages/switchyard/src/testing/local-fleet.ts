@@ -46,6 +46,8 @@ export interface FleetOptions {
   /** Reuse a data directory (a restart of the same server). */
   readonly dataDir?: string;
   readonly tickMs?: number;
+  /** More files of the configuration directory (builds the command names by version…). */
+  readonly files?: Record<string, string>;
   readonly legacyShare?: number;
   readonly shares?: { free?: number; paid?: number };
   readonly userKey?: { header: string } | { cookie: string };
@@ -84,7 +86,7 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
     ...options.service,
   };
   const environment = { apiVersion: 'switchyard.dev/v1', kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort }, ...options.environment };
-  const dir = await writeConfig({ 'services/api.yaml': stringify(service), 'environments/sandbox.yaml': stringify(environment) });
+  const dir = await writeConfig({ 'services/api.yaml': stringify(service), 'environments/sandbox.yaml': stringify(environment), ...options.files });
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sy-')));
   const events: RuntimeEvent[] = [];
   const server = await startServer({ fleet: await loadFleet(dir, 'sandbox'), dataDir, onRuntimeEvent: (e) => events.push(e), ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}), ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}) });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSwitchyardError, type SwitchyardError } from '../errors/index.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { MIGRATIONS } from '../store/migrations/index.js';
 import {
   abandonIdempotencyKey,
   appendAudit,
@@ -36,7 +36,7 @@ import {
   schemaVersions,
   settleCommand,
   type Store,
-} from './index.js';
+} from '../store/index.js';
 
 export interface FreshStore {
   readonly store: Store;

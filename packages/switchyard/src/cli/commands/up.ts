@@ -107,7 +107,7 @@ export function registerUp(program: Command): void {
       const line = (text: string) => out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
       out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})${reaped ? `; stopped ${reaped} processes left by a previous run` : ''}\n`);
       const started = Date.now();
-      let runtime: LocalRuntime | undefined;
+      const live: { runtime?: LocalRuntime } = {};
       const server = await startServer({
         fleet,
         dataDir,
@@ -118,11 +118,11 @@ export function registerUp(program: Command): void {
         onRuntimeEvent: (e) => {
           lastEvent = describeEvent(e);
           if (!tty || e.type !== 'replica-ready') line(lastEvent);
-          if (runtime) void recordProcesses(processesFile, runtime).catch(() => undefined);
+          if (live.runtime) void recordProcesses(processesFile, live.runtime).catch(() => undefined);
         },
         onLine: line,
       });
-      runtime = server.runtime;
+      const runtime = (live.runtime = server.runtime);
       await saveCredentials(server.address, server.adminToken);
       await recordProcesses(processesFile, runtime);
       const services = runtime.status();
@@ -133,7 +133,7 @@ export function registerUp(program: Command): void {
       out.write('Ctrl-C stops everything.\n');
 
       const ticker = setInterval(() => {
-        if (!tty || !runtime) return;
+        if (!tty) return;
         const status = runtime.status();
         const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
         const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Agent } from 'node:http';
+import { answeredBy, get } from './load.js';
+
+/** Calls a running Switchyard API; returns status and JSON body. */
+export async function call<T = Record<string, unknown>>(api: string, auth: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+export interface ReleaseBody {
+  id: string;
+  status: string;
+  phase: string;
+  stage: { name: string; index: number } | null;
+  verdict: { outcome: string; summary: string } | null;
+  outcome: string | null;
+  allowed: string[];
+  verdicts?: { outcome: string; summary: string; gates: { gate: string; value: number | null; ok: boolean }[] }[];
+}
+
+/** Polls a release until `done` says so. */
+export async function waitForRelease(api: string, auth: string, id: string, done: (r: ReleaseBody) => boolean, timeoutMs = 120_000): Promise<ReleaseBody> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ReleaseBody | undefined;
+  while (Date.now() < deadline) {
+    try {
+      const r = await call<ReleaseBody>(api, auth, 'GET', `/v1/releases/${id}`);
+      if (r.status === 200) {
+        last = r.body;
+        if (done(r.body)) return r.body;
+      }
+    } catch {
+      // the server may be restarting
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`release ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+export const terminal = (r: ReleaseBody) => ['succeeded', 'rolled-back', 'aborted', 'failed'].includes(r.status);
+
+/**
+ * Steady traffic from every group while a release runs: counts answers per group, track and
+ * status, so a test can say who saw a failure.
+ */
+export class Traffic {
+  readonly seen: { group: string; track: string; version: string; status: number }[] = [];
+  private running = true;
+  private readonly loops: Promise<void>[];
+
+  constructor(url: string, groups: readonly string[], concurrency = 4) {
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    this.loops = Array.from({ length: concurrency }, async (_, i) => {
+      let n = 0;
+      while (this.running) {
+        const group = groups[(n + i) % groups.length] as string;
+        n++;
+        const answer = await get(agent, url, { 'X-Traffic-Group': group, 'X-User-Id': randomUUID() });
+        const by = answeredBy(answer);
+        this.seen.push({ group, track: by.track, version: by.version, status: answer.status });
+        if (answer.status === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  failures(filter: (s: Traffic['seen'][number]) => boolean = () => true): number {
+    return this.seen.filter((s) => filter(s) && s.status !== 200).length;
+  }
+}
