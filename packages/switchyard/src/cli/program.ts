@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
+import { registerApply } from './commands/apply.js';
 import { registerCheck } from './commands/check.js';
 import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
+import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
 import { registerTraffic } from './commands/traffic.js';
 import { registerUp } from './commands/up.js';
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerTraffic(program);
   registerRelease(program);
   registerWorkers(program);
+  registerApply(program);
+  registerSandbox(program);
   return program;
 }
 
