@@ -237,7 +237,14 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
   const diagnoseLoop = async (): Promise<void> => {
     const every = options.diagnoseEveryMs ?? 2000;
     while (!abort.signal.aborted) {
-      await new Promise((r) => setTimeout(r, every));
+      // Ends with the wait: a pending timer must not hold the process.
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, every);
+        abort.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          r();
+        }, { once: true });
+      });
       if (abort.signal.aborted) return;
       const stuck = pending();
       if (stuck.length === 0) continue;
