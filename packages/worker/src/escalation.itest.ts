@@ -99,7 +99,7 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
         outputs = await versionsByKey(s3, bucket, 'run/outputs/');
         return outputs.size >= TASKS;
       },
-      540_000,
+      840_000,
       3_000,
     );
     await chaos;
@@ -136,5 +136,5 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
     const dead = await drainQueue(b.channel, `${queue}.dead`);
     await b.close();
     expect(dead.map((m) => m.headers['x-switchyard-reason'] ?? m.headers['x-first-death-reason'])).toEqual([]);
-  }, 600_000);
+  }, 900_000);
 });
