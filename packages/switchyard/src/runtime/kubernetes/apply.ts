@@ -107,7 +107,7 @@ export async function listAll(client: KubeClient, path: string, labelSelector: s
 }
 
 /** Kinds the cluster serves, among those Switchyard renders; a rendered kind it lacks is an error. */
-async function servedKinds(client: KubeClient, desired: readonly KubeObject[]): Promise<KindInfo[]> {
+export async function servedKinds(client: KubeClient, desired: readonly KubeObject[]): Promise<KindInfo[]> {
   const served: KindInfo[] = [];
   for (const info of KINDS) {
     if (info.builtIn) {

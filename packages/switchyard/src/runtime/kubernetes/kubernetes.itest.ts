@@ -228,6 +228,36 @@ describe('the example fleet on the test bed', () => {
   });
 });
 
+describe('scaling on the cluster', () => {
+  it('scales a track and a worker class (scale subresource), and a later apply keeps both counts', async () => {
+    const ns = namespace('scaling');
+    const runtime = await connect(fleetFor(exampleTexts(), 'staging', { context: CONTEXT, namespace: ns }));
+    const services = ['api-gateway', 'encoding-worker'];
+    try {
+      await runtime.apply({ services });
+      await runtime.scaleTrack('api-gateway', 'production', 3);
+      let ready: string[] = [];
+      for (let i = 0; i < 100 && ready.length !== 3; i++) {
+        ready = (await runtime.endpoints('api-gateway')).production ?? [];
+        if (ready.length !== 3) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(ready).toHaveLength(3);
+      const worker = runtime.scaleTarget('encoding-worker', 'normal');
+      expect(await worker.current()).toEqual({ replicas: 2 });
+      await worker.scaleTo(4);
+      expect(await worker.current()).toEqual({ replicas: 4 });
+      await runtime.waitForRollout(['encoding-worker']);
+      const again = await runtime.apply({ services });
+      expect(again.applied).toEqual([]);
+      expect(await worker.current()).toEqual({ replicas: 4 });
+      const gateway = await admin.request<{ spec: { replicas: number } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/api-gateway-production`);
+      expect(gateway.spec.replicas).toBe(3);
+    } finally {
+      runtime.close();
+    }
+  });
+});
+
 describe('rollouts that cannot complete', () => {
   const ns = namespace('failures');
   const texts = exampleTexts();

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { renderMaps, type RoutingState } from '../../router/index.js';
 import type { KubeObject } from '../../render/index.js';
 import type { Environment } from '../../spec/index.js';
-import { baseTexts, objectsOf, serviceOf, setIn } from '../../testing/config.js';
+import { baseTexts, objectsOf, serviceOf, setIn, WORKER } from '../../testing/config.js';
 import { APPLIED_HASH, covers, quantityValue, renderedHash, upToDate, withHash } from './compare.js';
-import { inventorySelector, plan } from './apply.js';
+import { inventorySelector, plan, servedKinds } from './apply.js';
+import type { KubeClient } from './client.js';
+import { SwitchyardError } from '../../errors/index.js';
 import { judgeCluster, type ClusterIdentity } from './identity.js';
 import { deploymentProgress, diagnose, podProblems, type LiveDeployment, type LivePod } from './rollout.js';
 import { routingFromMaps } from './routing.js';
@@ -159,5 +161,27 @@ describe('routing from the router ConfigMap', () => {
     const routing: RoutingState = { shares: { free: 12.5 }, legacyShare: 33.33, routes: { internal: 'production' } };
     expect(routingFromMaps(service, renderMaps(service, routing))).toEqual(routing);
     expect(routingFromMaps(service, renderMaps(service, { shares: { free: 0 }, legacyShare: 0 }))).toEqual({ shares: { free: 0 }, legacyShare: 0 });
+  });
+});
+
+describe('kinds the cluster serves', () => {
+  /** Answers discovery only: keda.sh is not served (no KEDA installed). */
+  const withoutKeda = { context: 'ctx', request: async (_method: string, path: string) => {
+    if (path.startsWith('/apis/keda.sh/')) throw new SwitchyardError('SWY_KUBE_API_ERROR', { details: { httpStatus: 404 } });
+    throw new Error(`unexpected request ${path}`);
+  } } as unknown as KubeClient;
+
+  it('refuses a ScaledObject when KEDA is not installed, naming the worker and the fix', async () => {
+    const objects = objectsOf({ ...baseTexts(), 'services/encoder.yaml': setIn(WORKER, 'scaling', { keda: true }) });
+    const err = await servedKinds(withoutKeda, objects).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(SwitchyardError);
+    expect((err as SwitchyardError).code).toBe('SWY_KUBE_CRD_MISSING');
+    expect((err as SwitchyardError).message).toContain('encoder renders ScaledObject (keda.sh/v1alpha1)');
+    expect((err as SwitchyardError).hint).toContain('scaling.keda: false');
+  });
+
+  it('leaves ScaledObjects out of the inventory when none is rendered and KEDA is missing', async () => {
+    const kinds = await servedKinds(withoutKeda, objectsOf(baseTexts()));
+    expect(kinds.map((k) => k.kind)).toEqual(['ConfigMap', 'Service', 'Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress']);
   });
 });
