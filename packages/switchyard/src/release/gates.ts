@@ -8,6 +8,7 @@ export function delta(current: TrackCounters | undefined, baseline: TrackCounter
   const now = current ?? ZERO;
   const before = baseline ?? ZERO;
   if (now.requests < before.requests || now.errors < before.errors) return now;
+  // A router restart between two reads can leave more errors than requests in the difference.
   return { requests: now.requests - before.requests, errors: now.errors - before.errors, responseTimeMs: now.responseTimeMs };
 }
 

@@ -286,3 +286,22 @@ describe('release engine', () => {
     expect(state.verdicts.at(-1)?.summary).toMatch(/response-time 5 \(≤ 1 ms\)/);
   });
 });
+
+describe('release engine across a router restart', () => {
+  it('judges from the restart on when the router\'s counters go back', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = observe(world, state, 40);
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    state = observe(world, state, 20);
+    // The router restarts: counters start again from zero, after a burst of 503s while replicas came back.
+    for (const c of Object.values(world.counters)) Object.assign(c, { requests: 30, errors: 30 });
+    state = observe(world, state, 10);
+    expect(state.status).toBe('running');
+    expect(state.baseline?.tracks.free?.requests).toBe(130);
+    state = observe(world, state, 30);
+    expect(state.status).toBe('running');
+    expect(state.verdicts.at(-1)?.outcome).toBe('pass');
+  });
+});

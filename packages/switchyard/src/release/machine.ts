@@ -144,6 +144,10 @@ function onVerdict(state: ReleaseState, verdict: Verdict, at: string): Emitted {
   return advance(next);
 }
 
+function countersReset(baseline: Measurement, current: Measurement): boolean {
+  return Object.entries(baseline.tracks).some(([track, before]) => (current.tracks[track]?.requests ?? 0) < before.requests);
+}
+
 /** Commands that only observe or tell: they never hold a person's action back. */
 const PASSIVE: ReadonlySet<Command['kind']> = new Set(['measure', 'notify']);
 
@@ -151,6 +155,8 @@ function stepDone(state: ReleaseState, at: string, kind: Command['kind'], result
   if (kind === 'snapshot' && result) state = { ...state, baseline: result };
   if (kind === 'measure') {
     if (!result || !state.baseline || (state.phase !== 'observing' && state.phase !== 'awaiting-approval')) return { state, commands: [] };
+    // The router restarted (its counters went back): judge from here on, not across the gap.
+    if (countersReset(state.baseline, result)) return { state: { ...state, baseline: result }, commands: [] };
     const verdict = evaluate(at, state.stages[state.stage] as Stage, state.settings, state.stableTrack, state.baseline, result);
     return onVerdict(state, verdict, at);
   }

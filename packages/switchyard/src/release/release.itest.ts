@@ -1,41 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
-import { HTTP_SERVICE, startTestFleet, type FleetOptions, type TestFleet } from '../testing/local-fleet.js';
-import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
+import { type TestFleet } from '../testing/local-fleet.js';
+import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
 
 /**
  * Releases end to end on the local runtime with real HAProxy: the stages, the router's
  * shares, the gates, the automatic rollback, the config repository, the API's refusals.
  */
-
-const VERSIONS = ['1.0.0', '1.1.0', '1.2.0-fail20', '1.3.0'];
-
-/** Builds the command names by version, so a version that was never built is unknown. */
-export const BUILDS = Object.fromEntries(VERSIONS.map((v) => [`builds/${v}/server.mjs`, `import ${JSON.stringify(HTTP_SERVICE)};\n`]));
-
-export const RELEASE_SERVICE = {
-  command: ['node', 'builds/{version}/server.mjs'],
-  release: {
-    minRequests: 20,
-    interval: '1s',
-    inconclusiveAfter: '40s',
-    gates: [
-      { metric: 'error-ratio-vs-stable', max: 0.02 },
-      { metric: 'error-ratio', max: 0.05 },
-    ],
-    stages: [
-      { name: 'internal', track: 'internal', duration: '1s', approval: true, gates: [] },
-      { name: 'free', track: 'free', shares: { free: 50 }, duration: '4s' },
-      { name: 'paid', track: 'paid', shares: { paid: 50 }, duration: '4s' },
-      { name: 'production', track: 'production', duration: '2s' },
-    ],
-  },
-};
-
-export function releaseFleet(options: FleetOptions = {}): Promise<TestFleet> {
-  return startTestFleet({ tickMs: 200, ...options, service: { ...RELEASE_SERVICE, ...options.service }, files: { ...BUILDS, ...options.files } });
-}
 
 async function deploy(fleet: TestFleet, version: string, extra: Record<string, unknown> = {}, auth = fleet.auth) {
   return call<ReleaseBody & { error?: { code: string; message: string } }>(fleet.api, auth, 'POST', '/v1/releases', { service: 'api', version, ...extra });

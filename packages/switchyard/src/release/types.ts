@@ -12,7 +12,7 @@ export const ACTIVE_STATUSES: readonly ReleaseStatus[] = ['running', 'paused', '
 /** Cumulative counters of one track, as the router reports them. */
 export interface TrackCounters {
   readonly requests: number;
-  /** 5xx answers, failed connections and failed responses. */
+  /** 5xx answers users got (the router's own 502/503/504 included). */
   readonly errors: number;
   /** Average response time over the recent requests, ms. */
   readonly responseTimeMs: number;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { answeredBy, get } from './load.js';
+import { HTTP_SERVICE, startTestFleet, type FleetOptions, type TestFleet } from './local-fleet.js';
 
 /** Calls a running Switchyard API; returns status and JSON body. */
 export async function call<T = Record<string, unknown>>(api: string, auth: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
@@ -78,3 +79,32 @@ export class Traffic {
     return this.seen.filter((s) => filter(s) && s.status !== 200).length;
   }
 }
+
+const VERSIONS = ['1.0.0', '1.1.0', '1.2.0-fail20', '1.3.0'];
+
+/** Builds the command names by version, so a version that was never built is unknown. */
+export const BUILDS = Object.fromEntries(VERSIONS.map((v) => [`builds/${v}/server.mjs`, `import ${JSON.stringify(HTTP_SERVICE)};\n`]));
+
+export const RELEASE_SERVICE = {
+  command: ['node', 'builds/{version}/server.mjs'],
+  release: {
+    minRequests: 20,
+    interval: '1s',
+    inconclusiveAfter: '40s',
+    gates: [
+      { metric: 'error-ratio-vs-stable', max: 0.02 },
+      { metric: 'error-ratio', max: 0.05 },
+    ],
+    stages: [
+      { name: 'internal', track: 'internal', duration: '1s', approval: true, gates: [] },
+      { name: 'free', track: 'free', shares: { free: 50 }, duration: '4s' },
+      { name: 'paid', track: 'paid', shares: { paid: 50 }, duration: '4s' },
+      { name: 'production', track: 'production', duration: '2s' },
+    ],
+  },
+};
+
+export function releaseFleet(options: FleetOptions = {}): Promise<TestFleet> {
+  return startTestFleet({ tickMs: 200, ...options, service: { ...RELEASE_SERVICE, ...options.service }, files: { ...BUILDS, ...options.files } });
+}
+

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../runtime/index.js';
+import { CLI, writeConfig } from '../testing/cli.js';
+import { HTTP_SERVICE } from '../testing/local-fleet.js';
+import { BUILDS, call, RELEASE_SERVICE, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
+
+/**
+ * kill -9 of the server at the worst moments, then a restart: every release ends as it
+ * should, no step applied twice (one config commit per change), none skipped.
+ */
+
+interface Up {
+  readonly child: ChildProcess;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('a release survives kill -9 of the server', () => {
+  let dir: string;
+  let dataDir: string;
+  let api: string;
+  let auth: string;
+  let url: string;
+  let up: Up | undefined;
+
+  function start(fault?: string): Up {
+    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], {
+      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dataDir, ...(fault ? { SWITCHYARD_FAULT: fault } : {}) },
+    });
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    up = { child, exit, output: () => text };
+    return up;
+  }
+
+  async function ready(server: Up): Promise<void> {
+    await waitFor('the server to be ready', () => server.output().includes('Ctrl-C stops everything.') || server.child.exitCode !== null);
+    expect(server.child.exitCode, server.output()).toBeNull();
+    auth = `Bearer ${readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()}`;
+  }
+
+  async function versions(): Promise<Record<string, string>> {
+    const status = await call<{ services: { service: string; tracks: { track: string; version: string }[] }[] }>(api, auth, 'GET', '/v1/status');
+    return Object.fromEntries((status.body.services[0]?.tracks ?? []).map((t) => [t.track, t.version]));
+  }
+
+  async function commitsOf(release: string): Promise<string[]> {
+    const history = await call<{ commits: { message: string; releaseId: string | null }[] }>(api, auth, 'GET', '/v1/services/api/history?limit=200');
+    return history.body.commits.filter((c) => c.releaseId === release).map((c) => c.message.split('\n')[0] as string).reverse();
+  }
+
+  beforeAll(async () => {
+    const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+    const service = {
+      kind: 'Service', name: 'api', team: 'web', product: 'vod', costCenter: 'cc-1', version: '1.0.0',
+      resources: { cpu: '100m', memory: '64Mi' },
+      probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
+      terminationGraceSeconds: 5,
+      ...RELEASE_SERVICE,
+    };
+    dir = await writeConfig({
+      'services/api.yaml': stringify(service),
+      'environments/sandbox.yaml': stringify({ kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } }),
+      ...BUILDS,
+    });
+    expect(HTTP_SERVICE).toContain('http-service.mjs');
+    dataDir = await mkdtemp(join(tmpdir(), 'sy-crash-'));
+    api = `http://127.0.0.1:${apiPort}`;
+    url = `http://127.0.0.1:${routerPort}/`;
+  });
+
+  afterAll(async () => {
+    if (up && up.child.exitCode === null && up.child.signalCode === null) {
+      up.child.kill('SIGINT');
+      await up.exit;
+    }
+  });
+
+  async function crashAndResume(fault: string, version: string): Promise<{ done: ReleaseBody; versions: Record<string, string>; commits: string[] }> {
+    const first = start(fault);
+    await ready(first);
+    const traffic = new Traffic(url, ['free', 'paid', 'enterprise']);
+    const deployed = await call<ReleaseBody>(api, auth, 'POST', '/v1/releases', { service: 'api', version });
+    expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
+    await waitForRelease(api, auth, deployed.body.id, (r) => r.phase === 'awaiting-approval');
+    await call(api, auth, 'POST', `/v1/releases/${deployed.body.id}/approve`, {});
+    const died = await first.exit;
+    expect(died.signal, first.output()).toBe('SIGKILL');
+    const second = start();
+    await ready(second);
+    expect(second.output()).toMatch(/stopped \d+ processes left by a previous run/);
+    const done = await waitForRelease(api, auth, deployed.body.id, terminal, 180_000);
+    await traffic.stop();
+    const checked = { done, versions: await versions(), commits: await commitsOf(deployed.body.id) };
+    second.child.kill('SIGINT');
+    expect((await second.exit).code).toBe(0);
+    return checked;
+  }
+
+  it('between recording a command and running it (the free stage\'s roll)', async () => {
+    const { done, versions, commits } = await crashAndResume('kill-before:set-track:2', '1.1.0');
+    expect(done.status, done.outcome ?? '').toBe('succeeded');
+    expect(versions).toEqual({ internal: '1.1.0', free: '1.1.0', paid: '1.1.0', production: '1.1.0' });
+    expect(commits).toEqual([
+      'api 1.1.0: stage internal (track internal)',
+      'api 1.1.0: stage free (track free, 50% of free)',
+      'api 1.1.0: stage paid (track paid, 50% of paid)',
+      'api 1.1.0: stage production (track production)',
+      'api 1.1.0: released to every track',
+    ]);
+  });
+
+  it('after running a command and before recording it (the free share)', async () => {
+    const { done, versions, commits } = await crashAndResume('kill-after:set-share:1', '1.3.0');
+    expect(done.status, done.outcome ?? '').toBe('succeeded');
+    expect(versions).toEqual({ internal: '1.3.0', free: '1.3.0', paid: '1.3.0', production: '1.3.0' });
+    expect(commits.length).toBe(5);
+  });
+
+  it('during a stage, while gates are measured', async () => {
+    const { done, versions } = await crashAndResume('kill-before:measure:3', '1.1.0');
+    expect(done.status, done.outcome ?? '').toBe('succeeded');
+    expect(versions).toEqual({ internal: '1.1.0', free: '1.1.0', paid: '1.1.0', production: '1.1.0' });
+  });
+
+  it('during a rollback of a bad version', async () => {
+    const { done, versions, commits } = await crashAndResume('kill-before:set-track:3', '1.2.0-fail20');
+    expect(done.status, done.outcome ?? '').toBe('rolled-back');
+    expect(done.outcome).toMatch(/^stage free: free failed/);
+    expect(versions).toEqual({ internal: '1.1.0', free: '1.1.0', paid: '1.1.0', production: '1.1.0' });
+    expect(commits.filter((c) => c.startsWith('api: rolled back 1.2.0-fail20'))).toHaveLength(1);
+  });
+});
