@@ -197,6 +197,7 @@ export async function applyObjects(client: KubeClient, env: Environment, desired
   say(`${planned.apply.length} to apply, ${planned.unchanged.length} unchanged, ${options.prune === false ? 0 : planned.prune.length} to prune`);
 
   const applied: string[] = [];
+  const changed = new Set(planned.apply);
   const concurrency = options.concurrency ?? 32;
   for (const info of KINDS) {
     const batch = toApply.filter((o) => o.kind === info.kind);
@@ -207,7 +208,7 @@ export async function applyObjects(client: KubeClient, env: Environment, desired
         throw err;
       });
       applied.push(objectKey(object));
-      if (planned.apply.includes(object)) say(`${dryRun ? 'valid' : 'applied'} ${objectKey(object)}`);
+      if (changed.has(object)) say(`${dryRun ? 'valid' : 'applied'} ${objectKey(object)}`);
     });
   }
 

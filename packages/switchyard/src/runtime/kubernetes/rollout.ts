@@ -186,20 +186,28 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
     else settle.resolve();
   };
 
-  const pending = (): DeploymentProgress[] => [...wanted].map((n) => live.get(n)).filter((d): d is LiveDeployment => d !== undefined).map(deploymentProgress).filter((p) => !p.done);
-  const check = (): void => {
-    for (const name of wanted) {
-      const d = live.get(name);
-      if (!d) continue;
-      const p = deploymentProgress(d);
-      const line = p.done ? `✔ ${name} rolled out (${p.ready}/${p.desired} ready)` : describeProgress(p);
-      if (reported.get(name) !== line) {
-        reported.set(name, line);
-        say(line);
-      }
-      if (p.failure) return finish(new SwitchyardError('SWY_KUBE_ROLLOUT_FAILED', { message: p.failure, details: { namespace, deployment: name } }));
+  // Judged per event, for the one Deployment that changed: thousands of them stay cheap.
+  const done = new Set<string>();
+  const detailed = wanted.size <= 100;
+  const pending = (): string[] => [...wanted].filter((n) => live.has(n) && !done.has(n));
+  const update = (name: string): void => {
+    const d = live.get(name);
+    if (!d) {
+      done.delete(name);
+      return;
     }
-    if ([...wanted].every((n) => live.has(n)) && pending().length === 0) finish();
+    const p = deploymentProgress(d);
+    if (p.done) done.add(name);
+    else done.delete(name);
+    const line = p.done ? `✔ ${name} rolled out (${p.ready}/${p.desired} ready)` : describeProgress(p);
+    if (detailed && reported.get(name) !== line) {
+      reported.set(name, line);
+      say(line);
+    }
+    if (p.failure) finish(new SwitchyardError('SWY_KUBE_ROLLOUT_FAILED', { message: p.failure, details: { namespace, deployment: name } }));
+  };
+  const check = (): void => {
+    if (done.size === wanted.size) finish();
   };
 
   const watchLoop = async (): Promise<void> => {
@@ -209,7 +217,9 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
       if (relist) {
         const list = await client.request<{ items: LiveDeployment[]; metadata: { resourceVersion: string } }>('GET', path, { query: { labelSelector } });
         live.clear();
+        done.clear();
         for (const d of list.items) if (wanted.has(d.metadata.name)) live.set(d.metadata.name, d);
+        for (const name of wanted) update(name);
         resourceVersion = list.metadata.resourceVersion;
         relist = false;
         check();
@@ -225,6 +235,7 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
           if (event.type === 'BOOKMARK' || !wanted.has(event.object.metadata.name)) return;
           if (event.type === 'DELETED') live.delete(event.object.metadata.name);
           else live.set(event.object.metadata.name, event.object);
+          update(event.object.metadata.name);
           check();
         }, abort.signal);
       } catch (err) {
@@ -235,7 +246,7 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
   };
 
   const diagnoseLoop = async (): Promise<void> => {
-    const every = options.diagnoseEveryMs ?? 2000;
+    let every = options.diagnoseEveryMs ?? 2000;
     while (!abort.signal.aborted) {
       // Ends with the wait: a pending timer must not hold the process.
       await new Promise<void>((r) => {
@@ -246,10 +257,12 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
         }, { once: true });
       });
       if (abort.signal.aborted) return;
-      const stuck = pending();
-      if (stuck.length === 0) continue;
+      if (pending().length === 0) continue;
       const pods = (await listAll(client, collectionPath({ apiVersion: 'v1', plural: 'pods' }, namespace), labelSelector)) as LivePod[];
-      problems = diagnose(stuck.map((p) => live.get(p.name) as LiveDeployment), pods, Date.now(), diagnosis);
+      const stuck = pending();
+      // Thousands of pods are not listed every two seconds: the pause grows with the list.
+      every = Math.max(options.diagnoseEveryMs ?? 2000, pods.length * 4);
+      problems = diagnose(stuck.map((n) => live.get(n) as LiveDeployment), pods, Date.now(), diagnosis);
       const fatal = [...problems.values()].flat().filter((p) => p.fatal);
       if (fatal.length > 0) {
         const messages = [...new Set(fatal.map((p) => p.message))];
@@ -262,7 +275,7 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
   };
 
   const timer = setTimeout(() => {
-    const waiting = [...wanted].filter((n) => !live.has(n) || !deploymentProgress(live.get(n) as LiveDeployment).done);
+    const waiting = [...wanted].filter((n) => !done.has(n));
     const lines = waiting.slice(0, 10).map((n) => summarise(n, live.has(n) ? deploymentProgress(live.get(n) as LiveDeployment) : undefined, problems.get(n)));
     finish(new SwitchyardError('SWY_KUBE_ROLLOUT_TIMEOUT', {
       message: `${waiting.length} Deployment${waiting.length === 1 ? '' : 's'} in namespace ${namespace} did not roll out within ${Math.round(timeoutMs / 1000)} s: ${lines.join(' | ')}${waiting.length > 10 ? ` (and ${waiting.length - 10} more)` : ''}`,
@@ -270,8 +283,7 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
     }));
   }, timeoutMs);
   const summary = setInterval(() => {
-    const done = [...wanted].filter((n) => live.has(n) && deploymentProgress(live.get(n) as LiveDeployment).done).length;
-    say(`… ${done}/${wanted.size} Deployments rolled out after ${Math.round((Date.now() - started) / 1000)} s`);
+    say(`… ${done.size}/${wanted.size} Deployments rolled out after ${Math.round((Date.now() - started) / 1000)} s`);
   }, 10_000);
   watchLoop().catch(finish);
   diagnoseLoop().catch(finish);
