@@ -131,11 +131,11 @@ export function registerRelease(program: Command): void {
     .option('--json', 'print JSON')
     .option('--api <url>', 'Switchyard API address')
     .action(async (service: string, opts: { limit: string; json?: boolean; api?: string }) => {
-      const result = await callApi<{ commits: { sha: string; date: string; author: string; message: string; versions?: Record<string, string> }[] }>(apiAddress(opts.api), 'GET', `/v1/services/${encodeURIComponent(service)}/history?limit=${encodeURIComponent(opts.limit)}`);
+      const result = await callApi<{ commits: { sha: string; date: string; author: { name: string }; message: string; manifest: { versions: Record<string, string> } | null }[] }>(apiAddress(opts.api), 'GET', `/v1/services/${encodeURIComponent(service)}/history?limit=${encodeURIComponent(opts.limit)}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       for (const c of result.commits) {
-        const versions = c.versions ? ` [${Object.entries(c.versions).map(([t, v]) => `${t} ${v}`).join(', ')}]` : '';
-        process.stdout.write(`${c.sha.slice(0, 10)} ${String(c.date).slice(0, 19)} ${c.author.padEnd(14)} ${c.message.split('\n')[0]}${versions}\n`);
+        const versions = c.manifest ? ` [${Object.entries(c.manifest.versions).map(([t, v]) => `${t} ${v}`).join(', ')}]` : '';
+        process.stdout.write(`${c.sha.slice(0, 10)} ${String(c.date).slice(0, 19)} ${c.author.name.padEnd(14)} ${c.message.split('\n')[0]}${versions}\n`);
       }
     });
 
