@@ -51,7 +51,7 @@ export const terminal = (r: ReleaseBody) => ['succeeded', 'rolled-back', 'aborte
  * status, so a test can say who saw a failure.
  */
 export class Traffic {
-  readonly seen: { group: string; track: string; version: string; status: number }[] = [];
+  readonly seen: { group: string; track: string; version: string; status: number; at: number }[] = [];
   private running = true;
   private readonly loops: Promise<void>[];
 
@@ -64,7 +64,7 @@ export class Traffic {
         n++;
         const answer = await get(agent, url, { 'X-Traffic-Group': group, 'X-User-Id': randomUUID() });
         const by = answeredBy(answer);
-        this.seen.push({ group, track: by.track, version: by.version, status: answer.status });
+        this.seen.push({ group, track: by.track, version: by.version, status: answer.status, at: Date.now() });
         if (answer.status === 0) await new Promise((r) => setTimeout(r, 20));
       }
     });

@@ -36,6 +36,7 @@ function view(state: ReleaseState) {
     stage: stage ? { index: state.stage, name: stage.name, of: state.stages.length, track: stage.track ?? null, shares: stage.shares, legacyShare: stage.legacyShare ?? null } : null,
     stages: state.stages.map((s) => s.name),
     from: state.from,
+    observingSince: state.observingSince ?? null,
     verdict: state.verdicts.at(-1) ?? null,
     outcome: state.outcome ?? null,
     allowed: allowedActions(state),
