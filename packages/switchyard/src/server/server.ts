@@ -9,7 +9,7 @@ import { LogNotifier, Notifiers, WebhookNotifier } from '../notify/index.js';
 import { Orchestrator, StoreReleaseRepository, type Notifier } from '../release/index.js';
 import type { UnitState } from '../render/index.js';
 import { ensurePortFree, findHaproxy } from '../router/index.js';
-import { LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
+import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEvent } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import { createToken, listDesiredState, listTokens, openStore, type Store } from '../store/index.js';
 import { FleetRecorder } from './recorder.js';
@@ -27,6 +27,8 @@ export interface ServerOptions {
   readonly webhookUrl?: string;
   readonly tickMs?: number;
   readonly onRuntimeEvent?: (event: RuntimeEvent) => void;
+  /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
+  readonly workers?: LocalRuntimeOptions['workers'];
   readonly onLine?: (line: string) => void;
 }
 
@@ -72,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const token = await adminToken(store, dataDir);
     const states: Record<string, UnitState> = {};
     for (const record of await listDesiredState(store, env.name)) states[record.service] = record.state;
-    const runtime = new LocalRuntime({ fleet, dataDir, states, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}) });
+    const runtime = new LocalRuntime({ fleet, dataDir, states, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}), ...(options.workers ? { workers: options.workers } : {}) });
     await runtime.start();
     cleanup.unshift(() => runtime.stop());
     const configRepo = await openConfigRepo({ dir: options.configRepoDir ?? join(dataDir, 'config-repo'), ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}) });

@@ -18,7 +18,7 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
   return [
     route({
       method: 'GET', url: '/v1/status', summary: 'The running fleet: routers, tracks, versions, ready replicas, shares', tag: 'fleet', action: 'read',
-      handler: async () => ({ environment: ctx.fleet.environment.name, services: runtime.status() }),
+      handler: async () => ({ environment: ctx.fleet.environment.name, services: runtime.status(), workers: runtime.workerStatus() }),
     }),
     route({
       method: 'GET', url: '/v1/services/:service', summary: 'One service as it runs', tag: 'fleet', action: 'read', params: service,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SwitchyardError } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
-import type { ServiceStatus, TrackStatus } from '../../runtime/index.js';
+import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { apiAddress, callApi } from '../client.js';
 import { describeRelease, type ReleaseView } from './release.js';
 
@@ -64,23 +64,28 @@ export function registerTraffic(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { api?: string; json?: boolean }) => {
       const api = apiAddress(opts.api);
-      const status = await callApi<{ environment: string; services: ServiceStatus[] }>(api, 'GET', '/v1/status');
+      const status = await callApi<{ environment: string; services: ServiceStatus[]; workers?: WorkerClassStatus[] }>(api, 'GET', '/v1/status');
       const { releases } = await callApi<{ releases: ReleaseView[] }>(api, 'GET', '/v1/releases?status=running,paused,rolling-back');
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...status, releases }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(formatStatus(status.environment, status.services));
+      process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
       process.stdout.write(releases.length === 0 ? 'no release in progress\n' : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`);
     });
 }
 
-export function formatStatus(environment: string, services: readonly ServiceStatus[]): string {
+export function formatStatus(environment: string, services: readonly ServiceStatus[], workers: readonly WorkerClassStatus[] = []): string {
   const lines = [`${environment}:`];
   for (const s of services) {
     const tracks = s.tracks.map((t) => `${t.track} ${t.ready}/${t.desired} ${t.version}`).join(' · ');
     const shares = Object.entries(s.routing.shares).map(([g, v]) => `${g} ${v}%`).join(', ');
     lines.push(`  ${s.service.padEnd(22)} ${s.address.padEnd(24)} ${tracks}${shares ? `  [canary: ${shares}]` : ''}${s.routing.legacyShare > 0 ? `  [legacy ${s.routing.legacyShare}%]` : ''}`);
+  }
+  const byWorker = new Map<string, WorkerClassStatus[]>();
+  for (const w of workers) byWorker.set(w.worker, [...(byWorker.get(w.worker) ?? []), w]);
+  for (const [worker, classes] of byWorker) {
+    lines.push(`  ${worker.padEnd(22)} ${`queue ${classes[0]?.queue ?? ''}`.padEnd(24)} ${classes.map((c) => `${c.workerClass} ${c.ready}/${c.desired}`).join(' · ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

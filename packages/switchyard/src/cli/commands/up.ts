@@ -6,7 +6,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import type { LocalRuntime, RuntimeEvent } from '../../runtime/index.js';
-import { startServer } from '../../server/index.js';
+import { startServer, type ServerOptions } from '../../server/index.js';
+import { RabbitMqManagementDepth } from '@switchyard/worker';
 import { credentialsFile, saveCredentials } from '../client.js';
 import { readConfig, resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
 import { VERSION } from '../../version.js';
@@ -81,7 +82,23 @@ function describeEvent(e: RuntimeEvent): string {
       return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
     case 'haproxy-restarted':
       return `router of ${e.service} restarted; routing restored`;
+    case 'worker-ready':
+      return `${e.replica} ready`;
+    case 'worker-exited':
+      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); starting another`;
+    case 'worker-start-failed':
+      return `${e.replica} did not start (${e.error.split(';')[0]}); retrying — is the broker (SWITCHYARD_AMQP_URL) up?`;
+    case 'worker-scaled':
+      return `${e.worker} ${e.workerClass}: ${e.from} → ${e.to} replicas (queue depth)`;
   }
+}
+
+/** What workers need from this machine: the broker, object storage, and the broker's management API for autoscaling. */
+function workerSettings(): NonNullable<ServerOptions['workers']> {
+  const pass = ['SWITCHYARD_AMQP_URL', 'SWITCHYARD_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'];
+  const env = Object.fromEntries(pass.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]));
+  const management = process.env.SWITCHYARD_RABBIT_MGMT_URL;
+  return { env, ...(management ? { depth: new RabbitMqManagementDepth(management) } : {}) };
 }
 
 export function registerUp(program: Command): void {
@@ -115,6 +132,7 @@ export function registerUp(program: Command): void {
         ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
         ...(opts.configRemote ? { configRepoRemote: opts.configRemote } : {}),
         ...(process.env.SWITCHYARD_WEBHOOK_URL ? { webhookUrl: process.env.SWITCHYARD_WEBHOOK_URL } : {}),
+        workers: workerSettings(),
         onRuntimeEvent: (e) => {
           lastEvent = describeEvent(e);
           if (!tty || e.type !== 'replica-ready') line(lastEvent);
@@ -127,7 +145,11 @@ export function registerUp(program: Command): void {
       await recordProcesses(processesFile, runtime);
       const services = runtime.status();
       const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
-      out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services));
+      out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services, runtime.workerStatus()));
+      for (const w of fleet.units.filter((u) => u.kind === 'Worker')) {
+        const storage = join(dataDir, 'objects', w.name);
+        out.write(`Worker ${w.name}: queue ${w.kind === 'Worker' ? w.queue.name : ''}${process.env.SWITCHYARD_AMQP_URL ? '' : ' (no SWITCHYARD_AMQP_URL: its replicas wait for a broker)'}; objects in file://${storage}\n`);
+      }
       out.write(`API and metrics: ${server.address}/v1/status  ·  /metrics  ·  /v1/openapi.json (admin token saved for the CLI in ${credentialsFile()})\n`);
       if (example) out.write(`Try: curl -H 'X-Traffic-Group: free' -H 'X-User-Id: 42' ${example.address}/\n     switchyard deploy ${example.service} <version>\n`);
       out.write('Ctrl-C stops everything.\n');

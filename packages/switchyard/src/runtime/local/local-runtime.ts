@@ -3,12 +3,14 @@ import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import { findHaproxy, LocalRouter, type RouterEvent, initialRouting, type RoutingState } from '../../router/index.js';
 import { withState, type UnitState } from '../../render/index.js';
-import type { Fleet, Service } from '../../spec/index.js';
+import type { Fleet, Service, Worker } from '../../spec/index.js';
+import { QueueAutoscaler, type QueueDepthSource } from '@switchyard/worker';
+import { WorkerClassRunner, type WorkerClassStatus, type WorkerEvent } from './worker-runner.js';
 import type { Measurement } from '../../release/index.js';
 import { TrackRunner, versionedCommand, type TrackEvent, type TrackStatus } from './track-runner.js';
 import { existsSync } from 'node:fs';
 
-export type RuntimeEvent = RouterEvent | TrackEvent;
+export type RuntimeEvent = RouterEvent | TrackEvent | WorkerEvent;
 
 export interface LocalRuntimeOptions {
   readonly fleet: Fleet;
@@ -17,6 +19,12 @@ export interface LocalRuntimeOptions {
   /** Desired state to come back to (after a restart): track versions, replicas and routing per service. */
   readonly states?: Readonly<Record<string, UnitState>>;
   readonly onEvent?: (event: RuntimeEvent) => void;
+  /** Where workers find their broker and how their queues are measured (from the environment of `up`). */
+  readonly workers?: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly depth?: QueueDepthSource;
+    readonly autoscaleIntervalMs?: number;
+  };
 }
 
 export interface ServiceStatus {
@@ -48,6 +56,8 @@ interface Running {
  */
 export class LocalRuntime {
   private readonly running = new Map<string, Running>();
+  private readonly workerRunners: WorkerClassRunner[] = [];
+  private readonly autoscalers: QueueAutoscaler[] = [];
 
   constructor(private readonly options: LocalRuntimeOptions) {}
 
@@ -90,6 +100,7 @@ export class LocalRuntime {
         await router.start();
       }
       await Promise.all([...this.running.values()].flatMap((r) => [...r.tracks.values()].map((t) => t.start())));
+      await this.startWorkers(cwd, logDir);
     } catch (err) {
       await this.stop();
       throw err;
@@ -109,6 +120,47 @@ export class LocalRuntime {
   }
 
   /** The service as it runs here: its spec with the versions and replicas its tracks have now. */
+  /** Workers run as local processes per class; a class without a ready broker keeps retrying without holding the fleet back. */
+  private async startWorkers(cwd: string, logDir: string): Promise<void> {
+    const workers = this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && u.command !== undefined);
+    const settings = this.options.workers;
+    for (const worker of workers) {
+      const s3 = worker.storageUrl?.startsWith('s3://') && !settings?.env.SWITCHYARD_S3_ENDPOINT && !settings?.env.AWS_ENDPOINT_URL_S3;
+      const env = {
+        ...settings?.env,
+        // No S3 endpoint on this machine: the worker keeps its objects in the data directory.
+        ...(s3 || !worker.storageUrl ? { SWITCHYARD_STORAGE_URL: `file://${join(this.options.dataDir, 'objects', worker.name)}` } : {}),
+        SWITCHYARD_TASK_STATS_FILE: join(this.options.dataDir, 'worker-stats', `${worker.name}.jsonl`),
+      };
+      await mkdir(join(this.options.dataDir, 'worker-stats'), { recursive: true });
+      for (const workerClass of [worker.normal, ...(worker.fallback ? [worker.fallback] : [])]) {
+        const runner = new WorkerClassRunner({ worker, workerClass, cwd, logDir, host: this.fleet.environment.local.host, env, ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}) });
+        this.workerRunners.push(runner);
+        if (settings?.depth) {
+          this.autoscalers.push(
+            new QueueAutoscaler({
+              queue: workerClass.queue,
+              source: settings.depth,
+              target: runner,
+              intervalMs: settings.autoscaleIntervalMs ?? 2000,
+              policy: { minReplicas: workerClass.minReplicas, maxReplicas: workerClass.maxReplicas, tasksPerReplica: worker.scaling.tasksPerReplica, prefetch: worker.queue.prefetch, maxStepUp: 4, maxStepDown: 2, cooldownMs: worker.scaling.cooldownMs },
+            }),
+          );
+        }
+      }
+    }
+    await Promise.all(this.workerRunners.map((r) => r.start()));
+    for (const scaler of this.autoscalers) scaler.start();
+  }
+
+  workerStatus(): WorkerClassStatus[] {
+    return this.workerRunners.map((r) => r.status());
+  }
+
+  workerRunner(worker: string, workerClass: 'normal' | 'fallback'): WorkerClassRunner | undefined {
+    return this.workerRunners.find((r) => r.name === `${worker}/${workerClass}`);
+  }
+
   service(name: string): Service {
     const running = this.running_(name);
     return withState(running.service, this.desiredState(name));
@@ -205,6 +257,8 @@ export class LocalRuntime {
 
   /** Drains and stops every replica, then every router. Nothing is left running. */
   async stop(): Promise<void> {
+    await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+    await Promise.all(this.workerRunners.splice(0).map((w) => w.stop()));
     const running = [...this.running.values()];
     for (const r of running) r.router.stopSupervising();
     await Promise.all(running.flatMap((r) => [...r.tracks.values()].map((t) => t.stop())));

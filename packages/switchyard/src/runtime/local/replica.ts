@@ -19,6 +19,8 @@ export interface ReplicaSpec {
   readonly logDir: string;
   readonly graceMs: number;
   readonly host: string;
+  /** More variables that receive the replica's port (a worker's SWITCHYARD_METRICS_PORT). */
+  readonly portEnv?: readonly string[];
 }
 
 export type ReplicaState = 'starting' | 'ready' | 'stopping' | 'exited';
@@ -105,7 +107,7 @@ export class Replica {
     const executable = program === 'node' ? process.execPath : (program as string);
     const child = spawn(executable, args, {
       cwd: this.spec.cwd,
-      env: { ...process.env, ...this.spec.env, PORT: String(this.port), HOST: this.spec.host, SWITCHYARD_REPLICA: this.spec.name },
+      env: { ...process.env, ...this.spec.env, PORT: String(this.port), HOST: this.spec.host, SWITCHYARD_REPLICA: this.spec.name, ...Object.fromEntries((this.spec.portEnv ?? []).map((name) => [name, String(this.port)])) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which drains before stopping it.
       detached: true,
