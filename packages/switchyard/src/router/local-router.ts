@@ -210,15 +210,19 @@ export class LocalRouter {
     return this.service.legacy ? [...tracks, trackFigures(table, 'legacy', backendName('legacy'))] : tracks;
   }
 
+  /**
+   * Live first, then on disk: traffic follows the change at once, and the files are written
+   * before the call returns. A crash in between leaves the old files, which the next start
+   * rewrites from the desired state anyway.
+   */
   private async change(previous: RoutingState, commands: string[]): Promise<void> {
-    await this.persist();
     try {
       await this.process.api.apply(commands);
     } catch (err) {
       this.routing = previous;
-      await this.persist();
       throw err;
     }
+    await this.persist();
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
