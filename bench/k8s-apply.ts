@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderFleet, writeTree, toFiles } from '../packages/switchyard/src/render/index.js';
@@ -149,9 +149,13 @@ async function switchyardPass(textsFile: string): Promise<Pass> {
     const fleet = resolveFleet(parseConfig('bench', JSON.parse(readFileSync(process.env.BENCH_TEXTS, 'utf8'))), 'bench');
     const runtime = await KubernetesRuntime.connect({ fleet, kubeconfig: process.env.BENCH_KUBECONFIG, wait: { timeoutMs: 1800000 },
       onProgress: (l) => { if (/to apply|rolled out after|^!/.test(l)) process.stderr.write('  ' + l + '\\n'); } });
-    const result = await runtime.apply();
+    const t0 = performance.now();
+    const result = await runtime.apply({ wait: false });
+    const t1 = performance.now();
+    await runtime.waitForRollout();
+    const t2 = performance.now();
     runtime.close();
-    process.stdout.write(JSON.stringify({ applied: result.applied.length, unchanged: result.unchanged, pruned: result.pruned.length, clientRequests: runtime.client.counts }));
+    process.stdout.write(JSON.stringify({ applySeconds: Math.round(t1 - t0) / 1000, waitSeconds: Math.round(t2 - t1) / 1000, applied: result.applied.length, unchanged: result.unchanged, pruned: result.pruned.length, clientRequests: runtime.client.counts }));
   `;
   const offset = statSync(AUDIT_LOG).size;
   const run = await timed(process.execPath, ['--input-type=module', '-e', script], { ...process.env, BENCH_TEXTS: textsFile, BENCH_KUBECONFIG: KUBECONFIG });
@@ -209,12 +213,12 @@ async function main(): Promise<void> {
     const kubectlNoop = await kubectlPass(bin, filesDir, 'bench-kubectl', false);
     log(`kubectl no-op: ${kubectlNoop.seconds} s, ${kubectlNoop.writes} writes`);
 
-    const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);
+    const ratio = (a: number, b: number, digits = 2) => (b > 0 ? round(a / b, digits) : null);
     process.stdout.write(
       `${JSON.stringify(
         {
           benchmark: 'k8s-apply',
-          cluster: { kubernetes: 'v1.34.4', nodes: `kwok ×${nodes}`, cores: 2 },
+          cluster: { kubernetes: 'v1.34.4', nodes: `kwok ×${nodes}`, cores: 2, loadAverage: os.loadavg().map((l) => round(l, 1)) },
           services: SERVICES,
           objectsPerNamespace: objects,
           deploymentsPerNamespace: perNamespace,
@@ -223,8 +227,8 @@ async function main(): Promise<void> {
           ratios: {
             noopSpeedup: ratio(kubectlNoop.seconds, syNoop.seconds),
             fromEmptySpeedup: ratio(kubectlCold.seconds, syCold.seconds),
-            noopRequests: ratio(syNoop.requests, kubectlNoop.requests),
-            fromEmptyRequests: ratio(syCold.requests, kubectlCold.requests),
+            noopRequests: ratio(syNoop.requests, kubectlNoop.requests, 4),
+            fromEmptyRequests: ratio(syCold.requests, kubectlCold.requests, 4),
           },
           targets: { noopWritesZero: syNoop.writes === 0, noopAtLeast2xFaster: (ratio(kubectlNoop.seconds, syNoop.seconds) ?? 0) >= 2 },
           totalSeconds: round((performance.now() - started) / 1000, 1),
