@@ -13,7 +13,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import { ACTIVE_STATUSES, Orchestrator, type ReleaseRepository, type ReleaseState, type SequencedCommand } from '../../release/index.js';
 import { renderFleet, type KubeObject } from '../../render/index.js';
 import { parseConfig, resolveFleet, type Fleet } from '../../spec/index.js';
-import { REPO_ROOT } from '../../testing/cli.js';
+import { REPO_ROOT, runCli } from '../../testing/cli.js';
 import { SERVICE, setIn, type Texts } from '../../testing/config.js';
 import { inventorySelector, KubeClient, KubernetesRuntime, listAll, plan, readIdentity, type LivePod } from './index.js';
 
@@ -416,6 +416,27 @@ describe('cross-environment safety', () => {
       stagingInProd.close();
     }
     expect(await writesTo(secondAdmin, stagingNs)).toBe(false);
+  });
+});
+
+describe('switchyard apply (the CLI)', () => {
+  it('validates the example fleet with --dry-run --json, writing nothing', async () => {
+    const before = auditSize();
+    const result = await runCli(['apply', EXAMPLE, '--env', 'staging', '--context', CONTEXT, '--kubeconfig', KUBECONFIG, '--dry-run', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as { dryRun: boolean; applied: string[]; namespace: string };
+    expect(out.dryRun).toBe(true);
+    expect(out.namespace).toBe('video-staging');
+    expect(out.applied).toContain('Deployment/catalog-api-production');
+    await settle();
+    expect(auditWrites(before, ['video-staging', 'kube-system'])).toEqual([]);
+  });
+
+  it("exits with the conflict code when production's context reaches the staging cluster", async () => {
+    const result = await runCli(['apply', EXAMPLE, '--env', 'production', '--context', CONTEXT, '--kubeconfig', KUBECONFIG]);
+    expect(result.code).toBe(75);
+    expect(result.stderr).toContain('SWY_KUBE_WRONG_CLUSTER');
+    expect(result.stderr).toContain('hint: Point context video-production at production');
   });
 });
 
