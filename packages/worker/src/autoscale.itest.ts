@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueueAutoscaler, RabbitMqManagementDepth, type ScalingPolicy } from './autoscale/index.js';
+import { QueueAutoscaler, RabbitMqDepth, type ScalingPolicy } from './autoscale/index.js';
 import { readStats } from './stats/index.js';
 import { infra, mapLimit, versionsByKey, waitFor } from './testing/infra.js';
 import { scenario, type Scenario } from './testing/scenario.js';
@@ -25,7 +25,7 @@ describe('autoscaling worker processes on queue depth', () => {
     const normal = new ProcessScaleTarget(s.processes, 'normal');
     const fallback = new ProcessScaleTarget(s.processes, 'fallback', { SWITCHYARD_TASK_TIMEOUT: '30s' });
     await normal.scaleTo(1);
-    const depth = new RabbitMqManagementDepth(infra.mgmtUrl());
+    const depth = new RabbitMqDepth({ amqpUrl: infra.amqpUrl(), managementUrl: infra.mgmtUrl() });
     const decisions: Array<{ cls: string; at: number; desired: number; current: number }> = [];
     for (const [cls, queue, policy, target] of [
       ['normal', s.queue, normalPolicy, normal],

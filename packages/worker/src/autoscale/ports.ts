@@ -10,4 +10,6 @@ export interface ScaleTarget {
 /** Where the depth of a queue is read. */
 export interface QueueDepthSource {
   depth(queue: string): Promise<QueueDepth>;
+  /** Releases connections the source holds. */
+  close?(): Promise<void>;
 }

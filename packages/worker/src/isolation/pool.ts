@@ -10,7 +10,7 @@ import type { Logger } from '../observability/log.js';
 import { ObjectNotFound, spool, type ObjectStore, type SpooledFile } from '../storage/index.js';
 import type { AttemptResult } from '../task/index.js';
 import { END_FRAME, frame, FrameDecoder } from './frames.js';
-import { peakResidentBytes, residentBytes, resetPeak } from './memory.js';
+import { memoryStatus, residentBytes, resetPeak } from './memory.js';
 import { DATA_SOCKET_ENV, parseHandshake, TASK_PROCESS_ENV, type ChildMessage, type RunMessage } from './protocol.js';
 
 export interface PoolOptions {
@@ -48,8 +48,8 @@ interface ActiveRun {
   readonly token: string;
   readonly request: RunRequest;
   readonly startedAt: number;
+  /** The watchdog's highest sample during this task. */
   peakRss: number | undefined;
-  peakReset: boolean;
   /** Settles with the spooled output once the task process has connected to send it. */
   readonly output: Promise<SpooledFile>;
   receiveOutput(spooled: Promise<SpooledFile>): void;
@@ -68,7 +68,18 @@ interface Slot {
   bootFailures: number;
   /** Resident memory of the idle process, measured when it became ready. */
   baselineRss?: number;
+  /**
+   * The kernel's peak-RSS mark right after it was last reset; undefined where it cannot be
+   * reset (the mark then spans the process's life and says nothing about one task).
+   */
+  peakFloor?: number;
 }
+
+/**
+ * The kernel's peak mark is reset only after a task raised it by more than this, so a peak
+ * is reported at most this much above the truth while a run of small tasks costs no reset.
+ */
+const PEAK_SLACK_BYTES = 4 * 2 ** 20;
 
 /** V8's own heap limit, below the RSS limit so a heap overflow is caught as a clean abort. */
 export function heapLimitMb(memoryBytes: number): number {
@@ -147,6 +158,7 @@ export class TaskPool {
       slot.state = 'idle';
       slot.bootFailures = 0;
       slot.baselineRss = child.pid === undefined ? undefined : residentBytes(child.pid);
+      slot.peakFloor = child.pid !== undefined && resetPeak(child.pid) ? slot.baselineRss : undefined;
       this.wake();
       return;
     }
@@ -278,24 +290,29 @@ export class TaskPool {
         receiveOutput,
         request,
         startedAt,
-        peakRss: residentBytes(pid),
-        peakReset: resetPeak(pid),
+        peakRss: undefined,
         finish: (outcome) => {
           if (slot.run !== run) return;
           clearTimeout(run.timer);
           if (outcome.kind !== 'done') output.then((file) => file.cleanup()).catch(() => undefined);
           slot.run = undefined;
           this.runs.delete(token);
-          const hwm = run.peakReset && slot.child ? peakResidentBytes(pid) : undefined;
+          const status = slot.child === child ? memoryStatus(pid) : undefined;
+          // A task's peak: the watchdog's samples, and the kernel's mark when it was reset
+          // before the task (within PEAK_SLACK_BYTES of the truth).
+          const hwm = slot.peakFloor !== undefined ? status?.hwm : undefined;
           const peakRssBytes = Math.max(run.peakRss ?? 0, hwm ?? 0) || undefined;
           if (slot.child === child && slot.state === 'busy') {
             // A process that kept more than half of its headroom (what the limit leaves above an
             // idle process) is replaced, so the next task starts small; others are reused.
-            const rss = residentBytes(pid) ?? 0;
+            const rss = status?.rss ?? 0;
             const baseline = slot.baselineRss ?? 0;
             if (rss - baseline > (this.options.memoryBytes - baseline) / 2) {
               this.kill(slot, 'recycle');
             } else {
+              if (slot.peakFloor !== undefined && status && status.hwm > slot.peakFloor + PEAK_SLACK_BYTES) {
+                slot.peakFloor = resetPeak(pid) ? status.rss : undefined;
+              }
               slot.state = 'idle';
               this.wake();
             }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,8 +16,14 @@ export class SpooledFile {
     private readonly remove: string,
   ) {}
 
-  cleanup(): Promise<void> {
-    return rm(this.remove, { recursive: true, force: true });
+  async cleanup(): Promise<void> {
+    if (this.remove !== this.path) return rm(this.remove, { recursive: true, force: true });
+    // A file of its own: one unlink, no directory walk.
+    try {
+      await unlink(this.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }
 

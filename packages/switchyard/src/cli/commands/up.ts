@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import type { LocalRuntime, RuntimeEvent } from '../../runtime/index.js';
 import { startServer, type ServerOptions } from '../../server/index.js';
-import { RabbitMqManagementDepth } from '@switchyard/worker';
+import { RabbitMqDepth } from '@switchyard/worker';
 import { credentialsFile, saveCredentials } from '../client.js';
 import { readConfig, resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
 import { VERSION } from '../../version.js';
@@ -98,7 +98,8 @@ function workerSettings(): NonNullable<ServerOptions['workers']> {
   const pass = ['SWITCHYARD_AMQP_URL', 'SWITCHYARD_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'];
   const env = Object.fromEntries(pass.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]));
   const management = process.env.SWITCHYARD_RABBIT_MGMT_URL;
-  return { env, ...(management ? { depth: new RabbitMqManagementDepth(management) } : {}) };
+  const amqp = process.env.SWITCHYARD_AMQP_URL;
+  return { env, ...(management && amqp ? { depth: new RabbitMqDepth({ amqpUrl: amqp, managementUrl: management }) } : {}) };
 }
 
 export function registerUp(program: Command): void {

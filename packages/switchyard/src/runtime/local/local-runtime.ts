@@ -258,6 +258,7 @@ export class LocalRuntime {
   /** Drains and stops every replica, then every router. Nothing is left running. */
   async stop(): Promise<void> {
     await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+    await this.options.workers?.depth?.close?.();
     await Promise.all(this.workerRunners.splice(0).map((w) => w.stop()));
     const running = [...this.running.values()];
     for (const r of running) r.router.stopSupervising();
