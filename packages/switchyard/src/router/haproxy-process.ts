@@ -134,7 +134,18 @@ export class HaproxyProcess {
     this.validate();
     const before = await this.api.send('show info');
     const pid = /^Pid: (\d+)/m.exec(before)?.[1];
-    await new RuntimeApi(this.options.masterSocket).send('reload');
+    // The master re-executes itself on each reload and briefly refuses its socket: a reload
+    // right after another waits for it.
+    const master = new RuntimeApi(this.options.masterSocket);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await master.send('reload');
+        break;
+      } catch (err) {
+        if (attempt >= 40) throw err;
+        await sleep(50);
+      }
+    }
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const info = await this.api.send('show info').catch(() => '');
