@@ -38,7 +38,7 @@ export class RabbitMqDepth implements QueueDepthSource {
     try {
       channel = await this.openChannel();
     } catch (err) {
-      this.reset();
+      void this.reset();
       throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `cannot read the depth of ${queue} over AMQP`, cause: err });
     }
     try {
@@ -47,7 +47,7 @@ export class RabbitMqDepth implements QueueDepthSource {
       // A missing queue closes the channel (404): open another next time.
       this.channel = undefined;
       if ((err as { code?: number }).code === 404) return undefined;
-      this.reset();
+      void this.reset();
       throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `cannot read the depth of ${queue} over AMQP`, cause: err });
     }
   }
@@ -55,33 +55,32 @@ export class RabbitMqDepth implements QueueDepthSource {
   private openChannel(): Promise<Channel> {
     this.connection ??= connect(this.options.amqpUrl, { clientProperties: { connection_name: 'switchyard autoscaler' } }).then((conn) => {
       conn.on('error', () => undefined);
-      conn.on('close', () => this.reset());
+      conn.on('close', () => void this.reset());
       return conn;
     });
-    const connection = this.connection;
-    this.channel ??= connection.then(async (conn) => {
-      const channel = await conn.createChannel();
-      channel.on('error', () => undefined);
-      channel.on('close', () => {
-        if (this.channel === opened) this.channel = undefined;
+    if (!this.channel) {
+      const opened: Promise<Channel> = this.connection.then(async (conn) => {
+        const channel = await conn.createChannel();
+        channel.on('error', () => undefined);
+        channel.on('close', () => {
+          if (this.channel === opened) this.channel = undefined;
+        });
+        return channel;
       });
-      return channel;
-    });
-    const opened = this.channel;
-    return opened;
+      this.channel = opened;
+    }
+    return this.channel;
   }
 
-  private reset(): void {
-    const connection = this.connection;
-    this.connection = undefined;
-    this.channel = undefined;
-    connection?.then((c) => c.close()).catch(() => undefined);
-  }
-
-  async close(): Promise<void> {
+  /** Forgets the connection (closing it): the next read opens another. */
+  private async reset(): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
     this.channel = undefined;
     await connection?.then((c) => c.close()).catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return this.reset();
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { createReadStream, linkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -67,7 +67,8 @@ export class LocalDirectoryStore implements ObjectStore {
     const path = this.path(key);
     await this.ensureDir(this.tmp);
     await this.ensureDir(dirname(path));
-    if (isInMemory(body) && toBuffer(body).byteLength <= SYNC_WRITE_BYTES) return this.putSmall(key, path, toBuffer(body));
+    const bytes = isInMemory(body) ? toBuffer(body) : undefined;
+    if (bytes && bytes.byteLength <= SYNC_WRITE_BYTES) return this.putSmall(key, path, bytes);
     // A hard link needs the file on this directory's file system: spool here unless it already is.
     const owned = !(body instanceof SpooledFile && body.path.startsWith(this.tmp + sep));
     const part = !owned && body instanceof SpooledFile ? body : await spool(body, this.tmp);
@@ -76,28 +77,27 @@ export class LocalDirectoryStore implements ObjectStore {
       return { created: true, sha256: part.sha256, bytes: part.bytes };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const existing = await this.head(key);
-      return { created: false, sha256: existing?.sha256 ?? '', bytes: existing?.bytes ?? 0 };
+      return this.keptExisting(key);
     } finally {
       if (owned) await part.cleanup();
     }
   }
 
+  /** The key was there first: its object stays, and the caller learns what it holds. */
+  private async keptExisting(key: string): Promise<PutResult> {
+    const existing = await this.head(key);
+    return { created: false, sha256: existing?.sha256 ?? '', bytes: existing?.bytes ?? 0 };
+  }
+
   private async putSmall(key: string, path: string, data: Buffer): Promise<PutResult> {
     const part = join(this.tmp, `part-${process.pid}-${(this.sequence++).toString(36)}`);
-    const fd = openSync(part, 'wx');
-    try {
-      writeSync(fd, data);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(part, data, { flag: 'wx' });
     try {
       linkSync(part, path);
       return { created: true, sha256: sha256(data), bytes: data.byteLength };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const existing = await this.head(key);
-      return { created: false, sha256: existing?.sha256 ?? '', bytes: existing?.bytes ?? 0 };
+      return this.keptExisting(key);
     } finally {
       unlinkSync(part);
     }

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createObjectStore, createTaskProducer, RabbitMqManagementDepth, resolveConfig } from '@switchyard/worker';
+import { createObjectStore, createTaskProducer, RabbitMqDepth, resolveConfig } from '@switchyard/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../spec/index.js';
 import { REPO_ROOT, writeConfig } from '../../testing/cli.js';
@@ -43,7 +43,7 @@ describe('workers on the local runtime', () => {
       fleet: await loadFleet(dir, 'sandbox'),
       dataDir,
       onEvent: (e) => events.push(e),
-      workers: { env: { SWITCHYARD_AMQP_URL: env('SWITCHYARD_TEST_AMQP_URL') }, depth: new RabbitMqManagementDepth(env('SWITCHYARD_TEST_RABBIT_MGMT_URL')), autoscaleIntervalMs: 500 },
+      workers: { env: { SWITCHYARD_AMQP_URL: env('SWITCHYARD_TEST_AMQP_URL') }, depth: new RabbitMqDepth({ amqpUrl: env('SWITCHYARD_TEST_AMQP_URL'), managementUrl: env('SWITCHYARD_TEST_RABBIT_MGMT_URL') }), autoscaleIntervalMs: 500 },
     });
     await runtime.start();
   });
