@@ -159,7 +159,10 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
 
     await outputsOnce(s, ids, 240_000);
     expect(await deadLetters(s)).toEqual([]);
-    // Each worker lived through it (no restarts) and logged its reconnection.
+    // Each worker lived through it (no restarts) and logged its reconnection (a worker whose
+    // last tasks were done by the others may still be in its reconnect backoff here).
+    const reconnected = (w: (typeof workers)[number]) => w.lines.some((l) => l.msg === 'connected to the broker' && Number(l.generation) >= 2);
+    await waitFor('every worker to reconnect', () => workers.every(reconnected), 60_000, 200).catch(() => undefined);
     for (const w of workers) {
       expect(w.child.exitCode).toBeNull();
       expect(w.lines.some((l) => l.msg === 'connected to the broker' && Number(l.generation) >= 2)).toBe(true);
