@@ -143,6 +143,10 @@ postgres_env() {
 # ======================================================================== rabbitmq
 
 RABBIT_PATTERN='rabbitmq-server'
+# The broker shares this machine's few cores with the workers and tests: Erlang's schedulers
+# must not spin while waiting for work (the spinning shows as broker CPU and takes it from
+# every other process; see "busy waiting" in RabbitMQ's runtime tuning guide).
+RABBIT_ERL_SCHEDULER_ARGS="${SWITCHYARD_RABBIT_ERL_SCHEDULER_ARGS-+sbwt none +sbwtdcpu none +sbwtdio none}"
 BEAM_PATTERN='beam'
 rabbit_dir() { comp_dir rabbitmq; }
 rabbit_home() { echo "$(rabbit_dir)/home"; }
@@ -218,7 +222,7 @@ rabbit_launch() {
     RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
     RABBITMQ_NODE_PORT="$SWITCHYARD_RABBIT_PORT" \
     RABBITMQ_DIST_PORT="$((SWITCHYARD_RABBIT_PORT + 20000))" \
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} $RABBIT_ERL_SCHEDULER_ARGS" \
     "$RABBIT_LIB/rabbitmq-server" >/dev/null
   local pid
   pid="$(read_pid rabbitmq "$RABBIT_PATTERN")" || { tail -n 30 "$dir/log/console.log" >&2; return 1; }

@@ -53,11 +53,11 @@ async function sendOutput(token: string, body: unknown): Promise<void> {
   );
 }
 
-/** A small in-memory output rides in the result message: no socket, no spooling. */
-function inlineOutput(body: unknown): Uint8Array | undefined {
-  if (body === undefined || body === null) return new Uint8Array(0);
-  if (typeof body === 'string') return Buffer.byteLength(body) <= INLINE_OUTPUT_BYTES ? Buffer.from(body) : undefined;
-  if (body instanceof Uint8Array) return body.byteLength <= INLINE_OUTPUT_BYTES ? body : undefined;
+/** A small in-memory output rides in the result message (base64): no socket, no spooling. */
+function inlineOutput(body: unknown): string | undefined {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return Buffer.byteLength(body) <= INLINE_OUTPUT_BYTES ? Buffer.from(body).toString('base64') : undefined;
+  if (body instanceof Uint8Array) return body.byteLength <= INLINE_OUTPUT_BYTES ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64') : undefined;
   return undefined;
 }
 
@@ -89,7 +89,7 @@ async function runOne(definition: WorkerDefinition, message: RunMessage, log: Re
     };
     const body = await definition.handler({ id: message.taskId, payload, inputKey, input: () => openInput(message.token, inputKey) }, ctx);
     const small = inlineOutput(body);
-    if (small) {
+    if (small !== undefined) {
       outcome = { kind: 'done', inline: small };
     } else {
       await sendOutput(message.token, body);

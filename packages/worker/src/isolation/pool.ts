@@ -10,7 +10,7 @@ import type { Logger } from '../observability/log.js';
 import { ObjectNotFound, spool, type ObjectStore, type SpooledFile } from '../storage/index.js';
 import type { AttemptResult } from '../task/index.js';
 import { END_FRAME, frame, FrameDecoder } from './frames.js';
-import { memoryStatus, residentBytes, resetPeak } from './memory.js';
+import { ProcessMemory } from './memory.js';
 import { DATA_SOCKET_ENV, parseHandshake, TASK_PROCESS_ENV, type ChildMessage, type RunMessage } from './protocol.js';
 
 export interface PoolOptions {
@@ -61,6 +61,8 @@ interface ActiveRun {
 interface Slot {
   readonly id: number;
   child?: ChildProcess;
+  /** The child's /proc status, open while it lives. */
+  memory?: ProcessMemory;
   state: 'starting' | 'idle' | 'busy' | 'stopped';
   run?: ActiveRun;
   killedFor?: KillReason;
@@ -140,9 +142,11 @@ export class TaskPool {
       execArgv,
       env: { ...process.env, [TASK_PROCESS_ENV]: '1', [DATA_SOCKET_ENV]: this.socketPath },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      serialization: 'advanced',
+      // Small JSON messages: cheaper to encode and decode than the structured-clone format.
+      serialization: 'json',
     });
     slot.child = child;
+    slot.memory = child.pid === undefined ? undefined : new ProcessMemory(child.pid);
     child.stderr?.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       slot.stderrTail = (slot.stderrTail + chunk.toString('utf8')).slice(-4096);
@@ -157,8 +161,8 @@ export class TaskPool {
     if (message.type === 'ready') {
       slot.state = 'idle';
       slot.bootFailures = 0;
-      slot.baselineRss = child.pid === undefined ? undefined : residentBytes(child.pid);
-      slot.peakFloor = child.pid !== undefined && resetPeak(child.pid) ? slot.baselineRss : undefined;
+      slot.baselineRss = slot.memory?.status()?.rss;
+      slot.peakFloor = slot.memory?.resetPeak() ? slot.baselineRss : undefined;
       this.wake();
       return;
     }
@@ -168,13 +172,13 @@ export class TaskPool {
       this.options.onProgress?.(run.request.taskId, message.ratio, message.note);
       return;
     }
-    const outcome = message.outcome;
+    const { outcome } = message;
     if (outcome.kind !== 'done') {
       run.finish(this.withInputError(run, outcome));
       return;
     }
-    if (outcome.inline) {
-      run.finish({ kind: 'done', output: Buffer.from(outcome.inline.buffer, outcome.inline.byteOffset, outcome.inline.byteLength) });
+    if (outcome.inline !== undefined) {
+      run.finish({ kind: 'done', output: Buffer.from(outcome.inline, 'base64') });
       return;
     }
     // The output's last frame has been sent; wait until it is spooled locally (the data
@@ -198,6 +202,8 @@ export class TaskPool {
     const run = slot.run;
     const wasStarting = slot.state === 'starting';
     slot.child = undefined;
+    slot.memory?.close();
+    slot.memory = undefined;
     slot.state = 'stopped';
     if (run) run.finish(this.exitOutcome(slot, run, code, signal));
     if (this.closing) {
@@ -244,9 +250,8 @@ export class TaskPool {
   private watch(): void {
     for (const slot of this.slots) {
       const run = slot.run;
-      const pid = slot.child?.pid;
-      if (slot.state !== 'busy' || !run || pid === undefined || slot.killedFor) continue;
-      const rss = residentBytes(pid);
+      if (slot.state !== 'busy' || !run || !slot.memory || slot.killedFor) continue;
+      const rss = slot.memory.status()?.rss;
       if (rss === undefined) continue;
       run.peakRss = Math.max(run.peakRss ?? 0, rss);
       if (rss > this.options.memoryBytes) this.kill(slot, 'memory');
@@ -276,7 +281,6 @@ export class TaskPool {
     const slot = await this.acquire();
     const child = slot.child as ChildProcess;
     const token = randomUUID();
-    const pid = child.pid as number;
     const startedAt = Date.now();
     let receiveOutput: (spooled: Promise<SpooledFile>) => void = () => undefined;
     const output = new Promise<SpooledFile>((resolve) => {
@@ -297,7 +301,7 @@ export class TaskPool {
           if (outcome.kind !== 'done') output.then((file) => file.cleanup()).catch(() => undefined);
           slot.run = undefined;
           this.runs.delete(token);
-          const status = slot.child === child ? memoryStatus(pid) : undefined;
+          const status = slot.child === child ? slot.memory?.status() : undefined;
           // A task's peak: the watchdog's samples, and the kernel's mark when it was reset
           // before the task (within PEAK_SLACK_BYTES of the truth).
           const hwm = slot.peakFloor !== undefined ? status?.hwm : undefined;
@@ -311,7 +315,7 @@ export class TaskPool {
               this.kill(slot, 'recycle');
             } else {
               if (slot.peakFloor !== undefined && status && status.hwm > slot.peakFloor + PEAK_SLACK_BYTES) {
-                slot.peakFloor = resetPeak(pid) ? status.rss : undefined;
+                slot.peakFloor = slot.memory?.resetPeak() ? status.rss : undefined;
               }
               slot.state = 'idle';
               this.wake();

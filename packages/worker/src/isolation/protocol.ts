@@ -20,8 +20,8 @@ export interface RunMessage {
 export const INLINE_OUTPUT_BYTES = 64 * 1024;
 
 export type ChildOutcome =
-  /** `inline`: the whole output (small); absent: it was sent on the data socket. */
-  | { readonly kind: 'done'; readonly inline?: Uint8Array }
+  /** `inline`: the whole output (small), base64; absent: it was sent on the data socket. */
+  | { readonly kind: 'done'; readonly inline?: string }
   | { readonly kind: 'too-big' | 'permanent' | 'transient'; readonly code: WorkerErrorCode; readonly reason: string };
 
 /** Task process → parent. */

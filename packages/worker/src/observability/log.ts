@@ -17,7 +17,11 @@ function threshold(): number {
 
 /** One JSON object per line on stdout: time, level, msg, then the fields (task id, class…). */
 export function createLogger(base: Record<string, unknown>, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
-  const min = threshold();
+  return logger(base, write, threshold());
+}
+
+// Children share their parent's threshold: a child is made per task, the environment is read once.
+function logger(base: Record<string, unknown>, write: (line: string) => void, min: number): Logger {
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer)}\n`);
@@ -27,7 +31,7 @@ export function createLogger(base: Record<string, unknown>, write: (line: string
     info: (msg, fields) => emit('info', msg, fields),
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger({ ...base, ...fields }, write),
+    child: (fields) => logger({ ...base, ...fields }, write, min),
   };
 }
 

@@ -14,6 +14,8 @@ export class WorkerMetrics {
   private readonly inFlight: Gauge<'class'>;
   private readonly progress: Gauge<'class' | 'task_id'>;
   private readonly brokerUp: Gauge;
+  /** Tasks with a progress series: most tasks never report progress and have nothing to remove. */
+  private readonly withProgress = new Set<string>();
 
   constructor(labels: { service: string; version: string }) {
     this.registry.setDefaultLabels({ service: labels.service, version: labels.version });
@@ -63,11 +65,12 @@ export class WorkerMetrics {
   }
 
   reportProgress(cls: WorkerClassName, taskId: string, ratio: number): void {
+    this.withProgress.add(taskId);
     this.progress.set({ class: cls, task_id: taskId }, ratio);
   }
 
   clearProgress(cls: WorkerClassName, taskId: string): void {
-    this.progress.remove({ class: cls, task_id: taskId });
+    if (this.withProgress.delete(taskId)) this.progress.remove({ class: cls, task_id: taskId });
   }
 
   connected(up: boolean): void {

@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -42,6 +42,25 @@ describe('LocalDirectoryStore', () => {
     expect(bytes).toBe(300_000);
     await expect(store.read('inputs/missing')).rejects.toBeInstanceOf(ObjectNotFound);
     expect(await store.head('inputs/missing')).toBeUndefined();
+  });
+
+  it('writes empty outputs once each, as links of one read-only empty file, and makes a new one when it is gone', async () => {
+    const empty = sha256(Buffer.alloc(0));
+    expect(await store.putIfAbsent('outputs/e1', '')).toEqual({ created: true, sha256: empty, bytes: 0 });
+    expect(await store.putIfAbsent('outputs/e2', new Uint8Array(0))).toEqual({ created: true, sha256: empty, bytes: 0 });
+    // Already there (empty or not): kept, and the caller is told what it holds.
+    expect(await store.putIfAbsent('outputs/e1', '')).toEqual({ created: false, sha256: empty, bytes: 0 });
+    expect(await store.putIfAbsent('outputs/t1', '')).toEqual({ created: false, sha256: sha256(Buffer.from('first')), bytes: 5 });
+    const [a, b] = await Promise.all([stat(join(root, 'outputs/e1')), stat(join(root, 'outputs/e2'))]);
+    expect(a.ino).toBe(b.ino);
+    expect(a.size).toBe(0);
+    expect(a.mode & 0o222).toBe(0);
+    // The shared file removed under the store (a cleanup of .tmp): the next empty output makes another.
+    for (const name of await readdir(join(root, '.tmp'))) await rm(join(root, '.tmp', name));
+    expect((await store.putIfAbsent('outputs/e3', '')).created).toBe(true);
+    expect((await stat(join(root, 'outputs/e3'))).ino).not.toBe(a.ino);
+    await store.close();
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
   });
 
   it('refuses keys that escape its directory', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, linkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, linkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,6 +13,8 @@ import { isInMemory, sha256, spool, SpooledFile, toBuffer } from './spool.js';
  */
 const SYNC_WRITE_BYTES = 64 * 1024;
 
+const EMPTY_SHA256 = sha256(Buffer.alloc(0));
+
 /**
  * A directory as object storage: the embedded default. Write-once is a hard link from a
  * fully written temporary file to the final name, which the kernel refuses (EEXIST) when the
@@ -23,6 +25,8 @@ export class LocalDirectoryStore implements ObjectStore {
   private readonly tmp: string;
   private readonly made = new Set<string>();
   private sequence = 0;
+  /** A read-only empty file that empty outputs are hard links of (see putEmpty). */
+  private empty: string | undefined;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -90,6 +94,7 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   private async putSmall(key: string, path: string, data: Buffer): Promise<PutResult> {
+    if (data.byteLength === 0) return this.putEmpty(key, path);
     const part = join(this.tmp, `part-${process.pid}-${(this.sequence++).toString(36)}`);
     writeFileSync(part, data, { flag: 'wx' });
     try {
@@ -103,6 +108,34 @@ export class LocalDirectoryStore implements ObjectStore {
     }
   }
 
+  /**
+   * An empty output (a task that only has side effects: its output is the record that it was
+   * done) is a hard link of one shared read-only empty file: one metadata operation instead of
+   * create, write, link and unlink. A file takes a bounded number of links (EMLINK): then a
+   * fresh one is made.
+   */
+  private async putEmpty(key: string, path: string): Promise<PutResult> {
+    for (let fresh = 0; ; fresh++) {
+      this.empty ??= this.makeEmpty();
+      try {
+        linkSync(this.empty, path);
+        return { created: true, sha256: EMPTY_SHA256, bytes: 0 };
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return this.keptExisting(key);
+        // Full of links, or removed under us: one fresh file, then the error is the caller's.
+        if ((code !== 'EMLINK' && code !== 'ENOENT') || fresh > 0) throw err;
+        this.empty = undefined;
+      }
+    }
+  }
+
+  private makeEmpty(): string {
+    const file = join(this.tmp, `empty-${process.pid}-${(this.sequence++).toString(36)}`);
+    writeFileSync(file, '', { mode: 0o444 });
+    return file;
+  }
+
   async put(key: string, body: OutputBody): Promise<void> {
     const path = this.path(key);
     await this.ensureDir(this.tmp);
@@ -111,5 +144,8 @@ export class LocalDirectoryStore implements ObjectStore {
     await rename(part.path, path);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.empty) rmSync(this.empty, { force: true });
+    this.empty = undefined;
+  }
 }
