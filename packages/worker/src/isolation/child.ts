@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { TaskContext, WorkerDefinition } from '../definition.js';
 import { isWorkerError, TooBigForClass, WorkerError, workerCatalogue } from '../errors/index.js';
 import { createLogger } from '../observability/log.js';
-import { SpooledFile } from '../storage/index.js';
+import { SpooledFile, toBuffer } from '../storage/index.js';
 import { END_FRAME, frame, FrameDecoder } from './frames.js';
 import { DATA_SOCKET_ENV, handshake, INLINE_OUTPUT_BYTES, type ChildMessage, type ChildOutcome, type RunMessage } from './protocol.js';
 
@@ -56,9 +56,9 @@ async function sendOutput(token: string, body: unknown): Promise<void> {
 /** A small in-memory output rides in the result message (base64): no socket, no spooling. */
 function inlineOutput(body: unknown): string | undefined {
   if (body === undefined || body === null) return '';
-  if (typeof body === 'string') return Buffer.byteLength(body) <= INLINE_OUTPUT_BYTES ? Buffer.from(body).toString('base64') : undefined;
-  if (body instanceof Uint8Array) return body.byteLength <= INLINE_OUTPUT_BYTES ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64') : undefined;
-  return undefined;
+  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return undefined;
+  const bytes = toBuffer(body);
+  return bytes.byteLength <= INLINE_OUTPUT_BYTES ? bytes.toString('base64') : undefined;
 }
 
 /** How a handler's error maps onto the escalation ladder. */

@@ -7,7 +7,7 @@ import { S3Store } from './s3.js';
 export { LocalDirectoryStore } from './local.js';
 export { ObjectNotFound, StorageUnavailable, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
 export { S3Store, type S3StoreOptions } from './s3.js';
-export { spool, SpooledFile } from './spool.js';
+export { spool, SpooledFile, toBuffer } from './spool.js';
 
 /** `s3://bucket/prefix` → S3 (MinIO with an endpoint); `file:///path` → a local directory. */
 export function createObjectStore(config: StorageConfig): ObjectStore {
