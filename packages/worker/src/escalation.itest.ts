@@ -13,6 +13,9 @@ import { WorkerProcesses } from './testing/worker-processes.js';
 
 const TASKS = 10_000;
 const KILLS = 20;
+// The delivery limit dead-letters a task that keeps killing its workers. Here the kills are
+// the test's own: a long task can be in flight at several of them, so the limit is above them.
+const DELIVERY_LIMIT = KILLS + 1;
 const NORMAL_WORKERS = 4;
 const FALLBACK_WORKERS = 2;
 
@@ -60,6 +63,7 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
         SWITCHYARD_RETRY_ATTEMPTS: '5',
         SWITCHYARD_RETRY_INITIAL_DELAY: '200ms',
         SWITCHYARD_RETRY_MAX_DELAY: '2s',
+        SWITCHYARD_DELIVERY_LIMIT: String(DELIVERY_LIMIT),
       },
       logDir,
     );
@@ -70,7 +74,7 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
     const started = [...Array.from({ length: NORMAL_WORKERS }, () => spawnOne('normal')), ...Array.from({ length: FALLBACK_WORKERS }, () => spawnOne('fallback'))];
     await Promise.all(started.map((p) => p.ready));
 
-    const producer = await createTaskProducer({ brokerUrl: infra.amqpUrl(), queue, fallbackQueue: `${queue}.fallback`, deadLetterQueue: `${queue}.dead`, storage: 'file:///unused' });
+    const producer = await createTaskProducer({ brokerUrl: infra.amqpUrl(), queue, fallbackQueue: `${queue}.fallback`, deadLetterQueue: `${queue}.dead`, deliveryLimit: DELIVERY_LIMIT, storage: 'file:///unused' });
     const ids = Array.from({ length: TASKS }, (_, i) => `task-${String(i).padStart(5, '0')}`);
     await mapLimit(ids, 64, (id) => producer.submit(taskPayload(Number(id.slice(5)), inputs), { id }));
     await producer.close();
