@@ -2,10 +2,14 @@
 //   - no-op tasks per second through the SDK (one worker process, its task processes, output
 //     written once to the local store) vs a plain amqplib consumer with the same prefetch and
 //     manual acks on a quorum queue, vs BullMQ on Redis with the same concurrency;
+//   - the isolation ceiling: the plain consumer plus one round trip per delivery to a warm
+//     process of its own (as many as the prefetch) before the ack, and nothing else. No
+//     consumer that runs each task outside its main loop's process can beat it, so it shows how
+//     much of the gap to the plain consumer is the isolation and how much the SDK's own work;
 //   - latency per task at a low rate (publish → done), p50/p99, and the SDK's added p99;
 //   - time from a burst to the autoscaler's first scale-up decision (AMQP ready count + management API), vs the management API alone.
 // Prints one JSON object; ratios compare figures measured in this same run.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, watch } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -78,6 +82,52 @@ async function plainConsumer() {
   };
   const burst = await measure(`${run}-plain`, TASKS, 0);
   const lat = await measure(`${run}-plain-latency`, LATENCY_TASKS, LATENCY_RATE);
+  await conn.close();
+  return summarize(burst, lat);
+}
+
+/** The plain consumer, plus a round trip to a warm process per delivery before its ack. */
+async function isolationCeiling() {
+  const conn = await connect(AMQP, { noDelay: true });
+  const ch = await conn.createConfirmChannel();
+  const processes = await Promise.all(
+    Array.from({ length: PREFETCH }, () => {
+      const child = fork(fileURLToPath(new URL('./fixtures/echo-task-process.mjs', import.meta.url)), [], { serialization: 'json', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      return new Promise((resolve) => child.once('message', () => resolve(child)));
+    }),
+  );
+  const measure = async (queue, count, rate) => {
+    await ch.assertQueue(queue, QUORUM);
+    const consumer = await conn.createChannel();
+    await consumer.prefetch(PREFETCH);
+    const idle = [...processes];
+    const answers = new Map();
+    for (const child of processes) child.on('message', (m) => answers.get(m.id)?.());
+    const doneAt = new Map();
+    let finished;
+    const all = new Promise((r) => (finished = r));
+    await consumer.consume(queue, (msg) => {
+      const task = JSON.parse(msg.content.toString('utf8'));
+      const child = idle.pop();
+      answers.set(task.id, () => {
+        answers.delete(task.id);
+        idle.push(child);
+        consumer.ack(msg);
+        doneAt.set(msg.properties.messageId, performance.timeOrigin + performance.now());
+        if (doneAt.size === count) finished();
+      });
+      child.send({ id: task.id, payload: task.payload });
+    });
+    const sentAt = await publishAll(ch, queue, count, rate, (id) => Buffer.from(JSON.stringify({ id, payload: {} })));
+    await all;
+    await consumer.close();
+    for (const child of processes) child.removeAllListeners('message');
+    await ch.deleteQueue(queue);
+    return { sentAt, doneAt };
+  };
+  const burst = await measure(`${run}-ceiling`, TASKS, 0);
+  const lat = await measure(`${run}-ceiling-latency`, LATENCY_TASKS, LATENCY_RATE);
+  for (const child of processes) child.kill();
   await conn.close();
   return summarize(burst, lat);
 }
@@ -216,9 +266,10 @@ const median = (values) => pct(values, 0.5);
 const rounds = [];
 for (let r = 0; r < ROUNDS; r++) {
   const plain = await plainConsumer();
+  const ceiling = await isolationCeiling();
   const sdk = await sdkWorker();
   const bull = await bullmq();
-  rounds.push({ plain, sdk, bull });
+  rounds.push({ plain, ceiling, sdk, bull });
 }
 const summary = (pick) => ({
   tasksPerSecond: round(median(rounds.map((r) => pick(r).tasksPerSecond))),
@@ -243,14 +294,17 @@ process.stdout.write(
       loadAverage: loadavg().map((l) => round(l, 2)),
       latencyPhase: { tasks: LATENCY_TASKS, ratePerSecond: LATENCY_RATE },
       plainAmqplib: summary((r) => r.plain),
+      isolationCeiling: summary((r) => r.ceiling),
       sdk: summary((r) => r.sdk),
       bullmq: summary((r) => r.bull),
       ratios: {
         sdkVsPlainAmqplib: round(median(rounds.map((r) => r.sdk.tasksPerSecond / r.plain.tasksPerSecond)), 3),
+        isolationCeilingVsPlainAmqplib: round(median(rounds.map((r) => r.ceiling.tasksPerSecond / r.plain.tasksPerSecond)), 3),
+        sdkVsIsolationCeiling: round(median(rounds.map((r) => r.sdk.tasksPerSecond / r.ceiling.tasksPerSecond)), 3),
         sdkVsBullmq: round(median(rounds.map((r) => r.sdk.tasksPerSecond / r.bull.tasksPerSecond)), 3),
       },
       sdkAddedP99LatencyMs: round(median(rounds.map((r) => r.sdk.p99LatencyMs - r.plain.p99LatencyMs)), 2),
-      perRound: rounds.map((r) => ({ plain: r.plain.tasksPerSecond, sdk: r.sdk.tasksPerSecond, bullmq: r.bull.tasksPerSecond })),
+      perRound: rounds.map((r) => ({ plain: r.plain.tasksPerSecond, isolationCeiling: r.ceiling.tasksPerSecond, sdk: r.sdk.tasksPerSecond, bullmq: r.bull.tasksPerSecond })),
       target: { sdkVsPlainAmqplib: 0.8 },
       autoscale,
     },

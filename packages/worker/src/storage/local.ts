@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, linkSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, linkSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { link, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -25,8 +25,6 @@ export class LocalDirectoryStore implements ObjectStore {
   private readonly tmp: string;
   private readonly made = new Set<string>();
   private sequence = 0;
-  /** A read-only empty file that empty outputs are hard links of (see putEmpty). */
-  private empty: string | undefined;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -110,30 +108,17 @@ export class LocalDirectoryStore implements ObjectStore {
 
   /**
    * An empty output (a task that only has side effects: its output is the record that it was
-   * done) is a hard link of one shared read-only empty file: one metadata operation instead of
-   * create, write, link and unlink. A file takes a bounded number of links (EMLINK): then a
-   * fresh one is made.
+   * done) is complete the moment it exists, so it is created in place, exclusively: one
+   * metadata operation, nothing to clean up, and the kernel refuses (EEXIST) a second one.
    */
-  private async putEmpty(key: string, path: string): Promise<PutResult> {
-    for (let fresh = 0; ; fresh++) {
-      this.empty ??= this.makeEmpty();
-      try {
-        linkSync(this.empty, path);
-        return { created: true, sha256: EMPTY_SHA256, bytes: 0 };
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return this.keptExisting(key);
-        // Full of links, or removed under us: one fresh file, then the error is the caller's.
-        if ((code !== 'EMLINK' && code !== 'ENOENT') || fresh > 0) throw err;
-        this.empty = undefined;
-      }
+  private putEmpty(key: string, path: string): Promise<PutResult> | PutResult {
+    try {
+      closeSync(openSync(path, 'wx'));
+      return { created: true, sha256: EMPTY_SHA256, bytes: 0 };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return this.keptExisting(key);
+      throw err;
     }
-  }
-
-  private makeEmpty(): string {
-    const file = join(this.tmp, `empty-${process.pid}-${(this.sequence++).toString(36)}`);
-    writeFileSync(file, '', { mode: 0o444 });
-    return file;
   }
 
   async put(key: string, body: OutputBody): Promise<void> {
@@ -145,7 +130,6 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    if (this.empty) rmSync(this.empty, { force: true });
-    this.empty = undefined;
+    // Nothing held open.
   }
 }
