@@ -1,8 +1,12 @@
-import { connect, type Channel, type ChannelModel } from 'amqplib';
+import type * as Amqp from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { WorkerError } from '../errors/index.js';
 import type { QueueDepth } from './decide.js';
 import type { QueueDepthSource } from './ports.js';
 import { RabbitMqManagementDepth } from './rabbitmq-management.js';
+import { lazy } from '../lazy.js';
+
+const amqp = lazy<typeof Amqp>('amqplib');
 
 export interface RabbitMqDepthOptions {
   readonly amqpUrl: string;
@@ -53,7 +57,7 @@ export class RabbitMqDepth implements QueueDepthSource {
   }
 
   private openChannel(): Promise<Channel> {
-    this.connection ??= connect(this.options.amqpUrl, { clientProperties: { connection_name: 'switchyard autoscaler' } }).then((conn) => {
+    this.connection ??= amqp().connect(this.options.amqpUrl, { clientProperties: { connection_name: 'switchyard autoscaler' } }).then((conn) => {
       conn.on('error', () => undefined);
       conn.on('close', () => void this.reset());
       return conn;

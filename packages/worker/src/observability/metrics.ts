@@ -1,12 +1,16 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerClassName } from '../config/index.js';
 import type { AttemptOutcome } from '../task/index.js';
+import { lazy } from '../lazy.js';
+
+const prom = lazy<typeof PromClient>('prom-client');
 
 export type ActionLabel = 'done' | 'failed' | 'retried' | 'escalated' | 'dead_lettered' | 'requeued';
 
 /** The worker's Prometheus metrics, all labelled by class (normal | fallback). */
 export class WorkerMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly tasks: Counter<'class' | 'result'>;
   private readonly attempts: Counter<'class' | 'outcome'>;
   private readonly duration: Histogram<'class' | 'outcome'>;
@@ -18,6 +22,8 @@ export class WorkerMetrics {
   private readonly withProgress = new Set<string>();
 
   constructor(labels: { service: string; version: string }) {
+    const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = prom();
+    this.registry = new Registry();
     this.registry.setDefaultLabels({ service: labels.service, version: labels.version });
     collectDefaultMetrics({ register: this.registry });
     this.tasks = new Counter({

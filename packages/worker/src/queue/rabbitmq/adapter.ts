@@ -1,8 +1,12 @@
-import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import type * as Amqp from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { WorkerError } from '../../errors/index.js';
 import type { Logger } from '../../observability/log.js';
 import type { Delivery, Queue, QueueMessage, QueueState, QueueTopology } from '../port.js';
 import { DEAD_LETTER_EXCHANGE, declareTopology, retryQueueArguments, retryQueueName } from './topology.js';
+import { lazy } from '../../lazy.js';
+
+const amqp = lazy<typeof Amqp>('amqplib');
 
 export interface RabbitMqQueueOptions {
   readonly url: string;
@@ -61,7 +65,7 @@ export class RabbitMqQueue implements Queue {
     if (this.state === 'closed') return;
     let model: ChannelModel | undefined;
     try {
-      model = await connect(withHeartbeat(this.options.url, this.options.heartbeatSeconds ?? 10), {
+      model = await amqp().connect(withHeartbeat(this.options.url, this.options.heartbeatSeconds ?? 10), {
         clientProperties: { connection_name: this.options.connectionName ?? 'switchyard-worker' },
         timeout: 10_000,
         // Acks and confirms are small frames: Nagle's algorithm would hold each for tens of ms.
