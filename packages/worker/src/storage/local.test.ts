@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { LocalDirectoryStore } from './local.js';
+import { ABANDONED_AFTER_MS, LocalDirectoryStore } from './local.js';
 import { ObjectNotFound } from './port.js';
 import { sha256, spool } from './spool.js';
 
@@ -59,6 +59,24 @@ describe('LocalDirectoryStore', () => {
     // A non-empty output under a key that is already an empty output: the empty one stays.
     expect(await store.putIfAbsent('outputs/e1', 'late')).toEqual({ created: false, sha256: empty, bytes: 0 });
     expect(await readFile(join(root, 'outputs/e1'), 'utf8')).toBe('');
+  });
+
+  it('removes (when it opens) temporary files abandoned by writers that died, and only those', async () => {
+    const tmp = join(root, '.tmp');
+    const abandoned = join(tmp, 'part-4242-0');
+    const fresh = join(tmp, 'part-4243-0');
+    writeFileSync(abandoned, 'half an output');
+    writeFileSync(fresh, 'being written');
+    const longAgo = (Date.now() - ABANDONED_AFTER_MS - 60_000) / 1000;
+    utimesSync(abandoned, longAgo, longAgo);
+    expect(await store.sweep()).toBe(1);
+    expect((await readdir(tmp)).sort()).toEqual(['part-4243-0']);
+    // Outputs are never touched, however old.
+    const old = join(root, 'outputs/t1');
+    utimesSync(old, longAgo, longAgo);
+    expect(await store.sweep(Date.now() + 2 * ABANDONED_AFTER_MS)).toBe(1);
+    expect(await readFile(old, 'utf8')).toBe('first');
+    expect(await readdir(tmp)).toEqual([]);
   });
 
   it('refuses keys that escape its directory', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, linkSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
-import { link, mkdir, rename, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ObjectNotFound, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
@@ -14,6 +14,13 @@ import { isInMemory, sha256, spool, SpooledFile, toBuffer } from './spool.js';
 const SYNC_WRITE_BYTES = 64 * 1024;
 
 const EMPTY_SHA256 = sha256(Buffer.alloc(0));
+
+/**
+ * A temporary file nobody has written to for this long was left by a writer that died (killed
+ * mid-output): it is removed when a store opens. Clock-based rather than by process id, so a
+ * directory shared by several machines is safe.
+ */
+export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 /**
  * A directory as object storage: the embedded default. Write-once is a hard link from a
@@ -35,6 +42,33 @@ export class LocalDirectoryStore implements ObjectStore {
     const full = resolve(this.root, key);
     if (!full.startsWith(this.root + sep) || full.startsWith(this.tmp + sep)) throw new Error(`object key ${JSON.stringify(key)} escapes the storage directory`);
     return full;
+  }
+
+  async open(): Promise<void> {
+    await this.sweep();
+  }
+
+  /** Removes temporary files abandoned by writers that died; returns how many. */
+  async sweep(now = Date.now()): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.tmp);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      if (!name.startsWith('part-')) continue;
+      const path = join(this.tmp, name);
+      try {
+        if (now - (await stat(path)).mtimeMs < ABANDONED_AFTER_MS) continue;
+        await rm(path, { force: true });
+        removed++;
+      } catch {
+        // Gone already (its writer finished, or another worker swept it).
+      }
+    }
+    return removed;
   }
 
   async read(key: string): Promise<Readable> {
