@@ -59,7 +59,11 @@ async function publishAll(ch, queue, count, rate, body) {
   return sentAt;
 }
 
-async function plainConsumer() {
+/**
+ * A plain amqplib consumer: prefetch, manual acks. With `hop`, each delivery first makes that
+ * round trip (the isolation ceiling); without, it is acknowledged at once.
+ */
+async function amqplibConsumer(name, hop) {
   const conn = await connect(AMQP, { noDelay: true });
   const ch = await conn.createConfirmChannel();
   const measure = async (queue, count, rate) => {
@@ -70,9 +74,13 @@ async function plainConsumer() {
     let finished;
     const all = new Promise((r) => (finished = r));
     await consumer.consume(queue, (msg) => {
-      consumer.ack(msg);
-      doneAt.set(msg.properties.messageId, performance.timeOrigin + performance.now());
-      if (doneAt.size === count) finished();
+      const ack = () => {
+        consumer.ack(msg);
+        doneAt.set(msg.properties.messageId, performance.timeOrigin + performance.now());
+        if (doneAt.size === count) finished();
+      };
+      if (hop) hop(JSON.parse(msg.content.toString('utf8')), ack);
+      else ack();
     });
     const sentAt = await publishAll(ch, queue, count, rate, (id) => Buffer.from(JSON.stringify({ id, payload: {} })));
     await all;
@@ -80,56 +88,38 @@ async function plainConsumer() {
     await ch.deleteQueue(queue);
     return { sentAt, doneAt };
   };
-  const burst = await measure(`${run}-plain`, TASKS, 0);
-  const lat = await measure(`${run}-plain-latency`, LATENCY_TASKS, LATENCY_RATE);
+  const burst = await measure(`${run}-${name}`, TASKS, 0);
+  const lat = await measure(`${run}-${name}-latency`, LATENCY_TASKS, LATENCY_RATE);
   await conn.close();
   return summarize(burst, lat);
 }
 
-/** The plain consumer, plus a round trip to a warm process per delivery before its ack. */
+/** The plain consumer, plus a round trip to a warm process of its own per delivery before its ack. */
 async function isolationCeiling() {
-  const conn = await connect(AMQP, { noDelay: true });
-  const ch = await conn.createConfirmChannel();
-  const processes = await Promise.all(
+  const idle = await Promise.all(
     Array.from({ length: PREFETCH }, () => {
       const child = fork(fileURLToPath(new URL('./fixtures/echo-task-process.mjs', import.meta.url)), [], { serialization: 'json', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       return new Promise((resolve) => child.once('message', () => resolve(child)));
     }),
   );
-  const measure = async (queue, count, rate) => {
-    await ch.assertQueue(queue, QUORUM);
-    const consumer = await conn.createChannel();
-    await consumer.prefetch(PREFETCH);
-    const idle = [...processes];
-    const answers = new Map();
-    for (const child of processes) child.on('message', (m) => answers.get(m.id)?.());
-    const doneAt = new Map();
-    let finished;
-    const all = new Promise((r) => (finished = r));
-    await consumer.consume(queue, (msg) => {
-      const task = JSON.parse(msg.content.toString('utf8'));
-      const child = idle.pop();
-      answers.set(task.id, () => {
-        answers.delete(task.id);
-        idle.push(child);
-        consumer.ack(msg);
-        doneAt.set(msg.properties.messageId, performance.timeOrigin + performance.now());
-        if (doneAt.size === count) finished();
-      });
-      child.send({ id: task.id, payload: task.payload });
+  const processes = [...idle];
+  const answers = new Map();
+  for (const child of processes) child.on('message', (m) => answers.get(m.id)?.());
+  // At most PREFETCH deliveries are unacknowledged, so a process is always idle.
+  const hop = (task, then) => {
+    const child = idle.pop();
+    answers.set(task.id, () => {
+      answers.delete(task.id);
+      idle.push(child);
+      then();
     });
-    const sentAt = await publishAll(ch, queue, count, rate, (id) => Buffer.from(JSON.stringify({ id, payload: {} })));
-    await all;
-    await consumer.close();
-    for (const child of processes) child.removeAllListeners('message');
-    await ch.deleteQueue(queue);
-    return { sentAt, doneAt };
+    child.send({ id: task.id, payload: task.payload });
   };
-  const burst = await measure(`${run}-ceiling`, TASKS, 0);
-  const lat = await measure(`${run}-ceiling-latency`, LATENCY_TASKS, LATENCY_RATE);
-  for (const child of processes) child.kill();
-  await conn.close();
-  return summarize(burst, lat);
+  try {
+    return await amqplibConsumer('ceiling', hop);
+  } finally {
+    for (const child of processes) child.kill();
+  }
 }
 
 function summarize(burst, lat) {
@@ -265,7 +255,7 @@ async function autoscaleReaction(source, name) {
 const median = (values) => pct(values, 0.5);
 const rounds = [];
 for (let r = 0; r < ROUNDS; r++) {
-  const plain = await plainConsumer();
+  const plain = await amqplibConsumer('plain');
   const ceiling = await isolationCeiling();
   const sdk = await sdkWorker();
   const bull = await bullmq();

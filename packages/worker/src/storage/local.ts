@@ -145,7 +145,7 @@ export class LocalDirectoryStore implements ObjectStore {
    * done) is complete the moment it exists, so it is created in place, exclusively: one
    * metadata operation, nothing to clean up, and the kernel refuses (EEXIST) a second one.
    */
-  private putEmpty(key: string, path: string): Promise<PutResult> | PutResult {
+  private async putEmpty(key: string, path: string): Promise<PutResult> {
     try {
       closeSync(openSync(path, 'wx'));
       return { created: true, sha256: EMPTY_SHA256, bytes: 0 };
