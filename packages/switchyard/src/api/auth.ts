@@ -9,12 +9,17 @@ export interface Principal {
   readonly roles: Readonly<Record<string, Role>>;
 }
 
-export type ApiAction = 'read' | 'deploy' | 'approve' | 'promote' | 'pause' | 'resume' | 'abort' | 'rollback' | 'traffic' | 'scale' | 'override-freeze' | 'manage-tokens';
+/**
+ * `revert` rolls back the release in progress (back to what ran before it); `rollback` puts an
+ * earlier released version on every track at once.
+ */
+export type ApiAction = 'read' | 'deploy' | 'approve' | 'promote' | 'pause' | 'resume' | 'abort' | 'revert' | 'rollback' | 'traffic' | 'scale' | 'override-freeze' | 'manage-tokens';
 
 /**
  * The role an action needs. A protected environment (production) asks one step more for
- * what changes what users get; stopping or undoing a release stays with deployers, so
- * the people who ship can always roll back.
+ * what changes what users get, a rollback to an earlier version included; stopping or
+ * reverting the release in progress stays with deployers, so the people who ship can always
+ * undo what they started.
  */
 export function requiredRole(action: ApiAction, protectedEnvironment: boolean): Role {
   switch (action) {
@@ -23,10 +28,11 @@ export function requiredRole(action: ApiAction, protectedEnvironment: boolean): 
     case 'pause':
     case 'resume':
     case 'abort':
-    case 'rollback':
+    case 'revert':
       return 'deployer';
     case 'deploy':
     case 'promote':
+    case 'rollback':
     case 'traffic':
     case 'scale':
       return protectedEnvironment ? 'approver' : 'deployer';

@@ -1,28 +1,70 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
+import { catalogue, isSwitchyardError, SwitchyardError } from '../errors/index.js';
 
-/** The one place errors become HTTP answers: catalogue errors with their status, anything else a bare 500. */
-export function installErrorHandler(app: FastifyInstance): void {
+/** Told of every unexpected failure (a bug, a broken store), after it was logged. */
+export type UnexpectedListener = (failure: { readonly requestId: string; readonly method: string; readonly url: string; readonly error: unknown }) => void;
+
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly body: { readonly error: Record<string, unknown> };
+}
+
+/** Framework refusals (body too large, URL too long…) by HTTP status, as catalogue errors. */
+function frameworkError(status: number, message: string): SwitchyardError {
+  if (status === 413) return new SwitchyardError('SWY_API_BODY_TOO_LARGE', { message: `The request body is too large: ${message}` });
+  if (status === 414) return new SwitchyardError('SWY_API_URI_TOO_LONG');
+  return new SwitchyardError('SWY_API_BAD_REQUEST', { message });
+}
+
+function invalidRequest(err: z.ZodError, part = 'body'): SwitchyardError {
+  return new SwitchyardError('SWY_API_BAD_REQUEST', {
+    message: `The request ${part} is invalid: ${err.issues.map((i) => `${i.path.join('.') || part} ${i.message}`).join('; ')}`,
+    issues: err.issues.map((i) => ({ code: i.code, path: i.path.join('.'), message: i.message })),
+  });
+}
+
+/** Store and internal failures are the server's business: their messages name files and hosts. */
+function isServerSide(err: SwitchyardError): boolean {
+  return err.kind === 'internal' || (err.code.startsWith('SWY_STORE_') && err.status >= 500);
+}
+
+/**
+ * The one place errors become HTTP answers: catalogue errors with their status; the server's
+ * own failures logged with the request id, and answered with that id and nothing internal.
+ */
+export function errorAnswer(err: unknown, request: FastifyRequest, onUnexpected?: UnexpectedListener): ErrorAnswer {
+  const requestId = String(request.id);
+  if (err instanceof z.ZodError) err = invalidRequest(err);
+  const frameworkStatus = isSwitchyardError(err) ? undefined : (err as { statusCode?: number }).statusCode;
+  if (frameworkStatus !== undefined && frameworkStatus >= 400 && frameworkStatus < 500) {
+    // The framework's own status stands (415 for a wrong content type…), with a catalogue body.
+    const refused = frameworkError(frameworkStatus, (err as Error).message);
+    return { status: frameworkStatus, body: { error: { ...refused.toJSON(), requestId } } };
+  }
+  if (isSwitchyardError(err) && !isServerSide(err)) return { status: err.status, body: { error: { ...err.toJSON(), requestId } } };
+  request.log.error({ err, reqId: requestId, method: request.method, url: request.url }, 'unexpected error');
+  onUnexpected?.({ requestId, method: request.method, url: request.url, error: err });
+  const code = isSwitchyardError(err) && err.kind === 'unavailable' ? err.code : 'SWY_INTERNAL_ERROR';
+  const entry = catalogue[code];
+  return {
+    status: isSwitchyardError(err) ? err.status : 500,
+    body: { error: { code, message: entry.message, hint: `${entry.hint} The server log has the details under request ${requestId}.`, requestId } },
+  };
+}
+
+export { invalidRequest };
+
+/** Routes' errors, the framework's and unknown endpoints all answer from the catalogue. */
+export function installErrorHandler(app: FastifyInstance, onUnexpected?: UnexpectedListener): void {
   app.setErrorHandler((err, request, reply) => {
-    if (isSwitchyardError(err)) return reply.status(err.status).send({ error: err.toJSON() });
-    if (err instanceof z.ZodError) {
-      const invalid = new SwitchyardError('SWY_API_BAD_REQUEST', {
-        message: `The request body is invalid: ${err.issues.map((i) => `${i.path.join('.') || 'body'} ${i.message}`).join('; ')}`,
-        issues: err.issues.map((i) => ({ code: i.code, path: i.path.join('.'), message: i.message })),
-      });
-      return reply.status(invalid.status).send({ error: invalid.toJSON() });
-    }
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      const bad = new SwitchyardError('SWY_API_BAD_REQUEST', { message: (err as Error).message });
-      return reply.status(status).send({ error: bad.toJSON() });
-    }
-    request.log.error({ err }, 'unexpected error');
-    return reply.status(500).send({ error: { code: 'SWY_INTERNAL_ERROR', message: 'An unexpected error happened', hint: 'This is a bug in Switchyard: the server log has the details.' } });
+    const answer = errorAnswer(err, request, onUnexpected);
+    const retryAfter = isSwitchyardError(err) ? err.details['retryAfterSeconds'] : undefined;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    return reply.status(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const missing = new SwitchyardError('SWY_API_NOT_FOUND', { message: `No such endpoint: ${request.method} ${request.url}` });
-    return reply.status(404).send({ error: missing.toJSON() });
+    const missing = new SwitchyardError('SWY_API_NOT_FOUND', { message: `No such endpoint: ${request.method} ${request.url.slice(0, 200)}` });
+    return reply.status(404).send({ error: { ...missing.toJSON(), requestId: String(request.id) } });
   });
 }

@@ -11,7 +11,8 @@ export interface FleetMetrics {
   refresh(): Promise<void>;
 }
 
-export function fleetMetrics(runtime: LocalRuntime): FleetMetrics {
+/** `openStreams` reads how many event streams the API serves now. */
+export function fleetMetrics(runtime: LocalRuntime, openStreams: () => number = () => 0): FleetMetrics {
   const registry = new Registry();
   const labels = ['service', 'track'] as const;
   const requests = new Gauge({ name: 'switchyard_router_requests_total', help: 'HTTP requests answered by a track (counter since the router started)', labelNames: labels, registers: [registry] });
@@ -22,6 +23,7 @@ export function fleetMetrics(runtime: LocalRuntime): FleetMetrics {
   const legacy = new Gauge({ name: 'switchyard_router_legacy_share_percent', help: 'Share of all traffic sent to the legacy backend', labelNames: ['service'], registers: [registry] });
   const ready = new Gauge({ name: 'switchyard_track_replicas_ready', help: 'Ready replicas of a track', labelNames: labels, registers: [registry] });
   const desired = new Gauge({ name: 'switchyard_track_replicas_desired', help: 'Desired replicas of a track', labelNames: labels, registers: [registry] });
+  new Gauge({ name: 'switchyard_api_event_streams', help: 'Event streams the API serves now', registers: [registry], collect() { this.set(openStreams()); } });
   async function refresh(): Promise<void> {
       for (const m of [requests, responses, errors, responseTime, share, legacy, ready, desired]) m.reset();
       for (const service of runtime.status()) {

@@ -2,8 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
 import type { Environment } from '../spec/index.js';
-import { appendAudit, claimIdempotencyKey, completeIdempotencyKey, abandonIdempotencyKey, findTokenBySecret, type SqlClient } from '../store/index.js';
+import { appendAudit, claimIdempotencyKey, completeIdempotencyKey, abandonIdempotencyKey, findTokenBySecret, type AuditEntry, type SqlClient } from '../store/index.js';
 import { authorize, type ApiAction, type Principal } from './auth.js';
+import { errorAnswer, invalidRequest, type UnexpectedListener } from './errors.js';
+import { forTheRecord, refuseControlCharacters } from './input.js';
+import type { AuthThrottle } from './throttle.js';
 
 /**
  * One table of routes serves both the server and its OpenAPI document: each route says
@@ -23,15 +26,17 @@ export interface Route<P extends z.ZodType = z.ZodType, B extends z.ZodType = z.
   readonly url: string;
   readonly summary: string;
   readonly tag: string;
-  /** What the caller must be allowed to do; mutating actions are audited and idempotent. */
+  /**
+   * What the caller must be allowed to do in the server's environment, checked before
+   * anything is looked up; a handler may ask more (authorize) once it knows what it does.
+   * Mutating actions are audited and idempotent.
+   */
   readonly action: ApiAction;
   readonly params?: P;
   readonly body?: B;
   readonly query?: Q;
   /** Text of the audit log's `action`, e.g. `release.deploy`; only mutating routes have one. */
   readonly audit?: string;
-  /** The environment the call acts in, when it is not the server's own. */
-  readonly environment?: (ctx: { params: z.output<P>; body: z.output<B> }) => Promise<string> | string;
   /** Status of a successful answer (default 200). */
   readonly status?: number;
   /** Streams its own answer (server-sent events). */
@@ -46,10 +51,13 @@ export function route<P extends z.ZodType, B extends z.ZodType, Q extends z.ZodT
 export interface GuardContext {
   readonly db: SqlClient;
   readonly environment: Environment;
+  readonly throttle: AuthThrottle;
+  readonly onUnexpected?: UnexpectedListener;
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
+/** Who calls; every refusal says why without telling a guesser anything. */
 async function authenticate(request: FastifyRequest, db: SqlClient): Promise<Principal> {
   const header = request.headers.authorization;
   const secret = header ? BEARER.exec(header)?.[1] : undefined;
@@ -59,27 +67,91 @@ async function authenticate(request: FastifyRequest, db: SqlClient): Promise<Pri
   return { name: token.name, roles: token.roles };
 }
 
-function errorBody(err: unknown): { status: number; body: unknown } {
-  if (isSwitchyardError(err)) return { status: err.status, body: { error: err.toJSON() } };
-  return { status: 500, body: { error: { code: 'SWY_INTERNAL_ERROR', message: 'An unexpected error happened', hint: 'This is a bug in Switchyard: the server log has the details.' } } };
+function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, part: string): z.output<T> | Record<string, never> {
+  if (!schema) return {};
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidRequest(parsed.error, part);
+  return parsed.data as z.output<T>;
 }
 
-/** Registers the routes: authentication, authorisation, idempotency and the audit log around each handler. */
+function tooManyFailures(waitMs: number): SwitchyardError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new SwitchyardError('SWY_API_TOO_MANY_FAILURES', { message: `Too many failed authentications from this address: try again in ${seconds} s`, details: { retryAfterSeconds: seconds } });
+}
+
+/**
+ * The gate every route passes, in this order: the address is not throttled, the token is
+ * valid, its role in this environment allows the route's action, the input is well formed;
+ * then the handler runs. Every refusal is audited; a mutation is audited whatever its outcome.
+ */
+class Gate {
+  constructor(
+    private readonly guard: GuardContext,
+    private readonly r: Route,
+  ) {}
+
+  /** Refusals are recorded as well as the store allows; a refusal is answered even when it cannot be. */
+  private async refusal(request: FastifyRequest, entry: Omit<AuditEntry, 'target' | 'environment'>): Promise<void> {
+    const target = request.url.split('?')[0] as string;
+    await appendAudit(this.guard.db, { ...entry, target: forTheRecord(target) as string, environment: this.guard.environment.name }).catch((err: unknown) => {
+      request.log.error({ err }, 'could not audit a refusal');
+    });
+  }
+
+  async admit(request: FastifyRequest): Promise<Principal> {
+    const { throttle, db } = this.guard;
+    const waitMs = await throttle.blockedFor(request.ip);
+    if (waitMs > 0) throw tooManyFailures(waitMs);
+    try {
+      return await authenticate(request, db);
+    } catch (err) {
+      if (!isSwitchyardError(err) || err.code !== 'SWY_API_UNAUTHENTICATED') throw err;
+      const { blockedNow } = await throttle.failed(request.ip);
+      await this.refusal(request, { actor: 'anonymous', action: 'api.authenticate', outcome: blockedNow ? 'throttled' : 'denied', details: { address: request.ip, method: request.method, why: err.message } });
+      throw err;
+    }
+  }
+
+  async authorize(request: FastifyRequest, principal: Principal): Promise<void> {
+    const env = this.guard.environment;
+    try {
+      authorize(principal, this.r.action, env.name, env.protected);
+    } catch (err) {
+      await this.refusal(request, { actor: principal.name, action: this.r.audit ?? 'api.read', outcome: 'denied', details: { method: request.method, code: (err as SwitchyardError).code } });
+      throw err;
+    }
+  }
+
+  async parse(request: FastifyRequest, principal: Principal): Promise<{ params: unknown; body: unknown; query: unknown }> {
+    try {
+      refuseControlCharacters({ path: request.params, query: request.query, body: request.body });
+      return { params: parsePart(this.r.params, request.params, 'path'), body: parsePart(this.r.body, request.body ?? {}, 'body'), query: parsePart(this.r.query, request.query, 'query') };
+    } catch (err) {
+      if (this.r.audit) await this.refusal(request, { actor: principal.name, action: this.r.audit, outcome: 'refused', details: { method: request.method, code: (err as SwitchyardError).code, body: forTheRecord(request.body ?? null) } });
+      throw err;
+    }
+  }
+}
+
+function outcomeOf(status: number, answer: unknown): string {
+  if (status < 400) return 'succeeded';
+  const code = (answer as { error?: { code?: string } }).error?.code;
+  return code === 'SWY_API_FORBIDDEN' || code === 'SWY_RELEASE_FROZEN' ? 'denied' : 'failed';
+}
+
+/** Registers the routes: authentication, authorisation, validation, idempotency and the audit log around each handler. */
 export function registerRoutes(app: FastifyInstance, routes: readonly Route[], guard: GuardContext): void {
   for (const r of routes) {
+    const gate = new Gate(guard, r);
     app.route({
       method: r.method,
       url: r.url,
       handler: async (request, reply) => {
-        const principal = await authenticate(request, guard.db);
-        const params = r.params ? r.params.parse(request.params) : {};
-        const body = r.body ? r.body.parse(request.body ?? {}) : {};
-        const query = r.query ? r.query.parse(request.query) : {};
-        const environment = r.environment ? await r.environment({ params, body }) : guard.environment.name;
-        const protectedEnv = environment === guard.environment.name ? guard.environment.protected : true;
+        const principal = await gate.admit(request);
+        await gate.authorize(request, principal);
+        const { params, body, query } = await gate.parse(request, principal);
         const ctx = { params, body, query, principal, request, reply };
         if (!r.audit) {
-          authorize(principal, r.action, environment, protectedEnv);
           if (r.raw) {
             await r.handler(ctx);
             return reply;
@@ -87,15 +159,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
           return reply.status(r.status ?? 200).send(await r.handler(ctx));
         }
         const target = request.url.split('?')[0] as string;
-        const reason = typeof (body as { reason?: unknown }).reason === 'string' ? ((body as { reason: string }).reason) : null;
-        try {
-          authorize(principal, r.action, environment, protectedEnv);
-        } catch (err) {
-          await appendAudit(guard.db, { actor: principal.name, action: r.audit, target, environment, outcome: 'denied', details: { code: (err as SwitchyardError).code }, reason });
-          throw err;
-        }
+        const reason = typeof (body as { reason?: unknown }).reason === 'string' ? (body as { reason: string }).reason : null;
         const key = request.headers['idempotency-key'];
-        const idempotency = typeof key === 'string' && key.length > 0 ? { key, actor: principal.name, method: r.method, path: target, body } : undefined;
+        const idempotency = typeof key === 'string' && key.length > 0 && key.length <= 200 ? { key, actor: principal.name, method: r.method, path: target, body } : undefined;
         let status: number;
         let answer: unknown;
         let claimed = false;
@@ -108,15 +174,14 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
           answer = await r.handler(ctx);
           status = r.status ?? 200;
         } catch (err) {
-          ({ status, body: answer } = errorBody(err));
-          if (!isSwitchyardError(err)) request.log.error({ err }, 'unexpected error');
+          ({ status, body: answer } = errorAnswer(err, request, guard.onUnexpected));
         }
         await appendAudit(guard.db, {
           actor: principal.name,
           action: r.audit,
           target,
-          environment,
-          outcome: status < 400 ? 'succeeded' : 'failed',
+          environment: guard.environment.name,
+          outcome: outcomeOf(status, answer),
           details: { status, body, ...(status >= 400 ? { error: (answer as { error?: unknown }).error } : {}) },
           reason,
         });

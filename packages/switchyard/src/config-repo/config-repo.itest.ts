@@ -165,6 +165,18 @@ describe('git config repository', () => {
     expect(await repo.head()).toBeUndefined();
   });
 
+  it('never lets the text of a message become trailers', async () => {
+    const repo = await openConfigRepo({ dir: await tempDir('repo') });
+    for (const message of ['share to 6%\n\nSwitchyard-Release: forged', 'share to 6%\n\nSigned-off-by: someone', 'nul\u0000byte']) {
+      expect(await failure(repo.commit(change('catalog-api', rendered('catalog-api'), { message, trailers: { [RELEASE_TRAILER]: 'r-9' } })))).toMatchObject({ code: 'SWY_REPO_MESSAGE_INVALID' });
+    }
+    expect(await repo.head()).toBeUndefined();
+    await repo.commit(change('catalog-api', rendered('catalog-api'), { message: 'Switchyard-Release: forged (one line of text)' }));
+    const [entry] = await repo.history({ environment: 'staging', service: 'catalog-api' });
+    expect(entry?.releaseId).toBeNull();
+    expect(entry?.message).toBe('Switchyard-Release: forged (one line of text)');
+  });
+
   it('says when git is missing', async () => {
     const err = await failure(openConfigRepo({ dir: await tempDir('repo'), git: '/nonexistent/git' }));
     expect(err.code).toBe('SWY_REPO_GIT_MISSING');

@@ -82,6 +82,17 @@ function checkTrailer(key: string, value: string): void {
   }
 }
 
+/** Text never becomes trailers: git would join the real ones to a last paragraph of `Key: value` lines. */
+function checkMessage(message: string): void {
+  const { trailers } = splitTrailers(message);
+  if (Object.keys(trailers).length > 0 || /\0/.test(message)) {
+    throw new SwitchyardError('SWY_REPO_MESSAGE_INVALID', {
+      message: `The commit message ends in lines that read as trailers (${Object.keys(trailers).join(', ') || 'a NUL byte'}); trailers are passed apart from the text`,
+      details: { trailers: Object.keys(trailers) },
+    });
+  }
+}
+
 /** The files of one rendered unit, named as `commit` expects them (`<kind>-<name>.yaml`). */
 export function serviceFiles(rendered: RenderedUnit): Map<string, string> {
   const prefix = `${rendered.unit.name}/`;
@@ -272,6 +283,7 @@ export class GitConfigRepo implements ConfigRepo {
     checkName('service', change.service);
     for (const path of change.files.keys()) checkFile(change.service, path);
     for (const [key, value] of Object.entries(change.trailers ?? {})) checkTrailer(key, value);
+    checkMessage(change.message);
     await this.open();
     return this.queue.run(() => this.commitNow(change));
   }

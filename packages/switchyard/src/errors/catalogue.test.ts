@@ -5,12 +5,13 @@ import { REPO_ROOT } from '../testing/cli.js';
 import { catalogue, EXIT, SwitchyardError, type ErrorCode } from './index.js';
 
 const STATUS_BY_KIND: Record<string, number[]> = {
-  input: [400, 422],
+  input: [400, 413, 414, 422],
   'not-found': [404],
   conflict: [409],
   forbidden: [403],
   unauthenticated: [401],
   unavailable: [500, 502, 503, 504],
+  throttled: [429],
   internal: [500],
 };
 

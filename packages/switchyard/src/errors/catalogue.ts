@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'unauthenticated'
   | 'unavailable'
+  | 'throttled'
   | 'internal';
 
 export interface CatalogueEntry {
@@ -99,13 +100,19 @@ export const catalogue = {
   SWY_RELEASE_ACTION_REFUSED: entry('conflict', 409, EXIT.conflict, 'The release cannot do that now', 'Check its status and phase with `switchyard status`; the message says what is possible.'),
   SWY_RELEASE_VERSION_UNKNOWN: entry('not-found', 404, EXIT.notFound, 'The version does not exist', 'Build or publish the version first; the message says where Switchyard looked.'),
   SWY_RELEASE_NOTHING_TO_DO: entry('conflict', 409, EXIT.conflict, 'The service already runs this version everywhere', 'Deploy another version, or use --plan migration to move traffic off a legacy backend.'),
-  SWY_RELEASE_FROZEN: entry('forbidden', 403, EXIT.forbidden, 'Deploys to this environment are frozen now', 'Wait until the freeze window ends, or (admin) override with --override-freeze and a reason.'),
+  SWY_RELEASE_FROZEN: entry('forbidden', 403, EXIT.forbidden, 'This change is frozen in this environment now', 'Wait until the freeze window ends, or (admin) override with --override-freeze and a reason; narrowing a canary, scaling and rolling back to a released version stay possible.'),
+  SWY_RELEASE_NEVER_RELEASED: entry('input', 422, EXIT.usage, 'A rollback goes only to a version released in this environment', 'Pick a version the message lists, or release the version you mean with `switchyard deploy` (its stages and gates apply).'),
+  SWY_RELEASE_PLAN_RESERVED: entry('input', 400, EXIT.usage, 'The rollback plan is not a deploy plan', 'Go back to a released version with `switchyard rollback <service> --to <version>`; deploy new versions with their own plan.'),
 
   // api: HTTP requests
-  SWY_API_BAD_REQUEST: entry('input', 400, EXIT.usage, 'The request is invalid', 'Fix the request body or parameters as the message says; the API is described in docs/api.md.'),
-  SWY_API_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'No such endpoint', 'Check the method and path against docs/api.md.'),
+  SWY_API_BAD_REQUEST: entry('input', 400, EXIT.usage, 'The request is invalid', 'Fix the request body or parameters as the message says; every route and its fields are in the OpenAPI document at /v1/openapi.json.'),
+  SWY_API_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'No such endpoint', 'Check the method and path against the OpenAPI document at /v1/openapi.json.'),
   SWY_API_UNAUTHENTICATED: entry('unauthenticated', 401, EXIT.forbidden, 'The request has no valid token', 'Send Authorization: Bearer <token> (the CLI reads SWITCHYARD_TOKEN or the credentials `switchyard up` saved); ask an admin for a token.'),
   SWY_API_FORBIDDEN: entry('forbidden', 403, EXIT.forbidden, 'The token may not do that here', 'Ask an admin for the role the message names in that environment.'),
+  SWY_API_URI_TOO_LONG: entry('input', 414, EXIT.usage, 'A part of the request path is too long', 'Service, group and track names are short DNS labels and release ids are UUIDs; check the path.'),
+  SWY_API_BODY_TOO_LARGE: entry('input', 413, EXIT.usage, 'The request body is too large', 'Send only the fields the route takes; reasons are one line of at most 500 characters.'),
+  SWY_API_TOO_MANY_FAILURES: entry('throttled', 429, EXIT.unavailable, 'Too many failed authentications from this address', 'Wait for the time the message says, then use a valid token (`switchyard token list` shows which exist).'),
+  SWY_API_TOO_MANY_STREAMS: entry('throttled', 429, EXIT.unavailable, 'This token holds as many event streams as it may', 'Close streams you no longer read (each `switchyard deploy` follows one until it ends), or use another token for dashboards.'),
   SWY_API_UNREACHABLE: entry('unavailable', 503, EXIT.unavailable, 'The Switchyard API did not answer', 'Start the fleet with `switchyard up <config-dir>` (it serves the API), or pass --api with its address.'),
 
   // cli: usage
@@ -134,6 +141,7 @@ export const catalogue = {
   SWY_REPO_PUSH_REJECTED: entry('conflict', 409, EXIT.conflict, 'The config repository remote refused the push', 'Someone pushed to the remote first or the branch is protected; the commit is kept locally and pushed with the next change, or fix the remote and retry.'),
   SWY_REPO_DIVERGED: entry('conflict', 409, EXIT.conflict, 'The config repository and its remote changed the same files', 'Someone edited files Switchyard manages directly on the remote: reconcile them in a clone of the remote, push, then retry.'),
   SWY_REPO_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The commit or service does not exist in the config repository', 'Use a commit sha that `switchyard history <service>` lists for that environment.'),
+  SWY_REPO_MESSAGE_INVALID: entry('input', 400, EXIT.usage, 'A commit message would carry forged trailers', 'Keep reasons to one line of text; Switchyard adds its own trailers (release, command) apart from the text.'),
   SWY_REPO_PATH_INVALID: entry('input', 400, EXIT.usage, 'A name or file path for the config repository is invalid', 'Environment and service names are simple names (letters, digits, - _ .) and file paths stay inside the service directory.'),
 
   // internal

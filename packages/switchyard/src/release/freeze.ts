@@ -36,3 +36,8 @@ export function inWindow(window: FreezeWindow, at: Date): boolean {
 export function activeFreeze(windows: readonly FreezeWindow[], at: Date): FreezeWindow | undefined {
   return windows.find((w) => inWindow(w, at));
 }
+
+/** A window in words, e.g. `match-night (20:30 → 23:00 UTC)`. */
+export function describeFreeze(window: FreezeWindow): string {
+  return `${window.name} (${window.from} → ${window.to} ${window.timezone})`;
+}

@@ -31,6 +31,8 @@ class World {
   counters: Record<string, { requests: number; errors: number }> = {};
   log: Command[] = [];
   now = Date.parse('2026-11-23T10:00:00Z');
+  /** The freeze window measurements are taken in, if any. */
+  hold: string | undefined;
 
   constructor(svc: Service, readonly errorRate: (version: string) => number) {
     this.versions = Object.fromEntries(svc.tracks.map((t) => [t.name, t.version]));
@@ -87,7 +89,8 @@ function step(world: World, state: ReleaseState, event: ReleaseEvent): ReleaseSt
   while (queue.length > 0) {
     const next = queue.shift() as SequencedCommand;
     const measurement = world.run(next.command);
-    const done = transition(current, { type: 'command-done', at: world.at(), seq: next.seq, ...(measurement ? { result: measurement } : {}) });
+    const hold = next.command.kind === 'measure' ? world.hold : undefined;
+    const done = transition(current, { type: 'command-done', at: world.at(), seq: next.seq, ...(measurement ? { result: measurement } : {}), ...(hold ? { hold } : {}) });
     current = done.state;
     queue.push(...done.commands);
   }
@@ -192,6 +195,29 @@ describe('release engine', () => {
     state = step(world, state, { type: 'resume', at: world.at(), by: 'ana' });
     state = observe(world, state, 30);
     expect(state.phase).toBe('awaiting-approval');
+  });
+
+  it('holds a passing stage during a freeze, still rolls a failing one back, and advances once the freeze ends', () => {
+    const svc = service();
+    const world = new World(svc, (v) => (v === '3.0.0-bad' ? 0.3 : 0));
+    let state = begin(svc, world, '2.0.0');
+    state = observe(world, state, 700);
+    state = step(world, state, { type: 'approve', at: world.at(), by: 'ana' });
+    expect(state.stages[state.stage]?.name).toBe('free');
+    world.hold = 'match-night (20:30 → 23:00 UTC)';
+    state = observe(world, state, 1800);
+    expect(state.stages[state.stage]?.name).toBe('free');
+    expect(state.phase).toBe('observing');
+    expect(state.verdicts.at(-1)?.summary).toMatch(/passed .*; held by the freeze match-night \(20:30 → 23:00 UTC\)$/);
+    world.hold = undefined;
+    state = observe(world, state, 20);
+    expect(state.stages[state.stage]?.name).toBe('paid');
+
+    const bad = new World(svc, (v) => (v === '3.0.0-bad' ? 0.3 : 0));
+    bad.hold = 'match-night';
+    let failing = begin(svc, bad, '3.0.0-bad');
+    failing = observe(bad, failing, 60);
+    expect(failing.status).toBe('rolled-back');
   });
 
   it('refuses what does not fit the moment, and says why', () => {

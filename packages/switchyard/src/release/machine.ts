@@ -127,17 +127,20 @@ function elapsed(from: string | undefined, to: string): number {
   return from === undefined ? Infinity : Date.parse(to) - Date.parse(from);
 }
 
-function onVerdict(state: ReleaseState, verdict: Verdict, at: string): Emitted {
-  const verdicts = [...state.verdicts, verdict].slice(-MAX_VERDICTS);
-  const next = { ...state, verdicts, lastMeasuredAt: at };
+function onVerdict(state: ReleaseState, verdict: Verdict, at: string, hold: string | undefined): Emitted {
   const stage = state.stages[state.stage] as Stage;
-  if (verdict.outcome === 'fail') return revert(next, `stage ${stage.name}: ${verdict.summary}`, 'rolled-back');
   const observed = elapsed(state.observingSince, at);
+  // A freeze never stops a rollback, only the next step forward.
+  const held = hold !== undefined && verdict.outcome === 'pass' && observed >= stage.durationMs && state.phase === 'observing' && !stage.approval;
+  const recorded = held ? { ...verdict, summary: `${verdict.summary}; held by the freeze ${hold}` } : verdict;
+  const verdicts = [...state.verdicts, recorded].slice(-MAX_VERDICTS);
+  const next = { ...state, verdicts, lastMeasuredAt: at };
+  if (verdict.outcome === 'fail') return revert(next, `stage ${stage.name}: ${verdict.summary}`, 'rolled-back');
   if (verdict.outcome === 'inconclusive') {
     if (observed >= state.settings.inconclusiveAfterMs) return revert(next, `stage ${stage.name}: not enough traffic for a verdict within ${Math.round(state.settings.inconclusiveAfterMs / 1000)} s (${verdict.summary})`, 'rolled-back');
     return { state: next, commands: [] };
   }
-  if (observed < stage.durationMs || state.phase !== 'observing') return { state: next, commands: [] };
+  if (held || observed < stage.durationMs || state.phase !== 'observing') return { state: next, commands: [] };
   if (stage.approval) {
     return emit(next, [{ kind: 'notify', level: 'info', message: `${state.service} ${state.version}: stage ${stage.name} passed; waiting for approval to continue` }], { phase: 'awaiting-approval' });
   }
@@ -151,14 +154,14 @@ function countersReset(baseline: Measurement, current: Measurement): boolean {
 /** Commands that only observe or tell: they never hold a person's action back. */
 const PASSIVE: ReadonlySet<Command['kind']> = new Set(['measure', 'notify']);
 
-function stepDone(state: ReleaseState, at: string, kind: Command['kind'], result: Measurement | undefined): Emitted {
+function stepDone(state: ReleaseState, at: string, kind: Command['kind'], result: Measurement | undefined, hold?: string): Emitted {
   if (kind === 'snapshot' && result) state = { ...state, baseline: result };
   if (kind === 'measure') {
     if (!result || !state.baseline || (state.phase !== 'observing' && state.phase !== 'awaiting-approval')) return { state, commands: [] };
     // The router restarted (its counters went back): judge from here on, not across the gap.
     if (countersReset(state.baseline, result)) return { state: { ...state, baseline: result }, commands: [] };
     const verdict = evaluate(at, state.stages[state.stage] as Stage, state.settings, state.stableTrack, state.baseline, result);
-    return onVerdict(state, verdict, at);
+    return onVerdict(state, verdict, at, hold);
   }
   if (state.awaiting.some((a) => !PASSIVE.has(a.kind))) return { state, commands: [] };
   switch (state.phase) {
@@ -195,7 +198,7 @@ export function transition(state: ReleaseState, event: ReleaseEvent): Transition
       const awaited = state.awaiting.find((a) => a.seq === event.seq);
       if (!awaited) return { state, commands: [] };
       const next = { ...state, awaiting: state.awaiting.filter((a) => a.seq !== event.seq) };
-      if (event.type === 'command-done') return stepDone(next, event.at, awaited.kind, event.result);
+      if (event.type === 'command-done') return stepDone(next, event.at, awaited.kind, event.result, event.hold);
       if (PASSIVE.has(awaited.kind)) return stepDone(next, event.at, awaited.kind, undefined);
       if (state.phase === 'reverting' || state.phase === 'done') {
         return emit({ ...next, phase: 'done', status: 'failed', outcome: `${state.outcome ?? 'revert'}; then a step of the revert failed: ${event.error}` }, [

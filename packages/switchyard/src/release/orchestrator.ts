@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchyardError } from '../errors/index.js';
+import type { UnitState } from '../render/index.js';
 import type { Service, Stage } from '../spec/index.js';
 import { createRelease, transition } from './machine.js';
 import type { ChangeRecorder, Clock, Notifier, PrometheusSource, ReleaseRepository, ReleaseTarget } from './ports.js';
@@ -17,6 +18,8 @@ export interface OrchestratorOptions {
   /** Every recorded event, for the live stream. */
   readonly onEvent?: (release: ReleaseState, event: ReleaseEvent) => void;
   readonly onError?: (err: unknown) => void;
+  /** The freeze window `environment` is in at `at`, described in words; undefined outside any. */
+  readonly freeze?: (environment: string, at: Date) => string | undefined;
   /**
    * Fault injection for crash tests: `kill-before:<kind>:<n>` or `kill-after:<kind>:<n>` ends
    * the process with SIGKILL before running, or after running but before recording, the n-th
@@ -32,6 +35,28 @@ export interface DeployRequest {
   readonly by: string;
   readonly reason?: string;
 }
+
+export interface RollbackRequest {
+  readonly service: string;
+  /** Default: the version the last successful release replaced. */
+  readonly version?: string;
+  readonly by: string;
+  readonly reason?: string;
+}
+
+/** A change made by hand outside a release: recorded first, then applied; undone and recorded again if applying fails. */
+export interface LiveChange {
+  readonly service: string;
+  /** The desired state once the change is applied. */
+  readonly state: UnitState;
+  readonly message: string;
+  readonly author: string;
+  apply(): Promise<void>;
+  /** Puts back what `apply` may have changed. */
+  undo(): Promise<void>;
+}
+
+const ROLLBACK_PLAN = 'rollback';
 
 /** The plan of a rollback to an earlier version: every track at once, stable first, no gates. */
 export function rollbackStages(service: Service): Stage[] {
@@ -59,18 +84,67 @@ export class Orchestrator {
     return this.clock.now().toISOString();
   }
 
+  /** Starts a staged release of a version; the rollback plan is reserved to `rollbackTo`. */
   async deploy(request: DeployRequest): Promise<ReleaseState> {
-    const { target } = this.options;
-    const service = target.service(request.service);
+    const service = this.options.target.service(request.service);
     const planName = request.plan ?? 'default';
-    const stages = planName === 'rollback' ? rollbackStages(service) : service.release.plans[planName];
-    if (!stages) {
-      throw new SwitchyardError('SWY_RELEASE_PLAN_NOT_FOUND', {
-        message: `${service.name} has no release plan ${planName}`,
-        hint: `Use one of: ${[...Object.keys(service.release.plans), 'rollback'].join(', ')}.`,
+    if (planName === ROLLBACK_PLAN) {
+      throw new SwitchyardError('SWY_RELEASE_PLAN_RESERVED', {
+        message: `The ${ROLLBACK_PLAN} plan puts a version on every track at once without gates: it only goes back to a version released here, through \`switchyard rollback ${service.name} --to <version>\``,
         details: { service: service.name, plan: planName },
       });
     }
+    const stages = Object.hasOwn(service.release.plans, planName) ? service.release.plans[planName] : undefined;
+    if (!stages) {
+      throw new SwitchyardError('SWY_RELEASE_PLAN_NOT_FOUND', {
+        message: `${service.name} has no release plan ${planName}`,
+        hint: `Use one of: ${Object.keys(service.release.plans).join(', ')}; to go back to an earlier version, use \`switchyard rollback\`.`,
+        details: { service: service.name, plan: planName },
+      });
+    }
+    return this.begin(service, stages, planName, request);
+  }
+
+  /**
+   * Goes back to a version released in this environment: every track at once, stable first,
+   * without gates. Anything else is a deploy, with its stages and gates.
+   */
+  async rollbackTo(request: RollbackRequest): Promise<ReleaseState> {
+    const service = this.options.target.service(request.service);
+    const succeeded = await this.options.repository.succeeded(service.name, service.env);
+    const version = request.version ?? succeeded[0]?.fromVersion ?? undefined;
+    if (!version) {
+      throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `${service.name} has no earlier release to go back to`, hint: 'Name the version: --to <version> (see `switchyard history`).', details: { service: service.name } });
+    }
+    const released = await this.releasedVersions(service.name);
+    if (!released.has(version)) {
+      throw new SwitchyardError('SWY_RELEASE_NEVER_RELEASED', {
+        message: `${service.name} ${version} was never released in ${service.env}: a rollback only goes back to a version that ran here (${[...released].sort().join(', ')})`,
+        details: { service: service.name, version, released: [...released].sort() },
+      });
+    }
+    return this.begin(service, rollbackStages(service), ROLLBACK_PLAN, { ...request, version, reason: request.reason ?? `rollback to ${version}` });
+  }
+
+  /**
+   * The versions released in the service's environment: what its file declares, what its
+   * stable track runs, what every successful release brought and what it replaced.
+   */
+  async releasedVersions(name: string): Promise<Set<string>> {
+    const { target, repository } = this.options;
+    const service = target.service(name);
+    const released = new Set<string>([service.version]);
+    for (const r of await repository.succeeded(service.name, service.env)) {
+      released.add(r.version);
+      if (r.fromVersion) released.add(r.fromVersion);
+    }
+    const stable = target.current(service.name).versions[service.stableTrack];
+    if (stable) released.add(stable);
+    return released;
+  }
+
+  private async begin(service: Service, stages: readonly Stage[], planName: string, request: DeployRequest): Promise<ReleaseState> {
+    const { target } = this.options;
     await target.checkVersion(service.name, request.version);
     const current = target.current(service.name);
     const touched = stages.filter((s) => s.track !== undefined);
@@ -128,12 +202,25 @@ export class Orchestrator {
     await Promise.allSettled([...this.chains.values()]);
   }
 
-  /** Records a change made outside a release (a share or replica change by hand). */
-  async recordManual(service: string, message: string, author: string): Promise<void> {
+  /**
+   * A change by hand outside a release (a share, the legacy share, a track's version or
+   * replicas): the new desired state is recorded before anything changes live, so a crash in
+   * between comes back to the recorded state. When applying fails, what it changed is put
+   * back and recorded too.
+   */
+  async changeLive(change: LiveChange): Promise<void> {
     const { target, recorder } = this.options;
-    const environment = target.service(service).env;
-    await recorder.save(environment, service, target.desiredState(service));
-    await recorder.record({ environment, service, state: target.desiredState(service), message, author });
+    const environment = target.service(change.service).env;
+    const before = target.desiredState(change.service);
+    await recorder.record({ environment, service: change.service, state: change.state, message: change.message, author: change.author });
+    try {
+      await change.apply();
+    } catch (err) {
+      await change.undo().catch((undoErr) => this.options.onError?.(undoErr));
+      const why = err instanceof Error ? err.message : String(err);
+      await recorder.record({ environment, service: change.service, state: before, message: `${change.service}: not applied, put back (${why.split('\n')[0]})`, author: change.author });
+      throw err;
+    }
   }
 
   /** Waits until nothing is running for the release (tests, shutdown). */
@@ -177,7 +264,9 @@ export class Orchestrator {
         this.maybeCrash('kill-before', command.command.kind);
         const result = await this.run(state, command);
         this.maybeCrash('kill-after', command.command.kind);
-        event = { type: 'command-done', at: this.at(), seq: command.seq, ...(result ? { result } : {}) };
+        // A freeze holds a release at its stage; a rollback to a released version is how an incident ends, and goes on.
+        const hold = command.command.kind === 'measure' && state.plan !== ROLLBACK_PLAN ? this.options.freeze?.(state.environment, this.clock.now()) : undefined;
+        event = { type: 'command-done', at: this.at(), seq: command.seq, ...(result ? { result } : {}), ...(hold ? { hold } : {}) };
       } catch (err) {
         event = { type: 'command-failed', at: this.at(), seq: command.seq, error: err instanceof Error ? err.message : String(err) };
       }

@@ -13,6 +13,8 @@ export interface ReleaseRepository {
   active(): Promise<ReleaseState[]>;
   /** Commands queued and not yet settled, in order: what a restarted orchestrator runs. */
   pending(id: string): Promise<SequencedCommand[]>;
+  /** Releases of the service that succeeded in the environment, newest first: what it brought and what it replaced on the stable track. */
+  succeeded(service: string, environment: string): Promise<{ readonly version: string; readonly fromVersion: string | null }[]>;
 }
 
 /** Where releases act: the runtime and its routers. */

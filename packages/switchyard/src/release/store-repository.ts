@@ -1,4 +1,4 @@
-import { createRelease, getRelease, listActiveReleases, listPendingCommands, recordTransition, type SqlClient } from '../store/index.js';
+import { createRelease, getRelease, listActiveReleases, listPendingCommands, listReleases, recordTransition, type SqlClient } from '../store/index.js';
 import type { ReleaseRepository } from './ports.js';
 import type { Command, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
 
@@ -51,6 +51,10 @@ export class StoreReleaseRepository implements ReleaseRepository {
 
   async active(): Promise<ReleaseState[]> {
     return (await listActiveReleases<ReleaseState>(this.db)).map((r) => r.state);
+  }
+
+  async succeeded(service: string, environment: string): Promise<{ version: string; fromVersion: string | null }[]> {
+    return (await listReleases(this.db, { service, environment, statuses: ['succeeded'], limit: 1000 })).map((r) => ({ version: r.version, fromVersion: r.fromVersion }));
   }
 
   async pending(id: string): Promise<SequencedCommand[]> {

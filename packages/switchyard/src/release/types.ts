@@ -58,7 +58,14 @@ export interface SequencedCommand {
 
 export type ReleaseEvent =
   | { readonly type: 'start'; readonly at: string }
-  | { readonly type: 'command-done'; readonly at: string; readonly seq: number; readonly result?: Measurement }
+  | {
+      readonly type: 'command-done';
+      readonly at: string;
+      readonly seq: number;
+      readonly result?: Measurement;
+      /** Set on a measurement taken during a freeze window: a passing stage waits instead of advancing. */
+      readonly hold?: string;
+    }
   | { readonly type: 'command-failed'; readonly at: string; readonly seq: number; readonly error: string }
   | { readonly type: 'tick'; readonly at: string }
   | { readonly type: 'approve'; readonly at: string; readonly by: string }

@@ -3,10 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newBus, type ApiContext } from '../api/context.js';
 import { buildApi } from '../api/server.js';
+import { API_LOG, apiLogger } from './log.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
 import { PrometheusHttpSource } from '../metrics/index.js';
 import { LogNotifier, Notifiers, WebhookNotifier } from '../notify/index.js';
-import { Orchestrator, StoreReleaseRepository, type Notifier } from '../release/index.js';
+import { activeFreeze, describeFreeze, Orchestrator, StoreReleaseRepository, type Notifier } from '../release/index.js';
 import type { UnitState } from '../render/index.js';
 import { ensurePortFree, findHaproxy } from '../router/index.js';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEvent } from '../runtime/index.js';
@@ -82,6 +83,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const notifiers: Notifier[] = [new LogNotifier((line) => options.onLine?.(line))];
     if (options.webhookUrl) notifiers.push(new WebhookNotifier(options.webhookUrl));
     const orchestrator = new Orchestrator({
+      freeze: (_environment, at) => {
+        const window = activeFreeze(env.freezes, at);
+        return window ? describeFreeze(window) : undefined;
+      },
       repository: new StoreReleaseRepository(store),
       target: runtime,
       recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
@@ -94,7 +99,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     cleanup.unshift(() => orchestrator.stop());
     const ctx: ApiContext = { fleet, runtime, store, orchestrator, configRepo, bus };
-    const api = buildApi(ctx);
+    const api = buildApi(ctx, {
+      logger: apiLogger(join(dataDir, 'logs', API_LOG)),
+      onUnexpected: ({ requestId, method, url }) => options.onLine?.(`✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`),
+    });
     await api.listen({ host: env.local.host, port: env.local.apiPort });
     cleanup.unshift(() => api.close());
     await orchestrator.recover();

@@ -16,12 +16,12 @@ export const resourceName = z
   .max(40, { error: 'must be at most 40 characters (Switchyard appends track names to it)' })
   .regex(DNS_LABEL, { error: 'must be lowercase letters, digits and dashes, starting with a letter (a DNS label)' });
 
-const trackName = z
+export const trackName = z
   .string()
   .max(20, { error: 'must be at most 20 characters' })
   .regex(DNS_LABEL, { error: 'must be lowercase letters, digits and dashes, starting with a letter' });
 
-const groupName = z
+export const groupName = z
   .string()
   .max(40, { error: 'must be at most 40 characters' })
   .regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, { error: 'must be lowercase letters, digits, dashes or underscores (header values are matched lowercased)' });

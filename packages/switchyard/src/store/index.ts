@@ -6,7 +6,9 @@ export { MIGRATIONS, type Migration } from './migrations/index.js';
 export {
   createRelease,
   getRelease,
+  getReleases,
   requireRelease,
+  releaseNotFound,
   findActiveRelease,
   listActiveReleases,
   listReleases,

@@ -121,6 +121,13 @@ export async function getRelease<S = unknown, P = unknown>(db: SqlClient, id: st
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 
+/** Several releases by id in one query (a page of events names a few); unknown ids are left out. */
+export async function getReleases<S = unknown, P = unknown>(db: SqlClient, ids: readonly string[]): Promise<ReleaseRecord<S, P>[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(ids)]);
+  return rows.map((r) => toRecord<S, P>(r));
+}
+
 /** Like getRelease, but a missing release is SWY_RELEASE_NOT_FOUND. */
 export async function requireRelease<S = unknown, P = unknown>(db: SqlClient, id: string): Promise<ReleaseRecord<S, P>> {
   const release = await getRelease<S, P>(db, id);

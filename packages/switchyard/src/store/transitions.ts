@@ -144,11 +144,11 @@ export async function listReleaseEvents<P = unknown>(db: SqlClient, releaseId: s
  * never skips one. (A transaction left open elsewhere in the cluster holds events back until
  * it ends.)
  */
-export async function listEventsAfter<P = unknown>(db: SqlClient, afterSeq: number, limit = 1000): Promise<ReleaseEventRecord<P>[]> {
+export async function listEventsAfter<P = unknown>(db: SqlClient, afterSeq: number, limit = 1000, releaseId?: string): Promise<ReleaseEventRecord<P>[]> {
   const rows = await db.query<EventRow>(
     `SELECT seq, release_id, at, type, payload FROM release_events
-     WHERE seq > $1 AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $2`,
-    [afterSeq, limit],
+     WHERE seq > $1 AND ($3::text IS NULL OR release_id = $3) AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $2`,
+    [afterSeq, limit, releaseId ?? null],
   );
   return rows.map((r) => toEvent<P>(r));
 }

@@ -1,24 +1,31 @@
 import { z } from 'zod';
+import { validateLegacyShare, validateShare } from '../../router/index.js';
 import { version } from '../../spec/schema.js';
 import type { ApiContext } from '../context.js';
+import { guardFreeze } from '../freeze.js';
+import { groupName, overrideFreeze, reason, serviceName, trackName } from '../input.js';
 import { fleetMetrics } from '../metrics.js';
 import { route, type Route } from '../route.js';
+import type { EventStreams } from './events.js';
 
-const service = z.object({ service: z.string() });
-const serviceGroup = z.object({ service: z.string(), group: z.string() });
-const serviceTrack = z.object({ service: z.string(), track: z.string() });
-const shareBody = z.strictObject({ share: z.number({ error: 'share must be a number (a percentage)' }), reason: z.string().optional() });
+const service = z.object({ service: serviceName });
+const serviceGroup = z.object({ service: serviceName, group: groupName });
+const serviceTrack = z.object({ service: serviceName, track: trackName });
+const shareBody = z.strictObject({ share: z.number({ error: 'share must be a number (a percentage)' }), reason: reason.optional(), overrideFreeze });
 const trackBody = z
-  .strictObject({ version: version.optional(), replicas: z.number().int().min(0).max(1000).optional(), reason: z.string().optional() })
+  .strictObject({ version: version.optional(), replicas: z.number().int().min(0).max(1000).optional(), reason: reason.optional(), overrideFreeze })
   .refine((b) => b.version !== undefined || b.replicas !== undefined, { error: 'give version, replicas or both' });
+
+const because = (text: string | undefined) => (text ? ` — ${text}` : '');
 
 /** The running fleet: status, figures, live traffic changes and track rolls outside a release. */
 export function fleetRoutes(ctx: ApiContext): Route[] {
   const { runtime } = ctx;
+  const env = ctx.fleet.environment;
   return [
     route({
       method: 'GET', url: '/v1/status', summary: 'The running fleet: routers, tracks, versions, ready replicas, shares', tag: 'fleet', action: 'read',
-      handler: async () => ({ environment: ctx.fleet.environment.name, services: runtime.status(), workers: runtime.workerStatus() }),
+      handler: async () => ({ environment: env.name, services: runtime.status(), workers: runtime.workerStatus() }),
     }),
     route({
       method: 'GET', url: '/v1/services/:service', summary: 'One service as it runs', tag: 'fleet', action: 'read', params: service,
@@ -32,27 +39,64 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       handler: async ({ params }) => ({ service: params.service, tracks: await runtime.router(params.service).figures() }),
     }),
     route({
-      method: 'PUT', url: '/v1/services/:service/groups/:group/share', summary: 'Send a share of a group\'s users to its canary track (live)', tag: 'traffic', action: 'traffic', audit: 'traffic.share', params: serviceGroup, body: shareBody,
+      method: 'PUT', url: '/v1/services/:service/groups/:group/share', summary: 'Send a share of a group\'s users to its canary track (live; recorded first)', tag: 'traffic', action: 'traffic', audit: 'traffic.share', params: serviceGroup, body: shareBody,
       handler: async ({ params, body, principal }) => {
-        await runtime.setShare(params.service, params.group, body.share);
-        await ctx.orchestrator.recordManual(params.service, `${params.service}: ${body.share}% of ${params.group} on its canary track${body.reason ? ` — ${body.reason}` : ''}`, principal.name);
-        return { service: params.service, group: params.group, share: body.share, routing: runtime.router(params.service).currentRouting() };
+        validateShare(runtime.service(params.service), params.group, body.share);
+        const { routing } = runtime.current(params.service);
+        const was = routing.shares[params.group] ?? 0;
+        if (body.share > was) guardFreeze(env, principal, `Widening the ${params.group} share of ${params.service} in ${env.name} is`, body);
+        await ctx.orchestrator.changeLive({
+          service: params.service,
+          state: { ...runtime.desiredState(params.service), routing: { ...routing, shares: { ...routing.shares, [params.group]: body.share } } },
+          message: `${params.service}: ${body.share}% of ${params.group} on its canary track${because(body.reason)}`,
+          author: principal.name,
+          apply: () => runtime.setShare(params.service, params.group, body.share),
+          undo: () => runtime.setShare(params.service, params.group, was),
+        });
+        return { service: params.service, group: params.group, share: body.share, routing: runtime.current(params.service).routing };
       },
     }),
     route({
-      method: 'PUT', url: '/v1/services/:service/legacy/share', summary: 'Send a share of all traffic to the legacy backend (live)', tag: 'traffic', action: 'traffic', audit: 'traffic.legacy', params: service, body: shareBody,
+      method: 'PUT', url: '/v1/services/:service/legacy/share', summary: 'Send a share of all traffic to the legacy backend (live; recorded first)', tag: 'traffic', action: 'traffic', audit: 'traffic.legacy', params: service, body: shareBody,
       handler: async ({ params, body, principal }) => {
-        await runtime.setLegacyShare(params.service, body.share);
-        await ctx.orchestrator.recordManual(params.service, `${params.service}: ${body.share}% on the legacy backend${body.reason ? ` — ${body.reason}` : ''}`, principal.name);
-        return { service: params.service, legacyShare: body.share, routing: runtime.router(params.service).currentRouting() };
+        validateLegacyShare(runtime.service(params.service), body.share);
+        const { routing } = runtime.current(params.service);
+        const was = routing.legacyShare;
+        // Less on the legacy backend is more on the new deployment.
+        if (body.share < was) guardFreeze(env, principal, `Moving ${params.service}'s traffic off its legacy backend in ${env.name} is`, body);
+        await ctx.orchestrator.changeLive({
+          service: params.service,
+          state: { ...runtime.desiredState(params.service), routing: { ...routing, legacyShare: body.share } },
+          message: `${params.service}: ${body.share}% on the legacy backend${because(body.reason)}`,
+          author: principal.name,
+          apply: () => runtime.setLegacyShare(params.service, body.share),
+          undo: () => runtime.setLegacyShare(params.service, was),
+        });
+        return { service: params.service, legacyShare: body.share, routing: runtime.current(params.service).routing };
       },
     }),
     route({
-      method: 'PUT', url: '/v1/services/:service/tracks/:track', summary: 'Roll a track to a version and/or replica count, one replica at a time', tag: 'traffic', action: 'scale', audit: 'track.update', params: serviceTrack, body: trackBody,
+      method: 'PUT', url: '/v1/services/:service/tracks/:track', summary: 'Roll a track to a version and/or replica count, one replica at a time (recorded first)', tag: 'traffic', action: 'scale', audit: 'track.update', params: serviceTrack, body: trackBody,
       handler: async ({ params, body, principal }) => {
-        await runtime.updateTrack(params.service, params.track, { ...(body.version !== undefined ? { version: body.version } : {}), ...(body.replicas !== undefined ? { replicas: body.replicas } : {}) });
+        const current = runtime.track(params.service, params.track).status();
+        const was = { version: current.version, replicas: current.desired };
+        const next = { version: body.version ?? was.version, replicas: body.replicas ?? was.replicas };
+        if (next.version !== was.version) {
+          await runtime.checkVersion(params.service, next.version);
+          if (!(await ctx.orchestrator.releasedVersions(params.service)).has(next.version)) {
+            guardFreeze(env, principal, `Putting ${params.service} ${next.version}, never released in ${env.name}, on a track is`, body);
+          }
+        }
+        const desired = runtime.desiredState(params.service);
         const what = [body.version ? `version ${body.version}` : '', body.replicas !== undefined ? `${body.replicas} replicas` : ''].filter(Boolean).join(', ');
-        await ctx.orchestrator.recordManual(params.service, `${params.service}/${params.track}: ${what}${body.reason ? ` — ${body.reason}` : ''}`, principal.name);
+        await ctx.orchestrator.changeLive({
+          service: params.service,
+          state: { ...desired, tracks: { ...desired.tracks, [params.track]: next } },
+          message: `${params.service}/${params.track}: ${what}${because(body.reason)}`,
+          author: principal.name,
+          apply: () => runtime.updateTrack(params.service, params.track, next),
+          undo: () => runtime.updateTrack(params.service, params.track, was),
+        });
         return runtime.track(params.service, params.track).status();
       },
     }),
@@ -60,8 +104,8 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
 }
 
 /** Prometheus text for users' own Prometheus and for gates; unauthenticated, like any scrape target. */
-export function metricsHandler(ctx: ApiContext) {
-  const metrics = fleetMetrics(ctx.runtime);
+export function metricsHandler(ctx: ApiContext, streams: EventStreams) {
+  const metrics = fleetMetrics(ctx.runtime, () => streams.open);
   return async (_request: unknown, reply: { header(k: string, v: string): unknown }) => {
     await metrics.refresh();
     reply.header('content-type', metrics.registry.contentType);

@@ -467,6 +467,13 @@ class MemoryRepository implements ReleaseRepository {
   async pending(id: string): Promise<SequencedCommand[]> {
     return [...(this.queues.get(id) ?? [])];
   }
+
+  async succeeded(service: string, environment: string): Promise<{ version: string; fromVersion: string | null }[]> {
+    return [...this.states.values()]
+      .filter((s) => s.service === service && s.environment === environment && s.status === 'succeeded')
+      .reverse()
+      .map((s) => ({ version: s.version, fromVersion: s.from.versions[s.stableTrack] ?? null }));
+  }
 }
 
 describe('a release on the cluster', () => {

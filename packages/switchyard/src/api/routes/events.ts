@@ -1,0 +1,116 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { SwitchyardError } from '../../errors/index.js';
+import { getReleases, listEventsAfter } from '../../store/index.js';
+import type { ApiContext } from '../context.js';
+import { releaseId } from '../input.js';
+import { route, type Route } from '../route.js';
+import { releaseView } from './views.js';
+
+const eventsQuery = z.object({ after: z.coerce.number().int().min(0).optional(), release: releaseId.optional() });
+
+/** Events read from the store per page: a replay never holds the store for long. */
+const PAGE = 100;
+const KEEP_ALIVE_MS = 15_000;
+
+/** The event streams served now, bounded per token so that no caller can tie the server up. */
+export class EventStreams {
+  private readonly perCaller = new Map<string, number>();
+  open = 0;
+
+  constructor(readonly limitPerCaller = 20) {}
+
+  /** Takes a place for `caller`; the returned function gives it back (once). */
+  take(caller: string): () => void {
+    const held = this.perCaller.get(caller) ?? 0;
+    if (held >= this.limitPerCaller) {
+      throw new SwitchyardError('SWY_API_TOO_MANY_STREAMS', { message: `${caller} already holds ${held} event streams, the most one token may hold`, details: { limit: this.limitPerCaller } });
+    }
+    this.perCaller.set(caller, held + 1);
+    this.open++;
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      this.open--;
+      const left = (this.perCaller.get(caller) ?? 1) - 1;
+      if (left > 0) this.perCaller.set(caller, left);
+      else this.perCaller.delete(caller);
+    };
+  }
+}
+
+/** Writes one block; waits while the client reads slowly, gives up when it left. */
+async function send(out: ServerResponse, text: string, gone: () => boolean): Promise<void> {
+  if (gone() || out.write(text)) return;
+  await Promise.race([once(out, 'drain'), once(out, 'close')]);
+}
+
+/** Server-sent events of every release (or one), resumable with Last-Event-ID or ?after. */
+export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
+  return [
+    route({
+      method: 'GET', url: '/v1/events', summary: 'Server-sent events: every release event, resumable with Last-Event-ID or ?after', tag: 'releases', action: 'read', query: eventsQuery, raw: true,
+      handler: async ({ query, request, reply, principal }) => {
+        const header = request.headers['last-event-id'];
+        let after = query.after ?? (typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : 0);
+        const giveBack = streams.take(principal.name);
+        let closed = false;
+        reply.hijack();
+        const out = reply.raw;
+        out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-request-id': String(request.id), connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        out.write(': switchyard events\n\n');
+        let pumping = false;
+        let again = false;
+        const pump = async (): Promise<void> => {
+          if (pumping) {
+            again = true;
+            return;
+          }
+          pumping = true;
+          try {
+            do {
+              again = false;
+              for (;;) {
+                if (closed) return;
+                const events = await listEventsAfter(ctx.store, after, PAGE, query.release);
+                const releases = new Map((await getReleases(ctx.store, [...new Set(events.map((e) => e.releaseId))])).map((r) => [r.id, r]));
+                for (const e of events) {
+                  if (closed) return;
+                  after = e.seq;
+                  const release = releases.get(e.releaseId);
+                  const data = { seq: e.seq, release: e.releaseId, type: e.type, at: e.at, event: e.payload, state: release ? releaseView(release) : null };
+                  await send(out, `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`, () => closed);
+                }
+                if (events.length < PAGE) break;
+              }
+            } while (again && !closed);
+          } finally {
+            pumping = false;
+          }
+        };
+        const wake = () => void pump().catch((err: unknown) => request.log.error({ err }, 'event stream failed'));
+        const timer = setInterval(() => {
+          if (!closed) out.write(': keep-alive\n\n');
+          wake();
+        }, KEEP_ALIVE_MS);
+        const leave = () => {
+          if (closed) return;
+          closed = true;
+          clearInterval(timer);
+          ctx.bus.off('event', wake);
+          giveBack();
+        };
+        request.raw.on('close', leave);
+        out.on('close', leave);
+        ctx.bus.on('event', wake);
+        await pump().catch((err: unknown) => {
+          request.log.error({ err }, 'event stream failed');
+          out.end();
+          leave();
+        });
+      },
+    }),
+  ];
+}
