@@ -220,7 +220,7 @@ describe('every change recorded, or none applied', () => {
     for (const [method, path, body, status] of cases) {
       const r = await call<ErrorBody>(fleet.api, fleet.auth, method, path, body);
       expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(status);
-      expect(r.body.error.code, `${method} ${path}`).toMatch(/^SWY_[A-Z]+_/);
+      expect(String(r.body.error?.code), `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`).toMatch(/^SWY_[A-Z]+_/);
       expect(JSON.stringify(r.body)).not.toContain(fleet.dataDir);
     }
   });

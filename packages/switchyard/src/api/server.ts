@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { VERSION } from '../version.js';
 import type { ApiContext } from './context.js';
 import { errorAnswer, installErrorHandler, type UnexpectedListener } from './errors.js';
@@ -23,7 +23,7 @@ export interface ApiOptions {
   readonly streamsPerToken?: number;
 }
 
-/** Path segments longer than this are refused (414) before any route sees them. */
+/** Path parameters longer than this are refused (414) before any route sees them. */
 const MAX_SEGMENT = 200;
 
 /** Switchyard's HTTP API: the fleet, live traffic, releases, the event stream, the audit log, metrics. */
@@ -34,16 +34,13 @@ export function buildApi(ctx: ApiContext, options: ApiOptions = {}): FastifyInst
     forceCloseConnections: true,
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: MAX_SEGMENT },
+    // A bad or over-long URL is refused by the router before any hook: answer it from the catalogue too.
+    frameworkErrors: (err, request, reply) => {
+      const answer = errorAnswer(err, request);
+      void (reply as FastifyReply).status(answer.status).send(answer.body);
+    },
   });
   installErrorHandler(app, options.onUnexpected);
-  // find-my-way answers an over-long parameter itself, outside the error handler: refuse it first.
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] as string;
-    if (path.split('/').some((segment) => segment.length > MAX_SEGMENT)) {
-      const answer = errorAnswer({ statusCode: 414, message: 'URI too long' }, request);
-      return reply.status(answer.status).send(answer.body);
-    }
-  });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', String(request.id));
     reply.header('x-content-type-options', 'nosniff');
