@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { VERSION } from '../version.js';
 import type { ApiContext } from './context.js';
 import { errorAnswer, installErrorHandler, type UnexpectedListener } from './errors.js';
@@ -30,7 +30,8 @@ const MAX_SEGMENT = 200;
 export function buildApi(ctx: ApiContext, options: ApiOptions = {}): FastifyInstance {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    disableRequestLogging: true,
+    // Only refusals and failures are logged, by the routes themselves: not a line per request.
+    logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: MAX_SEGMENT },

@@ -23,6 +23,7 @@ export {
   appendReleaseEvent,
   listReleaseEvents,
   listEventsAfter,
+  latestEventSeq,
   listPendingCommands,
   listCommands,
   settleCommand,

@@ -153,6 +153,12 @@ export async function listEventsAfter<P = unknown>(db: SqlClient, afterSeq: numb
   return rows.map((r) => toEvent<P>(r));
 }
 
+/** The newest event's sequence number (0 before any): where a stream that wants only what comes next starts. */
+export async function latestEventSeq(db: SqlClient): Promise<number> {
+  const rows = await db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM release_events');
+  return Number(rows[0]?.seq ?? 0);
+}
+
 interface CommandRow {
   release_id: string;
   seq: number;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { SwitchyardError } from '../../errors/index.js';
-import { getReleases, listEventsAfter } from '../../store/index.js';
+import { getReleases, latestEventSeq, listEventsAfter } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { releaseId } from '../input.js';
 import { route, type Route } from '../route.js';
@@ -17,9 +17,30 @@ const KEEP_ALIVE_MS = 15_000;
 /** The event streams served now, bounded per token so that no caller can tie the server up. */
 export class EventStreams {
   private readonly perCaller = new Map<string, number>();
+  private reading = 0;
+  private readonly waiting: (() => void)[] = [];
   open = 0;
 
-  constructor(readonly limitPerCaller = 20) {}
+  /** `readersAtOnce`: pages read from the store at the same time, whatever the number of streams. */
+  constructor(
+    readonly limitPerCaller = 20,
+    private readonly readersAtOnce = 2,
+  ) {}
+
+  /**
+   * Reads one page of a replay when its turn comes: a hundred streams replaying history share
+   * the store with every other request instead of queueing a hundred reads in front of them.
+   */
+  async page<T>(read: () => Promise<T>): Promise<T> {
+    if (this.reading >= this.readersAtOnce) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.reading++;
+    try {
+      return await read();
+    } finally {
+      this.reading--;
+      this.waiting.shift()?.();
+    }
+  }
 
   /** Takes a place for `caller`; the returned function gives it back (once). */
   take(caller: string): () => void {
@@ -44,7 +65,15 @@ export class EventStreams {
 /** Writes one block; waits while the client reads slowly, gives up when it left. */
 async function send(out: ServerResponse, text: string, gone: () => boolean): Promise<void> {
   if (gone() || out.write(text)) return;
-  await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  const controller = new AbortController();
+  await Promise.race([once(out, 'drain', { signal: controller.signal }), once(out, 'close', { signal: controller.signal })]).catch(() => undefined);
+  controller.abort();
+}
+
+/** One event as a block of the stream; the release's view is serialised once per page, not per event. */
+function block(e: { seq: number; releaseId: string; type: string; at: Date; payload: unknown }, state: string): string {
+  const head = JSON.stringify({ seq: e.seq, release: e.releaseId, type: e.type, at: e.at, event: e.payload });
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${head.slice(0, -1)},"state":${state}}\n\n`;
 }
 
 /** Server-sent events of every release (or one), resumable with Last-Event-ID or ?after. */
@@ -54,7 +83,9 @@ export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
       method: 'GET', url: '/v1/events', summary: 'Server-sent events: every release event, resumable with Last-Event-ID or ?after', tag: 'releases', action: 'read', query: eventsQuery, raw: true,
       handler: async ({ query, request, reply, principal }) => {
         const header = request.headers['last-event-id'];
-        let after = query.after ?? (typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : 0);
+        const resumeAt = query.after ?? (typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined);
+        // One release's events are replayed from its start; the whole history only from where a client asks.
+        let after = resumeAt ?? (query.release ? 0 : await latestEventSeq(ctx.store));
         const giveBack = streams.take(principal.name);
         let closed = false;
         reply.hijack();
@@ -74,16 +105,19 @@ export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
               again = false;
               for (;;) {
                 if (closed) return;
-                const events = await listEventsAfter(ctx.store, after, PAGE, query.release);
-                const releases = new Map((await getReleases(ctx.store, [...new Set(events.map((e) => e.releaseId))])).map((r) => [r.id, r]));
+                const { events, states } = await streams.page(async () => {
+                  const events = closed ? [] : await listEventsAfter(ctx.store, after, PAGE, query.release);
+                  const releases = await getReleases(ctx.store, [...new Set(events.map((e) => e.releaseId))]);
+                  return { events, states: new Map(releases.map((r) => [r.id, JSON.stringify(releaseView(r))])) };
+                });
                 for (const e of events) {
                   if (closed) return;
                   after = e.seq;
-                  const release = releases.get(e.releaseId);
-                  const data = { seq: e.seq, release: e.releaseId, type: e.type, at: e.at, event: e.payload, state: release ? releaseView(release) : null };
-                  await send(out, `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`, () => closed);
+                  await send(out, block(e, states.get(e.releaseId) ?? 'null'), () => closed);
                 }
                 if (events.length < PAGE) break;
+                // Other requests are served between two pages of a long replay.
+                await new Promise((resolve) => setImmediate(resolve));
               }
             } while (again && !closed);
           } finally {
