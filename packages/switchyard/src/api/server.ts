@@ -6,9 +6,10 @@ import { openApiDocument } from './openapi.js';
 import { registerRoutes, type Route } from './route.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
 import { releaseRoutes } from './routes/releases.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export function apiRoutes(ctx: ApiContext): Route[] {
-  return [...fleetRoutes(ctx), ...releaseRoutes(ctx)];
+  return [...fleetRoutes(ctx), ...releaseRoutes(ctx), ...tokenRoutes(ctx)];
 }
 
 /** Switchyard's HTTP API: the fleet, live traffic, releases, the event stream, the audit log, metrics. */
