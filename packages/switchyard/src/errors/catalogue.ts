@@ -124,7 +124,7 @@ export const catalogue = {
   SWY_STORE_COMMAND_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release command does not exist', 'This is a bug in the release engine (it settled a command it never recorded): report it with the message.'),
   SWY_STORE_TOKEN_INVALID: entry('input', 400, EXIT.usage, 'The API token definition is invalid', 'Give the token a name (letters, digits, . _ @ -), a role per environment (or *) among viewer, deployer, approver, admin, and an expiry in the future (12h, 30d, 2w or a date); the message says which is wrong.'),
   SWY_STORE_TOKEN_NAME_TAKEN: entry('conflict', 409, EXIT.conflict, 'An active API token already has this name', 'Choose another name, or revoke the old token first (`switchyard token revoke <name>`): a revoked token frees its name.'),
-  SWY_STORE_TOKEN_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The API token does not exist', '`switchyard token list` shows the id and name of every token; revoked tokens stay listed.'),
+  SWY_STORE_TOKEN_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The API token does not exist', 'Use an id or name that `switchyard token list` shows; revoked tokens stay listed by id, not by name.'),
   SWY_STORE_IDEMPOTENCY_MISMATCH: entry('input', 422, EXIT.usage, 'The idempotency key was already used for a different request', 'Send a new request with a new Idempotency-Key; reuse a key only to retry exactly the same request.'),
   SWY_STORE_IDEMPOTENCY_IN_PROGRESS: entry('conflict', 409, EXIT.conflict, 'A request with this idempotency key is still being processed', 'Wait a moment, then retry with the same key to receive the response of the first request.'),
 
