@@ -2,10 +2,10 @@ import { chmodSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/cli.js';
 import { call } from '../testing/release.js';
-import { startUp, writeUpFleet } from '../testing/up.js';
+import { startUp as startUpProcess, writeUpFleet, type UpProcess } from '../testing/up.js';
 
 /**
  * What a data directory and the CLI's credentials hold on disk, through the built CLI as a
@@ -14,6 +14,17 @@ import { startUp, writeUpFleet } from '../testing/up.js';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8).padStart(4, '0');
 const DATA_DIRS = ['store', 'config-repo', 'logs', 'routers'];
+
+// A failed assertion must not leave a fleet running.
+const started: UpProcess[] = [];
+const startUp = (...args: Parameters<typeof startUpProcess>) => {
+  const up = startUpProcess(...args);
+  started.push(up);
+  return up;
+};
+afterEach(async () => {
+  for (const up of started.splice(0)) if (up.child.exitCode === null) await up.stop();
+});
 
 describe('a data directory on disk', () => {
   it('is private from the first start, and a later start tightens what was loosened, saying so', async () => {
