@@ -41,6 +41,11 @@ export interface Route<P extends z.ZodType = z.ZodType, B extends z.ZodType = z.
   readonly status?: number;
   /** Streams its own answer (server-sent events). */
   readonly raw?: boolean;
+  /**
+   * What an Idempotency-Key replay gives back of a successful answer (default: all of it). A
+   * route whose answer holds a secret shown once leaves the secret out here, so it is never stored.
+   */
+  readonly replayAnswer?: (answer: unknown) => unknown;
   handler(ctx: RouteContext<z.output<P>, z.output<B>, z.output<Q>>): Promise<unknown>;
 }
 
@@ -187,7 +192,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
         });
         if (idempotency && claimed) {
           if (status >= 500) await abandonIdempotencyKey(guard.db, idempotency);
-          else await completeIdempotencyKey(guard.db, { key: idempotency.key, actor: idempotency.actor, status, body: answer });
+          else await completeIdempotencyKey(guard.db, { key: idempotency.key, actor: idempotency.actor, status, body: r.replayAnswer && status < 400 ? r.replayAnswer(answer) : answer });
         }
         return reply.status(status).send(answer);
       },

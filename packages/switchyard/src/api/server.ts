@@ -8,10 +8,11 @@ import { registerRoutes, type Route } from './route.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
 import { releaseRoutes } from './routes/releases.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { AuthThrottle, type ThrottleSettings } from './throttle.js';
 
 export function apiRoutes(ctx: ApiContext, streams = new EventStreams()): Route[] {
-  return [...fleetRoutes(ctx), ...releaseRoutes(ctx), ...eventRoutes(ctx, streams)];
+  return [...fleetRoutes(ctx), ...releaseRoutes(ctx), ...tokenRoutes(ctx), ...eventRoutes(ctx, streams)];
 }
 
 export interface ApiOptions {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { catalogue, SwitchyardError, type ErrorCode } from '../errors/index.js';
+import { makePrivate, privateDirectory, writeSecretFile } from '../server/index.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:7070';
 
@@ -15,8 +16,13 @@ export function credentialsFile(): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'switchyard', 'credentials.json');
 }
 
-export async function saveCredentials(api: string, token: string): Promise<void> {
+/**
+ * Saves the token for an API address, 0600 in a 0700 directory whatever modes they had before.
+ * Returns what had to be tightened (e.g. `credentials.json 0644 → 0600`), for the caller to say.
+ */
+export async function saveCredentials(api: string, token: string): Promise<string[]> {
   const file = credentialsFile();
+  const tightened = [await privateDirectory(dirname(file)), await makePrivate(file, basename(file))];
   let all: Record<string, string> = {};
   try {
     all = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
@@ -24,8 +30,8 @@ export async function saveCredentials(api: string, token: string): Promise<void>
     // first one
   }
   all[api] = token;
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+  await writeSecretFile(file, `${JSON.stringify(all, null, 2)}\n`);
+  return tightened.filter((t): t is string => t !== undefined);
 }
 
 /** SWITCHYARD_TOKEN, else the token saved for this API address. */

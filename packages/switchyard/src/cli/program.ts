@@ -7,6 +7,7 @@ import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
+import { registerToken } from './commands/token.js';
 import { registerTraffic } from './commands/traffic.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerWorkers(program);
   registerApply(program);
   registerSandbox(program);
+  registerToken(program);
   return program;
 }
 

@@ -113,6 +113,7 @@ export const catalogue = {
   SWY_API_BODY_TOO_LARGE: entry('input', 413, EXIT.usage, 'The request body is too large', 'Send only the fields the route takes; reasons are one line of at most 500 characters.'),
   SWY_API_TOO_MANY_FAILURES: entry('throttled', 429, EXIT.unavailable, 'Too many failed authentications from this address', 'Wait for the time the message says, then use a valid token (`switchyard token list` shows which exist).'),
   SWY_API_TOO_MANY_STREAMS: entry('throttled', 429, EXIT.unavailable, 'This token holds as many event streams as it may', 'Close streams you no longer read (each `switchyard deploy` follows one until it ends), or use another token for dashboards.'),
+  SWY_API_TOKEN_EXPIRED: entry('unauthenticated', 401, EXIT.forbidden, 'The token has expired', 'Ask an admin for a new token (`switchyard token create`); expired tokens stay listed until they are revoked.'),
   SWY_API_UNREACHABLE: entry('unavailable', 503, EXIT.unavailable, 'The Switchyard API did not answer', 'Start the fleet with `switchyard up <config-dir>` (it serves the API), or pass --api with its address.'),
 
   // cli: usage
@@ -128,10 +129,16 @@ export const catalogue = {
   SWY_STORE_QUERY_FAILED: entry('internal', 500, EXIT.internal, 'A database query failed', 'This is a bug in Switchyard or a damaged database: report it with the message.'),
   SWY_STORE_RELEASE_STALE: entry('conflict', 409, EXIT.conflict, 'The release changed since it was read', 'Another process updated this release at the same time: read it again and retry.'),
   SWY_STORE_COMMAND_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The release command does not exist', 'This is a bug in the release engine (it settled a command it never recorded): report it with the message.'),
-  SWY_STORE_TOKEN_INVALID: entry('input', 400, EXIT.usage, 'The API token definition is invalid', 'Give the token a name and a role per environment (or *), each one of viewer, deployer, approver, admin.'),
-  SWY_STORE_TOKEN_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The API token does not exist', 'List the tokens and use one of their ids; revoked tokens stay listed.'),
+  SWY_STORE_TOKEN_INVALID: entry('input', 400, EXIT.usage, 'The API token definition is invalid', 'Give the token a name (letters, digits, . _ @ -), a role per environment (or *) among viewer, deployer, approver, admin, and an expiry in the future (12h, 30d, 2w or a date); the message says which is wrong.'),
+  SWY_STORE_TOKEN_NAME_TAKEN: entry('conflict', 409, EXIT.conflict, 'An active API token already has this name', 'Choose another name, or revoke the old token first (`switchyard token revoke <name>`): a revoked token frees its name.'),
+  SWY_STORE_TOKEN_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The API token does not exist', 'Use an id or name that `switchyard token list` shows; revoked tokens stay listed by id, not by name.'),
   SWY_STORE_IDEMPOTENCY_MISMATCH: entry('input', 422, EXIT.usage, 'The idempotency key was already used for a different request', 'Send a new request with a new Idempotency-Key; reuse a key only to retry exactly the same request.'),
   SWY_STORE_IDEMPOTENCY_IN_PROGRESS: entry('conflict', 409, EXIT.conflict, 'A request with this idempotency key is still being processed', 'Wait a moment, then retry with the same key to receive the response of the first request.'),
+
+  // server: the data directory of a server on one machine
+  SWY_SERVER_ADMIN_TOKEN_LOST: entry('forbidden', 403, EXIT.forbidden, "The data directory's admin token is missing or no longer valid", 'Stop Switchyard if it runs, then run `switchyard token recover <config-dir> --env <env> --data-dir <dir>` on this machine (the message of `up` gives the exact command).'),
+  SWY_SERVER_DATA_DIR_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The data directory holds no store', 'Pass the --data-dir (and --store) that `switchyard up` printed; the first `switchyard up` creates the admin token itself.'),
+  SWY_SERVER_DATA_DIR_UNSAFE: entry('unavailable', 503, EXIT.cantCreate, 'The data directory or a secret file could not be made private', 'Switchyard keeps tokens and state there: make it owned by the user that runs Switchyard (chown -R), or pass another --data-dir.'),
 
   // config repo: every desired-state change as a git commit
   SWY_REPO_GIT_MISSING: entry('unavailable', 503, EXIT.unavailable, 'git is not installed', 'Install git (`test/infra/install git`; Debian: apt-get install git) or set SWITCHYARD_GIT_BIN to its path.'),

@@ -1,2 +1,4 @@
 export { startServer, type ServerOptions, type RunningServer } from './server.js';
 export { FleetRecorder } from './recorder.js';
+export { ADMIN_TOKEN_FILE, localActor, recoverAdminToken, type AdminRecovery } from './admin-token.js';
+export { makePrivate, privateDirectory, secureDataDir, tightenedLine, writeSecretFile } from './private-files.js';

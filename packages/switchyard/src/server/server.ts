@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newBus, type ApiContext } from '../api/context.js';
 import { buildApi } from '../api/server.js';
@@ -12,7 +11,9 @@ import type { UnitState } from '../render/index.js';
 import { ensurePortFree, findHaproxy } from '../router/index.js';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEvent } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
-import { createToken, listDesiredState, listTokens, openStore, type Store } from '../store/index.js';
+import { listDesiredState, openStore, type Store } from '../store/index.js';
+import { adminToken } from './admin-token.js';
+import { secureDataDir, tightenedLine } from './private-files.js';
 import { FleetRecorder } from './recorder.js';
 
 export interface ServerOptions {
@@ -45,17 +46,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** The first start creates an admin token; later starts read it back from the data directory. */
-async function adminToken(store: Store, dataDir: string): Promise<string> {
-  const file = join(dataDir, 'admin.token');
-  const saved = await readFile(file, 'utf8').then((t) => t.trim(), () => undefined);
-  if (saved) return saved;
-  if ((await listTokens(store)).some((t) => t.name === 'admin' && !t.revokedAt)) {
-    throw new Error(`the admin token of this store is not in ${file}; create one with an admin token you hold`);
-  }
-  const { secret } = await createToken(store, { name: 'admin', roles: { '*': 'admin' } });
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
+/** Shell-quotes a path only when it needs it, so the command in a hint can be pasted as is. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+
+/** The exact command that gives the owner of this data directory a new admin token. */
+function recoveryCommand(options: ServerOptions, store: Store): string {
+  const url = options.storeUrl;
+  // A password is never printed: the store's location leaves it out.
+  const storeArg = url ? ` --store ${store.engine === 'postgres' && store.location !== url ? '<the same postgres:// URL>' : shellWord(url)}` : '';
+  return `switchyard token recover ${shellWord(options.fleet.dir)} --env ${options.fleet.environment.name} --data-dir ${shellWord(options.dataDir)}${storeArg}`;
 }
 
 /**
@@ -69,10 +68,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // What is missing or busy on this machine is said before anything starts.
   findHaproxy();
   await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
+  // Private before anything is read or written there; the directories the runtime and the
+  // config repository are about to make are made here first, 0700.
+  const tightened = await secureDataDir(dataDir, [...(options.storeUrl ? [] : ['store']), ...(options.configRepoDir ? [] : ['config-repo']), 'logs', 'routers']);
+  if (tightened.length > 0) options.onLine?.(`⚠ ${tightenedLine(tightened)}`);
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
   try {
-    const token = await adminToken(store, dataDir);
+    const token = await adminToken(store, dataDir, recoveryCommand(options, store));
     const states: Record<string, UnitState> = {};
     for (const record of await listDesiredState(store, env.name)) states[record.service] = record.state;
     const runtime = new LocalRuntime({ fleet, dataDir, states, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}), ...(options.workers ? { workers: options.workers } : {}) });

@@ -16,10 +16,12 @@ import {
   createRelease,
   createToken,
   findActiveRelease,
+  findToken,
   findTokenBySecret,
   getDesiredState,
   getRelease,
   hashSecret,
+  inspectSecret,
   listActiveReleases,
   listAudit,
   listCommands,
@@ -125,6 +127,22 @@ export function describeStoreContract(harness: StoreHarness): void {
           const err = await failure(migrate(fresh));
           expect(err.code).toBe('SWY_STORE_SCHEMA_TOO_NEW');
           expect(err.message).toContain('schema version 999');
+        } finally {
+          await fresh.close();
+        }
+      });
+
+      it('keeps the tokens of a version-1 store working after the token migration', async () => {
+        const { store: fresh } = await harness.fresh({ migrate: false });
+        try {
+          await migrate(fresh, MIGRATIONS.slice(0, 1));
+          const secret = `swy_${'a'.repeat(43)}`;
+          await fresh.query(`INSERT INTO api_tokens (id, name, token_hash, roles) VALUES ('old-admin', 'admin', $1, '{"*":"admin"}'::jsonb)`, [hashSecret(secret)]);
+          await migrate(fresh);
+          expect(await listTokens(fresh)).toEqual([
+            { id: 'old-admin', name: 'admin', roles: { '*': 'admin' }, description: null, createdAt: expect.any(Date), createdBy: 'system', expiresAt: null, lastUsedAt: null, revokedAt: null, revokedBy: null },
+          ]);
+          expect(await findTokenBySecret(fresh, secret)).toMatchObject({ id: 'old-admin', lastUsedAt: expect.any(Date) });
         } finally {
           await fresh.close();
         }
@@ -377,23 +395,91 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect(JSON.stringify(await listTokens(store))).not.toContain(secret.slice(4));
       });
 
-      it('finds a token by its secret until it is revoked', async () => {
-        const { token, secret } = await createToken(store, { name: unique('deployer'), roles: { production: 'approver' } });
-        expect(await findTokenBySecret(store, secret)).toEqual(token);
+      it('finds a token by its secret until it is revoked, and says who revoked it', async () => {
+        const { token, secret } = await createToken(store, { name: unique('deployer'), roles: { production: 'approver' }, createdBy: 'root', description: 'CI of the catalog team' });
+        expect(token).toMatchObject({ createdBy: 'root', description: 'CI of the catalog team', expiresAt: null, lastUsedAt: null, revokedBy: null });
+        expect(await findTokenBySecret(store, secret)).toMatchObject({ ...token, lastUsedAt: expect.any(Date) });
         expect(await findTokenBySecret(store, `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
         expect(await findTokenBySecret(store, 'not-a-token')).toBeUndefined();
-        const revoked = await revokeToken(store, token.id);
-        expect(revoked.revokedAt).toBeInstanceOf(Date);
+        const revoked = await revokeToken(store, token.id, 'alice');
+        expect(revoked).toMatchObject({ revokedAt: expect.any(Date), revokedBy: 'alice' });
         expect(await findTokenBySecret(store, secret)).toBeUndefined();
-        expect((await revokeToken(store, token.id)).revokedAt).toEqual(revoked.revokedAt);
-        expect((await listTokens(store)).find((t) => t.id === token.id)?.revokedAt).toEqual(revoked.revokedAt);
+        expect(await inspectSecret(store, secret)).toMatchObject({ state: 'revoked', token: { id: token.id } });
+        // Revoking again keeps the first revocation: its time and its author.
+        expect(await revokeToken(store, token.id, 'bob')).toMatchObject({ revokedAt: revoked.revokedAt, revokedBy: 'alice' });
+        expect((await listTokens(store)).find((t) => t.id === token.id)).toMatchObject({ revokedAt: revoked.revokedAt, revokedBy: 'alice' });
         expect(await failure(revokeToken(store, 'no-such-token'))).toMatchObject({ code: 'SWY_STORE_TOKEN_NOT_FOUND' });
+        expect((await createToken(store, { name: unique('bot'), roles: { '*': 'viewer' } })).token.createdBy).toBe('system');
       });
 
-      it('refuses unknown roles and empty grants', async () => {
+      it('records last use at most once a minute, however many requests a token makes', async () => {
+        const { token, secret } = await createToken(store, { name: unique('busy'), roles: { staging: 'viewer' } });
+        const first = (await findTokenBySecret(store, secret))?.lastUsedAt;
+        expect(first).toBeInstanceOf(Date);
+        for (let i = 0; i < 5; i++) expect((await findTokenBySecret(store, secret))?.lastUsedAt).toEqual(first);
+        expect((await findToken(store, token.id))?.lastUsedAt).toEqual(first);
+        // A minute later, the next authentication writes it again.
+        await store.query("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1", [token.id]);
+        const aged = (await findToken(store, token.id))?.lastUsedAt as Date;
+        const next = (await findTokenBySecret(store, secret))?.lastUsedAt as Date;
+        expect(next.getTime()).toBeGreaterThan(aged.getTime() + 60_000);
+        // Concurrent requests on a stale token: every one authenticates, one write settles it.
+        await store.query("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1", [token.id]);
+        const racing = await Promise.all(Array.from({ length: 6 }, () => findTokenBySecret(store, secret)));
+        expect(racing.every((t) => t?.id === token.id)).toBe(true);
+        expect(new Set(racing.map((t) => t?.lastUsedAt?.getTime())).size).toBeLessThanOrEqual(2);
+      });
+
+      it('refuses an expired token, saying when it expired, and records no use', async () => {
+        const past = new Date(Date.now() - 60_000);
+        const { token, secret } = await createToken(store, { name: unique('old'), roles: { staging: 'viewer' }, expiresAt: past });
+        expect(token.expiresAt?.toISOString()).toBe(past.toISOString());
+        const err = await failure(findTokenBySecret(store, secret));
+        expect(err).toMatchObject({ code: 'SWY_API_TOKEN_EXPIRED', status: 401, message: `The token ${token.name} expired at ${past.toISOString()}` });
+        expect(await inspectSecret(store, secret)).toMatchObject({ state: 'expired' });
+        expect((await findToken(store, token.id))?.lastUsedAt).toBeNull();
+
+        const soon = await createToken(store, { name: unique('soon'), roles: { staging: 'viewer' }, expiresAt: new Date(Date.now() + 1500) });
+        expect(await findTokenBySecret(store, soon.secret)).toMatchObject({ id: soon.token.id });
+        await sleep(1600);
+        expect(await failure(findTokenBySecret(store, soon.secret))).toMatchObject({ code: 'SWY_API_TOKEN_EXPIRED' });
+        // Revoked wins over expired: a revoked token is simply unknown.
+        await revokeToken(store, token.id);
+        expect(await findTokenBySecret(store, secret)).toBeUndefined();
+      });
+
+      it('keeps names unique among active tokens, and frees a name when its token is revoked', async () => {
+        const name = unique('ci');
+        const first = await createToken(store, { name, roles: { staging: 'deployer' } });
+        expect(await failure(createToken(store, { name, roles: { '*': 'viewer' } }))).toMatchObject({ code: 'SWY_STORE_TOKEN_NAME_TAKEN', status: 409, message: `An active API token is already named ${name}` });
+        expect(await findToken(store, name)).toMatchObject({ id: first.token.id });
+        await revokeToken(store, first.token.id);
+        expect(await findToken(store, name)).toBeUndefined();
+        const second = await createToken(store, { name, roles: { staging: 'deployer' } });
+        expect(await findToken(store, name)).toMatchObject({ id: second.token.id });
+        expect(await findToken(store, first.token.id)).toMatchObject({ id: first.token.id, revokedAt: expect.any(Date) });
+
+        const raced = unique('raced');
+        const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => createToken(store, { name: raced, roles: { staging: 'viewer' } })));
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) expect(o.reason).toMatchObject({ code: 'SWY_STORE_TOKEN_NAME_TAKEN' });
+      });
+
+      it('refuses unknown roles, bad environment names, empty or too many grants, and bad names or descriptions', async () => {
         expect(await failure(createToken(store, { name: 'x', roles: { production: 'root' as never } }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID', details: { environment: 'production', role: 'root' } });
         expect(await failure(createToken(store, { name: 'x', roles: {} }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
-        expect(await failure(createToken(store, { name: ' ', roles: { '*': 'viewer' } }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+        const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`env-${i}`, 'viewer'] as const));
+        expect((await failure(createToken(store, { name: 'x', roles: many }))).message).toContain('at most 50');
+        for (const environment of ['Production', 'a b', '', '-x', 'prod\u0000', '**']) {
+          expect(await failure(createToken(store, { name: 'x', roles: { [environment]: 'viewer' } })), environment).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+        }
+        for (const name of [' ', 'a\nb', 'nul\u0000', 'x'.repeat(101), '-lead', 'a b', '5f0c1a2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b']) {
+          expect(await failure(createToken(store, { name, roles: { '*': 'viewer' } })), JSON.stringify(name)).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+        }
+        for (const description of ['two\nlines', 'x'.repeat(501)]) {
+          expect(await failure(createToken(store, { name: unique('d'), roles: { '*': 'viewer' }, description }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+        }
+        expect((await createToken(store, { name: unique('ci.bot@team_a'), roles: { 'qa-2': 'viewer' } })).token.roles).toEqual({ 'qa-2': 'viewer' });
       });
     });
 

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import type { LocalRuntime, RuntimeEvent } from '../../runtime/index.js';
-import { startServer, type ServerOptions } from '../../server/index.js';
+import { startServer, tightenedLine, type ServerOptions } from '../../server/index.js';
 import { RabbitMqDepth } from '@switchyard/worker';
 import { credentialsFile, saveCredentials } from '../client.js';
 import { readConfig, resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
@@ -21,7 +21,7 @@ export function defaultDataDir(configDir: string, env: string): string {
   return join(base, 'switchyard', `${env}-${hash}`);
 }
 
-async function pickLocalFleet(dir: string, env: string | undefined): Promise<Fleet> {
+export async function pickLocalFleet(dir: string, env: string | undefined): Promise<Fleet> {
   const files = await readConfig(dir);
   if (env) {
     const fleet = resolveFleet(files, env);
@@ -116,7 +116,7 @@ export function registerUp(program: Command): void {
       const fleet = await pickLocalFleet(dir, opts.env);
       const env = fleet.environment;
       const dataDir = opts.dataDir ?? defaultDataDir(dir, env.name);
-      await mkdir(dataDir, { recursive: true });
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
       const processesFile = join(dataDir, 'processes.json');
       const reaped = await reapLeftovers(processesFile);
       const out = process.stdout;
@@ -142,7 +142,8 @@ export function registerUp(program: Command): void {
         onLine: line,
       });
       const runtime = (live.runtime = server.runtime);
-      await saveCredentials(server.address, server.adminToken);
+      const tightened = await saveCredentials(server.address, server.adminToken);
+      if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
       await recordProcesses(processesFile, runtime);
       const services = runtime.status();
       const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];

@@ -1,7 +1,8 @@
 import { initial } from './0001-initial.js';
+import { tokenManagement } from './0002-token-management.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order: append only, never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, tokenManagement];
 
 export type { Migration };
