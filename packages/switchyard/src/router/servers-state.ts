@@ -11,8 +11,12 @@ export interface LiveServer {
   readonly state: 'active' | 'draining' | 'free';
 }
 
-/** Admin-state bits (HAProxy's SRV_ADMF_*): forced, inherited, configured and resolver maintenance; forced drain. */
-const MAINTENANCE = 0x01 | 0x02 | 0x04 | 0x20 | 0x40;
+/**
+ * Admin-state bits (HAProxy's SRV_ADMF_*): forced, inherited and resolver maintenance; forced
+ * drain. The configured-maintenance bit (0x04, `disabled`) stays set on a slot the Runtime API
+ * put back into service, so it says nothing.
+ */
+const MAINTENANCE = 0x01 | 0x02 | 0x20;
 const DRAIN = 0x08;
 
 export function parseServersState(text: string, placeholderPort: number): LiveServer[] {
