@@ -62,6 +62,10 @@ export class LocalRouter {
   readonly configPath: string;
   /** The last `show stat` read: which servers HAProxy routes to right now. */
   private lastTable: StatTable | undefined;
+  /** Counts slot changes: a table read before a slot's last change says nothing about it. */
+  private changes = 0;
+  private tableChanges = 0;
+  private readonly slotChanged = new Map<string, number>();
   private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LocalRouterOptions) {
@@ -181,6 +185,7 @@ export class LocalRouter {
 
   /** Whether HAProxy routes to a server now (undefined before its first answer). */
   serverUp(track: string, slot: string): boolean | undefined {
+    if ((this.slotChanged.get(`${track}/${slot}`) ?? 0) > this.tableChanges) return undefined;
     const server = this.lastTable?.servers.find((s) => s.backend === backendName(track) && s.server === slot);
     return server ? server.status.startsWith('UP') : undefined;
   }
@@ -193,7 +198,14 @@ export class LocalRouter {
   }
 
   private async refresh(): Promise<void> {
-    this.lastTable = await this.table().catch(() => this.lastTable);
+    const changes = this.changes;
+    const table = await this.table().catch(() => undefined);
+    if (!table || changes < this.tableChanges) return;
+    [this.lastTable, this.tableChanges] = [table, changes];
+  }
+
+  private changed(track: string, slot: string): void {
+    this.slotChanged.set(`${track}/${slot}`, ++this.changes);
   }
 
   stop(graceMs?: number): Promise<void> {
@@ -256,6 +268,7 @@ export class LocalRouter {
       const id = `${backendName(track)}/${slot.name}`;
       // Switchyard has seen the replica ready; mark it up at once instead of waiting for the first check.
       await this.process.api.apply([`set server ${id} addr ${host} port ${port}`, `set server ${id} state ready`, `set server ${id} health up`]);
+      this.changed(track, slot.name);
       return slot.name;
     });
   }
@@ -283,6 +296,7 @@ export class LocalRouter {
       Object.assign(slot, { ...PLACEHOLDER, state: 'free' as const });
       await this.persist();
       await this.process.api.apply([`set server ${backendName(track)}/${slotName} state maint`]);
+      this.changed(track, slotName);
     });
   }
 
