@@ -1,7 +1,7 @@
 import type { LocalRouter } from '../../router/local-router.js';
 import type { Service } from '../../spec/index.js';
 import { LivenessWatch, runProbe } from './probe.js';
-import { terminate } from './proc.js';
+import { environOf, terminate } from './proc.js';
 import type { ProcessRecord, RecordedProcess } from './process-record.js';
 import { Replica } from './replica.js';
 
@@ -108,7 +108,7 @@ export class TrackRunner {
         this.counter = Math.max(this.counter, Number(/-(\d+)$/.exec(entry.name)?.[1] ?? 0));
         const slot = entry.port !== undefined ? this.options.router.slotOf(this.options.track, this.options.host, entry.port) : undefined;
         const replica = Replica.adopt(this.replicaSpec(entry.name, entry.version ?? this.version), entry.pid as number, entry.port ?? 0);
-        if (!slot || !(await runProbe(this.options.service.probes.readiness, replica.target))) {
+        if (!slot || !this.startedFor(entry) || !(await runProbe(this.options.service.probes.readiness, replica.target))) {
           await terminate(entry.pid as number, this.options.service.terminationGraceSeconds * 1000);
           await replica.exited;
           stopped++;
@@ -163,6 +163,12 @@ export class TrackRunner {
 
   private live(): Member[] {
     return this.members.filter((m) => !m.retiring);
+  }
+
+  /** The process says it runs this track at the recorded version (the variables it was started with). */
+  private startedFor(entry: RecordedProcess): boolean {
+    const env = environOf(entry.pid as number);
+    return env.get('SWITCHYARD_SERVICE') === this.options.service.name && env.get('SWITCHYARD_TRACK') === this.options.track && env.get('SWITCHYARD_VERSION') === entry.version;
   }
 
   private newReplica(): Replica {
