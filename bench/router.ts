@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     join(plainDir, 'haproxy.cfg'),
     `global\n    stats socket ${plainDir}/admin.sock mode 660 level admin\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    timeout server 60s\nfrontend plain\n    bind ${host}:${plainPort}\n    default_backend production\nbackend production\n    server s1 ${host}:${backendPorts.production}\n`,
   );
-  const plain = new HaproxyProcess({ binary, configPath: join(plainDir, 'haproxy.cfg'), statsSocket: join(plainDir, 'admin.sock'), masterSocket: join(plainDir, 'master.sock'), logPath: join(plainDir, 'haproxy.log') });
+  const plain = new HaproxyProcess({ service: 'plain', binary, configPath: join(plainDir, 'haproxy.cfg'), statsSocket: join(plainDir, 'admin.sock'), masterSocket: join(plainDir, 'master.sock'), logPath: join(plainDir, 'haproxy.log') });
   await plain.start();
 
   // nginx doing the same split: group from the header, 5% of free and paid users by user-id hash.
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     for (const [file, content] of Object.entries(renderMaps(svc, routing))) writeFileSync(join(reloadDir, file), content);
   };
   writeReloadConfig({ ...initialRouting(svc), shares: { free: 50, paid: 5 } });
-  const reloading = new HaproxyProcess({ binary, configPath: join(reloadDir, 'haproxy.cfg'), statsSocket: join(reloadDir, 'admin.sock'), masterSocket: join(reloadDir, 'master.sock'), logPath: join(reloadDir, 'haproxy.log') });
+  const reloading = new HaproxyProcess({ service: 'reloading', binary, configPath: join(reloadDir, 'haproxy.cfg'), statsSocket: join(reloadDir, 'admin.sock'), masterSocket: join(reloadDir, 'master.sock'), logPath: join(reloadDir, 'haproxy.log') });
   await reloading.start();
   const reloadUrl = `http://${host}:${reloadPort}/`;
   const reloadTrack = async () => (await get(agent, reloadUrl, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).body;

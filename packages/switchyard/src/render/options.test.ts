@@ -148,6 +148,16 @@ describe('service options', () => {
     expect(cfg).toContain('set-var(txn.track) str(paid)');
   });
 
+  it('traffic.stableTrack → where a track with no usable server sends its groups', () => {
+    const o = objectsOf(withService('traffic', { stableTrack: 'paid', groups: { free: { canaryTrack: 'free' }, internal: { track: 'internal' }, ent: { canaryTrack: 'production' } } }));
+    const cfg = haproxy(o)['haproxy.cfg'] as string;
+    for (const track of ['internal', 'free', 'production']) {
+      expect(cfg).toContain(`set-var(txn.fallback) str(${track}) if { var(txn.track) -m str ${track} } { nbsrv(track_${track}) eq 0 }`);
+    }
+    expect(cfg).not.toContain('nbsrv(track_paid)');
+    expect(cfg).toContain('http-request set-var(txn.track) str(paid) if { var(txn.fallback) -m found }');
+  });
+
   it('traffic.userKey.header → the bucket hash input', () => {
     const o = objectsOf(withService('traffic', { userKey: { header: 'X-Account' } }));
     expect(haproxy(o)['haproxy.cfg']).toContain('req.hdr(X-Account),xxh32(1)');

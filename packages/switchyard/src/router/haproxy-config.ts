@@ -92,6 +92,23 @@ function backend(service: Service, track: string, servers: readonly RouterServer
   return out;
 }
 
+/**
+ * A pinned or canary group whose track has no usable server (none ready, none started yet,
+ * all failing their checks) is served by the stable track instead of answering 503. The
+ * request is counted by the stable track's backend, which answered it, so a gate never judges
+ * a canary on the stable track's answers. `nbsrv` follows health checks and Runtime API
+ * changes live, here and in the cluster alike.
+ */
+function fallbackRules(service: Service): string[] {
+  const others = service.tracks.map((t) => t.name).filter((t) => t !== service.stableTrack);
+  if (others.length === 0) return [];
+  return [
+    `    # A track with no usable server: its groups go to the stable track (${service.stableTrack}) instead of failing.`,
+    ...others.map((t) => `    http-request set-var(txn.fallback) str(${t}) if { var(txn.track) -m str ${t} } { nbsrv(${backendName(t)}) eq 0 }`),
+    `    http-request set-var(txn.track) str(${service.stableTrack}) if { var(txn.fallback) -m found }`,
+  ];
+}
+
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   const { service, mapsDir } = input;
   const map = (file: string): string => `${mapsDir}/${file}`;
@@ -148,9 +165,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_share) -m int gt 0 } { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
     );
   }
+  lines.push(`    http-request set-var(txn.track) str(${service.stableTrack}) unless { var(txn.track) -m found }`, ...fallbackRules(service));
   lines.push(
-    `    http-request set-var(txn.track) str(${service.stableTrack}) unless { var(txn.track) -m found }`,
     '    http-response set-header X-Switchyard-Track %[var(txn.track)]',
+    '    http-response set-header X-Switchyard-Fallback-From %[var(txn.fallback)] if { var(txn.fallback) -m found }',
     `    use_backend ${backendName('')}%[var(txn.track)]`,
     `    default_backend ${backendName(service.stableTrack)}`,
     '',

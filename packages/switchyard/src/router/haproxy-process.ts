@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SwitchyardError } from '../errors/index.js';
+import type { ProcessLedger } from './process-ledger.js';
 import { RuntimeApi } from './runtime-api.js';
 
 export const MIN_HAPROXY = { major: 2, minor: 6 } as const;
@@ -50,18 +51,43 @@ export interface HaproxyProcessOptions {
   readonly statsSocket: string;
   readonly masterSocket: string;
   readonly logPath: string;
+  /** The service it routes for, and where it is written down before it starts. */
+  readonly service: string;
+  readonly record?: ProcessLedger;
   /** Called when HAProxy exits on its own; the process restarts it. */
   readonly onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
   readonly onRestart?: () => void;
 }
 
+/** How often an adopted HAProxy (not our child: no exit event) is looked for. */
+const ADOPTED_POLL_MS = 250;
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone already
+  }
+}
+
 /**
  * One HAProxy in master-worker mode, started and supervised by Switchyard: if it dies it is
- * started again from the configuration on disk, which always holds the current state.
+ * started again from the configuration on disk, which always holds the current state. Its
+ * output goes straight to its log file, so it serves on (and logs) while the control plane is
+ * down; a restarted control plane adopts it and drives it through its sockets as before.
  */
 export class HaproxyProcess {
   private child: ChildProcess | undefined;
-  private log: WriteStream | undefined;
+  private adoptedPid: number | undefined;
   private stopping = false;
   private restarts = 0;
   readonly api: RuntimeApi;
@@ -71,7 +97,12 @@ export class HaproxyProcess {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.child?.pid ?? this.adoptedPid;
+  }
+
+  /** The record's name of this router. */
+  get name(): string {
+    return `router-${this.options.service}`;
   }
 
   /** Checks the configuration with `haproxy -c`; throws what HAProxy said when it refuses it. */
@@ -83,31 +114,68 @@ export class HaproxyProcess {
     }
   }
 
+  /** The argv HAProxy is started with; an adopted one must have been started with it too. */
+  get command(): string[] {
+    return [this.options.binary.path, '-W', '-db', '-f', this.options.configPath, '-S', this.options.masterSocket];
+  }
+
+  /**
+   * Takes over an HAProxy the previous control plane started (verified by the caller through
+   * the process record) when its Runtime API answers; false when it does not.
+   */
+  async adopt(pid: number): Promise<boolean> {
+    const info = await this.api.send('show info').catch(() => '');
+    if (!info.includes('Pid:') || !running(pid)) return false;
+    this.stopping = false;
+    this.adoptedPid = pid;
+    const timer = setInterval(() => {
+      if (this.adoptedPid !== pid) return clearInterval(timer);
+      if (running(pid)) return;
+      clearInterval(timer);
+      this.adoptedPid = undefined;
+      this.gone(pid, null, null);
+    }, ADOPTED_POLL_MS);
+    timer.unref();
+    return true;
+  }
+
+  /** An exit we did not ask for: start it again from the files on disk, with backoff. */
+  private gone(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
+    this.options.record?.gone(this.name, pid);
+    if (this.stopping) return;
+    this.options.onExit?.(code, signal);
+    const delay = Math.min(5000, 200 * 2 ** Math.min(this.restarts, 5));
+    this.restarts++;
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.start().then(() => this.options.onRestart?.(), () => undefined);
+    }, delay).unref();
+  }
+
   async start(): Promise<void> {
     this.stopping = false;
-    this.log ??= createWriteStream(this.options.logPath, { flags: 'a' });
-    // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which stops HAProxy last.
-    const child = spawn(this.options.binary.path, ['-W', '-db', '-f', this.options.configPath, '-S', this.options.masterSocket], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const [program, ...args] = this.command as [string, ...string[]];
+    const { record } = this.options;
+    record?.starting({ name: this.name, kind: 'router', service: this.options.service, command: this.command });
+    const logFrom = existsSync(this.options.logPath) ? statSync(this.options.logPath).size : 0;
+    const log = openSync(this.options.logPath, 'a');
+    let child: ChildProcess;
+    try {
+      // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which stops HAProxy last.
+      child = spawn(program, args, { stdio: ['ignore', log, log], detached: true, env: { ...process.env, ...record?.tag(this.name) } });
+    } finally {
+      closeSync(log);
+    }
     this.child = child;
-    let output = '';
-    const capture = (chunk: Buffer) => {
-      output += chunk.toString();
-      this.log?.write(chunk);
-    };
-    child.stdout?.on('data', capture);
-    child.stderr?.on('data', capture);
+    this.adoptedPid = undefined;
+    const pid = child.pid;
+    if (pid !== undefined) record?.started(this.name, pid);
+    child.once('error', () => undefined);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.once('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
-      if (this.stopping) return;
-      this.options.onExit?.(code, signal);
-      const delay = Math.min(5000, 200 * 2 ** Math.min(this.restarts, 5));
-      this.restarts++;
-      setTimeout(() => {
-        if (this.stopping) return;
-        this.start().then(() => this.options.onRestart?.(), () => undefined);
-      }, delay).unref();
+      this.gone(pid ?? 0, code, signal);
     });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -121,8 +189,10 @@ export class HaproxyProcess {
       }
       await Promise.race([exited, sleep(25)]);
     }
+    const output = readFileSync(this.options.logPath, 'utf8').slice(logFrom);
     const reason = /cannot bind socket[^\n]*/i.exec(output)?.[0] ?? output.trim().split('\n').slice(-3).join(' ');
     child.kill('SIGKILL');
+    await exited;
     throw new SwitchyardError(/cannot bind/i.test(output) ? 'SWY_ROUTER_PORT_IN_USE' : 'SWY_ROUTER_START_FAILED', {
       message: `HAProxy did not start with ${this.options.configPath}: ${reason || 'no output'}`,
       details: { log: this.options.logPath },
@@ -164,19 +234,19 @@ export class HaproxyProcess {
   /** Soft stop: finish in-flight requests, then leave; SIGKILL after `graceMs`. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
+    const pid = this.pid;
+    if (pid === undefined || !running(pid)) return;
     const child = this.child;
-    if (!child || child.exitCode !== null) {
-      this.log?.end();
-      return;
-    }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGUSR1');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const exited = child && child.exitCode === null && child.signalCode === null ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
+    signal(pid, 'SIGUSR1');
+    const deadline = Date.now() + graceMs;
+    while (running(pid) && Date.now() < deadline) await sleep(20);
+    if (running(pid)) signal(pid, 'SIGKILL');
+    while (running(pid)) await sleep(20);
     await exited;
-    clearTimeout(timer);
     this.child = undefined;
-    this.log?.end();
-    this.log = undefined;
+    this.adoptedPid = undefined;
+    this.options.record?.gone(this.name, pid);
   }
 }
 

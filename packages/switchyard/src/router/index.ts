@@ -15,3 +15,4 @@ export { findHaproxy, ensurePortFree, HaproxyProcess, MIN_HAPROXY, type HaproxyB
 export { RuntimeApi } from './runtime-api.js';
 export { LocalRouter, type RouterEvent, type Slot } from './local-router.js';
 export { parseShowStat, trackFigures, type TrackFigures, type StatTable } from './stats.js';
+export type { ProcessLedger, StartingProcess } from './process-ledger.js';

@@ -1,9 +1,11 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SwitchyardError } from '../errors/index.js';
 import type { Service } from '../spec/index.js';
 import { backendName, basisPoints, MAP_FILES, renderHaproxyConfig, renderMaps, type RouterServer } from './haproxy-config.js';
 import { ensurePortFree, HaproxyProcess, type HaproxyBinary } from './haproxy-process.js';
+import type { ProcessLedger } from './process-ledger.js';
+import { configStructure, parseServersState } from './servers-state.js';
 import type { RoutingState } from './routing-state.js';
 import { validateLegacyShare, validateRoute, validateShare } from './shares.js';
 import { parseShowStat, trackFigures, type StatTable, type TrackFigures } from './stats.js';
@@ -28,6 +30,8 @@ export interface LocalRouterOptions {
   readonly statsPort: number;
   readonly binary: HaproxyBinary;
   readonly onEvent?: (event: RouterEvent) => void;
+  /** Where its HAProxy is written down before it starts. */
+  readonly record?: ProcessLedger;
 }
 
 export type RouterEvent = { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null } | { type: 'haproxy-restarted'; service: string };
@@ -38,6 +42,8 @@ function slotCount(replicas: number): number {
 }
 
 const UNIX_SOCKET_MAX = 100;
+/** How often the router's own view of its servers is read, for status (ready servers, fallbacks). */
+const WATCH_MS = 1000;
 const PLACEHOLDER = { host: '127.0.0.1', port: 1 } as const;
 
 /**
@@ -54,6 +60,13 @@ export class LocalRouter {
   /** What each file on disk holds, so a change rewrites only the files it touches. */
   private readonly written = new Map<string, string>();
   readonly configPath: string;
+  /** The last `show stat` read: which servers HAProxy routes to right now. */
+  private lastTable: StatTable | undefined;
+  /** Counts slot changes: a table read before a slot's last change says nothing about it. */
+  private changes = 0;
+  private tableChanges = 0;
+  private readonly slotChanged = new Map<string, number>();
+  private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LocalRouterOptions) {
     this.service = options.service;
@@ -72,6 +85,8 @@ export class LocalRouter {
       statsSocket,
       masterSocket: join(options.dir, 'master.sock'),
       logPath: join(options.dir, 'haproxy.log'),
+      service: this.service.name,
+      ...(options.record ? { record: options.record } : {}),
       onExit: (code, signal) => options.onEvent?.({ type: 'haproxy-exited', service: this.service.name, code, signal }),
       onRestart: () => options.onEvent?.({ type: 'haproxy-restarted', service: this.service.name }),
     });
@@ -101,6 +116,11 @@ export class LocalRouter {
     return this.slots.get(track) ?? [];
   }
 
+  /** The argv its HAProxy runs with (what an adopted one must have been started with). */
+  get command(): readonly string[] {
+    return this.process.command;
+  }
+
   async start(): Promise<void> {
     await ensurePortFree(this.options.host, this.options.port, `router of ${this.service.name}`);
     await ensurePortFree(this.options.host, this.options.statsPort, `router stats of ${this.service.name}`);
@@ -108,9 +128,88 @@ export class LocalRouter {
     await this.persist();
     this.process.validate();
     await this.process.start();
+    await this.watchServers();
+  }
+
+  /**
+   * Takes over the HAProxy the previous control plane left (`pid`, verified through the
+   * process record) when it still answers: its servers and counters stay as they are, the
+   * desired routing is applied live, and it reloads only if its structure changed. False when
+   * it cannot be adopted (the caller stops it and starts a new one).
+   */
+  async adopt(pid: number): Promise<boolean> {
+    if (!(await this.process.adopt(pid))) return false;
+    await this.resume();
+    await this.watchServers();
+    return true;
+  }
+
+  private async watchServers(): Promise<void> {
+    this.watch = setInterval(() => void this.refresh(), WATCH_MS);
+    this.watch.unref();
+    await this.refresh();
+  }
+
+  /** Takes the slots from the adopted HAProxy, then brings its routing (and if needed its configuration) to the desired state. */
+  private async resume(): Promise<void> {
+    const live = parseServersState(await this.process.api.send('show servers state'), PLACEHOLDER.port);
+    for (const [track, slots] of this.slots) {
+      const servers = live.filter((s) => s.backend === backendName(track));
+      if (servers.length === 0) continue;
+      const taken = servers.map((s) => ({ name: s.server, host: s.state === 'free' ? PLACEHOLDER.host : s.host, port: s.state === 'free' ? PLACEHOLDER.port : s.port, state: s.state }));
+      for (const slot of slots.filter((s) => !taken.some((t) => t.name === s.name))) taken.push(slot);
+      this.slots.set(track, taken);
+    }
+    const before = await readFile(this.configPath, 'utf8').catch(() => '');
+    await this.persist();
+    if (configStructure(before) !== configStructure(this.written.get('haproxy.cfg') ?? '')) {
+      await this.process.reload();
+      return;
+    }
+    const maps = renderMaps(this.service, this.routing);
+    const commands = Object.entries(maps).flatMap(([file, text]) => text.split('\n').filter(Boolean).map((line) => `set map ${this.mapPath(file)} ${line}`));
+    // A key the running maps do not have (a group added to the spec) needs the files loaded again.
+    await this.process.api.apply(commands).catch(() => this.process.reload());
+  }
+
+  /** The slot of a track that routes to `host:port`, if any (an adopted replica finds its place). */
+  slotOf(track: string, host: string, port: number): Slot | undefined {
+    return this.trackSlots(track).find((s) => s.state !== 'free' && s.host === host && s.port === port);
+  }
+
+  /** Frees the slots of a track no replica holds any more (replicas that died while the control plane was down). */
+  async freeUnclaimed(track: string, claimed: readonly string[]): Promise<void> {
+    const stale = this.trackSlots(track).filter((s) => s.state !== 'free' && !claimed.includes(s.name));
+    for (const slot of stale) await this.removeServer(track, slot.name);
+  }
+
+  /** Whether HAProxy routes to a server now (undefined before its first answer). */
+  serverUp(track: string, slot: string): boolean | undefined {
+    if ((this.slotChanged.get(`${track}/${slot}`) ?? 0) > this.tableChanges) return undefined;
+    const server = this.lastTable?.servers.find((s) => s.backend === backendName(track) && s.server === slot);
+    return server ? server.status.startsWith('UP') : undefined;
+  }
+
+  /** Tracks with no server HAProxy routes to: their groups go to the stable track. */
+  tracksWithoutServer(): string[] {
+    const table = this.lastTable;
+    if (!table) return [];
+    return this.service.tracks.map((t) => t.name).filter((t) => t !== this.service.stableTrack && !table.servers.some((s) => s.backend === backendName(t) && s.status.startsWith('UP')));
+  }
+
+  private async refresh(): Promise<void> {
+    const changes = this.changes;
+    const table = await this.table().catch(() => undefined);
+    if (!table || changes < this.tableChanges) return;
+    [this.lastTable, this.tableChanges] = [table, changes];
+  }
+
+  private changed(track: string, slot: string): void {
+    this.slotChanged.set(`${track}/${slot}`, ++this.changes);
   }
 
   stop(graceMs?: number): Promise<void> {
+    if (this.watch) clearInterval(this.watch);
     return this.process.stop(graceMs);
   }
 
@@ -169,6 +268,7 @@ export class LocalRouter {
       const id = `${backendName(track)}/${slot.name}`;
       // Switchyard has seen the replica ready; mark it up at once instead of waiting for the first check.
       await this.process.api.apply([`set server ${id} addr ${host} port ${port}`, `set server ${id} state ready`, `set server ${id} health up`]);
+      this.changed(track, slot.name);
       return slot.name;
     });
   }
@@ -196,6 +296,7 @@ export class LocalRouter {
       Object.assign(slot, { ...PLACEHOLDER, state: 'free' as const });
       await this.persist();
       await this.process.api.apply([`set server ${backendName(track)}/${slotName} state maint`]);
+      this.changed(track, slotName);
     });
   }
 

@@ -78,7 +78,7 @@ export function registerTraffic(program: Command): void {
 export function formatStatus(environment: string, services: readonly ServiceStatus[], workers: readonly WorkerClassStatus[] = []): string {
   const lines = [`${environment}:`];
   for (const s of services) {
-    const tracks = s.tracks.map((t) => `${t.track} ${t.ready}/${t.desired} ${t.version}`).join(' · ');
+    const tracks = s.tracks.map((t) => `${t.track} ${t.ready}/${t.desired} ${t.version}${t.fallbackTo ? ` (no ready server: served by ${t.fallbackTo})` : ''}`).join(' · ');
     const shares = Object.entries(s.routing.shares).map(([g, v]) => `${g} ${v}%`).join(', ');
     lines.push(`  ${s.service.padEnd(22)} ${s.address.padEnd(24)} ${tracks}${shares ? `  [canary: ${shares}]` : ''}${s.routing.legacyShare > 0 ? `  [legacy ${s.routing.legacyShare}%]` : ''}`);
   }

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
-import type { LocalRuntime, RuntimeEvent } from '../../runtime/index.js';
+import type { RuntimeEvent } from '../../runtime/index.js';
 import { startServer, tightenedLine, type ServerOptions } from '../../server/index.js';
 import { RabbitMqDepth } from '@switchyard/worker';
 import { credentialsFile, saveCredentials } from '../client.js';
@@ -35,41 +34,6 @@ export async function pickLocalFleet(dir: string, env: string | undefined): Prom
   return local;
 }
 
-/** Processes a previous `up` left behind (killed with SIGKILL) are stopped before starting again. */
-async function reapLeftovers(file: string): Promise<number> {
-  let pids: { pid: number; command: string }[];
-  try {
-    pids = JSON.parse(await readFile(file, 'utf8')) as { pid: number; command: string }[];
-  } catch {
-    return 0;
-  }
-  let reaped = 0;
-  for (const { pid, command } of pids) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      if (cmdline === command) {
-        process.kill(pid, 'SIGKILL');
-        reaped++;
-      }
-    } catch {
-      // gone already
-    }
-  }
-  return reaped;
-}
-
-async function recordProcesses(file: string, runtime: LocalRuntime): Promise<void> {
-  const pids = runtime.status().flatMap((s) => [s.routerPid, ...s.tracks.flatMap((t) => t.replicas.map((r) => r.pid))]).filter((p): p is number => p !== undefined);
-  const entries = pids.flatMap((pid) => {
-    try {
-      return [{ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() }];
-    } catch {
-      return [];
-    }
-  });
-  await writeFile(file, JSON.stringify(entries));
-}
-
 function describeEvent(e: RuntimeEvent): string {
   switch (e.type) {
     case 'replica-ready':
@@ -78,6 +42,8 @@ function describeEvent(e: RuntimeEvent): string {
       return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); restarting in ${e.restartInMs} ms`;
     case 'replica-restart-failed':
       return `${e.replica} could not restart: ${e.error}`;
+    case 'replica-unhealthy':
+      return `${e.replica} failed its liveness probe ${e.failures} times; replacing it`;
     case 'haproxy-exited':
       return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
     case 'haproxy-restarted':
@@ -117,15 +83,12 @@ export function registerUp(program: Command): void {
       const env = fleet.environment;
       const dataDir = opts.dataDir ?? defaultDataDir(dir, env.name);
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      const processesFile = join(dataDir, 'processes.json');
-      const reaped = await reapLeftovers(processesFile);
       const out = process.stdout;
       const tty = out.isTTY === true;
       let lastEvent = '';
       const line = (text: string) => out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
-      out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})${reaped ? `; stopped ${reaped} processes left by a previous run` : ''}\n`);
+      out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})\n`);
       const started = Date.now();
-      const live: { runtime?: LocalRuntime } = {};
       const server = await startServer({
         fleet,
         dataDir,
@@ -137,14 +100,16 @@ export function registerUp(program: Command): void {
         onRuntimeEvent: (e) => {
           lastEvent = describeEvent(e);
           if (!tty || e.type !== 'replica-ready') line(lastEvent);
-          if (live.runtime) void recordProcesses(processesFile, live.runtime).catch(() => undefined);
         },
         onLine: line,
       });
-      const runtime = (live.runtime = server.runtime);
+      const runtime = server.runtime;
       const tightened = await saveCredentials(server.address, server.adminToken);
       if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
-      await recordProcesses(processesFile, runtime);
+      const { adopted, stopped } = runtime.recovery;
+      if (adopted + stopped > 0) {
+        line(`a previous run left processes: adopted ${adopted} processes that kept serving${stopped ? `, stopped ${stopped} that could not be kept` : ''}`);
+      }
       const services = runtime.status();
       const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
       out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services, runtime.workerStatus()));
@@ -176,8 +141,7 @@ export function registerUp(program: Command): void {
           stopping = true;
           clearInterval(ticker);
           out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
-          void server.stop().then(async () => {
-            await writeFile(processesFile, '[]');
+          void server.stop().then(() => {
             out.write('✔ stopped; nothing left running\n');
             done();
           });

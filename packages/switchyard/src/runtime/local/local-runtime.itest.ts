@@ -10,6 +10,7 @@ import { findHaproxy } from '../../router/index.js';
 import { CLI, runCli } from '../../testing/cli.js';
 import { answeredBy, hammer } from '../../testing/load.js';
 import { startTestFleet, type TestFleet } from '../../testing/local-fleet.js';
+import { alive, recordedPids } from '../../testing/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,14 +23,6 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Running, not gone and not a zombie waiting for a parent that no longer exists. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 const WRK = process.env.SWITCHYARD_WRK_BIN ?? 'wrk';
 
@@ -218,12 +211,13 @@ describe('switchyard up', () => {
     expect(body.service).toBe('web');
     expect(['free', 'production']).toContain(body.track);
     expect(body.version).toBe('3.0.0');
-    const pids = (JSON.parse(readFileSync(join(dataDir, 'processes.json'), 'utf8')) as { pid: number }[]).map((p) => p.pid);
+    const pids = recordedPids(dataDir);
     expect(pids.length).toBe(9);
     up.child.kill('SIGINT');
     expect(await up.exit).toBe(0);
     expect(up.output()).toContain('✔ stopped; nothing left running');
     expect(pids.filter(alive)).toEqual([]);
+    expect(recordedPids(dataDir)).toEqual([]);
   });
 
   it('refuses a port in use and a second up, starting nothing', async () => {
@@ -246,21 +240,29 @@ describe('switchyard up', () => {
     expect(await first.exit).toBe(0);
   });
 
-  it('cleans up after an up that was killed with SIGKILL', async () => {
+  it('after an up that was killed with SIGKILL, adopts what kept serving and stops what nobody can keep', async () => {
     const { dir } = await writeFleet();
     const dataDir = await mkdtemp(join(tmpdir(), 'sy-up-'));
     const first = startUp(dir, dataDir);
     await waitFor('first up', () => first.output().includes('Ctrl-C stops everything.'), 60_000);
-    const pids = (JSON.parse(readFileSync(join(dataDir, 'processes.json'), 'utf8')) as { pid: number }[]).map((p) => p.pid);
+    const pids = recordedPids(dataDir);
     first.child.kill('SIGKILL');
     await first.exit;
-    expect(pids.filter(alive).length).toBeGreaterThan(0);
+    expect(pids.filter(alive)).toEqual(pids);
+    // One replica dies and one is frozen while no control plane watches: both are replaced, the rest kept.
+    const [dead, frozen] = pids.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('http-service')) as [number, number];
+    process.kill(dead, 'SIGKILL');
+    process.kill(frozen, 'SIGSTOP');
     const second = startUp(dir, dataDir);
     await waitFor('second up', () => second.output().includes('Ctrl-C stops everything.'), 60_000);
-    expect(second.output()).toMatch(/stopped \d+ processes left by a previous run/);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(second.output()).toMatch(/adopted 7 processes that kept serving, stopped 1 that could not be kept/);
+    const now = recordedPids(dataDir);
+    expect(now.length).toBe(9);
+    expect(now.filter((pid) => pids.includes(pid)).sort()).toEqual(pids.filter((pid) => pid !== dead && pid !== frozen).sort());
+    expect([dead, frozen].filter(alive)).toEqual([]);
     second.child.kill('SIGINT');
     expect(await second.exit).toBe(0);
+    expect([...pids, ...now].filter(alive)).toEqual([]);
   });
 
   it('says clearly when HAProxy is missing, and starts nothing', async () => {

@@ -9,6 +9,9 @@ import { WorkerClassRunner, type WorkerClassStatus, type WorkerEvent } from './w
 import type { Measurement } from '../../release/index.js';
 import { TrackRunner, versionedCommand, type TrackEvent, type TrackStatus } from './track-runner.js';
 import { existsSync } from 'node:fs';
+import { sortLeftovers } from './leftovers.js';
+import { terminate } from './proc.js';
+import { ProcessRecord } from './process-record.js';
 
 export type RuntimeEvent = RouterEvent | TrackEvent | WorkerEvent;
 
@@ -58,8 +61,14 @@ export class LocalRuntime {
   private readonly running = new Map<string, Running>();
   private readonly workerRunners: WorkerClassRunner[] = [];
   private readonly autoscalers: QueueAutoscaler[] = [];
+  /** Every process started here, written down before it starts (`<data-dir>/processes.json`). */
+  private readonly record: ProcessRecord;
+  /** What the last start found of a previous run: processes kept (adopted) and stopped. */
+  recovery = { adopted: 0, stopped: 0 };
 
-  constructor(private readonly options: LocalRuntimeOptions) {}
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.record = new ProcessRecord(resolve(options.dataDir));
+  }
 
   get fleet(): Fleet {
     return this.options.fleet;
@@ -77,6 +86,9 @@ export class LocalRuntime {
     const logDir = join(this.options.dataDir, 'logs');
     await mkdir(logDir, { recursive: true });
     const cwd = resolve(fleet.dir);
+    const leftovers = await sortLeftovers(this.record, new Map(services.map((s) => [s.name, s.tracks.map((t) => t.name)])));
+    const recovery = { adopted: 0, stopped: leftovers.stopped };
+    const onEvent = this.options.onEvent ? { onEvent: this.options.onEvent } : {};
     try {
       for (const service of services) {
         const { port, statsPort } = ports.get(service.name) as { port: number; statsPort: number };
@@ -88,17 +100,33 @@ export class LocalRuntime {
           port,
           statsPort,
           binary,
-          ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
+          record: this.record,
+          ...onEvent,
         });
         const tracks = new Map(
-          service.tracks.map((t) => [
-            t.name,
-            new TrackRunner({ service, track: t.name, router, cwd, logDir, host: fleet.environment.local.host, ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}) }),
-          ]),
+          service.tracks.map((t) => [t.name, new TrackRunner({ service, track: t.name, router, cwd, logDir, host: fleet.environment.local.host, record: this.record, ...onEvent })]),
         );
         this.running.set(service.name, { service, router, tracks });
-        await router.start();
+        // The router that kept serving while the control plane was down is kept; one that does not answer is replaced.
+        const previous = leftovers.routers.get(service.name);
+        if (previous && (await router.adopt(previous.pid))) {
+          this.record.keep(previous);
+          recovery.adopted++;
+        } else {
+          if (previous) {
+            await terminate(previous.pid, 5000);
+            this.record.gone(previous.name);
+            recovery.stopped++;
+          }
+          await router.start();
+        }
+        for (const [track, runner] of tracks) {
+          const kept = await runner.adopt(leftovers.replicas.get(`${service.name}/${track}`) ?? []);
+          recovery.adopted += kept.adopted;
+          recovery.stopped += kept.stopped;
+        }
       }
+      this.recovery = recovery;
       await Promise.all([...this.running.values()].flatMap((r) => [...r.tracks.values()].map((t) => t.start())));
       await this.startWorkers(cwd, logDir);
     } catch (err) {
@@ -134,7 +162,7 @@ export class LocalRuntime {
       };
       await mkdir(join(this.options.dataDir, 'worker-stats'), { recursive: true });
       for (const workerClass of [worker.normal, ...(worker.fallback ? [worker.fallback] : [])]) {
-        const runner = new WorkerClassRunner({ worker, workerClass, cwd, logDir, host: this.fleet.environment.local.host, env, ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}) });
+        const runner = new WorkerClassRunner({ worker, workerClass, cwd, logDir, host: this.fleet.environment.local.host, env, record: this.record, ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}) });
         this.workerRunners.push(runner);
         if (settings?.depth) {
           this.autoscalers.push(
@@ -251,7 +279,7 @@ export class LocalRuntime {
       stats: r.router.statsAddress,
       ...(r.router.pid ? { routerPid: r.router.pid } : {}),
       routing: r.router.currentRouting(),
-      tracks: [...r.tracks.values()].map((t) => t.status()),
+      tracks: [...r.tracks.values()].map((t) => ({ ...t.status(), ...(r.router.tracksWithoutServer().includes(t.track) ? { fallbackTo: r.service.stableTrack } : {}) })),
     }));
   }
 

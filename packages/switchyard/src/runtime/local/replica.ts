@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
+import type { ProcessLedger } from '../../router/index.js';
 import type { Probe } from '../../spec/index.js';
+import { alive, signal, terminate } from './proc.js';
+import { runProbe, type ProbeTarget } from './probe.js';
 
 export interface ReplicaSpec {
   readonly service: string;
@@ -21,6 +23,9 @@ export interface ReplicaSpec {
   readonly host: string;
   /** More variables that receive the replica's port (a worker's SWITCHYARD_METRICS_PORT). */
   readonly portEnv?: readonly string[];
+  readonly kind: 'replica' | 'worker';
+  /** Where the process is written down before it starts (see process-record.ts). */
+  readonly record?: ProcessLedger;
 }
 
 export type ReplicaState = 'starting' | 'ready' | 'stopping' | 'exited';
@@ -40,44 +45,23 @@ export function freePort(host: string): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function httpReady(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 400);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
-function tcpReady(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
+/** How often an adopted replica (not our child: no exit event) is looked for in /proc. */
+const ADOPTED_POLL_MS = 250;
 
 /**
  * One replica: a local process running the spec's command on its own port. It counts as
  * ready when its readiness probe answers, and stops with SIGTERM, then SIGKILL after the
- * grace period.
+ * grace period. Its output goes straight to its log file, so it keeps running (and logging)
+ * when the control plane that started it is gone; a restarted control plane adopts it.
  */
 export class Replica {
   readonly spec: ReplicaSpec;
   port = 0;
   state: ReplicaState = 'starting';
+  /** When the process started (ms since the epoch); 0 for an adopted one (long ago). */
+  startedAt = Date.now();
   private child: ChildProcess | undefined;
-  private log: WriteStream | undefined;
+  private adoptedPid: number | undefined;
   private exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
   readonly exited: Promise<void>;
   private markExited!: () => void;
@@ -87,42 +71,81 @@ export class Replica {
     this.exited = new Promise((resolve) => (this.markExited = resolve));
   }
 
+  /** A replica the previous control plane started, verified by the caller: watched through its pid. */
+  static adopt(spec: ReplicaSpec, pid: number, port: number): Replica {
+    const replica = new Replica(spec);
+    replica.port = port;
+    replica.adoptedPid = pid;
+    replica.state = 'ready';
+    // Started long before: no initial delay is left, and a crash now earns a fresh backoff.
+    replica.startedAt = 0;
+    const timer = setInterval(() => {
+      if (alive(pid)) return;
+      clearInterval(timer);
+      replica.exit(null, null);
+    }, ADOPTED_POLL_MS);
+    timer.unref();
+    return replica;
+  }
+
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.child?.pid ?? this.adoptedPid;
+  }
+
+  get adopted(): boolean {
+    return this.adoptedPid !== undefined;
   }
 
   get logPath(): string {
     return join(this.spec.logDir, `${this.spec.name}.log`);
   }
 
+  /** Where its probes reach it. */
+  get target(): ProbeTarget {
+    return { host: this.spec.host, port: this.port, cwd: this.spec.cwd, env: this.spec.env };
+  }
+
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
     this.exitListeners.push(listener);
+  }
+
+  private exit(code: number | null, sig: NodeJS.Signals | null): void {
+    if (this.state === 'exited') return;
+    this.state = 'exited';
+    this.spec.record?.gone(this.spec.name, this.pid);
+    this.markExited();
+    for (const listener of this.exitListeners) listener(code, sig);
   }
 
   /** Starts the process and resolves once it is ready; rejects (and kills it) if it never is. */
   async start(): Promise<void> {
     this.port = await freePort(this.spec.host);
-    this.log = createWriteStream(this.logPath, { flags: 'a' });
     const [program, ...args] = this.spec.command;
     const executable = program === 'node' ? process.execPath : (program as string);
-    const child = spawn(executable, args, {
-      cwd: this.spec.cwd,
-      env: { ...process.env, ...this.spec.env, PORT: String(this.port), HOST: this.spec.host, SWITCHYARD_REPLICA: this.spec.name, ...Object.fromEntries((this.spec.portEnv ?? []).map((name) => [name, String(this.port)])) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which drains before stopping it.
-      detached: true,
-    });
+    const { record, name } = this.spec;
+    record?.starting({ name, kind: this.spec.kind, service: this.spec.service, track: this.spec.track, version: this.spec.version, port: this.port, command: [executable, ...args] });
+    const log = openSync(this.logPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(executable, args, {
+        cwd: this.spec.cwd,
+        env: { ...process.env, ...this.spec.env, ...record?.tag(name), PORT: String(this.port), HOST: this.spec.host, SWITCHYARD_REPLICA: name, ...Object.fromEntries((this.spec.portEnv ?? []).map((v) => [v, String(this.port)])) },
+        stdio: ['ignore', log, log],
+        // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which drains before stopping it.
+        detached: true,
+      });
+    } finally {
+      closeSync(log);
+    }
     this.child = child;
-    child.stdout?.pipe(this.log, { end: false });
-    child.stderr?.pipe(this.log, { end: false });
+    this.startedAt = Date.now();
     let spawnError: Error | undefined;
-    child.once('error', (err) => (spawnError = err));
-    child.once('exit', (code, signal) => {
-      this.state = 'exited';
-      this.log?.end();
-      this.markExited();
-      for (const listener of this.exitListeners) listener(code, signal);
+    child.once('error', (err) => {
+      spawnError = err;
+      if (child.pid === undefined) this.exit(null, null);
     });
+    if (child.pid !== undefined) record?.started(name, child.pid);
+    child.once('exit', (code, sig) => this.exit(code, sig));
     const probe = this.spec.readiness;
     const budgetMs = 30_000 + (probe ? (probe.initialDelaySeconds + probe.failureThreshold * probe.periodSeconds) * 1000 : 0);
     const deadline = Date.now() + budgetMs;
@@ -137,31 +160,26 @@ export class Replica {
     const why = spawnError ? `could not start ${executable}: ${spawnError.message}` : this.state === 'exited' ? `exited (code ${String(child.exitCode)})` : `was not ready within ${Math.round(budgetMs / 1000)} s`;
     await this.stop(1000);
     throw new SwitchyardError('SWY_RUNTIME_START_FAILED', {
-      message: `Replica ${this.spec.name} (${this.spec.command.join(' ')}, version ${this.spec.version}) ${why}; see ${this.logPath}`,
-      details: { replica: this.spec.name, log: this.logPath },
+      message: `Replica ${name} (${this.spec.command.join(' ')}, version ${this.spec.version}) ${why}; see ${this.logPath}`,
+      details: { replica: name, log: this.logPath },
     });
   }
 
-  async probeOnce(): Promise<boolean> {
-    const probe = this.spec.readiness;
-    const timeoutMs = (probe?.timeoutSeconds ?? 1) * 1000;
-    if (probe?.kind === 'http') return httpReady(this.spec.host, this.port, probe.path ?? '/', timeoutMs);
-    return tcpReady(this.spec.host, this.port, timeoutMs);
+  probeOnce(): Promise<boolean> {
+    return runProbe(this.spec.readiness, this.target);
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
   async stop(graceMs = this.spec.graceMs): Promise<void> {
-    const child = this.child;
-    if (!child || this.state === 'exited') return;
+    const pid = this.pid;
+    if (pid === undefined || this.state === 'exited') return;
     this.state = 'stopping';
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await terminate(pid, graceMs);
     await this.exited;
-    clearTimeout(timer);
   }
 
   /** Hard kill without grace (used when Switchyard itself must leave at once). */
   kill(): void {
-    this.child?.kill('SIGKILL');
+    if (this.pid !== undefined) signal(this.pid, 'SIGKILL');
   }
 }

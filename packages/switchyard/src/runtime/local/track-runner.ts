@@ -1,5 +1,8 @@
 import type { LocalRouter } from '../../router/local-router.js';
 import type { Service } from '../../spec/index.js';
+import { LivenessWatch, runProbe } from './probe.js';
+import { environOf, terminate } from './proc.js';
+import type { ProcessRecord, RecordedProcess } from './process-record.js';
 import { Replica } from './replica.js';
 
 export interface TrackRunnerOptions {
@@ -10,12 +13,15 @@ export interface TrackRunnerOptions {
   readonly logDir: string;
   readonly host: string;
   readonly onEvent?: (event: TrackEvent) => void;
+  /** Where replicas are written down before they start (see process-record.ts). */
+  readonly record?: ProcessRecord;
 }
 
 export type TrackEvent =
   | { type: 'replica-ready'; service: string; track: string; replica: string; version: string; port: number }
   | { type: 'replica-crashed'; service: string; track: string; replica: string; code: number | null; signal: string | null; restartInMs: number }
-  | { type: 'replica-restart-failed'; service: string; track: string; replica: string; error: string };
+  | { type: 'replica-restart-failed'; service: string; track: string; replica: string; error: string }
+  | { type: 'replica-unhealthy'; service: string; track: string; replica: string; failures: number };
 
 interface Member {
   readonly replica: Replica;
@@ -24,6 +30,7 @@ interface Member {
   retiring: boolean;
   restarts: number;
   startedAt: number;
+  liveness?: LivenessWatch;
 }
 
 export interface TrackStatus {
@@ -32,6 +39,8 @@ export interface TrackStatus {
   readonly desired: number;
   readonly ready: number;
   readonly replicas: readonly { name: string; version: string; port: number; pid?: number; state: string }[];
+  /** Set when the router has no server of this track to send to: its groups are served by this (the stable) track. */
+  readonly fallbackTo?: string;
 }
 
 const BACKOFF_MAX_MS = 30_000;
@@ -70,7 +79,8 @@ export class TrackRunner {
       track: this.options.track,
       version: this.version,
       desired: this.desired,
-      ready: this.members.filter((m) => m.replica.state === 'ready' && m.slot && !m.retiring).length,
+      // Ready for users: started, in the router, and passing the router's health checks.
+      ready: this.members.filter((m) => m.replica.state === 'ready' && m.slot && !m.retiring && this.options.router.serverUp(this.options.track, m.slot) !== false).length,
       replicas: this.members.map((m) => ({ name: m.replica.spec.name, version: m.replica.spec.version, port: m.replica.port, ...(m.replica.pid ? { pid: m.replica.pid } : {}), state: m.retiring ? 'retiring' : m.replica.state })),
     };
   }
@@ -82,6 +92,40 @@ export class TrackRunner {
 
   start(): Promise<void> {
     return this.serial(() => this.converge());
+  }
+
+  /**
+   * Keeps the replicas the previous control plane left that still serve this track: recorded
+   * for it, in one of its router slots, and answering their readiness probe. The others are
+   * stopped. A replica of a version the desired state no longer wants is replaced by the normal
+   * roll on start(); one that was draining finishes leaving. Returns what it kept and stopped.
+   */
+  adopt(leftovers: readonly RecordedProcess[]): Promise<{ adopted: number; stopped: number }> {
+    return this.serial(async () => {
+      let [adopted, stopped] = [0, 0];
+      const draining: Member[] = [];
+      for (const entry of leftovers) {
+        this.counter = Math.max(this.counter, Number(/-(\d+)$/.exec(entry.name)?.[1] ?? 0));
+        const slot = entry.port !== undefined ? this.options.router.slotOf(this.options.track, this.options.host, entry.port) : undefined;
+        const replica = Replica.adopt(this.replicaSpec(entry.name, entry.version ?? this.version), entry.pid as number, entry.port ?? 0);
+        if (!slot || !this.startedFor(entry) || !(await runProbe(this.options.service.probes.readiness, replica.target))) {
+          await terminate(entry.pid as number, this.options.service.terminationGraceSeconds * 1000);
+          await replica.exited;
+          stopped++;
+          continue;
+        }
+        this.options.record?.keep(entry);
+        const member: Member = { replica, slot: slot.name, retiring: false, restarts: 0, startedAt: 0 };
+        this.members.push(member);
+        replica.onExit((code, signal) => void this.crashed(member, code, signal));
+        this.watch(member);
+        if (slot.state === 'draining') draining.push(member);
+        adopted++;
+      }
+      await this.options.router.freeUnclaimed(this.options.track, this.members.map((m) => m.slot as string));
+      for (const member of draining) await this.retire(member);
+      return { adopted, stopped };
+    });
   }
 
   /** Rolls to a version and/or replica count, one replica at a time, without dropping a request. */
@@ -121,22 +165,53 @@ export class TrackRunner {
     return this.members.filter((m) => !m.retiring);
   }
 
+  /** The process says it runs this track at the recorded version (the variables it was started with). */
+  private startedFor(entry: RecordedProcess): boolean {
+    const env = environOf(entry.pid as number);
+    return env.get('SWITCHYARD_SERVICE') === this.options.service.name && env.get('SWITCHYARD_TRACK') === this.options.track && env.get('SWITCHYARD_VERSION') === entry.version;
+  }
+
   private newReplica(): Replica {
-    const { service, track } = this.options;
     this.counter++;
-    return new Replica({
+    return new Replica(this.replicaSpec(`${this.options.service.name}-${this.options.track}-${this.counter}`, this.version));
+  }
+
+  private replicaSpec(name: string, version: string): ConstructorParameters<typeof Replica>[0] {
+    const { service, track } = this.options;
+    return {
       service: service.name,
       track,
-      version: this.version,
-      name: `${service.name}-${track}-${this.counter}`,
-      command: versionedCommand(service.command ?? [], this.version),
+      version,
+      name,
+      command: versionedCommand(service.command ?? [], version),
       cwd: this.options.cwd,
-      env: { ...service.envVars, SWITCHYARD_ENV: service.env, SWITCHYARD_SERVICE: service.name, SWITCHYARD_TRACK: track, SWITCHYARD_VERSION: this.version },
+      env: { ...service.envVars, SWITCHYARD_ENV: service.env, SWITCHYARD_SERVICE: service.name, SWITCHYARD_TRACK: track, SWITCHYARD_VERSION: version },
       ...(service.probes.readiness ? { readiness: service.probes.readiness } : {}),
       logDir: this.options.logDir,
       graceMs: service.terminationGraceSeconds * 1000,
       host: this.options.host,
-    });
+      kind: 'replica',
+      ...(this.options.record ? { record: this.options.record } : {}),
+    };
+  }
+
+  /** Acts on the liveness probe as the kubelet does: after failureThreshold failures in a row the replica is killed and replaced. */
+  private watch(member: Member): void {
+    const probe = this.options.service.probes.liveness;
+    if (!probe) return;
+    member.liveness = new LivenessWatch(probe, member.replica.target, (failures) => void this.unhealthy(member, failures));
+    member.liveness.start(member.replica.startedAt);
+  }
+
+  /** Out of the router at once, then stopped; its exit is a crash (event, backoff, a new replica). */
+  private async unhealthy(member: Member, failures: number): Promise<void> {
+    if (member.retiring || this.stopped) return;
+    const { service, track } = this.options;
+    this.options.onEvent?.({ type: 'replica-unhealthy', service: service.name, track, replica: member.replica.spec.name, failures });
+    const slot = member.slot;
+    member.slot = undefined;
+    if (slot) await this.options.router.removeServer(track, slot).catch(() => undefined);
+    await member.replica.stop();
   }
 
   private async launch(restarts = 0): Promise<Member> {
@@ -151,6 +226,7 @@ export class TrackRunner {
     }
     replica.onExit((code, signal) => void this.crashed(member, code, signal));
     member.slot = await this.options.router.addServer(this.options.track, this.options.host, replica.port);
+    this.watch(member);
     this.options.onEvent?.({ type: 'replica-ready', service: this.options.service.name, track: this.options.track, replica: replica.spec.name, version: replica.spec.version, port: replica.port });
     return member;
   }
@@ -158,6 +234,7 @@ export class TrackRunner {
   /** Drain in the router first, then stop the process, then free its slot. */
   private async retire(member: Member): Promise<void> {
     member.retiring = true;
+    member.liveness?.stop();
     if (member.slot) await this.options.router.drainServer(this.options.track, member.slot).catch(() => undefined);
     await member.replica.stop();
     if (member.slot) await this.options.router.removeServer(this.options.track, member.slot).catch(() => undefined);
@@ -167,6 +244,7 @@ export class TrackRunner {
   private async crashed(member: Member, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
     if (member.retiring || this.stopped) return;
     member.retiring = true;
+    member.liveness?.stop();
     if (member.slot) await this.options.router.removeServer(this.options.track, member.slot).catch(() => undefined);
     this.members = this.members.filter((m) => m !== member);
     // A replica that stayed up a minute earns a fresh backoff.

@@ -1,6 +1,7 @@
 import type { ScaleTarget } from '@switchyard/worker';
 import { workerEnv } from '../../render/index.js';
 import type { Probe, Worker, WorkerClass } from '../../spec/index.js';
+import type { ProcessRecord } from './process-record.js';
 import { Replica } from './replica.js';
 
 export interface WorkerRunnerOptions {
@@ -12,6 +13,8 @@ export interface WorkerRunnerOptions {
   /** Broker, storage and stats settings the platform adds to the worker's own environment. */
   readonly env: Readonly<Record<string, string>>;
   readonly onEvent?: (event: WorkerEvent) => void;
+  /** Where worker processes are written down before they start (see process-record.ts). */
+  readonly record?: ProcessRecord;
 }
 
 export type WorkerEvent =
@@ -124,6 +127,8 @@ export class WorkerClassRunner implements ScaleTarget {
       graceMs: workerClass.timeoutMs + 10_000,
       host: this.options.host,
       portEnv: ['SWITCHYARD_METRICS_PORT'],
+      kind: 'worker',
+      ...(this.options.record ? { record: this.options.record } : {}),
     });
     this.replicas.push(replica);
     try {
