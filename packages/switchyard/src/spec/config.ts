@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { SwitchyardError, type Issue } from '../errors/index.js';
 import { DEFAULTS } from './defaults.js';
@@ -7,6 +7,9 @@ import type { Environment, Fleet, Unit } from './model.js';
 import { isPlainObject, mergeLayers, type Layer } from './overlay.js';
 import { resolveService, resolveWorker, withDefaultTracks } from './resolve.js';
 import { environmentSchema, serviceSchema, unitSchema, workerSchema, type EnvironmentSpec } from './schema.js';
+import { readConfigFiles, YAML_FILE } from './files.js';
+import { portProblems } from './ports.js';
+import { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';
 import { SourceFile } from './source.js';
 
 export const SERVICES_DIR = 'services';
@@ -21,37 +24,31 @@ export interface ConfigFiles {
   readonly issues: readonly Issue[];
 }
 
-const YAML_FILE = /\.ya?ml$/;
-
-async function listYaml(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && YAML_FILE.test(e.name)).map((e) => e.name).sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+export interface ParseOptions {
+  /** Size bounds; the defaults suit any real fleet (benchmarks lift them to measure the parser). */
+  readonly limits?: Partial<ConfigLimits>;
+  /** Problems already found while reading the files (links, names, encodings). */
+  readonly issues?: readonly Issue[];
 }
 
-/** Reads services/ and environments/ of `dir`. Throws only when the directory itself is unusable. */
-export async function readConfig(dir: string): Promise<ConfigFiles> {
+/** Reads services/ and environments/ of `dir`. Throws only when the directory itself is unusable or too large. */
+export async function readConfig(dir: string, options: Pick<ParseOptions, 'limits'> = {}): Promise<ConfigFiles> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new SwitchyardError('SWY_SPEC_DIR_NOT_FOUND', { message: `The configuration directory ${dir} does not exist`, details: { dir } });
   }
-  const texts: Record<string, string> = {};
-  for (const sub of [SERVICES_DIR, ENVIRONMENTS_DIR]) {
-    for (const name of await listYaml(join(dir, sub))) texts[`${sub}/${name}`] = await readFile(join(dir, sub, name), 'utf8');
-  }
-  return parseConfig(dir, texts);
+  const { texts, issues } = await readConfigFiles(dir, [SERVICES_DIR, ENVIRONMENTS_DIR], { ...CONFIG_LIMITS, ...options.limits });
+  return parseConfig(dir, texts, { ...options, issues });
 }
 
 /** Parses configuration files given as `services/x.yaml` → text (from disk, a request or a test). */
-export function parseConfig(dir: string, texts: Readonly<Record<string, string>>): ConfigFiles {
-  const issues: Issue[] = [];
+export function parseConfig(dir: string, texts: Readonly<Record<string, string>>, options: ParseOptions = {}): ConfigFiles {
+  const issues: Issue[] = [...(options.issues ?? [])];
+  const files = Object.keys(texts).filter((file) => YAML_FILE.test(file) && [SERVICES_DIR, ENVIRONMENTS_DIR].some((sub) => file.startsWith(`${sub}/`)));
+  checkSizes(dir, files.map((file) => ({ file, bytes: Buffer.byteLength(texts[file] as string) })), { ...CONFIG_LIMITS, ...options.limits });
   const parse = (sub: string): SourceFile[] =>
-    Object.keys(texts)
-      .filter((file) => file.startsWith(`${sub}/`) && YAML_FILE.test(file))
+    files
+      .filter((file) => file.startsWith(`${sub}/`))
       .sort()
       .flatMap((file) => {
         const parsed = SourceFile.parse(file, texts[file] as string);
@@ -185,7 +182,17 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     }
     queues.set(unit.queue.name, unit);
   }
+  if (env.environment.runtime === 'local') checkLocalPorts(env, units, issues);
   return units.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The ports the local runtime will listen on, checked before anything tries to bind them. */
+function checkLocalPorts(env: ParsedEnvironment, units: readonly Unit[], issues: Issue[]): void {
+  const services = units.filter((u) => u.kind === 'Service').map((u) => u.name);
+  const layers: Layer[] = env.source ? [{ source: env.source, prefix: [], value: env.source.data as Record<string, unknown> }] : [];
+  for (const p of portProblems(env.environment.local, services, (path) => env.source?.has(path) ?? false)) {
+    issues.push(at(layers, p.path, { code: p.code, message: p.message, hint: p.hint }));
+  }
 }
 
 function dedupe(issues: readonly Issue[]): Issue[] {
