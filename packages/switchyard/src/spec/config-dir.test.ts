@@ -104,6 +104,14 @@ describe.concurrent('configuration directory', () => {
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
+  it('lists a bounded number of problems for a file of 200,000 repeated keys under the size limit', async () => {
+    const dir = await config();
+    writeFileSync(join(dir, 'services/api.yaml'), 'a: 1\n'.repeat(200_000));
+    const stderr = await refused(dir, /^error SWY_SPEC_INVALID: The configuration in .* is invalid \(199999 problems; the first 1000 are listed\)$/m);
+    expect(stderr.match(/^✖ /gm)).toHaveLength(1000);
+    expect(stderr).toContain('✖ YAML syntax error: Map keys must be unique; "a" is set twice in this mapping → at services/api.yaml:2:1');
+  });
+
   it('refuses files that together exceed the total limit, before parsing any', async () => {
     const dir = await config();
     const err = await readConfig(dir, { limits: { totalBytes: 600 } }).catch((e: unknown) => e);

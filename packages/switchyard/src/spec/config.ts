@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { SwitchyardError, type Issue } from '../errors/index.js';
 import { DEFAULTS } from './defaults.js';
-import { issuesFromZod, at } from './issues.js';
+import { append, at, issuesFromZod } from './issues.js';
 import type { Environment, Fleet, Unit } from './model.js';
 import { isPlainObject, mergeLayers, type Layer } from './overlay.js';
 import { resolveService, resolveWorker, withDefaultTracks } from './resolve.js';
@@ -52,7 +52,7 @@ export function parseConfig(dir: string, texts: Readonly<Record<string, string>>
       .sort()
       .flatMap((file) => {
         const parsed = SourceFile.parse(file, texts[file] as string);
-        issues.push(...parsed.issues);
+        append(issues, parsed.issues);
         return parsed.issues.length === 0 ? [parsed.source] : [];
       });
   const units = parse(SERVICES_DIR);
@@ -84,7 +84,7 @@ function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironmen
   const layers: Layer[] = [{ source, prefix: [], value: source.data as Record<string, unknown> }];
   const result = environmentSchema.safeParse(source.data);
   if (!result.success) {
-    issues.push(...issuesFromZod(result.error, source.data, layers, environmentSchema));
+    append(issues, issuesFromZod(result.error, source.data, layers, environmentSchema));
     return undefined;
   }
   const spec = result.data;
@@ -155,14 +155,14 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     const schema = kind === 'Worker' ? workerSchema : serviceSchema;
     const parsed = unitSchema.safeParse(merged);
     if (!parsed.success) {
-      issues.push(...issuesFromZod(parsed.error, merged, layers, schema));
+      append(issues, issuesFromZod(parsed.error, merged, layers, schema));
       continue;
     }
     const resolved = parsed.data.kind === 'Service'
       ? resolveService(parsed.data, env.environment, layers, source.file)
       : resolveWorker(parsed.data, env.environment, layers, source.file);
     if (resolved.ok) units.push(resolved.value);
-    else issues.push(...resolved.issues);
+    else append(issues, resolved.issues);
   }
   if (env.source && env.spec?.services) {
     for (const name of Object.keys(env.spec.services)) {
@@ -210,11 +210,15 @@ function parseEnvironments(files: ConfigFiles, issues: Issue[]): ParsedEnvironme
   return files.environments.map((s) => parseEnvironment(s, issues)).filter((e): e is ParsedEnvironment => e !== undefined);
 }
 
+/** More problems than anyone reads: a file of generated keys can hold a hundred thousand. */
+const MAX_LISTED_ISSUES = 1000;
+
 function invalid(issues: readonly Issue[], dir: string): SwitchyardError {
   const unique = dedupe(issues);
+  const listed = unique.length > MAX_LISTED_ISSUES ? `; the first ${MAX_LISTED_ISSUES} are listed` : '';
   return new SwitchyardError('SWY_SPEC_INVALID', {
-    message: `The configuration in ${dir} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'})`,
-    issues: unique,
+    message: `The configuration in ${dir} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'}${listed})`,
+    issues: unique.slice(0, MAX_LISTED_ISSUES),
   });
 }
 

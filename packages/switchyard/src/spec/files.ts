@@ -24,7 +24,7 @@ export async function readConfigFiles(dir: string, subs: readonly string[], limi
   const root = await realpath(dir);
   const issues: Issue[] = [];
   const found: Found[] = [];
-  for (const sub of subs) found.push(...(await listSub(root, sub, issues)));
+  for (const sub of subs) for (const f of await listSub(root, sub, issues)) found.push(f);
   checkSizes(dir, found, limits);
   const texts: Record<string, string> = {};
   for (const f of found) {

@@ -28,6 +28,11 @@ export function issuesFromZod(error: z.ZodError, input: unknown, layers: readonl
   return out;
 }
 
+/** Appends one list to another; `push(...more)` overflows the stack past about 100,000 items, which one large file can hold. */
+export function append<T>(target: T[], more: readonly T[]): void {
+  for (const item of more) target.push(item);
+}
+
 /** Places an issue at the file and line of the layer that set `path`. */
 export function at(layers: readonly Layer[], path: DocPath, issue: { code: string; message: string; hint?: string }, key = false): Issue {
   const layer = layerFor(layers, path);

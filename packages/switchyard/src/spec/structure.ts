@@ -86,7 +86,7 @@ export function checkStructure(root: unknown): StructureProblem[] {
     stack.push({ exit: node });
     const children: Node[] = [];
     if (isMap(node)) {
-      problems.push(...duplicateKeys(node.items));
+      for (const duplicate of duplicateKeys(node.items)) problems.push(duplicate);
       for (const pair of node.items) {
         if (pair.key && typeof pair.key === 'object') children.push(pair.key as Node);
         if (pair.value && typeof pair.value === 'object') children.push(pair.value as Node);
