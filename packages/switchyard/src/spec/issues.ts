@@ -11,15 +11,10 @@ export function issuesFromZod(error: z.ZodError, input: unknown, layers: readonl
     const path = raw.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (raw.code === 'unrecognized_keys') {
       const allowed = allowedKeys(schema, path);
+      const fix = `Remove it or fix its spelling${allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : ''}.`;
       for (const key of raw.keys) {
         const suggestion = closest(key, allowed);
-        out.push(
-          at(layers, [...path, key], {
-            code: 'unknown_key',
-            message: `unknown key "${key}"`,
-            hint: `${suggestion ? `Did you mean "${suggestion}"? ` : ''}Remove it or fix its spelling${allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : ''}.`,
-          }, true),
-        );
+        out.push(at(layers, [...path, key], { code: 'unknown_key', message: `unknown key "${key}"`, hint: `${suggestion ? `Did you mean "${suggestion}"? ` : ''}${fix}` }, true));
       }
       continue;
     }
