@@ -84,6 +84,11 @@ describe.concurrent('configuration directory', () => {
     expect(stderr).toMatch(/start its name with a dot/);
   });
 
+  it('refuses an environments/ that is a file, not a directory', async () => {
+    const dir = await writeConfig({ 'services/api.yaml': baseTexts()['services/api.yaml'] as string, environments: PRODUCTION });
+    await refused(dir, /environments is a file; it must be a directory of YAML files/);
+  });
+
   it('refuses bytes that are not UTF-8, at the line and column of the first one', async () => {
     const dir = await config();
     const text = Buffer.concat([Buffer.from('# owned by the caf'), Buffer.from([0xe9]), Buffer.from(' team\n'), Buffer.from(baseTexts()['services/api.yaml'] as string)]);

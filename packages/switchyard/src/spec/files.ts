@@ -45,7 +45,12 @@ async function listSub(root: string, sub: string, issues: Issue[]): Promise<Foun
     }
     entries = await readdir(real, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    if (code === 'ENOTDIR') {
+      issues.push({ code: 'not_a_directory', file: sub, message: `${sub} is a file; it must be a directory of YAML files`, hint: `Move the file into a directory named ${sub}/, one file per ${sub === 'environments' ? 'environment' : 'service or worker'}.` });
+      return [];
+    }
     throw err;
   }
   const found: Found[] = [];
