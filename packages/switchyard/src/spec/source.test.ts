@@ -59,6 +59,7 @@ describe('SourceFile.parse', () => {
   it('refuses nesting deeper than the bound, and more anchors and aliases than the bound', () => {
     const deep = `a: ${'['.repeat(YAML_LIMITS.depth + 1)}${']'.repeat(YAML_LIMITS.depth + 1)}\n`;
     expect(problems(deep)[0]).toMatchObject({ code: 'too_deep', line: 1 });
+    expect(problems(`a: ${'['.repeat(100_000)}\n`)[0]).toMatchObject({ code: 'yaml_syntax', line: 1, message: `YAML syntax error: mappings and lists are nested too deep to read here (the limit is ${YAML_LIMITS.depth} levels)` });
     const fits = `a: ${'['.repeat(YAML_LIMITS.depth - 1)}${']'.repeat(YAML_LIMITS.depth - 1)}\n`;
     expect(problems(fits)).toEqual([]);
     const anchors = Array.from({ length: YAML_LIMITS.anchorsAndAliases + 1 }, (_, i) => `k${i}: &a${i} ${i}`).join('\n');

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Issue } from '../errors/index.js';
+import { YAML_LIMITS } from './limits.js';
 import { checkStructure } from './structure.js';
 
 export type DocPath = readonly (string | number)[];
@@ -113,5 +114,7 @@ export class SourceFile {
 }
 
 function firstLine(message: string): string {
+  // The parser reports nesting deep enough to exhaust its stack by the engine's own words.
+  if (message.startsWith('Maximum call stack size exceeded')) return `mappings and lists are nested too deep to read here (the limit is ${YAML_LIMITS.depth} levels)`;
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
