@@ -182,13 +182,16 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     }
     queues.set(unit.queue.name, unit);
   }
-  if (env.environment.runtime === 'local') checkLocalPorts(env, units, issues);
+  if (env.environment.runtime === 'local') checkLocalPorts(env, [...seen.values()].filter((s) => unitKind(s) === 'Service'), issues);
   return units.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The ports the local runtime will listen on, checked before anything tries to bind them. */
-function checkLocalPorts(env: ParsedEnvironment, units: readonly Unit[], issues: Issue[]): void {
-  const services = units.filter((u) => u.kind === 'Service').map((u) => u.name);
+/**
+ * The ports the local runtime will listen on, checked before anything tries to bind them.
+ * Every service file counts, valid or not yet, so that a problem elsewhere does not shift the ports.
+ */
+function checkLocalPorts(env: ParsedEnvironment, serviceFiles: readonly SourceFile[], issues: Issue[]): void {
+  const services = serviceFiles.map(unitName).filter((name): name is string => name !== undefined);
   const layers: Layer[] = env.source ? [{ source: env.source, prefix: [], value: env.source.data as Record<string, unknown> }] : [];
   for (const p of portProblems(env.environment.local, services, (path) => env.source?.has(path) ?? false)) {
     issues.push(at(layers, p.path, { code: p.code, message: p.message, hint: p.hint }));
