@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, writeConfig } from '../testing/cli.js';
+import { CLI, REPO_ROOT, runCli, writeConfig, type CliResult } from '../testing/cli.js';
 import { baseTexts, setIn } from '../testing/config.js';
 
 const EXAMPLE = 'examples/video-platform';
@@ -146,5 +147,55 @@ describe.concurrent('switchyard check exit codes', () => {
     const r = await runCli(['validate', 'examples/nowhere']);
     expect(r.code).toBe(66);
     expect(r.stderr).toContain('SWY_SPEC_DIR_NOT_FOUND: The configuration directory examples/nowhere does not exist');
+  });
+});
+
+/** Runs a shell pipeline with the built CLI as `switchyard`; stderr ends with the CLI's exit status. */
+function pipeline(script: string): Promise<CliResult> {
+  const shell = `switchyard() { "${process.execPath}" "${CLI}" "$@"; }; ${script}; echo "exit \${PIPESTATUS[0]}" >&2`;
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', shell], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Runs the built CLI with its standard output already closed, as when the reader of a pipe left before it wrote. */
+function withoutReader(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
+  });
+}
+
+describe.concurrent('switchyard when the reader of its output goes away', () => {
+  it.each([
+    ['validate', EXAMPLE],
+    ['render', EXAMPLE, '--env', 'production'],
+    ['check', EXAMPLE],
+  ])('%s exits 141 without a word when its stdout is closed', async (...args: string[]) => {
+    const r = await withoutReader(args);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(141);
+  });
+
+  it('render | head -1 prints the first line, and render exits quietly', async () => {
+    const r = await pipeline(`switchyard render ${EXAMPLE} --env production | head -1`);
+    expect(r.stdout).toBe(`${readFileSync(join(REPO_ROOT, 'test/golden/production.yaml'), 'utf8').split('\n')[0]}\n`);
+    expect(r.stderr).toMatch(/^exit (0|141)\n$/);
+  });
+
+  it('validate | head -1 prints the first line, and validate exits quietly', async () => {
+    const r = await pipeline(`switchyard validate ${EXAMPLE} | head -1`);
+    expect(r.stdout).toBe('✔ production (kubernetes): 4 services, 1 worker valid\n');
+    expect(r.stderr).toMatch(/^exit (0|141)\n$/);
   });
 });

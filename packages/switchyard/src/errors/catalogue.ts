@@ -53,6 +53,8 @@ export const catalogue = {
   SWY_SPEC_SERVICE_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The service does not exist', 'Use the name of a service defined under services/ (`switchyard validate <dir>` lists them).'),
   SWY_SPEC_TRACK_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The track does not exist on this service', 'Use one of the tracks listed in the service file under tracks.'),
   SWY_SPEC_GROUP_NOT_FOUND: entry('not-found', 404, EXIT.notFound, 'The traffic group does not exist on this service', 'Use one of the groups listed in the service file under traffic.groups.'),
+  SWY_SPEC_FILE_TOO_LARGE: entry('input', 400, EXIT.invalidSpec, 'A configuration file is larger than the limit', 'A service file is a few kB: look for generated or pasted content (a huge env map, a certificate) and move it out of the file, e.g. into a secret or the image.'),
+  SWY_SPEC_TOO_LARGE: entry('input', 400, EXIT.invalidSpec, 'The configuration files together are larger than the limit', 'Remove generated content from the files, or split the fleet into several configuration directories.'),
 
   // render: writing rendered objects
   SWY_RENDER_OUTPUT: entry('unavailable', 500, EXIT.cantCreate, 'The rendered objects could not be written', 'Check that the output directory is writable and that its parent exists.'),

@@ -26,11 +26,17 @@ interface Case {
 const SVC = 'services/api.yaml';
 const WRK = 'services/encoder.yaml';
 const PROD = 'environments/production.yaml';
+const SBX = 'environments/sandbox.yaml';
 
 const svc = (path: string, value: unknown) => (t: Texts) => void (t[SVC] = setIn(t[SVC] as string, path, value));
 const wrk = (path: string, value: unknown) => (t: Texts) => void (t[WRK] = setIn(t[WRK] as string, path, value));
 const env = (path: string, value: unknown) => (t: Texts) => void (t[PROD] = setIn(t[PROD] as string, path, value));
+const sbx = (path: string, value: unknown) => (t: Texts) => void (t[SBX] = setIn(t[SBX] as string, path, value));
+const svcText = (change: (text: string) => string) => (t: Texts) => void (t[SVC] = change(t[SVC] as string));
+const secondService = (t: Texts) => void (t['services/web.yaml'] = setIn(t[SVC] as string, 'name', 'web'));
 const svcDelete = (path: string) => (t: Texts) => void (t[SVC] = deleteIn(t[SVC] as string, path));
+const schedule = (change: Record<string, unknown>) => svc('autoscaling', { cpu: { max: 10 }, schedule: [{ cron: '30 19 * * *', duration: '4h', minReplicas: 4, ...change }] });
+const laughs = Array.from({ length: 8 }, (_, i) => (i === 0 ? '  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]' : `  l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`)).join('\n');
 const tracks = { internal: { replicas: 2 }, free: { replicas: 2 }, paid: { replicas: 2 }, production: { replicas: 2 } };
 
 const CASES: Case[] = [
@@ -98,6 +104,29 @@ const CASES: Case[] = [
   { name: 'a service on Kubernetes without an image', change: svcDelete('image'), file: SVC, path: 'image', says: /image is required: environment production runs on Kubernetes/ },
   { name: 'a service on the local runtime without a command', change: svcDelete('command'), env: 'sandbox', file: SVC, path: 'command', says: /command is required: environment sandbox runs on the local runtime/ },
   { name: 'a group name with capitals', change: svc('traffic', { groups: { Gold: { canaryTrack: 'free' } } }), file: SVC, path: 'traffic.groups.Gold', says: /"Gold" must be lowercase/ },
+  // YAML that parses but would make every later step pay: each a problem at its line.
+  { name: 'a YAML alias bomb (billion laughs)', change: svcText((text) => `${text}labels:\n${laughs}\n`), file: SVC, path: ':22', says: /aliases up to here repeat more than 10000 values/ },
+  { name: 'an alias to no anchor', change: svcText((text) => text.replace('version: 1.0.0', 'version: *release')), file: SVC, path: ':9', says: /the alias \*release names no anchor/ },
+  { name: 'an alias inside its own anchor', change: svcText((text) => text.replace('kind: Service', 'kind: &k [*k]')), file: SVC, path: ':2', says: /would contain itself/ },
+  { name: 'one key written twice as 1 and "1"', change: svcText((text) => `${text}labels:\n  1: a\n  "1": b\n`), file: SVC, path: ':19', says: /Map keys must be unique; "1" is set twice/ },
+  // Values that parse and pass their types but cannot work.
+  { name: 'a freeze in a time zone that does not exist', change: env('freezes', [{ name: 'weekend', from: 'fri 16:00', to: 'mon 08:00', timezone: 'Mars/Olympus' }]), file: PROD, path: 'freezes.0.timezone', says: /"Mars\/Olympus" is not a time zone/ },
+  { name: 'a misspelt time zone', change: schedule({ timezone: 'Europe/Pariss' }), file: SVC, path: 'autoscaling.schedule.0.timezone', says: /not a time zone[\s\S]*Did you mean "Europe\/Paris"/ },
+  { name: 'a schedule window in a time zone that does not exist', change: schedule({ timezone: 'Mars/Olympus' }), file: SVC, path: 'autoscaling.schedule.0.timezone', says: /"Mars\/Olympus" is not a time zone/ },
+  { name: 'a cron that never fires', change: schedule({ cron: '0 0 31 2 *' }), file: SVC, path: 'autoscaling.schedule.0.cron', says: /"0 0 31 2 \*" never fires/ },
+  { name: 'five words that are not a cron', change: schedule({ cron: 'a b c d e' }), file: SVC, path: 'autoscaling.schedule.0.cron', says: /"a b c d e" is not a cron expression/ },
+  { name: 'a cron minute out of range', change: schedule({ cron: '60 19 * * *' }), file: SVC, path: 'autoscaling.schedule.0.cron', says: /not a cron expression.*minute/ },
+  { name: 'a schedule window of no time', change: schedule({ duration: '0s' }), file: SVC, path: 'autoscaling.schedule.0.duration', says: /must be longer than 0/ },
+  { name: 'a stage of no time', change: svc('release', { stages: [{ name: 'all', track: 'production', duration: '0s' }] }), file: SVC, path: 'release.stages.0.duration', says: /must be longer than 0/ },
+  { name: 'gates measured every 0 ms', change: svc('release', { interval: '0ms' }), file: SVC, path: 'release.interval', says: /must be longer than 0/ },
+  { name: 'a stage inconclusive at once', change: svc('release', { inconclusiveAfter: '0m' }), file: SVC, path: 'release.inconclusiveAfter', says: /must be longer than 0/ },
+  { name: 'a response-time gate of 0 ms', change: svc('release', { gates: [{ metric: 'response-time', max: '0ms' }] }), file: SVC, path: 'release.gates.0.max', says: /must be longer than 0/ },
+  { name: 'a worker class with no time for a task', change: wrk('normal.timeout', '0s'), file: WRK, path: 'normal.timeout', says: /must be longer than 0/ },
+  { name: 'the stats port on the router port', change: sbx('local', { routerPort: 8400, statsPort: 8400 }), env: 'sandbox', file: SBX, path: 'local.statsPort', says: /port 8400 is both the router port of api and the stats port of api/ },
+  { name: 'router ports running into stats ports', change: (t) => (secondService(t), sbx('local', { routerPort: 9000, statsPort: 9001 })(t)), env: 'sandbox', file: SBX, path: 'local.statsPort', says: /port 9001 is both the router port of web and the stats port of api/ },
+  { name: 'the API port on a router port', change: sbx('local', { apiPort: 8080 }), env: 'sandbox', file: SBX, path: 'local.apiPort', says: /port 8080 is both the router port of api and the API port/ },
+  { name: 'a service\'s own router port on a stats port', change: sbx('local', { ports: { api: 8400 } }), env: 'sandbox', file: SBX, path: 'local.ports.api', says: /port 8400 is both the router port of api and the stats port of api/ },
+  { name: 'router ports past 65535', change: (t) => (secondService(t), sbx('local', { routerPort: 65535 })(t)), env: 'sandbox', file: SBX, path: 'local.routerPort', says: /router port of web would be 65536/ },
   { name: 'an environment that does not exist', change: () => undefined, env: 'prod', file: '', says: /The environment prod does not exist[\s\S]*Use one of: production, sandbox/, exit: 66 },
 ];
 

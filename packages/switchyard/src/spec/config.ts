@@ -1,12 +1,15 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { SwitchyardError, type Issue } from '../errors/index.js';
 import { DEFAULTS } from './defaults.js';
-import { issuesFromZod, at } from './issues.js';
+import { append, at, issuesFromZod } from './issues.js';
 import type { Environment, Fleet, Unit } from './model.js';
 import { isPlainObject, mergeLayers, type Layer } from './overlay.js';
 import { resolveService, resolveWorker, withDefaultTracks } from './resolve.js';
 import { environmentSchema, serviceSchema, unitSchema, workerSchema, type EnvironmentSpec } from './schema.js';
+import { readConfigFiles, YAML_FILE } from './files.js';
+import { portProblems } from './ports.js';
+import { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';
 import { SourceFile } from './source.js';
 
 export const SERVICES_DIR = 'services';
@@ -21,41 +24,35 @@ export interface ConfigFiles {
   readonly issues: readonly Issue[];
 }
 
-const YAML_FILE = /\.ya?ml$/;
-
-async function listYaml(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && YAML_FILE.test(e.name)).map((e) => e.name).sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+export interface ParseOptions {
+  /** Size bounds; the defaults suit any real fleet (benchmarks lift them to measure the parser). */
+  readonly limits?: Partial<ConfigLimits>;
+  /** Problems already found while reading the files (links, names, encodings). */
+  readonly issues?: readonly Issue[];
 }
 
-/** Reads services/ and environments/ of `dir`. Throws only when the directory itself is unusable. */
-export async function readConfig(dir: string): Promise<ConfigFiles> {
+/** Reads services/ and environments/ of `dir`. Throws only when the directory itself is unusable or too large. */
+export async function readConfig(dir: string, options: Pick<ParseOptions, 'limits'> = {}): Promise<ConfigFiles> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
     throw new SwitchyardError('SWY_SPEC_DIR_NOT_FOUND', { message: `The configuration directory ${dir} does not exist`, details: { dir } });
   }
-  const texts: Record<string, string> = {};
-  for (const sub of [SERVICES_DIR, ENVIRONMENTS_DIR]) {
-    for (const name of await listYaml(join(dir, sub))) texts[`${sub}/${name}`] = await readFile(join(dir, sub, name), 'utf8');
-  }
-  return parseConfig(dir, texts);
+  const { texts, issues } = await readConfigFiles(dir, [SERVICES_DIR, ENVIRONMENTS_DIR], { ...CONFIG_LIMITS, ...options.limits });
+  return parseConfig(dir, texts, { ...options, issues });
 }
 
 /** Parses configuration files given as `services/x.yaml` → text (from disk, a request or a test). */
-export function parseConfig(dir: string, texts: Readonly<Record<string, string>>): ConfigFiles {
-  const issues: Issue[] = [];
+export function parseConfig(dir: string, texts: Readonly<Record<string, string>>, options: ParseOptions = {}): ConfigFiles {
+  const issues: Issue[] = [...(options.issues ?? [])];
+  const files = Object.keys(texts).filter((file) => YAML_FILE.test(file) && [SERVICES_DIR, ENVIRONMENTS_DIR].some((sub) => file.startsWith(`${sub}/`)));
+  checkSizes(dir, files.map((file) => ({ file, bytes: Buffer.byteLength(texts[file] as string) })), { ...CONFIG_LIMITS, ...options.limits });
   const parse = (sub: string): SourceFile[] =>
-    Object.keys(texts)
-      .filter((file) => file.startsWith(`${sub}/`) && YAML_FILE.test(file))
+    files
+      .filter((file) => file.startsWith(`${sub}/`))
       .sort()
       .flatMap((file) => {
         const parsed = SourceFile.parse(file, texts[file] as string);
-        issues.push(...parsed.issues);
+        append(issues, parsed.issues);
         return parsed.issues.length === 0 ? [parsed.source] : [];
       });
   const units = parse(SERVICES_DIR);
@@ -87,7 +84,7 @@ function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironmen
   const layers: Layer[] = [{ source, prefix: [], value: source.data as Record<string, unknown> }];
   const result = environmentSchema.safeParse(source.data);
   if (!result.success) {
-    issues.push(...issuesFromZod(result.error, source.data, layers, environmentSchema));
+    append(issues, issuesFromZod(result.error, source.data, layers, environmentSchema));
     return undefined;
   }
   const spec = result.data;
@@ -158,14 +155,14 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     const schema = kind === 'Worker' ? workerSchema : serviceSchema;
     const parsed = unitSchema.safeParse(merged);
     if (!parsed.success) {
-      issues.push(...issuesFromZod(parsed.error, merged, layers, schema));
+      append(issues, issuesFromZod(parsed.error, merged, layers, schema));
       continue;
     }
     const resolved = parsed.data.kind === 'Service'
       ? resolveService(parsed.data, env.environment, layers, source.file)
       : resolveWorker(parsed.data, env.environment, layers, source.file);
     if (resolved.ok) units.push(resolved.value);
-    else issues.push(...resolved.issues);
+    else append(issues, resolved.issues);
   }
   if (env.source && env.spec?.services) {
     for (const name of Object.keys(env.spec.services)) {
@@ -185,7 +182,20 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     }
     queues.set(unit.queue.name, unit);
   }
+  if (env.environment.runtime === 'local') checkLocalPorts(env, [...seen.values()].filter((s) => unitKind(s) === 'Service'), issues);
   return units.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The ports the local runtime will listen on, checked before anything tries to bind them.
+ * Every service file counts, valid or not yet, so that a problem elsewhere does not shift the ports.
+ */
+function checkLocalPorts(env: ParsedEnvironment, serviceFiles: readonly SourceFile[], issues: Issue[]): void {
+  const services = serviceFiles.map(unitName).filter((name): name is string => name !== undefined);
+  const layers: Layer[] = env.source ? [{ source: env.source, prefix: [], value: env.source.data as Record<string, unknown> }] : [];
+  for (const p of portProblems(env.environment.local, services, (path) => env.source?.has(path) ?? false)) {
+    issues.push(at(layers, p.path, { code: p.code, message: p.message, hint: p.hint }));
+  }
 }
 
 function dedupe(issues: readonly Issue[]): Issue[] {
@@ -203,11 +213,15 @@ function parseEnvironments(files: ConfigFiles, issues: Issue[]): ParsedEnvironme
   return files.environments.map((s) => parseEnvironment(s, issues)).filter((e): e is ParsedEnvironment => e !== undefined);
 }
 
+/** More problems than anyone reads: a file of generated keys can hold a hundred thousand. */
+const MAX_LISTED_ISSUES = 1000;
+
 function invalid(issues: readonly Issue[], dir: string): SwitchyardError {
   const unique = dedupe(issues);
+  const listed = unique.length > MAX_LISTED_ISSUES ? `; the first ${MAX_LISTED_ISSUES} are listed` : '';
   return new SwitchyardError('SWY_SPEC_INVALID', {
-    message: `The configuration in ${dir} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'})`,
-    issues: unique,
+    message: `The configuration in ${dir} is invalid (${unique.length} problem${unique.length === 1 ? '' : 's'}${listed})`,
+    issues: unique.slice(0, MAX_LISTED_ISSUES),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Issue } from '../errors/index.js';
 import { layerFor, type Layer } from './overlay.js';
+import { closest } from './words.js';
 import type { DocPath } from './source.js';
 
 /** Turns schema failures into issues that name the file, the line, the path and the fix. */
@@ -10,21 +11,21 @@ export function issuesFromZod(error: z.ZodError, input: unknown, layers: readonl
     const path = raw.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (raw.code === 'unrecognized_keys') {
       const allowed = allowedKeys(schema, path);
+      const fix = `Remove it or fix its spelling${allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : ''}.`;
       for (const key of raw.keys) {
         const suggestion = closest(key, allowed);
-        out.push(
-          at(layers, [...path, key], {
-            code: 'unknown_key',
-            message: `unknown key "${key}"`,
-            hint: `${suggestion ? `Did you mean "${suggestion}"? ` : ''}Remove it or fix its spelling${allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : ''}.`,
-          }, true),
-        );
+        out.push(at(layers, [...path, key], { code: 'unknown_key', message: `unknown key "${key}"`, hint: `${suggestion ? `Did you mean "${suggestion}"? ` : ''}${fix}` }, true));
       }
       continue;
     }
     out.push(at(layers, path, describe(raw, valueAt(input, path), path)));
   }
   return out;
+}
+
+/** Appends one list to another; `push(...more)` overflows the stack past about 100,000 items, which one large file can hold. */
+export function append<T>(target: T[], more: readonly T[]): void {
+  for (const item of more) target.push(item);
 }
 
 /** Places an issue at the file and line of the layer that set `path`. */
@@ -61,6 +62,11 @@ function describe(raw: z.core.$ZodIssue, value: unknown, path: DocPath): { code:
         return { code: 'invalid_kind', message: `kind must be Service or Worker (got ${JSON.stringify(value)})`, hint: 'Set kind: Service for an HTTP service routed by HAProxy, kind: Worker for a queue worker.' };
       }
       return { code: 'invalid_value', message: `${field} ${raw.message === 'Invalid input' ? `has the wrong type (got ${typeName(value)})` : raw.message}`, hint: 'See the JSON Schema (switchyard schema) for the accepted forms.' };
+    }
+    case 'custom': {
+      const params = (raw as { params?: { code?: string; hint?: string } }).params;
+      if (params?.hint) return { code: params.code ?? 'invalid_value', message: `${field} ${raw.message}`, hint: params.hint };
+      return { code: raw.code, message: `${field} ${raw.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}` };
     }
     case 'invalid_format':
       return { code: 'invalid_format', message: `${field} ${raw.message.startsWith('must') ? raw.message : `is malformed: ${raw.message}`} (got ${JSON.stringify(value)})` };
@@ -143,31 +149,4 @@ function expand(schema: z.ZodType): z.ZodType[] {
   const d = def(inner);
   if (d.type === 'union' && d.options) return d.options.flatMap(expand);
   return [inner];
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
+import { parseCron } from './cron.js';
 import { parseCpu, parseDuration, parseMemory } from './quantity.js';
+import { timezoneProblem } from './timezone.js';
 
 /**
  * The shape of service, worker and environment files. This schema checks each file on its
@@ -61,6 +63,39 @@ const memory = z
 const duration = z
   .string()
   .refine((v) => parseDuration(v) !== undefined, { error: 'must be a duration such as 500ms, 20s, 5m or 1h' });
+
+/** Reports a problem the types cannot express, with its own message and hint (see issuesFromZod). */
+function problem<T>(code: string, find: (value: T) => { message: string; hint: string } | undefined) {
+  return (value: T, ctx: z.RefinementCtx<T>) => {
+    const found = find(value);
+    if (found) ctx.addIssue({ code: 'custom', message: found.message, params: { code, hint: found.hint }, input: value });
+  };
+}
+
+/**
+ * Durations where 0 would mean a busy loop (gate interval), a verdict before any traffic
+ * (stage, inconclusiveAfter), a gate nothing passes (response time) or a task or window
+ * given no time. Retry delays and the scaling cooldown keep 0: retrying or scaling in at once is a choice.
+ */
+const positiveDuration = duration.superRefine(
+  problem('not_positive', (v: string) => (parseDuration(v) === 0 ? { message: `must be longer than 0 (got "${v}")`, hint: 'Give it a length such as 500ms, 20s or 5m.' } : undefined)),
+);
+
+const timezone = z
+  .string()
+  .superRefine(problem('unknown_timezone', timezoneProblem))
+  .default('UTC');
+
+const FIVE_FIELDS = /^(\S+\s+){4}\S+$/;
+
+const cron = z
+  .string()
+  .regex(FIVE_FIELDS, { error: 'must be a five-field cron expression, e.g. "30 19 * * *"' })
+  // Syntax and dates that never come are the same in every time zone; the window's own zone is checked on its own.
+  .superRefine(problem('invalid_cron', (v: string) => {
+    const checked = FIVE_FIELDS.test(v) ? parseCron(v, 'UTC') : undefined;
+    return checked && !checked.ok ? checked : undefined;
+  }));
 
 const percent = z
   .number({ error: 'must be a number between 0 and 100' })
@@ -161,7 +196,7 @@ const gate = z.discriminatedUnion(
   [
     z.strictObject({ metric: z.literal('error-ratio'), max: ratio.meta({ description: 'Highest share of 5xx answers (and failed connections) on the stage\'s track' }) }),
     z.strictObject({ metric: z.literal('error-ratio-vs-stable'), max: ratio.meta({ description: 'How much the stage\'s track\'s error ratio may exceed the stable track\'s' }) }),
-    z.strictObject({ metric: z.literal('response-time'), max: duration.meta({ description: 'Highest average response time of the stage\'s track' }) }),
+    z.strictObject({ metric: z.literal('response-time'), max: positiveDuration.meta({ description: 'Highest average response time of the stage\'s track' }) }),
     z.strictObject({
       metric: z.literal('prometheus'),
       name: z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a short name of lowercase letters, digits and dashes' }),
@@ -178,7 +213,7 @@ const stage = z.strictObject({
   track: trackName.optional().meta({ description: 'The track that runs the new version from this stage on' }),
   shares: z.record(groupName, percent).optional().meta({ description: 'Canary share per traffic group during this stage' }),
   legacyShare: percent.optional().meta({ description: 'Share still sent to the legacy backend during this stage (migrations)' }),
-  duration: duration.default('5m').meta({ description: 'How long the stage is watched before it passes' }),
+  duration: positiveDuration.default('5m').meta({ description: 'How long the stage is watched before it passes' }),
   approval: z.boolean().default(false).meta({ description: 'Wait for a person to promote after the stage passes' }),
   gates: z.array(gate).optional().meta({ description: 'Gates of this stage; defaults to release.gates' }),
 });
@@ -188,8 +223,8 @@ const release = z.strictObject({
   plans: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/), z.array(stage).min(1)).optional().meta({ description: 'More named plans, chosen with deploy --plan' }),
   gates: z.array(gate).optional().meta({ description: 'Gates of every stage that sets none' }),
   minRequests: z.number().int().min(0).default(50).meta({ description: 'No verdict before a stage\'s track has answered this many requests' }),
-  interval: duration.default('10s').meta({ description: 'How often gates are measured' }),
-  inconclusiveAfter: duration.default('10m').meta({ description: 'A stage without enough traffic for this long fails' }),
+  interval: positiveDuration.default('10s').meta({ description: 'How often gates are measured' }),
+  inconclusiveAfter: positiveDuration.default('10m').meta({ description: 'A stage without enough traffic for this long fails' }),
   prometheus: z.strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'must be an http(s) URL' }) }).optional().meta({ description: 'Where prometheus gates query' }),
 });
 
@@ -201,13 +236,10 @@ const cpuAutoscaling = z.strictObject({
 
 const scheduleWindow = z.strictObject({
   name: z.string().min(1).optional(),
-  cron: z
-    .string()
-    .regex(/^(\S+\s+){4}\S+$/, { error: 'must be a five-field cron expression, e.g. "30 19 * * *"' })
-    .meta({ description: 'When the window starts (five-field cron, in timezone)' }),
-  duration: duration.meta({ description: 'How long the window lasts' }),
+  cron: cron.meta({ description: 'When the window starts (five-field cron, in timezone)' }),
+  duration: positiveDuration.meta({ description: 'How long the window lasts' }),
   minReplicas: replicas(1),
-  timezone: z.string().default('UTC'),
+  timezone,
 });
 
 const autoscaling = z
@@ -277,7 +309,7 @@ export const serviceSchema = z
 const workerClass = z.strictObject({
   cpu,
   memory,
-  timeout: duration.meta({ description: 'Longest a task may run in this class' }),
+  timeout: positiveDuration.meta({ description: 'Longest a task may run in this class' }),
   replicas: z
     .strictObject({ min: replicas(0), max: replicas(1) })
     .optional(),
@@ -322,7 +354,7 @@ const freezeWindow = z.strictObject({
   /** Weekly window: from day+time to day+time, or a daily window with only times. */
   from: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'must be "HH:MM" or "<day> HH:MM", e.g. "fri 16:00"' }),
   to: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'must be "HH:MM" or "<day> HH:MM", e.g. "mon 08:00"' }),
-  timezone: z.string().default('UTC'),
+  timezone,
 });
 
 export const environmentSchema = z

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { SwitchyardError } from '../../errors/index.js';
-import { KubernetesRuntime } from '../../runtime/kubernetes/index.js';
 import { parseDuration } from '../../spec/index.js';
 import { loadOneFleet, selectUnits } from '../fleet.js';
 import { paint } from '../format.js';
@@ -41,6 +40,8 @@ export function registerApply(program: Command): void {
       const fleet = selectUnits(await loadOneFleet(dir, opts.env), opts.service);
       const started = Date.now();
       const err = process.stderr;
+      // Loaded here: the Kubernetes client takes most of the CLI's start-up time, and only apply needs it.
+      const { KubernetesRuntime } = await import('../../runtime/kubernetes/index.js');
       const runtime = await KubernetesRuntime.connect({
         fleet,
         ...(opts.context ? { context: opts.context } : {}),

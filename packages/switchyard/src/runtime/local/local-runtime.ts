@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import { findHaproxy, LocalRouter, type RouterEvent, initialRouting, type RoutingState } from '../../router/index.js';
 import { withState, type UnitState } from '../../render/index.js';
-import type { Fleet, Service, Worker } from '../../spec/index.js';
+import { routerPorts, type Fleet, type Service, type Worker } from '../../spec/index.js';
 import { QueueAutoscaler, type QueueDepthSource } from '@switchyard/worker';
 import { WorkerClassRunner, type WorkerClassStatus, type WorkerEvent } from './worker-runner.js';
 import type { Measurement } from '../../release/index.js';
@@ -39,12 +39,8 @@ export interface ServiceStatus {
   readonly tracks: readonly TrackStatus[];
 }
 
-/** Router and stats ports of every service: explicit ones from the environment, the rest in name order. */
-export function routerPorts(fleet: Fleet): Map<string, { port: number; statsPort: number }> {
-  const local = fleet.environment.local;
-  const services = fleet.units.filter((u) => u.kind === 'Service').map((u) => u.name).sort();
-  return new Map(services.map((name, i) => [name, { port: local.ports[name] ?? local.routerPort + i, statsPort: local.statsPort + i }]));
-}
+// The assignment lives in spec, where validate checks that no two ports meet.
+export { routerPorts };
 
 interface Running {
   readonly service: Service;
