@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
+import { runCli } from '../testing/cli.js';
 import { startTestFleet, type FleetOptions, type TestFleet } from '../testing/local-fleet.js';
 import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../testing/release.js';
 
@@ -156,6 +157,19 @@ describe('a freeze stops what widens exposure on every route, not what ends an i
     const aborted = await call(fleet.api, approver, 'POST', `/v1/releases/${started.body.id}/abort`, { reason: 'freeze' });
     expect(aborted.status).toBe(200);
     await waitForRelease(fleet.api, fleet.auth, started.body.id, terminal);
+  });
+
+  it('says so through the CLI, and lets an admin override with a reason', async () => {
+    const env = { SWITCHYARD_API: fleet.api, SWITCHYARD_TOKEN: approver.replace(/^Bearer /, '') };
+    const frozen = await runCli(['traffic', 'share', 'api', 'paid', '50'], { env });
+    expect(frozen.code, frozen.stderr).toBe(77);
+    expect(frozen.stderr).toMatch(/SWY_RELEASE_FROZEN: Widening the paid share of api in sandbox is frozen now \(match-night/);
+    const admin = { SWITCHYARD_API: fleet.api, SWITCHYARD_TOKEN: fleet.auth.replace(/^Bearer /, '') };
+    const overridden = await runCli(['traffic', 'share', 'api', 'paid', '6', '--override-freeze', '--reason', 'a sponsor asked for it'], { env: admin });
+    expect(overridden.code, overridden.stderr).toBe(0);
+    expect(fleet.runtime.current('api').routing.shares.paid).toBe(6);
+    const [entry] = await auditEntries(fleet, 'action=traffic.share');
+    expect(entry).toMatchObject({ outcome: 'succeeded', reason: 'a sponsor asked for it' });
   });
 
   it('allows a rollback to a released version and audits it', async () => {

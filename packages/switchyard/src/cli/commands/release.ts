@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SwitchyardError } from '../../errors/index.js';
 import { apiAddress, callApi, streamEvents } from '../client.js';
 import { paint } from '../format.js';
+import { changeFields } from '../change-options.js';
 
 /** A release as the API shows it. */
 export interface ReleaseView {
@@ -72,7 +73,7 @@ export function registerRelease(program: Command): void {
     .argument('<service>')
     .argument('<version>')
     .option('-e, --env <env>', 'environment (the API serves one; checked when given)')
-    .option('--plan <plan>', 'release plan (default, migration, rollback, or one of the service\'s)')
+    .option('--plan <plan>', 'release plan (default, migration, or one of the service\'s); to go back to a released version, use rollback')
     .option('--reason <text>', 'why: kept in the audit log and the config repository')
     .option('--override-freeze', 'deploy during a freeze window (admins, with --reason)')
     .option('--detach', 'start the release and return')
@@ -83,7 +84,7 @@ export function registerRelease(program: Command): void {
         const status = await callApi<{ environment: string }>(api, 'GET', '/v1/status');
         if (status.environment !== opts.env) throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', { message: `The API at ${api} serves ${status.environment}, not ${opts.env}`, hint: 'Point --api (or SWITCHYARD_API) at the environment you mean.' });
       }
-      const release = await callApi<ReleaseView>(api, 'POST', '/v1/releases', { service, version, ...(opts.plan ? { plan: opts.plan } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.overrideFreeze ? { overrideFreeze: true } : {}) }, randomUUID());
+      const release = await callApi<ReleaseView>(api, 'POST', '/v1/releases', { service, version, ...(opts.plan ? { plan: opts.plan } : {}), ...changeFields(opts) }, randomUUID());
       process.stdout.write(`release ${release.id}\n`);
       process.exitCode = opts.detach ? 0 : await watch(api, release);
     });
@@ -95,25 +96,27 @@ export function registerRelease(program: Command): void {
     ['resume', 'Carry on after a pause'],
     ['abort', 'Stop the release and return to what ran before'],
   ] as const) {
-    program
+    const command = program
       .command(action)
       .description(`${description} (release id, or the service whose release is in progress)`)
       .argument('<release-or-service>')
       .option('--reason <text>', 'why, for the audit log')
-      .option('--api <url>', 'Switchyard API address')
-      .action(async (target: string, opts: { reason?: string; api?: string }) => {
+      .option('--api <url>', 'Switchyard API address');
+    // Approving or promoting widens what users get: a freeze window holds them unless an admin overrides it.
+    if (action === 'approve' || action === 'promote') command.option('--override-freeze', 'act during a freeze window (admins, with --reason)');
+    command.action(async (target: string, opts: { reason?: string; overrideFreeze?: boolean; api?: string }) => {
         const api = apiAddress(opts.api);
         const release = await resolveRelease(api, target);
-        const after = await callApi<ReleaseView>(api, 'POST', `/v1/releases/${release.id}/${action}`, opts.reason ? { reason: opts.reason } : {}, randomUUID());
+        const after = await callApi<ReleaseView>(api, 'POST', `/v1/releases/${release.id}/${action}`, changeFields(opts), randomUUID());
         process.stdout.write(`✔ ${action}: ${describeRelease(after)}\n`);
       });
   }
 
   program
     .command('rollback')
-    .description('Roll a service back: its release in progress at once, or to an earlier version (--to)')
+    .description('Roll a service back: its release in progress at once, or to a version released in this environment (--to); freezes do not stop it')
     .argument('<service>')
-    .option('--to <version>', 'version to go back to (default: the one before the last release)')
+    .option('--to <version>', 'a version released here to go back to (default: the one the last release replaced)')
     .option('--reason <text>', 'why, for the audit log')
     .option('--detach', 'return once the rollback has started')
     .option('--api <url>', 'Switchyard API address')

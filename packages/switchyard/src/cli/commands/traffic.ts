@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SwitchyardError } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
+import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
 import { apiAddress, callApi } from '../client.js';
 import { describeRelease, type ReleaseView } from './release.js';
 
@@ -21,39 +23,40 @@ function positiveInt(text: string): number {
 
 export function registerTraffic(program: Command): void {
   const traffic = program.command('traffic').description('Change how a running service\'s router splits traffic (live, no reload)');
-  traffic
+  withChangeOptions(traffic
     .command('share')
     .description('Send <percent> of a traffic group\'s users to its canary track')
     .argument('<service>')
     .argument('<group>')
     .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-    .option('--api <url>', 'Switchyard API address (default $SWITCHYARD_API or http://127.0.0.1:7070)')
-    .action(async (service: string, group: string, share: number, opts: { api?: string }) => {
-      const result = await callApi<{ routing: RoutingState }>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`, { share });
+    .option('--api <url>', 'Switchyard API address (default $SWITCHYARD_API or http://127.0.0.1:7070)'))
+    .action(async (service: string, group: string, share: number, opts: ChangeOptions & { api?: string }) => {
+      const result = await callApi<{ routing: RoutingState }>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`, { share, ...changeFields(opts) }, randomUUID());
       process.stdout.write(`✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares).map(([g, s]) => `${g} ${s}%`).join(', ')})\n`);
     });
-  traffic
+  withChangeOptions(traffic
     .command('legacy')
     .description('Send <percent> of all of a service\'s traffic to its legacy backend')
     .argument('<service>')
     .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (service: string, share: number, opts: { api?: string }) => {
-      await callApi(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/legacy/share`, { share });
+    .option('--api <url>', 'Switchyard API address'))
+    .action(async (service: string, share: number, opts: ChangeOptions & { api?: string }) => {
+      await callApi(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/legacy/share`, { share, ...changeFields(opts) }, randomUUID());
       process.stdout.write(`✔ ${service}: ${share}% of traffic on the legacy backend, ${100 - share}% on its tracks\n`);
     });
 
-  program
+  withChangeOptions(program
     .command('track')
     .description('Roll a running track to a version and/or replica count, one replica at a time')
     .argument('<service>')
     .argument('<track>')
     .option('--version <version>', 'version (image tag) to run')
     .option('--replicas <n>', 'replicas to run', positiveInt)
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (service: string, track: string, opts: { version?: string; replicas?: number; api?: string }) => {
+    .option('--api <url>', 'Switchyard API address'))
+    .action(async (service: string, track: string, opts: ChangeOptions & { version?: string; replicas?: number; api?: string }) => {
       if (opts.version === undefined && opts.replicas === undefined) throw new SwitchyardError('SWY_CLI_USAGE', { message: 'track needs --version, --replicas or both' });
-      const status = await callApi<TrackStatus>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/tracks/${encodeURIComponent(track)}`, { ...(opts.version ? { version: opts.version } : {}), ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}) });
+      const body = { ...(opts.version ? { version: opts.version } : {}), ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}), ...changeFields(opts) };
+      const status = await callApi<TrackStatus>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/tracks/${encodeURIComponent(track)}`, body, randomUUID());
       process.stdout.write(`✔ ${service}/${track}: ${status.ready}/${status.desired} replicas ready on ${status.version}\n`);
     });
 
