@@ -1,59 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../runtime/index.js';
-import { CLI, writeConfig } from '../testing/cli.js';
 import { HTTP_SERVICE } from '../testing/local-fleet.js';
-import { BUILDS, call, RELEASE_SERVICE, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
+import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
+import { adminAuth, startUp, writeReleaseUpFleet, type UpProcess } from '../testing/up.js';
 
 /**
  * kill -9 of the server at the worst moments, then a restart: every release ends as it
  * should, no step applied twice (one config commit per change), none skipped.
  */
 
-interface Up {
-  readonly child: ChildProcess;
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('a release survives kill -9 of the server', () => {
-  let dir: string;
-  let dataDir: string;
+  let fleet: Awaited<ReturnType<typeof writeReleaseUpFleet>>;
   let api: string;
   let auth: string;
   let url: string;
-  let up: Up | undefined;
+  let up: UpProcess | undefined;
 
-  function start(fault?: string): Up {
-    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], {
-      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dataDir, ...(fault ? { SWITCHYARD_FAULT: fault } : {}) },
-    });
-    let text = '';
-    child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    up = { child, exit, output: () => text };
+  function start(fault?: string): UpProcess {
+    up = startUp(fleet.dir, fleet.dataDir, { XDG_CONFIG_HOME: fleet.dataDir, ...(fault ? { SWITCHYARD_FAULT: fault } : {}) });
     return up;
   }
 
-  async function ready(server: Up): Promise<void> {
-    await waitFor('the server to be ready', () => server.output().includes('Ctrl-C stops everything.') || server.child.exitCode !== null);
-    expect(server.child.exitCode, server.output()).toBeNull();
-    auth = `Bearer ${readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()}`;
+  async function ready(server: UpProcess): Promise<void> {
+    await server.ready();
+    auth = adminAuth(fleet.dataDir);
   }
 
   async function versions(): Promise<Record<string, string>> {
@@ -67,30 +36,13 @@ describe('a release survives kill -9 of the server', () => {
   }
 
   beforeAll(async () => {
-    const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
-    const service = {
-      kind: 'Service', name: 'api', team: 'web', product: 'vod', costCenter: 'cc-1', version: '1.0.0',
-      resources: { cpu: '100m', memory: '64Mi' },
-      probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
-      terminationGraceSeconds: 5,
-      ...RELEASE_SERVICE,
-    };
-    dir = await writeConfig({
-      'services/api.yaml': stringify(service),
-      'environments/sandbox.yaml': stringify({ kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } }),
-      ...BUILDS,
-    });
     expect(HTTP_SERVICE).toContain('http-service.mjs');
-    dataDir = await mkdtemp(join(tmpdir(), 'sy-crash-'));
-    api = `http://127.0.0.1:${apiPort}`;
-    url = `http://127.0.0.1:${routerPort}/`;
+    fleet = await writeReleaseUpFleet('sy-crash-');
+    ({ api, url } = fleet);
   });
 
   afterAll(async () => {
-    if (up && up.child.exitCode === null && up.child.signalCode === null) {
-      up.child.kill('SIGINT');
-      await up.exit;
-    }
+    await up?.stop();
   });
 
   async function crashAndResume(fault: string, version: string): Promise<{ done: ReleaseBody; versions: Record<string, string>; commits: string[] }> {

@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { freePort } from '../runtime/index.js';
 import { CLI, writeConfig } from './cli.js';
 import { HTTP_SERVICE } from './local-fleet.js';
+import { BUILDS, RELEASE_SERVICE } from './release.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,13 +30,36 @@ export async function writeUpFleet(): Promise<{ dir: string; routerPort: number;
   return { dir, routerPort, apiPort, api: `http://127.0.0.1:${apiPort}` };
 }
 
+/** The release tests' service (four tracks, builds by version, quick stages) on free ports, with a data directory of its own. */
+export async function writeReleaseUpFleet(prefix: string): Promise<{ dir: string; dataDir: string; api: string; url: string }> {
+  const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+  const service = {
+    kind: 'Service', name: 'api', team: 'web', product: 'vod', costCenter: 'cc-1', version: '1.0.0',
+    resources: { cpu: '100m', memory: '64Mi' },
+    probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
+    terminationGraceSeconds: 5,
+    ...RELEASE_SERVICE,
+  };
+  const dir = await writeConfig({
+    'services/api.yaml': stringify(service),
+    'environments/sandbox.yaml': stringify({ kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } }),
+    ...BUILDS,
+  });
+  return { dir, dataDir: await mkdtemp(join(tmpdir(), prefix)), api: `http://127.0.0.1:${apiPort}`, url: `http://127.0.0.1:${routerPort}/` };
+}
+
+/** The Authorization value of the admin token `up` saved in its data directory. */
+export function adminAuth(dataDir: string): string {
+  return `Bearer ${readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()}`;
+}
+
 export interface UpProcess {
   readonly child: ChildProcess;
-  readonly exit: Promise<number>;
+  readonly exit: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   output(): string;
   /** Waits for "Ctrl-C stops everything." (the fleet is up). */
   ready(): Promise<void>;
-  /** Ctrl-C, then the exit code. */
+  /** Ctrl-C (when it still runs), then the exit code. */
   stop(): Promise<number>;
 }
 
@@ -40,18 +69,18 @@ export function startUp(dir: string, dataDir: string, env: NodeJS.ProcessEnv = {
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exit = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return {
     child,
     exit,
     output: () => output,
     ready: () =>
-      waitFor('up to be ready', () => output.includes('Ctrl-C stops everything.') || child.exitCode !== null, 60_000).then(() => {
+      waitFor('up to be ready', () => output.includes('Ctrl-C stops everything.') || child.exitCode !== null, 90_000).then(() => {
         if (child.exitCode !== null) throw new Error(`up exited with ${child.exitCode}:\n${output}`);
       }),
-    stop: () => {
-      child.kill('SIGINT');
-      return exit;
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return (await exit).code ?? -1;
     },
   };
 }

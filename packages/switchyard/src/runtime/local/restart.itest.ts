@@ -1,40 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../index.js';
-import { CLI, writeConfig } from '../../testing/cli.js';
 import { alive, orphansOf, processesOf, recordedPids } from '../../testing/processes.js';
-import { BUILDS, call, RELEASE_SERVICE, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../testing/release.js';
+import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../testing/release.js';
+import { adminAuth, startUp, waitFor, writeReleaseUpFleet, type UpProcess } from '../../testing/up.js';
 
 /**
  * `switchyard up` killed with SIGKILL and started again on the same data directory: the
  * routers and replicas that kept serving are adopted, nothing is left that nobody knows.
  */
 
-interface Up {
-  readonly child: ChildProcess;
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
 interface Status {
   services: { service: string; routerPid?: number; tracks: { track: string; version: string; ready: number; desired: number; replicas: { pid?: number; version: string }[] }[] }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The longest stretch in which every answer failed: how long users saw an outage. */
 function outageSeconds(traffic: Traffic): number {
@@ -64,42 +43,21 @@ describe('switchyard up restarted after kill -9', () => {
   let api: string;
   let url: string;
   let auth: string;
-  const ups: Up[] = [];
+  const ups: UpProcess[] = [];
 
   async function writeFleet(): Promise<void> {
-    const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
-    const service = {
-      kind: 'Service', name: 'api', team: 'web', product: 'vod', costCenter: 'cc-1', version: '1.0.0',
-      resources: { cpu: '100m', memory: '64Mi' },
-      probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
-      terminationGraceSeconds: 5,
-      ...RELEASE_SERVICE,
-    };
-    dir = await writeConfig({
-      'services/api.yaml': stringify(service),
-      'environments/sandbox.yaml': stringify({ kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } }),
-      ...BUILDS,
-    });
-    dataDir = await mkdtemp(join(tmpdir(), 'sy-restart-'));
-    api = `http://127.0.0.1:${apiPort}`;
-    url = `http://127.0.0.1:${routerPort}/`;
+    ({ dir, dataDir, api, url } = await writeReleaseUpFleet('sy-restart-'));
   }
 
-  function start(): Up {
-    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], { env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dataDir } });
-    let text = '';
-    child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    const up = { child, exit, output: () => text };
+  function start(): UpProcess {
+    const up = startUp(dir, dataDir, { XDG_CONFIG_HOME: dataDir });
     ups.push(up);
     return up;
   }
 
-  async function ready(up: Up): Promise<void> {
-    await waitFor('up to be ready', () => up.output().includes('Ctrl-C stops everything.') || up.child.exitCode !== null);
-    expect(up.child.exitCode, up.output()).toBeNull();
-    auth = `Bearer ${readFileSync(join(dataDir, 'admin.token'), 'utf8').trim()}`;
+  async function ready(up: UpProcess): Promise<void> {
+    await up.ready();
+    auth = adminAuth(dataDir);
   }
 
   async function status(): Promise<Status> {
@@ -111,7 +69,7 @@ describe('switchyard up restarted after kill -9', () => {
   }
 
   /** Every recorded process is one the control plane shows, and every process of the fleet is known. */
-  async function expectNoOrphan(up: Up): Promise<void> {
+  async function expectNoOrphan(up: UpProcess): Promise<void> {
     const shown = new Set(pidsOf(await status()));
     const orphans = orphansOf(dataDir, dir, [up.child.pid as number]);
     expect(orphans, `orphans: ${orphans.map((p) => `${p} ${environ(p).split('\0').filter((v) => v.startsWith('SWITCHYARD_')).join(' ')}`).join('; ')}`).toEqual([]);
@@ -119,12 +77,7 @@ describe('switchyard up restarted after kill -9', () => {
   }
 
   afterEach(async () => {
-    for (const up of ups.splice(0)) {
-      if (up.child.exitCode === null && up.child.signalCode === null) {
-        up.child.kill('SIGINT');
-        await up.exit;
-      }
-    }
+    for (const up of ups.splice(0)) await up.stop();
     // Whatever a failed test left behind must not disturb the next one.
     for (const pid of processesOf(dataDir, dir)) process.kill(pid, 'SIGKILL');
   });
