@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
 import { runCli } from '../testing/cli.js';
@@ -60,6 +62,31 @@ async function liveShare(fleet: TestFleet, group: string): Promise<string> {
 
 async function auditEntries(fleet: TestFleet, query = 'limit=1000') {
   return (await call<{ entries: { action: string; outcome: string; actor: string; target: string; reason: string | null; details: Record<string, unknown> }[] }>(fleet.api, fleet.auth, 'GET', `/v1/audit?${query}`)).body.entries;
+}
+
+/** Malformed calls of every kind: each a catalogue 4xx that names no server path. */
+async function expectCatalogueAnswers(fleet: TestFleet): Promise<void> {
+  const cases: [string, string, unknown, number][] = [
+    ['GET', '/v1/services/ap%00i/history', undefined, 400],
+    ['GET', '/v1/releases?service=a%00b', undefined, 400],
+    ['GET', '/v1/releases/%00', undefined, 400],
+    ['POST', '/v1/releases', { service: 'api\u0000', version: '1.5.0' }, 400],
+    ['POST', '/v1/releases', { service: 'api', version: '1.5.0', reason: 'why\u0000' }, 400],
+    ['GET', '/v1/audit?actor=%00', undefined, 400],
+    ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: '__proto__' }, 400],
+    ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: 'constructor' }, 404],
+    ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: 'toString' }, 400],
+    ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: 'hasownproperty' }, 404],
+    ['GET', `/v1/services/${'a'.repeat(500)}/history`, undefined, 414],
+    ['GET', '/v1/services/unknown/history', undefined, 404],
+    ['GET', '/v1/services/unknown/figures', undefined, 404],
+  ];
+  for (const [method, path, body, status] of cases) {
+    const r = await call<ErrorBody>(fleet.api, fleet.auth, method, path, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(status);
+    expect(String(r.body.error?.code), `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`).toMatch(/^SWY_[A-Z]+_/);
+    expect(JSON.stringify(r.body)).not.toContain(fleet.dataDir);
+  }
 }
 
 describe('rollback is not a back door', () => {
@@ -216,27 +243,7 @@ describe('every change recorded, or none applied', () => {
   });
 
   it('answers malformed calls from the catalogue, never with a 500 or a server path', async () => {
-    const cases: [string, string, unknown, number][] = [
-      ['GET', '/v1/services/ap%00i/history', undefined, 400],
-      ['GET', '/v1/releases?service=a%00b', undefined, 400],
-      ['GET', '/v1/releases/%00', undefined, 400],
-      ['POST', '/v1/releases', { service: 'api\u0000', version: '1.5.0' }, 400],
-      ['POST', '/v1/releases', { service: 'api', version: '1.5.0', reason: 'why\u0000' }, 400],
-      ['GET', '/v1/audit?actor=%00', undefined, 400],
-      ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: '__proto__' }, 400],
-      ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: 'constructor' }, 404],
-      ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: 'toString' }, 400],
-      ['POST', '/v1/releases', { service: 'api', version: '1.5.0', plan: 'hasownproperty' }, 404],
-      ['GET', `/v1/services/${'a'.repeat(500)}/history`, undefined, 414],
-      ['GET', '/v1/services/unknown/history', undefined, 404],
-      ['GET', '/v1/services/unknown/figures', undefined, 404],
-    ];
-    for (const [method, path, body, status] of cases) {
-      const r = await call<ErrorBody>(fleet.api, fleet.auth, method, path, body);
-      expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(status);
-      expect(String(r.body.error?.code), `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`).toMatch(/^SWY_[A-Z]+_/);
-      expect(JSON.stringify(r.body)).not.toContain(fleet.dataDir);
-    }
+    await expectCatalogueAnswers(fleet);
   });
 
   it('gives a token without a role the same answer for a release that exists and one that does not', async () => {
@@ -326,5 +333,32 @@ describe('an unexpected failure', () => {
     expect(r.body.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     const log = await readFile(join(fleet.dataDir, 'logs', 'api.log'), 'utf8');
     expect(log).toContain(r.body.error.requestId);
+  });
+});
+
+describe('the same refusals with the state in PostgreSQL', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    const url = process.env.SWITCHYARD_TEST_PG_URL;
+    if (!url) throw new Error('SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env');
+    const database = `sy_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const storeUrl = new URL(url);
+    storeUrl.pathname = `/${database}`;
+    fleet = await quickFleet({ storeUrl: storeUrl.toString() });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('answers malformed calls from the catalogue, and a NUL byte leaves HAProxy as it was', async () => {
+    expect(fleet.server.store.engine).toBe('postgres');
+    await expectCatalogueAnswers(fleet);
+    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', { share: 40, reason: 'bad\u0000byte' });
+    expect(r.status).toBe(400);
+    expect(await liveShare(fleet, 'free')).toBe('500');
   });
 });
