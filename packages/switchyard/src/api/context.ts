@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ConfigRepo } from '../config-repo/index.js';
-import type { Orchestrator } from '../release/index.js';
+import type { Orchestrator, ReleaseReader } from '../release/index.js';
 import type { LocalRuntime } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import type { Store } from '../store/index.js';
@@ -11,6 +11,8 @@ export interface ApiContext {
   readonly runtime: LocalRuntime;
   readonly store: Store;
   readonly orchestrator: Orchestrator;
+  /** Releases and their events as the API shows them; changes go through the orchestrator. */
+  readonly releases: ReleaseReader;
   readonly configRepo: ConfigRepo;
   /** Emits `event` when a release event was recorded, so open streams read the store at once. */
   readonly bus: EventEmitter;

@@ -1,7 +1,7 @@
 import type { UnitState } from '../render/index.js';
 import type { RoutingState } from '../router/index.js';
 import type { Service } from '../spec/index.js';
-import type { Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
+import type { Measurement, ReleaseEvent, ReleaseState, ReleaseStatus, SequencedCommand, Transition } from './types.js';
 
 /** What the orchestrator needs from the place releases are kept. */
 export interface ReleaseRepository {
@@ -15,6 +15,47 @@ export interface ReleaseRepository {
   pending(id: string): Promise<SequencedCommand[]>;
   /** Releases of the service that succeeded in the environment, newest first: what it brought and what it replaced on the stable track. */
   succeeded(service: string, environment: string): Promise<{ readonly version: string; readonly fromVersion: string | null }[]>;
+}
+
+/** Which releases to list; every one when a field is absent. */
+export interface ReleaseQuery {
+  readonly service?: string;
+  readonly environment?: string;
+  readonly statuses?: readonly ReleaseStatus[];
+  /** Default 50. */
+  readonly limit?: number;
+}
+
+/** An event as it was recorded, with its place in the history of every release. */
+export interface RecordedEvent {
+  /** Global, increasing across releases: what a stream resumes after. */
+  readonly seq: number;
+  readonly releaseId: string;
+  readonly at: Date;
+  readonly type: string;
+  /** The ReleaseEvent the engine recorded (or a note appended beside it). */
+  readonly payload: unknown;
+}
+
+/**
+ * What the API reads of releases. It stands beside ReleaseRepository rather than in it: the
+ * orchestrator (and any place that keeps releases for it) needs none of these queries, and
+ * what reads releases cannot write a transition behind the orchestrator's back.
+ */
+export interface ReleaseReader {
+  get(id: string): Promise<ReleaseState | undefined>;
+  /** Several releases in one read; unknown ids are left out. */
+  getMany(ids: readonly string[]): Promise<ReleaseState[]>;
+  /** Newest first. */
+  list(query: ReleaseQuery): Promise<ReleaseState[]>;
+  /** The release of the service in progress in the environment, if any. */
+  activeFor(service: string, environment: string): Promise<ReleaseState | undefined>;
+  /** The events of one release, in order. */
+  events(id: string): Promise<RecordedEvent[]>;
+  /** Events of every release (or of one) after `seq`, in order: a reader resuming after the last seq it saw never skips one. */
+  eventsAfter(seq: number, limit: number, releaseId?: string): Promise<RecordedEvent[]>;
+  /** The newest event's seq (0 before any): where a stream that wants only what comes next starts. */
+  latestSeq(): Promise<number>;
 }
 
 /** Where releases act: the runtime and its routers. */

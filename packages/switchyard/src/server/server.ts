@@ -6,12 +6,12 @@ import { API_LOG, apiLogger } from './log.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
 import { PrometheusHttpSource } from '../metrics/index.js';
 import { LogNotifier, Notifiers, WebhookNotifier } from '../notify/index.js';
-import { activeFreeze, describeFreeze, Orchestrator, StoreReleaseRepository, type Notifier } from '../release/index.js';
+import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../release/index.js';
 import type { UnitState } from '../render/index.js';
 import { ensurePortFree, findHaproxy } from '../router/index.js';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEvent } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
-import { listDesiredState, openStore, type Store } from '../store/index.js';
+import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
 import { FleetRecorder } from './recorder.js';
@@ -77,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     const token = await adminToken(store, dataDir, recoveryCommand(options, store));
     const states: Record<string, UnitState> = {};
-    for (const record of await listDesiredState(store, env.name)) states[record.service] = record.state;
+    for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
     const runtime = new LocalRuntime({ fleet, dataDir, states, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}), ...(options.workers ? { workers: options.workers } : {}) });
     await runtime.start();
     cleanup.unshift(() => runtime.stop());
@@ -85,12 +85,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const bus = newBus();
     const notifiers: Notifier[] = [new LogNotifier((line) => options.onLine?.(line))];
     if (options.webhookUrl) notifiers.push(new WebhookNotifier(options.webhookUrl));
+    const releases = new StoreReleaseRepository(store);
     const orchestrator = new Orchestrator({
       freeze: (_environment, at) => {
         const window = activeFreeze(env.freezes, at);
         return window ? describeFreeze(window) : undefined;
       },
-      repository: new StoreReleaseRepository(store),
+      repository: releases,
       target: runtime,
       recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
       notifier: new Notifiers(notifiers),
@@ -101,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(process.env.SWITCHYARD_FAULT ? { fault: process.env.SWITCHYARD_FAULT } : {}),
     });
     cleanup.unshift(() => orchestrator.stop());
-    const ctx: ApiContext = { fleet, runtime, store, orchestrator, configRepo, bus };
+    const ctx: ApiContext = { fleet, runtime, store, orchestrator, releases, configRepo, bus };
     const api = buildApi(ctx, {
       logger: apiLogger(join(dataDir, 'logs', API_LOG)),
       onUnexpected: ({ requestId, method, url }) => options.onLine?.(`✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`),

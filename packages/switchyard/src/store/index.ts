@@ -12,8 +12,6 @@ export {
   findActiveRelease,
   listActiveReleases,
   listReleases,
-  isActiveStatus,
-  ACTIVE_RELEASE_STATUSES,
   type ReleaseRecord,
   type NewReleaseRecord,
   type ReleaseFilter,
@@ -34,6 +32,7 @@ export {
   type ReleaseCommandRecord,
   type CommandStatus,
 } from './transitions.js';
+export { StoreReleaseRepository } from './release-repository.js';
 export { putDesiredState, getDesiredState, listDesiredState, type DesiredStateRecord } from './desired-state.js';
 export { createToken, findToken, findTokenBySecret, inspectSecret, listTokens, revokeToken, hashSecret, ROLES, TOKEN_NAME, GRANT_ENVIRONMENT, MAX_GRANTS, MAX_DESCRIPTION, type Role, type RoleGrants, type ApiToken, type NewToken } from './tokens.js';
 export { appendAudit, listAudit, type AuditEntry, type AuditRecord, type AuditFilter } from './audit.js';

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SwitchyardError } from '../errors/index.js';
-import type { ReleaseStatus } from '../release/index.js';
 import { isUniqueViolation, json, type SqlClient } from './sql.js';
 
+/**
+ * A release as the store keeps it. The store knows no engine: state and plan are the engine's
+ * serialisable data, the status is the engine's word for where the release stands.
+ */
 export interface ReleaseRecord<State = unknown, Plan = unknown> {
   readonly id: string;
   readonly service: string;
@@ -13,7 +16,7 @@ export interface ReleaseRecord<State = unknown, Plan = unknown> {
   readonly plan: Plan;
   /** The engine's serialisable state. */
   readonly state: State;
-  readonly status: ReleaseStatus;
+  readonly status: string;
   /** Starts at 1, +1 per recorded transition: what `expectedRevision` compares with. */
   readonly revision: number;
   readonly createdBy: string;
@@ -32,7 +35,7 @@ export interface NewReleaseRecord {
   readonly plan: unknown;
   readonly state: unknown;
   /** Default `running`. */
-  readonly status?: ReleaseStatus;
+  readonly status?: string;
   readonly createdBy: string;
   readonly reason?: string | null;
 }
@@ -45,7 +48,7 @@ interface ReleaseRow {
   from_version: string | null;
   plan: unknown;
   state: unknown;
-  status: ReleaseStatus;
+  status: string;
   revision: number;
   created_by: string;
   reason: string | null;
@@ -53,15 +56,7 @@ interface ReleaseRow {
   updated_at: Date;
 }
 
-/**
- * The statuses the partial unique index releases_one_active covers. A type-only import of the
- * engine keeps the store free of an import cycle (the engine's repository imports the store);
- * store.test.ts checks this list against the engine's ACTIVE_STATUSES.
- */
-export const ACTIVE_RELEASE_STATUSES: readonly ReleaseStatus[] = ['running', 'paused', 'rolling-back'];
-
 const COLUMNS = 'id, service, environment, version, from_version, plan, state, status, revision, created_by, reason, created_at, updated_at';
-const ACTIVE_SQL = `status IN (${ACTIVE_RELEASE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
   return {
@@ -81,8 +76,29 @@ function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
   };
 }
 
-export function isActiveStatus(status: ReleaseStatus): boolean {
-  return ACTIVE_RELEASE_STATUSES.includes(status);
+/** Read once per client: the schema does not change under an open store. */
+const activePredicates = new WeakMap<SqlClient, Promise<string>>();
+
+/**
+ * Which statuses are active is the engine's word. The schema holds it once, as the predicate
+ * of the partial unique index releases_one_active; the store reads it back from the catalogue
+ * instead of keeping a list of its own, so the releases it calls active are exactly those the
+ * database holds to one per service and environment.
+ */
+function activeCondition(db: SqlClient): Promise<string> {
+  let predicate = activePredicates.get(db);
+  if (!predicate) {
+    predicate = db
+      .query<{ predicate: string | null }>("SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'releases_one_active'::regclass")
+      .then((rows) => {
+        const text = rows[0]?.predicate;
+        if (!text) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'The index releases_one_active has no predicate: the releases table is not the one the migrations made' });
+        return text;
+      });
+    activePredicates.set(db, predicate);
+    predicate.catch(() => activePredicates.delete(db));
+  }
+  return predicate;
 }
 
 function activeConflict(service: string, environment: string, active: ReleaseRecord | undefined): SwitchyardError {
@@ -140,20 +156,20 @@ export function releaseNotFound(id: string): SwitchyardError {
 }
 
 export async function findActiveRelease<S = unknown, P = unknown>(db: SqlClient, service: string, environment: string): Promise<ReleaseRecord<S, P> | undefined> {
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND ${ACTIVE_SQL}`, [service, environment]);
+  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND ${await activeCondition(db)}`, [service, environment]);
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 
 /** Every active release, oldest first: what a restarted server resumes. */
 export async function listActiveReleases<S = unknown, P = unknown>(db: SqlClient): Promise<ReleaseRecord<S, P>[]> {
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE ${ACTIVE_SQL} ORDER BY created_at, id`);
+  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE ${await activeCondition(db)} ORDER BY created_at, id`);
   return rows.map((r) => toRecord<S, P>(r));
 }
 
 export interface ReleaseFilter {
   readonly service?: string;
   readonly environment?: string;
-  readonly statuses?: readonly ReleaseStatus[];
+  readonly statuses?: readonly string[];
   /** Default 50. */
   readonly limit?: number;
 }

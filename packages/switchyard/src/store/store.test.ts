@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTIVE_STATUSES } from '../release/index.js';
+import { ACTIVE_STATUSES, type ReleaseStatus } from '../release/index.js';
 import { describeStoreContract, failure } from '../testing/store-contract.js';
 import { EMBEDDED_DATA, EMBEDDED_LOCK } from './embedded.js';
-import { MIGRATIONS } from './migrations/index.js';
-import { ACTIVE_RELEASE_STATUSES, getRelease, listAudit, openStore, parseStoreLocation } from './index.js';
+import { createRelease, getRelease, listAudit, openStore, parseStoreLocation, StoreReleaseRepository } from './index.js';
 
 const DIST_STORE = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/store/index.js');
 
@@ -77,11 +76,23 @@ describe('store location', () => {
     expect(err.code).toBe('SWY_STORE_OPEN_FAILED');
     expect(err.message).toContain(join(file, 'store'));
   });
+});
 
-  it('keeps the active statuses of the partial unique index in step with the engine', () => {
-    expect([...ACTIVE_RELEASE_STATUSES].sort()).toEqual([...ACTIVE_STATUSES].sort());
-    const index = MIGRATIONS.flatMap((m) => m.statements).find((s) => s.includes('releases_one_active'));
-    expect(index).toContain(`WHERE status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`);
+describe('the release repository on the store', () => {
+  it('resumes exactly the releases the engine calls active', async () => {
+    const store = await openStore(await freshDir());
+    try {
+      const every: ReleaseStatus[] = ['running', 'paused', 'rolling-back', 'succeeded', 'rolled-back', 'aborted', 'failed'];
+      for (const status of every) {
+        const service = `api-${status}`;
+        await createRelease(store, { service, environment: 'production', version: '2.0.0', plan: {}, state: { service, status }, status, createdBy: 'alice' });
+      }
+      const repository = new StoreReleaseRepository(store);
+      expect((await repository.active()).map((r) => r.status).sort()).toEqual([...ACTIVE_STATUSES].sort());
+      for (const status of every) expect((await repository.activeFor(`api-${status}`, 'production'))?.status).toBe(ACTIVE_STATUSES.includes(status) ? status : undefined);
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -1,5 +1,4 @@
 import { SwitchyardError } from '../errors/index.js';
-import type { ReleaseStatus } from '../release/index.js';
 import { activeReleaseConflict, releaseNotFound } from './releases.js';
 import { isUniqueViolation, json, type SqlClient } from './sql.js';
 
@@ -31,7 +30,8 @@ export interface TransitionInput {
   readonly event: { readonly type: string; readonly payload?: unknown; readonly at?: Date | string };
   /** The engine's state after the event. */
   readonly state: unknown;
-  readonly status: ReleaseStatus;
+  /** The engine's status after the event. */
+  readonly status: string;
   /** Commands the transition emitted, with the engine's sequence numbers; stored as pending. */
   readonly commands?: readonly { readonly seq: number; readonly command: unknown }[];
   /**

@@ -2,11 +2,10 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { SwitchyardError } from '../../errors/index.js';
-import { getReleases, latestEventSeq, listEventsAfter } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { releaseId } from '../input.js';
 import { route, type Route } from '../route.js';
-import { releaseView } from './views.js';
+import { stateView } from './views.js';
 
 const eventsQuery = z.object({ after: z.coerce.number().int().min(0).optional(), release: releaseId.optional() });
 
@@ -85,7 +84,7 @@ export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
         const header = request.headers['last-event-id'];
         const resumeAt = query.after ?? (typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined);
         // One release's events are replayed from its start; the whole history only from where a client asks.
-        let after = resumeAt ?? (query.release ? 0 : await latestEventSeq(ctx.store));
+        let after = resumeAt ?? (query.release ? 0 : await ctx.releases.latestSeq());
         const giveBack = streams.take(principal.name);
         let closed = false;
         reply.hijack();
@@ -106,9 +105,9 @@ export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
               for (;;) {
                 if (closed) return;
                 const { events, states } = await streams.page(async () => {
-                  const events = closed ? [] : await listEventsAfter(ctx.store, after, PAGE, query.release);
-                  const releases = await getReleases(ctx.store, [...new Set(events.map((e) => e.releaseId))]);
-                  return { events, states: new Map(releases.map((r) => [r.id, JSON.stringify(releaseView(r))])) };
+                  const events = closed ? [] : await ctx.releases.eventsAfter(after, PAGE, query.release);
+                  const releases = await ctx.releases.getMany([...new Set(events.map((e) => e.releaseId))]);
+                  return { events, states: new Map(releases.map((r) => [r.id, JSON.stringify(stateView(r))])) };
                 });
                 for (const e of events) {
                   if (closed) return;

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ACTIVE_STATUSES, type Action, type ReleaseState, type ReleaseStatus } from '../../release/index.js';
 import { version } from '../../spec/schema.js';
-import { findActiveRelease, getRelease, listAudit, listReleaseEvents, listReleases, releaseNotFound, type ReleaseRecord } from '../../store/index.js';
+import { listAudit, releaseNotFound } from '../../store/index.js';
 import { authorize, type ApiAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
 import { freeText, overrideFreeze, planName, reason, releaseId, serviceName } from '../input.js';
 import { route, type Route } from '../route.js';
-import { releaseView, stateView } from './views.js';
+import { stateView } from './views.js';
 
 const STATUSES: readonly ReleaseStatus[] = [...ACTIVE_STATUSES, 'succeeded', 'rolled-back', 'aborted', 'failed'];
 
@@ -39,10 +39,10 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
   const env = ctx.fleet.environment;
 
   /** A release of this environment; any other id, known elsewhere or not, is not found here. */
-  async function releaseHere(id: string): Promise<ReleaseRecord> {
-    const record = await getRelease(ctx.store, id);
-    if (!record || record.environment !== env.name) throw releaseNotFound(id);
-    return record;
+  async function releaseHere(id: string): Promise<ReleaseState> {
+    const release = await ctx.releases.get(id);
+    if (!release || release.environment !== env.name) throw releaseNotFound(id);
+    return release;
   }
 
   const actionRoute = (action: Action): Route => {
@@ -50,8 +50,8 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
     return route({
       method: 'POST', url: `/v1/releases/:id/${action}`, summary, tag: 'releases', action: api, audit: `release.${action}`, params: idParams, body: actionBody,
       handler: async ({ params, body, principal }) => {
-        const record = await releaseHere(params.id);
-        if (advances) guardFreeze(env, principal, `Advancing ${record.service}'s release in ${env.name} is`, body);
+        const release = await releaseHere(params.id);
+        if (advances) guardFreeze(env, principal, `Advancing ${release.service}'s release in ${env.name} is`, body);
         return stateView(await ctx.orchestrator.act(params.id, action, principal.name, body.reason ?? ''));
       },
     });
@@ -68,21 +68,21 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'GET', url: '/v1/releases', summary: 'Releases, newest first', tag: 'releases', action: 'read', query: listQuery,
       handler: async ({ query }) => ({
-        releases: (await listReleases(ctx.store, { environment: env.name, ...(query.service ? { service: query.service } : {}), ...(query.status ? { statuses: query.status.split(',') as ReleaseStatus[] } : {}), limit: query.limit ?? 50 })).map(releaseView),
+        releases: (await ctx.releases.list({ environment: env.name, ...(query.service ? { service: query.service } : {}), ...(query.status ? { statuses: query.status.split(',') as ReleaseStatus[] } : {}), limit: query.limit ?? 50 })).map(stateView),
       }),
     }),
     route({
       method: 'GET', url: '/v1/releases/:id', summary: 'One release: stage, verdicts, what may be done', tag: 'releases', action: 'read', params: idParams,
       handler: async ({ params }) => {
-        const state = (await releaseHere(params.id)).state as ReleaseState;
-        return { ...stateView(state), verdicts: state.verdicts, events: await listReleaseEvents(ctx.store, params.id) };
+        const state = await releaseHere(params.id);
+        return { ...stateView(state), verdicts: state.verdicts, events: await ctx.releases.events(params.id) };
       },
     }),
     ...(['approve', 'promote', 'pause', 'resume', 'abort', 'rollback'] as const).map(actionRoute),
     route({
       method: 'POST', url: '/v1/services/:service/rollback', summary: 'Roll a service back: its release in progress, or to a version released here', tag: 'releases', action: 'revert', audit: 'service.rollback', params: serviceParams, body: rollbackBody, status: 202,
       handler: async ({ params, body, principal }) => {
-        const active = await findActiveRelease(ctx.store, params.service, env.name);
+        const active = await ctx.releases.activeFor(params.service, env.name);
         if (active) return stateView(await ctx.orchestrator.act(active.id, 'rollback', principal.name, body.reason ?? 'rollback requested'));
         // Going back to an earlier version changes what every user gets: it needs what a deploy needs, but no freeze stops it.
         authorize(principal, 'rollback', env.name, env.protected);

@@ -1,5 +1,4 @@
 import { allowedActions, type ReleaseState } from '../../release/index.js';
-import type { ReleaseRecord } from '../../store/index.js';
 
 /** A release as the API shows it: where it stands and what a person may do now. */
 export function stateView(state: ReleaseState) {
@@ -23,5 +22,3 @@ export function stateView(state: ReleaseState) {
     reason: state.reason,
   };
 }
-
-export const releaseView = (r: ReleaseRecord) => stateView(r.state as ReleaseState);

@@ -1,6 +1,7 @@
-import { createRelease, getRelease, listActiveReleases, listPendingCommands, listReleases, recordTransition, type SqlClient } from '../store/index.js';
-import type { ReleaseRepository } from './ports.js';
-import type { Command, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
+import type { Command, RecordedEvent, ReleaseEvent, ReleaseQuery, ReleaseReader, ReleaseRepository, ReleaseState, SequencedCommand, Transition } from '../release/index.js';
+import { createRelease, findActiveRelease, getRelease, getReleases, listActiveReleases, listReleases } from './releases.js';
+import type { SqlClient } from './sql.js';
+import { latestEventSeq, listEventsAfter, listPendingCommands, listReleaseEvents, recordTransition } from './transitions.js';
 
 function settled(event: ReleaseEvent) {
   if (event.type === 'command-done') return [{ seq: event.seq, status: 'done' as const, ...(event.result ? { result: event.result } : {}) }];
@@ -8,8 +9,12 @@ function settled(event: ReleaseEvent) {
   return [];
 }
 
-/** The release engine's repository on Switchyard's store (embedded or PostgreSQL). */
-export class StoreReleaseRepository implements ReleaseRepository {
+/**
+ * The release engine's repository on Switchyard's store (embedded or PostgreSQL): what the
+ * orchestrator writes and resumes from, and what the API reads. A release's record keeps the
+ * engine's state whole; the columns beside it (service, status, versions) are what queries filter on.
+ */
+export class StoreReleaseRepository implements ReleaseRepository, ReleaseReader {
   constructor(private readonly db: SqlClient) {}
 
   async create(before: ReleaseState, event: ReleaseEvent, transition: Transition): Promise<void> {
@@ -49,8 +54,20 @@ export class StoreReleaseRepository implements ReleaseRepository {
     return (await getRelease<ReleaseState>(this.db, id))?.state;
   }
 
+  async getMany(ids: readonly string[]): Promise<ReleaseState[]> {
+    return (await getReleases<ReleaseState>(this.db, ids)).map((r) => r.state);
+  }
+
+  async list(query: ReleaseQuery): Promise<ReleaseState[]> {
+    return (await listReleases<ReleaseState>(this.db, query)).map((r) => r.state);
+  }
+
   async active(): Promise<ReleaseState[]> {
     return (await listActiveReleases<ReleaseState>(this.db)).map((r) => r.state);
+  }
+
+  async activeFor(service: string, environment: string): Promise<ReleaseState | undefined> {
+    return (await findActiveRelease<ReleaseState>(this.db, service, environment))?.state;
   }
 
   async succeeded(service: string, environment: string): Promise<{ version: string; fromVersion: string | null }[]> {
@@ -59,5 +76,17 @@ export class StoreReleaseRepository implements ReleaseRepository {
 
   async pending(id: string): Promise<SequencedCommand[]> {
     return (await listPendingCommands<Command>(this.db, id)).map((c) => ({ seq: c.seq, command: c.command }));
+  }
+
+  events(id: string): Promise<RecordedEvent[]> {
+    return listReleaseEvents(this.db, id);
+  }
+
+  eventsAfter(seq: number, limit: number, releaseId?: string): Promise<RecordedEvent[]> {
+    return listEventsAfter(this.db, seq, limit, releaseId);
+  }
+
+  latestSeq(): Promise<number> {
+    return latestEventSeq(this.db);
   }
 }
