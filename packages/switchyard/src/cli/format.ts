@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { isSwitchyardError, type Issue, type SwitchyardError } from '../errors/index.js';
+import { EXIT, isSwitchyardError, type Issue, type SwitchyardError } from '../errors/index.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -39,5 +39,5 @@ export function reportError(err: unknown, json: boolean): number {
   process.stderr.write(`error SWY_INTERNAL_ERROR: an unexpected error happened: ${message}\n`);
   if (process.env.SWITCHYARD_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.stderr.write('hint: this is a bug in Switchyard; run again with SWITCHYARD_DEBUG=1 and report the output.\n');
-  return 70;
+  return EXIT.internal;
 }

@@ -1,5 +1,7 @@
+import { EXIT } from '../errors/index.js';
+
 /** 128 + SIGPIPE: what a shell reports for a program whose reader went away (`yes | head -1`). */
-export const EXIT_READER_GONE = 141;
+export const EXIT_READER_GONE = EXIT.readerGone;
 
 /**
  * When the reader of stdout or stderr goes away (`switchyard status | head -1`), Node reports

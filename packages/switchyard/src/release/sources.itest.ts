@@ -156,7 +156,7 @@ describe('releases from the CLI', () => {
     await approve();
     const failed = await bad;
     await traffic.stop();
-    expect(failed.code, failed.out).toBe(3);
+    expect(failed.code, failed.out).toBe(5);
     expect(failed.out).toMatch(/✖ api 1\.2\.0-fail20: rolled-back — stage free: free failed error-ratio-vs-stable/);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { SwitchyardError } from '../../errors/index.js';
+import { EXIT, SwitchyardError } from '../../errors/index.js';
 import { apiAddress, callApi, streamEvents } from '../client.js';
 import { paint } from '../format.js';
 import { changeFields } from '../change-options.js';
@@ -22,11 +22,11 @@ export interface ReleaseView {
 
 const DONE = new Set(['succeeded', 'rolled-back', 'aborted', 'failed']);
 
-/** Exit codes of a watched release: 0 released, 3 rolled back or aborted, 4 failed (a person must look). */
+/** The exit code of a watched release that ended (a failed one needs a person to look). */
 function exitFor(status: string): number {
-  if (status === 'succeeded') return 0;
-  if (status === 'failed') return 4;
-  return 3;
+  if (status === 'succeeded') return EXIT.ok;
+  if (status === 'failed') return EXIT.releaseFailed;
+  return EXIT.releaseRolledBack;
 }
 
 export function describeRelease(r: ReleaseView): string {
@@ -69,7 +69,7 @@ async function resolveRelease(api: string, idOrService: string): Promise<Release
 export function registerRelease(program: Command): void {
   program
     .command('deploy')
-    .description('Release a version of a service through its stages; follows it until it ends (exit 0 released, 3 rolled back, 4 failed)')
+    .description(`Release a version of a service through its stages; follows it until it ends (exit ${EXIT.ok} released, ${EXIT.releaseRolledBack} rolled back or aborted, ${EXIT.releaseFailed} failed)`)
     .argument('<service>')
     .argument('<version>')
     .option('-e, --env <env>', 'environment (the API serves one; checked when given)')
@@ -86,7 +86,7 @@ export function registerRelease(program: Command): void {
       }
       const release = await callApi<ReleaseView>(api, 'POST', '/v1/releases', { service, version, ...(opts.plan ? { plan: opts.plan } : {}), ...changeFields(opts) }, randomUUID());
       process.stdout.write(`release ${release.id}\n`);
-      process.exitCode = opts.detach ? 0 : await watch(api, release);
+      process.exitCode = opts.detach ? EXIT.ok : await watch(api, release);
     });
 
   for (const [action, description] of [
@@ -123,7 +123,8 @@ export function registerRelease(program: Command): void {
     .action(async (service: string, opts: { to?: string; reason?: string; detach?: boolean; api?: string }) => {
       const api = apiAddress(opts.api);
       const release = await callApi<ReleaseView>(api, 'POST', `/v1/services/${encodeURIComponent(service)}/rollback`, { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) }, randomUUID());
-      process.exitCode = opts.detach ? 0 : await watch(api, release).then((code) => (release.plan === 'rollback' ? code : code === 3 ? 0 : code));
+      // Rolling back a release in progress succeeds when that release ends rolled back.
+      process.exitCode = opts.detach ? EXIT.ok : await watch(api, release).then((code) => (release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code));
     });
 
   program
