@@ -61,6 +61,17 @@ export class Git {
     if (result.code !== 0 && !(options.ok ?? []).includes(result.code)) throw gitFailed(this.dir, args, result);
     return result;
   }
+
+  /** The current commit, or undefined before the first one. */
+  async head(): Promise<string | undefined> {
+    const r = await this.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { ok: [1] });
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** Whether `ref` names something (a branch, a remote branch). */
+  async has(ref: string): Promise<boolean> {
+    return (await this.run(['rev-parse', '--verify', '--quiet', ref], { ok: [1] })).code === 0;
+  }
 }
 
 export function gitFailed(dir: string, args: readonly string[], result: GitResult): SwitchyardError {

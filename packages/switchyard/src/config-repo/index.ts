@@ -11,4 +11,5 @@ export type {
   Person,
 } from './types.js';
 export { RELEASE_TRAILER, COMMAND_TRAILER, MANIFEST_FILE } from './types.js';
-export { GitConfigRepo, openConfigRepo, serviceFiles, type GitConfigRepoOptions } from './git-repo.js';
+export { GitConfigRepo, openConfigRepo, type GitConfigRepoOptions } from './git-repo.js';
+export { serviceFiles } from './text.js';
