@@ -6,7 +6,17 @@ import { writerQueue, type Queue } from './queue.js';
 import { isRemoteFailure, Remote } from './remote.js';
 import { writeServiceArea } from './service-area.js';
 import { manifestText } from './text.js';
-import { MANIFEST_FILE, type CommitInfo, type CommitResult, type ConfigChange, type ConfigRepo, type HistoryEntry, type HistoryQuery, type Person, type ServiceSnapshot } from './types.js';
+import {
+  MANIFEST_FILE,
+  type CommitInfo,
+  type CommitResult,
+  type ConfigChange,
+  type ConfigRepo,
+  type HistoryEntry,
+  type HistoryQuery,
+  type Person,
+  type ServiceSnapshot,
+} from './types.js';
 import { clearLocks, prepareWorkingCopy, type WorkingCopy } from './working-copy.js';
 
 export interface GitConfigRepoOptions {

@@ -15,7 +15,12 @@ function minuteOfWeek(at: Date, timezone: string): number {
 function parsePoint(text: string): { day?: number; minute: number } {
   const match = /^(?:(mon|tue|wed|thu|fri|sat|sun) )?(\d{2}):(\d{2})$/.exec(text.trim());
   // The environment's schema refuses any other form: one here slipped past loading.
-  if (!match) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: `A freeze window reached the release engine with an unchecked time: ${JSON.stringify(text)}`, details: { time: text } });
+  if (!match) {
+    throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+      message: `A freeze window reached the release engine with an unchecked time: ${JSON.stringify(text)}`,
+      details: { time: text },
+    });
+  }
   const minute = Number(match[2]) * 60 + Number(match[3]);
   return match[1] ? { day: DAYS.indexOf(match[1] as (typeof DAYS)[number]), minute } : { minute };
 }

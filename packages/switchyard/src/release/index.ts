@@ -2,5 +2,16 @@ export { createRelease, transition, allowedActions, type NewRelease } from './ma
 export { evaluate, delta, judgedTrack } from './gates.js';
 export { activeFreeze, describeFreeze, inWindow } from './freeze.js';
 export { Orchestrator, rollbackStages, type OrchestratorOptions, type DeployRequest, type RollbackRequest, type LiveChange } from './orchestrator.js';
-export type { ReleaseRepository, ReleaseReader, ReleaseQuery, RecordedEvent, ReleaseTarget, ChangeRecorder, DesiredChange, Notifier, PrometheusSource, Clock } from './ports.js';
+export type {
+  ReleaseRepository,
+  ReleaseReader,
+  ReleaseQuery,
+  RecordedEvent,
+  ReleaseTarget,
+  ChangeRecorder,
+  DesiredChange,
+  Notifier,
+  PrometheusSource,
+  Clock,
+} from './ports.js';
 export * from './types.js';

@@ -1,4 +1,14 @@
-import type { Command, RecordedEvent, ReleaseEvent, ReleaseQuery, ReleaseReader, ReleaseRepository, ReleaseState, SequencedCommand, Transition } from '../release/index.js';
+import type {
+  Command,
+  RecordedEvent,
+  ReleaseEvent,
+  ReleaseQuery,
+  ReleaseReader,
+  ReleaseRepository,
+  ReleaseState,
+  SequencedCommand,
+  Transition,
+} from '../release/index.js';
 import { createRelease, findActiveRelease, getRelease, getReleases, listActiveReleases, listReleases } from './releases.js';
 import type { SqlClient } from './sql.js';
 import { latestEventSeq, listEventsAfter, listPendingCommands, listReleaseEvents, recordTransition } from './transitions.js';

@@ -89,10 +89,16 @@ function activeCondition(db: SqlClient): Promise<string> {
   let predicate = activePredicates.get(db);
   if (!predicate) {
     predicate = db
-      .query<{ predicate: string | null }>("SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'releases_one_active'::regclass")
+      .query<{ predicate: string | null }>(
+        "SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'releases_one_active'::regclass",
+      )
       .then((rows) => {
         const text = rows[0]?.predicate;
-        if (!text) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'The index releases_one_active has no predicate: the releases table is not the one the migrations made' });
+        if (!text) {
+          throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+            message: 'The index releases_one_active has no predicate: the releases table is not the one the migrations made',
+          });
+        }
         return text;
       });
     activePredicates.set(db, predicate);
@@ -156,7 +162,8 @@ export function releaseNotFound(id: string): SwitchyardError {
 }
 
 export async function findActiveRelease<S = unknown, P = unknown>(db: SqlClient, service: string, environment: string): Promise<ReleaseRecord<S, P> | undefined> {
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND ${await activeCondition(db)}`, [service, environment]);
+  const active = await activeCondition(db);
+  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND ${active}`, [service, environment]);
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 

@@ -68,7 +68,14 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'GET', url: '/v1/releases', summary: 'Releases, newest first', tag: 'releases', action: 'read', query: listQuery,
       handler: async ({ query }) => ({
-        releases: (await ctx.releases.list({ environment: env.name, ...(query.service ? { service: query.service } : {}), ...(query.status ? { statuses: query.status.split(',') as ReleaseStatus[] } : {}), limit: query.limit ?? 50 })).map(stateView),
+        releases: (
+          await ctx.releases.list({
+            environment: env.name,
+            ...(query.service ? { service: query.service } : {}),
+            ...(query.status ? { statuses: query.status.split(',') as ReleaseStatus[] } : {}),
+            limit: query.limit ?? 50,
+          })
+        ).map(stateView),
       }),
     }),
     route({

@@ -69,7 +69,10 @@ async function resolveRelease(api: string, idOrService: string): Promise<Release
 export function registerRelease(program: Command): void {
   program
     .command('deploy')
-    .description(`Release a version of a service through its stages; follows it until it ends (exit ${EXIT.ok} released, ${EXIT.releaseRolledBack} rolled back or aborted, ${EXIT.releaseFailed} failed)`)
+    .description(
+      'Release a version of a service through its stages; follows it until it ends ' +
+        `(exit ${EXIT.ok} released, ${EXIT.releaseRolledBack} rolled back or aborted, ${EXIT.releaseFailed} failed)`,
+    )
     .argument('<service>')
     .argument('<version>')
     .option('-e, --env <env>', 'environment (the API serves one; checked when given)')
@@ -123,8 +126,10 @@ export function registerRelease(program: Command): void {
     .action(async (service: string, opts: { to?: string; reason?: string; detach?: boolean; api?: string }) => {
       const api = apiAddress(opts.api);
       const release = await callApi<ReleaseView>(api, 'POST', `/v1/services/${encodeURIComponent(service)}/rollback`, { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) }, randomUUID());
+      if (opts.detach) return void (process.exitCode = EXIT.ok);
+      const code = await watch(api, release);
       // Rolling back a release in progress succeeds when that release ends rolled back.
-      process.exitCode = opts.detach ? EXIT.ok : await watch(api, release).then((code) => (release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code));
+      process.exitCode = release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code;
     });
 
   program
