@@ -76,37 +76,6 @@ function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
   };
 }
 
-/** Read once per client: the schema does not change under an open store. */
-const activePredicates = new WeakMap<SqlClient, Promise<string>>();
-
-/**
- * Which statuses are active is the engine's word. The schema holds it once, as the predicate
- * of the partial unique index releases_one_active; the store reads it back from the catalogue
- * instead of keeping a list of its own, so the releases it calls active are exactly those the
- * database holds to one per service and environment.
- */
-function activeCondition(db: SqlClient): Promise<string> {
-  let predicate = activePredicates.get(db);
-  if (!predicate) {
-    predicate = db
-      .query<{ predicate: string | null }>(
-        "SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'releases_one_active'::regclass",
-      )
-      .then((rows) => {
-        const text = rows[0]?.predicate;
-        if (!text) {
-          throw new SwitchyardError('SWY_INTERNAL_ERROR', {
-            message: 'The index releases_one_active has no predicate: the releases table is not the one the migrations made',
-          });
-        }
-        return text;
-      });
-    activePredicates.set(db, predicate);
-    predicate.catch(() => activePredicates.delete(db));
-  }
-  return predicate;
-}
-
 function activeConflict(service: string, environment: string, active: ReleaseRecord | undefined): SwitchyardError {
   const who = active ? `release ${active.id} (${active.version}, ${active.status}, started by ${active.createdBy})` : 'another release';
   return new SwitchyardError('SWY_RELEASE_CONFLICT', {
@@ -162,14 +131,13 @@ export function releaseNotFound(id: string): SwitchyardError {
 }
 
 export async function findActiveRelease<S = unknown, P = unknown>(db: SqlClient, service: string, environment: string): Promise<ReleaseRecord<S, P> | undefined> {
-  const active = await activeCondition(db);
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND ${active}`, [service, environment]);
+  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND active`, [service, environment]);
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 
 /** Every active release, oldest first: what a restarted server resumes. */
 export async function listActiveReleases<S = unknown, P = unknown>(db: SqlClient): Promise<ReleaseRecord<S, P>[]> {
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE ${await activeCondition(db)} ORDER BY created_at, id`);
+  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE active ORDER BY created_at, id`);
   return rows.map((r) => toRecord<S, P>(r));
 }
 
