@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SwitchyardError } from '../../errors/index.js';
+import { EXIT, SwitchyardError } from '../../errors/index.js';
 import type { RuntimeEvent } from '../../runtime/index.js';
 import { startServer, tightenedLine, type ServerOptions } from '../../server/index.js';
 import { RabbitMqDepth } from '@switchyard/worker';
@@ -136,7 +136,7 @@ export function registerUp(program: Command): void {
           if (stopping) {
             process.stderr.write('\nstopping at once\n');
             for (const s of server.runtime.status()) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
-            process.exit(130);
+            process.exit(EXIT.interrupted);
           }
           stopping = true;
           clearInterval(ticker);
