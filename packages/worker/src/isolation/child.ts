@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import { WORKER_ENV } from '../contract/index.js';
 import type { TaskContext, WorkerDefinition } from '../definition.js';
 import { isWorkerError, TooBigForClass, WorkerError, workerCatalogue } from '../errors/index.js';
 import { createLogger } from '../observability/log.js';
@@ -107,7 +108,7 @@ async function runOne(definition: WorkerDefinition, message: RunMessage, log: Re
  * task: its output could not be recorded anyway).
  */
 export function serveTasks(definition: WorkerDefinition): Promise<void> {
-  const log = createLogger({ service: definition.service ?? process.env.SWITCHYARD_SERVICE ?? 'worker', process: 'task' });
+  const log = createLogger({ service: definition.service ?? process.env[WORKER_ENV.service.name] ?? 'worker', process: 'task' });
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message: RunMessage) => {
     if (message?.type === 'run') void runOne(definition, message, log);

@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkerClassName } from '../config/index.js';
-import { formatBytes, formatDurationMs } from '../config/index.js';
+import { formatDuration, formatMemory } from '../units/index.js';
 import type { Logger } from '../observability/log.js';
 import { ObjectNotFound, spool, type ObjectStore, type SpooledFile } from '../storage/index.js';
 import type { AttemptResult } from '../task/index.js';
@@ -223,9 +223,9 @@ export class TaskPool {
     const elapsed = Date.now() - run.startedAt;
     switch (slot.killedFor) {
       case 'time':
-        return { kind: 'time-limit', code: 'SWY_WORKER_TIME_LIMIT', reason: `ran ${formatDurationMs(elapsed)}, past the ${cls} class's ${formatDurationMs(this.options.timeoutMs)}` };
+        return { kind: 'time-limit', code: 'SWY_WORKER_TIME_LIMIT', reason: `ran ${formatDuration(elapsed)}, past the ${cls} class's ${formatDuration(this.options.timeoutMs)}` };
       case 'memory':
-        return { kind: 'memory-limit', code: 'SWY_WORKER_MEMORY_LIMIT', reason: `reached ${formatBytes(run.peakRss ?? 0)} resident, past the ${cls} class's ${formatBytes(this.options.memoryBytes)}` };
+        return { kind: 'memory-limit', code: 'SWY_WORKER_MEMORY_LIMIT', reason: `reached ${formatMemory(run.peakRss ?? 0)} resident, past the ${cls} class's ${formatMemory(this.options.memoryBytes)}` };
       case 'interrupt':
       case 'close':
         return { kind: 'interrupted', reason: 'the worker is shutting down' };
