@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { WorkerConfig } from './config/index.js';
 import { outputKeyOf, type WorkerDefinition } from './definition.js';
 import type { WorkerErrorCode } from './errors/index.js';
-import { TaskPool } from './isolation/pool.js';
+import { TaskPool } from './isolation/index.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { WorkerMetrics, type ActionLabel } from './observability/metrics.js';
 import { serveObservability } from './observability/server.js';
