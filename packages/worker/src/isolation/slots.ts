@@ -10,12 +10,12 @@ export interface Slot {
   /** Exits while starting, in a row: each waits longer before the next start. */
   bootFailures: number;
   /** Resident memory of the idle process, measured when it became ready. */
-  baselineRss?: number;
+  baselineRss: number | undefined;
   /**
    * The kernel's peak-RSS mark right after it was last reset; undefined where it cannot be
    * reset (the mark then spans the process's life and says nothing about one task).
    */
-  peakFloor?: number;
+  peakFloor: number | undefined;
 }
 
 /**
@@ -28,7 +28,7 @@ export class SlotBoard {
   private closing = false;
 
   constructor(size: number) {
-    this.slots = Array.from({ length: size }, (_, id): Slot => ({ id, state: 'stopped', process: undefined, run: undefined, bootFailures: 0 }));
+    this.slots = Array.from({ length: size }, (_, id): Slot => ({ id, state: 'stopped', process: undefined, run: undefined, bootFailures: 0, baselineRss: undefined, peakFloor: undefined }));
   }
 
   get busy(): number {
