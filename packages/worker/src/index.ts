@@ -9,10 +9,6 @@ export { WorkerRuntime } from './runtime.js';
 export { createTaskProducer, type TaskProducer } from './producer.js';
 export { isWorkerError, PermanentError, TooBigForClass, WorkerError, workerCatalogue, type WorkerErrorCode } from './errors/index.js';
 export {
-  formatBytes,
-  formatDurationMs,
-  parseBytes,
-  parseDurationMs,
   resolveConfig,
   WORKER_DEFAULTS,
   type ClassLimits,
@@ -22,6 +18,8 @@ export {
   type WorkerConfig,
   type WorkerOptions,
 } from './config/index.js';
+export { formatCpu, formatDuration, formatMemory, parseCpu, parseDuration, parseMemory, parseQuantity } from './units/index.js';
+export { decodeWorkerEnv, encodeWorkerEnv, WORKER_ENV, type RenderedWorkerEnv, type WorkerEnv } from './contract/index.js';
 export { createObjectStore, LocalDirectoryStore, ObjectNotFound, S3Store, StorageUnavailable, type ObjectStore, type OutputBody } from './storage/index.js';
 export { DEAD_LETTER_EXCHANGE, RabbitMqQueue, retryQueueName, type Delivery, type Queue, type QueueMessage, type QueueTopology } from './queue/index.js';
 export { backoffDelayMs, bucketFor, delayBuckets } from './retry/backoff.js';

@@ -1,7 +1,6 @@
 import { resolveConfig, type WorkerOptions } from './config/index.js';
 import type { WorkerDefinition } from './definition.js';
-import { serveTasks } from './isolation/child.js';
-import { TASK_PROCESS_ENV } from './isolation/protocol.js';
+import { serveTasks, TASK_PROCESS_ENV } from './isolation/index.js';
 import { WorkerRuntime, type RuntimeOptions } from './runtime.js';
 
 export interface RunWorkerOptions extends WorkerOptions {

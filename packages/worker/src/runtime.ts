@@ -1,15 +1,16 @@
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import { formatBytes, formatDurationMs, type WorkerConfig } from './config/index.js';
+import type { WorkerConfig } from './config/index.js';
 import { outputKeyOf, type WorkerDefinition } from './definition.js';
 import type { WorkerErrorCode } from './errors/index.js';
-import { TaskPool } from './isolation/pool.js';
+import { TaskPool } from './isolation/index.js';
 import { createLogger, type Logger } from './observability/log.js';
 import { WorkerMetrics, type ActionLabel } from './observability/metrics.js';
 import { serveObservability } from './observability/server.js';
 import { RabbitMqQueue, type Delivery, type Queue, type QueueMessage } from './queue/index.js';
 import { appendStat } from './stats/index.js';
 import { createObjectStore, type ObjectStore } from './storage/index.js';
+import { formatDuration, formatMemory } from './units/index.js';
 import {
   decide,
   deadLetterReason,
@@ -115,8 +116,8 @@ export class WorkerRuntime {
       queue: this.consumedQueue,
       fallbackQueue: config.fallbackQueue || null,
       prefetch: config.prefetch,
-      timeout: formatDurationMs(config.limits.timeoutMs),
-      memory: formatBytes(config.limits.memoryBytes),
+      timeout: formatDuration(config.limits.timeoutMs),
+      memory: formatMemory(config.limits.memoryBytes),
       metricsPort: this.metricsPort ?? null,
     });
   }

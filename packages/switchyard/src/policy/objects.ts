@@ -1,5 +1,5 @@
+import { parseCpu, parseMemory } from '@switchyard/worker/units';
 import { isDeployment, LABEL, type Container, type Deployment, type KubeObject } from '../render/index.js';
-import { parseCpu, parseMemory } from '../spec/index.js';
 
 /** Helpers rules share to read rendered objects. */
 

@@ -3,6 +3,6 @@ export { toYaml, toYamlStream, toFiles, writeTree, objectFileName } from './outp
 export { LABEL, ANNOTATION, MANAGED_BY, unitLabels } from './labels.js';
 export { trackObjectName, autoscaled } from './service.js';
 export { routerConfigData, ROUTER_PORT, ROUTER_STATS_PORT } from './router.js';
-export { workerObjectName, workerEnv, WORKER_METRICS_PORT } from './worker.js';
+export { workerObjectName, workerEnv } from './worker.js';
 export { nodeClassLabel, SPOT_TAINT } from './pod.js';
 export { isDeployment, KIND_ORDER, type KubeObject, type Deployment, type PodSpec, type Container, type Probe } from './objects.js';

@@ -1,4 +1,5 @@
-import { formatCpu, formatMemory, type NodePool, type Probe as SpecProbe, type Resources } from '../spec/index.js';
+import { formatCpu, formatMemory } from '@switchyard/worker/units';
+import type { NodePool, Probe as SpecProbe, Resources } from '../spec/index.js';
 import { LABEL } from './labels.js';
 import type { Container, NodeSelectorRequirement, PodSpec, Probe, Toleration } from './objects.js';
 

@@ -1,10 +1,8 @@
-import { formatDuration, type Worker, type WorkerClass } from '../spec/index.js';
+import { encodeWorkerEnv, WORKER_METRICS_PORT } from '@switchyard/worker/contract';
+import type { Worker, WorkerClass } from '../spec/index.js';
 import { ANNOTATION, LABEL, unitAnnotations, unitLabels } from './labels.js';
 import type { Deployment, KubeObject } from './objects.js';
 import { CONTAINER_SECURITY, envList, placement, POD_SECURITY, resourceBlock, spread } from './pod.js';
-
-/** Port on which the worker SDK serves /ready, /healthz and /metrics. */
-export const WORKER_METRICS_PORT = 9464;
 
 export function workerObjectName(worker: Worker, workerClass: WorkerClass['name']): string {
   return workerClass === 'normal' ? worker.name : `${worker.name}-fallback`;
@@ -23,25 +21,27 @@ function meta(worker: Worker, name: string, workerClass: WorkerClass['name'], an
   };
 }
 
-/** The environment the SDK reads to know its class, its queues and its limits. */
+/** The environment the SDK reads to know its class, its queues and its limits, written by the SDK's own encoder. */
 export function workerEnv(worker: Worker, cls: WorkerClass): Record<string, string> {
   return {
     ...worker.envVars,
-    SWITCHYARD_ENV: worker.env,
-    SWITCHYARD_SERVICE: worker.name,
-    SWITCHYARD_VERSION: worker.version,
-    SWITCHYARD_WORKER_CLASS: cls.name,
-    SWITCHYARD_QUEUE: worker.queue.name,
-    SWITCHYARD_FALLBACK_QUEUE: worker.fallback ? worker.queue.fallback : '',
-    SWITCHYARD_DEAD_LETTER_QUEUE: worker.queue.deadLetter,
-    SWITCHYARD_PREFETCH: String(worker.queue.prefetch),
-    SWITCHYARD_TASK_TIMEOUT: formatDuration(cls.timeoutMs),
-    SWITCHYARD_TASK_MEMORY_BYTES: String(cls.resources.memoryBytes),
-    SWITCHYARD_RETRY_ATTEMPTS: String(worker.retry.attempts),
-    SWITCHYARD_RETRY_INITIAL_DELAY: formatDuration(worker.retry.initialDelayMs),
-    SWITCHYARD_RETRY_MAX_DELAY: formatDuration(worker.retry.maxDelayMs),
-    SWITCHYARD_METRICS_PORT: String(WORKER_METRICS_PORT),
-    ...(worker.storageUrl ? { SWITCHYARD_STORAGE_URL: worker.storageUrl } : {}),
+    ...encodeWorkerEnv({
+      env: worker.env,
+      service: worker.name,
+      version: worker.version,
+      workerClass: cls.name,
+      queue: worker.queue.name,
+      fallbackQueue: worker.fallback ? worker.queue.fallback : '',
+      deadLetterQueue: worker.queue.deadLetter,
+      prefetch: worker.queue.prefetch,
+      timeoutMs: cls.timeoutMs,
+      memoryBytes: cls.resources.memoryBytes,
+      retryAttempts: worker.retry.attempts,
+      retryInitialDelayMs: worker.retry.initialDelayMs,
+      retryMaxDelayMs: worker.retry.maxDelayMs,
+      metricsPort: WORKER_METRICS_PORT,
+      ...(worker.storageUrl ? { storageUrl: worker.storageUrl } : {}),
+    }),
   };
 }
 

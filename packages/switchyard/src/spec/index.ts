@@ -1,7 +1,6 @@
 export { DEFAULTS } from './defaults.js';
 export { readConfig, parseConfig, resolveFleet, resolveAll, loadFleet, SERVICES_DIR, ENVIRONMENTS_DIR, type ConfigFiles, type ParseOptions } from './config.js';
 export { jsonSchemas } from './json-schema.js';
-export { parseCpu, parseMemory, parseDuration, formatCpu, formatMemory, formatDuration } from './quantity.js';
 export { SourceFile } from './source.js';
 export { CONFIG_LIMITS, type ConfigLimits } from './limits.js';
 export { assignPorts, routerPorts, type RouterPorts } from './ports.js';

@@ -1,3 +1,4 @@
+import { parseCpu, parseDuration, parseMemory } from '@switchyard/worker/units';
 import type { Issue } from '../errors/index.js';
 import { DEFAULTS } from './defaults.js';
 import { at } from './issues.js';
@@ -20,7 +21,6 @@ import type {
   WorkerClass,
 } from './model.js';
 import { isPlainObject, type Layer } from './overlay.js';
-import { parseCpu, parseDuration, parseMemory } from './quantity.js';
 import type { GateSpec, NodePoolSpec, ProbeSpec, ResourcesSpec, ServiceSpec, StageSpec, WorkerClassSpec, WorkerSpec } from './schema.js';
 import type { DocPath } from './source.js';
 

@@ -1,7 +1,7 @@
+import { parseCpu, parseDuration, parseMemory } from '@switchyard/worker/units';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
 import { parseCron } from './cron.js';
-import { parseCpu, parseDuration, parseMemory } from './quantity.js';
 import { timezoneProblem } from './timezone.js';
 
 /**

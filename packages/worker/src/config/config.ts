@@ -1,24 +1,24 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WorkerError } from '../errors/index.js';
-import { parseBytes, parseDurationMs } from './units.js';
+import {
+  bytes,
+  decodeWorkerEnv,
+  duration,
+  integer,
+  invalid,
+  nonEmpty,
+  RANGE,
+  workerClass as checkClass,
+  type ClassLimits,
+  type Env,
+  type RetryPolicy,
+  type WorkerClassName,
+  type WorkerEnv,
+  WORKER_METRICS_PORT,
+} from '../contract/index.js';
 
-export type WorkerClassName = 'normal' | 'fallback';
-
-export interface ClassLimits {
-  /** Longest a task may run in this class. */
-  readonly timeoutMs: number;
-  /** Resident memory one task process may use in this class. */
-  readonly memoryBytes: number;
-}
-
-export interface RetryPolicy {
-  /** Tries of a task in one class before it is dead-lettered (transient failures only). */
-  readonly attempts: number;
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-}
+export type { ClassLimits, RetryPolicy, WorkerClassName } from '../contract/index.js';
 
 /** Where inputs are read and outputs written: `s3://bucket/prefix` or `file:///path`. */
 export interface StorageConfig {
@@ -87,108 +87,77 @@ export const WORKER_DEFAULTS = {
   fallback: { timeoutMs: 300_000, memoryBytes: 2 * 2 ** 30 },
   retry: { attempts: 5, initialDelayMs: 1_000, maxDelayMs: 300_000 },
   deliveryLimit: 5,
-  metricsPort: 9464,
+  metricsPort: WORKER_METRICS_PORT,
   /** Added to the class's timeout: a task that started just before SIGTERM can still finish. */
   shutdownGraceExtraMs: 5_000,
   brokerUrl: 'amqp://localhost:5672',
 } as const;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function invalid(name: string, value: unknown, expected: string): WorkerError {
-  return new WorkerError('SWY_WORKER_CONFIG', { message: `${name} is ${JSON.stringify(value)}; expected ${expected}`, details: { name, value } });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function duration(name: string, value: string | number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = typeof value === 'number' ? value : parseDurationMs(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) throw invalid(name, value, 'a positive duration such as 20s, 2m or 250ms');
-  return ms;
-}
-
-function bytes(name: string, value: string | number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : parseBytes(value);
-  if (n === undefined || !Number.isFinite(n) || n <= 0) throw invalid(name, value, 'a positive byte count such as 536870912 or 512Mi');
-  return n;
-}
-
-function integer(name: string, value: string | number | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw invalid(name, value, `a whole number from ${min} to ${max}`);
-  return n;
-}
-
-function storageFrom(options: WorkerOptions, env: Env, service: string): StorageConfig {
-  const given = options.storage;
+function storageFrom(options: WorkerOptions, env: Env, given: WorkerEnv, service: string): StorageConfig {
+  const stored = options.storage;
   const fromEnv = {
-    endpoint: nonEmpty(env.SWITCHYARD_S3_ENDPOINT) ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL),
+    endpoint: given.s3Endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL),
     region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
     accessKeyId: nonEmpty(env.AWS_ACCESS_KEY_ID),
     secretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
   };
-  const url = typeof given === 'string' ? given : given?.url ?? nonEmpty(env.SWITCHYARD_STORAGE_URL) ?? pathToFileURL(join(tmpdir(), 'switchyard-storage', service)).href;
+  const url = typeof stored === 'string' ? stored : stored?.url ?? given.storageUrl ?? pathToFileURL(join(tmpdir(), 'switchyard-storage', service)).href;
   if (!/^(s3:\/\/[^/]+|file:\/\/\/)/.test(url)) throw invalid('SWITCHYARD_STORAGE_URL', url, 's3://bucket/prefix or file:///path');
-  const explicit = typeof given === 'object' ? given : {};
+  const explicit = typeof stored === 'object' ? stored : {};
   const merged = { ...fromEnv, ...explicit, url };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as unknown as StorageConfig;
 }
 
-/** Resolves a worker's configuration; throws SWY_WORKER_CONFIG naming the variable at fault. */
+/**
+ * Resolves a worker's configuration: code options, then the platform's environment (read
+ * through the contract, `decodeWorkerEnv`), then defaults. Throws SWY_WORKER_CONFIG naming
+ * the option or variable at fault.
+ */
 export function resolveConfig(options: WorkerOptions = {}, env: Env = process.env): WorkerConfig {
-  const service = options.service ?? nonEmpty(env.SWITCHYARD_SERVICE) ?? 'worker';
-  const classText = options.workerClass ?? nonEmpty(env.SWITCHYARD_WORKER_CLASS) ?? 'normal';
-  if (classText !== 'normal' && classText !== 'fallback') throw invalid('SWITCHYARD_WORKER_CLASS', classText, 'normal or fallback');
-  const workerClass: WorkerClassName = classText;
-  const queue = options.queue ?? nonEmpty(env.SWITCHYARD_QUEUE);
+  const given = decodeWorkerEnv(env);
+  const service = options.service ?? given.service ?? 'worker';
+  const workerClass: WorkerClassName = checkClass('SWITCHYARD_WORKER_CLASS', options.workerClass) ?? given.workerClass ?? 'normal';
+  const queue = options.queue ?? given.queue;
   if (!queue) throw invalid('SWITCHYARD_QUEUE', queue ?? '', 'the name of the queue to consume (or the queue option)');
   if (!/^[A-Za-z0-9._:-]{1,200}$/.test(queue)) throw invalid('SWITCHYARD_QUEUE', queue, 'letters, digits, . _ : - (at most 200)');
 
   // The fallback queue exists when code declares a fallback class or the platform names one.
-  const envFallback = env.SWITCHYARD_FALLBACK_QUEUE;
   const fallbackQueue =
-    options.fallback === false ? '' : options.fallbackQueue ?? (envFallback !== undefined ? envFallback.trim() : options.fallback ? `${queue}.fallback` : '');
+    options.fallback === false ? '' : options.fallbackQueue ?? given.fallbackQueue ?? (options.fallback ? `${queue}.fallback` : '');
   if (workerClass === 'fallback' && !fallbackQueue) throw invalid('SWITCHYARD_FALLBACK_QUEUE', fallbackQueue, 'the fallback queue\'s name when SWITCHYARD_WORKER_CLASS is fallback');
 
   const classInput = workerClass === 'normal' ? options.normal : options.fallback || undefined;
   const defaults = WORKER_DEFAULTS[workerClass];
   const limits: ClassLimits = {
-    timeoutMs: duration('timeout', classInput?.timeout) ?? duration('SWITCHYARD_TASK_TIMEOUT', nonEmpty(env.SWITCHYARD_TASK_TIMEOUT)) ?? defaults.timeoutMs,
-    memoryBytes: bytes('memory', classInput?.memory) ?? bytes('SWITCHYARD_TASK_MEMORY_BYTES', nonEmpty(env.SWITCHYARD_TASK_MEMORY_BYTES)) ?? defaults.memoryBytes,
+    timeoutMs: duration('timeout', classInput?.timeout) ?? given.timeoutMs ?? defaults.timeoutMs,
+    memoryBytes: bytes('memory', classInput?.memory) ?? given.memoryBytes ?? defaults.memoryBytes,
   };
   const retry: RetryPolicy = {
-    attempts: integer('retry.attempts', options.retry?.attempts, 1, 100) ?? integer('SWITCHYARD_RETRY_ATTEMPTS', nonEmpty(env.SWITCHYARD_RETRY_ATTEMPTS), 1, 100) ?? WORKER_DEFAULTS.retry.attempts,
-    initialDelayMs: duration('retry.initialDelay', options.retry?.initialDelay) ?? duration('SWITCHYARD_RETRY_INITIAL_DELAY', nonEmpty(env.SWITCHYARD_RETRY_INITIAL_DELAY)) ?? WORKER_DEFAULTS.retry.initialDelayMs,
-    maxDelayMs: duration('retry.maxDelay', options.retry?.maxDelay) ?? duration('SWITCHYARD_RETRY_MAX_DELAY', nonEmpty(env.SWITCHYARD_RETRY_MAX_DELAY)) ?? WORKER_DEFAULTS.retry.maxDelayMs,
+    attempts: integer('retry.attempts', options.retry?.attempts, RANGE.attempts) ?? given.retryAttempts ?? WORKER_DEFAULTS.retry.attempts,
+    initialDelayMs: duration('retry.initialDelay', options.retry?.initialDelay) ?? given.retryInitialDelayMs ?? WORKER_DEFAULTS.retry.initialDelayMs,
+    maxDelayMs: duration('retry.maxDelay', options.retry?.maxDelay) ?? given.retryMaxDelayMs ?? WORKER_DEFAULTS.retry.maxDelayMs,
   };
   if (retry.maxDelayMs < retry.initialDelayMs) throw invalid('SWITCHYARD_RETRY_MAX_DELAY', retry.maxDelayMs, `at least the initial delay (${retry.initialDelayMs}ms)`);
 
-  const metricsPort =
-    options.metricsPort === false ? undefined : integer('metricsPort', options.metricsPort, 0, 65535) ?? integer('SWITCHYARD_METRICS_PORT', nonEmpty(env.SWITCHYARD_METRICS_PORT), 0, 65535) ?? WORKER_DEFAULTS.metricsPort;
-  const statsFile = options.statsFile === false ? undefined : options.statsFile ?? nonEmpty(env.SWITCHYARD_TASK_STATS_FILE);
+  const metricsPort = options.metricsPort === false ? undefined : integer('metricsPort', options.metricsPort, RANGE.port) ?? given.metricsPort ?? WORKER_DEFAULTS.metricsPort;
+  const statsFile = options.statsFile === false ? undefined : options.statsFile ?? given.statsFile;
 
   return {
     service,
-    version: options.version ?? nonEmpty(env.SWITCHYARD_VERSION) ?? '0.0.0',
-    env: options.env ?? nonEmpty(env.SWITCHYARD_ENV) ?? 'local',
+    version: options.version ?? given.version ?? '0.0.0',
+    env: options.env ?? given.env ?? 'local',
     workerClass,
-    brokerUrl: options.brokerUrl ?? nonEmpty(env.SWITCHYARD_AMQP_URL) ?? WORKER_DEFAULTS.brokerUrl,
+    brokerUrl: options.brokerUrl ?? given.brokerUrl ?? WORKER_DEFAULTS.brokerUrl,
     queue,
     fallbackQueue,
-    deadLetterQueue: options.deadLetterQueue ?? nonEmpty(env.SWITCHYARD_DEAD_LETTER_QUEUE) ?? `${queue}.dead`,
-    prefetch: integer('prefetch', options.prefetch, 1, 1000) ?? integer('SWITCHYARD_PREFETCH', nonEmpty(env.SWITCHYARD_PREFETCH), 1, 1000) ?? WORKER_DEFAULTS.prefetch,
+    deadLetterQueue: options.deadLetterQueue ?? given.deadLetterQueue ?? `${queue}.dead`,
+    prefetch: integer('prefetch', options.prefetch, RANGE.prefetch) ?? given.prefetch ?? WORKER_DEFAULTS.prefetch,
     limits,
     retry,
-    deliveryLimit: integer('deliveryLimit', options.deliveryLimit, 1, 1000) ?? integer('SWITCHYARD_DELIVERY_LIMIT', nonEmpty(env.SWITCHYARD_DELIVERY_LIMIT), 1, 1000) ?? WORKER_DEFAULTS.deliveryLimit,
+    deliveryLimit: integer('deliveryLimit', options.deliveryLimit, RANGE.deliveryLimit) ?? given.deliveryLimit ?? WORKER_DEFAULTS.deliveryLimit,
     metricsPort,
-    storage: storageFrom(options, env, service),
-    shutdownGraceMs:
-      duration('shutdownGrace', options.shutdownGrace) ?? duration('SWITCHYARD_SHUTDOWN_GRACE', nonEmpty(env.SWITCHYARD_SHUTDOWN_GRACE)) ?? limits.timeoutMs + WORKER_DEFAULTS.shutdownGraceExtraMs,
+    storage: storageFrom(options, env, given, service),
+    shutdownGraceMs: duration('shutdownGrace', options.shutdownGrace) ?? given.shutdownGraceMs ?? limits.timeoutMs + WORKER_DEFAULTS.shutdownGraceExtraMs,
     statsFile,
   };
 }

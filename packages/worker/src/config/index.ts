@@ -1,2 +1,1 @@
 export { resolveConfig, WORKER_DEFAULTS, type ClassLimits, type ClassLimitsInput, type RetryPolicy, type StorageConfig, type WorkerClassName, type WorkerConfig, type WorkerOptions } from './config.js';
-export { formatBytes, formatDurationMs, parseBytes, parseDurationMs } from './units.js';

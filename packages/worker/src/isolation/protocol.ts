@@ -19,10 +19,17 @@ export interface RunMessage {
 /** Outputs up to this size travel inside the result message; larger ones stream on the data socket. */
 export const INLINE_OUTPUT_BYTES = 64 * 1024;
 
+/** What a task process can tell of a failed task; what the process itself died of, the worker decides. */
+export interface HandlerFailure {
+  readonly kind: 'too-big' | 'permanent' | 'transient';
+  readonly code: WorkerErrorCode;
+  readonly reason: string;
+}
+
 export type ChildOutcome =
   /** `inline`: the whole output (small), base64; absent: it was sent on the data socket. */
   | { readonly kind: 'done'; readonly inline?: string }
-  | { readonly kind: 'too-big' | 'permanent' | 'transient'; readonly code: WorkerErrorCode; readonly reason: string };
+  | HandlerFailure;
 
 /** Task process → parent. */
 export type ChildMessage =

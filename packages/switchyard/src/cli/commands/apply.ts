@@ -1,6 +1,6 @@
+import { parseDuration } from '@switchyard/worker/units';
 import type { Command } from 'commander';
 import { SwitchyardError } from '../../errors/index.js';
-import { parseDuration } from '../../spec/index.js';
 import { loadOneFleet, selectUnits } from '../fleet.js';
 import { paint } from '../format.js';
 

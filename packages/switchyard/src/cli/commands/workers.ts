@@ -1,4 +1,4 @@
-import { calibrate, formatBytes, formatDurationMs, readStats, type Calibration, type Limits, type Split } from '@switchyard/worker';
+import { calibrate, formatDuration, formatMemory, readStats, type Calibration, type Limits, type Split } from '@switchyard/worker';
 import type { Command } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ async function currentLimits(opts: CalibrateOptions, worker: string): Promise<Li
 const humanDuration = (ms: number) => (ms < 1_000 ? `${Math.round(ms)}ms` : ms < 60_000 ? `${(ms / 1_000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)}m`);
 const humanBytes = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1)}Mi` : `${(bytes / 2 ** 30).toFixed(2)}Gi`);
 
-const limitsText = (l: Limits) => `timeout ${formatDurationMs(l.timeoutMs)}, memory ${formatBytes(l.memoryBytes)}`;
+const limitsText = (l: Limits) => `timeout ${formatDuration(l.timeoutMs)}, memory ${formatMemory(l.memoryBytes)}`;
 const splitText = (s: Split) => `${s.normal} normal / ${s.fallback} fallback (${(s.normalShare * 100).toFixed(1)}% in the normal class)`;
 
 export function formatCalibration(worker: string, c: Calibration): string {
@@ -59,7 +59,7 @@ export function formatCalibration(worker: string, c: Calibration): string {
     `    split: ${splitText(c.suggestedSplit)}`,
   ];
   if (c.current) lines.push(`  current normal class: ${limitsText(c.current.limits)}`, `    split: ${splitText(c.current.split)}`);
-  lines.push(`  in the worker file: normal: { timeout: ${formatDurationMs(c.suggested.timeoutMs)}, memory: ${formatBytes(c.suggested.memoryBytes)} }`);
+  lines.push(`  in the worker file: normal: { timeout: ${formatDuration(c.suggested.timeoutMs)}, memory: ${formatMemory(c.suggested.memoryBytes)} }`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,3 +1,5 @@
+import { WORKER_ENV } from '@switchyard/worker/contract';
+import { parseDuration } from '@switchyard/worker/units';
 import { LABEL, SPOT_TAINT, type Deployment } from '../../render/index.js';
 import type { Rule } from '../types.js';
 import { deployments, describe, isRouter } from '../objects.js';
@@ -47,10 +49,9 @@ export const workerGraceCoversTimeout: Rule = {
   rationale: 'When a spot node is reclaimed the worker gets SIGTERM; a grace period shorter than the task timeout kills tasks half-done.',
   check: ({ objects }) =>
     deployments(objects).flatMap((d) => {
-      const timeout = d.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'SWITCHYARD_TASK_TIMEOUT')?.value;
+      const timeout = d.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => e.name === WORKER_ENV.timeoutMs.name)?.value;
       if (!timeout) return [];
-      const match = /^(\d+)(ms|s|m|h)$/.exec(timeout);
-      const seconds = match ? Number(match[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 }[match[2] as 'ms' | 's' | 'm' | 'h']) : 0;
+      const seconds = (parseDuration(timeout) ?? 0) / 1000;
       const grace = d.spec.template.spec.terminationGracePeriodSeconds ?? 30;
       return grace >= seconds ? [] : [{ object: d, message: `${describe(d)} gives ${grace}s to finish tasks that may run ${timeout}`, fix: 'Raise terminationGraceSeconds above the class timeout.' }];
     }),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseQuantity } from '@switchyard/worker/units';
 import type { KubeObject } from '../../render/index.js';
 
 /**
@@ -34,24 +35,12 @@ export function withHash(object: KubeObject, hash: string): KubeObject {
   return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [APPLIED_HASH]: hash } } };
 }
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** A Kubernetes quantity ("250m", "1.5Gi", "1e3") as a number; undefined when it is not one. */
-export function quantityValue(text: string): number | undefined {
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$/.exec(text);
-  if (!m) return undefined;
-  return Number(m[1]) * (SUFFIX[m[2] as string] as number);
-}
-
 function sameScalar(live: unknown, desired: unknown): boolean {
   if (live === desired) return true;
   // The API server writes quantities in canonical form ("1000m" comes back as "1").
   if (typeof live === 'string' && typeof desired === 'string') {
-    const a = quantityValue(live);
-    const b = quantityValue(desired);
+    const a = parseQuantity(live);
+    const b = parseQuantity(desired);
     return a !== undefined && b !== undefined && Math.abs(a - b) <= Math.abs(b) * 1e-12;
   }
   return false;

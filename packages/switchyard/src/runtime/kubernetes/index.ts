@@ -4,7 +4,7 @@ export { applyObjects, plan, inventorySelector, listAll, FIELD_MANAGER, type App
 export { waitForRollout, deploymentProgress, podProblems, diagnose, describeProgress, type WaitOptions, type DeploymentProgress, type PodProblem, type LiveDeployment, type LivePod } from './rollout.js';
 export { readIdentity, readClaims, judgeCluster, verifyCluster, claimCluster, CLAIMS, type ClusterIdentity, type Claims, type ClusterCheck } from './identity.js';
 export { readyEndpoints, scaleDeployment, deploymentReplicas, DeploymentScaleTarget } from './endpoints.js';
-export { renderedHash, withHash, covers, upToDate, quantityValue, APPLIED_HASH } from './compare.js';
+export { renderedHash, withHash, covers, upToDate, APPLIED_HASH } from './compare.js';
 export { routingFromMaps } from './routing.js';
 export { updateRouters, routerCounters, readyRouterPods, type RuntimeApiOutcome } from './router-pods.js';
 export { KINDS, kindInfo, type KindInfo } from './kinds.js';

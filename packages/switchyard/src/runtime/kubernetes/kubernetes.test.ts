@@ -3,7 +3,8 @@ import { renderMaps, type RoutingState } from '../../router/index.js';
 import type { KubeObject } from '../../render/index.js';
 import type { Environment } from '../../spec/index.js';
 import { baseTexts, objectsOf, serviceOf, setIn, WORKER } from '../../testing/config.js';
-import { APPLIED_HASH, covers, quantityValue, renderedHash, upToDate, withHash } from './compare.js';
+import { parseQuantity } from '@switchyard/worker/units';
+import { APPLIED_HASH, covers, renderedHash, upToDate, withHash } from './compare.js';
 import { inventorySelector, plan, servedKinds } from './apply.js';
 import type { KubeClient } from './client.js';
 import { SwitchyardError } from '../../errors/index.js';
@@ -23,10 +24,10 @@ const pod = (status: LivePod['status'], name = 'api-free-abc'): LivePod => ({ ap
 
 describe('compare', () => {
   it('reads Kubernetes quantities', () => {
-    expect(quantityValue('250m')).toBeCloseTo(0.25);
-    expect(quantityValue('1Gi')).toBe(2 ** 30);
-    expect(quantityValue('1.5')).toBe(1.5);
-    expect(quantityValue('http')).toBeUndefined();
+    expect(parseQuantity('250m')).toBeCloseTo(0.25);
+    expect(parseQuantity('1Gi')).toBe(2 ** 30);
+    expect(parseQuantity('1.5')).toBe(1.5);
+    expect(parseQuantity('http')).toBeUndefined();
   });
 
   it('covers: live defaults and canonical quantities are fine, a changed or missing field is not', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpu, formatDuration, formatMemory, parseCpu, parseDuration, parseMemory } from './quantity.js';
+import { formatCpu, formatDuration, formatMemory, parseCpu, parseDuration, parseMemory, parseQuantity } from './index.js';
 
 describe('quantities', () => {
   it.each([
@@ -36,5 +36,33 @@ describe('quantities', () => {
     for (const m of [1, 250, 1000, 1500, 64_000]) expect(parseCpu(formatCpu(m))).toBe(m);
     for (const b of [1, 1024, 5e8, 2 ** 31, 3 * 2 ** 30]) expect(parseMemory(formatMemory(b))).toBe(b);
     for (const d of [1, 999, 1000, 61_000, 3_600_000]) expect(parseDuration(formatDuration(d))).toBe(d);
+  });
+
+  // Kubernetes' own quantity grammar: exponents, signs, bare dots and the sub-unit suffixes.
+  it.each([
+    ['129e6', 129e6], ['129E6', 129e6], ['1e-3', 0.001], ['1E', 1e18], ['+5', 5], ['-1.5', -1.5], ['.5', 0.5], ['5.', 5], ['250m', 0.25], ['100u', 1e-4], ['7n', 7e-9],
+    ['1.5Gi', 1.5 * 2 ** 30], ['1e', undefined], ['1e3.5', undefined], ['.', undefined], ['', undefined], ['1 Gi', undefined], ['1ki', undefined], ['0x10', undefined],
+  ] as const)('reads the quantity %s as Kubernetes does', (input, value) => {
+    expect(parseQuantity(input)).toBe(value);
+  });
+
+  it('takes exponents for CPU and memory, exactly', () => {
+    expect(parseMemory('129e6')).toBe(129_000_000);
+    expect(parseMemory('1.1k')).toBe(1100);
+    expect(parseMemory('1000e-3')).toBe(1);
+    expect(parseMemory('1e-3')).toBeUndefined();
+    expect(parseMemory('2000000u')).toBeUndefined();
+    expect(parseCpu('25e-2')).toBe(250);
+    expect(parseCpu('25e1m')).toBeUndefined();
+    expect(parseCpu('1.1')).toBe(1100);
+    expect(parseCpu('5e-4')).toBeUndefined();
+  });
+
+  it('never rounds a duration: finer than a millisecond is refused', () => {
+    expect(parseDuration('1.5ms')).toBeUndefined();
+    expect(parseDuration('0.0001s')).toBeUndefined();
+    expect(parseDuration('1.1s')).toBe(1100);
+    expect(parseDuration('0.001s')).toBe(1);
+    expect(parseDuration('1.25m')).toBe(75_000);
   });
 });
