@@ -3,5 +3,5 @@ export { evaluate, delta, judgedTrack } from './gates.js';
 export { activeFreeze, describeFreeze, inWindow } from './freeze.js';
 export { Orchestrator, rollbackStages, type OrchestratorOptions, type DeployRequest, type RollbackRequest, type LiveChange } from './orchestrator.js';
 export { StoreReleaseRepository } from './store-repository.js';
-export type { ReleaseRepository, ReleaseTarget, ChangeRecorder, DesiredChange, Notifier, PrometheusSource, Clock } from './ports.js';
+export type { ReleaseRepository, ReleaseTarget, ChangeRecorder, DesiredChange, Notifier, MetricsSource, PrometheusSource, Clock } from './ports.js';
 export * from './types.js';

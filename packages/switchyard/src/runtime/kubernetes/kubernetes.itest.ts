@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../errors/index.js';
 import { ACTIVE_STATUSES, Orchestrator, type ReleaseRepository, type ReleaseState, type SequencedCommand } from '../../release/index.js';
+import { GateMetrics } from '../../release/metrics/index.js';
 import { renderFleet, type KubeObject } from '../../render/index.js';
 import { parseConfig, resolveFleet, type Fleet } from '../../spec/index.js';
 import { REPO_ROOT, runCli } from '../../testing/cli.js';
@@ -235,7 +236,7 @@ describe('scaling on the cluster', () => {
     const services = ['api-gateway', 'encoding-worker'];
     try {
       await runtime.apply({ services });
-      await runtime.scaleTrack('api-gateway', 'production', 3);
+      await runtime.updateTrack('api-gateway', 'production', { replicas: 3 });
       let ready: string[] = [];
       for (let i = 0; i < 100 && ready.length !== 3; i++) {
         ready = (await runtime.endpoints('api-gateway')).production ?? [];
@@ -511,6 +512,7 @@ describe('a release on the cluster', () => {
         target: runtime,
         recorder: { record: async () => undefined, save: async () => undefined },
         notifier: { notify: async () => undefined },
+        metrics: new GateMetrics(runtime),
         tickMs: 200,
       });
       orchestrator.start();
