@@ -1,5 +1,5 @@
 import type { Service } from '../spec/index.js';
-import type { RoutingState } from './routing-state.js';
+import { routeGroup, type RoutingState } from './routing-state.js';
 
 /**
  * The map files a router reads its split from: what the Runtime API changes live and what a
@@ -59,10 +59,9 @@ export function routingFromMaps(service: Service, maps: Readonly<Record<string, 
   const shares: Record<string, number> = {};
   for (const [group, value] of entries(maps[MAP_FILES.shares])) shares[group] = percent(value);
   const legacy = entries(maps[MAP_FILES.legacy]).find(([key]) => key === 'share');
-  const routes: Record<string, string> = {};
+  let routes: Record<string, string> = {};
   for (const [group, track] of entries(maps[MAP_FILES.pinned])) {
-    const own = service.traffic.groups.find((g) => g.name === group)?.pinnedTrack;
-    if (own !== undefined && track !== own) routes[group] = track;
+    if (service.traffic.groups.some((g) => g.name === group && g.pinnedTrack)) routes = routeGroup(service, routes, group, track);
   }
   return { shares, legacyShare: legacy ? percent(legacy[1]) : 0, ...(Object.keys(routes).length > 0 ? { routes } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Service } from '../spec/index.js';
 import { basisPoints, mapFile, MAP_FILES, renderMaps } from './maps.js';
-import type { RoutingState } from './routing-state.js';
+import { routeGroup, type RoutingState } from './routing-state.js';
 import { validateLegacyShare, validateRoute, validateShare } from './shares.js';
 
 /** A change of a router's split, as a person or a release asks for it. */
@@ -16,32 +16,33 @@ export interface RoutingPlan {
   readonly commands: readonly string[];
 }
 
+/** The Runtime API command that sets one entry (`key value`) of a map file. */
+function setMap(mapsDir: string, file: string, entry: string): string {
+  return `set map ${mapFile(mapsDir, file)} ${entry}`;
+}
+
 /**
  * Plans a change against the service's traffic policy (refusing one it does not allow, before
  * anything changes), for a router whose map files are in `mapsDir`. Every router, on this
  * machine or in the cluster, applies the same plan.
  */
 export function planRouting(service: Service, routing: RoutingState, change: RoutingChange, mapsDir: string): RoutingPlan {
-  const setMap = (file: string, key: string, value: string | number) => `set map ${mapFile(mapsDir, file)} ${key} ${value}`;
   switch (change.kind) {
     case 'share':
       validateShare(service, change.group, change.share);
       return {
         routing: { ...routing, shares: { ...routing.shares, [change.group]: change.share } },
-        commands: [setMap(MAP_FILES.shares, change.group, basisPoints(change.share))],
+        commands: [setMap(mapsDir, MAP_FILES.shares, `${change.group} ${basisPoints(change.share)}`)],
       };
     case 'legacy-share':
       validateLegacyShare(service, change.share);
-      return { routing: { ...routing, legacyShare: change.share }, commands: [setMap(MAP_FILES.legacy, 'share', basisPoints(change.share))] };
+      return { routing: { ...routing, legacyShare: change.share }, commands: [setMap(mapsDir, MAP_FILES.legacy, `share ${basisPoints(change.share)}`)] };
     case 'route-group': {
       validateRoute(service, change.group, change.track);
-      // A group back on its own track is no longer routed elsewhere: the state says only what differs from the spec.
-      const own = service.traffic.groups.find((g) => g.name === change.group)?.pinnedTrack;
-      const { [change.group]: _dropped, ...others } = routing.routes ?? {};
-      const routes = change.track === own ? others : { ...others, [change.group]: change.track };
+      const routes = routeGroup(service, routing.routes, change.group, change.track);
       return {
         routing: { shares: routing.shares, legacyShare: routing.legacyShare, ...(Object.keys(routes).length > 0 ? { routes } : {}) },
-        commands: [setMap(MAP_FILES.pinned, change.group, change.track)],
+        commands: [setMap(mapsDir, MAP_FILES.pinned, `${change.group} ${change.track}`)],
       };
     }
   }
@@ -53,6 +54,6 @@ export function restoreCommands(service: Service, routing: RoutingState, mapsDir
     text
       .split('\n')
       .filter(Boolean)
-      .map((line) => `set map ${mapFile(mapsDir, file)} ${line}`),
+      .map((line) => setMap(mapsDir, file, line)),
   );
 }
