@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { ConfigRepo } from '../config-repo/index.js';
 import type { Orchestrator, ReleaseReader } from '../release/index.js';
-import type { LocalRuntime } from '../runtime/index.js';
+import type { Runtime } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import type { Store } from '../store/index.js';
 
 /** What the API's routes work with. */
 export interface ApiContext {
   readonly fleet: Fleet;
-  readonly runtime: LocalRuntime;
+  readonly runtime: Runtime;
   readonly store: Store;
   readonly orchestrator: Orchestrator;
   /** Releases and their events as the API shows them; changes go through the orchestrator. */

@@ -1,5 +1,5 @@
 import { Gauge, Registry } from 'prom-client';
-import type { LocalRuntime } from '../runtime/index.js';
+import type { Runtime } from '../runtime/index.js';
 
 /**
  * Prometheus metrics of the fleet, read at scrape time from the routers' stats sockets and
@@ -12,7 +12,7 @@ export interface FleetMetrics {
 }
 
 /** `openStreams` reads how many event streams the API serves now. */
-export function fleetMetrics(runtime: LocalRuntime, openStreams: () => number = () => 0): FleetMetrics {
+export function fleetMetrics(runtime: Runtime, openStreams: () => number = () => 0): FleetMetrics {
   const registry = new Registry();
   const labels = ['service', 'track'] as const;
   const requests = new Gauge({ name: 'switchyard_router_requests_total', help: 'HTTP requests answered by a track (counter since the router started)', labelNames: labels, registers: [registry] });
@@ -26,7 +26,7 @@ export function fleetMetrics(runtime: LocalRuntime, openStreams: () => number = 
   new Gauge({ name: 'switchyard_api_event_streams', help: 'Event streams the API serves now', registers: [registry], collect() { this.set(openStreams()); } });
   async function refresh(): Promise<void> {
       for (const m of [requests, responses, errors, responseTime, share, legacy, ready, desired]) m.reset();
-      for (const service of runtime.status()) {
+      for (const service of await runtime.status()) {
         for (const track of service.tracks) {
           desired.set({ service: service.service, track: track.track }, track.desired);
           ready.set({ service: service.service, track: track.track }, track.ready);

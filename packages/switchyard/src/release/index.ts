@@ -11,6 +11,7 @@ export type {
   ChangeRecorder,
   DesiredChange,
   Notifier,
+  MetricsSource,
   PrometheusSource,
   Clock,
 } from './ports.js';

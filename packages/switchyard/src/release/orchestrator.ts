@@ -3,7 +3,7 @@ import { SwitchyardError } from '../errors/index.js';
 import type { UnitState } from '../render/index.js';
 import type { Service, Stage } from '../spec/index.js';
 import { createRelease, transition } from './machine.js';
-import type { ChangeRecorder, Clock, Notifier, PrometheusSource, ReleaseRepository, ReleaseTarget } from './ports.js';
+import type { ChangeRecorder, Clock, MetricsSource, Notifier, ReleaseRepository, ReleaseTarget } from './ports.js';
 import type { Action, Command, Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
 
 export interface OrchestratorOptions {
@@ -11,7 +11,7 @@ export interface OrchestratorOptions {
   readonly target: ReleaseTarget;
   readonly recorder: ChangeRecorder;
   readonly notifier: Notifier;
-  readonly prometheus?: PrometheusSource;
+  readonly metrics: MetricsSource;
   readonly clock?: Clock;
   /** How often releases are ticked (gates measured when their interval is due). */
   readonly tickMs?: number;
@@ -295,7 +295,7 @@ export class Orchestrator {
         return undefined;
       case 'snapshot':
       case 'measure':
-        return this.measure(release);
+        return this.options.metrics.measure(release, this.clock.now());
       case 'notify':
         await this.options.notifier.notify(command.level, command.message, release).catch((err) => this.options.onError?.(err));
         return undefined;
@@ -312,25 +312,6 @@ export class Orchestrator {
     const count = (this.faultCounts.get(kind) ?? 0) + 1;
     this.faultCounts.set(kind, count);
     if (count === Number(nth)) process.kill(process.pid, 'SIGKILL');
-  }
-
-  private async measure(release: ReleaseState): Promise<Measurement> {
-    const measurement = await this.options.target.measure(release.service);
-    const stage = release.stages[release.stage] as Stage | undefined;
-    const queries = (stage?.gates ?? []).filter((g) => g.metric === 'prometheus');
-    if (queries.length === 0) return measurement;
-    const url = this.options.target.service(release.service).release.prometheusUrl;
-    const prometheus: Record<string, number | null> = {};
-    for (const gate of queries) {
-      const promql = gate.query
-        .replaceAll('$service', release.service)
-        .replaceAll('$track', stage?.track ?? release.stableTrack)
-        .replaceAll('$stable', release.stableTrack)
-        .replaceAll('$env', release.environment)
-        .replaceAll('$window', `${Math.max(1, Math.round((Date.parse(this.at()) - Date.parse(release.observingSince ?? this.at())) / 1000))}s`);
-      prometheus[gate.name] = url && this.options.prometheus ? await this.options.prometheus.query(url, promql).catch(() => null) : null;
-    }
-    return { ...measurement, prometheus };
   }
 
   private serial<T>(id: string, work: () => Promise<T>): Promise<T> {

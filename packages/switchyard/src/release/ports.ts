@@ -68,7 +68,6 @@ export interface ReleaseTarget {
   setShare(service: string, group: string, share: number): Promise<void>;
   routeGroup(service: string, group: string, track: string): Promise<void>;
   setLegacyShare(service: string, share: number): Promise<void>;
-  measure(service: string): Promise<Measurement>;
   desiredState(service: string): UnitState;
 }
 
@@ -91,6 +90,14 @@ export interface ChangeRecorder {
 
 export interface Notifier {
   notify(level: 'info' | 'warning' | 'error', message: string, release: ReleaseState): Promise<void>;
+}
+
+/**
+ * What a release's gates judge: counters per track (cumulative since the routers started; the
+ * machine takes differences), and the value of each Prometheus gate of the stage being observed.
+ */
+export interface MetricsSource {
+  measure(release: ReleaseState, at: Date): Promise<Measurement>;
 }
 
 /** Reads one number from a Prometheus-compatible source. */

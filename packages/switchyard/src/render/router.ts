@@ -8,9 +8,11 @@ import { disruptionBudget, serviceMeta, trackObjectName } from './service.js';
 
 export const ROUTER_PORT = 8080;
 export const ROUTER_STATS_PORT = 8404;
-/** The official image's configuration directory; the ConfigMap is mounted there. */
-const CONFIG_DIR = '/usr/local/etc/haproxy';
+/** The official image's configuration directory; the ConfigMap (haproxy.cfg and the map files) is mounted there. */
+export const ROUTER_CONFIG_DIR = '/usr/local/etc/haproxy';
 const SOCKET_DIR = '/var/run/haproxy';
+/** The Runtime API's socket in a router pod. */
+export const ROUTER_SOCKET = `${SOCKET_DIR}/admin.sock`;
 /** The haproxy user of the official image. */
 const HAPROXY_UID = 99;
 
@@ -32,8 +34,8 @@ export function routerConfigData(service: Service, routing: RoutingState): Recor
     ),
     bind: `:${ROUTER_PORT}`,
     statsBind: `:${ROUTER_STATS_PORT}`,
-    statsSocket: `${SOCKET_DIR}/admin.sock`,
-    mapsDir: CONFIG_DIR,
+    statsSocket: ROUTER_SOCKET,
+    mapsDir: ROUTER_CONFIG_DIR,
     dns: true,
     log: 'stdout',
   });
@@ -65,7 +67,7 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
               name: 'haproxy',
               image: service.router.image,
               imagePullPolicy: 'IfNotPresent',
-              args: ['haproxy', '-W', '-db', '-f', `${CONFIG_DIR}/haproxy.cfg`],
+              args: ['haproxy', '-W', '-db', '-f', `${ROUTER_CONFIG_DIR}/haproxy.cfg`],
               ports: [
                 { name: 'http', containerPort: ROUTER_PORT, protocol: 'TCP' },
                 { name: 'stats', containerPort: ROUTER_STATS_PORT, protocol: 'TCP' },
@@ -75,7 +77,7 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
               livenessProbe: { tcpSocket: { port: ROUTER_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, initialDelaySeconds: 5 },
               securityContext: { ...CONTAINER_SECURITY, runAsUser: HAPROXY_UID },
               volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'config', mountPath: ROUTER_CONFIG_DIR, readOnly: true },
                 { name: 'run', mountPath: SOCKET_DIR },
               ],
             },

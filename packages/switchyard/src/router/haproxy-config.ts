@@ -1,4 +1,5 @@
 import type { Service } from '../spec/index.js';
+import { BUCKETS, mapFile, MAP_FILES } from './maps.js';
 import type { RoutingState } from './routing-state.js';
 
 /**
@@ -32,43 +33,12 @@ export interface HaproxyConfigInput {
   readonly log?: 'stdout';
 }
 
-export const MAP_FILES = {
-  groups: 'groups.map',
-  pinned: 'pinned.map',
-  canary: 'canary.map',
-  shares: 'shares.map',
-  legacy: 'legacy.map',
-} as const;
-
-/** Share buckets per 100%: shares have 0.01% steps, so a user falls in one of 10,000 buckets. */
-export const BUCKETS = 10_000;
-
 /** Backend name of a track (and of the legacy backend, `track_legacy`). */
 export function backendName(track: string): string {
   return `track_${track}`;
 }
 
 export const LEGACY_TRACK = 'legacy';
-
-export function basisPoints(share: number): number {
-  return Math.round(share * (BUCKETS / 100));
-}
-
-/** The content of every map file for a routing state; keys sorted so output is stable. */
-export function renderMaps(service: Service, routing: RoutingState): Record<string, string> {
-  const lines = (entries: [string, string | number][]): string =>
-    entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}\n`).join('');
-  const groups = service.traffic.groups;
-  return {
-    [MAP_FILES.groups]: lines(groups.map((g) => [g.name, g.name])),
-    [MAP_FILES.pinned]: lines(groups.filter((g) => g.pinnedTrack).map((g) => [g.name, routing.routes?.[g.name] ?? (g.pinnedTrack as string)])),
-    [MAP_FILES.canary]: lines(groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string])),
-    [MAP_FILES.shares]: lines(
-      groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, basisPoints(routing.shares[g.name] ?? 0)]),
-    ),
-    [MAP_FILES.legacy]: lines(service.legacy ? [['share', basisPoints(routing.legacyShare)]] : []),
-  };
-}
 
 function userKeySample(service: Service): string {
   const key = service.traffic.userKey;
@@ -111,7 +81,7 @@ function fallbackRules(service: Service): string[] {
 
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   const { service, mapsDir } = input;
-  const map = (file: string): string => `${mapsDir}/${file}`;
+  const map = (file: string): string => mapFile(mapsDir, file);
   const userKey = userKeySample(service);
   const groupHeader = service.traffic.groupHeader;
   const lines: string[] = [

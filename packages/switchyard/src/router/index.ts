@@ -1,18 +1,8 @@
-export {
-  renderHaproxyConfig,
-  renderMaps,
-  backendName,
-  basisPoints,
-  BUCKETS,
-  LEGACY_TRACK,
-  MAP_FILES,
-  type HaproxyConfigInput,
-  type RouterServer,
-} from './haproxy-config.js';
+export { renderHaproxyConfig, backendName, LEGACY_TRACK, type HaproxyConfigInput, type RouterServer } from './haproxy-config.js';
+export { renderMaps, routingFromMaps, basisPoints, mapFile, BUCKETS, MAP_FILES } from './maps.js';
 export { initialRouting, type RoutingState } from './routing-state.js';
 export { validateShare, validateLegacyShare, validateRoute } from './shares.js';
-export { findHaproxy, ensurePortFree, HaproxyProcess, MIN_HAPROXY, type HaproxyBinary } from './haproxy-process.js';
-export { RuntimeApi } from './runtime-api.js';
-export { LocalRouter, type RouterEvent, type Slot } from './local-router.js';
-export { parseShowStat, trackFigures, type TrackFigures, type StatTable } from './stats.js';
-export type { ProcessLedger, StartingProcess } from './process-ledger.js';
+export { planRouting, restoreCommands, type RoutingChange, type RoutingPlan } from './planner.js';
+export { parseShowStat, trackFigures, combineFigures, type TrackFigures, type StatTable, type ServerStatus } from './stats.js';
+export { parseServersState, configStructure, type LiveServer } from './servers-state.js';
+export type { Router } from './port.js';

@@ -71,3 +71,30 @@ export function trackFigures(table: StatTable, track: string, backend: string): 
     serversUp: table.servers.filter((s) => s.backend === backend && s.status.startsWith('UP')).length,
   };
 }
+
+/**
+ * The figures of several routers of one service (its router pods) as one: counters add up, the
+ * response time is the average weighted by the requests each router answered.
+ */
+export function combineFigures(routers: readonly (readonly TrackFigures[])[]): TrackFigures[] {
+  const tracks = [...new Set(routers.flatMap((figures) => figures.map((f) => f.track)))];
+  return tracks.map((track) => {
+    const all = routers.map((figures) => figures.find((f) => f.track === track)).filter((f) => f !== undefined);
+    const sum = (key: Exclude<keyof TrackFigures, 'track' | 'responseTimeMs'>) => all.reduce((n, f) => n + f[key], 0);
+    const requests = sum('requests');
+    return {
+      track,
+      requests,
+      responses1xx: sum('responses1xx'),
+      responses2xx: sum('responses2xx'),
+      responses3xx: sum('responses3xx'),
+      responses4xx: sum('responses4xx'),
+      responses5xx: sum('responses5xx'),
+      connectionErrors: sum('connectionErrors'),
+      responseErrors: sum('responseErrors'),
+      responseTimeMs: requests > 0 ? all.reduce((n, f) => n + f.responseTimeMs * f.requests, 0) / requests : 0,
+      currentSessions: sum('currentSessions'),
+      serversUp: sum('serversUp'),
+    };
+  });
+}

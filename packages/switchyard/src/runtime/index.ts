@@ -1,4 +1,12 @@
-export { LocalRuntime, routerPorts, type RuntimeEvent, type ServiceStatus, type LocalRuntimeOptions } from './local/local-runtime.js';
-export { Replica, freePort } from './local/replica.js';
-export type { TrackStatus, TrackEvent } from './local/track-runner.js';
-export { WorkerClassRunner, type WorkerClassStatus, type WorkerEvent } from './local/worker-runner.js';
+export type {
+  Runtime,
+  RuntimeOptions,
+  RuntimeEvent,
+  ServiceStatus,
+  TrackStatus,
+  TrackChange,
+  WorkerClassStatus,
+  WorkerSettings,
+} from './port.js';
+export { createRuntime } from './create.js';
+export { LocalRuntime, LocalRouter, HaproxyProcess, findHaproxy, freePort, ensurePortFree, type LocalRuntimeOptions } from './local/index.js';

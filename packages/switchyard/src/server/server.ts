@@ -4,12 +4,11 @@ import { newBus, type ApiContext } from '../api/context.js';
 import { buildApi } from '../api/server.js';
 import { API_LOG, apiLogger } from './log.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
-import { PrometheusHttpSource } from '../metrics/index.js';
-import { LogNotifier, Notifiers, WebhookNotifier } from '../notify/index.js';
 import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../release/index.js';
+import { GateMetrics, PrometheusHttpSource } from '../release/metrics/index.js';
+import { LogNotifier, Notifiers, WebhookNotifier } from '../release/notify/index.js';
 import type { UnitState } from '../render/index.js';
-import { ensurePortFree, findHaproxy } from '../router/index.js';
-import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEvent } from '../runtime/index.js';
+import { createRuntime, ensurePortFree, type Runtime, type RuntimeEvent, type WorkerSettings } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
@@ -30,12 +29,12 @@ export interface ServerOptions {
   readonly tickMs?: number;
   readonly onRuntimeEvent?: (event: RuntimeEvent) => void;
   /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
-  readonly workers?: LocalRuntimeOptions['workers'];
+  readonly workers?: WorkerSettings;
   readonly onLine?: (line: string) => void;
 }
 
 export interface RunningServer {
-  readonly runtime: LocalRuntime;
+  readonly runtime: Runtime;
   readonly store: Store;
   readonly orchestrator: Orchestrator;
   readonly configRepo: ConfigRepo;
@@ -58,15 +57,15 @@ function recoveryCommand(options: ServerOptions, store: Store): string {
 }
 
 /**
- * Switchyard's server on one machine: the local runtime (replicas and routers), the store,
- * the config repository, the release orchestrator and the API. A restart comes back to the
- * desired state the store holds and resumes every release where it stopped.
+ * Switchyard's server: the runtime the environment names (its replicas and routers), the
+ * store, the config repository, the release orchestrator and the API. A restart comes back to
+ * the desired state the store holds and resumes every release where it stopped.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { fleet, dataDir } = options;
   const env = fleet.environment;
-  // What is missing or busy on this machine is said before anything starts.
-  findHaproxy();
+  // What is missing or busy on this machine is said before anything starts (the runtime checks what it needs).
+  const runtime = await createRuntime(fleet, { dataDir, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}), ...(options.workers ? { workers: options.workers } : {}) });
   await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
   // Private before anything is read or written there; the directories the runtime and the
   // config repository are about to make are made here first, 0700.
@@ -78,8 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const token = await adminToken(store, dataDir, recoveryCommand(options, store));
     const states: Record<string, UnitState> = {};
     for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
-    const runtime = new LocalRuntime({ fleet, dataDir, states, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}), ...(options.workers ? { workers: options.workers } : {}) });
-    await runtime.start();
+    await runtime.start(states);
     cleanup.unshift(() => runtime.stop());
     const configRepo = await openConfigRepo({ dir: options.configRepoDir ?? join(dataDir, 'config-repo'), ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}) });
     const bus = newBus();
@@ -95,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       target: runtime,
       recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
       notifier: new Notifiers(notifiers),
-      prometheus: new PrometheusHttpSource(),
+      metrics: new GateMetrics(runtime, new PrometheusHttpSource()),
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       onEvent: () => bus.emit('event'),
       onError: (err) => options.onLine?.(`✖ ${err instanceof Error ? err.message : String(err)}`),

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, type LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
+import { freePort, LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { loadFleet } from '../spec/index.js';
 import { REPO_ROOT, writeConfig } from './cli.js';
@@ -90,7 +90,9 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sy-')));
   const events: RuntimeEvent[] = [];
   const server = await startServer({ fleet: await loadFleet(dir, 'sandbox'), dataDir, onRuntimeEvent: (e) => events.push(e), ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}), ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}) });
+  // The fleet runs on this machine: tests reach into its routers and replicas.
   const runtime = server.runtime;
+  if (!(runtime instanceof LocalRuntime)) throw new Error(`expected the local runtime, got ${runtime.constructor.name}`);
   return {
     server,
     runtime,

@@ -25,13 +25,13 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
   return [
     route({
       method: 'GET', url: '/v1/status', summary: 'The running fleet: routers, tracks, versions, ready replicas, shares', tag: 'fleet', action: 'read',
-      handler: async () => ({ environment: env.name, services: runtime.status(), workers: runtime.workerStatus() }),
+      handler: async () => ({ environment: env.name, services: await runtime.status(), workers: await runtime.workerStatus() }),
     }),
     route({
       method: 'GET', url: '/v1/services/:service', summary: 'One service as it runs', tag: 'fleet', action: 'read', params: service,
       handler: async ({ params }) => {
         runtime.router(params.service);
-        return runtime.status().find((s) => s.service === params.service);
+        return (await runtime.status()).find((s) => s.service === params.service);
       },
     }),
     route({
@@ -78,7 +78,7 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
     route({
       method: 'PUT', url: '/v1/services/:service/tracks/:track', summary: 'Roll a track to a version and/or replica count, one replica at a time (recorded first)', tag: 'traffic', action: 'scale', audit: 'track.update', params: serviceTrack, body: trackBody,
       handler: async ({ params, body, principal }) => {
-        const current = runtime.track(params.service, params.track).status();
+        const current = await runtime.trackStatus(params.service, params.track);
         const was = { version: current.version, replicas: current.desired };
         const next = { version: body.version ?? was.version, replicas: body.replicas ?? was.replicas };
         if (next.version !== was.version) {
@@ -97,7 +97,7 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
           apply: () => runtime.updateTrack(params.service, params.track, next),
           undo: () => runtime.updateTrack(params.service, params.track, was),
         });
-        return runtime.track(params.service, params.track).status();
+        return runtime.trackStatus(params.service, params.track);
       },
     }),
   ];

@@ -56,6 +56,10 @@ function describeEvent(e: RuntimeEvent): string {
       return `${e.replica} did not start (${e.error.split(';')[0]}); retrying — is the broker (SWITCHYARD_AMQP_URL) up?`;
     case 'worker-scaled':
       return `${e.worker} ${e.workerClass}: ${e.from} → ${e.to} replicas (queue depth)`;
+    case 'recovered':
+      return `a previous run left processes: adopted ${e.adopted} processes that kept serving${e.stopped ? `, stopped ${e.stopped} that could not be kept` : ''}`;
+    case 'progress':
+      return e.line;
   }
 }
 
@@ -106,13 +110,9 @@ export function registerUp(program: Command): void {
       const runtime = server.runtime;
       const tightened = await saveCredentials(server.address, server.adminToken);
       if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
-      const { adopted, stopped } = runtime.recovery;
-      if (adopted + stopped > 0) {
-        line(`a previous run left processes: adopted ${adopted} processes that kept serving${stopped ? `, stopped ${stopped} that could not be kept` : ''}`);
-      }
-      const services = runtime.status();
+      const services = await runtime.status();
       const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
-      out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services, runtime.workerStatus()));
+      out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services, await runtime.workerStatus()));
       for (const w of fleet.units.filter((u) => u.kind === 'Worker')) {
         const storage = join(dataDir, 'objects', w.name);
         out.write(`Worker ${w.name}: queue ${w.kind === 'Worker' ? w.queue.name : ''}${process.env.SWITCHYARD_AMQP_URL ? '' : ' (no SWITCHYARD_AMQP_URL: its replicas wait for a broker)'}; objects in file://${storage}\n`);
@@ -123,11 +123,12 @@ export function registerUp(program: Command): void {
 
       const ticker = setInterval(() => {
         if (!tty) return;
-        const status = runtime.status();
-        const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
-        const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);
-        const routers = status.filter((s) => s.routerPid !== undefined).length;
-        out.write(`\r\x1b[2K${paint(out, ready === desired ? 'green' : 'yellow', '●')} ${ready}/${desired} replicas ready · ${routers}/${status.length} routers up${lastEvent ? ` · ${lastEvent}` : ''}`);
+        void runtime.status().then((status) => {
+          const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
+          const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);
+          const routers = status.filter((s) => s.routerPid !== undefined).length;
+          out.write(`\r\x1b[2K${paint(out, ready === desired ? 'green' : 'yellow', '●')} ${ready}/${desired} replicas ready · ${routers}/${status.length} routers up${lastEvent ? ` · ${lastEvent}` : ''}`);
+        });
       }, 1000);
 
       await new Promise<void>((done) => {
@@ -135,8 +136,11 @@ export function registerUp(program: Command): void {
         const stop = (signal: string) => {
           if (stopping) {
             process.stderr.write('\nstopping at once\n');
-            for (const s of server.runtime.status()) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
-            process.exit(EXIT.interrupted);
+            void server.runtime.status().then((status) => {
+              for (const s of status) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
+              process.exit(EXIT.interrupted);
+            });
+            return;
           }
           stopping = true;
           clearInterval(ticker);

@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../errors/index.js';
 import { ACTIVE_STATUSES, Orchestrator, type ReleaseRepository, type ReleaseState, type SequencedCommand } from '../../release/index.js';
+import { GateMetrics } from '../../release/metrics/index.js';
 import { renderFleet, type KubeObject } from '../../render/index.js';
 import { parseConfig, resolveFleet, type Fleet } from '../../spec/index.js';
 import { REPO_ROOT, runCli } from '../../testing/cli.js';
 import { SERVICE, setIn, type Texts } from '../../testing/config.js';
-import { inventorySelector, KubeClient, KubernetesRuntime, listAll, plan, readIdentity, type LivePod } from './index.js';
+import type { Runtime, RuntimeEvent } from '../index.js';
+import { createRuntime, inventorySelector, KubeClient, KubernetesRuntime, listAll, plan, readIdentity, type LivePod } from './index.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -235,7 +237,7 @@ describe('scaling on the cluster', () => {
     const services = ['api-gateway', 'encoding-worker'];
     try {
       await runtime.apply({ services });
-      await runtime.scaleTrack('api-gateway', 'production', 3);
+      await runtime.updateTrack('api-gateway', 'production', { replicas: 3 });
       let ready: string[] = [];
       for (let i = 0; i < 100 && ready.length !== 3; i++) {
         ready = (await runtime.endpoints('api-gateway')).production ?? [];
@@ -511,6 +513,7 @@ describe('a release on the cluster', () => {
         target: runtime,
         recorder: { record: async () => undefined, save: async () => undefined },
         notifier: { notify: async () => undefined },
+        metrics: new GateMetrics(runtime),
         tickMs: 200,
       });
       orchestrator.start();
@@ -535,6 +538,52 @@ describe('a release on the cluster', () => {
     } finally {
       watching = false;
       runtime.close();
+    }
+  });
+});
+
+describe('the Kubernetes runtime through the Runtime port', () => {
+  it('starts from what the cluster runs, reports every track and worker class, and changes a share through its router', async () => {
+    const ns = namespace('port');
+    const fleet = fleetFor(exampleTexts(), 'staging', { context: CONTEXT, namespace: ns });
+    const applier = await connect(fleet);
+    try {
+      await applier.apply({ services: ['catalog-api', 'encoding-worker'] });
+    } finally {
+      applier.close();
+    }
+    const events: RuntimeEvent[] = [];
+    const open = (): Promise<Runtime> => createRuntime(fleet, { dataDir: tmpdir(), kubeconfig: KUBECONFIG, onEvent: (e) => events.push(e) });
+    const runtime = await open();
+    try {
+      await runtime.start();
+      const catalog = (await runtime.status()).find((s) => s.service === 'catalog-api');
+      expect(catalog?.tracks.map((t) => t.track)).toEqual(['internal', 'free', 'paid', 'production']);
+      for (const track of catalog?.tracks ?? []) {
+        expect(track.desired, track.track).toBeGreaterThanOrEqual(1);
+        expect(track.ready, track.track).toBe(track.desired);
+        expect(track.replicas.filter((r) => r.state === 'ready').length, track.track).toBe(track.desired);
+      }
+      expect(await runtime.trackStatus('catalog-api', 'free')).toEqual(catalog?.tracks[1]);
+      const workers = await runtime.workerStatus();
+      expect(workers.map((w) => [w.worker, w.workerClass, w.desired, w.ready])).toEqual([
+        ['encoding-worker', 'normal', 2, 2],
+        ['encoding-worker', 'fallback', 0, 0],
+      ]);
+      // kwok has no pod network: no router pod answers, and the change is kept in the ConfigMap.
+      expect(await runtime.router('catalog-api').figures()).toEqual([]);
+      await runtime.setShare('catalog-api', 'free', 7);
+      expect(events.some((e) => e.type === 'progress' && e.line.includes('could not be reached through the Runtime API'))).toBe(true);
+      expect(() => runtime.router('no-such-service')).toThrow(/not part of environment staging/);
+    } finally {
+      await runtime.stop();
+    }
+    const reader = await open();
+    try {
+      await reader.start();
+      expect(reader.current('catalog-api').routing.shares.free).toBe(7);
+    } finally {
+      await reader.stop();
     }
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderMaps, type RoutingState } from '../../router/index.js';
 import type { KubeObject } from '../../render/index.js';
 import type { Environment } from '../../spec/index.js';
-import { baseTexts, objectsOf, serviceOf, setIn, WORKER } from '../../testing/config.js';
+import { baseTexts, objectsOf, setIn, WORKER } from '../../testing/config.js';
 import { parseQuantity } from '@switchyard/worker/units';
 import { APPLIED_HASH, covers, renderedHash, upToDate, withHash } from './compare.js';
 import { inventorySelector, plan, servedKinds } from './apply.js';
@@ -10,7 +9,6 @@ import type { KubeClient } from './client.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { judgeCluster, type ClusterIdentity } from './identity.js';
 import { deploymentProgress, diagnose, podProblems, type LiveDeployment, type LivePod } from './rollout.js';
-import { routingFromMaps } from './routing.js';
 
 const deployment = (over: Partial<LiveDeployment['status']> = {}, spec: LiveDeployment['spec'] = { replicas: 2 }, generation = 1): LiveDeployment => ({
   apiVersion: 'apps/v1',
@@ -151,17 +149,6 @@ describe('rollout', () => {
     const notReady = podProblems(pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] }), 0, { unschedulableAfterMs: 0 });
     expect(notReady).toEqual([expect.objectContaining({ fatal: false })]);
     expect(diagnose([deployment()], [pod({ phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] })], 0, { unschedulableAfterMs: 0 }).get('api-free')).toHaveLength(1);
-  });
-});
-
-describe('routing from the router ConfigMap', () => {
-  it('reads back what renderMaps wrote', () => {
-    const texts = baseTexts();
-    texts['services/api.yaml'] = `${texts['services/api.yaml']}tracks:\n  internal: { replicas: 2 }\n  free: { replicas: 2 }\n  production: { replicas: 2 }\ntraffic:\n  groups:\n    internal: { track: internal }\n    free: { canaryTrack: free, share: 5 }\nlegacy: { address: old:80, share: 40 }\n`;
-    const service = serviceOf(texts);
-    const routing: RoutingState = { shares: { free: 12.5 }, legacyShare: 33.33, routes: { internal: 'production' } };
-    expect(routingFromMaps(service, renderMaps(service, routing))).toEqual(routing);
-    expect(routingFromMaps(service, renderMaps(service, { shares: { free: 0 }, legacyShare: 0 }))).toEqual({ shares: { free: 0 }, legacyShare: 0 });
   });
 });
 

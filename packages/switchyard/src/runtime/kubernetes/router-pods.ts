@@ -1,8 +1,18 @@
 import { Writable } from 'node:stream';
 import { Exec } from '@kubernetes/client-node';
-import { LABEL, ROUTER_STATS_PORT } from '../../render/index.js';
-import { backendName, parseShowStat, trackFigures } from '../../router/index.js';
-import type { TrackCounters } from '../../release/index.js';
+import { LABEL, ROUTER_CONFIG_DIR, ROUTER_SOCKET, ROUTER_STATS_PORT, routerName } from '../../render/index.js';
+import {
+  backendName,
+  combineFigures,
+  LEGACY_TRACK,
+  parseShowStat,
+  planRouting,
+  trackFigures,
+  type Router,
+  type RoutingChange,
+  type RoutingState,
+  type TrackFigures,
+} from '../../router/index.js';
 import type { Service } from '../../spec/index.js';
 import type { KubeClient } from './client.js';
 import type { LivePod } from './rollout.js';
@@ -15,7 +25,6 @@ import type { LivePod } from './rollout.js';
  * report the routers as unreachable instead of failing the change.
  */
 
-const SOCKET = '/var/run/haproxy/admin.sock';
 const EXEC_TIMEOUT_MS = 5000;
 
 export async function readyRouterPods(client: KubeClient, service: Service): Promise<string[]> {
@@ -43,7 +52,7 @@ function collect(): { stream: Writable; text: () => string } {
 async function execRuntimeApi(client: KubeClient, namespace: string, pod: string, commands: readonly string[]): Promise<string> {
   const out = collect();
   const err = collect();
-  const script = `printf '%s\\n' "$@" | socat -t 2 stdio unix-connect:${SOCKET}`;
+  const script = `printf '%s\\n' "$@" | socat -t 2 stdio unix-connect:${ROUTER_SOCKET}`;
   const exec = new Exec(client.kubeConfig);
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer from ${pod} within ${EXEC_TIMEOUT_MS} ms`)), EXEC_TIMEOUT_MS);
@@ -87,33 +96,75 @@ export async function updateRouters(client: KubeClient, service: Service, comman
   return { updated: updated.sort(), unreachable };
 }
 
-/**
- * Cumulative per-track counters summed over the router pods, read from their stats page
- * through the API server's pod proxy; undefined when no router pod answers.
- */
-export async function routerCounters(client: KubeClient, service: Service): Promise<Record<string, TrackCounters> | undefined> {
+/** Per-track figures of every router pod that answers, from its stats page through the API server's pod proxy. */
+async function podFigures(client: KubeClient, service: Service): Promise<TrackFigures[][]> {
   const pods = await readyRouterPods(client, service);
-  const tables = (
-    await Promise.all(
-      pods.map((pod) =>
-        client
-          .request<string>('GET', `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods/${encodeURIComponent(`${pod}:${ROUTER_STATS_PORT}`)}/proxy/stats;csv`, { raw: true })
-          .then(parseShowStat)
-          .catch(() => undefined),
-      ),
-    )
-  ).filter((t) => t !== undefined);
-  if (tables.length === 0) return undefined;
-  const tracks = [...service.tracks.map((t) => t.name), ...(service.legacy ? ['legacy'] : [])];
-  const out: Record<string, TrackCounters> = {};
-  for (const track of tracks) {
-    const figures = tables.map((t) => trackFigures(t, track, backendName(track)));
-    const requests = figures.reduce((n, f) => n + f.requests, 0);
-    out[track] = {
-      requests,
-      errors: figures.reduce((n, f) => n + f.responses5xx + f.connectionErrors + f.responseErrors, 0),
-      responseTimeMs: requests > 0 ? figures.reduce((n, f) => n + f.responseTimeMs * f.requests, 0) / requests : 0,
-    };
+  const tracks = [...service.tracks.map((t) => t.name), ...(service.legacy ? [LEGACY_TRACK] : [])];
+  const answers = await Promise.all(
+    pods.map((pod) =>
+      client
+        .request<string>('GET', `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods/${encodeURIComponent(`${pod}:${ROUTER_STATS_PORT}`)}/proxy/stats;csv`, { raw: true })
+        .then((csv) => {
+          const table = parseShowStat(csv);
+          return tracks.map((track) => trackFigures(table, track, backendName(track)));
+        })
+        .catch(() => undefined),
+    ),
+  );
+  return answers.filter((figures) => figures !== undefined);
+}
+
+export interface RouterPodsOptions {
+  readonly client: KubeClient;
+  /** The service as it runs now. */
+  readonly service: () => Service;
+  readonly routing: () => RoutingState;
+  /** Writes a new split where routers read it when they (re)start: the router's ConfigMap. */
+  readonly save: (routing: RoutingState) => Promise<void>;
+  readonly say: (line: string) => void;
+}
+
+/** A service's router pods as one Router: the ConfigMap holds the split, the pods change live. */
+export class RouterPods implements Router {
+  constructor(private readonly options: RouterPodsOptions) {}
+
+  currentRouting(): RoutingState {
+    return this.options.routing();
   }
-  return out;
+
+  setShare(group: string, share: number): Promise<void> {
+    return this.change({ kind: 'share', group, share });
+  }
+
+  setLegacyShare(share: number): Promise<void> {
+    return this.change({ kind: 'legacy-share', share });
+  }
+
+  routeGroup(group: string, track: string): Promise<void> {
+    return this.change({ kind: 'route-group', group, track });
+  }
+
+  /** The counters of every router pod that answers, added up; none when none answers. */
+  async figures(): Promise<TrackFigures[]> {
+    const pods = await podFigures(this.options.client, this.options.service()).catch(() => []);
+    return pods.length > 0 ? combineFigures(pods) : [];
+  }
+
+  /**
+   * A routing change: the router ConfigMap's map files first (what a restarted router reads),
+   * then the running routers through their Runtime API where they can be reached.
+   */
+  private async change(change: RoutingChange): Promise<void> {
+    const plan = planRouting(this.options.service(), this.currentRouting(), change, ROUTER_CONFIG_DIR);
+    await this.options.save(plan.routing);
+    const service = this.options.service();
+    const outcome = await updateRouters(this.options.client, service, plan.commands);
+    if (outcome.unreachable.length > 0) {
+      const count = outcome.unreachable.length;
+      this.options.say(
+        `! ${service.name}: ${count} router pod${count === 1 ? '' : 's'} could not be reached through the Runtime API (${outcome.unreachable[0]?.error ?? ''}); ` +
+          `ConfigMap ${routerName(service.name)} holds the new split and routers read it when they restart`,
+      );
+    }
+  }
 }

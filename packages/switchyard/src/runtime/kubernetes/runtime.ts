@@ -1,16 +1,16 @@
 import { SwitchyardError } from '../../errors/index.js';
-import type { Measurement, PrometheusSource, ReleaseTarget } from '../../release/index.js';
 import { isDeployment, renderUnit, routerName, trackObjectName, withState, workerObjectName, type KubeObject, type RenderedUnit, type UnitState } from '../../render/index.js';
-import { basisPoints, initialRouting, MAP_FILES, validateLegacyShare, validateRoute, validateShare, type RoutingState } from '../../router/index.js';
+import { initialRouting, routingFromMaps, type RoutingState } from '../../router/index.js';
 import type { Fleet, Service, Unit, Worker } from '../../spec/index.js';
+import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
 import { applyObjects, inventorySelector, listAll, type ApplyOptions, type ApplyResult } from './apply.js';
 import { KubeClient, type KubeClientOptions } from './client.js';
 import { DeploymentScaleTarget, readyEndpoints } from './endpoints.js';
 import { verifyCluster, type ClusterCheck } from './identity.js';
 import { collectionPath, KINDS } from './kinds.js';
-import { routerCounters, updateRouters } from './router-pods.js';
-import { waitForRollout, type WaitOptions } from './rollout.js';
-import { routingFromMaps } from './routing.js';
+import { RouterPods } from './router-pods.js';
+import { waitForRollout, type LiveDeployment, type LivePod, type WaitOptions } from './rollout.js';
+import { liveTracks, serviceStatus, workerStatus, type LiveFleet } from './status.js';
 
 export interface KubernetesRuntimeOptions {
   readonly fleet: Fleet;
@@ -24,8 +24,6 @@ export interface KubernetesRuntimeOptions {
   readonly wait?: Omit<WaitOptions, 'onProgress'>;
   /** Requests in flight at once (default 32). */
   readonly concurrency?: number;
-  /** Where measure() reads track counters when the routers cannot be reached. */
-  readonly prometheus?: PrometheusSource;
 }
 
 export interface KubernetesApplyOptions extends Pick<ApplyOptions, 'dryRun' | 'prune'> {
@@ -40,12 +38,13 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /**
  * The Kubernetes runtime: the fleet's rendered objects server-side applied into the
- * environment's namespace, and the release engine's target (ReleaseTarget) on a cluster.
- * The cluster is the source of truth for what runs: `load()` reads track versions from the
- * Deployments' labels and the routing from the routers' ConfigMaps.
+ * environment's namespace, and the runtime the server and the release engine act through on
+ * a cluster. The cluster is the source of truth for what runs: `load()` reads track versions
+ * from the Deployments' labels and the routing from the routers' ConfigMaps.
  */
-export class KubernetesRuntime implements ReleaseTarget {
+export class KubernetesRuntime implements Runtime {
   private readonly states = new Map<string, UnitState>();
+  private readonly routers = new Map<string, RouterPods>();
   private verified: ClusterCheck | undefined;
 
   private constructor(
@@ -154,31 +153,76 @@ export class KubernetesRuntime implements ReleaseTarget {
    * deployed yet keep their spec.
    */
   async load(): Promise<void> {
-    const selector = inventorySelector(this.fleet.environment.name);
-    const kind = (k: string) => KINDS.find((i) => i.kind === k) as (typeof KINDS)[number];
-    const [deployments, configMaps] = await Promise.all([
-      listAll(this.client, collectionPath(kind('Deployment'), this.namespace), selector),
-      listAll(this.client, collectionPath(kind('ConfigMap'), this.namespace), selector),
-    ]);
-    const byName = <T extends KubeObject>(list: T[]) => new Map(list.map((o) => [o.metadata.name, o]));
-    const liveDeployments = byName(deployments);
-    const liveConfigMaps = byName(configMaps);
+    const [deployments, configMaps] = await Promise.all([this.list<LiveDeployment>('Deployment'), this.list<KubeObject & { data?: Record<string, string> }>('ConfigMap')]);
     for (const unit of this.fleet.units) {
       if (unit.kind !== 'Service') continue;
-      const tracks: Record<string, { version: string; replicas: number }> = {};
-      for (const track of unit.tracks) {
-        const d = liveDeployments.get(trackObjectName(unit.name, track.name));
-        const version = d?.metadata.labels?.['switchyard.dev/version'] ?? track.version;
-        const replicas = (d?.spec as { replicas?: number } | undefined)?.replicas ?? track.replicas;
-        tracks[track.name] = { version, replicas };
-      }
-      const cm = liveConfigMaps.get(routerName(unit.name)) as (KubeObject & { data?: Record<string, string> }) | undefined;
+      const cm = configMaps.find((c) => c.metadata.name === routerName(unit.name));
       const routing = cm?.data ? routingFromMaps(unit, cm.data) : initialRouting(unit);
-      this.states.set(unit.name, { tracks, routing });
+      this.states.set(unit.name, { tracks: liveTracks(unit, deployments), routing });
     }
   }
 
-  // ---------------------------------------------------------------- ReleaseTarget
+  private async list<T extends KubeObject>(kind: string): Promise<T[]> {
+    const info = KINDS.find((i) => i.kind === kind) as (typeof KINDS)[number];
+    return (await listAll(this.client, collectionPath(info, this.namespace), inventorySelector(this.fleet.environment.name))) as T[];
+  }
+
+  /** The fleet's Deployments and Pods, read once. */
+  private async readLive(): Promise<LiveFleet> {
+    const [deployments, pods] = await Promise.all([this.list<LiveDeployment>('Deployment'), this.listPods()]);
+    return { deployments, pods };
+  }
+
+  private async listPods(): Promise<LivePod[]> {
+    return (await listAll(this.client, `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods`, inventorySelector(this.fleet.environment.name))) as LivePod[];
+  }
+
+  // ---------------------------------------------------------------- Runtime
+
+  /** Reads what runs from the cluster; the store's copy of the desired state is not needed here. */
+  async start(): Promise<void> {
+    await this.load();
+  }
+
+  async stop(): Promise<void> {
+    this.close();
+  }
+
+  async status(): Promise<ServiceStatus[]> {
+    const live = await this.readLive();
+    return this.fleet.units.filter((u): u is Service => u.kind === 'Service').map((u) => serviceStatus(this.service(u.name), this.routing(u.name), live));
+  }
+
+  async workerStatus(): Promise<WorkerClassStatus[]> {
+    const live = await this.readLive();
+    return this.fleet.units.filter((u): u is Worker => u.kind === 'Worker').flatMap((w) => workerStatus(w, live));
+  }
+
+  async trackStatus(name: string, track: string): Promise<TrackStatus> {
+    const service = this.service(name);
+    const found = serviceStatus(service, this.routing(name), await this.readLive()).tracks.find((t) => t.track === track);
+    if (!found) throw this.noTrack(service, track);
+    return found;
+  }
+
+  /** The service's router pods, driven as one router. */
+  router(name: string): RouterPods {
+    this.spec(name);
+    let router = this.routers.get(name);
+    if (!router) {
+      router = new RouterPods({
+        client: this.client,
+        service: () => this.service(name),
+        routing: () => this.routing(name),
+        save: (routing) => this.update(name, { ...this.desiredState(name), routing }, false),
+        say: (line) => this.say(line),
+      });
+      this.routers.set(name, router);
+    }
+    return router;
+  }
+
+  // ---------------------------------------------------------------- ReleaseTarget (the release engine's part)
 
   /** The service as it runs: its spec with the versions and replicas its tracks have now. */
   service(name: string): Service {
@@ -215,59 +259,34 @@ export class KubernetesRuntime implements ReleaseTarget {
 
   /** Applies the service with one track at a new version and waits for that rollout. */
   async setTrack(name: string, track: string, version: string): Promise<void> {
-    await this.checkVersion(name, version);
-    const previous = this.desiredState(name);
-    if (!previous.tracks?.[track]) {
-      throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${name} has no track ${track}`, hint: `Use one of: ${Object.keys(previous.tracks ?? {}).join(', ')}.`, details: { service: name, track } });
-    }
-    await this.update(name, { ...previous, tracks: { ...previous.tracks, [track]: { ...previous.tracks[track], version } } }, true);
+    await this.updateTrack(name, track, { version });
     this.say(`${name}: track ${track} runs ${version}`);
   }
 
-  /** Sets the replica count of a track (kept in the desired state, so the next apply keeps it). */
-  async scaleTrack(name: string, track: string, replicas: number): Promise<void> {
+  /** A track's version and/or replica count, kept in the desired state so the next apply keeps it; waits for the rollout. */
+  async updateTrack(name: string, track: string, change: TrackChange): Promise<void> {
+    if (change.version !== undefined) await this.checkVersion(name, change.version);
     const previous = this.desiredState(name);
-    if (!previous.tracks?.[track]) throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${name} has no track ${track}`, details: { service: name, track } });
-    await this.update(name, { ...previous, tracks: { ...previous.tracks, [track]: { ...previous.tracks[track], replicas } } }, true);
+    const current = previous.tracks?.[track];
+    if (!current) throw this.noTrack(this.service(name), track);
+    const next = { ...current, ...(change.version !== undefined ? { version: change.version } : {}), ...(change.replicas !== undefined ? { replicas: change.replicas } : {}) };
+    await this.update(name, { ...previous, tracks: { ...previous.tracks, [track]: next } }, true);
   }
 
-  async setShare(name: string, group: string, share: number): Promise<void> {
-    validateShare(this.service(name), group, share);
-    const routing = this.routing(name);
-    await this.route(name, { ...routing, shares: { ...routing.shares, [group]: share } }, [`set map ${MAP_FILES.shares} ${group} ${basisPoints(share)}`]);
+  private noTrack(service: Service, track: string): SwitchyardError {
+    return new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${service.name} has no track ${track}`, hint: `Use one of: ${service.tracks.map((t) => t.name).join(', ')}.`, details: { service: service.name, track } });
   }
 
-  async setLegacyShare(name: string, share: number): Promise<void> {
-    validateLegacyShare(this.service(name), share);
-    await this.route(name, { ...this.routing(name), legacyShare: share }, [`set map ${MAP_FILES.legacy} share ${basisPoints(share)}`]);
+  setShare(name: string, group: string, share: number): Promise<void> {
+    return this.router(name).setShare(group, share);
   }
 
-  async routeGroup(name: string, group: string, track: string): Promise<void> {
-    const service = this.service(name);
-    validateRoute(service, group, track);
-    const previous = this.routing(name);
-    const own = service.traffic.groups.find((g) => g.name === group)?.pinnedTrack;
-    const { [group]: _dropped, ...others } = previous.routes ?? {};
-    const routes = track === own ? others : { ...others, [group]: track };
-    const next = { shares: previous.shares, legacyShare: previous.legacyShare, ...(Object.keys(routes).length > 0 ? { routes } : {}) };
-    await this.route(name, next, [`set map ${MAP_FILES.pinned} ${group} ${track}`]);
+  setLegacyShare(name: string, share: number): Promise<void> {
+    return this.router(name).setLegacyShare(share);
   }
 
-  /**
-   * A routing change: the router ConfigMap's map files first (what a restarted router reads),
-   * then the running routers through their Runtime API where they can be reached.
-   */
-  private async route(name: string, routing: RoutingState, commands: readonly string[]): Promise<void> {
-    await this.update(name, { ...this.desiredState(name), routing }, false);
-    const service = this.service(name);
-    const mapsDir = '/usr/local/etc/haproxy';
-    const outcome = await updateRouters(this.client, service, commands.map((c) => c.replace(/^set map (\S+)/, `set map ${mapsDir}/$1`)));
-    if (outcome.unreachable.length > 0) {
-      this.say(
-        `! ${name}: ${outcome.unreachable.length} router pod${outcome.unreachable.length === 1 ? '' : 's'} could not be reached through the Runtime API (${outcome.unreachable[0]?.error ?? ''}); ` +
-          `ConfigMap ${routerName(name)} holds the new split and routers read it when they restart`,
-      );
-    }
+  routeGroup(name: string, group: string, track: string): Promise<void> {
+    return this.router(name).routeGroup(group, track);
   }
 
   /** Applies one unit rendered with `state`; the cache follows only once the cluster took it. */
@@ -281,31 +300,6 @@ export class KubernetesRuntime implements ReleaseTarget {
     });
     this.states.set(name, state);
     if (wait) await this.waitFor(rendered.objects, [name]);
-  }
-
-  /**
-   * Cumulative counters per track: from the routers' stats (pod proxy) when they answer,
-   * else from Prometheus when the service names one, else none (a gate then sees no traffic).
-   */
-  async measure(name: string): Promise<Measurement> {
-    const service = this.service(name);
-    const fromRouters = await routerCounters(this.client, service).catch(() => undefined);
-    if (fromRouters) return { tracks: fromRouters };
-    const url = service.release.prometheusUrl;
-    const prometheus = this.options.prometheus;
-    if (url && prometheus) {
-      const tracks: Measurement['tracks'] = {};
-      for (const track of service.tracks) {
-        const where = `namespace="${service.namespace}",pod=~"${routerName(name)}-.*",proxy="track_${track.name}"`;
-        const q = (promql: string) => prometheus.query(url, promql).catch(() => null);
-        const requests = (await q(`sum(haproxy_backend_http_responses_total{${where}})`)) ?? 0;
-        const errors = ((await q(`sum(haproxy_backend_http_responses_total{${where},code="5xx"})`)) ?? 0) + ((await q(`sum(haproxy_backend_connection_errors_total{${where}})`)) ?? 0);
-        const seconds = (await q(`avg(haproxy_backend_response_time_average_seconds{${where}})`)) ?? 0;
-        (tracks as Record<string, { requests: number; errors: number; responseTimeMs: number }>)[track.name] = { requests, errors, responseTimeMs: seconds * 1000 };
-      }
-      return { tracks };
-    }
-    return { tracks: {} };
   }
 
   // ---------------------------------------------------------------- endpoints and scaling
@@ -329,4 +323,14 @@ export class KubernetesRuntime implements ReleaseTarget {
   close(): void {
     this.client.close();
   }
+}
+
+/** The Kubernetes runtime of the fleet's environment, connected through the kubeconfig ($KUBECONFIG, then ~/.kube/config); sends nothing yet. */
+export function createRuntime(fleet: Fleet, options: RuntimeOptions & Pick<KubernetesRuntimeOptions, 'kubeconfig' | 'context'>): Promise<KubernetesRuntime> {
+  return KubernetesRuntime.connect({
+    fleet,
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.context ? { context: options.context } : {}),
+    onProgress: (line) => options.onEvent?.({ type: 'progress', line }),
+  });
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findHaproxy } from '../../router/index.js';
+import { findHaproxy } from './index.js';
 import { CLI, runCli } from '../../testing/cli.js';
 import { answeredBy, hammer } from '../../testing/load.js';
 import { startTestFleet, type TestFleet } from '../../testing/local-fleet.js';

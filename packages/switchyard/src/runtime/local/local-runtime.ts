@@ -1,46 +1,26 @@
+import { WORKER_ENV } from '@switchyard/worker/contract';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { QueueAutoscaler, type ScaleTarget } from '@switchyard/worker';
 import { SwitchyardError } from '../../errors/index.js';
-import { findHaproxy, LocalRouter, type RouterEvent, initialRouting, type RoutingState } from '../../router/index.js';
 import { withState, type UnitState } from '../../render/index.js';
+import { initialRouting, type RoutingState } from '../../router/index.js';
 import { routerPorts, type Fleet, type Service, type Worker } from '../../spec/index.js';
-import { QueueAutoscaler, type QueueDepthSource } from '@switchyard/worker';
-import { WorkerClassRunner, type WorkerClassStatus, type WorkerEvent } from './worker-runner.js';
-import type { Measurement } from '../../release/index.js';
-import { TrackRunner, versionedCommand, type TrackEvent, type TrackStatus } from './track-runner.js';
-import { existsSync } from 'node:fs';
+import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
+import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
 import { sortLeftovers } from './leftovers.js';
+import { LocalRouter } from './local-router.js';
 import { terminate } from './proc.js';
 import { ProcessRecord } from './process-record.js';
+import { TrackRunner, versionedCommand } from './track-runner.js';
+import { WorkerClassRunner } from './worker-runner.js';
 
-export type RuntimeEvent = RouterEvent | TrackEvent | WorkerEvent;
-
-export interface LocalRuntimeOptions {
+export interface LocalRuntimeOptions extends RuntimeOptions {
   readonly fleet: Fleet;
-  /** Router configuration, sockets and replica logs live here. */
-  readonly dataDir: string;
-  /** Desired state to come back to (after a restart): track versions, replicas and routing per service. */
-  readonly states?: Readonly<Record<string, UnitState>>;
-  readonly onEvent?: (event: RuntimeEvent) => void;
-  /** Where workers find their broker and how their queues are measured (from the environment of `up`). */
-  readonly workers?: {
-    readonly env: Readonly<Record<string, string>>;
-    readonly depth?: QueueDepthSource;
-    readonly autoscaleIntervalMs?: number;
-  };
+  /** The HAProxy its routers run (found on this machine by default). */
+  readonly haproxy?: HaproxyBinary;
 }
-
-export interface ServiceStatus {
-  readonly service: string;
-  readonly address: string;
-  readonly stats: string;
-  readonly routerPid?: number;
-  readonly routing: RoutingState;
-  readonly tracks: readonly TrackStatus[];
-}
-
-// The assignment lives in spec, where validate checks that no two ports meet.
-export { routerPorts };
 
 interface Running {
   readonly service: Service;
@@ -53,14 +33,12 @@ interface Running {
  * behind its own HAProxy. Starting brings routers up first, then replicas join them as
  * they become ready; stopping drains them before their processes get SIGTERM.
  */
-export class LocalRuntime {
+export class LocalRuntime implements Runtime {
   private readonly running = new Map<string, Running>();
   private readonly workerRunners: WorkerClassRunner[] = [];
   private readonly autoscalers: QueueAutoscaler[] = [];
   /** Every process started here, written down before it starts (`<data-dir>/processes.json`). */
   private readonly record: ProcessRecord;
-  /** What the last start found of a previous run: processes kept (adopted) and stopped. */
-  recovery = { adopted: 0, stopped: 0 };
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.record = new ProcessRecord(resolve(options.dataDir));
@@ -70,14 +48,14 @@ export class LocalRuntime {
     return this.options.fleet;
   }
 
-  async start(): Promise<void> {
+  async start(states: Readonly<Record<string, UnitState>> = {}): Promise<void> {
     const { fleet } = this.options;
-    const services = fleet.units.filter((u): u is Service => u.kind === 'Service').map((s) => withState(s, this.options.states?.[s.name]));
+    const services = fleet.units.filter((u): u is Service => u.kind === 'Service').map((s) => withState(s, states[s.name]));
     const missing = services.filter((s) => !s.command);
     if (missing.length > 0) {
       throw new SwitchyardError('SWY_RUNTIME_START_FAILED', { message: `No command to run for ${missing.map((s) => s.name).join(', ')} on the local runtime`, hint: 'Add command: [program, args…] to each service file.' });
     }
-    const binary = findHaproxy();
+    const binary = this.options.haproxy ?? findHaproxy();
     const ports = routerPorts(fleet);
     const logDir = join(this.options.dataDir, 'logs');
     await mkdir(logDir, { recursive: true });
@@ -90,7 +68,7 @@ export class LocalRuntime {
         const { port, statsPort } = ports.get(service.name) as { port: number; statsPort: number };
         const router = new LocalRouter({
           service,
-          routing: this.options.states?.[service.name]?.routing ?? initialRouting(service),
+          routing: states[service.name]?.routing ?? initialRouting(service),
           dir: join(this.options.dataDir, 'routers', service.name),
           host: fleet.environment.local.host,
           port,
@@ -122,7 +100,7 @@ export class LocalRuntime {
           recovery.stopped += kept.stopped;
         }
       }
-      this.recovery = recovery;
+      if (recovery.adopted + recovery.stopped > 0) this.options.onEvent?.({ type: 'recovered', ...recovery });
       await Promise.all([...this.running.values()].flatMap((r) => [...r.tracks.values()].map((t) => t.start())));
       await this.startWorkers(cwd, logDir);
     } catch (err) {
@@ -143,7 +121,6 @@ export class LocalRuntime {
     return running;
   }
 
-  /** The service as it runs here: its spec with the versions and replicas its tracks have now. */
   /** Workers run as local processes per class; a class without a ready broker keeps retrying without holding the fleet back. */
   private async startWorkers(cwd: string, logDir: string): Promise<void> {
     const workers = this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && u.command !== undefined);
@@ -153,8 +130,8 @@ export class LocalRuntime {
       const env = {
         ...settings?.env,
         // No S3 endpoint on this machine: the worker keeps its objects in the data directory.
-        ...(s3 || !worker.storageUrl ? { SWITCHYARD_STORAGE_URL: `file://${join(this.options.dataDir, 'objects', worker.name)}` } : {}),
-        SWITCHYARD_TASK_STATS_FILE: join(this.options.dataDir, 'worker-stats', `${worker.name}.jsonl`),
+        ...(s3 || !worker.storageUrl ? { [WORKER_ENV.storageUrl.name]: `file://${join(this.options.dataDir, 'objects', worker.name)}` } : {}),
+        [WORKER_ENV.statsFile.name]: join(this.options.dataDir, 'worker-stats', `${worker.name}.jsonl`),
       };
       await mkdir(join(this.options.dataDir, 'worker-stats'), { recursive: true });
       for (const workerClass of [worker.normal, ...(worker.fallback ? [worker.fallback] : [])]) {
@@ -177,14 +154,19 @@ export class LocalRuntime {
     for (const scaler of this.autoscalers) scaler.start();
   }
 
-  workerStatus(): WorkerClassStatus[] {
+  async workerStatus(): Promise<WorkerClassStatus[]> {
     return this.workerRunners.map((r) => r.status());
   }
 
-  workerRunner(worker: string, workerClass: 'normal' | 'fallback'): WorkerClassRunner | undefined {
-    return this.workerRunners.find((r) => r.name === `${worker}/${workerClass}`);
+  scaleTarget(worker: string, workerClass: 'normal' | 'fallback'): ScaleTarget {
+    const runner = this.workerRunners.find((r) => r.name === `${worker}/${workerClass}`);
+    if (!runner) {
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', { message: `${worker} is not a worker with a ${workerClass} class running here`, details: { service: worker, workerClass } });
+    }
+    return runner;
   }
 
+  /** The service as it runs here: its spec with the versions and replicas its tracks have now. */
   service(name: string): Service {
     const running = this.running_(name);
     return withState(running.service, this.desiredState(name));
@@ -206,8 +188,11 @@ export class LocalRuntime {
     return runner;
   }
 
-  /** Rolls a track to a version and/or replica count. */
-  async updateTrack(service: string, track: string, change: { version?: string; replicas?: number }): Promise<void> {
+  async trackStatus(service: string, track: string): Promise<TrackStatus> {
+    return this.track(service, track).status();
+  }
+
+  async updateTrack(service: string, track: string, change: TrackChange): Promise<void> {
     await this.track(service, track).update(change);
   }
 
@@ -259,16 +244,7 @@ export class LocalRuntime {
     };
   }
 
-  /** Cumulative router counters per track (and legacy), for release gates. */
-  async measure(service: string): Promise<Measurement> {
-    const figures = await this.router(service).figures();
-    return {
-      // What users saw: connection errors the router retried elsewhere are not failures; one it could not retry became a 5xx.
-      tracks: Object.fromEntries(figures.map((f) => [f.track, { requests: f.requests, errors: f.responses5xx, responseTimeMs: f.responseTimeMs }])),
-    };
-  }
-
-  status(): ServiceStatus[] {
+  async status(): Promise<ServiceStatus[]> {
     return [...this.running.values()].map((r) => ({
       service: r.service.name,
       address: r.router.address,
@@ -290,4 +266,9 @@ export class LocalRuntime {
     await Promise.all(running.map((r) => r.router.stop()));
     this.running.clear();
   }
+}
+
+/** The local runtime for `fleet`; HAProxy must be on this machine (checked here, before anything starts). */
+export function createRuntime(fleet: Fleet, options: RuntimeOptions): LocalRuntime {
+  return new LocalRuntime({ ...options, fleet, haproxy: findHaproxy() });
 }

@@ -116,9 +116,9 @@ describe('fallback: a track with no ready server', () => {
     await sleep(1000);
     for (const track of ['internal', 'free']) writeFileSync(join(fleet.dir, `unready-${track}`), '');
     await waitFor('HAProxy to take the internal and free servers out', async () => (await serversUp('internal')) === 0 && (await serversUp('free')) === 0, 15_000);
-    await waitFor('status to show the fallback', () => fleet.runtime.status()[0]?.tracks.filter((t) => t.fallbackTo).length === 2, 5000).catch(() => undefined);
-    const servedBy = fleet.runtime.status()[0]?.tracks.map((t) => [t.track, t.fallbackTo]);
-    const printed = formatStatus('sandbox', fleet.runtime.status());
+    await waitFor('status to show the fallback', async () => (await fleet.runtime.status())[0]?.tracks.filter((t) => t.fallbackTo).length === 2, 5000).catch(() => undefined);
+    const servedBy = (await fleet.runtime.status())[0]?.tracks.map((t) => [t.track, t.fallbackTo]);
+    const printed = formatStatus('sandbox', await fleet.runtime.status());
     const [internalBefore, freeBefore] = [await requestsOf('internal'), await requestsOf('free')];
     const since = Date.now();
     await sleep(3000);
@@ -138,7 +138,7 @@ describe('fallback: a track with no ready server', () => {
     // The gate judges the canary on what the canary answered: none of the fallback requests.
     expect(internalAfter - internalBefore).toBe(0);
     expect(freeAfter - freeBefore).toBe(0);
-    expect(fleet.runtime.status()[0]?.tracks.every((t) => t.fallbackTo === undefined)).toBe(true);
+    expect((await fleet.runtime.status())[0]?.tracks.every((t) => t.fallbackTo === undefined)).toBe(true);
     const after = traffic.seen.filter((s) => s.at > Date.now() - 800 && s.group === 'internal');
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((s) => s.track === 'internal')).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessLedger, StartingProcess } from '../../router/index.js';
+import type { ProcessLedger, StartingProcess } from './process-ledger.js';
 import { environOf, procInfo } from './proc.js';
 
 /** Every process Switchyard starts carries these, so a restarted control plane can find it in /proc. */

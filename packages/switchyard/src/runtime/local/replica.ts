@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
-import type { ProcessLedger } from '../../router/index.js';
+import type { ProcessLedger } from './process-ledger.js';
 import type { Probe } from '../../spec/index.js';
 import { alive, signal, terminate } from './proc.js';
+import { freePort } from './net.js';
 import { runProbe, type ProbeTarget } from './probe.js';
 
 export interface ReplicaSpec {
@@ -29,19 +29,6 @@ export interface ReplicaSpec {
 }
 
 export type ReplicaState = 'starting' | 'ready' | 'stopping' | 'exited';
-
-/** Asks the kernel for a free port on `host`. */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -1,4 +1,5 @@
-import type { LocalRouter } from '../../router/local-router.js';
+import type { TrackEvent, TrackStatus } from '../port.js';
+import type { LocalRouter } from './local-router.js';
 import type { Service } from '../../spec/index.js';
 import { LivenessWatch, runProbe } from './probe.js';
 import { environOf, terminate } from './proc.js';
@@ -17,12 +18,6 @@ export interface TrackRunnerOptions {
   readonly record?: ProcessRecord;
 }
 
-export type TrackEvent =
-  | { type: 'replica-ready'; service: string; track: string; replica: string; version: string; port: number }
-  | { type: 'replica-crashed'; service: string; track: string; replica: string; code: number | null; signal: string | null; restartInMs: number }
-  | { type: 'replica-restart-failed'; service: string; track: string; replica: string; error: string }
-  | { type: 'replica-unhealthy'; service: string; track: string; replica: string; failures: number };
-
 interface Member {
   readonly replica: Replica;
   slot?: string;
@@ -31,16 +26,6 @@ interface Member {
   restarts: number;
   startedAt: number;
   liveness?: LivenessWatch;
-}
-
-export interface TrackStatus {
-  readonly track: string;
-  readonly version: string;
-  readonly desired: number;
-  readonly ready: number;
-  readonly replicas: readonly { name: string; version: string; port: number; pid?: number; state: string }[];
-  /** Set when the router has no server of this track to send to: its groups are served by this (the stable) track. */
-  readonly fallbackTo?: string;
 }
 
 const BACKOFF_MAX_MS = 30_000;

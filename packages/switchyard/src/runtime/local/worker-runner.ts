@@ -1,6 +1,7 @@
 import type { ScaleTarget } from '@switchyard/worker';
 import { workerEnv } from '../../render/index.js';
 import type { Probe, Worker, WorkerClass } from '../../spec/index.js';
+import type { WorkerClassStatus, WorkerEvent } from '../port.js';
 import type { ProcessRecord } from './process-record.js';
 import { Replica } from './replica.js';
 
@@ -15,21 +16,6 @@ export interface WorkerRunnerOptions {
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Where worker processes are written down before they start (see process-record.ts). */
   readonly record?: ProcessRecord;
-}
-
-export type WorkerEvent =
-  | { type: 'worker-ready'; worker: string; workerClass: string; replica: string }
-  | { type: 'worker-exited'; worker: string; workerClass: string; replica: string; code: number | null; signal: string | null }
-  | { type: 'worker-start-failed'; worker: string; workerClass: string; replica: string; error: string }
-  | { type: 'worker-scaled'; worker: string; workerClass: string; from: number; to: number };
-
-export interface WorkerClassStatus {
-  readonly worker: string;
-  readonly workerClass: string;
-  readonly queue: string;
-  readonly desired: number;
-  readonly ready: number;
-  readonly replicas: readonly { name: string; pid?: number; port: number; state: string }[];
 }
 
 const READY: Probe = { kind: 'http', path: '/ready', port: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 30, initialDelaySeconds: 0 };

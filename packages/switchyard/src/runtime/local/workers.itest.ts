@@ -53,7 +53,7 @@ describe('workers on the local runtime', () => {
   });
 
   it('runs the normal class, wakes the fallback class for escalated tasks, and lets it go back to zero', async () => {
-    expect(runtime.workerStatus().map((w) => [w.workerClass, w.desired])).toEqual([
+    expect((await runtime.workerStatus()).map((w) => [w.workerClass, w.desired])).toEqual([
       ['normal', 1],
       ['fallback', 0],
     ]);
@@ -76,7 +76,7 @@ describe('workers on the local runtime', () => {
     expect(outputs()).toBe(ids.length);
     expect(events.some((e) => e.type === 'worker-scaled' && e.workerClass === 'fallback' && e.from === 0 && e.to >= 1)).toBe(true);
     const back = Date.now() + 60_000;
-    while (runtime.workerStatus().find((w) => w.workerClass === 'fallback')?.desired !== 0 && Date.now() < back) await new Promise((r) => setTimeout(r, 500));
-    expect(runtime.workerStatus().find((w) => w.workerClass === 'fallback')?.desired).toBe(0);
+    while ((await runtime.workerStatus()).find((w) => w.workerClass === 'fallback')?.desired !== 0 && Date.now() < back) await new Promise((r) => setTimeout(r, 500));
+    expect((await runtime.workerStatus()).find((w) => w.workerClass === 'fallback')?.desired).toBe(0);
   });
 });

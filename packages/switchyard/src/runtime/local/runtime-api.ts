@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { SwitchyardError } from '../errors/index.js';
+import { SwitchyardError } from '../../errors/index.js';
 
 /** Answers HAProxy gives to a command it did not apply. */
 const FAILURE = /^(Unknown command|No such|Unknown|Require|Can't|Cannot|Invalid|'[^']+' (expects|is)|.*not found|.*unknown)/im;

@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { SwitchyardError } from '../errors/index.js';
+import { SwitchyardError } from '../../errors/index.js';
 import type { ProcessLedger } from './process-ledger.js';
 import { RuntimeApi } from './runtime-api.js';
 
@@ -29,19 +28,6 @@ export function findHaproxy(explicit = process.env.SWITCHYARD_HAPROXY_BIN): Hapr
   }
   throw new SwitchyardError('SWY_ROUTER_HAPROXY_MISSING', {
     message: explicit ? `HAProxy was not found at ${explicit} (SWITCHYARD_HAPROXY_BIN)` : 'HAProxy was not found on PATH or in /usr/sbin',
-  });
-}
-
-/** Fails with a clear error when something already listens on `host:port`. */
-export function ensurePortFree(host: string, port: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') {
-        reject(new SwitchyardError('SWY_ROUTER_PORT_IN_USE', { message: `Port ${port} on ${host} (${what}) is already in use`, details: { host, port, what } }));
-      } else reject(err);
-    });
-    server.listen(port, host, () => server.close(() => resolve()));
   });
 }
 

@@ -1,4 +1,4 @@
-import type { PrometheusSource } from '../release/index.js';
+import type { PrometheusSource } from '../ports.js';
 
 /** Queries a Prometheus-compatible HTTP API (instant query) for one number. */
 export class PrometheusHttpSource implements PrometheusSource {

@@ -1,4 +1,5 @@
-import type { Notifier, ReleaseState } from '../release/index.js';
+import type { Notifier } from '../ports.js';
+import type { ReleaseState } from '../types.js';
 
 /** Notifications as lines for the server's own output (what `switchyard up` shows). */
 export class LogNotifier implements Notifier {

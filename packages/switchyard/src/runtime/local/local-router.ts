@@ -1,14 +1,28 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SwitchyardError } from '../errors/index.js';
-import type { Service } from '../spec/index.js';
-import { backendName, basisPoints, MAP_FILES, renderHaproxyConfig, renderMaps, type RouterServer } from './haproxy-config.js';
-import { ensurePortFree, HaproxyProcess, type HaproxyBinary } from './haproxy-process.js';
+import { SwitchyardError } from '../../errors/index.js';
+import {
+  backendName,
+  configStructure,
+  parseServersState,
+  parseShowStat,
+  planRouting,
+  renderHaproxyConfig,
+  renderMaps,
+  restoreCommands,
+  trackFigures,
+  type Router,
+  type RouterServer,
+  type RoutingChange,
+  type RoutingState,
+  type StatTable,
+  type TrackFigures,
+} from '../../router/index.js';
+import type { Service } from '../../spec/index.js';
+import { HaproxyProcess, type HaproxyBinary } from './haproxy-process.js';
+import { ensurePortFree } from './net.js';
 import type { ProcessLedger } from './process-ledger.js';
-import { configStructure, parseServersState } from './servers-state.js';
-import type { RoutingState } from './routing-state.js';
-import { validateLegacyShare, validateRoute, validateShare } from './shares.js';
-import { parseShowStat, trackFigures, type StatTable, type TrackFigures } from './stats.js';
+import type { RouterEvent } from '../port.js';
 
 export type SlotState = 'active' | 'draining' | 'free';
 
@@ -34,8 +48,6 @@ export interface LocalRouterOptions {
   readonly record?: ProcessLedger;
 }
 
-export type RouterEvent = { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null } | { type: 'haproxy-restarted'; service: string };
-
 /** A backend keeps spare slots so a version roll can add replicas before removing old ones. */
 function slotCount(replicas: number): number {
   return Math.max(4, replicas * 2);
@@ -51,7 +63,7 @@ const PLACEHOLDER = { host: '127.0.0.1', port: 1 } as const;
  * files on disk first, then live through the Runtime API, so HAProxy never reloads for a
  * share change and a restarted HAProxy comes back in the same state.
  */
-export class LocalRouter {
+export class LocalRouter implements Router {
   readonly service: Service;
   private routing: RoutingState;
   private readonly slots = new Map<string, Slot[]>();
@@ -166,10 +178,8 @@ export class LocalRouter {
       await this.process.reload();
       return;
     }
-    const maps = renderMaps(this.service, this.routing);
-    const commands = Object.entries(maps).flatMap(([file, text]) => text.split('\n').filter(Boolean).map((line) => `set map ${this.mapPath(file)} ${line}`));
     // A key the running maps do not have (a group added to the spec) needs the files loaded again.
-    await this.process.api.apply(commands).catch(() => this.process.reload());
+    await this.process.api.apply(restoreCommands(this.service, this.routing, this.options.dir)).catch(() => this.process.reload());
   }
 
   /** The slot of a track that routes to `host:port`, if any (an adopted replica finds its place). */
@@ -218,37 +228,16 @@ export class LocalRouter {
     this.process.stopSupervising();
   }
 
-  /** Moves `share`% of a group's users to its canary track; users already there stay. */
   setShare(group: string, share: number): Promise<void> {
-    return this.serial(async () => {
-      validateShare(this.service, group, share);
-      const previous = this.routing;
-      this.routing = { ...previous, shares: { ...previous.shares, [group]: share } };
-      await this.change(previous, [`set map ${this.mapPath(MAP_FILES.shares)} ${group} ${basisPoints(share)}`]);
-    });
+    return this.change({ kind: 'share', group, share });
   }
 
-  /** Sends `share`% of all traffic to the legacy backend. */
   setLegacyShare(share: number): Promise<void> {
-    return this.serial(async () => {
-      validateLegacyShare(this.service, share);
-      const previous = this.routing;
-      this.routing = { ...previous, legacyShare: share };
-      await this.change(previous, [`set map ${this.mapPath(MAP_FILES.legacy)} share ${basisPoints(share)}`]);
-    });
+    return this.change({ kind: 'legacy-share', share });
   }
 
-  /** Sends a pinned group to `track` (its own track again to undo). */
   routeGroup(group: string, track: string): Promise<void> {
-    return this.serial(async () => {
-      validateRoute(this.service, group, track);
-      const previous = this.routing;
-      const own = this.service.traffic.groups.find((g) => g.name === group)?.pinnedTrack;
-      const { [group]: _dropped, ...others } = previous.routes ?? {};
-      const routes = track === own ? others : { ...others, [group]: track };
-      this.routing = { shares: previous.shares, legacyShare: previous.legacyShare, ...(Object.keys(routes).length > 0 ? { routes } : {}) };
-      await this.change(previous, [`set map ${this.mapPath(MAP_FILES.pinned)} ${group} ${track}`]);
-    });
+    return this.change({ kind: 'route-group', group, track });
   }
 
   /** Puts a ready replica into rotation; returns the slot it took. */
@@ -316,14 +305,19 @@ export class LocalRouter {
    * before the call returns. A crash in between leaves the old files, which the next start
    * rewrites from the desired state anyway.
    */
-  private async change(previous: RoutingState, commands: string[]): Promise<void> {
-    try {
-      await this.process.api.apply(commands);
-    } catch (err) {
-      this.routing = previous;
-      throw err;
-    }
-    await this.persist();
+  private change(change: RoutingChange): Promise<void> {
+    return this.serial(async () => {
+      const previous = this.routing;
+      const plan = planRouting(this.service, previous, change, this.options.dir);
+      this.routing = plan.routing;
+      try {
+        await this.process.api.apply(plan.commands);
+      } catch (err) {
+        this.routing = previous;
+        throw err;
+      }
+      await this.persist();
+    });
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -344,10 +338,6 @@ export class LocalRouter {
     const slot = this.trackSlots(track).find((s) => s.name === name);
     if (!slot) throw new Error(`no slot ${name} in ${track}`);
     return slot;
-  }
-
-  private mapPath(file: string): string {
-    return join(this.options.dir, file);
   }
 
   /** Writes haproxy.cfg and the maps atomically: a crash leaves the old or the new state, never half. */

@@ -1,1 +1,0 @@
-export { PrometheusHttpSource } from './prometheus.js';

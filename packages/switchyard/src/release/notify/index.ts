@@ -1,0 +1,1 @@
+export { LogNotifier, WebhookNotifier, Notifiers } from './notifiers.js';

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { LABEL } from '../../render/index.js';
+import { baseTexts, serviceOf, workerOf } from '../../testing/config.js';
+import type { LiveDeployment, LivePod } from './rollout.js';
+import { liveTracks, serviceStatus, workerStatus } from './status.js';
+
+const deployment = (name: string, replicas: number, readyReplicas: number, version?: string): LiveDeployment => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, labels: version ? { [LABEL.version]: version } : {} },
+  spec: { replicas },
+  status: { readyReplicas },
+});
+
+const pod = (name: string, labels: Record<string, string>, state: 'ready' | 'starting' | 'stopping'): LivePod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels, ...(state === 'stopping' ? { deletionTimestamp: '2026-11-23T10:00:00Z' } : {}) },
+  status: { phase: 'Running', conditions: [{ type: 'Ready', status: state === 'starting' ? 'False' : 'True' }] },
+});
+
+describe('status from the cluster', () => {
+  const api = serviceOf(baseTexts());
+  const encoder = workerOf(baseTexts());
+  const track = (t: string, version: string) => ({ [LABEL.service]: 'api', [LABEL.track]: t, [LABEL.component]: 'track', [LABEL.version]: version });
+  const live = {
+    deployments: [deployment('api-production', 3, 2, '1.0.0'), deployment('api-free', 1, 0, '1.1.0'), deployment('encoder', 2, 2), deployment('encoder-fallback', 0, 0)],
+    pods: [
+      pod('api-production-b', track('production', '1.0.0'), 'ready'),
+      pod('api-production-a', track('production', '1.0.0'), 'ready'),
+      pod('api-production-c', track('production', '1.0.0'), 'starting'),
+      pod('api-free-a', track('free', '1.1.0'), 'stopping'),
+      pod('encoder-a', { [LABEL.service]: 'encoder', [LABEL.workerClass]: 'normal', [LABEL.component]: 'worker' }, 'ready'),
+    ],
+  };
+
+  it('gives each track its desired and ready replicas, and its pods in the words of the local runtime', () => {
+    const status = serviceStatus(api, { shares: { free: 5 }, legacyShare: 0 }, live);
+    expect(status.address).toBe(`http://api.${api.namespace}.svc.cluster.local`);
+    expect(status.routerPid).toBeUndefined();
+    const production = status.tracks.find((t) => t.track === 'production');
+    expect(production).toMatchObject({ desired: 3, ready: 2 });
+    expect(production?.replicas.map((r) => [r.name, r.state])).toEqual([['api-production-a', 'ready'], ['api-production-b', 'ready'], ['api-production-c', 'starting']]);
+    expect(status.tracks.find((t) => t.track === 'free')?.replicas).toEqual([{ name: 'api-free-a', version: '1.1.0', port: api.port, state: 'stopping' }]);
+    // A track not deployed yet: what the spec wants, nothing ready.
+    expect(status.tracks.find((t) => t.track === 'internal')).toMatchObject({ desired: api.tracks.find((t) => t.name === 'internal')?.replicas, ready: 0, replicas: [] });
+  });
+
+  it('gives each worker class the replicas its autoscaler set', () => {
+    expect(workerStatus(encoder, live).map((w) => [w.workerClass, w.queue, w.desired, w.ready, w.replicas.length])).toEqual([
+      ['normal', encoder.normal.queue, 2, 2, 1],
+      ['fallback', encoder.fallback?.queue, 0, 0, 0],
+    ]);
+  });
+
+  it('reads the versions and replicas the Deployments carry, the spec for the rest', () => {
+    const tracks = liveTracks(api, live.deployments);
+    expect(tracks.production).toEqual({ version: '1.0.0', replicas: 3 });
+    expect(tracks.free).toEqual({ version: '1.1.0', replicas: 1 });
+    expect(tracks.internal).toEqual({ version: api.version, replicas: api.tracks.find((t) => t.name === 'internal')?.replicas });
+  });
+});

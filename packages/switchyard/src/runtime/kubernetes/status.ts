@@ -1,0 +1,76 @@
+import { WORKER_METRICS_PORT } from '@switchyard/worker/contract';
+import { LABEL, ROUTER_STATS_PORT, trackObjectName, workerObjectName } from '../../render/index.js';
+import type { RoutingState } from '../../router/index.js';
+import type { Service, Worker } from '../../spec/index.js';
+import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../port.js';
+import type { LiveDeployment, LivePod } from './rollout.js';
+
+/**
+ * The fleet's status as the cluster shows it, from one read of its Deployments and Pods: a
+ * pure function of those objects, so it is tested on plain data.
+ */
+
+export interface LiveFleet {
+  readonly deployments: readonly LiveDeployment[];
+  readonly pods: readonly LivePod[];
+}
+
+/** A pod in the words the local runtime uses for a replica. */
+function podState(pod: LivePod): string {
+  if (pod.metadata.deletionTimestamp) return 'stopping';
+  if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return 'exited';
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'ready' : 'starting';
+}
+
+function replicasOf(live: LiveFleet, labels: Readonly<Record<string, string>>, port: number) {
+  return live.pods
+    .filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v))
+    .map((p) => ({ name: p.metadata.name, version: p.metadata.labels?.[LABEL.version] ?? '', port, state: podState(p) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function deployment(live: LiveFleet, name: string): LiveDeployment | undefined {
+  return live.deployments.find((d) => d.metadata.name === name);
+}
+
+/** A service's tracks and routing; `service` carries the versions and replicas the runtime wants now. */
+export function serviceStatus(service: Service, routing: RoutingState, live: LiveFleet): ServiceStatus {
+  const host = `${service.name}.${service.namespace}.svc.cluster.local`;
+  const tracks = service.tracks.map((track): TrackStatus => {
+    const d = deployment(live, trackObjectName(service.name, track.name));
+    return {
+      track: track.name,
+      version: track.version,
+      desired: d?.spec.replicas ?? track.replicas,
+      ready: d?.status?.readyReplicas ?? 0,
+      replicas: replicasOf(live, { [LABEL.service]: service.name, [LABEL.track]: track.name, [LABEL.component]: 'track' }, service.port),
+    };
+  });
+  return { service: service.name, address: `http://${host}`, stats: `http://${host}:${ROUTER_STATS_PORT}/stats`, routing, tracks };
+}
+
+/** Each class of a worker: the replicas its autoscaler set and those ready. */
+export function workerStatus(worker: Worker, live: LiveFleet): WorkerClassStatus[] {
+  return [worker.normal, ...(worker.fallback ? [worker.fallback] : [])].map((cls) => {
+    const d = deployment(live, workerObjectName(worker, cls.name));
+    const replicas = replicasOf(live, { [LABEL.service]: worker.name, [LABEL.workerClass]: cls.name, [LABEL.component]: 'worker' }, WORKER_METRICS_PORT);
+    return {
+      worker: worker.name,
+      workerClass: cls.name,
+      queue: cls.queue,
+      desired: d?.spec.replicas ?? 0,
+      ready: d?.status?.readyReplicas ?? 0,
+      replicas: replicas.map(({ version: _version, ...r }) => r),
+    };
+  });
+}
+
+/** The versions and replicas a unit's Deployments carry, for the units deployed (the rest keep their spec). */
+export function liveTracks(service: Service, deployments: readonly LiveDeployment[]): Record<string, { version: string; replicas: number }> {
+  const tracks: Record<string, { version: string; replicas: number }> = {};
+  for (const track of service.tracks) {
+    const d = deployments.find((o) => o.metadata.name === trackObjectName(service.name, track.name));
+    tracks[track.name] = { version: d?.metadata.labels?.[LABEL.version] ?? track.version, replicas: d?.spec.replicas ?? track.replicas };
+  }
+  return tracks;
+}

@@ -1,0 +1,105 @@
+import type { QueueDepthSource, ScaleTarget } from '@switchyard/worker';
+import type { ReleaseTarget } from '../release/index.js';
+import type { UnitState } from '../render/index.js';
+import type { Router, RoutingState } from '../router/index.js';
+import type { Fleet } from '../spec/index.js';
+
+/**
+ * Where a fleet runs (local processes behind HAProxy on this machine, or a Kubernetes
+ * cluster), as the server, the API and the release engine see it: one interface, whatever
+ * runs it. Each runtime folder makes its own with `createRuntime(fleet, options)`.
+ */
+export interface Runtime extends ReleaseTarget {
+  readonly fleet: Fleet;
+  /**
+   * Brings the fleet up and under watch. `states` is the desired state the store holds, to
+   * come back to after a restart; a runtime that keeps its own (the cluster) reads that instead.
+   */
+  start(states?: Readonly<Record<string, UnitState>>): Promise<void>;
+  /** Lets go of what start() took: local replicas and routers drain and stop; a cluster keeps running. */
+  stop(): Promise<void>;
+  /** Every service as it runs: its router, routing and tracks. */
+  status(): Promise<ServiceStatus[]>;
+  /** Every class of every worker as it runs. */
+  workerStatus(): Promise<WorkerClassStatus[]>;
+  trackStatus(service: string, track: string): Promise<TrackStatus>;
+  /** Rolls a track to a version and/or replica count. */
+  updateTrack(service: string, track: string, change: TrackChange): Promise<void>;
+  /** The service's router; throws SWY_SPEC_SERVICE_NOT_FOUND for a service it does not run. */
+  router(service: string): Router;
+  /** What the worker SDK's autoscaler drives for one class of a worker. */
+  scaleTarget(worker: string, workerClass: 'normal' | 'fallback'): ScaleTarget;
+}
+
+export interface TrackChange {
+  readonly version?: string;
+  readonly replicas?: number;
+}
+
+/** What every runtime is made with; each adds its own settings. */
+export interface RuntimeOptions {
+  /** Where the runtime keeps its files on this machine (routers, logs, the process record). */
+  readonly dataDir: string;
+  readonly onEvent?: (event: RuntimeEvent) => void;
+  /** Where workers find their broker and how their queues are measured. */
+  readonly workers?: WorkerSettings;
+}
+
+export interface WorkerSettings {
+  readonly env: Readonly<Record<string, string>>;
+  readonly depth?: QueueDepthSource;
+  readonly autoscaleIntervalMs?: number;
+}
+
+export interface ServiceStatus {
+  readonly service: string;
+  /** Where users send requests. */
+  readonly address: string;
+  /** The router's statistics page. */
+  readonly stats: string;
+  /** The router's process, when it runs on this machine. */
+  readonly routerPid?: number;
+  readonly routing: RoutingState;
+  readonly tracks: readonly TrackStatus[];
+}
+
+export interface TrackStatus {
+  readonly track: string;
+  readonly version: string;
+  readonly desired: number;
+  readonly ready: number;
+  readonly replicas: readonly { name: string; version: string; port: number; pid?: number; state: string }[];
+  /** Set when the router has no server of this track to send to: its groups are served by this (the stable) track. */
+  readonly fallbackTo?: string;
+}
+
+export interface WorkerClassStatus {
+  readonly worker: string;
+  readonly workerClass: string;
+  readonly queue: string;
+  readonly desired: number;
+  readonly ready: number;
+  readonly replicas: readonly { name: string; pid?: number; port: number; state: string }[];
+}
+
+export type RouterEvent = { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null } | { type: 'haproxy-restarted'; service: string };
+
+export type TrackEvent =
+  | { type: 'replica-ready'; service: string; track: string; replica: string; version: string; port: number }
+  | { type: 'replica-crashed'; service: string; track: string; replica: string; code: number | null; signal: string | null; restartInMs: number }
+  | { type: 'replica-restart-failed'; service: string; track: string; replica: string; error: string }
+  | { type: 'replica-unhealthy'; service: string; track: string; replica: string; failures: number };
+
+export type WorkerEvent =
+  | { type: 'worker-ready'; worker: string; workerClass: string; replica: string }
+  | { type: 'worker-exited'; worker: string; workerClass: string; replica: string; code: number | null; signal: string | null }
+  | { type: 'worker-start-failed'; worker: string; workerClass: string; replica: string; error: string }
+  | { type: 'worker-scaled'; worker: string; workerClass: string; from: number; to: number };
+
+/** What a start found of a previous run: processes that kept serving and were kept, and those stopped. */
+export type RecoveryEvent = { type: 'recovered'; adopted: number; stopped: number };
+
+/** A step of a change on a cluster, in words (applied objects, rollouts, unreachable routers). */
+export type ProgressEvent = { type: 'progress'; line: string };
+
+export type RuntimeEvent = RouterEvent | TrackEvent | WorkerEvent | RecoveryEvent | ProgressEvent;
