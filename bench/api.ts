@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendReleaseEvent } from '../packages/switchyard/src/store/index.js';
-import { startTestFleet } from '../packages/switchyard/src/testing/local-fleet.js';
-import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../packages/switchyard/src/testing/release.js';
+import { startTestFleet } from '../packages/switchyard/test/support/local-fleet.js';
+import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../packages/switchyard/test/support/release.js';
 import { percentile, round } from './lib.js';
 
 const HISTORY = Number(process.env.BENCH_EVENTS ?? 3000);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderFleet, writeTree, toFiles } from '../packages/switchyard/src/render/index.js';
 import { parseConfig, resolveFleet } from '../packages/switchyard/src/spec/index.js';
-import { REPO_ROOT } from '../packages/switchyard/src/testing/cli.js';
+import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
 import { round } from './lib.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 500);

@@ -5,8 +5,8 @@
  * measured in the same run. Prints JSON. Run with `bench/run rollback`.
  */
 import { Agent } from 'node:http';
-import { get, answeredBy } from '../packages/switchyard/src/testing/load.js';
-import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../packages/switchyard/src/testing/release.js';
+import { get, answeredBy } from '../packages/switchyard/test/support/load.js';
+import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../packages/switchyard/test/support/release.js';
 import { percentile, round } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);

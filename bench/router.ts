@@ -16,7 +16,7 @@ import { stringify } from 'yaml';
 import { initialRouting, renderHaproxyConfig, renderMaps, type RoutingState } from '../packages/switchyard/src/router/index.js';
 import { findHaproxy, freePort, HaproxyProcess, LocalRouter } from '../packages/switchyard/src/runtime/index.js';
 import { parseConfig, resolveFleet, type Service } from '../packages/switchyard/src/spec/index.js';
-import { get } from '../packages/switchyard/src/testing/load.js';
+import { get } from '../packages/switchyard/test/support/load.js';
 import { percentile, round, runWrk, startNginx, wrkScript, type WrkResult } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSwitchyardError } from '../packages/switchyard/src/errors/index.js';
 import { parseConfig, resolveAll, SourceFile } from '../packages/switchyard/src/spec/index.js';
-import { CLI, REPO_ROOT } from '../packages/switchyard/src/testing/cli.js';
+import { CLI, REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
 import { percentile, round } from './lib.js';
 
 const KEYS = (process.env.BENCH_KEYS ?? '5000,20000,80000').split(',').map(Number);

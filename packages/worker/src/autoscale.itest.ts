@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QueueAutoscaler, RabbitMqDepth, type ScalingPolicy } from './autoscale/index.js';
 import { readStats } from './stats/index.js';
-import { infra, mapLimit, versionsByKey, waitFor } from './testing/infra.js';
-import { scenario, type Scenario } from './testing/scenario.js';
-import { ProcessScaleTarget } from './testing/worker-processes.js';
+import { infra, mapLimit, versionsByKey, waitFor } from '../test/support/infra.js';
+import { scenario, type Scenario } from '../test/support/scenario.js';
+import { ProcessScaleTarget } from '../test/support/worker-processes.js';
 
 let current: Scenario | undefined;
 const scalers: QueueAutoscaler[] = [];

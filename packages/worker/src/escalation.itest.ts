@@ -8,8 +8,8 @@ import { createTaskProducer } from './producer.js';
 import { S3Store } from './storage/index.js';
 import { readdirSync } from 'node:fs';
 import { readStats } from './stats/index.js';
-import { broker, createBucket, drainQueue, infra, mapLimit, readObject, s3Client, uniqueName, versionsByKey, waitFor } from './testing/infra.js';
-import { WorkerProcesses } from './testing/worker-processes.js';
+import { broker, createBucket, drainQueue, infra, mapLimit, readObject, s3Client, uniqueName, versionsByKey, waitFor } from '../test/support/infra.js';
+import { WorkerProcesses } from '../test/support/worker-processes.js';
 
 const TASKS = 10_000;
 const KILLS = 20;

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStats } from './stats/index.js';
 import { describeDeadLetter, encodeEnvelope } from './task/index.js';
-import { broker, drainQueue, infra, runInfraCommand, versionsByKey, waitFor } from './testing/infra.js';
-import { scenario, type Scenario } from './testing/scenario.js';
+import { broker, drainQueue, infra, runInfraCommand, versionsByKey, waitFor } from '../test/support/infra.js';
+import { scenario, type Scenario } from '../test/support/scenario.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
-import { runCli } from '../testing/cli.js';
-import { startTestFleet, type FleetOptions, type TestFleet } from '../testing/local-fleet.js';
-import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../testing/release.js';
+import { runCli } from '../../test/support/cli.js';
+import { startTestFleet, type FleetOptions, type TestFleet } from '../../test/support/local-fleet.js';
+import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
 
 /**
  * The API probed as a hostile or careless user would: roles and freezes on every route,

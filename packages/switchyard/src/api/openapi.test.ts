@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseTexts, fleetOf } from '../testing/config.js';
+import { baseTexts, fleetOf } from '../../test/support/config.js';
 import type { ApiContext } from './context.js';
 import { openApiDocument } from './openapi.js';
 import { apiRoutes } from './server.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, runCli, writeConfig, type CliResult } from '../testing/cli.js';
-import { baseTexts, setIn } from '../testing/config.js';
+import { CLI, REPO_ROOT, runCli, writeConfig, type CliResult } from '../../test/support/cli.js';
+import { baseTexts, setIn } from '../../test/support/config.js';
 
 const EXAMPLE = 'examples/video-platform';
 

@@ -1,16 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../testing/cli.js';
+import { REPO_ROOT } from '../../test/support/cli.js';
 import { catalogue, EXIT, EXIT_MEANINGS, KIND_DEFAULTS, SwitchyardError, type ErrorCode } from './index.js';
 
 const SRC = join(REPO_ROOT, 'packages/switchyard/src');
 
-/** The platform's source, tests and test support left out: a code only a test names is raised by nothing. */
+/** The platform's source, tests left out (test support lives outside src/): a code only a test names is raised by nothing. */
 function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'testing' ? [] : sourceFiles(path);
+    if (e.isDirectory()) return sourceFiles(path);
     return /\.tsx?$/.test(e.name) && !/\.(test|itest)\.tsx?$/.test(e.name) && relative(SRC, path) !== join('errors', 'catalogue.ts') ? [path] : [];
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, KubeObject } from '../render/index.js';
-import { baseTexts, objectsOf, setIn } from '../testing/config.js';
+import { baseTexts, objectsOf, setIn } from '../../test/support/config.js';
 import { RULES, runPolicy, worstSeverity } from './index.js';
 
 /** Each rule: silent on what Switchyard renders, loud on one object broken the way it guards against. */

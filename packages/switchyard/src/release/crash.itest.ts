@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_SERVICE } from '../testing/local-fleet.js';
-import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
-import { adminAuth, startUp, writeReleaseUpFleet, type UpProcess } from '../testing/up.js';
+import { HTTP_SERVICE } from '../../test/support/local-fleet.js';
+import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
+import { adminAuth, startUp, writeReleaseUpFleet, type UpProcess } from '../../test/support/up.js';
 
 /**
  * kill -9 of the server at the worst moments, then a restart: every release ends as it

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseTexts, serviceOf, setIn } from '../testing/config.js';
+import { baseTexts, serviceOf, setIn } from '../../test/support/config.js';
 import type { Service } from '../spec/index.js';
 import { initialRouting } from '../router/index.js';
 import { allowedActions, createRelease, transition } from './machine.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
-import { type TestFleet } from '../testing/local-fleet.js';
-import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
+import { type TestFleet } from '../../test/support/local-fleet.js';
+import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
 
 /**
  * Releases end to end on the local runtime with real HAProxy: the stages, the router's

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../runtime/index.js';
-import { CLI, runCli } from '../testing/cli.js';
-import type { TestFleet } from '../testing/local-fleet.js';
-import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../testing/release.js';
+import { CLI, runCli } from '../../test/support/cli.js';
+import type { TestFleet } from '../../test/support/local-fleet.js';
+import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
 
 /** The same releases on PostgreSQL, judged by a real Prometheus, and driven from the CLI. */
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../testing/cli.js';
+import { REPO_ROOT } from '../../test/support/cli.js';
 import { loadFleet, parseConfig, readConfig, resolveAll, resolveFleet } from '../spec/index.js';
 import { renderFleet, toYamlStream } from './index.js';
 

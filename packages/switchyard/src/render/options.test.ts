@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseTexts, find, get, objectsOf, setIn, type Texts } from '../testing/config.js';
+import { baseTexts, find, get, objectsOf, setIn, type Texts } from '../../test/support/config.js';
 import type { Deployment, KubeObject } from './index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseTexts, serviceOf } from '../testing/config.js';
+import { baseTexts, serviceOf } from '../../test/support/config.js';
 import { renderMaps, routingFromMaps } from './maps.js';
 import { planRouting } from './planner.js';
 import { initialRouting, type RoutingState } from './routing-state.js';

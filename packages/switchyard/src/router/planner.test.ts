@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SwitchyardError } from '../errors/index.js';
-import { baseTexts, serviceOf } from '../testing/config.js';
+import { baseTexts, serviceOf } from '../../test/support/config.js';
 import { planRouting, restoreCommands } from './planner.js';
 import type { RoutingState } from './routing-state.js';
 

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answeredBy, get, hammer } from '../testing/load.js';
-import { startTestFleet, type TestFleet } from '../testing/local-fleet.js';
+import { answeredBy, get, hammer } from '../../test/support/load.js';
+import { startTestFleet, type TestFleet } from '../../test/support/local-fleet.js';
 
 /** Real HAProxy, real replica processes: how the router splits, keeps users, and changes live. */
 
@@ -126,7 +126,7 @@ describe('rendered router configuration', () => {
     const { readConfig, resolveAll } = await import('../spec/index.js');
     const { renderFleet } = await import('../render/index.js');
     const { findHaproxy } = await import('../runtime/index.js');
-    const { REPO_ROOT } = await import('../testing/cli.js');
+    const { REPO_ROOT } = await import('../../test/support/cli.js');
     const haproxy = findHaproxy();
     let checked = 0;
     for (const fleet of resolveAll(await readConfig(join(REPO_ROOT, 'examples/video-platform')))) {

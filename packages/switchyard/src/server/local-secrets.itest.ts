@@ -3,9 +3,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../testing/cli.js';
-import { call } from '../testing/release.js';
-import { startUp as startUpProcess, writeUpFleet, type UpProcess } from '../testing/up.js';
+import { runCli } from '../../test/support/cli.js';
+import { call } from '../../test/support/release.js';
+import { startUp as startUpProcess, writeUpFleet, type UpProcess } from '../../test/support/up.js';
 
 /**
  * What a data directory and the CLI's credentials hold on disk, through the built CLI as a

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, writeConfig } from '../testing/cli.js';
-import { baseTexts, deleteIn, setIn, type Texts } from '../testing/config.js';
+import { runCli, writeConfig } from '../../test/support/cli.js';
+import { baseTexts, deleteIn, setIn, type Texts } from '../../test/support/config.js';
 
 /**
  * Bad configuration, as a user meets it: each case runs `switchyard render` on a broken

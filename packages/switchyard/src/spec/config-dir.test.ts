@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSwitchyardError } from '../errors/index.js';
-import { runCli, writeConfig } from '../testing/cli.js';
-import { baseTexts, PRODUCTION } from '../testing/config.js';
+import { runCli, writeConfig } from '../../test/support/cli.js';
+import { baseTexts, PRODUCTION } from '../../test/support/config.js';
 import { readConfig } from './config.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../testing/cli.js';
+import { REPO_ROOT } from '../../test/support/cli.js';
 import { jsonSchemas } from './json-schema.js';
 
 /** The JSON Schemas editors use are published in the package; they must match the schema in code. */

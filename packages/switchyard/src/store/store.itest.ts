@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeStoreContract, failure } from '../testing/store-contract.js';
+import { describeStoreContract, failure } from '../../test/support/store-contract.js';
 import { appendReleaseEvent, createRelease, listEventsAfter, openStore, recordTransition, type Store } from './index.js';
 
 const PG_URL = process.env['SWITCHYARD_TEST_PG_URL'];

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVE_STATUSES, type ReleaseStatus } from '../release/index.js';
-import { describeStoreContract, failure } from '../testing/store-contract.js';
+import { describeStoreContract, failure } from '../../test/support/store-contract.js';
 import { EMBEDDED_DATA, EMBEDDED_LOCK } from './embedded.js';
 import { createRelease, getRelease, listAudit, openStore, parseStoreLocation, StoreReleaseRepository } from './index.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../observability/log.js';
 import { LocalDirectoryStore } from '../storage/index.js';
-import { TEST_WORKER } from '../testing/worker-processes.js';
+import { TEST_WORKER } from '../../test/support/worker-processes.js';
 import { TaskPool } from './pool.js';
 
 const MiB = 2 ** 20;

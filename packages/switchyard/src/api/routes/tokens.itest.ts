@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, hashSecret, type RoleGrants } from '../../store/index.js';
-import { runCli } from '../../testing/cli.js';
-import { startTestFleet, type TestFleet } from '../../testing/local-fleet.js';
+import { runCli } from '../../../test/support/cli.js';
+import { startTestFleet, type TestFleet } from '../../../test/support/local-fleet.js';
 
 /**
  * Token management against a running server (the embedded store, the real HTTP API) and

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackFigures } from '../../router/index.js';
 import type { Service, Stage } from '../../spec/index.js';
-import { baseTexts, serviceOf, setIn } from '../../testing/config.js';
+import { baseTexts, serviceOf, setIn } from '../../../test/support/config.js';
 import { createRelease } from '../machine.js';
 import type { ReleaseState } from '../types.js';
 import { GateMetrics, trackCounters } from './gate-metrics.js';

@@ -14,8 +14,8 @@ import { ACTIVE_STATUSES, Orchestrator, type ReleaseRepository, type ReleaseStat
 import { GateMetrics } from '../../release/metrics/index.js';
 import { renderFleet, type KubeObject } from '../../render/index.js';
 import { parseConfig, resolveFleet, type Fleet } from '../../spec/index.js';
-import { REPO_ROOT, runCli } from '../../testing/cli.js';
-import { SERVICE, setIn, type Texts } from '../../testing/config.js';
+import { REPO_ROOT, runCli } from '../../../test/support/cli.js';
+import { SERVICE, setIn, type Texts } from '../../../test/support/config.js';
 import type { Runtime, RuntimeEvent } from '../index.js';
 import { createRuntime, inventorySelector, KubeClient, KubernetesRuntime, listAll, plan, readIdentity, type LivePod } from './index.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../render/index.js';
 import type { Environment } from '../../spec/index.js';
-import { baseTexts, objectsOf, setIn, WORKER } from '../../testing/config.js';
+import { baseTexts, objectsOf, setIn, WORKER } from '../../../test/support/config.js';
 import { parseQuantity } from '@switchyard/worker/units';
 import { APPLIED_HASH, covers, renderedHash, upToDate, withHash } from './compare.js';
 import { inventorySelector, plan, servedKinds } from './apply.js';

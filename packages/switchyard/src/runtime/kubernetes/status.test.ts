@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LABEL } from '../../render/index.js';
-import { baseTexts, serviceOf, workerOf } from '../../testing/config.js';
+import { baseTexts, serviceOf, workerOf } from '../../../test/support/config.js';
 import type { LiveDeployment, LivePod } from './rollout.js';
 import { liveTracks, serviceStatus, workerStatus } from './status.js';
 

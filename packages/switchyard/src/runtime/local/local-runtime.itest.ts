@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findHaproxy } from './index.js';
-import { CLI, runCli } from '../../testing/cli.js';
-import { answeredBy, hammer } from '../../testing/load.js';
-import { startTestFleet, type TestFleet } from '../../testing/local-fleet.js';
-import { alive, recordedPids } from '../../testing/processes.js';
+import { CLI, runCli } from '../../../test/support/cli.js';
+import { answeredBy, hammer } from '../../../test/support/load.js';
+import { startTestFleet, type TestFleet } from '../../../test/support/local-fleet.js';
+import { alive, recordedPids } from '../../../test/support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -181,8 +181,8 @@ describe('HAProxy checks', () => {
 describe('switchyard up', () => {
   async function writeFleet(): Promise<{ dir: string; routerPort: number; apiPort: number }> {
     const { freePort } = await import('../index.js');
-    const { writeConfig } = await import('../../testing/cli.js');
-    const { HTTP_SERVICE } = await import('../../testing/local-fleet.js');
+    const { writeConfig } = await import('../../../test/support/cli.js');
+    const { HTTP_SERVICE } = await import('../../../test/support/local-fleet.js');
     const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
     const dir = await writeConfig({
       'services/web.yaml': `kind: Service\nname: web\nteam: web\nproduct: vod\ncostCenter: cc-1\ncommand: [node, ${HTTP_SERVICE}]\nversion: 3.0.0\nresources: { cpu: 100m, memory: 64Mi }\nprobes:\n  readiness: { path: /ready }\n  liveness: { path: /healthz }\n`,

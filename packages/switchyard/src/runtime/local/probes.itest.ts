@@ -4,10 +4,10 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../cli/commands/traffic.js';
-import { get } from '../../testing/load.js';
-import { startTestFleet, type TestFleet } from '../../testing/local-fleet.js';
-import { alive } from '../../testing/processes.js';
-import { Traffic } from '../../testing/release.js';
+import { get } from '../../../test/support/load.js';
+import { startTestFleet, type TestFleet } from '../../../test/support/local-fleet.js';
+import { alive } from '../../../test/support/processes.js';
+import { Traffic } from '../../../test/support/release.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

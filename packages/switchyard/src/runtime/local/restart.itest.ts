@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, orphansOf, processesOf, recordedPids } from '../../testing/processes.js';
-import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../testing/release.js';
-import { adminAuth, startUp, waitFor, writeReleaseUpFleet, type UpProcess } from '../../testing/up.js';
+import { alive, orphansOf, processesOf, recordedPids } from '../../../test/support/processes.js';
+import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../../test/support/release.js';
+import { adminAuth, startUp, waitFor, writeReleaseUpFleet, type UpProcess } from '../../../test/support/up.js';
 
 /**
  * `switchyard up` killed with SIGKILL and started again on the same data directory: the

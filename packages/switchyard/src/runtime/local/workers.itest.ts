@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { createObjectStore, createTaskProducer, RabbitMqDepth, resolveConfig } from '@switchyard/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../spec/index.js';
-import { REPO_ROOT, writeConfig } from '../../testing/cli.js';
+import { REPO_ROOT, writeConfig } from '../../../test/support/cli.js';
 import { LocalRuntime, type RuntimeEvent } from '../index.js';
 
 /** The example encoding worker on the local runtime: its fallback class exists only when needed. */

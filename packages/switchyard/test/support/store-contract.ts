@@ -1,12 +1,11 @@
 /**
  * The store's test suite, run unchanged against both engines: store.test.ts (embedded, in the
- * unit project) and store.itest.ts (PostgreSQL, in the integration project). It lives here,
- * not in src/testing, to stay inside the store's folder; nothing in index.ts exports it.
+ * unit project) and store.itest.ts (PostgreSQL, in the integration project).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSwitchyardError, type SwitchyardError } from '../errors/index.js';
-import { MIGRATIONS } from '../store/migrations/index.js';
+import { isSwitchyardError, type SwitchyardError } from '../../src/errors/index.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import {
   abandonIdempotencyKey,
   appendAudit,
@@ -38,7 +37,7 @@ import {
   schemaVersions,
   settleCommand,
   type Store,
-} from '../store/index.js';
+} from '../../src/store/index.js';
 
 export interface FreshStore {
   readonly store: Store;

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ScaleTarget } from '../autoscale/index.js';
-import type { WorkerClassName } from '../config/index.js';
+import type { ScaleTarget } from '../../src/autoscale/index.js';
+import type { WorkerClassName } from '../../src/config/index.js';
 
 export const TEST_WORKER = fileURLToPath(new URL('./fixtures/test-worker.mjs', import.meta.url));
 

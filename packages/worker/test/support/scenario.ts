@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createTaskProducer, type TaskProducer } from '../producer.js';
-import { S3Store } from '../storage/index.js';
+import { createTaskProducer, type TaskProducer } from '../../src/producer.js';
+import { S3Store } from '../../src/storage/index.js';
 import { broker, createBucket, infra, s3Client, uniqueName } from './infra.js';
 import { WorkerProcesses } from './worker-processes.js';
 

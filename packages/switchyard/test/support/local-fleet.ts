@@ -3,9 +3,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, LocalRuntime, type RuntimeEvent } from '../runtime/index.js';
-import { startServer, type RunningServer } from '../server/index.js';
-import { loadFleet } from '../spec/index.js';
+import { freePort, LocalRuntime, type RuntimeEvent } from '../../src/runtime/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { loadFleet } from '../../src/spec/index.js';
 import { REPO_ROOT, writeConfig } from './cli.js';
 
 export const HTTP_SERVICE = join(REPO_ROOT, 'examples/video-platform/apps/http-service.mjs');

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../runtime/index.js';
+import { freePort } from '../../src/runtime/index.js';
 import { CLI, writeConfig } from './cli.js';
 import { HTTP_SERVICE } from './local-fleet.js';
 import { BUILDS, RELEASE_SERVICE } from './release.js';

@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
-import { renderFleet, type KubeObject } from '../render/index.js';
-import { parseConfig, resolveFleet, type Fleet, type Service, type Worker } from '../spec/index.js';
+import { renderFleet, type KubeObject } from '../../src/render/index.js';
+import { parseConfig, resolveFleet, type Fleet, type Service, type Worker } from '../../src/spec/index.js';
 
 /** Small, valid configuration files that tests change one field at a time. */
 export const SERVICE = `apiVersion: switchyard.dev/v1
