@@ -29,7 +29,7 @@ const BREAK: Record<string, (o: KubeObject[]) => string> = {
   },
   'probes-differ': (o) => {
     const c = deployment(o, 'api-free').spec.template.spec.containers[0]!;
-    c.livenessProbe = structuredClone(c.readinessProbe);
+    c.livenessProbe = structuredClone(c.readinessProbe as NonNullable<typeof c.readinessProbe>);
     return 'api-free';
   },
   'pdb-present': (o) => {

@@ -4,7 +4,7 @@ import { SourceFile } from './source.js';
 
 const FILE = 'services/api.yaml';
 
-function problems(text: string): { code: string; line?: number; column?: number; message: string }[] {
+function problems(text: string): { code: string; line: number | undefined; column: number | undefined; message: string }[] {
   return SourceFile.parse(FILE, text).issues.map(({ code, line, column, message }) => ({ code, line, column, message }));
 }
 

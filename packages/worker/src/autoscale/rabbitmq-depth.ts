@@ -24,8 +24,8 @@ export interface RabbitMqDepthOptions {
  */
 export class RabbitMqDepth implements QueueDepthSource {
   private readonly management: RabbitMqManagementDepth;
-  private connection?: Promise<ChannelModel>;
-  private channel?: Promise<Channel>;
+  private connection: Promise<ChannelModel> | undefined;
+  private channel: Promise<Channel> | undefined;
 
   constructor(private readonly options: RabbitMqDepthOptions) {
     this.management = new RabbitMqManagementDepth(options.managementUrl, options.vhost);

@@ -18,7 +18,7 @@ const deployment = (over: Partial<LiveDeployment['status']> = {}, spec: LiveDepl
   status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, ...over },
 });
 
-const pod = (status: LivePod['status'], name = 'api-free-abc'): LivePod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'api' } }, status });
+const pod = (status: LivePod['status'], name = 'api-free-abc'): LivePod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'api' } }, ...(status ? { status } : {}) });
 
 describe('compare', () => {
   it('reads Kubernetes quantities', () => {

@@ -69,7 +69,8 @@ export class ProcessRecord implements ProcessLedger {
   started(name: string, pid: number): void {
     const entry = this.processes.get(name);
     if (!entry) return;
-    this.processes.set(name, { ...entry, pid, ...(procInfo(pid) ? { startTime: procInfo(pid)?.startTime } : {}) });
+    const startTime = procInfo(pid)?.startTime;
+    this.processes.set(name, { ...entry, pid, ...(startTime !== undefined ? { startTime } : {}) });
     this.write();
   }
 

@@ -20,7 +20,7 @@ export interface TrackRunnerOptions {
 
 interface Member {
   readonly replica: Replica;
-  slot?: string;
+  slot?: string | undefined;
   /** Set when Switchyard stops it on purpose; an exit is then not a crash. */
   retiring: boolean;
   restarts: number;

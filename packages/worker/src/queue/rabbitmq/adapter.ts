@@ -21,7 +21,7 @@ interface Consumer {
   readonly queue: string;
   readonly prefetch: number;
   readonly onDelivery: (delivery: Delivery) => void;
-  tag?: string;
+  tag?: string | undefined;
 }
 
 /**
@@ -31,15 +31,15 @@ interface Consumer {
  * longer be answered (the broker has already requeued them) and say so.
  */
 export class RabbitMqQueue implements Queue {
-  private model?: ChannelModel;
-  private channel?: ConfirmChannel;
+  private model: ChannelModel | undefined;
+  private channel: ConfirmChannel | undefined;
   private generation = 0;
-  private consumer?: Consumer;
+  private consumer: Consumer | undefined;
   private readonly retryQueues = new Set<string>();
   private readonly listeners: Array<(state: QueueState) => void> = [];
   private reconnectAttempt = 0;
-  private reconnectTimer?: NodeJS.Timeout;
-  private firstConnect?: { resolve: () => void };
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private firstConnect: { resolve: () => void } | undefined;
   state: QueueState = 'connecting';
 
   constructor(private readonly options: RabbitMqQueueOptions) {}
