@@ -1,5 +1,6 @@
 import { SwitchyardError } from '../errors/index.js';
-import { readConfig, resolveAll, resolveFleet, type Fleet } from '../spec/index.js';
+import { readConfig } from '../config-dir/index.js';
+import { resolveAll, resolveFleet, type Fleet } from '../spec/index.js';
 
 /** One environment's fleet with --env, else every environment's. */
 export async function loadFleets(dir: string, env: string | undefined): Promise<Fleet[]> {

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSwitchyardError, type SwitchyardError } from '../errors/index.js';
 import { renderUnit } from '../render/index.js';
-import { loadFleet, type Fleet } from '../spec/index.js';
+import { loadFleet } from '../config-dir/index.js';
+import type { Fleet } from '../spec/index.js';
 import { COMMAND_TRAILER, GitConfigRepo, RELEASE_TRAILER, openConfigRepo, serviceFiles, type ConfigChange } from './index.js';
 
 const EXAMPLE = resolve(fileURLToPath(import.meta.url), '../../../../../examples/video-platform');

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/support/cli.js';
-import { loadFleet, parseConfig, readConfig, resolveAll, resolveFleet } from '../spec/index.js';
+import { loadFleet, readConfig } from '../config-dir/index.js';
+import { parseConfig, resolveAll, resolveFleet } from '../spec/index.js';
 import { renderFleet, toYamlStream } from './index.js';
 
 /**

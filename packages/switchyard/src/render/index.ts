@@ -1,5 +1,5 @@
 export { renderFleet, renderUnit, sortObjects, withState, routerName, type RenderedUnit, type UnitState } from './render.js';
-export { toYaml, toYamlStream, toFiles, writeTree, objectFileName } from './output.js';
+export { toYaml, toYamlStream, toFiles, objectFileName } from './output.js';
 export { LABEL, ANNOTATION, MANAGED_BY, unitLabels } from './labels.js';
 export { trackObjectName, autoscaled } from './service.js';
 export { routerConfigData, ROUTER_PORT, ROUTER_STATS_PORT, ROUTER_CONFIG_DIR, ROUTER_SOCKET } from './router.js';

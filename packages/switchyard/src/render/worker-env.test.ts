@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { decodeWorkerEnv, resolveConfig } from '@switchyard/worker';
 import { describe, expect, it } from 'vitest';
-import { loadFleet, type Worker } from '../spec/index.js';
+import { loadFleet } from '../config-dir/index.js';
+import type { Worker } from '../spec/index.js';
 import { workerEnv } from './index.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../../examples/video-platform', import.meta.url));

@@ -1,5 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+
+/** A configuration file's name: the loaders read these only. */
+export const YAML_FILE = /\.ya?ml$/;
 import { SwitchyardError, type Issue } from '../errors/index.js';
 import { DEFAULTS } from './defaults.js';
 import { append, at, issuesFromZod } from './issues.js';
@@ -7,7 +9,6 @@ import type { Environment, Fleet, Unit } from './model.js';
 import { isPlainObject, mergeLayers, type Layer } from './overlay.js';
 import { resolveService, resolveWorker, withDefaultTracks } from './resolve.js';
 import { environmentSchema, serviceSchema, unitSchema, workerSchema, type EnvironmentSpec } from './schema.js';
-import { readConfigFiles, YAML_FILE } from './files.js';
 import { portProblems } from './ports.js';
 import { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';
 import { SourceFile } from './source.js';
@@ -29,16 +30,6 @@ export interface ParseOptions {
   readonly limits?: Partial<ConfigLimits>;
   /** Problems already found while reading the files (links, names, encodings). */
   readonly issues?: readonly Issue[];
-}
-
-/** Reads services/ and environments/ of `dir`. Throws only when the directory itself is unusable or too large. */
-export async function readConfig(dir: string, options: Pick<ParseOptions, 'limits'> = {}): Promise<ConfigFiles> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new SwitchyardError('SWY_SPEC_DIR_NOT_FOUND', { message: `The configuration directory ${dir} does not exist`, details: { dir } });
-  }
-  const { texts, issues } = await readConfigFiles(dir, [SERVICES_DIR, ENVIRONMENTS_DIR], { ...CONFIG_LIMITS, ...options.limits });
-  return parseConfig(dir, texts, { ...options, issues });
 }
 
 /** Parses configuration files given as `services/x.yaml` → text (from disk, a request or a test). */
@@ -250,8 +241,4 @@ export function resolveAll(files: ConfigFiles): Fleet[] {
   const fleets = environments.map((env) => ({ dir: files.dir, environment: env.environment, units: resolveUnits(files, env, issues) }));
   if (issues.length > 0) throw invalid(issues, files.dir);
   return fleets;
-}
-
-export async function loadFleet(dir: string, envName: string): Promise<Fleet> {
-  return resolveFleet(await readConfig(dir), envName);
 }

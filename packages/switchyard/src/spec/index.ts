@@ -1,8 +1,9 @@
 export { DEFAULTS } from './defaults.js';
-export { readConfig, parseConfig, resolveFleet, resolveAll, loadFleet, SERVICES_DIR, ENVIRONMENTS_DIR, type ConfigFiles, type ParseOptions } from './config.js';
+export { parseConfig, resolveFleet, resolveAll, SERVICES_DIR, ENVIRONMENTS_DIR, YAML_FILE, type ConfigFiles, type ParseOptions } from './config.js';
 export { jsonSchemas } from './json-schema.js';
 export { SourceFile } from './source.js';
-export { CONFIG_LIMITS, type ConfigLimits } from './limits.js';
+export { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';
+export { decodeUtf8 } from './text.js';
 export { assignPorts, routerPorts, type RouterPorts } from './ports.js';
 export { parseCron, type CronCheck, type CronSchedule } from './cron.js';
 export { isTimezone } from './timezone.js';

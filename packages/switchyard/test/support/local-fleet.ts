@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, LocalRuntime, type RuntimeEvent } from '../../src/runtime/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { loadFleet } from '../../src/spec/index.js';
+import { loadFleet } from '../../src/config-dir/index.js';
 import { REPO_ROOT, writeConfig } from './cli.js';
 
 export const HTTP_SERVICE = join(REPO_ROOT, 'examples/video-platform/apps/http-service.mjs');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { renderFleet, toFiles, toYamlStream, writeTree } from '../../render/index.js';
+import { renderFleet, toFiles, toYamlStream } from '../../render/index.js';
+import { writeTree } from '../write-tree.js';
 import { loadOneFleet, selectUnits } from '../fleet.js';
 
 export function registerRender(program: Command): void {

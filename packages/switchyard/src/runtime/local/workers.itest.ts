@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createObjectStore, createTaskProducer, RabbitMqDepth, resolveConfig } from '@switchyard/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadFleet } from '../../spec/index.js';
+import { loadFleet } from '../../config-dir/index.js';
 import { REPO_ROOT, writeConfig } from '../../../test/support/cli.js';
 import { LocalRuntime, type RuntimeEvent } from '../index.js';
 

@@ -2,10 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Issue } from '../errors/index.js';
-import { checkSizes, type ConfigLimits } from './limits.js';
-import { decodeUtf8 } from './text.js';
-
-export const YAML_FILE = /\.ya?ml$/;
+import { checkSizes, decodeUtf8, YAML_FILE, type ConfigLimits } from '../spec/index.js';
 
 /** A configuration file found on disk: its name in the directory and the file it reads. */
 interface Found {

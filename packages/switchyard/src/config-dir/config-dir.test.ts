@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isSwitchyardError } from '../errors/index.js';
 import { runCli, writeConfig } from '../../test/support/cli.js';
 import { baseTexts, PRODUCTION } from '../../test/support/config.js';
-import { readConfig } from './config.js';
+import { readConfig } from './index.js';
 
 /**
  * What a configuration directory may hold, as a user meets it through the built CLI: every
