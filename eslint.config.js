@@ -12,10 +12,35 @@ import tseslint from 'typescript-eslint';
 const TESTS = ['**/*.test.ts', '**/*.itest.ts'];
 
 /** Node modules that reach the disk, the network, processes or the machine. */
-const EFFECTS = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'os', 'tls', 'worker_threads', 'cluster', 'readline'].flatMap((m) => [m, `node:${m}`]);
+const EFFECTS = [
+  'fs',
+  'fs/promises',
+  'child_process',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'dgram',
+  'dns',
+  'os',
+  'tls',
+  'worker_threads',
+  'cluster',
+  'readline',
+].flatMap((m) => [m, `node:${m}`]);
 
 /** Folders of adapters and edges: the pure core never reaches them. */
-const ADAPTERS = ['runtime', 'store', 'config-repo', 'config-dir', 'api', 'server', 'cli', 'release/metrics', 'release/notify'];
+const ADAPTERS = [
+  'runtime',
+  'store',
+  'config-repo',
+  'config-dir',
+  'api',
+  'server',
+  'cli',
+  'release/metrics',
+  'release/notify',
+];
 
 function pure(files, why) {
   return {
@@ -26,12 +51,24 @@ function pure(files, why) {
         'error',
         {
           paths: [
-            ...EFFECTS.map((name) => ({ name, message: `${why}: no disk, network or process effect here; put it in an adapter.` })),
-            { name: '@switchyard/worker', message: `${why}: import only the SDK's pure modules (@switchyard/worker/units, /contract).` },
+            ...EFFECTS.map((name) => ({
+              name,
+              message: `${why}: no disk, network or process effect here; put it in an adapter.`,
+            })),
+            {
+              name: '@switchyard/worker',
+              message: `${why}: import only the SDK's pure modules (@switchyard/worker/units, /contract).`,
+            },
           ],
           patterns: [
-            { regex: `(^|/)(${ADAPTERS.join('|')})(/|$)`, message: `${why}: the pure core imports no adapter; take what you need through a port.` },
-            { regex: '(^|/)release/orchestrator(\\.js)?$', message: `${why}: the orchestrator runs effects; depend on the release machine or its ports.` },
+            {
+              regex: `(^|/)(${ADAPTERS.join('|')})(/|$)`,
+              message: `${why}: the pure core imports no adapter; take what you need through a port.`,
+            },
+            {
+              regex: '(^|/)release/orchestrator(\\.js)?$',
+              message: `${why}: the orchestrator runs effects; depend on the release machine or its ports.`,
+            },
           ],
         },
       ],
@@ -62,7 +99,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },

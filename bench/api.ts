@@ -7,7 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { appendReleaseEvent } from '../packages/switchyard/src/store/index.js';
 import { startTestFleet } from '../packages/switchyard/test/support/local-fleet.js';
-import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../packages/switchyard/test/support/release.js';
+import {
+  BUILDS,
+  call,
+  terminal,
+  waitForRelease,
+  type ReleaseBody,
+} from '../packages/switchyard/test/support/release.js';
 import { percentile, round } from './lib.js';
 
 const HISTORY = Number(process.env.BENCH_EVENTS ?? 3000);
@@ -31,7 +37,10 @@ async function abandonStreams(api: string, auth: string, count: number): Promise
   return Promise.all(
     Array.from({ length: count }, async () => {
       const controller = new AbortController();
-      const response = await fetch(`${api}/v1/events?after=0`, { headers: { authorization: auth }, signal: controller.signal }).catch(() => undefined);
+      const response = await fetch(`${api}/v1/events?after=0`, {
+        headers: { authorization: auth },
+        signal: controller.signal,
+      }).catch(() => undefined);
       controller.abort();
       return response?.status ?? 0;
     }),
@@ -42,13 +51,28 @@ async function main(): Promise<void> {
   const fleet = await startTestFleet({
     tickMs: 200,
     files: BUILDS,
-    service: { command: ['node', 'builds/{version}/server.mjs'], release: { minRequests: 0, interval: '1s', gates: [], stages: [{ name: 'all', track: 'production', duration: '1s' }] } },
+    service: {
+      command: ['node', 'builds/{version}/server.mjs'],
+      release: {
+        minRequests: 0,
+        interval: '1s',
+        gates: [],
+        stages: [{ name: 'all', track: 'production', duration: '1s' }],
+      },
+    },
   });
   try {
-    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.1.0' });
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.1.0',
+    });
     await waitForRelease(fleet.api, fleet.auth, started.body.id, terminal);
     // A long-lived environment's history: gate readings and steps of many releases.
-    for (let i = 0; i < HISTORY; i++) await appendReleaseEvent(fleet.server.store, started.body.id, { type: 'note', payload: { n: i, id: randomUUID() } });
+    for (let i = 0; i < HISTORY; i++)
+      await appendReleaseEvent(fleet.server.store, started.body.id, {
+        type: 'note',
+        payload: { n: i, id: randomUUID() },
+      });
 
     const idle = await statusTimes(fleet.api, fleet.auth, CALLS);
     const storm = abandonStreams(fleet.api, fleet.auth, STREAMS);
@@ -74,14 +98,31 @@ async function main(): Promise<void> {
           history: { events: HISTORY },
           status: {
             idle: { p50Ms: p(idle, 50), p99Ms: p(idle, 99) },
-            whileStreamsAreOpenedAndDropped: { streams: STREAMS, p50Ms: p(during, 50), p99Ms: p(during, 99), streamsServed: answers.filter((s) => s === 200).length, streamsRefused: answers.filter((s) => s === 429).length },
+            whileStreamsAreOpenedAndDropped: {
+              streams: STREAMS,
+              p50Ms: p(during, 50),
+              p99Ms: p(during, 99),
+              streamsServed: answers.filter((s) => s === 200).length,
+              streamsRefused: answers.filter((s) => s === 429).length,
+            },
             onceTheyAreDropped: { p50Ms: p(after, 50), p99Ms: p(after, 99) },
             ratioToIdle: {
-              during: { p50: round(percentile(during, 50) / percentile(idle, 50), 2), p99: round(percentile(during, 99) / percentile(idle, 99), 2) },
-              after: { p50: round(percentile(after, 50) / percentile(idle, 50), 2), p99: round(percentile(after, 99) / percentile(idle, 99), 2) },
+              during: {
+                p50: round(percentile(during, 50) / percentile(idle, 50), 2),
+                p99: round(percentile(during, 99) / percentile(idle, 99), 2),
+              },
+              after: {
+                p50: round(percentile(after, 50) / percentile(idle, 50), 2),
+                p99: round(percentile(after, 99) / percentile(idle, 99), 2),
+              },
             },
           },
-          guessing: { seconds: GUESS_SECONDS, answered401: answered, refused429: throttled, guessesCheckedPerSecond: round(answered / GUESS_SECONDS, 1) },
+          guessing: {
+            seconds: GUESS_SECONDS,
+            answered401: answered,
+            refused429: throttled,
+            guessesCheckedPerSecond: round(answered / GUESS_SECONDS, 1),
+          },
         },
         null,
         2,

@@ -36,7 +36,13 @@ function log(line: string): void {
 /** The benchmark's configuration: tiny requests, one replica per track and router, no autoscaler or ingress. */
 function texts(namespace: string): Record<string, string> {
   const out: Record<string, string> = {
-    'environments/bench.yaml': stringify({ apiVersion: 'switchyard.dev/v1', kind: 'Environment', name: 'bench', runtime: 'kubernetes', cluster: { context: CONTEXT, namespace } }),
+    'environments/bench.yaml': stringify({
+      apiVersion: 'switchyard.dev/v1',
+      kind: 'Environment',
+      name: 'bench',
+      runtime: 'kubernetes',
+      cluster: { context: CONTEXT, namespace },
+    }),
   };
   for (let i = 0; i < SERVICES; i++) {
     const name = `svc-${String(i).padStart(3, '0')}`;
@@ -53,7 +59,13 @@ function texts(namespace: string): Record<string, string> {
       probes: { readiness: { path: '/ready' }, liveness: { path: '/healthz' } },
       minReplicasPerTrack: 1,
       tracks: { internal: { replicas: 1 }, free: { replicas: 1 }, paid: { replicas: 1 }, production: { replicas: 1 } },
-      traffic: { groups: { internal: { track: 'internal' }, free: { canaryTrack: 'free', share: 5 }, paid: { canaryTrack: 'paid', share: 5 } } },
+      traffic: {
+        groups: {
+          internal: { track: 'internal' },
+          free: { canaryTrack: 'free', share: 5 },
+          paid: { canaryTrack: 'paid', share: 5 },
+        },
+      },
       router: { replicas: 1, resources: { cpu: '10m', memory: '16Mi' } },
       nodePool: { class: '1:4' },
     });
@@ -62,11 +74,19 @@ function texts(namespace: string): Record<string, string> {
 }
 
 function kubectlBin(): string {
-  return join(execFileSync(join(REPO_ROOT, 'test/k8s/build'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(), 'kubectl');
+  return join(
+    execFileSync(join(REPO_ROOT, 'test/k8s/build'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(),
+    'kubectl',
+  );
 }
 
 function kubectl(bin: string, args: string[], input?: string): string {
-  return execFileSync(bin, ['--kubeconfig', KUBECONFIG, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
+  return execFileSync(bin, ['--kubeconfig', KUBECONFIG, ...args], {
+    encoding: 'utf8',
+    input,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 /** Nodes enough for every pod of both namespaces, labelled as the renderer selects them. */
@@ -80,15 +100,32 @@ function nodesYaml(count: number): string {
         name: `kwok-bench-${i}`,
         annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
         labels: {
-          type: 'kwok', 'kubernetes.io/hostname': `kwok-bench-${i}`, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
-          'topology.kubernetes.io/zone': `local-${'abc'[i % 3]}`, 'switchyard.dev/node-pool': 'bench', 'switchyard.dev/capacity-type': 'on-demand', 'switchyard.dev/node-class': '1-4',
+          type: 'kwok',
+          'kubernetes.io/hostname': `kwok-bench-${i}`,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          'topology.kubernetes.io/zone': `local-${'abc'[i % 3]}`,
+          'switchyard.dev/node-pool': 'bench',
+          'switchyard.dev/capacity-type': 'on-demand',
+          'switchyard.dev/node-class': '1-4',
         },
       },
       spec: {},
       status: {
         capacity: { cpu: '64', memory: '256Gi', pods: String(PODS_PER_NODE) },
         allocatable: { cpu: '64', memory: '256Gi', pods: String(PODS_PER_NODE) },
-        nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'v1.34.4', kubeProxyVersion: 'v1.34.4', containerRuntimeVersion: 'kwok', kernelVersion: 'kwok', osImage: 'kwok', bootID: '', machineID: '', systemUUID: '' },
+        nodeInfo: {
+          architecture: 'amd64',
+          operatingSystem: 'linux',
+          kubeletVersion: 'v1.34.4',
+          kubeProxyVersion: 'v1.34.4',
+          containerRuntimeVersion: 'kwok',
+          kernelVersion: 'kwok',
+          osImage: 'kwok',
+          bootID: '',
+          machineID: '',
+          systemUUID: '',
+        },
       },
     })}`;
   }
@@ -109,7 +146,11 @@ function auditSince(offset: number): AuditCount {
     if (!line.includes('"username":"switchyard-admin"')) continue;
     const event = JSON.parse(line) as { verb: string; requestURI: string };
     requests++;
-    if (['create', 'update', 'patch', 'delete', 'deletecollection'].includes(event.verb) && !/[?&]dryRun=/.test(event.requestURI)) writes++;
+    if (
+      ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(event.verb) &&
+      !/[?&]dryRun=/.test(event.requestURI)
+    )
+      writes++;
   }
   return { requests, writes };
 }
@@ -123,11 +164,18 @@ interface Pass {
 }
 
 /** Runs a command under GNU time; answers its wall time, stdout and max RSS. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; stdout: string; maxRssMiB: number | null }> {
+function timed(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ seconds: number; stdout: string; maxRssMiB: number | null }> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'sy-bench-time-')), 'rss');
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(TIME, ['-f', '%M', '-o', rssFile, command, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(TIME, ['-f', '%M', '-o', rssFile, command, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', reject);
@@ -159,10 +207,19 @@ async function switchyardPass(textsFile: string): Promise<Pass> {
     process.stdout.write(JSON.stringify({ applySeconds: Math.round(t1 - t0) / 1000, waitSeconds: Math.round(t2 - t1) / 1000, applied: result.applied.length, unchanged: result.unchanged, pruned: result.pruned.length, clientRequests: runtime.client.counts }));
   `;
   const offset = statSync(AUDIT_LOG).size;
-  const run = await timed(process.execPath, ['--input-type=module', '-e', script], { ...process.env, BENCH_TEXTS: textsFile, BENCH_KUBECONFIG: KUBECONFIG });
+  const run = await timed(process.execPath, ['--input-type=module', '-e', script], {
+    ...process.env,
+    BENCH_TEXTS: textsFile,
+    BENCH_KUBECONFIG: KUBECONFIG,
+  });
   await new Promise((r) => setTimeout(r, 500));
   const audit = auditSince(offset);
-  return { seconds: round(run.seconds, 2), ...audit, maxRssMiB: run.maxRssMiB, detail: JSON.parse(run.stdout) as Record<string, unknown> };
+  return {
+    seconds: round(run.seconds, 2),
+    ...audit,
+    maxRssMiB: run.maxRssMiB,
+    detail: JSON.parse(run.stdout) as Record<string, unknown>,
+  };
 }
 
 /** kubectl apply --server-side of the rendered files; from empty, then kubectl wait until every Deployment is Available. */
@@ -170,18 +227,48 @@ async function kubectlPass(bin: string, dir: string, namespace: string, wait: bo
   const offset = statSync(AUDIT_LOG).size;
   const started = performance.now();
   if (wait) kubectl(bin, ['create', 'namespace', namespace]);
-  const apply = await timed(bin, ['--kubeconfig', KUBECONFIG, 'apply', '--server-side', '--field-manager', 'switchyard', '-R', '-f', dir]);
+  const apply = await timed(bin, [
+    '--kubeconfig',
+    KUBECONFIG,
+    'apply',
+    '--server-side',
+    '--field-manager',
+    'switchyard',
+    '-R',
+    '-f',
+    dir,
+  ]);
   let waitRss: number | null = null;
-  if (wait) waitRss = (await timed(bin, ['--kubeconfig', KUBECONFIG, 'wait', '--for=condition=Available', 'deployment', '--all', '-n', namespace, '--timeout=1800s'])).maxRssMiB;
+  if (wait)
+    waitRss = (
+      await timed(bin, [
+        '--kubeconfig',
+        KUBECONFIG,
+        'wait',
+        '--for=condition=Available',
+        'deployment',
+        '--all',
+        '-n',
+        namespace,
+        '--timeout=1800s',
+      ])
+    ).maxRssMiB;
   const seconds = (performance.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 500));
-  return { seconds: round(seconds, 2), ...auditSince(offset), maxRssMiB: Math.max(apply.maxRssMiB ?? 0, waitRss ?? 0) || null, detail: { applySeconds: round(apply.seconds, 2) } };
+  return {
+    seconds: round(seconds, 2),
+    ...auditSince(offset),
+    maxRssMiB: Math.max(apply.maxRssMiB ?? 0, waitRss ?? 0) || null,
+    detail: { applySeconds: round(apply.seconds, 2) },
+  };
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   log(`starting cluster ${CLUSTER} (test/k8s/up --name ${CLUSTER} --port-offset 200 --no-nodes)`);
-  execFileSync(join(REPO_ROOT, 'test/k8s/up'), ['--name', CLUSTER, '--port-offset', '200', '--no-nodes'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(join(REPO_ROOT, 'test/k8s/up'), ['--name', CLUSTER, '--port-offset', '200', '--no-nodes'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const bin = kubectlBin();
   try {
     const perNamespace = SERVICES * 5;
@@ -208,7 +295,9 @@ async function main(): Promise<void> {
     const syCold = await switchyardPass(syTexts);
     log(`switchyard: ${syCold.seconds} s; no-op apply`);
     const syNoop = await switchyardPass(syTexts);
-    log(`switchyard no-op: ${syNoop.seconds} s, ${syNoop.writes} writes; kubectl: apply --server-side from empty, kubectl wait`);
+    log(
+      `switchyard no-op: ${syNoop.seconds} s, ${syNoop.writes} writes; kubectl: apply --server-side from empty, kubectl wait`,
+    );
     const kubectlCold = await kubectlPass(bin, filesDir, 'bench-kubectl', true);
     log(`kubectl: ${kubectlCold.seconds} s; no-op apply`);
     const kubectlNoop = await kubectlPass(bin, filesDir, 'bench-kubectl', false);
@@ -219,7 +308,12 @@ async function main(): Promise<void> {
       `${JSON.stringify(
         {
           benchmark: 'k8s-apply',
-          cluster: { kubernetes: 'v1.34.4', nodes: `kwok ×${nodes}`, cores: 2, loadAverage: os.loadavg().map((l) => round(l, 1)) },
+          cluster: {
+            kubernetes: 'v1.34.4',
+            nodes: `kwok ×${nodes}`,
+            cores: 2,
+            loadAverage: os.loadavg().map((l) => round(l, 1)),
+          },
           services: SERVICES,
           objectsPerNamespace: objects,
           deploymentsPerNamespace: perNamespace,
@@ -231,7 +325,10 @@ async function main(): Promise<void> {
             noopRequests: ratio(syNoop.requests, kubectlNoop.requests, 4),
             fromEmptyRequests: ratio(syCold.requests, kubectlCold.requests, 4),
           },
-          targets: { noopWritesZero: syNoop.writes === 0, noopAtLeast2xFaster: (ratio(kubectlNoop.seconds, syNoop.seconds) ?? 0) >= 2 },
+          targets: {
+            noopWritesZero: syNoop.writes === 0,
+            noopAtLeast2xFaster: (ratio(kubectlNoop.seconds, syNoop.seconds) ?? 0) >= 2,
+          },
           totalSeconds: round((performance.now() - started) / 1000, 1),
         },
         null,
@@ -239,7 +336,10 @@ async function main(): Promise<void> {
       )}\n`,
     );
   } finally {
-    if (!process.env.BENCH_KEEP) execFileSync(join(REPO_ROOT, 'test/k8s/down'), ['--name', CLUSTER, '--clean'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (!process.env.BENCH_KEEP)
+      execFileSync(join(REPO_ROOT, 'test/k8s/down'), ['--name', CLUSTER, '--clean'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
   }
 }
 

@@ -23,13 +23,26 @@ function toMs(value: string, unit: string): number {
 
 export function wrkScript(group: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'sy-bench-')), 'request.lua');
-  writeFileSync(file, `request = function()\n  return wrk.format("GET", "/", { ["X-Traffic-Group"] = "${group}", ["X-User-Id"] = tostring(math.random(1, 100000000)) })\nend\n`);
+  writeFileSync(
+    file,
+    `request = function()\n  return wrk.format("GET", "/", { ["X-Traffic-Group"] = "${group}", ["X-User-Id"] = tostring(math.random(1, 100000000)) })\nend\n`,
+  );
   return file;
 }
 
 /** Runs wrk and parses its report; failed = non-2xx/3xx responses plus socket errors. */
-export function runWrk(url: string, options: { seconds: number; connections: number; threads?: number; script?: string }): Promise<WrkResult> {
-  const args = [`-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency', ...(options.script ? ['-s', options.script] : []), url];
+export function runWrk(
+  url: string,
+  options: { seconds: number; connections: number; threads?: number; script?: string },
+): Promise<WrkResult> {
+  const args = [
+    `-t${options.threads ?? 1}`,
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--latency',
+    ...(options.script ? ['-s', options.script] : []),
+    url,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(WRK, args);
     let out = '';
@@ -47,7 +60,9 @@ export function runWrk(url: string, options: { seconds: number; connections: num
         p50Ms: latency('50'),
         p99Ms: latency('99'),
         requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
-        failed: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (socket ? socket.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
+        failed:
+          Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) +
+          (socket ? socket.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
       });
     });
   });

@@ -6,7 +6,14 @@
  */
 import { Agent } from 'node:http';
 import { get, answeredBy } from '../packages/switchyard/test/support/load.js';
-import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../packages/switchyard/test/support/release.js';
+import {
+  call,
+  releaseFleet,
+  terminal,
+  Traffic,
+  waitForRelease,
+  type ReleaseBody,
+} from '../packages/switchyard/test/support/release.js';
 import { percentile, round } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -30,7 +37,8 @@ async function main(): Promise<void> {
   let user = '';
   await fleet.runtime.setShare('api', 'free', 50);
   for (let i = 0; i < 1000 && !user; i++) {
-    if (answeredBy(await get(agent, fleet.url, { 'X-Traffic-Group': 'free', 'X-User-Id': `u${i}` })).track === 'free') user = `u${i}`;
+    if (answeredBy(await get(agent, fleet.url, { 'X-Traffic-Group': 'free', 'X-User-Id': `u${i}` })).track === 'free')
+      user = `u${i}`;
   }
   await fleet.runtime.setShare('api', 'free', 5);
 
@@ -40,7 +48,9 @@ async function main(): Promise<void> {
     await fleet.runtime.setShare('api', 'free', 50);
     const start = performance.now();
     await fleet.runtime.setShare('api', 'free', 0);
-    while (answeredBy(await get(agent, fleet.url, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).track !== 'production') {
+    while (
+      answeredBy(await get(agent, fleet.url, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).track !== 'production'
+    ) {
       /* until the user is back */
     }
     direct.push(performance.now() - start);
@@ -62,14 +72,22 @@ async function main(): Promise<void> {
         else if (seenCanary && track === 'production' && back === 0) back = Date.now();
       }
     })();
-    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.2.0-fail20' });
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.2.0-fail20',
+    });
     if (started.status !== 201) throw new Error(JSON.stringify(started.body));
     const done = await waitForRelease(fleet.api, fleet.auth, started.body.id, terminal, 120_000);
     probing = false;
     await probe;
     await traffic.stop();
     if (done.status !== 'rolled-back') throw new Error(`run ${run}: ${done.status} ${done.outcome}`);
-    const detail = await call<{ verdicts: { at: string; outcome: string }[] }>(fleet.api, fleet.auth, 'GET', `/v1/releases/${started.body.id}`);
+    const detail = await call<{ verdicts: { at: string; outcome: string }[] }>(
+      fleet.api,
+      fleet.auth,
+      'GET',
+      `/v1/releases/${started.body.id}`,
+    );
     const failing = detail.body.verdicts.find((v) => v.outcome === 'fail');
     const verdictAt = Date.parse(failing?.at ?? '');
     const stageBegan = Date.parse((done as ReleaseBody & { observingSince: string }).observingSince);
@@ -82,9 +100,20 @@ async function main(): Promise<void> {
     benchmark: 'rollback',
     runs: RUNS,
     gateIntervalMs: INTERVAL_MS,
-    trafficBackAfterVerdictMs: { p50: round(percentile(backAfterVerdict, 50), 1), p99: round(percentile(backAfterVerdict, 99), 1), max: round(Math.max(...backAfterVerdict), 1) },
-    failedRequestsBetweenVerdictAndStable: { p50: percentile(failedBetween, 50), max: Math.max(...failedBetween), total: failedBetween.reduce((a, b) => a + b, 0) },
-    verdictAfterStageBeganMs: { p50: round(percentile(verdictAfterObserving, 50), 1), p99: round(percentile(verdictAfterObserving, 99), 1) },
+    trafficBackAfterVerdictMs: {
+      p50: round(percentile(backAfterVerdict, 50), 1),
+      p99: round(percentile(backAfterVerdict, 99), 1),
+      max: round(Math.max(...backAfterVerdict), 1),
+    },
+    failedRequestsBetweenVerdictAndStable: {
+      p50: percentile(failedBetween, 50),
+      max: Math.max(...failedBetween),
+      total: failedBetween.reduce((a, b) => a + b, 0),
+    },
+    verdictAfterStageBeganMs: {
+      p50: round(percentile(verdictAfterObserving, 50), 1),
+      p99: round(percentile(verdictAfterObserving, 99), 1),
+    },
     baselineDirectShareChangeMs: { p50: round(percentile(direct, 50), 2), p99: round(percentile(direct, 99), 2) },
     ratioEngineVsDirectP50: round(percentile(backAfterVerdict, 50) / percentile(direct, 50), 1),
   };

@@ -13,7 +13,12 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { initialRouting, renderHaproxyConfig, renderMaps, type RoutingState } from '../packages/switchyard/src/router/index.js';
+import {
+  initialRouting,
+  renderHaproxyConfig,
+  renderMaps,
+  type RoutingState,
+} from '../packages/switchyard/src/router/index.js';
 import { findHaproxy, freePort, HaproxyProcess, LocalRouter } from '../packages/switchyard/src/runtime/index.js';
 import { parseConfig, resolveFleet, type Service } from '../packages/switchyard/src/spec/index.js';
 import { get } from '../packages/switchyard/test/support/load.js';
@@ -27,28 +32,50 @@ const host = '127.0.0.1';
 
 function service(): Service {
   const spec = {
-    kind: 'Service', name: 'bench', team: 'bench', product: 'bench', costCenter: 'bench', command: ['true'], version: '1.0.0',
+    kind: 'Service',
+    name: 'bench',
+    team: 'bench',
+    product: 'bench',
+    costCenter: 'bench',
+    command: ['true'],
+    version: '1.0.0',
     resources: { cpu: '100m', memory: '64Mi' },
     probes: { readiness: { path: '/ready' }, liveness: { path: '/healthz' } },
   };
   const env = { kind: 'Environment', name: 'bench', runtime: 'local' };
-  const fleet = resolveFleet(parseConfig('bench', { 'services/bench.yaml': stringify(spec), 'environments/bench.yaml': stringify(env) }), 'bench');
+  const fleet = resolveFleet(
+    parseConfig('bench', { 'services/bench.yaml': stringify(spec), 'environments/bench.yaml': stringify(env) }),
+    'bench',
+  );
   return fleet.units[0] as Service;
 }
 
 async function main(): Promise<void> {
   const binary = findHaproxy();
-  const backendPorts = Object.fromEntries(await Promise.all(TRACKS.map(async (t) => [t, await freePort(host)] as const))) as Record<(typeof TRACKS)[number], number>;
+  const backendPorts = Object.fromEntries(
+    await Promise.all(TRACKS.map(async (t) => [t, await freePort(host)] as const)),
+  ) as Record<(typeof TRACKS)[number], number>;
 
   // The backend: nginx answering as each track, as fast as this machine allows.
   const stopBackend = await startNginx(
-    TRACKS.map((t) => `  server { listen ${host}:${backendPorts[t]}; location / { default_type application/json; return 200 '{"track":"${t}"}'; } }`).join('\n'),
+    TRACKS.map(
+      (t) =>
+        `  server { listen ${host}:${backendPorts[t]}; location / { default_type application/json; return 200 '{"track":"${t}"}'; } }`,
+    ).join('\n'),
   );
 
   // Switchyard's router, as `switchyard up` runs it.
   const svc = service();
   const routerPort = await freePort(host);
-  const router = new LocalRouter({ service: svc, routing: initialRouting(svc), dir: mkdtempSync(join(tmpdir(), 'sy-')), host, port: routerPort, statsPort: await freePort(host), binary });
+  const router = new LocalRouter({
+    service: svc,
+    routing: initialRouting(svc),
+    dir: mkdtempSync(join(tmpdir(), 'sy-')),
+    host,
+    port: routerPort,
+    statsPort: await freePort(host),
+    binary,
+  });
   await router.start();
   for (const t of TRACKS) await router.addServer(t, host, backendPorts[t]);
 
@@ -59,7 +86,14 @@ async function main(): Promise<void> {
     join(plainDir, 'haproxy.cfg'),
     `global\n    stats socket ${plainDir}/admin.sock mode 660 level admin\ndefaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    timeout server 60s\nfrontend plain\n    bind ${host}:${plainPort}\n    default_backend production\nbackend production\n    server s1 ${host}:${backendPorts.production}\n`,
   );
-  const plain = new HaproxyProcess({ service: 'plain', binary, configPath: join(plainDir, 'haproxy.cfg'), statsSocket: join(plainDir, 'admin.sock'), masterSocket: join(plainDir, 'master.sock'), logPath: join(plainDir, 'haproxy.log') });
+  const plain = new HaproxyProcess({
+    service: 'plain',
+    binary,
+    configPath: join(plainDir, 'haproxy.cfg'),
+    statsSocket: join(plainDir, 'admin.sock'),
+    masterSocket: join(plainDir, 'master.sock'),
+    logPath: join(plainDir, 'haproxy.log'),
+  });
   await plain.start();
 
   // nginx doing the same split: group from the header, 5% of free and paid users by user-id hash.
@@ -89,7 +123,8 @@ async function main(): Promise<void> {
   const rounds: Array<Record<string, WrkResult>> = [];
   for (let round_ = 0; round_ < ROUNDS; round_++) {
     const results: Record<string, WrkResult> = {};
-    for (const [name, url] of Object.entries(targets)) results[name] = await runWrk(url, { seconds: SECONDS, connections: CONNECTIONS, script });
+    for (const [name, url] of Object.entries(targets))
+      results[name] = await runWrk(url, { seconds: SECONDS, connections: CONNECTIONS, script });
     rounds.push(results);
   }
   const median = (values: number[]): number => percentile(values, 50);
@@ -102,7 +137,8 @@ async function main(): Promise<void> {
   await router.setShare('free', 50);
   let user = '';
   for (let i = 0; i < 1000 && !user; i++) {
-    if ((await get(agent, url, { 'X-Traffic-Group': 'free', 'X-User-Id': `user-${i}` })).body.includes('"free"')) user = `user-${i}`;
+    if ((await get(agent, url, { 'X-Traffic-Group': 'free', 'X-User-Id': `user-${i}` })).body.includes('"free"'))
+      user = `user-${i}`;
   }
   const trackOf = async () => (await get(agent, url, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).body;
   // From the call to the first request routed by the new share: requests go out while the
@@ -137,11 +173,31 @@ async function main(): Promise<void> {
   const reloadStatsPort = await freePort(host);
   const writeReloadConfig = (routing: RoutingState) => {
     const servers = Object.fromEntries(TRACKS.map((t) => [t, [{ name: 's1', host, port: backendPorts[t] }]]));
-    writeFileSync(join(reloadDir, 'haproxy.cfg'), renderHaproxyConfig({ service: svc, routing, servers, bind: `${host}:${reloadPort}`, statsBind: `${host}:${reloadStatsPort}`, statsSocket: join(reloadDir, 'admin.sock'), mapsDir: reloadDir, dns: false }));
-    for (const [file, content] of Object.entries(renderMaps(svc, routing))) writeFileSync(join(reloadDir, file), content);
+    writeFileSync(
+      join(reloadDir, 'haproxy.cfg'),
+      renderHaproxyConfig({
+        service: svc,
+        routing,
+        servers,
+        bind: `${host}:${reloadPort}`,
+        statsBind: `${host}:${reloadStatsPort}`,
+        statsSocket: join(reloadDir, 'admin.sock'),
+        mapsDir: reloadDir,
+        dns: false,
+      }),
+    );
+    for (const [file, content] of Object.entries(renderMaps(svc, routing)))
+      writeFileSync(join(reloadDir, file), content);
   };
   writeReloadConfig({ ...initialRouting(svc), shares: { free: 50, paid: 5 } });
-  const reloading = new HaproxyProcess({ service: 'reloading', binary, configPath: join(reloadDir, 'haproxy.cfg'), statsSocket: join(reloadDir, 'admin.sock'), masterSocket: join(reloadDir, 'master.sock'), logPath: join(reloadDir, 'haproxy.log') });
+  const reloading = new HaproxyProcess({
+    service: 'reloading',
+    binary,
+    configPath: join(reloadDir, 'haproxy.cfg'),
+    statsSocket: join(reloadDir, 'admin.sock'),
+    masterSocket: join(reloadDir, 'master.sock'),
+    logPath: join(reloadDir, 'haproxy.log'),
+  });
   await reloading.start();
   const reloadUrl = `http://${host}:${reloadPort}/`;
   const reloadTrack = async () => (await get(agent, reloadUrl, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).body;
@@ -173,11 +229,25 @@ async function main(): Promise<void> {
     benchmark: 'router',
     haproxy: binary.version,
     machine: { cpus: (await import('node:os')).cpus().length },
-    load: { tool: 'wrk', seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, request: 'GET / with X-Traffic-Group: free and a random X-User-Id' },
+    load: {
+      tool: 'wrk',
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      request: 'GET / with X-Traffic-Group: free and a random X-User-Id',
+    },
     throughput: Object.fromEntries(
       Object.keys(targets).map((k) => {
         const rs = rounds.map(of(k));
-        return [k, { rps: round(median(rs.map((r) => r.rps)), 0), p50Ms: median(rs.map((r) => r.p50Ms)), p99Ms: median(rs.map((r) => r.p99Ms)), failed: rs.reduce((n, r) => n + r.failed, 0) }];
+        return [
+          k,
+          {
+            rps: round(median(rs.map((r) => r.rps)), 0),
+            p50Ms: median(rs.map((r) => r.p50Ms)),
+            p99Ms: median(rs.map((r) => r.p99Ms)),
+            failed: rs.reduce((n, r) => n + r.failed, 0),
+          },
+        ];
       }),
     ),
     ratios: {
@@ -187,8 +257,23 @@ async function main(): Promise<void> {
     },
     perRound: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v.rps, 0)]))),
     shareChange: {
-      runtimeApi: { samples: apiShifts.length, p50Ms: round(percentile(apiShifts, 50)), p99Ms: round(percentile(apiShifts, 99)), underLoad: { changes: 100, requests: apiUnderLoad.requests, failed: apiUnderLoad.failed, haproxyProcessReplaced: pidBefore !== pidAfter } },
-      reload: { samples: reloadShifts.length, p50Ms: round(percentile(reloadShifts, 50)), p99Ms: round(percentile(reloadShifts, 99)), underLoad: { changes: reloads, requests: reloadUnderLoad.requests, failed: reloadUnderLoad.failed } },
+      runtimeApi: {
+        samples: apiShifts.length,
+        p50Ms: round(percentile(apiShifts, 50)),
+        p99Ms: round(percentile(apiShifts, 99)),
+        underLoad: {
+          changes: 100,
+          requests: apiUnderLoad.requests,
+          failed: apiUnderLoad.failed,
+          haproxyProcessReplaced: pidBefore !== pidAfter,
+        },
+      },
+      reload: {
+        samples: reloadShifts.length,
+        p50Ms: round(percentile(reloadShifts, 50)),
+        p99Ms: round(percentile(reloadShifts, 99)),
+        underLoad: { changes: reloads, requests: reloadUnderLoad.requests, failed: reloadUnderLoad.failed },
+      },
       runtimeApiVsReloadP50: round(percentile(apiShifts, 50) / percentile(reloadShifts, 50)),
     },
   };

@@ -44,8 +44,14 @@ function envLines(from: number, to: number, indent: string): string {
 }
 
 const SHAPES: Record<string, (keys: number) => Record<string, string>> = {
-  valid: (keys) => ({ 'services/api.yaml': `${SERVICE}env:\n${envLines(0, keys, '  ')}`, 'environments/production.yaml': ENVIRONMENT }),
-  invalid: (keys) => ({ 'services/api.yaml': `${SERVICE}${Array.from({ length: keys }, (_, i) => `key${i}: ${i}`).join('\n')}\n`, 'environments/production.yaml': ENVIRONMENT }),
+  valid: (keys) => ({
+    'services/api.yaml': `${SERVICE}env:\n${envLines(0, keys, '  ')}`,
+    'environments/production.yaml': ENVIRONMENT,
+  }),
+  invalid: (keys) => ({
+    'services/api.yaml': `${SERVICE}${Array.from({ length: keys }, (_, i) => `key${i}: ${i}`).join('\n')}\n`,
+    'environments/production.yaml': ENVIRONMENT,
+  }),
   overlay: (keys) => ({
     'services/api.yaml': `${SERVICE}env:\n${envLines(0, keys / 2, '  ')}`,
     'environments/production.yaml': `${ENVIRONMENT}services:\n  api:\n    env:\n${envLines(keys / 2, keys, '      ')}`,
@@ -90,7 +96,11 @@ function scaling(): Record<string, unknown> {
       return { keys, bytes, problems, ...time, cpuUsPerKey: (time.cpuMs * 1000) / keys };
     });
     const base = rows[0]?.cpuUsPerKey ?? NaN;
-    out[shape] = rows.map((r) => ({ ...r, cpuUsPerKey: round(r.cpuUsPerKey, 2), ratioToSmallest: round(r.cpuUsPerKey / base, 2) }));
+    out[shape] = rows.map((r) => ({
+      ...r,
+      cpuUsPerKey: round(r.cpuUsPerKey, 2),
+      ratioToSmallest: round(r.cpuUsPerKey / base, 2),
+    }));
   }
   return out;
 }
@@ -108,7 +118,11 @@ function bigFile(): string {
 
 function cli(dir: string): { ms: number; exit: number | null; code: string | undefined } {
   const start = performance.now();
-  const child = spawnSync(process.execPath, [CLI, 'validate', dir], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawnSync(process.execPath, [CLI, 'validate', dir], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = performance.now() - start;
   return { ms: round(ms, 1), exit: child.status, code: /error (SWY_[A-Z_]+)/.exec(child.stderr)?.[1] };
 }
@@ -118,7 +132,9 @@ function oneBigFile(): Record<string, unknown> {
   const keys = text.split('\n').length;
   let parseProblems = 0;
   const parser = measure(() => void (parseProblems = SourceFile.parse('services/api.yaml', text).issues.length));
-  const inProcess = measure(() => void validate({ 'services/api.yaml': text, 'environments/production.yaml': ENVIRONMENT }));
+  const inProcess = measure(
+    () => void validate({ 'services/api.yaml': text, 'environments/production.yaml': ENVIRONMENT }),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-spec-'));
   mkdirSync(join(dir, 'services'));
   writeFileSync(join(dir, 'services/api.yaml'), text);
@@ -135,7 +151,12 @@ function oneBigFile(): Record<string, unknown> {
 }
 
 function main(): void {
-  const result = { benchmark: 'spec-parse', rounds: ROUNDS, scaling: scaling(), bigFile: BIG_BYTES > 0 ? oneBigFile() : 'skipped' };
+  const result = {
+    benchmark: 'spec-parse',
+    rounds: ROUNDS,
+    scaling: scaling(),
+    bigFile: BIG_BYTES > 0 ? oneBigFile() : 'skipped',
+  };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 

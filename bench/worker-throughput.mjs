@@ -98,7 +98,10 @@ async function amqplibConsumer(name, hop) {
 async function isolationCeiling() {
   const idle = await Promise.all(
     Array.from({ length: PREFETCH }, () => {
-      const child = fork(fileURLToPath(new URL('./fixtures/echo-task-process.mjs', import.meta.url)), [], { serialization: 'json', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(fileURLToPath(new URL('./fixtures/echo-task-process.mjs', import.meta.url)), [], {
+        serialization: 'json',
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
       return new Promise((resolve) => child.once('message', () => resolve(child)));
     }),
   );
@@ -126,7 +129,11 @@ function summarize(burst, lat) {
   const first = Math.min(...burst.sentAt.values());
   const last = Math.max(...burst.doneAt.values());
   const latencies = [...lat.doneAt].map(([id, at]) => at - lat.sentAt.get(id));
-  return { tasksPerSecond: round((burst.doneAt.size / (last - first)) * 1000), p50LatencyMs: round(pct(latencies, 0.5), 2), p99LatencyMs: round(pct(latencies, 0.99), 2) };
+  return {
+    tasksPerSecond: round((burst.doneAt.size / (last - first)) * 1000),
+    p50LatencyMs: round(pct(latencies, 0.5), 2),
+    p99LatencyMs: round(pct(latencies, 0.99), 2),
+  };
 }
 
 async function sdkWorker() {
@@ -134,10 +141,24 @@ async function sdkWorker() {
   const measure = async (queue, count, rate) => {
     const outputs = join(dir, queue, 'outputs');
     const worker = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/noop-worker.mjs', import.meta.url))], {
-      env: { ...process.env, SWITCHYARD_QUEUE: queue, SWITCHYARD_AMQP_URL: AMQP, SWITCHYARD_PREFETCH: String(PREFETCH), SWITCHYARD_STORAGE_URL: `file://${dir}/${queue}`, SWITCHYARD_METRICS_PORT: '0', SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_SERVICE: 'bench' },
+      env: {
+        ...process.env,
+        SWITCHYARD_QUEUE: queue,
+        SWITCHYARD_AMQP_URL: AMQP,
+        SWITCHYARD_PREFETCH: String(PREFETCH),
+        SWITCHYARD_STORAGE_URL: `file://${dir}/${queue}`,
+        SWITCHYARD_METRICS_PORT: '0',
+        SWITCHYARD_LOG_LEVEL: 'warn',
+        SWITCHYARD_SERVICE: 'bench',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const producer = await createTaskProducer({ brokerUrl: AMQP, queue, metricsPort: false, storage: `file://${dir}/${queue}` });
+    const producer = await createTaskProducer({
+      brokerUrl: AMQP,
+      queue,
+      metricsPort: false,
+      storage: `file://${dir}/${queue}`,
+    });
     // Wait until the worker consumes (its task processes are warm by then).
     const conn = await connect(AMQP);
     const ch = await conn.createChannel();
@@ -203,7 +224,11 @@ async function bullmq() {
       }
     } else {
       for (let i = 0; i < count; i += 500) {
-        const jobs = Array.from({ length: Math.min(500, count - i) }, (_, k) => ({ name: 'noop', data: {}, opts: { jobId: `j${i + k}`, removeOnComplete: true } }));
+        const jobs = Array.from({ length: Math.min(500, count - i) }, (_, k) => ({
+          name: 'noop',
+          data: {},
+          opts: { jobId: `j${i + k}`, removeOnComplete: true },
+        }));
         const now = performance.timeOrigin + performance.now();
         for (const j of jobs) sentAt.set(j.opts.jobId, now);
         await queue.addBulk(jobs);
@@ -229,13 +254,27 @@ async function autoscaleReaction(source, name) {
   await ch.assertQueue(queue, QUORUM);
   let replicas = 1;
   let firstUp;
-  const target = { current: async () => ({ replicas }), scaleTo: async (n) => { if (n > replicas && firstUp === undefined) firstUp = performance.now(); replicas = n; } };
+  const target = {
+    current: async () => ({ replicas }),
+    scaleTo: async (n) => {
+      if (n > replicas && firstUp === undefined) firstUp = performance.now();
+      replicas = n;
+    },
+  };
   const scaler = new QueueAutoscaler({
     queue,
     source,
     target,
     intervalMs: 250,
-    policy: { minReplicas: 1, maxReplicas: 20, tasksPerReplica: 100, prefetch: PREFETCH, maxStepUp: 4, maxStepDown: 1, cooldownMs: 60_000 },
+    policy: {
+      minReplicas: 1,
+      maxReplicas: 20,
+      tasksPerReplica: 100,
+      prefetch: PREFETCH,
+      maxStepUp: 4,
+      maxStepDown: 1,
+      cooldownMs: 60_000,
+    },
   });
   scaler.start();
   await sleep(1_000);
@@ -289,12 +328,20 @@ process.stdout.write(
       bullmq: summary((r) => r.bull),
       ratios: {
         sdkVsPlainAmqplib: round(median(rounds.map((r) => r.sdk.tasksPerSecond / r.plain.tasksPerSecond)), 3),
-        isolationCeilingVsPlainAmqplib: round(median(rounds.map((r) => r.ceiling.tasksPerSecond / r.plain.tasksPerSecond)), 3),
+        isolationCeilingVsPlainAmqplib: round(
+          median(rounds.map((r) => r.ceiling.tasksPerSecond / r.plain.tasksPerSecond)),
+          3,
+        ),
         sdkVsIsolationCeiling: round(median(rounds.map((r) => r.sdk.tasksPerSecond / r.ceiling.tasksPerSecond)), 3),
         sdkVsBullmq: round(median(rounds.map((r) => r.sdk.tasksPerSecond / r.bull.tasksPerSecond)), 3),
       },
       sdkAddedP99LatencyMs: round(median(rounds.map((r) => r.sdk.p99LatencyMs - r.plain.p99LatencyMs)), 2),
-      perRound: rounds.map((r) => ({ plain: r.plain.tasksPerSecond, isolationCeiling: r.ceiling.tasksPerSecond, sdk: r.sdk.tasksPerSecond, bullmq: r.bull.tasksPerSecond })),
+      perRound: rounds.map((r) => ({
+        plain: r.plain.tasksPerSecond,
+        isolationCeiling: r.ceiling.tasksPerSecond,
+        sdk: r.sdk.tasksPerSecond,
+        bullmq: r.bull.tasksPerSecond,
+      })),
       target: { sdkVsPlainAmqplib: 0.8 },
       autoscale,
     },

@@ -20,7 +20,8 @@ const worker = defineWorker({
   input: (p) => `uploads/${p.clip}`,
   output: (task) => `encoded/${task.id}.bin`,
   handler: (task, ctx) => {
-    if (task.payload.passes > 2_000 && ctx.workerClass === 'normal') throw new TooBigForClass(`${task.payload.passes} passes: a job for the fallback class`);
+    if (task.payload.passes > 2_000 && ctx.workerClass === 'normal')
+      throw new TooBigForClass(`${task.payload.passes} passes: a job for the fallback class`);
     return encode(task.input(), task.payload.passes, ctx);
   },
 });

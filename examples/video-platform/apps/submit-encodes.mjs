@@ -12,7 +12,10 @@ const producer = await createTaskProducer(options);
 for (let i = 0; i < count; i++) {
   const clip = `clip-${Date.now()}-${i}.raw`;
   await store.put(`uploads/${clip}`, randomBytes(256 * 1024));
-  const id = await producer.submit({ clip, passes: i % bigEvery === bigEvery - 1 ? 5_000 : 20 }, { id: clip.replace('.raw', '') });
+  const id = await producer.submit(
+    { clip, passes: i % bigEvery === bigEvery - 1 ? 5_000 : 20 },
+    { id: clip.replace('.raw', '') },
+  );
   console.log(JSON.stringify({ submitted: id, clip }));
 }
 await producer.close();

@@ -20,7 +20,9 @@ async function lint(files: Record<string, string>): Promise<{ file: string; rule
       writeFileSync(join(SRC, file), text);
     }
     const results = await new ESLint({ cwd: REPO_ROOT }).lintFiles(paths);
-    return results.flatMap((r) => r.messages.map((m) => ({ file: r.filePath.slice(SRC.length + 1), rule: m.ruleId, message: m.message })));
+    return results.flatMap((r) =>
+      r.messages.map((m) => ({ file: r.filePath.slice(SRC.length + 1), rule: m.ruleId, message: m.message })),
+    );
   } finally {
     for (const path of paths) rmSync(path, { force: true });
   }
@@ -37,8 +39,16 @@ describe('the boundaries of the house', { timeout: 180_000 }, () => {
       ].join('\n'),
     });
     expect(found).toEqual([
-      { file: 'spec/zz-boundary-probe.ts', rule: 'no-restricted-imports', message: expect.stringContaining("'node:fs' import is restricted") },
-      { file: 'spec/zz-boundary-probe.ts', rule: 'no-restricted-imports', message: expect.stringContaining('the pure core imports no adapter') },
+      {
+        file: 'spec/zz-boundary-probe.ts',
+        rule: 'no-restricted-imports',
+        message: expect.stringContaining("'node:fs' import is restricted"),
+      },
+      {
+        file: 'spec/zz-boundary-probe.ts',
+        rule: 'no-restricted-imports',
+        message: expect.stringContaining('the pure core imports no adapter'),
+      },
     ]);
   });
 
@@ -47,9 +57,15 @@ describe('the boundaries of the house', { timeout: 180_000 }, () => {
     try {
       const found = await lint({
         'zz-cycle-probe/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
-        'zz-cycle-probe/b.ts': "import { a } from './a.js';\nexport const b = (): number => 1;\nexport const c = (): number => a();\n",
+        'zz-cycle-probe/b.ts':
+          "import { a } from './a.js';\nexport const b = (): number => 1;\nexport const c = (): number => a();\n",
       });
-      expect(found.filter((m) => m.rule === 'import-x/no-cycle').map((m) => m.file).sort()).toEqual(['zz-cycle-probe/a.ts', 'zz-cycle-probe/b.ts']);
+      expect(
+        found
+          .filter((m) => m.rule === 'import-x/no-cycle')
+          .map((m) => m.file)
+          .sort(),
+      ).toEqual(['zz-cycle-probe/a.ts', 'zz-cycle-probe/b.ts']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -15,13 +15,33 @@ afterEach(async () => {
   current = undefined;
 });
 
-const normalPolicy: ScalingPolicy = { minReplicas: 1, maxReplicas: 5, tasksPerReplica: 250, prefetch: 4, maxStepUp: 2, maxStepDown: 2, cooldownMs: 8_000 };
-const fallbackPolicy: ScalingPolicy = { minReplicas: 0, maxReplicas: 2, tasksPerReplica: 10, prefetch: 4, maxStepUp: 1, maxStepDown: 1, cooldownMs: 8_000 };
+const normalPolicy: ScalingPolicy = {
+  minReplicas: 1,
+  maxReplicas: 5,
+  tasksPerReplica: 250,
+  prefetch: 4,
+  maxStepUp: 2,
+  maxStepDown: 2,
+  cooldownMs: 8_000,
+};
+const fallbackPolicy: ScalingPolicy = {
+  minReplicas: 0,
+  maxReplicas: 2,
+  tasksPerReplica: 10,
+  prefetch: 4,
+  maxStepUp: 1,
+  maxStepDown: 1,
+  cooldownMs: 8_000,
+};
 
 describe('autoscaling worker processes on queue depth', () => {
   it('scales the normal class up for a burst within bounds, wakes the fallback class only for an escalated task, and drains back to the minimum', async () => {
     // Limits far from what the burst's tasks need, so that only the one slow task escalates.
-    const s = (current = await scenario('autoscale', { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '5s', SWITCHYARD_SHUTDOWN_GRACE: '40s' }, false));
+    const s = (current = await scenario(
+      'autoscale',
+      { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '5s', SWITCHYARD_SHUTDOWN_GRACE: '40s' },
+      false,
+    ));
     const normal = new ProcessScaleTarget(s.processes, 'normal');
     const fallback = new ProcessScaleTarget(s.processes, 'fallback', { SWITCHYARD_TASK_TIMEOUT: '30s' });
     await normal.scaleTo(1);
@@ -31,7 +51,14 @@ describe('autoscaling worker processes on queue depth', () => {
       ['normal', s.queue, normalPolicy, normal],
       ['fallback', `${s.queue}.fallback`, fallbackPolicy, fallback],
     ] as const) {
-      const scaler = new QueueAutoscaler({ queue, policy, source: depth, target, intervalMs: 1_000, onDecision: (d) => decisions.push({ cls, at: d.at, desired: d.desired, current: d.current }) });
+      const scaler = new QueueAutoscaler({
+        queue,
+        policy,
+        source: depth,
+        target,
+        intervalMs: 1_000,
+        onDecision: (d) => decisions.push({ cls, at: d.at, desired: d.desired, current: d.current }),
+      });
       scalers.push(scaler);
       scaler.start();
     }
@@ -40,15 +67,30 @@ describe('autoscaling worker processes on queue depth', () => {
     const ids = Array.from({ length: 5_000 }, (_, i) => `burst-${i}`);
     await mapLimit(ids, 64, (id) => producer.submit({ kind: 'slow', ms: 10 }, { id }));
     await waitFor('the normal class to scale up', () => normal.history.some((h) => h.replicas > 1), 60_000);
-    await waitFor('the burst to be mostly done', async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size >= 4_000, 240_000, 1_000);
+    await waitFor(
+      'the burst to be mostly done',
+      async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size >= 4_000,
+      240_000,
+      1_000,
+    );
     expect(fallback.history).toEqual([]);
 
     // One task too slow for the normal class: escalated, it wakes the fallback class.
     const escalatedAt = Date.now();
     await producer.submit({ kind: 'slow', ms: 6_000 }, { id: 'too-slow' });
     await waitFor('the fallback class to wake', () => fallback.history.some((h) => h.replicas === 1), 60_000);
-    await waitFor('every output', async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size === ids.length + 1, 120_000, 1_000);
-    await waitFor('both classes back to their minimum', async () => (await normal.current()).replicas === 1 && (await fallback.current()).replicas === 0, 120_000, 500);
+    await waitFor(
+      'every output',
+      async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size === ids.length + 1,
+      120_000,
+      1_000,
+    );
+    await waitFor(
+      'both classes back to their minimum',
+      async () => (await normal.current()).replicas === 1 && (await fallback.current()).replicas === 0,
+      120_000,
+      500,
+    );
     await Promise.all(scalers.splice(0).map((sc) => sc.stop()));
     await Promise.all(s.processes.all.filter((p) => p.draining).map((p) => p.exited));
 
@@ -62,7 +104,9 @@ describe('autoscaling worker processes on queue depth', () => {
       expect(step).toBeGreaterThanOrEqual(-normalPolicy.maxStepDown);
     }
     expect(fallback.history[0]?.at).toBeGreaterThanOrEqual(escalatedAt);
-    expect(decisions.filter((d) => d.cls === 'fallback' && d.at < escalatedAt).every((d) => d.desired === 0)).toBe(true);
+    expect(decisions.filter((d) => d.cls === 'fallback' && d.at < escalatedAt).every((d) => d.desired === 0)).toBe(
+      true,
+    );
 
     // Scaling down drained replicas: each stopped by itself, with no task cut short.
     const drained = s.processes.all.filter((p) => p.draining);
@@ -71,7 +115,11 @@ describe('autoscaling worker processes on queue depth', () => {
       expect(await p.exited).toEqual({ code: 0, signal: null });
       expect(p.stopped?.requeued).toBe(0);
     }
-    const stats = await readStats(readdirSync(s.logDir).filter((f) => f.startsWith('stats-')).map((f) => join(s.logDir, f)));
+    const stats = await readStats(
+      readdirSync(s.logDir)
+        .filter((f) => f.startsWith('stats-'))
+        .map((f) => join(s.logDir, f)),
+    );
     expect(stats.filter((st) => st.outcome === 'interrupted')).toEqual([]);
     expect(stats.filter((st) => st.class === 'fallback').map((st) => st.taskId)).toEqual(['too-slow']);
     const versions = await versionsByKey(s.s3, s.bucket, 'run/outputs/');

@@ -44,6 +44,10 @@ export function defineWorker<S extends z.ZodType>(definition: WorkerDefinition<S
   return definition;
 }
 
-export function outputKeyOf<S extends z.ZodType>(definition: WorkerDefinition<S>, id: string, payload: z.output<S>): string {
+export function outputKeyOf<S extends z.ZodType>(
+  definition: WorkerDefinition<S>,
+  id: string,
+  payload: z.output<S>,
+): string {
   return definition.output ? definition.output({ id, payload }) : `outputs/${id}`;
 }

@@ -8,7 +8,18 @@ import { createTaskProducer } from './producer.js';
 import { S3Store } from './storage/index.js';
 import { readdirSync } from 'node:fs';
 import { readStats } from './stats/index.js';
-import { broker, createBucket, drainQueue, infra, mapLimit, readObject, s3Client, uniqueName, versionsByKey, waitFor } from '../test/support/infra.js';
+import {
+  broker,
+  createBucket,
+  drainQueue,
+  infra,
+  mapLimit,
+  readObject,
+  s3Client,
+  uniqueName,
+  versionsByKey,
+  waitFor,
+} from '../test/support/infra.js';
 import { WorkerProcesses } from '../test/support/worker-processes.js';
 
 const TASKS = 10_000;
@@ -36,7 +47,8 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
   afterAll(async () => {
     await processes?.stopAll();
     const b = await broker();
-    for (const q of [queue, `${queue}.fallback`, `${queue}.dead`]) await b.channel.deleteQueue(q).catch(() => undefined);
+    for (const q of [queue, `${queue}.fallback`, `${queue}.dead`])
+      await b.channel.deleteQueue(q).catch(() => undefined);
     await b.close();
   });
 
@@ -44,7 +56,13 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
     const s3 = s3Client();
     const bucket = queue;
     await createBucket(s3, bucket);
-    const store = new S3Store({ bucket, prefix: 'run', endpoint: infra.s3Endpoint(), accessKeyId: infra.s3AccessKey(), secretAccessKey: infra.s3SecretKey() });
+    const store = new S3Store({
+      bucket,
+      prefix: 'run',
+      endpoint: infra.s3Endpoint(),
+      accessKeyId: infra.s3AccessKey(),
+      secretAccessKey: infra.s3SecretKey(),
+    });
     const inputs = 16;
     for (let i = 0; i < inputs; i++) await store.put(`inputs/${i}`, Buffer.alloc(4096 + i, i));
 
@@ -68,13 +86,31 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
       logDir,
     );
     // Normal 2 s / 128 MiB, fallback 10 s / 512 MiB: heavy tasks take 3 s or ~190 MiB resident.
-    const normalEnv = { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '2s', SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20) };
-    const fallbackEnv = { SWITCHYARD_PREFETCH: '8', SWITCHYARD_TASK_TIMEOUT: '10s', SWITCHYARD_TASK_MEMORY_BYTES: String(512 * 2 ** 20) };
+    const normalEnv = {
+      SWITCHYARD_PREFETCH: '4',
+      SWITCHYARD_TASK_TIMEOUT: '2s',
+      SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20),
+    };
+    const fallbackEnv = {
+      SWITCHYARD_PREFETCH: '8',
+      SWITCHYARD_TASK_TIMEOUT: '10s',
+      SWITCHYARD_TASK_MEMORY_BYTES: String(512 * 2 ** 20),
+    };
     const spawnOne = (cls: 'normal' | 'fallback') => processes!.spawn(cls, cls === 'normal' ? normalEnv : fallbackEnv);
-    const started = [...Array.from({ length: NORMAL_WORKERS }, () => spawnOne('normal')), ...Array.from({ length: FALLBACK_WORKERS }, () => spawnOne('fallback'))];
+    const started = [
+      ...Array.from({ length: NORMAL_WORKERS }, () => spawnOne('normal')),
+      ...Array.from({ length: FALLBACK_WORKERS }, () => spawnOne('fallback')),
+    ];
     await Promise.all(started.map((p) => p.ready));
 
-    const producer = await createTaskProducer({ brokerUrl: infra.amqpUrl(), queue, fallbackQueue: `${queue}.fallback`, deadLetterQueue: `${queue}.dead`, deliveryLimit: DELIVERY_LIMIT, storage: 'file:///unused' });
+    const producer = await createTaskProducer({
+      brokerUrl: infra.amqpUrl(),
+      queue,
+      fallbackQueue: `${queue}.fallback`,
+      deadLetterQueue: `${queue}.dead`,
+      deliveryLimit: DELIVERY_LIMIT,
+      storage: 'file:///unused',
+    });
     const ids = Array.from({ length: TASKS }, (_, i) => `task-${String(i).padStart(5, '0')}`);
     await mapLimit(ids, 64, (id) => producer.submit(taskPayload(Number(id.slice(5)), inputs), { id }));
     await producer.close();
@@ -121,7 +157,8 @@ describe('10,000 tasks, 5% too big for the normal class, 20 workers killed with 
     const writerClass = new Map<string, string>();
     for (const file of readdirSync(logDir).filter((f) => f.startsWith('stats-'))) {
       const cls = file.split('-')[1] as string;
-      for (const st of await readStats([join(logDir, file)])) if (st.outcome === 'done') writerClass.set(st.taskId, cls);
+      for (const st of await readStats([join(logDir, file)]))
+        if (st.outcome === 'done') writerClass.set(st.taskId, cls);
     }
     const classes = await mapLimit(ids, 32, async (id) => {
       const known = writerClass.get(id);

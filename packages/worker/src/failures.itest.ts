@@ -35,7 +35,11 @@ async function deadLetters(s: Scenario): Promise<ReturnType<typeof describeDeadL
 }
 
 async function allStats(s: Scenario) {
-  return readStats(readdirSync(s.logDir).filter((f) => f.startsWith('stats-')).map((f) => join(s.logDir, f)));
+  return readStats(
+    readdirSync(s.logDir)
+      .filter((f) => f.startsWith('stats-'))
+      .map((f) => join(s.logDir, f)),
+  );
 }
 
 describe('worker failures, against the real RabbitMQ and MinIO', () => {
@@ -48,7 +52,9 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     // Three tasks that fit in the grace period, and more waiting in the queue.
     const short = ['short-1', 'short-2', 'short-3'];
     for (const id of short) await producer.submit({ kind: 'slow', ms: 1_000 }, { id });
-    await Promise.all(short.map((id) => s.processes.waitForLine(first, (l) => l.msg === 'task progress' && l.taskId === id)));
+    await Promise.all(
+      short.map((id) => s.processes.waitForLine(first, (l) => l.msg === 'task progress' && l.taskId === id)),
+    );
     // Probes and metrics on the port the platform scrapes, while three tasks run.
     const started = await s.processes.waitForLine(first, (l) => l.msg === 'worker started');
     const base = `http://127.0.0.1:${String(started.metricsPort)}`;
@@ -68,7 +74,9 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     await second.ready;
     const long = ['long-1', 'long-2', 'long-3'];
     for (const id of long) await producer.submit({ kind: 'slow', ms: 6_000 }, { id });
-    await Promise.all(long.map((id) => s.processes.waitForLine(second, (l) => l.msg === 'task progress' && l.taskId === id)));
+    await Promise.all(
+      long.map((id) => s.processes.waitForLine(second, (l) => l.msg === 'task progress' && l.taskId === id)),
+    );
     expect(await s.processes.terminate(second)).toEqual({ code: 0, signal: null });
     expect(second.stopped?.requeued).toBe(3);
 
@@ -82,7 +90,11 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
   });
 
   it('dead-letters bad input with a clear reason, retries transient failures, and ends a poison task by its delivery limit', async () => {
-    const s = (current = await scenario('poison', { SWITCHYARD_PREFETCH: '1', SWITCHYARD_DELIVERY_LIMIT: '2', SWITCHYARD_RETRY_ATTEMPTS: '3' }));
+    const s = (current = await scenario('poison', {
+      SWITCHYARD_PREFETCH: '1',
+      SWITCHYARD_DELIVERY_LIMIT: '2',
+      SWITCHYARD_RETRY_ATTEMPTS: '3',
+    }));
     const producer = await s.producer();
     await s.store.put('inputs/clip', 'frames');
     // A supervisor, as Kubernetes would be: a worker that dies is replaced.
@@ -118,7 +130,10 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
       ['not-a-video', /^SWY_WORKER_PERMANENT: .*the clip is not a video$/],
       ['bad-payload', /^SWY_WORKER_PAYLOAD_INVALID: .*kind: Invalid option/],
       ['no-input', /^SWY_WORKER_INPUT_NOT_FOUND: .*inputs\/missing/],
-      ['crashes', /^SWY_WORKER_RETRIES_EXHAUSTED: .*3 of 3 attempts failed in the normal class; last: SWY_WORKER_TASK_CRASHED: the task process exited with code 3$/],
+      [
+        'crashes',
+        /^SWY_WORKER_RETRIES_EXHAUSTED: .*3 of 3 attempts failed in the normal class; last: SWY_WORKER_TASK_CRASHED: the task process exited with code 3$/,
+      ],
     ]);
     let dead: Awaited<ReturnType<typeof deadLetters>> = [];
     await waitFor(
@@ -138,7 +153,11 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     expect(malformed.some((r) => /id must be/.test(r))).toBe(true);
     expect(dead).toHaveLength(expected.size + 2);
     // The crashing task carries its history: three attempts, each with its reason.
-    expect(dead.find((d) => d.taskId === 'crashes')?.history.map((h) => h.outcome)).toEqual(['crashed', 'crashed', 'crashed']);
+    expect(dead.find((d) => d.taskId === 'crashes')?.history.map((h) => h.outcome)).toEqual([
+      'crashed',
+      'crashed',
+      'crashed',
+    ]);
     // The poison task took its worker down each time it was delivered, and nothing else did.
     expect(restarts).toBeGreaterThanOrEqual(2);
     const flaky = (await allStats(s)).filter((st) => st.taskId === 'flaky').map((st) => st.outcome);
@@ -146,14 +165,28 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
   });
 
   it('reconnects after the broker restarts mid-run and loses no task', async () => {
-    const s = (current = await scenario('broker-restart', { SWITCHYARD_PREFETCH: '4', SWITCHYARD_TASK_TIMEOUT: '1s', SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20) }));
+    const s = (current = await scenario('broker-restart', {
+      SWITCHYARD_PREFETCH: '4',
+      SWITCHYARD_TASK_TIMEOUT: '1s',
+      SWITCHYARD_TASK_MEMORY_BYTES: String(128 * 2 ** 20),
+    }));
     const producer = await s.producer();
     const ids = Array.from({ length: 300 }, (_, i) => `task-${i}`);
-    for (const [i, id] of ids.entries()) await producer.submit(i % 30 === 0 ? { kind: 'slow', ms: 1_500 } : { kind: 'slow', ms: 40 }, { id });
+    for (const [i, id] of ids.entries())
+      await producer.submit(i % 30 === 0 ? { kind: 'slow', ms: 1_500 } : { kind: 'slow', ms: 40 }, { id });
     await producer.close();
-    const workers = [s.processes.spawn('normal'), s.processes.spawn('normal'), s.processes.spawn('fallback', { SWITCHYARD_TASK_TIMEOUT: '10s', SWITCHYARD_PREFETCH: '4' })];
+    const workers = [
+      s.processes.spawn('normal'),
+      s.processes.spawn('normal'),
+      s.processes.spawn('fallback', { SWITCHYARD_TASK_TIMEOUT: '10s', SWITCHYARD_PREFETCH: '4' }),
+    ];
     await Promise.all(workers.map((w) => w.ready));
-    await waitFor('some progress', async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size >= 30, 60_000, 200);
+    await waitFor(
+      'some progress',
+      async () => (await versionsByKey(s.s3, s.bucket, 'run/outputs/')).size >= 30,
+      60_000,
+      200,
+    );
 
     await runInfraCommand(infra.rabbitRestart());
 
@@ -161,7 +194,8 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     expect(await deadLetters(s)).toEqual([]);
     // Each worker lived through it (no restarts) and logged its reconnection (a worker whose
     // last tasks were done by the others may still be in its reconnect backoff here).
-    const reconnected = (w: (typeof workers)[number]) => w.lines.some((l) => l.msg === 'connected to the broker' && Number(l.generation) >= 2);
+    const reconnected = (w: (typeof workers)[number]) =>
+      w.lines.some((l) => l.msg === 'connected to the broker' && Number(l.generation) >= 2);
     await waitFor('every worker to reconnect', () => workers.every(reconnected), 60_000, 200).catch(() => undefined);
     for (const w of workers) {
       expect(w.child.exitCode).toBeNull();
@@ -172,7 +206,12 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
   });
 
   it('retries through an object storage outage and loses no task', async () => {
-    const s = (current = await scenario('storage-outage', { SWITCHYARD_PREFETCH: '2', SWITCHYARD_RETRY_ATTEMPTS: '12', SWITCHYARD_RETRY_INITIAL_DELAY: '500ms', SWITCHYARD_RETRY_MAX_DELAY: '4s' }));
+    const s = (current = await scenario('storage-outage', {
+      SWITCHYARD_PREFETCH: '2',
+      SWITCHYARD_RETRY_ATTEMPTS: '12',
+      SWITCHYARD_RETRY_INITIAL_DELAY: '500ms',
+      SWITCHYARD_RETRY_MAX_DELAY: '4s',
+    }));
     const producer = await s.producer();
     await s.store.put('inputs/clip', Buffer.alloc(64 * 1024, 3));
     const worker = s.processes.spawn('normal');
@@ -192,7 +231,9 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     await outputsOnce(s, ids, 120_000);
     expect(await deadLetters(s)).toEqual([]);
     const stats = await allStats(s);
-    const unavailable = stats.filter((st) => st.outcome === 'transient' && /could not|ECONNREFUSED|connect/i.test(st.reason ?? ''));
+    const unavailable = stats.filter(
+      (st) => st.outcome === 'transient' && /could not|ECONNREFUSED|connect/i.test(st.reason ?? ''),
+    );
     expect(unavailable.length).toBeGreaterThan(0);
     expect(unavailable.every((st) => st.action === 'retry')).toBe(true);
     expect(worker.child.exitCode).toBeNull();

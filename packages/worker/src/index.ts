@@ -7,7 +7,14 @@ export { defineWorker, type Handler, type Task, type TaskContext, type WorkerDef
 export { runWorker, type RunWorkerOptions } from './run.js';
 export { WorkerRuntime } from './runtime.js';
 export { createTaskProducer, type TaskProducer } from './producer.js';
-export { isWorkerError, PermanentError, TooBigForClass, WorkerError, workerCatalogue, type WorkerErrorCode } from './errors/index.js';
+export {
+  isWorkerError,
+  PermanentError,
+  TooBigForClass,
+  WorkerError,
+  workerCatalogue,
+  type WorkerErrorCode,
+} from './errors/index.js';
 export {
   resolveConfig,
   WORKER_DEFAULTS,
@@ -18,10 +25,40 @@ export {
   type WorkerConfig,
   type WorkerOptions,
 } from './config/index.js';
-export { formatCpu, formatDuration, formatMemory, parseCpu, parseDuration, parseMemory, parseQuantity } from './units/index.js';
-export { decodeWorkerEnv, encodeWorkerEnv, WORKER_ENV, type RenderedWorkerEnv, type WorkerEnv } from './contract/index.js';
-export { createObjectStore, LocalDirectoryStore, ObjectNotFound, S3Store, StorageUnavailable, type ObjectStore, type OutputBody } from './storage/index.js';
-export { DEAD_LETTER_EXCHANGE, RabbitMqQueue, retryQueueName, type Delivery, type Queue, type QueueMessage, type QueueTopology } from './queue/index.js';
+export {
+  formatCpu,
+  formatDuration,
+  formatMemory,
+  parseCpu,
+  parseDuration,
+  parseMemory,
+  parseQuantity,
+} from './units/index.js';
+export {
+  decodeWorkerEnv,
+  encodeWorkerEnv,
+  WORKER_ENV,
+  type RenderedWorkerEnv,
+  type WorkerEnv,
+} from './contract/index.js';
+export {
+  createObjectStore,
+  LocalDirectoryStore,
+  ObjectNotFound,
+  S3Store,
+  StorageUnavailable,
+  type ObjectStore,
+  type OutputBody,
+} from './storage/index.js';
+export {
+  DEAD_LETTER_EXCHANGE,
+  RabbitMqQueue,
+  retryQueueName,
+  type Delivery,
+  type Queue,
+  type QueueMessage,
+  type QueueTopology,
+} from './queue/index.js';
 export { backoffDelayMs, bucketFor, delayBuckets } from './retry/backoff.js';
 export {
   decide,

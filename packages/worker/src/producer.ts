@@ -15,13 +15,20 @@ export interface TaskProducer {
  * Give each task a stable id when it has one (an upload id): a task submitted twice then
  * still produces one output.
  */
-export async function createTaskProducer(options: WorkerOptions & { readonly queueAdapter?: Queue } = {}): Promise<TaskProducer> {
+export async function createTaskProducer(
+  options: WorkerOptions & { readonly queueAdapter?: Queue } = {},
+): Promise<TaskProducer> {
   const config = resolveConfig({ metricsPort: false, ...options });
   const queue =
     options.queueAdapter ??
     new RabbitMqQueue({
       url: config.brokerUrl,
-      topology: { queue: config.queue, fallbackQueue: config.fallbackQueue, deadLetterQueue: config.deadLetterQueue, deliveryLimit: config.deliveryLimit },
+      topology: {
+        queue: config.queue,
+        fallbackQueue: config.fallbackQueue,
+        deadLetterQueue: config.deadLetterQueue,
+        deliveryLimit: config.deliveryLimit,
+      },
       log: createLogger({ service: config.service, role: 'producer' }),
       connectionName: `${config.service}/producer`,
     });
@@ -31,7 +38,11 @@ export async function createTaskProducer(options: WorkerOptions & { readonly que
       const id = submitOptions.id ?? randomUUID();
       if (!TASK_ID.test(id)) throw new Error(`task id ${JSON.stringify(id)} must be 1-200 letters, digits, . _ : -`);
       const envelope: TaskEnvelope = { id, payload, submittedAt: new Date().toISOString(), history: [] };
-      await queue.publish(config.queue, { body: encodeEnvelope(envelope), headers: summaryHeaders(envelope), messageId: id });
+      await queue.publish(config.queue, {
+        body: encodeEnvelope(envelope),
+        headers: summaryHeaders(envelope),
+        messageId: id,
+      });
       return id;
     },
     close: () => queue.close(),

@@ -16,7 +16,10 @@ export interface RunWorkerOptions extends WorkerOptions {
  * in a task process (the same script, started by the pool) it serves tasks instead. Keep the
  * worker script's top level to defineWorker and runWorker: it runs in both.
  */
-export async function runWorker(definition: WorkerDefinition, options: RunWorkerOptions = {}): Promise<WorkerRuntime | undefined> {
+export async function runWorker(
+  definition: WorkerDefinition,
+  options: RunWorkerOptions = {},
+): Promise<WorkerRuntime | undefined> {
   if (process.env[TASK_PROCESS_ENV] === '1') {
     await serveTasks(definition);
     return undefined;
@@ -24,8 +27,13 @@ export async function runWorker(definition: WorkerDefinition, options: RunWorker
   const { module, handleSignals, queueAdapter, ...overrides } = options;
   const config = resolveConfig({ ...definition, ...overrides });
   const script = module ?? process.argv[1];
-  if (!script) throw new Error('runWorker: cannot tell which module task processes should load; pass the module option');
-  const runtime = new WorkerRuntime(definition, config, { module: script, argv: process.argv.slice(2), ...(queueAdapter ? { queue: queueAdapter } : {}) });
+  if (!script)
+    throw new Error('runWorker: cannot tell which module task processes should load; pass the module option');
+  const runtime = new WorkerRuntime(definition, config, {
+    module: script,
+    argv: process.argv.slice(2),
+    ...(queueAdapter ? { queue: queueAdapter } : {}),
+  });
   if (handleSignals !== false) {
     const stop = (signal: NodeJS.Signals) => {
       runtime.log.info('signal received', { signal });

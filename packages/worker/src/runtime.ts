@@ -35,7 +35,13 @@ export interface RuntimeOptions {
   readonly log?: Logger;
 }
 
-const ACTION_LABEL: Record<TaskAction['type'], ActionLabel> = { ack: 'done', escalate: 'escalated', retry: 'retried', 'dead-letter': 'dead_lettered', requeue: 'requeued' };
+const ACTION_LABEL: Record<TaskAction['type'], ActionLabel> = {
+  ack: 'done',
+  escalate: 'escalated',
+  retry: 'retried',
+  'dead-letter': 'dead_lettered',
+  requeue: 'requeued',
+};
 
 /**
  * The worker's main loop: consume, check the output is not already there, run the task in a
@@ -64,14 +70,21 @@ export class WorkerRuntime {
     options: RuntimeOptions,
   ) {
     this.config = config;
-    this.log = options.log ?? createLogger({ service: config.service, version: config.version, class: config.workerClass, pid: process.pid });
+    this.log =
+      options.log ??
+      createLogger({ service: config.service, version: config.version, class: config.workerClass, pid: process.pid });
     this.metrics = new WorkerMetrics({ service: config.service, version: config.version });
     this.store = createObjectStore(config.storage);
     this.queue =
       options.queue ??
       new RabbitMqQueue({
         url: config.brokerUrl,
-        topology: { queue: config.queue, fallbackQueue: config.fallbackQueue, deadLetterQueue: config.deadLetterQueue, deliveryLimit: config.deliveryLimit },
+        topology: {
+          queue: config.queue,
+          fallbackQueue: config.fallbackQueue,
+          deadLetterQueue: config.deadLetterQueue,
+          deliveryLimit: config.deliveryLimit,
+        },
         log: this.log,
         connectionName: `${config.service}/${config.workerClass}/${this.workerId}`,
       });
@@ -103,7 +116,10 @@ export class WorkerRuntime {
       this.disconnectedAt = state === 'connected' ? undefined : (this.disconnectedAt ?? Date.now());
     });
     if (config.metricsPort !== undefined) {
-      const served = await serveObservability(config.metricsPort, this.metrics.registry, { ready: () => this.ready(), healthy: () => this.healthy() });
+      const served = await serveObservability(config.metricsPort, this.metrics.registry, {
+        ready: () => this.ready(),
+        healthy: () => this.healthy(),
+      });
       this.server = served.server;
       this.metricsPort = served.port;
     }
@@ -140,7 +156,10 @@ export class WorkerRuntime {
       return;
     }
     const work = this.handle(delivery).catch((err: unknown) => {
-      this.log.error('unexpected error while handling a task; returning it to the queue', { code: 'SWY_WORKER_INTERNAL', err });
+      this.log.error('unexpected error while handling a task; returning it to the queue', {
+        code: 'SWY_WORKER_INTERNAL',
+        err,
+      });
       delivery.requeue();
     });
     this.inFlight.add(work);
@@ -174,12 +193,21 @@ export class WorkerRuntime {
     try {
       existing = seenBefore ? await this.store.head(outputKey) : undefined;
     } catch (err) {
-      const result: AttemptResult = { kind: 'transient', code: 'SWY_WORKER_STORAGE_UNAVAILABLE', reason: (err as Error).message };
+      const result: AttemptResult = {
+        kind: 'transient',
+        code: 'SWY_WORKER_STORAGE_UNAVAILABLE',
+        reason: (err as Error).message,
+      };
       await this.conclude(delivery, envelope, result, this.record(result, startedAt, 0, undefined), outputKey, log);
       return;
     }
     if (existing) {
-      const result: AttemptResult = { kind: 'done', written: false, sha256: existing.sha256 ?? '', bytes: existing.bytes };
+      const result: AttemptResult = {
+        kind: 'done',
+        written: false,
+        sha256: existing.sha256 ?? '',
+        bytes: existing.bytes,
+      };
       await this.conclude(delivery, envelope, result, this.record(result, startedAt, 0, undefined), outputKey, log);
       return;
     }
@@ -187,7 +215,11 @@ export class WorkerRuntime {
     this.metrics.started(cls);
     let report;
     try {
-      report = await this.pool.run({ taskId: envelope.id, payload: envelope.payload, attempt: envelope.history.length + 1 });
+      report = await this.pool.run({
+        taskId: envelope.id,
+        payload: envelope.payload,
+        attempt: envelope.history.length + 1,
+      });
     } finally {
       this.metrics.clearProgress(cls, envelope.id);
     }
@@ -198,17 +230,34 @@ export class WorkerRuntime {
         const put = await this.store.putIfAbsent(outputKey, output);
         result = { kind: 'done', written: put.created, sha256: put.sha256, bytes: put.bytes };
       } catch (err) {
-        result = { kind: 'transient', code: 'SWY_WORKER_STORAGE_UNAVAILABLE', reason: `the output could not be written: ${(err as Error).message}` };
+        result = {
+          kind: 'transient',
+          code: 'SWY_WORKER_STORAGE_UNAVAILABLE',
+          reason: `the output could not be written: ${(err as Error).message}`,
+        };
       } finally {
         if (!Buffer.isBuffer(output)) await output.cleanup();
       }
     } else {
       result = report.outcome;
     }
-    await this.conclude(delivery, envelope, result, this.record(result, startedAt, report.durationMs, report.peakRssBytes), outputKey, log, true);
+    await this.conclude(
+      delivery,
+      envelope,
+      result,
+      this.record(result, startedAt, report.durationMs, report.peakRssBytes),
+      outputKey,
+      log,
+      true,
+    );
   }
 
-  private record(result: AttemptResult, startedAt: Date, durationMs: number, peakRssBytes: number | undefined): AttemptRecord {
+  private record(
+    result: AttemptResult,
+    startedAt: Date,
+    durationMs: number,
+    peakRssBytes: number | undefined,
+  ): AttemptRecord {
     return {
       class: this.config.workerClass,
       outcome: outcomeOf(result),
@@ -231,11 +280,17 @@ export class WorkerRuntime {
     ran = false,
   ): Promise<void> {
     const cls = this.config.workerClass;
-    const action = decide(result, envelope.history, { workerClass: cls, queue: this.consumedQueue, fallbackQueue: this.config.fallbackQueue, retry: this.config.retry });
+    const action = decide(result, envelope.history, {
+      workerClass: cls,
+      queue: this.consumedQueue,
+      fallbackQueue: this.config.fallbackQueue,
+      retry: this.config.retry,
+    });
     const next = withAttempt(envelope, attempt);
     const answered = await this.execute(delivery, action, next, log);
     if (!answered) return;
-    if (ran) this.metrics.finished(cls, attempt.outcome, ACTION_LABEL[action.type], attempt.durationMs, attempt.peakRssBytes);
+    if (ran)
+      this.metrics.finished(cls, attempt.outcome, ACTION_LABEL[action.type], attempt.durationMs, attempt.peakRssBytes);
     else this.metrics.answered(cls, ACTION_LABEL[action.type]);
     const fields = {
       outcome: attempt.outcome,
@@ -245,10 +300,18 @@ export class WorkerRuntime {
       ...(attempt.peakRssBytes ? { peakRssBytes: attempt.peakRssBytes } : {}),
       ...(action.type === 'retry' ? { delayMs: action.delayMs } : {}),
       ...(action.type === 'escalate' ? { queue: action.queue } : {}),
-      ...(action.type === 'dead-letter' ? { code: action.code, reason: action.reason } : attempt.reason ? { code: attempt.code, reason: attempt.reason } : {}),
+      ...(action.type === 'dead-letter'
+        ? { code: action.code, reason: action.reason }
+        : attempt.reason
+          ? { code: attempt.code, reason: attempt.reason }
+          : {}),
     };
     if (action.type === 'ack') log.info(attempt.outcome === 'duplicate' ? 'task already done' : 'task done', fields);
-    else log.warn(`task ${action.type === 'dead-letter' ? 'dead-lettered' : action.type === 'escalate' ? 'escalated' : action.type === 'retry' ? 'retried' : 'requeued'}`, fields);
+    else
+      log.warn(
+        `task ${action.type === 'dead-letter' ? 'dead-lettered' : action.type === 'escalate' ? 'escalated' : action.type === 'retry' ? 'retried' : 'requeued'}`,
+        fields,
+      );
     if (this.config.statsFile && ran) {
       appendStat(this.config.statsFile, {
         at: new Date().toISOString(),
@@ -304,7 +367,10 @@ export class WorkerRuntime {
   private async deadLetterRaw(delivery: Delivery, code: WorkerErrorCode, detail: string): Promise<void> {
     const reason = deadLetterReason(code, detail);
     try {
-      await this.queue.deadLetter({ body: delivery.message.body, headers: { ...delivery.message.headers, [HEADER.reason]: reason, [HEADER.code]: code } });
+      await this.queue.deadLetter({
+        body: delivery.message.body,
+        headers: { ...delivery.message.headers, [HEADER.reason]: reason, [HEADER.code]: code },
+      });
       if (delivery.ack()) {
         this.metrics.answered(this.config.workerClass, 'dead_lettered');
         this.log.warn('message dead-lettered', { code, reason });
@@ -349,4 +415,3 @@ export class WorkerRuntime {
     this.log.info('stopped', { finished: inFlight - interrupted, requeued: interrupted });
   }
 }
-

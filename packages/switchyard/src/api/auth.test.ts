@@ -18,7 +18,9 @@ describe('roles per environment', () => {
 
   it('lets a deployer deploy to staging but not to production', () => {
     expect(() => authorize(deployer, 'deploy', 'staging', false)).not.toThrow();
-    expect(() => authorize(deployer, 'deploy', 'production', true)).toThrow(/ci may not deploy in production: it needs the approver role there \(a protected environment\) and holds deployer/);
+    expect(() => authorize(deployer, 'deploy', 'production', true)).toThrow(
+      /ci may not deploy in production: it needs the approver role there \(a protected environment\) and holds deployer/,
+    );
     expect(() => authorize(deployer, 'revert', 'production', true)).not.toThrow();
     expect(() => authorize(deployer, 'rollback', 'production', true)).toThrow(/needs the approver role there/);
   });

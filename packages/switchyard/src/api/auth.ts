@@ -13,7 +13,20 @@ export interface Principal {
  * `revert` rolls back the release in progress (back to what ran before it); `rollback` puts an
  * earlier released version on every track at once.
  */
-export type ApiAction = 'read' | 'deploy' | 'approve' | 'promote' | 'pause' | 'resume' | 'abort' | 'revert' | 'rollback' | 'traffic' | 'scale' | 'override-freeze' | 'manage-tokens';
+export type ApiAction =
+  | 'read'
+  | 'deploy'
+  | 'approve'
+  | 'promote'
+  | 'pause'
+  | 'resume'
+  | 'abort'
+  | 'revert'
+  | 'rollback'
+  | 'traffic'
+  | 'scale'
+  | 'override-freeze'
+  | 'manage-tokens';
 
 /**
  * The role an action needs. A protected environment (production) asks one step more for
@@ -52,7 +65,12 @@ export function roleIn(principal: Principal, environment: string): Role | undefi
 }
 
 /** Throws SWY_API_FORBIDDEN naming the role needed and the role held. */
-export function authorize(principal: Principal, action: ApiAction, environment: string, protectedEnvironment: boolean): void {
+export function authorize(
+  principal: Principal,
+  action: ApiAction,
+  environment: string,
+  protectedEnvironment: boolean,
+): void {
   const needed = requiredRole(action, protectedEnvironment);
   const held = roleIn(principal, environment);
   if (held && ROLES.indexOf(held) >= ROLES.indexOf(needed)) return;

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { catalogue, isSwitchyardError, SwitchyardError } from '../errors/index.js';
 
 /** Told of every unexpected failure (a bug, a broken store), after it was logged. */
-export type UnexpectedListener = (failure: { readonly requestId: string; readonly method: string; readonly url: string; readonly error: unknown }) => void;
+export type UnexpectedListener = (failure: {
+  readonly requestId: string;
+  readonly method: string;
+  readonly url: string;
+  readonly error: unknown;
+}) => void;
 
 export interface ErrorAnswer {
   readonly status: number;
@@ -12,7 +17,8 @@ export interface ErrorAnswer {
 
 /** Framework refusals (body too large, URL too long…) by HTTP status, as catalogue errors. */
 function frameworkError(status: number, message: string): SwitchyardError {
-  if (status === 413) return new SwitchyardError('SWY_API_BODY_TOO_LARGE', { message: `The request body is too large: ${message}` });
+  if (status === 413)
+    return new SwitchyardError('SWY_API_BODY_TOO_LARGE', { message: `The request body is too large: ${message}` });
   if (status === 414) return new SwitchyardError('SWY_API_URI_TOO_LONG');
   return new SwitchyardError('SWY_API_BAD_REQUEST', { message });
 }
@@ -42,14 +48,22 @@ export function errorAnswer(err: unknown, request: FastifyRequest, onUnexpected?
     const refused = frameworkError(frameworkStatus, (err as Error).message);
     return { status: frameworkStatus, body: { error: { ...refused.toJSON(), requestId } } };
   }
-  if (isSwitchyardError(err) && !isServerSide(err)) return { status: err.status, body: { error: { ...err.toJSON(), requestId } } };
+  if (isSwitchyardError(err) && !isServerSide(err))
+    return { status: err.status, body: { error: { ...err.toJSON(), requestId } } };
   request.log.error({ err, reqId: requestId, method: request.method, url: request.url }, 'unexpected error');
   onUnexpected?.({ requestId, method: request.method, url: request.url, error: err });
   const code = isSwitchyardError(err) && err.kind === 'unavailable' ? err.code : 'SWY_INTERNAL_ERROR';
   const entry = catalogue[code];
   return {
     status: isSwitchyardError(err) ? err.status : 500,
-    body: { error: { code, message: entry.message, hint: `${entry.hint} The server log has the details under request ${requestId}.`, requestId } },
+    body: {
+      error: {
+        code,
+        message: entry.message,
+        hint: `${entry.hint} The server log has the details under request ${requestId}.`,
+        requestId,
+      },
+    },
   };
 }
 
@@ -64,7 +78,9 @@ export function installErrorHandler(app: FastifyInstance, onUnexpected?: Unexpec
     return reply.status(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    const missing = new SwitchyardError('SWY_API_NOT_FOUND', { message: `No such endpoint: ${request.method} ${request.url.slice(0, 200)}` });
+    const missing = new SwitchyardError('SWY_API_NOT_FOUND', {
+      message: `No such endpoint: ${request.method} ${request.url.slice(0, 200)}`,
+    });
     return reply.status(404).send({ error: { ...missing.toJSON(), requestId: String(request.id) } });
   });
 }

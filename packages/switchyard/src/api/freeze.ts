@@ -16,7 +16,13 @@ const MIN_OVERRIDE_REASON = 10;
  * with a reason. Narrowing exposure and rollbacks to a released version never come here.
  * `what` completes "… frozen now", e.g. "Deploys to production are".
  */
-export function guardFreeze(environment: Environment, principal: Principal, what: string, request: FreezeOverride, at = new Date()): void {
+export function guardFreeze(
+  environment: Environment,
+  principal: Principal,
+  what: string,
+  request: FreezeOverride,
+  at = new Date(),
+): void {
   const freeze = activeFreeze(environment.freezes, at);
   if (!freeze) return;
   if (!request.overrideFreeze) {

@@ -32,19 +32,34 @@ const QUICK_RELEASE = {
 };
 
 const VERSIONS = ['1.5.0', '1.6.0-fail50'];
-const MORE_BUILDS = Object.fromEntries(VERSIONS.map((v) => [`builds/${v}/server.mjs`, (BUILDS['builds/1.0.0/server.mjs'] as string)]));
+const MORE_BUILDS = Object.fromEntries(
+  VERSIONS.map((v) => [`builds/${v}/server.mjs`, BUILDS['builds/1.0.0/server.mjs'] as string]),
+);
 
 function quickFleet(options: FleetOptions = {}): Promise<TestFleet> {
-  return startTestFleet({ tickMs: 200, ...options, service: { ...QUICK_RELEASE, ...options.service }, files: { ...BUILDS, ...MORE_BUILDS, ...options.files } });
+  return startTestFleet({
+    tickMs: 200,
+    ...options,
+    service: { ...QUICK_RELEASE, ...options.service },
+    files: { ...BUILDS, ...MORE_BUILDS, ...options.files },
+  });
 }
 
 async function release(fleet: TestFleet, version: string, extra: Record<string, unknown> = {}): Promise<ReleaseBody> {
-  const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version, ...extra });
+  const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+    service: 'api',
+    version,
+    ...extra,
+  });
   expect(started.status, JSON.stringify(started.body)).toBe(201);
   return waitForRelease(fleet.api, fleet.auth, started.body.id, terminal);
 }
 
-async function tokenFor(fleet: TestFleet, name: string, roles: Record<string, 'viewer' | 'deployer' | 'approver' | 'admin'>): Promise<string> {
+async function tokenFor(
+  fleet: TestFleet,
+  name: string,
+  roles: Record<string, 'viewer' | 'deployer' | 'approver' | 'admin'>,
+): Promise<string> {
   const { secret } = await createToken(fleet.server.store, { name, roles });
   return `Bearer ${secret}`;
 }
@@ -61,7 +76,18 @@ async function liveShare(fleet: TestFleet, group: string): Promise<string> {
 }
 
 async function auditEntries(fleet: TestFleet, query = 'limit=1000') {
-  return (await call<{ entries: { action: string; outcome: string; actor: string; target: string; reason: string | null; details: Record<string, unknown> }[] }>(fleet.api, fleet.auth, 'GET', `/v1/audit?${query}`)).body.entries;
+  return (
+    await call<{
+      entries: {
+        action: string;
+        outcome: string;
+        actor: string;
+        target: string;
+        reason: string | null;
+        details: Record<string, unknown>;
+      }[];
+    }>(fleet.api, fleet.auth, 'GET', `/v1/audit?${query}`)
+  ).body.entries;
 }
 
 /** Malformed calls of every kind: each a catalogue 4xx that names no server path. */
@@ -84,7 +110,9 @@ async function expectCatalogueAnswers(fleet: TestFleet): Promise<void> {
   for (const [method, path, body, status] of cases) {
     const r = await call<ErrorBody>(fleet.api, fleet.auth, method, path, body);
     expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBe(status);
-    expect(String(r.body.error?.code), `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`).toMatch(/^SWY_[A-Z]+_/);
+    expect(String(r.body.error?.code), `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`).toMatch(
+      /^SWY_[A-Z]+_/,
+    );
     expect(JSON.stringify(r.body)).not.toContain(fleet.dataDir);
   }
 }
@@ -102,11 +130,16 @@ describe('rollback is not a back door', () => {
   it('refuses a rollback to a version never released here, whoever asks; it is a deploy', async () => {
     const deployer = await tokenFor(fleet, 'dev', { '*': 'deployer' });
     for (const auth of [deployer, fleet.auth]) {
-      const r = await call<ErrorBody>(fleet.api, auth, 'POST', '/v1/services/api/rollback', { to: '1.6.0-fail50', reason: 'sneak it in' });
+      const r = await call<ErrorBody>(fleet.api, auth, 'POST', '/v1/services/api/rollback', {
+        to: '1.6.0-fail50',
+        reason: 'sneak it in',
+      });
       expect(r.status, JSON.stringify(r.body)).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);
     }
-    const asAdmin = await call<ErrorBody>(fleet.api, fleet.auth, 'POST', '/v1/services/api/rollback', { to: '1.6.0-fail50' });
+    const asAdmin = await call<ErrorBody>(fleet.api, fleet.auth, 'POST', '/v1/services/api/rollback', {
+      to: '1.6.0-fail50',
+    });
     expect(asAdmin.body.error.code).toBe('SWY_RELEASE_NEVER_RELEASED');
     expect(asAdmin.body.error.hint).toMatch(/switchyard deploy/);
     await new Promise((r) => setTimeout(r, 1500));
@@ -114,7 +147,11 @@ describe('rollback is not a back door', () => {
   });
 
   it('refuses the rollback plan through a deploy', async () => {
-    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.6.0-fail50', plan: 'rollback' });
+    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.6.0-fail50',
+      plan: 'rollback',
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/switchyard rollback/);
   });
@@ -125,7 +162,10 @@ describe('rollback is not a back door', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toMatch(/needs the approver role there \(a protected environment\)/);
     const approver = await tokenFor(fleet, 'lead', { sandbox: 'approver' });
-    const done = await call<ReleaseBody>(fleet.api, approver, 'POST', '/v1/services/api/rollback', { to: '1.0.0', reason: 'player regression' });
+    const done = await call<ReleaseBody>(fleet.api, approver, 'POST', '/v1/services/api/rollback', {
+      to: '1.0.0',
+      reason: 'player regression',
+    });
     expect(done.status, JSON.stringify(done.body)).toBe(202);
     expect((await waitForRelease(fleet.api, fleet.auth, done.body.id, terminal)).status).toBe('succeeded');
     expect(versions(fleet)).toEqual({ internal: '1.0.0', free: '1.0.0', paid: '1.0.0', production: '1.0.0' });
@@ -141,7 +181,14 @@ describe('a freeze stops what widens exposure on every route, not what ends an i
     const before = await quickFleet();
     expect((await release(before, '1.1.0')).status).toBe('succeeded');
     await before.stop();
-    const freezes = [{ name: 'match-night', from: hhmm(new Date(now.getTime() - 60_000)), to: hhmm(new Date(now.getTime() + 3 * 3_600_000)), timezone: 'UTC' }];
+    const freezes = [
+      {
+        name: 'match-night',
+        from: hhmm(new Date(now.getTime() - 60_000)),
+        to: hhmm(new Date(now.getTime() + 3 * 3_600_000)),
+        timezone: 'UTC',
+      },
+    ];
     fleet = await quickFleet({ dataDir: before.dataDir, environment: { freezes } });
     approver = await tokenFor(fleet, 'lead', { '*': 'approver' });
   });
@@ -150,26 +197,41 @@ describe('a freeze stops what widens exposure on every route, not what ends an i
   });
 
   it('refuses widening a canary share, allows narrowing it', async () => {
-    const wider = await call<ErrorBody>(fleet.api, approver, 'PUT', '/v1/services/api/groups/free/share', { share: 100 });
+    const wider = await call<ErrorBody>(fleet.api, approver, 'PUT', '/v1/services/api/groups/free/share', {
+      share: 100,
+    });
     expect(wider.status).toBe(403);
     expect(wider.body.error.code).toBe('SWY_RELEASE_FROZEN');
     expect(fleet.runtime.router('api').currentRouting().shares.free).toBe(5);
-    const narrower = await call(fleet.api, approver, 'PUT', '/v1/services/api/groups/free/share', { share: 1, reason: 'less exposure tonight' });
+    const narrower = await call(fleet.api, approver, 'PUT', '/v1/services/api/groups/free/share', {
+      share: 1,
+      reason: 'less exposure tonight',
+    });
     expect(narrower.status).toBe(200);
     expect(fleet.runtime.router('api').currentRouting().shares.free).toBe(1);
   });
 
   it('refuses a version that was never released on a track; replica changes stay possible', async () => {
-    const unreleased = await call<ErrorBody>(fleet.api, approver, 'PUT', '/v1/services/api/tracks/free', { version: '1.5.0' });
+    const unreleased = await call<ErrorBody>(fleet.api, approver, 'PUT', '/v1/services/api/tracks/free', {
+      version: '1.5.0',
+    });
     expect(unreleased.status).toBe(403);
     expect(unreleased.body.error.code).toBe('SWY_RELEASE_FROZEN');
     expect(versions(fleet).free).toBe('1.1.0');
-    const scaled = await call(fleet.api, approver, 'PUT', '/v1/services/api/tracks/free', { replicas: 3, reason: 'evening peak' });
+    const scaled = await call(fleet.api, approver, 'PUT', '/v1/services/api/tracks/free', {
+      replicas: 3,
+      reason: 'evening peak',
+    });
     expect(scaled.status).toBe(200);
   });
 
   it('holds a release started with an override at its stage, and refuses approve and promote without one', async () => {
-    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.5.0', overrideFreeze: true, reason: 'hotfix for the live player' });
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.5.0',
+      overrideFreeze: true,
+      reason: 'hotfix for the live player',
+    });
     expect(started.status).toBe(201);
     await new Promise((r) => setTimeout(r, 4000));
     const held = await call<ReleaseBody>(fleet.api, fleet.auth, 'GET', `/v1/releases/${started.body.id}`);
@@ -178,10 +240,18 @@ describe('a freeze stops what widens exposure on every route, not what ends an i
     const promote = await call<ErrorBody>(fleet.api, approver, 'POST', `/v1/releases/${started.body.id}/promote`, {});
     expect(promote.status).toBe(403);
     expect(promote.body.error.code).toBe('SWY_RELEASE_FROZEN');
-    const overridden = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', `/v1/releases/${started.body.id}/promote`, { overrideFreeze: true, reason: 'hotfix must reach free users' });
+    const overridden = await call<ReleaseBody>(
+      fleet.api,
+      fleet.auth,
+      'POST',
+      `/v1/releases/${started.body.id}/promote`,
+      { overrideFreeze: true, reason: 'hotfix must reach free users' },
+    );
     expect(overridden.status, JSON.stringify(overridden.body)).toBe(200);
     expect(overridden.body.stage?.name).toBe('free');
-    const aborted = await call(fleet.api, approver, 'POST', `/v1/releases/${started.body.id}/abort`, { reason: 'freeze' });
+    const aborted = await call(fleet.api, approver, 'POST', `/v1/releases/${started.body.id}/abort`, {
+      reason: 'freeze',
+    });
     expect(aborted.status).toBe(200);
     await waitForRelease(fleet.api, fleet.auth, started.body.id, terminal);
   });
@@ -190,9 +260,14 @@ describe('a freeze stops what widens exposure on every route, not what ends an i
     const env = { SWITCHYARD_API: fleet.api, SWITCHYARD_TOKEN: approver.replace(/^Bearer /, '') };
     const frozen = await runCli(['traffic', 'share', 'api', 'paid', '50'], { env });
     expect(frozen.code, frozen.stderr).toBe(77);
-    expect(frozen.stderr).toMatch(/SWY_RELEASE_FROZEN: Widening the paid share of api in sandbox is frozen now \(match-night/);
+    expect(frozen.stderr).toMatch(
+      /SWY_RELEASE_FROZEN: Widening the paid share of api in sandbox is frozen now \(match-night/,
+    );
     const admin = { SWITCHYARD_API: fleet.api, SWITCHYARD_TOKEN: fleet.auth.replace(/^Bearer /, '') };
-    const overridden = await runCli(['traffic', 'share', 'api', 'paid', '6', '--override-freeze', '--reason', 'a sponsor asked for it'], { env: admin });
+    const overridden = await runCli(
+      ['traffic', 'share', 'api', 'paid', '6', '--override-freeze', '--reason', 'a sponsor asked for it'],
+      { env: admin },
+    );
     expect(overridden.code, overridden.stderr).toBe(0);
     expect(fleet.runtime.current('api').routing.shares.paid).toBe(6);
     const [entry] = await auditEntries(fleet, 'action=traffic.share');
@@ -200,7 +275,10 @@ describe('a freeze stops what widens exposure on every route, not what ends an i
   });
 
   it('allows a rollback to a released version and audits it', async () => {
-    const r = await call<ReleaseBody>(fleet.api, approver, 'POST', '/v1/services/api/rollback', { to: '1.0.0', reason: 'incident 42' });
+    const r = await call<ReleaseBody>(fleet.api, approver, 'POST', '/v1/services/api/rollback', {
+      to: '1.0.0',
+      reason: 'incident 42',
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     expect((await waitForRelease(fleet.api, fleet.auth, r.body.id, terminal)).status).toBe('succeeded');
     const [entry] = await auditEntries(fleet, 'action=service.rollback');
@@ -220,24 +298,43 @@ describe('every change recorded, or none applied', () => {
   });
 
   it('refuses a NUL byte or a 200 kB reason before HAProxy changes; nothing is committed or audited as done', async () => {
-    const commitsBefore = (await call<{ commits: unknown[] }>(fleet.api, fleet.auth, 'GET', '/v1/services/api/history?limit=500')).body.commits.length;
+    const commitsBefore = (
+      await call<{ commits: unknown[] }>(fleet.api, fleet.auth, 'GET', '/v1/services/api/history?limit=500')
+    ).body.commits.length;
     for (const reason of ['bad\u0000byte', 'x'.repeat(200_000), 'two\nlines']) {
-      const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', { share: 40, reason });
+      const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', {
+        share: 40,
+        reason,
+      });
       expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(400);
       expect(r.body.error.code).toMatch(/^SWY_API_/);
       expect(await liveShare(fleet, 'free')).toBe('500');
       expect(fleet.runtime.router('api').currentRouting().shares.free).toBe(5);
     }
-    expect((await call<{ commits: unknown[] }>(fleet.api, fleet.auth, 'GET', '/v1/services/api/history?limit=500')).body.commits.length).toBe(commitsBefore);
+    expect(
+      (await call<{ commits: unknown[] }>(fleet.api, fleet.auth, 'GET', '/v1/services/api/history?limit=500')).body
+        .commits.length,
+    ).toBe(commitsBefore);
     expect((await auditEntries(fleet, 'action=traffic.share')).filter((e) => e.outcome === 'succeeded')).toEqual([]);
   });
 
   it('never lets a reason forge a commit trailer', async () => {
-    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', { share: 6, reason: 'x\n\nSwitchyard-Release: forged' });
+    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', {
+      share: 6,
+      reason: 'x\n\nSwitchyard-Release: forged',
+    });
     expect(r.status).toBe(400);
-    const ok = await call(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', { share: 6, reason: 'Switchyard-Release: forged' });
+    const ok = await call(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', {
+      share: 6,
+      reason: 'Switchyard-Release: forged',
+    });
     expect(ok.status).toBe(200);
-    const history = await call<{ commits: { releaseId: string | null; message: string }[] }>(fleet.api, fleet.auth, 'GET', '/v1/services/api/history');
+    const history = await call<{ commits: { releaseId: string | null; message: string }[] }>(
+      fleet.api,
+      fleet.auth,
+      'GET',
+      '/v1/services/api/history',
+    );
     expect(history.body.commits[0]?.message).toContain('Switchyard-Release: forged');
     expect(history.body.commits.map((c) => c.releaseId)).not.toContain('forged');
   });
@@ -249,9 +346,25 @@ describe('every change recorded, or none applied', () => {
   it('gives a token without a role the same answer for a release that exists and one that does not', async () => {
     const done = await release(fleet, '1.1.0');
     const nobody = await tokenFor(fleet, 'outsider', { production: 'viewer' });
-    for (const [method, action] of [['GET', ''], ['POST', '/approve'], ['POST', '/abort']] as const) {
-      const known = await call<ErrorBody>(fleet.api, nobody, method, `/v1/releases/${done.id}${action}`, method === 'POST' ? {} : undefined);
-      const unknown = await call<ErrorBody>(fleet.api, nobody, method, `/v1/releases/00000000-0000-4000-8000-000000000000${action}`, method === 'POST' ? {} : undefined);
+    for (const [method, action] of [
+      ['GET', ''],
+      ['POST', '/approve'],
+      ['POST', '/abort'],
+    ] as const) {
+      const known = await call<ErrorBody>(
+        fleet.api,
+        nobody,
+        method,
+        `/v1/releases/${done.id}${action}`,
+        method === 'POST' ? {} : undefined,
+      );
+      const unknown = await call<ErrorBody>(
+        fleet.api,
+        nobody,
+        method,
+        `/v1/releases/00000000-0000-4000-8000-000000000000${action}`,
+        method === 'POST' ? {} : undefined,
+      );
       expect(known.status, `${method} ${action}`).toBe(403);
       expect(unknown.status, `${method} ${action}`).toBe(403);
       expect(unknown.body.error.message).toBe(known.body.error.message);
@@ -264,12 +377,22 @@ describe('every change recorded, or none applied', () => {
     const nobody = await tokenFor(fleet, 'stranger', { production: 'admin' });
     await call(fleet.api, nobody, 'GET', '/v1/audit');
     const entries = await auditEntries(fleet);
-    expect(entries.filter((e) => e.action === 'api.authenticate' && e.outcome === 'denied').length).toBeGreaterThanOrEqual(2);
-    expect(entries.find((e) => e.actor === 'stranger')).toMatchObject({ action: 'api.read', outcome: 'denied', target: '/v1/audit' });
+    expect(
+      entries.filter((e) => e.action === 'api.authenticate' && e.outcome === 'denied').length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(entries.find((e) => e.actor === 'stranger')).toMatchObject({
+      action: 'api.read',
+      outcome: 'denied',
+      target: '/v1/audit',
+    });
   });
 
   it('marks every answer not to be sniffed or cached', async () => {
-    for (const [path, auth] of [['/v1/status', fleet.auth], ['/v1/status', ''], ['/v1/nowhere', fleet.auth]] as const) {
+    for (const [path, auth] of [
+      ['/v1/status', fleet.auth],
+      ['/v1/status', ''],
+      ['/v1/nowhere', fleet.auth],
+    ] as const) {
       const response = await fetch(`${fleet.api}${path}`, { headers: auth ? { authorization: auth } : {} });
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('cache-control')).toBe('no-store');
@@ -277,11 +400,15 @@ describe('every change recorded, or none applied', () => {
   });
 
   it('bounds event streams per token and stops their work when the client leaves', async () => {
-    for (let i = 0; i < 5; i++) await call(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/paid/share', { share: i + 1 });
+    for (let i = 0; i < 5; i++)
+      await call(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/paid/share', { share: i + 1 });
     await release(fleet, '1.5.0');
     const abandon = Array.from({ length: 60 }, async () => {
       const controller = new AbortController();
-      const response = await fetch(`${fleet.api}/v1/events`, { headers: { authorization: viewer }, signal: controller.signal });
+      const response = await fetch(`${fleet.api}/v1/events`, {
+        headers: { authorization: viewer },
+        signal: controller.signal,
+      });
       controller.abort();
       return response.status;
     });
@@ -290,7 +417,8 @@ describe('every change recorded, or none applied', () => {
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     const status = await call(fleet.api, viewer, 'GET', '/v1/status');
     expect(status.status).toBe(200);
-    const open = async () => Number(/^switchyard_api_event_streams (\d+)$/m.exec(await (await fetch(`${fleet.api}/metrics`)).text())?.[1]);
+    const open = async () =>
+      Number(/^switchyard_api_event_streams (\d+)$/m.exec(await (await fetch(`${fleet.api}/metrics`)).text())?.[1]);
     const deadline = Date.now() + 10_000;
     while ((await open()) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await open()).toBe(0);
@@ -299,7 +427,14 @@ describe('every change recorded, or none applied', () => {
     for (let i = 0; i < 25; i++) {
       const controller = new AbortController();
       held.push(controller);
-      answers.push((await fetch(`${fleet.api}/v1/events?after=999999`, { headers: { authorization: viewer }, signal: controller.signal })).status);
+      answers.push(
+        (
+          await fetch(`${fleet.api}/v1/events?after=999999`, {
+            headers: { authorization: viewer },
+            signal: controller.signal,
+          })
+        ).status,
+      );
     }
     for (const c of held) c.abort();
     expect(answers.filter((s) => s === 200).length).toBe(20);
@@ -308,7 +443,10 @@ describe('every change recorded, or none applied', () => {
 
   it('slows down guessing: failed authentications from one address are throttled', async () => {
     const answers: number[] = [];
-    for (let i = 0; i < 40; i++) answers.push((await call(fleet.api, `Bearer swy_guess${String(i).padStart(39, '0')}`, 'GET', '/v1/status')).status);
+    for (let i = 0; i < 40; i++)
+      answers.push(
+        (await call(fleet.api, `Bearer swy_guess${String(i).padStart(39, '0')}`, 'GET', '/v1/status')).status,
+      );
     expect(answers.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(answers.slice(-5)).toEqual([429, 429, 429, 429, 429]);
     const blocked = await call<ErrorBody>(fleet.api, fleet.auth, 'GET', '/v1/status');
@@ -340,7 +478,10 @@ describe('the same refusals with the state in PostgreSQL', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
     const url = process.env.SWITCHYARD_TEST_PG_URL;
-    if (!url) throw new Error('SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env');
+    if (!url)
+      throw new Error(
+        'SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env',
+      );
     const database = `sy_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -357,7 +498,10 @@ describe('the same refusals with the state in PostgreSQL', () => {
   it('answers malformed calls from the catalogue, and a NUL byte leaves HAProxy as it was', async () => {
     expect(fleet.server.store.engine).toBe('postgres');
     await expectCatalogueAnswers(fleet);
-    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', { share: 40, reason: 'bad\u0000byte' });
+    const r = await call<ErrorBody>(fleet.api, fleet.auth, 'PUT', '/v1/services/api/groups/free/share', {
+      share: 40,
+      reason: 'bad\u0000byte',
+    });
     expect(r.status).toBe(400);
     expect(await liveShare(fleet, 'free')).toBe('500');
   });

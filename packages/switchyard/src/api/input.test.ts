@@ -20,7 +20,10 @@ describe('what the API accepts', () => {
   });
 
   it('keeps what a refused request held fit for the audit log', () => {
-    const record = forTheRecord({ reason: `${'x'.repeat(300)}\u0000`, deep: { a: { b: 'nul\u0000' } } }) as { reason: string; deep: { a: { b: string } } };
+    const record = forTheRecord({ reason: `${'x'.repeat(300)}\u0000`, deep: { a: { b: 'nul\u0000' } } }) as {
+      reason: string;
+      deep: { a: { b: string } };
+    };
     expect(record.reason).toBe(`${'x'.repeat(200)}… (301 characters)`);
     expect(record.deep.a.b).toBe('nul\\u0000');
   });

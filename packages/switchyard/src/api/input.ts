@@ -23,17 +23,27 @@ export function freeText(max: number) {
     .refine((s) => !CONTROL.test(s), { error: 'must be one line of text without control characters' });
 }
 
-export const reason = freeText(MAX_REASON).meta({ description: `Why, for the audit log and the config repository (one line, at most ${MAX_REASON} characters)` });
+export const reason = freeText(MAX_REASON).meta({
+  description: `Why, for the audit log and the config repository (one line, at most ${MAX_REASON} characters)`,
+});
 
 export const serviceName = resourceName;
 export { groupName, trackName };
 
-export const releaseId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'must be a release id (a UUID)' });
+export const releaseId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'must be a release id (a UUID)' });
 
-export const planName = z.string().max(63, { error: 'must be at most 63 characters' }).regex(/^[a-z0-9][-a-z0-9]*$/, { error: 'must be a plan name: lowercase letters, digits and dashes' });
+export const planName = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters' })
+  .regex(/^[a-z0-9][-a-z0-9]*$/, { error: 'must be a plan name: lowercase letters, digits and dashes' });
 
 /** Admins only, with a reason: act during a freeze window. */
-export const overrideFreeze = z.boolean().optional().meta({ description: 'Admins only, with a reason of at least 10 characters: act during a freeze window' });
+export const overrideFreeze = z
+  .boolean()
+  .optional()
+  .meta({ description: 'Admins only, with a reason of at least 10 characters: act during a freeze window' });
 
 /** Where in a request the first control character sits, if any: refused before any schema runs. */
 export function findControlCharacter(value: unknown, path: string, depth = 0): string | undefined {
@@ -74,5 +84,9 @@ export function forTheRecord(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth >= 8) return '…';
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => forTheRecord(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).slice(0, 50).map(([k, v]) => [forTheRecord(k, depth + 1) as string, forTheRecord(v, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .slice(0, 50)
+      .map(([k, v]) => [forTheRecord(k, depth + 1) as string, forTheRecord(v, depth + 1)]),
+  );
 }

@@ -8,34 +8,90 @@ const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z]+)/g, '{$1}');
 export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const params = [...r.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = r.query ? Object.entries((z.toJSONSchema(r.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> }).properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })) : [];
+    const params = [...r.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const query = r.query
+      ? Object.entries(
+          (z.toJSONSchema(r.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> })
+            .properties ?? {},
+        ).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
+      : [];
     const operation: Record<string, unknown> = {
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method.toLowerCase()}${toOpenApiPath(r.url).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       security: [{ bearer: [] }],
-      parameters: [...params, ...query, ...(r.audit ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' }, description: 'Retries with the same key get the first answer' }] : [])],
+      parameters: [
+        ...params,
+        ...query,
+        ...(r.audit
+          ? [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                schema: { type: 'string' },
+                description: 'Retries with the same key get the first answer',
+              },
+            ]
+          : []),
+      ],
       'x-switchyard-action': r.action,
       responses: {
-        [String(r.status ?? 200)]: { description: r.raw ? 'text/event-stream' : 'OK', content: r.raw ? { 'text/event-stream': {} } : { 'application/json': {} } },
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        [String(r.status ?? 200)]: {
+          description: r.raw ? 'text/event-stream' : 'OK',
+          content: r.raw ? { 'text/event-stream': {} } : { 'application/json': {} },
+        },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
-    if (r.body) operation.requestBody = { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } };
+    if (r.body)
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } },
+      };
     paths[toOpenApiPath(r.url)] = { ...(paths[toOpenApiPath(r.url)] ?? {}), [r.method.toLowerCase()]: operation };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Switchyard API', version: VERSION, description: 'Releases, live traffic and the fleet. Errors carry a code from docs/errors.md.' },
+    info: {
+      title: 'Switchyard API',
+      version: VERSION,
+      description: 'Releases, live traffic and the fleet. Errors carry a code from docs/errors.md.',
+    },
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (swy_…); roles per environment decide what it may do' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token (swy_…); roles per environment decide what it may do',
+        },
+      },
       schemas: {
         Error: {
           type: 'object',
           required: ['error'],
-          properties: { error: { type: 'object', required: ['code', 'message', 'hint'], properties: { code: { type: 'string', pattern: '^SWY_' }, message: { type: 'string' }, hint: { type: 'string' }, details: { type: 'object' }, issues: { type: 'array' } } } },
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message', 'hint'],
+              properties: {
+                code: { type: 'string', pattern: '^SWY_' },
+                message: { type: 'string' },
+                hint: { type: 'string' },
+                details: { type: 'object' },
+                issues: { type: 'array' },
+              },
+            },
+          },
         },
       },
     },

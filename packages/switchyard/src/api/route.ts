@@ -2,7 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
 import type { Environment } from '../spec/index.js';
-import { appendAudit, claimIdempotencyKey, completeIdempotencyKey, abandonIdempotencyKey, findTokenBySecret, type AuditEntry, type SqlClient } from '../store/index.js';
+import {
+  appendAudit,
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  abandonIdempotencyKey,
+  findTokenBySecret,
+  type AuditEntry,
+  type SqlClient,
+} from '../store/index.js';
 import { authorize, type ApiAction, type Principal } from './auth.js';
 import { errorAnswer, invalidRequest, type UnexpectedListener } from './errors.js';
 import { forTheRecord, refuseControlCharacters } from './input.js';
@@ -21,7 +29,11 @@ export interface RouteContext<Params, Body, Query> {
   readonly reply: FastifyReply;
 }
 
-export interface Route<P extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
+export interface Route<
+  P extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+> {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
   readonly summary: string;
@@ -66,13 +78,18 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 async function authenticate(request: FastifyRequest, db: SqlClient): Promise<Principal> {
   const header = request.headers.authorization;
   const secret = header ? BEARER.exec(header)?.[1] : undefined;
-  if (!secret) throw new SwitchyardError('SWY_API_UNAUTHENTICATED', { message: 'The request has no Authorization: Bearer token' });
+  if (!secret)
+    throw new SwitchyardError('SWY_API_UNAUTHENTICATED', { message: 'The request has no Authorization: Bearer token' });
   const token = await findTokenBySecret(db, secret);
   if (!token) throw new SwitchyardError('SWY_API_UNAUTHENTICATED', { message: 'The token is unknown or revoked' });
   return { name: token.name, roles: token.roles };
 }
 
-function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, part: string): z.output<T> | Record<string, never> {
+function parsePart<T extends z.ZodType>(
+  schema: T | undefined,
+  value: unknown,
+  part: string,
+): z.output<T> | Record<string, never> {
   if (!schema) return {};
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalidRequest(parsed.error, part);
@@ -81,7 +98,10 @@ function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, p
 
 function tooManyFailures(waitMs: number): SwitchyardError {
   const seconds = Math.ceil(waitMs / 1000);
-  return new SwitchyardError('SWY_API_TOO_MANY_FAILURES', { message: `Too many failed authentications from this address: try again in ${seconds} s`, details: { retryAfterSeconds: seconds } });
+  return new SwitchyardError('SWY_API_TOO_MANY_FAILURES', {
+    message: `Too many failed authentications from this address: try again in ${seconds} s`,
+    details: { retryAfterSeconds: seconds },
+  });
 }
 
 /**
@@ -98,7 +118,11 @@ class Gate {
   /** Refusals are recorded as well as the store allows; a refusal is answered even when it cannot be. */
   private async refusal(request: FastifyRequest, entry: Omit<AuditEntry, 'target' | 'environment'>): Promise<void> {
     const target = request.url.split('?')[0] as string;
-    await appendAudit(this.guard.db, { ...entry, target: forTheRecord(target) as string, environment: this.guard.environment.name }).catch((err: unknown) => {
+    await appendAudit(this.guard.db, {
+      ...entry,
+      target: forTheRecord(target) as string,
+      environment: this.guard.environment.name,
+    }).catch((err: unknown) => {
       request.log.error({ err }, 'could not audit a refusal');
     });
   }
@@ -112,7 +136,12 @@ class Gate {
     } catch (err) {
       if (!isSwitchyardError(err) || err.code !== 'SWY_API_UNAUTHENTICATED') throw err;
       const { blockedNow } = await throttle.failed(request.ip);
-      await this.refusal(request, { actor: 'anonymous', action: 'api.authenticate', outcome: blockedNow ? 'throttled' : 'denied', details: { address: request.ip, method: request.method, why: err.message } });
+      await this.refusal(request, {
+        actor: 'anonymous',
+        action: 'api.authenticate',
+        outcome: blockedNow ? 'throttled' : 'denied',
+        details: { address: request.ip, method: request.method, why: err.message },
+      });
       throw err;
     }
   }
@@ -122,17 +151,39 @@ class Gate {
     try {
       authorize(principal, this.r.action, env.name, env.protected);
     } catch (err) {
-      await this.refusal(request, { actor: principal.name, action: this.r.audit ?? 'api.read', outcome: 'denied', details: { method: request.method, code: (err as SwitchyardError).code } });
+      await this.refusal(request, {
+        actor: principal.name,
+        action: this.r.audit ?? 'api.read',
+        outcome: 'denied',
+        details: { method: request.method, code: (err as SwitchyardError).code },
+      });
       throw err;
     }
   }
 
-  async parse(request: FastifyRequest, principal: Principal): Promise<{ params: unknown; body: unknown; query: unknown }> {
+  async parse(
+    request: FastifyRequest,
+    principal: Principal,
+  ): Promise<{ params: unknown; body: unknown; query: unknown }> {
     try {
       refuseControlCharacters({ path: request.params, query: request.query, body: request.body });
-      return { params: parsePart(this.r.params, request.params, 'path'), body: parsePart(this.r.body, request.body ?? {}, 'body'), query: parsePart(this.r.query, request.query, 'query') };
+      return {
+        params: parsePart(this.r.params, request.params, 'path'),
+        body: parsePart(this.r.body, request.body ?? {}, 'body'),
+        query: parsePart(this.r.query, request.query, 'query'),
+      };
     } catch (err) {
-      if (this.r.audit) await this.refusal(request, { actor: principal.name, action: this.r.audit, outcome: 'refused', details: { method: request.method, code: (err as SwitchyardError).code, body: forTheRecord(request.body ?? null) } });
+      if (this.r.audit)
+        await this.refusal(request, {
+          actor: principal.name,
+          action: this.r.audit,
+          outcome: 'refused',
+          details: {
+            method: request.method,
+            code: (err as SwitchyardError).code,
+            body: forTheRecord(request.body ?? null),
+          },
+        });
       throw err;
     }
   }
@@ -164,16 +215,21 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
           return reply.status(r.status ?? 200).send(await r.handler(ctx));
         }
         const target = request.url.split('?')[0] as string;
-        const reason = typeof (body as { reason?: unknown }).reason === 'string' ? (body as { reason: string }).reason : null;
+        const reason =
+          typeof (body as { reason?: unknown }).reason === 'string' ? (body as { reason: string }).reason : null;
         const key = request.headers['idempotency-key'];
-        const idempotency = typeof key === 'string' && key.length > 0 && key.length <= 200 ? { key, actor: principal.name, method: r.method, path: target, body } : undefined;
+        const idempotency =
+          typeof key === 'string' && key.length > 0 && key.length <= 200
+            ? { key, actor: principal.name, method: r.method, path: target, body }
+            : undefined;
         let status: number;
         let answer: unknown;
         let claimed = false;
         try {
           if (idempotency) {
             const claim = await claimIdempotencyKey(guard.db, idempotency);
-            if (claim.outcome === 'replay') return reply.status(claim.status).header('idempotent-replay', 'true').send(claim.body);
+            if (claim.outcome === 'replay')
+              return reply.status(claim.status).header('idempotent-replay', 'true').send(claim.body);
             claimed = true;
           }
           answer = await r.handler(ctx);
@@ -192,7 +248,13 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
         });
         if (idempotency && claimed) {
           if (status >= 500) await abandonIdempotencyKey(guard.db, idempotency);
-          else await completeIdempotencyKey(guard.db, { key: idempotency.key, actor: idempotency.actor, status, body: r.replayAnswer && status < 400 ? r.replayAnswer(answer) : answer });
+          else
+            await completeIdempotencyKey(guard.db, {
+              key: idempotency.key,
+              actor: idempotency.actor,
+              status,
+              body: r.replayAnswer && status < 400 ? r.replayAnswer(answer) : answer,
+            });
         }
         return reply.status(status).send(answer);
       },

@@ -55,6 +55,11 @@ export function buildApi(ctx: ApiContext, options: ApiOptions = {}): FastifyInst
   app.get('/healthz', async () => ({ ok: true, version: VERSION }));
   app.get('/v1/openapi.json', async () => document);
   app.get('/metrics', metricsHandler(ctx, streams));
-  registerRoutes(app, routes, { db: ctx.store, environment: ctx.fleet.environment, throttle: new AuthThrottle(options.throttle), ...(options.onUnexpected ? { onUnexpected: options.onUnexpected } : {}) });
+  registerRoutes(app, routes, {
+    db: ctx.store,
+    environment: ctx.fleet.environment,
+    throttle: new AuthThrottle(options.throttle),
+    ...(options.onUnexpected ? { onUnexpected: options.onUnexpected } : {}),
+  });
   return app;
 }

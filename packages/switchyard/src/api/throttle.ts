@@ -18,7 +18,11 @@ export class AuthThrottle {
   private readonly limiter: RateLimiterMemory;
 
   constructor(readonly settings: ThrottleSettings = DEFAULT_THROTTLE) {
-    this.limiter = new RateLimiterMemory({ points: settings.failures, duration: settings.windowSeconds, blockDuration: settings.blockSeconds });
+    this.limiter = new RateLimiterMemory({
+      points: settings.failures,
+      duration: settings.windowSeconds,
+      blockDuration: settings.blockSeconds,
+    });
   }
 
   /** Milliseconds until `address` may try again; 0 when it may now. */

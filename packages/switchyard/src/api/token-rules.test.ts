@@ -16,30 +16,52 @@ const may = (p: Principal, grants: RoleGrants) => grantRefusals(p, grants).lengt
 
 describe('who may give (and take back) which roles', () => {
   it('lets an admin of * manage any token', () => {
-    for (const grants of [{ '*': 'admin' }, { production: 'viewer' }, { staging: 'deployer', '*': 'viewer' }] as RoleGrants[]) expect(may(root, grants)).toBe(true);
+    for (const grants of [
+      { '*': 'admin' },
+      { production: 'viewer' },
+      { staging: 'deployer', '*': 'viewer' },
+    ] as RoleGrants[])
+      expect(may(root, grants)).toBe(true);
   });
 
   it('lets an admin of one environment give any role there, admin included', () => {
-    for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const) expect(may(stagingAdmin, { staging: role })).toBe(true);
+    for (const role of ['viewer', 'deployer', 'approver', 'admin'] as const)
+      expect(may(stagingAdmin, { staging: role })).toBe(true);
   });
 
   it('refuses an admin of one environment a role in another, or in *', () => {
-    expect(grantRefusals(stagingAdmin, { production: 'viewer' })).toEqual(['production needs the admin role there, and stg-admin holds none']);
-    expect(grantRefusals(stagingAdmin, { '*': 'viewer' })).toEqual(['every environment (*) needs the admin role in *, and stg-admin holds none']);
+    expect(grantRefusals(stagingAdmin, { production: 'viewer' })).toEqual([
+      'production needs the admin role there, and stg-admin holds none',
+    ]);
+    expect(grantRefusals(stagingAdmin, { '*': 'viewer' })).toEqual([
+      'every environment (*) needs the admin role in *, and stg-admin holds none',
+    ]);
     // Holding viewer everywhere does not make a staging admin an admin of *.
-    expect(grantRefusals(stagingAdminViewerElsewhere, { '*': 'viewer' })).toEqual(['every environment (*) needs the admin role in *, and stg-admin-plus holds viewer']);
-    expect(grantRefusals(stagingAdminViewerElsewhere, { production: 'viewer' })).toEqual(['production needs the admin role there, and stg-admin-plus holds viewer']);
+    expect(grantRefusals(stagingAdminViewerElsewhere, { '*': 'viewer' })).toEqual([
+      'every environment (*) needs the admin role in *, and stg-admin-plus holds viewer',
+    ]);
+    expect(grantRefusals(stagingAdminViewerElsewhere, { production: 'viewer' })).toEqual([
+      'production needs the admin role there, and stg-admin-plus holds viewer',
+    ]);
   });
 
   it('judges a token that spans environments by every one of them', () => {
-    expect(grantRefusals(stagingAdmin, { staging: 'deployer', production: 'viewer' })).toEqual(['production needs the admin role there, and stg-admin holds none']);
+    expect(grantRefusals(stagingAdmin, { staging: 'deployer', production: 'viewer' })).toEqual([
+      'production needs the admin role there, and stg-admin holds none',
+    ]);
     expect(may(twoEnvAdmin, { staging: 'deployer', production: 'approver' })).toBe(true);
-    expect(grantRefusals(twoEnvAdmin, { staging: 'deployer', production: 'approver', qa: 'viewer' })).toEqual(['qa needs the admin role there, and ops holds none']);
+    expect(grantRefusals(twoEnvAdmin, { staging: 'deployer', production: 'approver', qa: 'viewer' })).toEqual([
+      'qa needs the admin role there, and ops holds none',
+    ]);
   });
 
   it('lets no one below admin manage tokens, not even to give a role below their own', () => {
-    expect(grantRefusals(approver, { staging: 'viewer' })).toEqual(['staging needs the admin role there, and lead holds approver']);
-    expect(grantRefusals(deployer, { staging: 'viewer' })).toEqual(['staging needs the admin role there, and ci holds deployer']);
+    expect(grantRefusals(approver, { staging: 'viewer' })).toEqual([
+      'staging needs the admin role there, and lead holds approver',
+    ]);
+    expect(grantRefusals(deployer, { staging: 'viewer' })).toEqual([
+      'staging needs the admin role there, and ci holds deployer',
+    ]);
     expect(may(approver, { staging: 'approver' })).toBe(false);
   });
 
@@ -54,7 +76,8 @@ describe('who may give (and take back) which roles', () => {
     expect(caught).toMatchObject({
       code: 'SWY_API_FORBIDDEN',
       status: 403,
-      message: 'stg-admin may not create a token: every environment (*) needs the admin role in *, and stg-admin holds none; production needs the admin role there, and stg-admin holds none',
+      message:
+        'stg-admin may not create a token: every environment (*) needs the admin role in *, and stg-admin holds none; production needs the admin role there, and stg-admin holds none',
       details: { environments: ['*', 'production', 'staging'] },
     });
     expect(() => authorizeGrants(root, { '*': 'admin' }, 'create a token')).not.toThrow();
@@ -104,6 +127,8 @@ describe('token expiry', () => {
     ['-1d', 'is neither a duration'],
     ['tomorrow', 'is neither a duration'],
   ])('refuses %s', (text, why) => {
-    expect(() => parseExpiry(text, now)).toThrow(expect.objectContaining({ code: 'SWY_STORE_TOKEN_INVALID', message: expect.stringContaining(why) }));
+    expect(() => parseExpiry(text, now)).toThrow(
+      expect.objectContaining({ code: 'SWY_STORE_TOKEN_INVALID', message: expect.stringContaining(why) }),
+    );
   });
 });

@@ -22,7 +22,9 @@ export function grantRefusals(principal: Principal, grants: RoleGrants): string[
       const held = heldFor(principal, environment);
       if (held === 'admin') return [];
       const where = environment === '*' ? 'every environment (*)' : environment;
-      return [`${where} needs the admin role${environment === '*' ? ' in *' : ' there'}, and ${principal.name} holds ${held ?? 'none'}`];
+      return [
+        `${where} needs the admin role${environment === '*' ? ' in *' : ' there'}, and ${principal.name} holds ${held ?? 'none'}`,
+      ];
     });
 }
 
@@ -41,13 +43,18 @@ export function authorizeGrants(principal: Principal, grants: RoleGrants, what: 
 export function mayView(principal: Principal, grants: RoleGrants): boolean {
   if (principal.roles['*'] === 'admin') return true;
   const administers = (environment: string) => roleIn(principal, environment) === 'admin';
-  return Object.keys(grants).some((environment) => (environment === '*' ? Object.keys(principal.roles).some(administers) : administers(environment)));
+  return Object.keys(grants).some((environment) =>
+    environment === '*' ? Object.keys(principal.roles).some(administers) : administers(environment),
+  );
 }
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
 function expiryInvalid(text: string, why: string): SwitchyardError {
-  return new SwitchyardError('SWY_STORE_TOKEN_INVALID', { message: `The expiry ${JSON.stringify(text.slice(0, 40))} ${why}`, details: { expires: text.slice(0, 40) } });
+  return new SwitchyardError('SWY_STORE_TOKEN_INVALID', {
+    message: `The expiry ${JSON.stringify(text.slice(0, 40))} ${why}`,
+    details: { expires: text.slice(0, 40) },
+  });
 }
 
 /** `2027-02-30` is not: JavaScript would quietly make it March 2. */
@@ -72,8 +79,12 @@ export function parseExpiry(text: string, now: Date): Date {
     if (!isCalendarDate(text.slice(0, 10))) throw expiryInvalid(text, 'is not on a calendar date');
     at = new Date(text);
   } else {
-    throw expiryInvalid(text, 'is neither a duration (12h, 30d, 2w), a date (2027-01-31) nor a time (2027-01-31T18:00:00Z)');
+    throw expiryInvalid(
+      text,
+      'is neither a duration (12h, 30d, 2w), a date (2027-01-31) nor a time (2027-01-31T18:00:00Z)',
+    );
   }
-  if (at.getTime() <= now.getTime()) throw expiryInvalid(text, `is not in the future (it is ${at.toISOString()}, now is ${now.toISOString()})`);
+  if (at.getTime() <= now.getTime())
+    throw expiryInvalid(text, `is not in the future (it is ${at.toISOString()}, now is ${now.toISOString()})`);
   return at;
 }

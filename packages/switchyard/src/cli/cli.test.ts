@@ -14,15 +14,26 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
   it('validate checks every environment', async () => {
     const r = await runCli(['validate', EXAMPLE]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('✔ production (kubernetes): 4 services, 1 worker valid\n✔ sandbox (local): 4 services, 1 worker valid\n✔ staging (kubernetes): 4 services, 1 worker valid\n');
+    expect(r.stdout).toBe(
+      '✔ production (kubernetes): 4 services, 1 worker valid\n✔ sandbox (local): 4 services, 1 worker valid\n✔ staging (kubernetes): 4 services, 1 worker valid\n',
+    );
   });
 
   it('validate --json lists the units', async () => {
     const r = await runCli(['validate', EXAMPLE, '--env', 'staging', '--json']);
     expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout) as { valid: boolean; environments: { environment: string; units: { name: string; kind: string }[] }[] };
+    const json = JSON.parse(r.stdout) as {
+      valid: boolean;
+      environments: { environment: string; units: { name: string; kind: string }[] }[];
+    };
     expect(json.valid).toBe(true);
-    expect(json.environments[0]?.units.map((u) => u.name)).toEqual(['api-gateway', 'catalog-api', 'encoding-worker', 'thumbnail', 'user-preferences-api']);
+    expect(json.environments[0]?.units.map((u) => u.name)).toEqual([
+      'api-gateway',
+      'catalog-api',
+      'encoding-worker',
+      'thumbnail',
+      'user-preferences-api',
+    ]);
   });
 
   it('render to stdout is the golden file', async () => {
@@ -42,7 +53,10 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     expect(files).toContain('configmap-catalog-api-router.yaml');
     expect(files).toContain('horizontalpodautoscaler-catalog-api-production.yaml');
     const before = readFileSync(join(out, 'staging/catalog-api/deployment-catalog-api-free.yaml'), 'utf8');
-    expect(parseDocument(before).toJS()).toMatchObject({ kind: 'Deployment', metadata: { name: 'catalog-api-free', namespace: 'video-staging' } });
+    expect(parseDocument(before).toJS()).toMatchObject({
+      kind: 'Deployment',
+      metadata: { name: 'catalog-api-free', namespace: 'video-staging' },
+    });
     const second = await runCli(['render', EXAMPLE, '--env', 'staging', '--out', out]);
     expect(second.code).toBe(0);
     expect(readFileSync(join(out, 'staging/catalog-api/deployment-catalog-api-free.yaml'), 'utf8')).toBe(before);
@@ -57,7 +71,9 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     const bad = await runCli(['render', EXAMPLE, '--env', 'production', '-s', 'thumbnails']);
     expect(bad.code).toBe(66);
     expect(bad.stderr).toContain('SWY_SPEC_SERVICE_NOT_FOUND');
-    expect(bad.stderr).toContain('Use one of: api-gateway, catalog-api, encoding-worker, thumbnail, user-preferences-api.');
+    expect(bad.stderr).toContain(
+      'Use one of: api-gateway, catalog-api, encoding-worker, thumbnail, user-preferences-api.',
+    );
   });
 
   it('check passes the example fleet in every environment', async () => {
@@ -70,7 +86,10 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
   it('check --format sarif is SARIF 2.1.0 with every rule', async () => {
     const r = await runCli(['check', EXAMPLE, '--env', 'production', '--format', 'sarif']);
     expect(r.code).toBe(0);
-    const sarif = JSON.parse(r.stdout) as { version: string; runs: { tool: { driver: { rules: { id: string }[] } }; results: unknown[] }[] };
+    const sarif = JSON.parse(r.stdout) as {
+      version: string;
+      runs: { tool: { driver: { rules: { id: string }[] } }; results: unknown[] }[];
+    };
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.runs[0]?.tool.driver.rules).toHaveLength(21);
     expect(sarif.runs[0]?.results).toEqual([]);
@@ -104,16 +123,28 @@ describe.concurrent('switchyard check exit codes', () => {
     const dir = await writeConfig(texts);
     const human = await runCli(['check', dir, '--env', 'production']);
     expect(human.code).toBe(4);
-    expect(human.stdout).toContain('✖ error image-tag-immutable: Images are pinned to a version, never latest — 4 objects: Deployment api-free, Deployment api-internal, Deployment api-paid, Deployment api-production\n      fix: Use an immutable tag');
+    expect(human.stdout).toContain(
+      '✖ error image-tag-immutable: Images are pinned to a version, never latest — 4 objects: Deployment api-free, Deployment api-internal, Deployment api-paid, Deployment api-production\n      fix: Use an immutable tag',
+    );
     expect(human.stdout).toContain('api (services/api.yaml)');
-    const sarif = JSON.parse((await runCli(['check', dir, '--env', 'production', '-f', 'sarif'])).stdout) as { runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    const sarif = JSON.parse((await runCli(['check', dir, '--env', 'production', '-f', 'sarif'])).stdout) as {
+      runs: {
+        results: {
+          ruleId: string;
+          level: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+        }[];
+      }[];
+    };
     const result = sarif.runs[0]?.results[0];
     expect(result?.ruleId).toBe('image-tag-immutable');
     expect(result?.level).toBe('error');
     expect(result?.locations[0]?.physicalLocation.artifactLocation.uri).toBe('services/api.yaml');
     const junit = await runCli(['check', dir, '--env', 'production', '-f', 'junit']);
     expect(junit.code).toBe(4);
-    expect(junit.stdout).toMatch(/<testcase classname="switchyard.policy.production" name="image-tag-immutable">\s*<failure message="4 findings" type="error">/);
+    expect(junit.stdout).toMatch(
+      /<testcase classname="switchyard.policy.production" name="image-tag-immutable">\s*<failure message="4 findings" type="error">/,
+    );
   });
 
   it('exits 3 on warnings only, and 0 with --fail-on error', async () => {
@@ -167,7 +198,11 @@ function pipeline(script: string): Promise<CliResult> {
 /** Runs the built CLI with its standard output already closed, as when the reader of a pipe left before it wrote. */
 function withoutReader(args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

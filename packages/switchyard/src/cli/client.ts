@@ -46,7 +46,10 @@ export function tokenFor(api: string): string | undefined {
 
 function unreachable(api: string, err: unknown): SwitchyardError {
   const code = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-  return new SwitchyardError('SWY_API_UNREACHABLE', { message: `The Switchyard API at ${api} did not answer (${code})`, cause: err });
+  return new SwitchyardError('SWY_API_UNREACHABLE', {
+    message: `The Switchyard API at ${api} did not answer (${code})`,
+    cause: err,
+  });
 }
 
 function headers(api: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -55,12 +58,21 @@ function headers(api: string, extra: Record<string, string> = {}): Record<string
 }
 
 /** Calls the Switchyard API; its JSON errors come back as the same catalogue errors. */
-export async function callApi<T>(api: string, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+export async function callApi<T>(
+  api: string,
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  idempotencyKey?: string,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`${api}${path}`, {
       method,
-      headers: headers(api, { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) }),
+      headers: headers(api, {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      }),
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
@@ -69,9 +81,18 @@ export async function callApi<T>(api: string, method: 'GET' | 'PUT' | 'POST' | '
   const text = await response.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown>; issues?: [] } } | undefined)?.error;
+    const error = (
+      json as
+        | { error?: { code?: string; message?: string; hint?: string; details?: Record<string, unknown>; issues?: [] } }
+        | undefined
+    )?.error;
     const code = (error?.code && error.code in catalogue ? error.code : 'SWY_INTERNAL_ERROR') as ErrorCode;
-    throw new SwitchyardError(code, { ...(error?.message ? { message: error.message } : {}), ...(error?.hint ? { hint: error.hint } : {}), ...(error?.details ? { details: error.details } : {}), ...(error?.issues ? { issues: error.issues } : {}) });
+    throw new SwitchyardError(code, {
+      ...(error?.message ? { message: error.message } : {}),
+      ...(error?.hint ? { hint: error.hint } : {}),
+      ...(error?.details ? { details: error.details } : {}),
+      ...(error?.issues ? { issues: error.issues } : {}),
+    });
   }
   return json as T;
 }
@@ -82,7 +103,9 @@ export async function streamEvents(api: string, path: string, onData: (data: unk
   for (let attempt = 0; attempt < 30; attempt++) {
     let response: Response;
     try {
-      response = await fetch(`${api}${path}`, { headers: headers(api, { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }) });
+      response = await fetch(`${api}${path}`, {
+        headers: headers(api, { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }),
+      });
     } catch (err) {
       if (attempt >= 29) throw unreachable(api, err);
       await new Promise((r) => setTimeout(r, 1000));

@@ -16,7 +16,9 @@ import { reportError } from './format.js';
 
 export function buildProgram(): Command {
   const program = new Command('switchyard')
-    .description('Ship many times a day without fear: staged canary releases, HAProxy routing, queue workers, capacity and cost.')
+    .description(
+      'Ship many times a day without fear: staged canary releases, HAProxy routing, queue workers, capacity and cost.',
+    )
     .version(VERSION)
     // `--version` after a subcommand belongs to it (`track … --version 1.5.0`).
     .enablePositionalOptions()
@@ -38,7 +40,11 @@ export function buildProgram(): Command {
 }
 
 function wantsJson(argv: readonly string[]): boolean {
-  return argv.includes('--json') || argv.some((a, i) => (a === '--format' || a === '-f') && argv[i + 1] === 'json') || argv.includes('--format=json');
+  return (
+    argv.includes('--json') ||
+    argv.some((a, i) => (a === '--format' || a === '-f') && argv[i + 1] === 'json') ||
+    argv.includes('--format=json')
+  );
 }
 
 /** Runs one command line; returns the process exit code. */
@@ -49,7 +55,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       return reportError(new SwitchyardError('SWY_CLI_USAGE', { message: err.message.replace(/^error: /, '') }), false);
     }
     return reportError(err, wantsJson(argv));

@@ -18,14 +18,20 @@ export async function writeTree(target: string, files: ReadonlyMap<string, strin
     }
     await mkdir(staging, { recursive: true });
     await mkdir(dirname(target), { recursive: true });
-    const hadPrevious = await rename(target, previous).then(() => true, (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    });
+    const hadPrevious = await rename(target, previous).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return false;
+        throw err;
+      },
+    );
     await rename(staging, target);
     if (hadPrevious) await rm(previous, { recursive: true, force: true });
   } catch (err) {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw new SwitchyardError('SWY_RENDER_OUTPUT', { message: `The rendered objects could not be written to ${target}: ${(err as Error).message}`, cause: err });
+    throw new SwitchyardError('SWY_RENDER_OUTPUT', {
+      message: `The rendered objects could not be written to ${target}: ${(err as Error).message}`,
+      cause: err,
+    });
   }
 }

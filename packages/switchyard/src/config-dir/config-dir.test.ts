@@ -37,7 +37,9 @@ describe.concurrent('configuration directory', () => {
     symlinkSync('../shared/encoder.yaml', join(dir, 'services/encoder.yaml'));
     const validate = await runCli(['validate', dir]);
     expect(validate.code, validate.stderr).toBe(0);
-    expect(validate.stdout).toBe('✔ production (kubernetes): 1 service, 1 worker valid\n✔ sandbox (local): 1 service, 1 worker valid\n');
+    expect(validate.stdout).toBe(
+      '✔ production (kubernetes): 1 service, 1 worker valid\n✔ sandbox (local): 1 service, 1 worker valid\n',
+    );
     const render = await runCli(['render', dir, '--env', 'production']);
     expect(render.code, render.stderr).toBe(0);
     expect(render.stdout).toContain('name: encoder-fallback');
@@ -57,7 +59,10 @@ describe.concurrent('configuration directory', () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'switchyard-elsewhere-'));
     renameSync(join(dir, 'services/encoder.yaml'), join(elsewhere, 'encoder.yaml'));
     symlinkSync(join(elsewhere, 'encoder.yaml'), join(dir, 'services/encoder.yaml'));
-    const stderr = await refused(dir, /services\/encoder.yaml is a symbolic link to .*encoder.yaml, outside the configuration directory/);
+    const stderr = await refused(
+      dir,
+      /services\/encoder.yaml is a symbolic link to .*encoder.yaml, outside the configuration directory/,
+    );
     expect(stderr).toContain('→ at services/encoder.yaml');
   });
 
@@ -68,7 +73,9 @@ describe.concurrent('configuration directory', () => {
     symlinkSync('../nowhere/gone.yaml', join(dir, 'environments/gone.yaml'));
     const stderr = await refused(dir, /services\/a.yaml is a symbolic link to b.yaml, which leads back to itself/);
     expect(stderr).toMatch(/services\/b.yaml is a symbolic link to a.yaml, which leads back to itself/);
-    expect(stderr).toMatch(/environments\/gone.yaml is a symbolic link to ..\/nowhere\/gone.yaml, which does not exist/);
+    expect(stderr).toMatch(
+      /environments\/gone.yaml is a symbolic link to ..\/nowhere\/gone.yaml, which does not exist/,
+    );
   });
 
   it('refuses a file that is not YAML and a directory, and ignores hidden files', async () => {
@@ -85,15 +92,26 @@ describe.concurrent('configuration directory', () => {
   });
 
   it('refuses an environments/ that is a file, not a directory', async () => {
-    const dir = await writeConfig({ 'services/api.yaml': baseTexts()['services/api.yaml'] as string, environments: PRODUCTION });
+    const dir = await writeConfig({
+      'services/api.yaml': baseTexts()['services/api.yaml'] as string,
+      environments: PRODUCTION,
+    });
     await refused(dir, /environments is a file; it must be a directory of YAML files/);
   });
 
   it('refuses bytes that are not UTF-8, at the line and column of the first one', async () => {
     const dir = await config();
-    const text = Buffer.concat([Buffer.from('# owned by the caf'), Buffer.from([0xe9]), Buffer.from(' team\n'), Buffer.from(baseTexts()['services/api.yaml'] as string)]);
+    const text = Buffer.concat([
+      Buffer.from('# owned by the caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' team\n'),
+      Buffer.from(baseTexts()['services/api.yaml'] as string),
+    ]);
     writeFileSync(join(dir, 'services/api.yaml'), text);
-    const latin1 = Buffer.from('apiVersion: switchyard.dev/v1\nkind: Environment\nname: production\n# Zürich ', 'latin1');
+    const latin1 = Buffer.from(
+      'apiVersion: switchyard.dev/v1\nkind: Environment\nname: production\n# Zürich ',
+      'latin1',
+    );
     writeFileSync(join(dir, 'environments/production.yaml'), latin1);
     const stderr = await refused(dir, /the file is not UTF-8: byte 0xe9 at offset 18 .*→ at services\/api.yaml:1:19/);
     expect(stderr).toMatch(/byte 0xfc at offset 68 .*→ at environments\/production.yaml:4:4/);
@@ -105,22 +123,33 @@ describe.concurrent('configuration directory', () => {
     writeFileSync(join(dir, 'services/api.yaml'), `${baseTexts()['services/api.yaml'] as string}env:\n${keys}\n`);
     const r = await runCli(['validate', dir]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^error SWY_SPEC_FILE_TOO_LARGE: services\/api.yaml is 5(\.\d)? MiB \(\d{7} bytes\); a configuration file may be at most 1 MiB$/m);
+    expect(r.stderr).toMatch(
+      /^error SWY_SPEC_FILE_TOO_LARGE: services\/api.yaml is 5(\.\d)? MiB \(\d{7} bytes\); a configuration file may be at most 1 MiB$/m,
+    );
     expect(r.stderr).not.toMatch(STACK_TRACE);
   });
 
   it('lists a bounded number of problems for a file of 200,000 repeated keys under the size limit', async () => {
     const dir = await config();
     writeFileSync(join(dir, 'services/api.yaml'), 'a: 1\n'.repeat(200_000));
-    const stderr = await refused(dir, /^error SWY_SPEC_INVALID: The configuration in .* is invalid \(199999 problems; the first 1000 are listed\)$/m);
+    const stderr = await refused(
+      dir,
+      /^error SWY_SPEC_INVALID: The configuration in .* is invalid \(199999 problems; the first 1000 are listed\)$/m,
+    );
     expect(stderr.match(/^✖ /gm)).toHaveLength(1000);
-    expect(stderr).toContain('✖ YAML syntax error: Map keys must be unique; "a" is set twice in this mapping → at services/api.yaml:2:1');
+    expect(stderr).toContain(
+      '✖ YAML syntax error: Map keys must be unique; "a" is set twice in this mapping → at services/api.yaml:2:1',
+    );
   });
 
   it('refuses files that together exceed the total limit, before parsing any', async () => {
     const dir = await config();
     const err = await readConfig(dir, { limits: { totalBytes: 600 } }).catch((e: unknown) => e);
     expect(isSwitchyardError(err) && err.code).toBe('SWY_SPEC_TOO_LARGE');
-    expect((err as Error).message).toMatch(new RegExp(`^The configuration files in ${dir} \\(4\\) add up to \\d+ bytes; together they may be at most 600 bytes$`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^The configuration files in ${dir} \\(4\\) add up to \\d+ bytes; together they may be at most 600 bytes$`,
+      ),
+    );
   });
 });

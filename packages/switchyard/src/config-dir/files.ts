@@ -17,7 +17,11 @@ interface Found {
  * directory, and anything that is not a YAML file (nor hidden by a leading dot) is a problem,
  * since a file left out of `render` would be deleted from a cluster by `apply`.
  */
-export async function readConfigFiles(dir: string, subs: readonly string[], limits: ConfigLimits): Promise<{ texts: Record<string, string>; issues: Issue[] }> {
+export async function readConfigFiles(
+  dir: string,
+  subs: readonly string[],
+  limits: ConfigLimits,
+): Promise<{ texts: Record<string, string>; issues: Issue[] }> {
   const root = await realpath(dir);
   const issues: Issue[] = [];
   const found: Found[] = [];
@@ -37,7 +41,12 @@ async function listSub(root: string, sub: string, issues: Issue[]): Promise<Foun
   try {
     const real = await realpath(join(root, sub));
     if (!inside(root, real)) {
-      issues.push({ code: 'symlink_outside', file: `${sub}/`, message: `${sub}/ is a symbolic link to ${real}, outside the configuration directory`, hint: `Move ${sub}/ into the configuration directory: Switchyard reads only files the directory holds.` });
+      issues.push({
+        code: 'symlink_outside',
+        file: `${sub}/`,
+        message: `${sub}/ is a symbolic link to ${real}, outside the configuration directory`,
+        hint: `Move ${sub}/ into the configuration directory: Switchyard reads only files the directory holds.`,
+      });
       return [];
     }
     entries = await readdir(real, { withFileTypes: true });
@@ -45,7 +54,12 @@ async function listSub(root: string, sub: string, issues: Issue[]): Promise<Foun
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
     if (code === 'ENOTDIR') {
-      issues.push({ code: 'not_a_directory', file: sub, message: `${sub} is a file; it must be a directory of YAML files`, hint: `Move the file into a directory named ${sub}/, one file per ${sub === 'environments' ? 'environment' : 'service or worker'}.` });
+      issues.push({
+        code: 'not_a_directory',
+        file: sub,
+        message: `${sub} is a file; it must be a directory of YAML files`,
+        hint: `Move the file into a directory named ${sub}/, one file per ${sub === 'environments' ? 'environment' : 'service or worker'}.`,
+      });
       return [];
     }
     throw err;
@@ -64,11 +78,23 @@ async function listSub(root: string, sub: string, issues: Issue[]): Promise<Foun
     }
     const info = await stat(real);
     if (info.isDirectory()) {
-      problem('not_a_file', `${file} is a directory; only the files directly in ${sub}/ are read`, `Move its files up into ${sub}/, move the directory out, or start its name with a dot to keep it there unread.`);
+      problem(
+        'not_a_file',
+        `${file} is a directory; only the files directly in ${sub}/ are read`,
+        `Move its files up into ${sub}/, move the directory out, or start its name with a dot to keep it there unread.`,
+      );
     } else if (!info.isFile()) {
-      problem('not_a_file', `${file} is not a regular file`, `Remove it from ${sub}/, or start its name with a dot to keep it there unread.`);
+      problem(
+        'not_a_file',
+        `${file} is not a regular file`,
+        `Remove it from ${sub}/, or start its name with a dot to keep it there unread.`,
+      );
     } else if (!YAML_FILE.test(entry.name)) {
-      problem('not_yaml', `${file} is not a YAML file (*.yaml or *.yml)`, `Rename it to .yaml if it describes ${sub === 'environments' ? 'an environment' : 'a service or worker'}, move it out of ${sub}/, or start its name with a dot to keep it there unread.`);
+      problem(
+        'not_yaml',
+        `${file} is not a YAML file (*.yaml or *.yml)`,
+        `Rename it to .yaml if it describes ${sub === 'environments' ? 'an environment' : 'a service or worker'}, move it out of ${sub}/, or start its name with a dot to keep it there unread.`,
+      );
     } else {
       found.push({ file, real, bytes: info.size });
     }
@@ -77,16 +103,35 @@ async function listSub(root: string, sub: string, issues: Issue[]): Promise<Foun
 }
 
 /** The file a symbolic link leads to, when it exists and stays inside the configuration directory. */
-async function followLink(root: string, path: string, file: string, problem: (code: string, message: string, hint: string) => void): Promise<string | undefined> {
+async function followLink(
+  root: string,
+  path: string,
+  file: string,
+  problem: (code: string, message: string, hint: string) => void,
+): Promise<string | undefined> {
   try {
     const real = await realpath(path);
     if (inside(root, real)) return real;
-    problem('symlink_outside', `${file} is a symbolic link to ${real}, outside the configuration directory`, 'Copy the file into the configuration directory, or point the link at a file inside it: Switchyard reads only files the directory holds (and records).');
+    problem(
+      'symlink_outside',
+      `${file} is a symbolic link to ${real}, outside the configuration directory`,
+      'Copy the file into the configuration directory, or point the link at a file inside it: Switchyard reads only files the directory holds (and records).',
+    );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const target = await readlink(path);
-    if (code === 'ELOOP') problem('symlink_loop', `${file} is a symbolic link to ${target}, which leads back to itself (a loop of links)`, 'Point the link at a real file, or replace it with the file.');
-    else if (code === 'ENOENT' || code === 'ENOTDIR') problem('symlink_dangling', `${file} is a symbolic link to ${target}, which does not exist`, 'Fix the link\'s target, or delete the link.');
+    if (code === 'ELOOP')
+      problem(
+        'symlink_loop',
+        `${file} is a symbolic link to ${target}, which leads back to itself (a loop of links)`,
+        'Point the link at a real file, or replace it with the file.',
+      );
+    else if (code === 'ENOENT' || code === 'ENOTDIR')
+      problem(
+        'symlink_dangling',
+        `${file} is a symbolic link to ${target}, which does not exist`,
+        "Fix the link's target, or delete the link.",
+      );
     else throw err;
   }
   return undefined;

@@ -1,6 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { SwitchyardError } from '../errors/index.js';
-import { CONFIG_LIMITS, ENVIRONMENTS_DIR, parseConfig, resolveFleet, SERVICES_DIR, type ConfigFiles, type Fleet, type ParseOptions } from '../spec/index.js';
+import {
+  CONFIG_LIMITS,
+  ENVIRONMENTS_DIR,
+  parseConfig,
+  resolveFleet,
+  SERVICES_DIR,
+  type ConfigFiles,
+  type Fleet,
+  type ParseOptions,
+} from '../spec/index.js';
 import { readConfigFiles } from './files.js';
 
 /**
@@ -12,9 +21,15 @@ import { readConfigFiles } from './files.js';
 export async function readConfig(dir: string, options: Pick<ParseOptions, 'limits'> = {}): Promise<ConfigFiles> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) {
-    throw new SwitchyardError('SWY_SPEC_DIR_NOT_FOUND', { message: `The configuration directory ${dir} does not exist`, details: { dir } });
+    throw new SwitchyardError('SWY_SPEC_DIR_NOT_FOUND', {
+      message: `The configuration directory ${dir} does not exist`,
+      details: { dir },
+    });
   }
-  const { texts, issues } = await readConfigFiles(dir, [SERVICES_DIR, ENVIRONMENTS_DIR], { ...CONFIG_LIMITS, ...options.limits });
+  const { texts, issues } = await readConfigFiles(dir, [SERVICES_DIR, ENVIRONMENTS_DIR], {
+    ...CONFIG_LIMITS,
+    ...options.limits,
+  });
   return parseConfig(dir, texts, { ...options, issues });
 }
 

@@ -12,7 +12,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function checkName(what: string, value: string): void {
   if (!NAME.test(value) || value === '.git') {
-    throw new SwitchyardError('SWY_REPO_PATH_INVALID', { message: `The ${what} ${JSON.stringify(value)} cannot name a directory of the config repository`, details: { [what]: value } });
+    throw new SwitchyardError('SWY_REPO_PATH_INVALID', {
+      message: `The ${what} ${JSON.stringify(value)} cannot name a directory of the config repository`,
+      details: { [what]: value },
+    });
   }
 }
 
@@ -28,7 +31,10 @@ export function checkFile(service: string, path: string): void {
 
 export function checkTrailer(key: string, value: string): void {
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(key) || /[\r\n]/.test(value) || value.trim() === '') {
-    throw new SwitchyardError('SWY_REPO_PATH_INVALID', { message: `The commit trailer ${JSON.stringify(`${key}: ${value}`)} is invalid: a key of letters, digits and dashes, a one-line value`, details: { key } });
+    throw new SwitchyardError('SWY_REPO_PATH_INVALID', {
+      message: `The commit trailer ${JSON.stringify(`${key}: ${value}`)} is invalid: a key of letters, digits and dashes, a one-line value`,
+      details: { key },
+    });
   }
 }
 

@@ -9,7 +9,14 @@ import { isSwitchyardError, type SwitchyardError } from '../errors/index.js';
 import { renderUnit } from '../render/index.js';
 import { loadFleet } from '../config-dir/index.js';
 import type { Fleet } from '../spec/index.js';
-import { COMMAND_TRAILER, GitConfigRepo, RELEASE_TRAILER, openConfigRepo, serviceFiles, type ConfigChange } from './index.js';
+import {
+  COMMAND_TRAILER,
+  GitConfigRepo,
+  RELEASE_TRAILER,
+  openConfigRepo,
+  serviceFiles,
+  type ConfigChange,
+} from './index.js';
 
 const EXAMPLE = resolve(fileURLToPath(import.meta.url), '../../../../../examples/video-platform');
 const alice = { name: 'Alice Deployer', email: 'alice@example.com' };
@@ -29,11 +36,17 @@ afterAll(async () => {
 
 /** Plain git in `dir`, for looking at what the adapter did from the outside. */
 function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  }).trim();
 }
 
 async function failure(promise: Promise<unknown>): Promise<SwitchyardError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isSwitchyardError(err)) throw new Error(`expected a SwitchyardError, got ${String(err)}`);
   return err;
 }
@@ -70,15 +83,29 @@ describe('git config repository', () => {
 
     const files = rendered('catalog-api');
     expect([...files.keys()].every((f) => /^[a-z]+-[a-z0-9-]+\.yaml$/.test(f))).toBe(true);
-    const result = await repo.commit(change('catalog-api', files, { trailers: { [RELEASE_TRAILER]: 'r-1', [COMMAND_TRAILER]: 'r-1/3' } }));
+    const result = await repo.commit(
+      change('catalog-api', files, { trailers: { [RELEASE_TRAILER]: 'r-1', [COMMAND_TRAILER]: 'r-1/3' } }),
+    );
     expect(result.changed).toBe(true);
     expect(result.sha).toBe(git(dir, 'rev-parse', 'HEAD'));
-    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').sort()).toEqual([...[...files.keys()].map((f) => `staging/catalog-api/${f}`), 'staging/catalog-api/release.json'].sort());
-    for (const [name, content] of files) expect(git(dir, 'show', `HEAD:staging/catalog-api/${name}`)).toBe(content.trim());
-    expect(JSON.parse(git(dir, 'show', 'HEAD:staging/catalog-api/release.json'))).toEqual({ environment: 'staging', service: 'catalog-api', versions: { stable: '1.0.0' }, shares: { free: 0 } });
+    expect(git(dir, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').sort()).toEqual(
+      [...[...files.keys()].map((f) => `staging/catalog-api/${f}`), 'staging/catalog-api/release.json'].sort(),
+    );
+    for (const [name, content] of files)
+      expect(git(dir, 'show', `HEAD:staging/catalog-api/${name}`)).toBe(content.trim());
+    expect(JSON.parse(git(dir, 'show', 'HEAD:staging/catalog-api/release.json'))).toEqual({
+      environment: 'staging',
+      service: 'catalog-api',
+      versions: { stable: '1.0.0' },
+      shares: { free: 0 },
+    });
     // Author is the person, committer is Switchyard: neither comes from a git config.
-    expect(git(dir, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe('Alice Deployer <alice@example.com>|Switchyard <switchyard@localhost>');
-    expect(git(dir, 'log', '-1', '--format=%B')).toBe('catalog-api: deploy 1.0.0\n\nBecause the tests say so.\n\nSwitchyard-Release: r-1\nSwitchyard-Command: r-1/3');
+    expect(git(dir, 'log', '-1', '--format=%an <%ae>|%cn <%ce>')).toBe(
+      'Alice Deployer <alice@example.com>|Switchyard <switchyard@localhost>',
+    );
+    expect(git(dir, 'log', '-1', '--format=%B')).toBe(
+      'catalog-api: deploy 1.0.0\n\nBecause the tests say so.\n\nSwitchyard-Release: r-1\nSwitchyard-Command: r-1/3',
+    );
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 
@@ -86,7 +113,10 @@ describe('git config repository', () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo') });
     const files = rendered('catalog-api');
     const first = await repo.commit(change('catalog-api', files));
-    expect(await repo.commit(change('catalog-api', new Map(files), { message: 'again' }))).toEqual({ sha: first.sha, changed: false });
+    expect(await repo.commit(change('catalog-api', new Map(files), { message: 'again' }))).toEqual({
+      sha: first.sha,
+      changed: false,
+    });
     expect(git(repo.dir, 'rev-list', '--count', 'HEAD')).toBe('1');
 
     const dropped = [...files.keys()].find((f) => f.startsWith('poddisruptionbudget-')) as string;
@@ -103,19 +133,42 @@ describe('git config repository', () => {
     await repo.commit(change('catalog-api', rendered('catalog-api')));
     await repo.commit(change('thumbnail', rendered('thumbnail')));
     await repo.commit(change('catalog-api', new Map([['note.yaml', 'only: this\n']])));
-    expect(git(repo.dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').every((p) => p.startsWith('staging/catalog-api/'))).toBe(true);
-    expect(git(repo.dir, 'ls-tree', '--name-only', 'HEAD:staging/catalog-api').split('\n')).toEqual(['note.yaml', 'release.json']);
-    expect(git(repo.dir, 'ls-tree', '--name-only', 'HEAD:staging/thumbnail').split('\n').length).toBe(rendered('thumbnail').size + 1);
+    expect(
+      git(repo.dir, 'show', '--name-only', '--format=', 'HEAD')
+        .split('\n')
+        .every((p) => p.startsWith('staging/catalog-api/')),
+    ).toBe(true);
+    expect(git(repo.dir, 'ls-tree', '--name-only', 'HEAD:staging/catalog-api').split('\n')).toEqual([
+      'note.yaml',
+      'release.json',
+    ]);
+    expect(git(repo.dir, 'ls-tree', '--name-only', 'HEAD:staging/thumbnail').split('\n').length).toBe(
+      rendered('thumbnail').size + 1,
+    );
   });
 
   it('finds the commit of a retried command by its trailer', async () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo') });
     expect(await repo.findCommitByTrailer(COMMAND_TRAILER, 'r-1/1')).toBeUndefined();
-    const a = await repo.commit(change('catalog-api', rendered('catalog-api'), { trailers: { [RELEASE_TRAILER]: 'r-1', [COMMAND_TRAILER]: 'r-1/1' } }));
-    const b = await repo.commit(change('catalog-api', rendered('catalog-api', { tracks: { production: { version: '1.0.1' } } }), { message: 'stable to 1.0.1\n\nmentions Switchyard-Command: r-1/1 in the body', trailers: { [COMMAND_TRAILER]: 'r-1/12' } }));
+    const a = await repo.commit(
+      change('catalog-api', rendered('catalog-api'), {
+        trailers: { [RELEASE_TRAILER]: 'r-1', [COMMAND_TRAILER]: 'r-1/1' },
+      }),
+    );
+    const b = await repo.commit(
+      change('catalog-api', rendered('catalog-api', { tracks: { production: { version: '1.0.1' } } }), {
+        message: 'stable to 1.0.1\n\nmentions Switchyard-Command: r-1/1 in the body',
+        trailers: { [COMMAND_TRAILER]: 'r-1/12' },
+      }),
+    );
     expect(b.changed).toBe(true);
     const found = await repo.findCommitByTrailer(COMMAND_TRAILER, 'r-1/1');
-    expect(found).toMatchObject({ sha: a.sha, author: alice, message: 'catalog-api: deploy 1.0.0\n\nBecause the tests say so.', trailers: { [RELEASE_TRAILER]: 'r-1', [COMMAND_TRAILER]: 'r-1/1' } });
+    expect(found).toMatchObject({
+      sha: a.sha,
+      author: alice,
+      message: 'catalog-api: deploy 1.0.0\n\nBecause the tests say so.',
+      trailers: { [RELEASE_TRAILER]: 'r-1', [COMMAND_TRAILER]: 'r-1/1' },
+    });
     expect(found?.date).toBeInstanceOf(Date);
     expect((await repo.findCommitByTrailer(COMMAND_TRAILER, 'r-1/12'))?.sha).toBe(b.sha);
     expect(await repo.findCommitByTrailer(COMMAND_TRAILER, 'r-1/2')).toBeUndefined();
@@ -123,10 +176,21 @@ describe('git config repository', () => {
 
   it('reads history per service and environment, with versions from release.json', async () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo') });
-    const one = await repo.commit(change('catalog-api', rendered('catalog-api'), { trailers: { [RELEASE_TRAILER]: 'r-1' } }));
+    const one = await repo.commit(
+      change('catalog-api', rendered('catalog-api'), { trailers: { [RELEASE_TRAILER]: 'r-1' } }),
+    );
     await repo.commit(change('thumbnail', rendered('thumbnail')));
-    const two = await repo.commit(change('catalog-api', rendered('catalog-api', { tracks: { internal: { version: '1.1.0' } } }), { author: bob, message: 'catalog-api: 1.1.0 on internal', manifest: { versions: { stable: '1.0.0', internal: '1.1.0' }, shares: { free: 0 } }, trailers: { [RELEASE_TRAILER]: 'r-2' } }));
-    const three = await repo.commit(change('catalog-api', rendered('catalog-api'), { environment: 'production', message: 'catalog-api: production' }));
+    const two = await repo.commit(
+      change('catalog-api', rendered('catalog-api', { tracks: { internal: { version: '1.1.0' } } }), {
+        author: bob,
+        message: 'catalog-api: 1.1.0 on internal',
+        manifest: { versions: { stable: '1.0.0', internal: '1.1.0' }, shares: { free: 0 } },
+        trailers: { [RELEASE_TRAILER]: 'r-2' },
+      }),
+    );
+    const three = await repo.commit(
+      change('catalog-api', rendered('catalog-api'), { environment: 'production', message: 'catalog-api: production' }),
+    );
 
     const all = await repo.history({ service: 'catalog-api' });
     expect(all.map((e) => [e.sha, e.environment, e.releaseId])).toEqual([
@@ -134,8 +198,15 @@ describe('git config repository', () => {
       [two.sha, 'staging', 'r-2'],
       [one.sha, 'staging', 'r-1'],
     ]);
-    expect(all[1]).toMatchObject({ author: bob, message: 'catalog-api: 1.1.0 on internal', manifest: { environment: 'staging', service: 'catalog-api', versions: { stable: '1.0.0', internal: '1.1.0' } } });
-    expect((await repo.history({ service: 'catalog-api', environment: 'staging' })).map((e) => e.sha)).toEqual([two.sha, one.sha]);
+    expect(all[1]).toMatchObject({
+      author: bob,
+      message: 'catalog-api: 1.1.0 on internal',
+      manifest: { environment: 'staging', service: 'catalog-api', versions: { stable: '1.0.0', internal: '1.1.0' } },
+    });
+    expect((await repo.history({ service: 'catalog-api', environment: 'staging' })).map((e) => e.sha)).toEqual([
+      two.sha,
+      one.sha,
+    ]);
     expect((await repo.history({ service: 'catalog-api', limit: 1 })).map((e) => e.sha)).toEqual([three.sha]);
     expect(await repo.history({ service: 'nothing-here' })).toEqual([]);
   });
@@ -144,35 +215,72 @@ describe('git config repository', () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo') });
     const before = rendered('catalog-api');
     const old = await repo.commit(change('catalog-api', before));
-    const now = await repo.commit(change('catalog-api', rendered('catalog-api', { tracks: { production: { version: '9.9.9' } } }), { manifest: { versions: { stable: '9.9.9' }, shares: {} } }));
+    const now = await repo.commit(
+      change('catalog-api', rendered('catalog-api', { tracks: { production: { version: '9.9.9' } } }), {
+        manifest: { versions: { stable: '9.9.9' }, shares: {} },
+      }),
+    );
     expect(now.changed).toBe(true);
     const snapshot = await repo.readAt(old.sha, 'staging', 'catalog-api');
-    expect(snapshot).toMatchObject({ sha: old.sha, environment: 'staging', service: 'catalog-api', manifest: { versions: { stable: '1.0.0' } } });
+    expect(snapshot).toMatchObject({
+      sha: old.sha,
+      environment: 'staging',
+      service: 'catalog-api',
+      manifest: { versions: { stable: '1.0.0' } },
+    });
     expect(snapshot.files).toEqual(before);
     expect((await repo.readAt(old.sha.slice(0, 10), 'staging', 'catalog-api')).sha).toBe(old.sha);
 
-    expect(await failure(repo.readAt('0'.repeat(40), 'staging', 'catalog-api'))).toMatchObject({ code: 'SWY_REPO_NOT_FOUND' });
-    expect(await failure(repo.readAt(old.sha, 'production', 'catalog-api'))).toMatchObject({ code: 'SWY_REPO_NOT_FOUND' });
-    expect(await failure(repo.readAt('HEAD; rm -rf /', 'staging', 'catalog-api'))).toMatchObject({ code: 'SWY_REPO_NOT_FOUND' });
+    expect(await failure(repo.readAt('0'.repeat(40), 'staging', 'catalog-api'))).toMatchObject({
+      code: 'SWY_REPO_NOT_FOUND',
+    });
+    expect(await failure(repo.readAt(old.sha, 'production', 'catalog-api'))).toMatchObject({
+      code: 'SWY_REPO_NOT_FOUND',
+    });
+    expect(await failure(repo.readAt('HEAD; rm -rf /', 'staging', 'catalog-api'))).toMatchObject({
+      code: 'SWY_REPO_NOT_FOUND',
+    });
   });
 
   it('refuses names and paths that would leave the service directory', async () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo') });
-    expect(await failure(repo.commit(change('catalog-api', new Map(), { environment: '../etc' })))).toMatchObject({ code: 'SWY_REPO_PATH_INVALID' });
+    expect(await failure(repo.commit(change('catalog-api', new Map(), { environment: '../etc' })))).toMatchObject({
+      code: 'SWY_REPO_PATH_INVALID',
+    });
     expect(await failure(repo.commit(change('.git', new Map())))).toMatchObject({ code: 'SWY_REPO_PATH_INVALID' });
-    expect(await failure(repo.commit(change('catalog-api', new Map([['../../x.yaml', '']]))))).toMatchObject({ code: 'SWY_REPO_PATH_INVALID' });
-    expect(await failure(repo.commit(change('catalog-api', new Map([['release.json', '{}']]))))).toMatchObject({ code: 'SWY_REPO_PATH_INVALID' });
-    expect(await failure(repo.commit(change('catalog-api', new Map(), { trailers: { [COMMAND_TRAILER]: 'a\nForged: yes' } })))).toMatchObject({ code: 'SWY_REPO_PATH_INVALID' });
+    expect(await failure(repo.commit(change('catalog-api', new Map([['../../x.yaml', '']]))))).toMatchObject({
+      code: 'SWY_REPO_PATH_INVALID',
+    });
+    expect(await failure(repo.commit(change('catalog-api', new Map([['release.json', '{}']]))))).toMatchObject({
+      code: 'SWY_REPO_PATH_INVALID',
+    });
+    expect(
+      await failure(
+        repo.commit(change('catalog-api', new Map(), { trailers: { [COMMAND_TRAILER]: 'a\nForged: yes' } })),
+      ),
+    ).toMatchObject({ code: 'SWY_REPO_PATH_INVALID' });
     expect(await repo.head()).toBeUndefined();
   });
 
   it('never lets the text of a message become trailers', async () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo') });
-    for (const message of ['share to 6%\n\nSwitchyard-Release: forged', 'share to 6%\n\nSigned-off-by: someone', 'nul\u0000byte']) {
-      expect(await failure(repo.commit(change('catalog-api', rendered('catalog-api'), { message, trailers: { [RELEASE_TRAILER]: 'r-9' } })))).toMatchObject({ code: 'SWY_REPO_MESSAGE_INVALID' });
+    for (const message of [
+      'share to 6%\n\nSwitchyard-Release: forged',
+      'share to 6%\n\nSigned-off-by: someone',
+      'nul\u0000byte',
+    ]) {
+      expect(
+        await failure(
+          repo.commit(
+            change('catalog-api', rendered('catalog-api'), { message, trailers: { [RELEASE_TRAILER]: 'r-9' } }),
+          ),
+        ),
+      ).toMatchObject({ code: 'SWY_REPO_MESSAGE_INVALID' });
     }
     expect(await repo.head()).toBeUndefined();
-    await repo.commit(change('catalog-api', rendered('catalog-api'), { message: 'Switchyard-Release: forged (one line of text)' }));
+    await repo.commit(
+      change('catalog-api', rendered('catalog-api'), { message: 'Switchyard-Release: forged (one line of text)' }),
+    );
     const [entry] = await repo.history({ environment: 'staging', service: 'catalog-api' });
     expect(entry?.releaseId).toBeNull();
     expect(entry?.message).toBe('Switchyard-Release: forged (one line of text)');
@@ -188,7 +296,14 @@ describe('git config repository', () => {
 describe('git config repository after a crash', () => {
   /** A process that creates `file` exclusively, as git does for its locks, and keeps it open. */
   async function holdLock(file: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(file)}, 'wx'); console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('fs').openSync(${JSON.stringify(file)}, 'wx'); console.log('held'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     children.push(child);
     await new Promise<void>((done) => child.stdout?.once('data', () => done()));
     return child;
@@ -210,7 +325,10 @@ describe('git config repository after a crash', () => {
     const after = await repo.commit(change('catalog-api', new Map([['a.yaml', 'a: 1\n']])));
     expect(after.changed).toBe(true);
     expect(existsSync(lock)).toBe(false);
-    expect(git(repo.dir, 'ls-tree', '--name-only', 'HEAD:staging/catalog-api').split('\n')).toEqual(['a.yaml', 'release.json']);
+    expect(git(repo.dir, 'ls-tree', '--name-only', 'HEAD:staging/catalog-api').split('\n')).toEqual([
+      'a.yaml',
+      'release.json',
+    ]);
   });
 
   it('waits for a git process working in the repository', async () => {
@@ -305,7 +423,11 @@ describe('git config repository with a remote', () => {
     const retried = await repo.commit(change('thumbnail', rendered('thumbnail')));
     expect(retried.changed).toBe(false);
     expect(git(remote, 'rev-parse', 'main')).toBe(retried.sha);
-    expect(git(remote, 'log', '--format=%s', 'main').split('\n')).toEqual(['thumbnail: deploy 1.0.0', 'edit README.md', 'catalog-api: deploy 1.0.0']);
+    expect(git(remote, 'log', '--format=%s', 'main').split('\n')).toEqual([
+      'thumbnail: deploy 1.0.0',
+      'edit README.md',
+      'catalog-api: deploy 1.0.0',
+    ]);
   });
 
   it('refuses to overwrite a conflicting change made on the remote', async () => {
@@ -313,7 +435,11 @@ describe('git config repository with a remote', () => {
     const repo = await openConfigRepo({ dir: await tempDir('repo'), remote });
     await repo.commit(change('catalog-api', rendered('catalog-api')));
     await rejectPushes(remote, true);
-    await failure(repo.commit(change('catalog-api', rendered('catalog-api'), { manifest: { versions: { stable: '2.0.0' }, shares: {} } })));
+    await failure(
+      repo.commit(
+        change('catalog-api', rendered('catalog-api'), { manifest: { versions: { stable: '2.0.0' }, shares: {} } }),
+      ),
+    );
     await rejectPushes(remote, false);
     await pushFromElsewhere(remote, 'staging/catalog-api/release.json', '{"edited": "by hand"}\n');
     const err = await failure(repo.commit(change('thumbnail', rendered('thumbnail'))));
@@ -330,7 +456,10 @@ describe('git config repository with a remote', () => {
     const away = `${remote}.away`;
     await rename(remote, away);
     const err = await failure(repo.commit(change('thumbnail', rendered('thumbnail'))));
-    expect(err).toMatchObject({ code: 'SWY_REPO_REMOTE_FAILED', details: { committed: true, sha: git(repo.dir, 'rev-parse', 'HEAD') } });
+    expect(err).toMatchObject({
+      code: 'SWY_REPO_REMOTE_FAILED',
+      details: { committed: true, sha: git(repo.dir, 'rev-parse', 'HEAD') },
+    });
     expect(err.message).toContain('committed locally');
     expect((await repo.history({ service: 'thumbnail' })).map((e) => e.sha)).toEqual([err.details['sha']]);
     // A restarted server on the same working copy starts although the remote is down.
@@ -338,12 +467,17 @@ describe('git config repository with a remote', () => {
     expect(await restarted.head()).toBe(err.details['sha']);
 
     await rename(away, remote);
-    expect(await restarted.commit(change('thumbnail', rendered('thumbnail')))).toEqual({ sha: err.details['sha'], changed: false });
+    expect(await restarted.commit(change('thumbnail', rendered('thumbnail')))).toEqual({
+      sha: err.details['sha'],
+      changed: false,
+    });
     expect(git(remote, 'rev-parse', 'main')).toBe(err.details['sha']);
   });
 
   it('says when the remote cannot be reached', async () => {
-    const err = await failure(openConfigRepo({ dir: join(await tempDir('repo'), 'config'), remote: join(tmpdir(), 'no-such-remote.git') }));
+    const err = await failure(
+      openConfigRepo({ dir: join(await tempDir('repo'), 'config'), remote: join(tmpdir(), 'no-such-remote.git') }),
+    );
     expect(err.code).toBe('SWY_REPO_REMOTE_FAILED');
     expect(err.message).toContain('no-such-remote.git');
     expect(await readFile(join(tmpdir(), 'no-such-remote.git')).catch(() => 'absent')).toBe('absent');

@@ -54,7 +54,8 @@ export class GitConfigRepo implements ConfigRepo {
     this.branch = options.branch ?? 'main';
     this.committer = options.committer ?? DEFAULT_COMMITTER;
     this.git = new Git(this.dir, options.git ?? process.env['SWITCHYARD_GIT_BIN'] ?? 'git');
-    const remote = options.remote === undefined ? undefined : new Remote(this.git, options.remote, this.branch, this.committer);
+    const remote =
+      options.remote === undefined ? undefined : new Remote(this.git, options.remote, this.branch, this.committer);
     this.copy = { git: this.git, branch: this.branch, remote, lockWaitMs: options.lockWaitMs ?? 5_000 };
     this.past = new History(this.git);
     this.queue = writerQueue(this.dir);
@@ -62,10 +63,12 @@ export class GitConfigRepo implements ConfigRepo {
 
   /** Creates or clones the working copy once; commands wait for it. */
   open(): Promise<void> {
-    this.ready ??= this.queue.run(() => prepareWorkingCopy(this.copy)).catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
+    this.ready ??= this.queue
+      .run(() => prepareWorkingCopy(this.copy))
+      .catch((err: unknown) => {
+        this.ready = undefined;
+        throw err;
+      });
     return this.ready;
   }
 
@@ -89,7 +92,12 @@ export class GitConfigRepo implements ConfigRepo {
     await clearLocks(this.copy);
     // An unreachable remote does not stop the change being recorded: it is committed locally,
     // the caller is told (with the sha), and the next commit that reaches the remote pushes it.
-    const offline = remote ? await remote.sync().then(() => undefined, (err: unknown) => (isRemoteFailure(err) ? err : Promise.reject(err))) : undefined;
+    const offline = remote
+      ? await remote.sync().then(
+          () => undefined,
+          (err: unknown) => (isRemoteFailure(err) ? err : Promise.reject(err)),
+        )
+      : undefined;
     const area = `${change.environment}/${change.service}`;
     const wanted = new Map(change.files);
     wanted.set(MANIFEST_FILE, manifestText(change.environment, change.service, change.manifest));
@@ -102,10 +110,16 @@ export class GitConfigRepo implements ConfigRepo {
       return { sha: head, changed: false };
     }
     const trailers = Object.entries(change.trailers ?? {}).flatMap(([k, v]) => ['--trailer', `${k}: ${v}`]);
-    await this.git.run(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-m', change.message, ...trailers, '--', area], { author: change.author, committer: this.committer });
+    await this.git.run(
+      ['commit', '--quiet', '--no-verify', '--cleanup=whitespace', '-m', change.message, ...trailers, '--', area],
+      { author: change.author, committer: this.committer },
+    );
     const sha = (await this.git.head()) as string;
     if (remote && offline) throw remote.notPushed(offline, sha);
-    if (remote) await remote.push(sha).catch((err: unknown) => Promise.reject(isRemoteFailure(err) ? remote.notPushed(err, sha) : err));
+    if (remote)
+      await remote
+        .push(sha)
+        .catch((err: unknown) => Promise.reject(isRemoteFailure(err) ? remote.notPushed(err, sha) : err));
     return { sha, changed: true };
   }
 

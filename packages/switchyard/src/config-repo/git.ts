@@ -32,7 +32,16 @@ export class Git {
   ) {}
 
   async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
-    const fixed = ['-c', `safe.directory=${this.dir}`, '-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', '-c', 'core.quotepath=false'];
+    const fixed = [
+      '-c',
+      `safe.directory=${this.dir}`,
+      '-c',
+      'commit.gpgsign=false',
+      '-c',
+      'core.autocrlf=false',
+      '-c',
+      'core.quotepath=false',
+    ];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       LC_ALL: 'C',
@@ -41,20 +50,37 @@ export class Git {
       // Reads must not take index.lock behind our back.
       GIT_OPTIONAL_LOCKS: '0',
       ...(options.author ? { GIT_AUTHOR_NAME: options.author.name, GIT_AUTHOR_EMAIL: options.author.email } : {}),
-      ...(options.committer ? { GIT_COMMITTER_NAME: options.committer.name, GIT_COMMITTER_EMAIL: options.committer.email } : {}),
+      ...(options.committer
+        ? { GIT_COMMITTER_NAME: options.committer.name, GIT_COMMITTER_EMAIL: options.committer.email }
+        : {}),
     };
     const result = await new Promise<GitResult>((resolve, reject) => {
-      const child = spawn(this.bin, [...fixed, ...args], { cwd: options.cwd ?? this.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(this.bin, [...fixed, ...args], {
+        cwd: options.cwd ?? this.dir,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
       child.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') {
-          reject(new SwitchyardError('SWY_REPO_GIT_MISSING', { message: `git was not found (${this.bin}); the config repository ${this.dir} needs it`, cause: e }));
+          reject(
+            new SwitchyardError('SWY_REPO_GIT_MISSING', {
+              message: `git was not found (${this.bin}); the config repository ${this.dir} needs it`,
+              cause: e,
+            }),
+          );
         } else reject(e);
       });
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+      child.on('close', (code) =>
+        resolve({
+          code: code ?? -1,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
+      );
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });

@@ -41,9 +41,23 @@ async function processesHolding(lock: string, repoDir: string): Promise<number[]
 }
 
 export async function existingLocks(gitDir: string, branch: string): Promise<string[]> {
-  const candidates = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', `refs/heads/${branch}.lock`, `refs/remotes/origin/${branch}.lock`].map((f) => join(gitDir, f));
+  const candidates = [
+    'index.lock',
+    'HEAD.lock',
+    'config.lock',
+    'packed-refs.lock',
+    `refs/heads/${branch}.lock`,
+    `refs/remotes/origin/${branch}.lock`,
+  ].map((f) => join(gitDir, f));
   const found: string[] = [];
-  for (const file of candidates) if (await stat(file).then(() => true, () => false)) found.push(file);
+  for (const file of candidates)
+    if (
+      await stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(file);
   return found;
 }
 
@@ -51,7 +65,12 @@ export async function existingLocks(gitDir: string, branch: string): Promise<str
  * Removes stale lock files; waits up to `waitMs` for live ones to go, then throws
  * SWY_REPO_LOCKED naming the lock and its holders. Returns the locks it removed.
  */
-export async function clearStaleLocks(repoDir: string, gitDir: string, branch: string, waitMs = 5_000): Promise<string[]> {
+export async function clearStaleLocks(
+  repoDir: string,
+  gitDir: string,
+  branch: string,
+  waitMs = 5_000,
+): Promise<string[]> {
   const removed: string[] = [];
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -60,7 +79,15 @@ export async function clearStaleLocks(repoDir: string, gitDir: string, branch: s
     let live: { lock: string; holders: number[] } | undefined;
     for (const lock of locks) {
       const holders = await processesHolding(lock, repoDir);
-      const stale = holders === undefined ? Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => 0)) > UNKNOWN_HOLDER_AGE_MS : holders.length === 0;
+      const stale =
+        holders === undefined
+          ? Date.now() -
+              (await stat(lock).then(
+                (s) => s.mtimeMs,
+                () => 0,
+              )) >
+            UNKNOWN_HOLDER_AGE_MS
+          : holders.length === 0;
       if (stale) {
         await rm(lock, { force: true });
         removed.push(lock);

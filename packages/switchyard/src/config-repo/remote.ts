@@ -55,13 +55,21 @@ export class Remote {
       await this.git.run(['reset', '--quiet', '--hard', this.upstream]);
       return;
     }
-    const [ahead = 0, behind = 0] = (await this.git.run(['rev-list', '--left-right', '--count', `HEAD...${this.upstream}`])).stdout.trim().split(/\s+/).map(Number);
+    const [ahead = 0, behind = 0] = (
+      await this.git.run(['rev-list', '--left-right', '--count', `HEAD...${this.upstream}`])
+    ).stdout
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (behind === 0) return;
     if (ahead === 0) {
       await this.git.run(['reset', '--quiet', '--hard', this.upstream]);
       return;
     }
-    const rebased = await this.git.run(['rebase', '--quiet', '--no-verify', this.upstream], { committer: this.committer, ok: [1, 128] });
+    const rebased = await this.git.run(['rebase', '--quiet', '--no-verify', this.upstream], {
+      committer: this.committer,
+      ok: [1, 128],
+    });
     if (rebased.code !== 0) {
       await this.git.run(['rebase', '--abort'], { ok: [1, 128] });
       throw new SwitchyardError('SWY_REPO_DIVERGED', {
@@ -72,12 +80,20 @@ export class Remote {
   }
 
   async push(sha: string): Promise<void> {
-    const pushed = await this.git.run(['push', '--quiet', '--no-verify', '--porcelain', 'origin', `HEAD:refs/heads/${this.branch}`], { ok: [1, 128] });
+    const pushed = await this.git.run(
+      ['push', '--quiet', '--no-verify', '--porcelain', 'origin', `HEAD:refs/heads/${this.branch}`],
+      { ok: [1, 128] },
+    );
     if (pushed.code === 0) return;
     const said = `${pushed.stdout}\n${pushed.stderr}`;
     if (/\[rejected\]|\[remote rejected\]|non-fast-forward|fetch first|rejected|denied|protected/i.test(said)) {
       throw new SwitchyardError('SWY_REPO_PUSH_REJECTED', {
-        message: `${this.url} refused commit ${sha.slice(0, 12)} of the config repository: ${said.trim().split('\n').filter((l) => l && l !== 'Done').slice(-3).join(' ')}`,
+        message: `${this.url} refused commit ${sha.slice(0, 12)} of the config repository: ${said
+          .trim()
+          .split('\n')
+          .filter((l) => l && l !== 'Done')
+          .slice(-3)
+          .join(' ')}`,
         details: { remote: this.url, sha, branch: this.branch },
       });
     }
@@ -86,7 +102,11 @@ export class Remote {
 
   /** Commits on the branch the remote does not have yet. */
   async unpushed(): Promise<number> {
-    const r = await this.git.run(['rev-list', '--count', (await this.git.has(this.upstream)) ? `${this.upstream}..HEAD` : 'HEAD']);
+    const r = await this.git.run([
+      'rev-list',
+      '--count',
+      (await this.git.has(this.upstream)) ? `${this.upstream}..HEAD` : 'HEAD',
+    ]);
     return Number(r.stdout.trim());
   }
 }

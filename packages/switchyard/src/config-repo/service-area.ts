@@ -13,7 +13,8 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
 }
 
 async function removeEmptyDirs(dir: string, stop: string): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await removeEmptyDirs(join(dir, e.name), stop);
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => []))
+    if (e.isDirectory()) await removeEmptyDirs(join(dir, e.name), stop);
   if (dir !== stop && (await readdir(dir).catch(() => ['?'])).length === 0) await rmdir(dir).catch(() => undefined);
 }
 
@@ -23,7 +24,8 @@ async function removeEmptyDirs(dir: string, stop: string): Promise<void> {
  * rendered are removed, and unchanged files are not touched.
  */
 export async function writeServiceArea(root: string, wanted: ReadonlyMap<string, string>): Promise<void> {
-  for (const existing of await listFiles(root)) if (!wanted.has(existing)) await rm(join(root, existing), { force: true });
+  for (const existing of await listFiles(root))
+    if (!wanted.has(existing)) await rm(join(root, existing), { force: true });
   for (const [path, content] of wanted) {
     const full = join(root, path);
     await mkdir(dirname(full), { recursive: true });

@@ -9,14 +9,24 @@ import type { CommitInfo, ReleaseManifest, ServiceManifest } from './types.js';
 /** The files of one rendered unit, named as `commit` expects them (`<kind>-<name>.yaml`). */
 export function serviceFiles(rendered: RenderedUnit): Map<string, string> {
   const prefix = `${rendered.unit.name}/`;
-  return new Map([...toFiles([rendered])].map(([path, content]) => [path.startsWith(prefix) ? path.slice(prefix.length) : path, content]));
+  return new Map(
+    [...toFiles([rendered])].map(([path, content]) => [
+      path.startsWith(prefix) ? path.slice(prefix.length) : path,
+      content,
+    ]),
+  );
 }
 
 /** Sorted keys, two spaces, final newline: byte-identical for equal content. */
 export function manifestText(environment: string, service: string, manifest: ReleaseManifest): string {
   const sort = (value: unknown): unknown =>
     value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sort(v)]))
+      ? Object.fromEntries(
+          Object.entries(value as Record<string, unknown>)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => [k, sort(v)]),
+        )
       : value;
   return `${JSON.stringify(sort({ ...manifest, environment, service }), null, 2)}\n`;
 }
@@ -52,7 +62,10 @@ const FIELD = '\x1f';
 const RECORD = '\x1e';
 
 /** The `git log` arguments whose output `parseLog` reads: fields and records apart by control characters no message holds. */
-export const LOG_ARGS: readonly string[] = [`--format=${RECORD}${['%H', '%aI', '%an', '%ae', '%B'].join(FIELD)}${FIELD}`, '--name-only'];
+export const LOG_ARGS: readonly string[] = [
+  `--format=${RECORD}${['%H', '%aI', '%an', '%ae', '%B'].join(FIELD)}${FIELD}`,
+  '--name-only',
+];
 
 export function parseLog(output: string): LoggedCommit[] {
   return output
@@ -61,6 +74,13 @@ export function parseLog(output: string): LoggedCommit[] {
     .map((chunk) => {
       const [sha = '', date = '', name = '', email = '', body = '', names = ''] = chunk.split(FIELD);
       const { message, trailers } = splitTrailers(body);
-      return { sha, date: new Date(date), author: { name, email }, message, trailers, files: names.split('\n').filter(Boolean) };
+      return {
+        sha,
+        date: new Date(date),
+        author: { name, email },
+        message,
+        trailers,
+        files: names.split('\n').filter(Boolean),
+      };
     });
 }

@@ -33,7 +33,10 @@ export async function prepareWorkingCopy(copy: WorkingCopy): Promise<void> {
   if (!existsSync(gitDirOf(copy))) {
     if (remote) {
       await mkdir(dirname(git.dir), { recursive: true });
-      const clone = await git.run(['clone', '--quiet', '--origin', 'origin', remote.url, git.dir], { cwd: dirname(git.dir), ok: [128] });
+      const clone = await git.run(['clone', '--quiet', '--origin', 'origin', remote.url, git.dir], {
+        cwd: dirname(git.dir),
+        ok: [128],
+      });
       if (clone.code !== 0) throw remote.failed('clone', clone.stderr);
     } else {
       await mkdir(git.dir, { recursive: true });
@@ -48,5 +51,6 @@ export async function prepareWorkingCopy(copy: WorkingCopy): Promise<void> {
     else await git.run(['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
   }
   // A working copy we already have keeps serving when the remote is down; commits say so.
-  if (remote) await remote.sync().catch((err: unknown) => (cloned || !isRemoteFailure(err) ? Promise.reject(err) : undefined));
+  if (remote)
+    await remote.sync().catch((err: unknown) => (cloned || !isRemoteFailure(err) ? Promise.reject(err) : undefined));
 }

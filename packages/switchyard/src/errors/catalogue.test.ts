@@ -11,7 +11,11 @@ function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
     if (e.isDirectory()) return sourceFiles(path);
-    return /\.tsx?$/.test(e.name) && !/\.(test|itest)\.tsx?$/.test(e.name) && relative(SRC, path) !== join('errors', 'catalogue.ts') ? [path] : [];
+    return /\.tsx?$/.test(e.name) &&
+      !/\.(test|itest)\.tsx?$/.test(e.name) &&
+      relative(SRC, path) !== join('errors', 'catalogue.ts')
+      ? [path]
+      : [];
   });
 }
 
@@ -27,15 +31,31 @@ describe('error catalogue', () => {
     // An entry may differ from its kind's status, never leave its class (4xx for the caller's part, 5xx for the server's).
     expect(Math.floor(entry.status / 100)).toBe(Math.floor(KIND_DEFAULTS[entry.kind].status / 100));
     expect(Object.values(EXIT)).toContain(entry.exit);
-    const outcomes: number[] = [EXIT.ok, EXIT.policyWarning, EXIT.policyError, EXIT.releaseRolledBack, EXIT.releaseFailed, EXIT.interrupted, EXIT.readerGone];
+    const outcomes: number[] = [
+      EXIT.ok,
+      EXIT.policyWarning,
+      EXIT.policyError,
+      EXIT.releaseRolledBack,
+      EXIT.releaseFailed,
+      EXIT.interrupted,
+      EXIT.readerGone,
+    ];
     expect(outcomes).not.toContain(entry.exit);
   });
 
   it('takes status and exit from the kind unless the entry says otherwise', () => {
     expect(catalogue.SWY_RELEASE_CONFLICT).toMatchObject(KIND_DEFAULTS.conflict);
     expect(catalogue.SWY_API_TOO_MANY_FAILURES).toMatchObject({ status: 429, exit: EXIT.unavailable });
-    expect(catalogue.SWY_API_BODY_TOO_LARGE).toMatchObject({ kind: 'input', status: 413, exit: KIND_DEFAULTS.input.exit });
-    expect(catalogue.SWY_SPEC_INVALID).toMatchObject({ kind: 'input', status: KIND_DEFAULTS.input.status, exit: EXIT.invalidSpec });
+    expect(catalogue.SWY_API_BODY_TOO_LARGE).toMatchObject({
+      kind: 'input',
+      status: 413,
+      exit: KIND_DEFAULTS.input.exit,
+    });
+    expect(catalogue.SWY_SPEC_INVALID).toMatchObject({
+      kind: 'input',
+      status: KIND_DEFAULTS.input.status,
+      exit: EXIT.invalidSpec,
+    });
   });
 
   it('gives every exit code one meaning', () => {
@@ -44,7 +64,11 @@ describe('error catalogue', () => {
   });
 
   it('has no code that nothing raises', () => {
-    const named = new Set(sourceFiles().flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/['"`](SWY_[A-Z_]+)['"`]/g)].map((m) => m[1])));
+    const named = new Set(
+      sourceFiles().flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/['"`](SWY_[A-Z_]+)['"`]/g)].map((m) => m[1]),
+      ),
+    );
     expect(codes.filter((code) => !named.has(code))).toEqual([]);
   });
 
@@ -55,11 +79,19 @@ describe('error catalogue', () => {
   });
 
   it('carries code, status, exit and hint on every error', () => {
-    const err = new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', { message: 'The environment qa does not exist', details: { environment: 'qa' } });
+    const err = new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
+      message: 'The environment qa does not exist',
+      details: { environment: 'qa' },
+    });
     expect(err).toBeInstanceOf(Error);
     expect(err.status).toBe(404);
     expect(err.exit).toBe(EXIT.notFound);
-    expect(err.toJSON()).toEqual({ code: 'SWY_SPEC_ENV_NOT_FOUND', message: 'The environment qa does not exist', hint: catalogue.SWY_SPEC_ENV_NOT_FOUND.hint, details: { environment: 'qa' } });
+    expect(err.toJSON()).toEqual({
+      code: 'SWY_SPEC_ENV_NOT_FOUND',
+      message: 'The environment qa does not exist',
+      hint: catalogue.SWY_SPEC_ENV_NOT_FOUND.hint,
+      details: { environment: 'qa' },
+    });
   });
 
   it('keeps the cause chain', () => {

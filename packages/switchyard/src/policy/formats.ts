@@ -30,7 +30,9 @@ export function formatHuman(reports: readonly PolicyReport[]): string {
   const lines: string[] = [];
   for (const report of reports) {
     const c = counts(report.findings);
-    lines.push(`${report.environment}: ${report.objects} objects, ${report.rules.length} rules — ${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info, ${c.exempted} exempted`);
+    lines.push(
+      `${report.environment}: ${report.objects} objects, ${report.rules.length} rules — ${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info, ${c.exempted} exempted`,
+    );
     const byService = new Map<string, Finding[]>();
     for (const f of report.findings) {
       const key = f.service ?? '(other)';
@@ -44,9 +46,12 @@ export function formatHuman(reports: readonly PolicyReport[]): string {
         if (f.exemption) {
           lines.push(`    – ${f.rule}: exempted (${f.exemption}): ${objects.join(', ')}`);
         } else if (group.length > 3) {
-          lines.push(`    ${ICON[f.severity]} ${f.severity} ${f.rule}: ${f.title} — ${group.length} objects: ${objects.join(', ')}\n      fix: ${f.fix}`);
+          lines.push(
+            `    ${ICON[f.severity]} ${f.severity} ${f.rule}: ${f.title} — ${group.length} objects: ${objects.join(', ')}\n      fix: ${f.fix}`,
+          );
         } else {
-          for (const g of group) lines.push(`    ${ICON[g.severity]} ${g.severity} ${g.rule}: ${g.message}\n      fix: ${g.fix}`);
+          for (const g of group)
+            lines.push(`    ${ICON[g.severity]} ${g.severity} ${g.rule}: ${g.message}\n      fix: ${g.fix}`);
         }
       }
     }
@@ -58,7 +63,12 @@ export function formatJson(reports: readonly PolicyReport[]): string {
   return `${JSON.stringify(
     {
       worst: worstSeverity(reports.flatMap((r) => r.findings)) ?? null,
-      environments: reports.map((r) => ({ environment: r.environment, objects: r.objects, counts: counts(r.findings), findings: r.findings })),
+      environments: reports.map((r) => ({
+        environment: r.environment,
+        objects: r.objects,
+        counts: counts(r.findings),
+        findings: r.findings,
+      })),
     },
     null,
     2,
@@ -78,7 +88,13 @@ export function formatSarif(reports: readonly PolicyReport[]): string {
       locations: [
         {
           ...(f.source ? { physicalLocation: { artifactLocation: { uri: f.source } } } : {}),
-          logicalLocations: [{ name: f.name, kind: 'object', fullyQualifiedName: `${r.environment}/${f.namespace ?? 'default'}/${f.kind}/${f.name}` }],
+          logicalLocations: [
+            {
+              name: f.name,
+              kind: 'object',
+              fullyQualifiedName: `${r.environment}/${f.namespace ?? 'default'}/${f.kind}/${f.name}`,
+            },
+          ],
         },
       ],
       ...(f.exemption ? { suppressions: [{ kind: 'inSource', justification: f.exemption }] } : {}),
@@ -112,7 +128,12 @@ export function formatSarif(reports: readonly PolicyReport[]): string {
 }
 
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** JUnit XML: one suite per environment, one test case per rule, failed when the rule found something. */
@@ -120,12 +141,15 @@ export function formatJunit(reports: readonly PolicyReport[]): string {
   const suites = reports.map((r) => {
     const cases = r.rules.map((rule) => {
       const failing = r.findings.filter((f) => f.rule === rule.id && !f.exemption && f.severity !== 'info');
-      const body = failing.length === 0
-        ? ''
-        : `\n      <failure message="${xml(`${failing.length} finding${failing.length === 1 ? '' : 's'}`)}" type="${rule.severity}">${xml(failing.map((f) => `${f.message} — fix: ${f.fix}`).join('\n'))}</failure>\n    `;
+      const body =
+        failing.length === 0
+          ? ''
+          : `\n      <failure message="${xml(`${failing.length} finding${failing.length === 1 ? '' : 's'}`)}" type="${rule.severity}">${xml(failing.map((f) => `${f.message} — fix: ${f.fix}`).join('\n'))}</failure>\n    `;
       return `    <testcase classname="switchyard.policy.${xml(r.environment)}" name="${xml(rule.id)}">${body}</testcase>`;
     });
-    const failures = r.rules.filter((rule) => r.findings.some((f) => f.rule === rule.id && !f.exemption && f.severity !== 'info')).length;
+    const failures = r.rules.filter((rule) =>
+      r.findings.some((f) => f.rule === rule.id && !f.exemption && f.severity !== 'info'),
+    ).length;
     return `  <testsuite name="${xml(r.environment)}" tests="${r.rules.length}" failures="${failures}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="switchyard check">\n${suites.join('\n')}\n</testsuites>\n`;

@@ -28,7 +28,10 @@ export function scalesToZero(d: Deployment): boolean {
   return d.metadata.labels?.[LABEL.workerClass] === 'fallback';
 }
 
-export function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function matches(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
@@ -41,7 +44,10 @@ export function sameNamespace(a: KubeObject, b: KubeObject): boolean {
 export function effectiveReplicas(d: Deployment, objects: readonly KubeObject[]): number | undefined {
   if (d.spec.replicas !== undefined) return d.spec.replicas;
   const hpa = objects.find(
-    (o) => o.kind === 'HorizontalPodAutoscaler' && sameNamespace(o, d) && (o.spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name === d.metadata.name,
+    (o) =>
+      o.kind === 'HorizontalPodAutoscaler' &&
+      sameNamespace(o, d) &&
+      (o.spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name === d.metadata.name,
   );
   const min = (hpa?.spec as { minReplicas?: number } | undefined)?.minReplicas;
   return min ?? 1;

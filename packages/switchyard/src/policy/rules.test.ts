@@ -6,9 +6,12 @@ import { RULES, runPolicy, worstSeverity } from './index.js';
 /** Each rule: silent on what Switchyard renders, loud on one object broken the way it guards against. */
 
 const clean = (): KubeObject[] => structuredClone(objectsOf(baseTexts()));
-const deployment = (objects: KubeObject[], name: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as Deployment;
-const byName = (objects: KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject;
-const run = (objects: KubeObject[], runtime: 'local' | 'kubernetes' = 'kubernetes') => runPolicy('production', runtime, objects);
+const deployment = (objects: KubeObject[], name: string) =>
+  objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as Deployment;
+const byName = (objects: KubeObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject;
+const run = (objects: KubeObject[], runtime: 'local' | 'kubernetes' = 'kubernetes') =>
+  runPolicy('production', runtime, objects);
 
 const BREAK: Record<string, (o: KubeObject[]) => string> = {
   'resources-set': (o) => {
@@ -41,7 +44,9 @@ const BREAK: Record<string, (o: KubeObject[]) => string> = {
     return 'api-paid';
   },
   'pdb-selects-pods': (o) => {
-    (byName(o, 'PodDisruptionBudget', 'api-paid').spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels['switchyard.dev/track'] = 'gone';
+    (
+      byName(o, 'PodDisruptionBudget', 'api-paid').spec as { selector: { matchLabels: Record<string, string> } }
+    ).selector.matchLabels['switchyard.dev/track'] = 'gone';
     return 'api-paid';
   },
   'cost-labels': (o) => {
@@ -59,15 +64,34 @@ const BREAK: Record<string, (o: KubeObject[]) => string> = {
     return 'api-router';
   },
   'hpa-min-replicas': (o) => {
-    o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api-free', namespace: 'video', labels: deployment(o, 'api-free').metadata.labels! }, spec: { minReplicas: 1, maxReplicas: 4, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api-free' } } });
+    o.push({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'api-free', namespace: 'video', labels: deployment(o, 'api-free').metadata.labels! },
+      spec: {
+        minReplicas: 1,
+        maxReplicas: 4,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api-free' },
+      },
+    });
     return 'api-free';
   },
   'hpa-target-exists': (o) => {
-    o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api-ghost', namespace: 'video', labels: deployment(o, 'api-free').metadata.labels! }, spec: { minReplicas: 2, maxReplicas: 4, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api-ghost' } } });
+    o.push({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'api-ghost', namespace: 'video', labels: deployment(o, 'api-free').metadata.labels! },
+      spec: {
+        minReplicas: 2,
+        maxReplicas: 4,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api-ghost' },
+      },
+    });
     return 'api-ghost';
   },
   'service-selects-pods': (o) => {
-    (byName(o, 'Service', 'api-free').spec as { selector: Record<string, string> }).selector['switchyard.dev/track'] = 'fre';
+    (byName(o, 'Service', 'api-free').spec as { selector: Record<string, string> }).selector['switchyard.dev/track'] =
+      'fre';
     return 'api-free';
   },
   'rolling-update-safe': (o) => {
@@ -125,9 +149,16 @@ describe('policy rules', () => {
 
   it('exempts an object with a reason and does not count it', () => {
     const texts = baseTexts();
-    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'policy', { exempt: { 'replicas-min': 'a batch endpoint nobody waits on' } });
+    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'policy', {
+      exempt: { 'replicas-min': 'a batch endpoint nobody waits on' },
+    });
     texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'minReplicasPerTrack', 1);
-    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'tracks', { internal: { replicas: 1 }, free: {}, paid: {}, production: {} });
+    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'tracks', {
+      internal: { replicas: 1 },
+      free: {},
+      paid: {},
+      production: {},
+    });
     const report = run(objectsOf(texts));
     const finding = report.findings.find((f) => f.rule === 'replicas-min');
     expect(finding?.exemption).toBe('a batch endpoint nobody waits on');

@@ -1,6 +1,13 @@
 import { ANNOTATION, LABEL, type KubeObject } from '../render/index.js';
 import { RULES } from './rules/index.js';
-import { SEVERITY_RANK, type Finding, type PolicyContext, type PolicyReport, type Rule, type Severity } from './types.js';
+import {
+  SEVERITY_RANK,
+  type Finding,
+  type PolicyContext,
+  type PolicyReport,
+  type Rule,
+  type Severity,
+} from './types.js';
 
 /** The reason an object is exempted from a rule, from its `policy.switchyard.dev/<rule>` annotation. */
 export function exemption(object: KubeObject, rule: string): string | undefined {
@@ -8,7 +15,12 @@ export function exemption(object: KubeObject, rule: string): string | undefined 
   return reason ? reason : undefined;
 }
 
-export function runPolicy(environment: string, runtime: PolicyContext['runtime'], objects: readonly KubeObject[], rules: readonly Rule[] = RULES): PolicyReport {
+export function runPolicy(
+  environment: string,
+  runtime: PolicyContext['runtime'],
+  objects: readonly KubeObject[],
+  rules: readonly Rule[] = RULES,
+): PolicyReport {
   const findings: Finding[] = [];
   for (const rule of rules) {
     for (const violation of rule.check({ objects, runtime })) {

@@ -16,7 +16,10 @@ describe('a release survives kill -9 of the server', () => {
   let up: UpProcess | undefined;
 
   function start(fault?: string): UpProcess {
-    up = startUp(fleet.dir, fleet.dataDir, { XDG_CONFIG_HOME: fleet.dataDir, ...(fault ? { SWITCHYARD_FAULT: fault } : {}) });
+    up = startUp(fleet.dir, fleet.dataDir, {
+      XDG_CONFIG_HOME: fleet.dataDir,
+      ...(fault ? { SWITCHYARD_FAULT: fault } : {}),
+    });
     return up;
   }
 
@@ -26,13 +29,26 @@ describe('a release survives kill -9 of the server', () => {
   }
 
   async function versions(): Promise<Record<string, string>> {
-    const status = await call<{ services: { service: string; tracks: { track: string; version: string }[] }[] }>(api, auth, 'GET', '/v1/status');
+    const status = await call<{ services: { service: string; tracks: { track: string; version: string }[] }[] }>(
+      api,
+      auth,
+      'GET',
+      '/v1/status',
+    );
     return Object.fromEntries((status.body.services[0]?.tracks ?? []).map((t) => [t.track, t.version]));
   }
 
   async function commitsOf(release: string): Promise<string[]> {
-    const history = await call<{ commits: { message: string; releaseId: string | null }[] }>(api, auth, 'GET', '/v1/services/api/history?limit=200');
-    return history.body.commits.filter((c) => c.releaseId === release).map((c) => c.message.split('\n')[0] as string).reverse();
+    const history = await call<{ commits: { message: string; releaseId: string | null }[] }>(
+      api,
+      auth,
+      'GET',
+      '/v1/services/api/history?limit=200',
+    );
+    return history.body.commits
+      .filter((c) => c.releaseId === release)
+      .map((c) => c.message.split('\n')[0] as string)
+      .reverse();
   }
 
   beforeAll(async () => {
@@ -45,7 +61,10 @@ describe('a release survives kill -9 of the server', () => {
     await up?.stop();
   });
 
-  async function crashAndResume(fault: string, version: string): Promise<{ done: ReleaseBody; versions: Record<string, string>; commits: string[] }> {
+  async function crashAndResume(
+    fault: string,
+    version: string,
+  ): Promise<{ done: ReleaseBody; versions: Record<string, string>; commits: string[] }> {
     const first = start(fault);
     await ready(first);
     const traffic = new Traffic(url, ['free', 'paid', 'enterprise']);
@@ -67,7 +86,7 @@ describe('a release survives kill -9 of the server', () => {
     return checked;
   }
 
-  it('between recording a command and running it (the free stage\'s roll)', async () => {
+  it("between recording a command and running it (the free stage's roll)", async () => {
     const { done, versions, commits } = await crashAndResume('kill-before:set-track:2', '1.1.0');
     expect(done.status, done.outcome ?? '').toBe('succeeded');
     expect(versions).toEqual({ internal: '1.1.0', free: '1.1.0', paid: '1.1.0', production: '1.1.0' });

@@ -6,7 +6,13 @@ const WEEK = 7 * 24 * 60;
 
 /** Minutes since Sunday 00:00 in `timezone` at `at`. */
 function minuteOfWeek(at: Date, timezone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number]);
   return day * 24 * 60 + Number(get('hour')) * 60 + Number(get('minute'));
@@ -32,7 +38,9 @@ export function inWindow(window: FreezeWindow, at: Date): boolean {
   const to = parsePoint(window.to);
   if (from.day === undefined || to.day === undefined) {
     const minute = now % (24 * 60);
-    return from.minute <= to.minute ? minute >= from.minute && minute < to.minute : minute >= from.minute || minute < to.minute;
+    return from.minute <= to.minute
+      ? minute >= from.minute && minute < to.minute
+      : minute >= from.minute || minute < to.minute;
   }
   const start = from.day * 24 * 60 + from.minute;
   const end = to.day * 24 * 60 + to.minute;

@@ -1,7 +1,14 @@
 export { createRelease, transition, allowedActions, type NewRelease } from './machine.js';
 export { evaluate, delta, judgedTrack } from './gates.js';
 export { activeFreeze, describeFreeze, inWindow } from './freeze.js';
-export { Orchestrator, rollbackStages, type OrchestratorOptions, type DeployRequest, type RollbackRequest, type LiveChange } from './orchestrator.js';
+export {
+  Orchestrator,
+  rollbackStages,
+  type OrchestratorOptions,
+  type DeployRequest,
+  type RollbackRequest,
+  type LiveChange,
+} from './orchestrator.js';
 export type {
   ReleaseRepository,
   ReleaseReader,

@@ -34,7 +34,10 @@ class World {
   /** The freeze window measurements are taken in, if any. */
   hold: string | undefined;
 
-  constructor(svc: Service, readonly errorRate: (version: string) => number) {
+  constructor(
+    svc: Service,
+    readonly errorRate: (version: string) => number,
+  ) {
     this.versions = Object.fromEntries(svc.tracks.map((t) => [t.name, t.version]));
     this.shares = { ...initialRouting(svc).shares };
     this.legacyShare = initialRouting(svc).legacyShare;
@@ -49,7 +52,9 @@ class World {
   }
 
   measurement(): Measurement {
-    return { tracks: Object.fromEntries(Object.entries(this.counters).map(([t, c]) => [t, { ...c, responseTimeMs: 5 }])) };
+    return {
+      tracks: Object.fromEntries(Object.entries(this.counters).map(([t, c]) => [t, { ...c, responseTimeMs: 5 }])),
+    };
   }
 
   at(): string {
@@ -90,7 +95,13 @@ function step(world: World, state: ReleaseState, event: ReleaseEvent): ReleaseSt
     const next = queue.shift() as SequencedCommand;
     const measurement = world.run(next.command);
     const hold = next.command.kind === 'measure' ? world.hold : undefined;
-    const done = transition(current, { type: 'command-done', at: world.at(), seq: next.seq, ...(measurement ? { result: measurement } : {}), ...(hold ? { hold } : {}) });
+    const done = transition(current, {
+      type: 'command-done',
+      at: world.at(),
+      seq: next.seq,
+      ...(measurement ? { result: measurement } : {}),
+      ...(hold ? { hold } : {}),
+    });
     current = done.state;
     queue.push(...done.commands);
   }
@@ -109,12 +120,24 @@ function observe(world: World, state: ReleaseState, seconds: number, perTick = 1
 }
 
 function begin(svc: Service, world: World, version: string, plan = 'default'): ReleaseState {
-  const state = createRelease({ id: 'r1', service: svc, version, plan, stages: svc.release.plans[plan] ?? [], current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: world.legacyShare } }, by: 'ana', reason: 'test' });
+  const state = createRelease({
+    id: 'r1',
+    service: svc,
+    version,
+    plan,
+    stages: svc.release.plans[plan] ?? [],
+    current: {
+      versions: { ...world.versions },
+      routing: { shares: { ...world.shares }, legacyShare: world.legacyShare },
+    },
+    by: 'ana',
+    reason: 'test',
+  });
   return step(world, state, { type: 'start', at: world.at() });
 }
 
 describe('release engine', () => {
-  it('walks a good version through Bitmovin\'s four stages, waiting for approval after internal', () => {
+  it("walks a good version through Bitmovin's four stages, waiting for approval after internal", () => {
     const svc = service();
     expect(svc.release.plans.default?.map((s) => [s.name, s.approval, s.shares])).toEqual([
       ['internal', true, {}],
@@ -165,7 +188,9 @@ describe('release engine', () => {
     expect(world.shares).toEqual({ free: 5, paid: 5 });
     const verdict = state.verdicts.at(-1);
     expect(verdict?.outcome).toBe('fail');
-    expect(verdict?.summary).toMatch(/free failed error-ratio-vs-stable 19\.00% \(≤ \+1\.00% over stable \(1\.00%\)\), error-ratio 20\.00% \(≤ 5\.00%\) over 100 requests/);
+    expect(verdict?.summary).toMatch(
+      /free failed error-ratio-vs-stable 19\.00% \(≤ \+1\.00% over stable \(1\.00%\)\), error-ratio 20\.00% \(≤ 5\.00%\) over 100 requests/,
+    );
     expect(state.outcome).toContain('stage free');
   });
 
@@ -224,7 +249,9 @@ describe('release engine', () => {
     const svc = service();
     const world = new World(svc, () => 0);
     const state = begin(svc, world, '2.0.0');
-    expect(transition(state, { type: 'approve', at: world.at(), by: 'x' }).refused).toMatch(/approve is not possible while the release is running \(observing\)/);
+    expect(transition(state, { type: 'approve', at: world.at(), by: 'x' }).refused).toMatch(
+      /approve is not possible while the release is running \(observing\)/,
+    );
     expect(transition(state, { type: 'resume', at: world.at(), by: 'x' }).refused).toMatch(/resume is not possible/);
     expect(transition(state, { type: 'start', at: world.at() }).refused).toMatch(/already started/);
   });
@@ -271,9 +298,23 @@ describe('release engine', () => {
   it('rolls back when a forward step fails', () => {
     const svc = service();
     const world = new World(svc, () => 0);
-    const state = createRelease({ id: 'r1', service: svc, version: '2.0.0', plan: 'default', stages: svc.release.plans.default ?? [], current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: 0 } }, by: 'ana', reason: '' });
+    const state = createRelease({
+      id: 'r1',
+      service: svc,
+      version: '2.0.0',
+      plan: 'default',
+      stages: svc.release.plans.default ?? [],
+      current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: 0 } },
+      by: 'ana',
+      reason: '',
+    });
     const started = transition(state, { type: 'start', at: world.at() });
-    const failed = transition(started.state, { type: 'command-failed', at: world.at(), seq: started.commands[0]?.seq as number, error: 'image not found' });
+    const failed = transition(started.state, {
+      type: 'command-failed',
+      at: world.at(),
+      seq: started.commands[0]?.seq as number,
+      error: 'image not found',
+    });
     expect(failed.state.status).toBe('rolling-back');
     expect(failed.state.outcome).toBe('a step failed: image not found');
   });
@@ -281,7 +322,16 @@ describe('release engine', () => {
   it('ignores a command reported done twice', () => {
     const svc = service();
     const world = new World(svc, () => 0);
-    const state = createRelease({ id: 'r1', service: svc, version: '2.0.0', plan: 'default', stages: svc.release.plans.default ?? [], current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: 0 } }, by: 'ana', reason: '' });
+    const state = createRelease({
+      id: 'r1',
+      service: svc,
+      version: '2.0.0',
+      plan: 'default',
+      stages: svc.release.plans.default ?? [],
+      current: { versions: { ...world.versions }, routing: { shares: { ...world.shares }, legacyShare: 0 } },
+      by: 'ana',
+      reason: '',
+    });
     const started = transition(state, { type: 'start', at: world.at() });
     const once = transition(started.state, { type: 'command-done', at: world.at(), seq: 1 });
     const twice = transition(once.state, { type: 'command-done', at: world.at(), seq: 1 });
@@ -291,20 +341,36 @@ describe('release engine', () => {
 
   it('migrates a legacy backend 1 → 25 → 50 → 100% and keeps the last share', () => {
     const texts = baseTexts();
-    texts['services/api.yaml'] = setIn(setIn(texts['services/api.yaml'] as string, 'legacy', { address: 'old.internal:80', share: 100 }), 'release', { minRequests: 10 });
+    texts['services/api.yaml'] = setIn(
+      setIn(texts['services/api.yaml'] as string, 'legacy', { address: 'old.internal:80', share: 100 }),
+      'release',
+      { minRequests: 10 },
+    );
     const svc = serviceOf(texts);
     expect(svc.release.plans.migration?.map((s) => s.legacyShare)).toEqual([99, 75, 50, 0]);
     const world = new World(svc, () => 0);
     let state = begin(svc, world, svc.version, 'migration');
-    const legacyShares = () => world.log.filter((c) => c.kind === 'set-legacy-share').map((c) => (c as { share: number }).share);
+    const legacyShares = () =>
+      world.log.filter((c) => c.kind === 'set-legacy-share').map((c) => (c as { share: number }).share);
     for (let i = 0; i < 4 && state.phase !== 'done'; i++) state = observe(world, state, 330);
     expect(state.status).toBe('succeeded');
     expect(legacyShares()).toEqual([99, 75, 50, 0]);
     expect(world.legacyShare).toBe(0);
   });
 
-  it('uses a team\'s own plan with its own gates', () => {
-    const svc = service({ stages: [{ name: 'canary', track: 'free', shares: { free: 20 }, duration: '1m', gates: [{ metric: 'response-time', max: '1ms' }] }, { name: 'all', track: 'production', duration: '1m' }] });
+  it("uses a team's own plan with its own gates", () => {
+    const svc = service({
+      stages: [
+        {
+          name: 'canary',
+          track: 'free',
+          shares: { free: 20 },
+          duration: '1m',
+          gates: [{ metric: 'response-time', max: '1ms' }],
+        },
+        { name: 'all', track: 'production', duration: '1m' },
+      ],
+    });
     const world = new World(svc, () => 0);
     let state = begin(svc, world, '2.0.0');
     state = observe(world, state, 30);
@@ -314,7 +380,7 @@ describe('release engine', () => {
 });
 
 describe('release engine across a router restart', () => {
-  it('judges from the restart on when the router\'s counters go back', () => {
+  it("judges from the restart on when the router's counters go back", () => {
     const svc = service();
     const world = new World(svc, () => 0);
     let state = begin(svc, world, '2.0.0');

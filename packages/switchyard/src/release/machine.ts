@@ -1,7 +1,16 @@
 import type { RoutingState } from '../router/index.js';
 import type { Service, Stage } from '../spec/index.js';
 import { evaluate } from './gates.js';
-import type { Action, Command, Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition, Verdict } from './types.js';
+import type {
+  Action,
+  Command,
+  Measurement,
+  ReleaseEvent,
+  ReleaseState,
+  SequencedCommand,
+  Transition,
+  Verdict,
+} from './types.js';
 
 /**
  * The release engine: a pure function from (state, event) to (state, commands). It never
@@ -33,10 +42,20 @@ export function createRelease(input: NewRelease): ReleaseState {
     version: input.version,
     plan: input.plan,
     stages: input.stages,
-    settings: { minRequests: service.release.minRequests, intervalMs: service.release.intervalMs, inconclusiveAfterMs: service.release.inconclusiveAfterMs },
+    settings: {
+      minRequests: service.release.minRequests,
+      intervalMs: service.release.intervalMs,
+      inconclusiveAfterMs: service.release.inconclusiveAfterMs,
+    },
     stableTrack: service.stableTrack,
-    pinned: Object.fromEntries(service.traffic.groups.filter((g) => g.pinnedTrack).map((g) => [g.name, g.pinnedTrack as string])),
-    canaryTracks: Object.fromEntries(service.traffic.groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string])),
+    pinned: Object.fromEntries(
+      service.traffic.groups.filter((g) => g.pinnedTrack).map((g) => [g.name, g.pinnedTrack as string]),
+    ),
+    canaryTracks: Object.fromEntries(
+      service.traffic.groups
+        .filter((g) => g.canaryTrack && g.canaryAllowed)
+        .map((g) => [g.name, g.canaryTrack as string]),
+    ),
     from: { versions: input.current.versions, routing: input.current.routing },
     status: 'running',
     phase: 'applying',
@@ -56,13 +75,22 @@ type Emitted = { state: ReleaseState; commands: SequencedCommand[] };
 function emit(state: ReleaseState, commands: readonly Command[], patch: Partial<ReleaseState> = {}): Emitted {
   const sequenced = commands.map((command, i) => ({ seq: state.nextSeq + i, command }));
   return {
-    state: { ...state, ...patch, nextSeq: state.nextSeq + commands.length, awaiting: [...state.awaiting, ...sequenced.map((c) => ({ seq: c.seq, kind: c.command.kind }))] },
+    state: {
+      ...state,
+      ...patch,
+      nextSeq: state.nextSeq + commands.length,
+      awaiting: [...state.awaiting, ...sequenced.map((c) => ({ seq: c.seq, kind: c.command.kind }))],
+    },
     commands: sequenced,
   };
 }
 
 function stageLabel(stage: Stage): string {
-  const parts = [stage.track ? `track ${stage.track}` : '', ...Object.entries(stage.shares).map(([g, s]) => `${s}% of ${g}`), stage.legacyShare !== undefined ? `${100 - stage.legacyShare}% off legacy` : ''];
+  const parts = [
+    stage.track ? `track ${stage.track}` : '',
+    ...Object.entries(stage.shares).map(([g, s]) => `${s}% of ${g}`),
+    stage.legacyShare !== undefined ? `${100 - stage.legacyShare}% off legacy` : '',
+  ];
   return parts.filter(Boolean).join(', ');
 }
 
@@ -74,7 +102,11 @@ function startStage(state: ReleaseState, index: number): Emitted {
   if (stage.legacyShare !== undefined) commands.push({ kind: 'set-legacy-share', share: stage.legacyShare });
   commands.push(
     { kind: 'record', message: `${state.service} ${state.version}: stage ${stage.name} (${stageLabel(stage)})` },
-    { kind: 'notify', level: 'info', message: `${state.service} ${state.version} in ${state.environment}: stage ${index + 1}/${state.stages.length} ${stage.name} (${stageLabel(stage)})` },
+    {
+      kind: 'notify',
+      level: 'info',
+      message: `${state.service} ${state.version} in ${state.environment}: stage ${index + 1}/${state.stages.length} ${stage.name} (${stageLabel(stage)})`,
+    },
     { kind: 'snapshot' },
   );
   const applied = stage.track && !state.applied.includes(stage.track) ? [...state.applied, stage.track] : state.applied;
@@ -85,7 +117,8 @@ function startStage(state: ReleaseState, index: number): Emitted {
 function finish(state: ReleaseState): Emitted {
   const commands: Command[] = [];
   // Canary shares go back to their steady state; a migration keeps the legacy share it reached.
-  for (const [group, share] of Object.entries(state.from.routing.shares)) commands.push({ kind: 'set-share', group, share });
+  for (const [group, share] of Object.entries(state.from.routing.shares))
+    commands.push({ kind: 'set-share', group, share });
   commands.push(
     { kind: 'record', message: `${state.service} ${state.version}: released to every track` },
     { kind: 'notify', level: 'info', message: `${state.service} ${state.version} released in ${state.environment}` },
@@ -105,19 +138,37 @@ function revert(state: ReleaseState, reason: string, revertTo: 'rolled-back' | '
   const changed = new Set(state.applied);
   const stableChanged = changed.has(state.stableTrack);
   const commands: Command[] = [];
-  for (const [group, track] of Object.entries(state.canaryTracks)) if (changed.has(track)) commands.push({ kind: 'set-share', group, share: 0 });
-  for (const [group, track] of Object.entries(state.pinned)) if (changed.has(track) && !stableChanged) commands.push({ kind: 'route-group', group, track: state.stableTrack });
-  if (stableChanged) commands.push({ kind: 'set-track', track: state.stableTrack, version: state.from.versions[state.stableTrack] as string });
+  for (const [group, track] of Object.entries(state.canaryTracks))
+    if (changed.has(track)) commands.push({ kind: 'set-share', group, share: 0 });
+  for (const [group, track] of Object.entries(state.pinned))
+    if (changed.has(track) && !stableChanged) commands.push({ kind: 'route-group', group, track: state.stableTrack });
+  if (stableChanged)
+    commands.push({
+      kind: 'set-track',
+      track: state.stableTrack,
+      version: state.from.versions[state.stableTrack] as string,
+    });
   for (const track of state.applied) {
-    if (track !== state.stableTrack) commands.push({ kind: 'set-track', track, version: state.from.versions[track] as string });
+    if (track !== state.stableTrack)
+      commands.push({ kind: 'set-track', track, version: state.from.versions[track] as string });
   }
-  for (const [group, track] of Object.entries(state.pinned)) if (changed.has(track) && !stableChanged) commands.push({ kind: 'route-group', group, track });
-  for (const [group, share] of Object.entries(state.from.routing.shares)) commands.push({ kind: 'set-share', group, share });
+  for (const [group, track] of Object.entries(state.pinned))
+    if (changed.has(track) && !stableChanged) commands.push({ kind: 'route-group', group, track });
+  for (const [group, share] of Object.entries(state.from.routing.shares))
+    commands.push({ kind: 'set-share', group, share });
   const stage = state.stages[state.stage];
-  if (stage?.legacyShare !== undefined) commands.push({ kind: 'set-legacy-share', share: state.from.routing.legacyShare });
+  if (stage?.legacyShare !== undefined)
+    commands.push({ kind: 'set-legacy-share', share: state.from.routing.legacyShare });
   commands.push(
-    { kind: 'record', message: `${state.service}: ${revertTo === 'aborted' ? 'aborted' : 'rolled back'} ${state.version} — ${reason}` },
-    { kind: 'notify', level: 'error', message: `${state.service} ${state.version} in ${state.environment} ${revertTo === 'aborted' ? 'aborted' : 'rolled back'}: ${reason}` },
+    {
+      kind: 'record',
+      message: `${state.service}: ${revertTo === 'aborted' ? 'aborted' : 'rolled back'} ${state.version} — ${reason}`,
+    },
+    {
+      kind: 'notify',
+      level: 'error',
+      message: `${state.service} ${state.version} in ${state.environment} ${revertTo === 'aborted' ? 'aborted' : 'rolled back'}: ${reason}`,
+    },
   );
   // Commands still out (a roll forward) finish first; the revert follows them.
   return emit(state, commands, { phase: 'reverting', status: 'rolling-back', outcome: reason, revertTo });
@@ -131,36 +182,72 @@ function onVerdict(state: ReleaseState, verdict: Verdict, at: string, hold: stri
   const stage = state.stages[state.stage] as Stage;
   const observed = elapsed(state.observingSince, at);
   // A freeze never stops a rollback, only the next step forward.
-  const held = hold !== undefined && verdict.outcome === 'pass' && observed >= stage.durationMs && state.phase === 'observing' && !stage.approval;
+  const held =
+    hold !== undefined &&
+    verdict.outcome === 'pass' &&
+    observed >= stage.durationMs &&
+    state.phase === 'observing' &&
+    !stage.approval;
   const recorded = held ? { ...verdict, summary: `${verdict.summary}; held by the freeze ${hold}` } : verdict;
   const verdicts = [...state.verdicts, recorded].slice(-MAX_VERDICTS);
   const next = { ...state, verdicts, lastMeasuredAt: at };
   if (verdict.outcome === 'fail') return revert(next, `stage ${stage.name}: ${verdict.summary}`, 'rolled-back');
   if (verdict.outcome === 'inconclusive') {
-    if (observed >= state.settings.inconclusiveAfterMs) return revert(next, `stage ${stage.name}: not enough traffic for a verdict within ${Math.round(state.settings.inconclusiveAfterMs / 1000)} s (${verdict.summary})`, 'rolled-back');
+    if (observed >= state.settings.inconclusiveAfterMs)
+      return revert(
+        next,
+        `stage ${stage.name}: not enough traffic for a verdict within ${Math.round(state.settings.inconclusiveAfterMs / 1000)} s (${verdict.summary})`,
+        'rolled-back',
+      );
     return { state: next, commands: [] };
   }
   if (held || observed < stage.durationMs || state.phase !== 'observing') return { state: next, commands: [] };
   if (stage.approval) {
-    return emit(next, [{ kind: 'notify', level: 'info', message: `${state.service} ${state.version}: stage ${stage.name} passed; waiting for approval to continue` }], { phase: 'awaiting-approval' });
+    return emit(
+      next,
+      [
+        {
+          kind: 'notify',
+          level: 'info',
+          message: `${state.service} ${state.version}: stage ${stage.name} passed; waiting for approval to continue`,
+        },
+      ],
+      { phase: 'awaiting-approval' },
+    );
   }
   return advance(next);
 }
 
 function countersReset(baseline: Measurement, current: Measurement): boolean {
-  return Object.entries(baseline.tracks).some(([track, before]) => (current.tracks[track]?.requests ?? 0) < before.requests);
+  return Object.entries(baseline.tracks).some(
+    ([track, before]) => (current.tracks[track]?.requests ?? 0) < before.requests,
+  );
 }
 
 /** Commands that only observe or tell: they never hold a person's action back. */
 const PASSIVE: ReadonlySet<Command['kind']> = new Set(['measure', 'notify']);
 
-function stepDone(state: ReleaseState, at: string, kind: Command['kind'], result: Measurement | undefined, hold?: string): Emitted {
+function stepDone(
+  state: ReleaseState,
+  at: string,
+  kind: Command['kind'],
+  result: Measurement | undefined,
+  hold?: string,
+): Emitted {
   if (kind === 'snapshot' && result) state = { ...state, baseline: result };
   if (kind === 'measure') {
-    if (!result || !state.baseline || (state.phase !== 'observing' && state.phase !== 'awaiting-approval')) return { state, commands: [] };
+    if (!result || !state.baseline || (state.phase !== 'observing' && state.phase !== 'awaiting-approval'))
+      return { state, commands: [] };
     // The router restarted (its counters went back): judge from here on, not across the gap.
     if (countersReset(state.baseline, result)) return { state: { ...state, baseline: result }, commands: [] };
-    const verdict = evaluate(at, state.stages[state.stage] as Stage, state.settings, state.stableTrack, state.baseline, result);
+    const verdict = evaluate(
+      at,
+      state.stages[state.stage] as Stage,
+      state.settings,
+      state.stableTrack,
+      state.baseline,
+      result,
+    );
     return onVerdict(state, verdict, at, hold);
   }
   if (state.awaiting.some((a) => !PASSIVE.has(a.kind))) return { state, commands: [] };
@@ -201,34 +288,57 @@ export function transition(state: ReleaseState, event: ReleaseEvent): Transition
       if (event.type === 'command-done') return stepDone(next, event.at, awaited.kind, event.result, event.hold);
       if (PASSIVE.has(awaited.kind)) return stepDone(next, event.at, awaited.kind, undefined);
       if (state.phase === 'reverting' || state.phase === 'done') {
-        return emit({ ...next, phase: 'done', status: 'failed', outcome: `${state.outcome ?? 'revert'}; then a step of the revert failed: ${event.error}` }, [
-          { kind: 'notify', level: 'error', message: `${state.service} in ${state.environment}: the revert of ${state.version} failed (${event.error}); a person must look` },
-        ]);
+        return emit(
+          {
+            ...next,
+            phase: 'done',
+            status: 'failed',
+            outcome: `${state.outcome ?? 'revert'}; then a step of the revert failed: ${event.error}`,
+          },
+          [
+            {
+              kind: 'notify',
+              level: 'error',
+              message: `${state.service} in ${state.environment}: the revert of ${state.version} failed (${event.error}); a person must look`,
+            },
+          ],
+        );
       }
       return revert(next, `a step failed: ${event.error}`, 'rolled-back');
     }
     case 'tick': {
-      if (state.status !== 'running' || (state.phase !== 'observing' && state.phase !== 'awaiting-approval')) return { state, commands: [] };
+      if (state.status !== 'running' || (state.phase !== 'observing' && state.phase !== 'awaiting-approval'))
+        return { state, commands: [] };
       if (state.awaiting.some((a) => a.kind === 'measure')) return { state, commands: [] };
-      if (state.lastMeasuredAt !== undefined && elapsed(state.lastMeasuredAt, event.at) < state.settings.intervalMs) return { state, commands: [] };
+      if (state.lastMeasuredAt !== undefined && elapsed(state.lastMeasuredAt, event.at) < state.settings.intervalMs)
+        return { state, commands: [] };
       return emit({ ...state, lastMeasuredAt: event.at }, [{ kind: 'measure' }]);
     }
     case 'approve':
     case 'promote': {
-      if (!allowedActions(state).includes(event.type)) return refuse(`${event.type} is not possible while the release is ${state.status} (${state.phase})`);
-      if (state.awaiting.some((a) => !PASSIVE.has(a.kind))) return refuse('a step is still running; try again in a moment');
+      if (!allowedActions(state).includes(event.type))
+        return refuse(`${event.type} is not possible while the release is ${state.status} (${state.phase})`);
+      if (state.awaiting.some((a) => !PASSIVE.has(a.kind)))
+        return refuse('a step is still running; try again in a moment');
       return advance({ ...state, status: 'running' });
     }
     case 'pause':
-      if (!allowedActions(state).includes('pause')) return refuse(`pause is not possible while the release is ${state.status} (${state.phase})`);
+      if (!allowedActions(state).includes('pause'))
+        return refuse(`pause is not possible while the release is ${state.status} (${state.phase})`);
       return { state: { ...state, status: 'paused' }, commands: [] };
     case 'resume':
-      if (!allowedActions(state).includes('resume')) return refuse(`resume is not possible while the release is ${state.status}`);
+      if (!allowedActions(state).includes('resume'))
+        return refuse(`resume is not possible while the release is ${state.status}`);
       return { state: { ...state, status: 'running' }, commands: [] };
     case 'abort':
     case 'rollback': {
-      if (!allowedActions(state).includes(event.type)) return refuse(`${event.type} is not possible while the release is ${state.status} (${state.phase})`);
-      return revert(state, `${event.type === 'abort' ? 'aborted' : 'rolled back'} by ${event.by}: ${event.reason}`, event.type === 'abort' ? 'aborted' : 'rolled-back');
+      if (!allowedActions(state).includes(event.type))
+        return refuse(`${event.type} is not possible while the release is ${state.status} (${state.phase})`);
+      return revert(
+        state,
+        `${event.type === 'abort' ? 'aborted' : 'rolled back'} by ${event.by}: ${event.reason}`,
+        event.type === 'abort' ? 'aborted' : 'rolled-back',
+      );
     }
   }
 }

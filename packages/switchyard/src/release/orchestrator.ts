@@ -4,7 +4,15 @@ import type { UnitState } from '../render/index.js';
 import type { Service, Stage } from '../spec/index.js';
 import { createRelease, transition } from './machine.js';
 import type { ChangeRecorder, Clock, MetricsSource, Notifier, ReleaseRepository, ReleaseTarget } from './ports.js';
-import type { Action, Command, Measurement, ReleaseEvent, ReleaseState, SequencedCommand, Transition } from './types.js';
+import type {
+  Action,
+  Command,
+  Measurement,
+  ReleaseEvent,
+  ReleaseState,
+  SequencedCommand,
+  Transition,
+} from './types.js';
 
 export interface OrchestratorOptions {
   readonly repository: ReleaseRepository;
@@ -61,7 +69,14 @@ const ROLLBACK_PLAN = 'rollback';
 /** The plan of a rollback to an earlier version: every track at once, stable first, no gates. */
 export function rollbackStages(service: Service): Stage[] {
   const order = [service.stableTrack, ...service.tracks.map((t) => t.name).filter((t) => t !== service.stableTrack)];
-  return order.map((track) => ({ name: `rollback-${track}`, track, shares: {}, durationMs: 0, approval: false, gates: [] }));
+  return order.map((track) => ({
+    name: `rollback-${track}`,
+    track,
+    shares: {},
+    durationMs: 0,
+    approval: false,
+    gates: [],
+  }));
 }
 
 const ROUTER_COMMANDS: ReadonlySet<Command['kind']> = new Set(['set-share', 'route-group', 'set-legacy-share']);
@@ -114,7 +129,11 @@ export class Orchestrator {
     const succeeded = await this.options.repository.succeeded(service.name, service.env);
     const version = request.version ?? succeeded[0]?.fromVersion ?? undefined;
     if (!version) {
-      throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `${service.name} has no earlier release to go back to`, hint: 'Name the version: --to <version> (see `switchyard history`).', details: { service: service.name } });
+      throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', {
+        message: `${service.name} has no earlier release to go back to`,
+        hint: 'Name the version: --to <version> (see `switchyard history`).',
+        details: { service: service.name },
+      });
     }
     const released = await this.releasedVersions(service.name);
     if (!released.has(version)) {
@@ -123,7 +142,11 @@ export class Orchestrator {
         details: { service: service.name, version, released: [...released].sort() },
       });
     }
-    return this.begin(service, rollbackStages(service), ROLLBACK_PLAN, { ...request, version, reason: request.reason ?? `rollback to ${version}` });
+    return this.begin(service, rollbackStages(service), ROLLBACK_PLAN, {
+      ...request,
+      version,
+      reason: request.reason ?? `rollback to ${version}`,
+    });
   }
 
   /**
@@ -143,13 +166,21 @@ export class Orchestrator {
     return released;
   }
 
-  private async begin(service: Service, stages: readonly Stage[], planName: string, request: DeployRequest): Promise<ReleaseState> {
+  private async begin(
+    service: Service,
+    stages: readonly Stage[],
+    planName: string,
+    request: DeployRequest,
+  ): Promise<ReleaseState> {
     const { target } = this.options;
     await target.checkVersion(service.name, request.version);
     const current = target.current(service.name);
     const touched = stages.filter((s) => s.track !== undefined);
     if (touched.length > 0 && touched.every((s) => current.versions[s.track as string] === request.version)) {
-      throw new SwitchyardError('SWY_RELEASE_NOTHING_TO_DO', { message: `${service.name} already runs ${request.version} on every track this plan changes`, details: { service: service.name, version: request.version } });
+      throw new SwitchyardError('SWY_RELEASE_NOTHING_TO_DO', {
+        message: `${service.name} already runs ${request.version} on every track this plan changes`,
+        details: { service: service.name, version: request.version },
+      });
     }
     const state = createRelease({
       id: randomUUID(),
@@ -173,10 +204,17 @@ export class Orchestrator {
   async act(id: string, action: Action, by: string, reason = ''): Promise<ReleaseState> {
     const next = await this.serial(id, async () => {
       const state = await this.load(id);
-      const event = (action === 'abort' || action === 'rollback' ? { type: action, at: this.at(), by, reason: reason || 'no reason given' } : { type: action, at: this.at(), by }) as ReleaseEvent;
+      const event = (
+        action === 'abort' || action === 'rollback'
+          ? { type: action, at: this.at(), by, reason: reason || 'no reason given' }
+          : { type: action, at: this.at(), by }
+      ) as ReleaseEvent;
       const result = transition(state, event);
       if (result.refused) {
-        throw new SwitchyardError('SWY_RELEASE_ACTION_REFUSED', { message: `Cannot ${action} release ${id} of ${state.service}: ${result.refused}`, details: { release: id, action, status: state.status, phase: state.phase } });
+        throw new SwitchyardError('SWY_RELEASE_ACTION_REFUSED', {
+          message: `Cannot ${action} release ${id} of ${state.service}: ${result.refused}`,
+          details: { release: id, action, status: state.status, phase: state.phase },
+        });
       }
       await this.commit(state, event, result);
       return result.state;
@@ -188,7 +226,8 @@ export class Orchestrator {
 
   /** Runs what every active release left unsettled; call once after a start. */
   async recover(): Promise<void> {
-    for (const release of await this.options.repository.active()) void this.serial(release.id, () => this.drive(release.id));
+    for (const release of await this.options.repository.active())
+      void this.serial(release.id, () => this.drive(release.id));
   }
 
   start(): void {
@@ -212,13 +251,25 @@ export class Orchestrator {
     const { target, recorder } = this.options;
     const environment = target.service(change.service).env;
     const before = target.desiredState(change.service);
-    await recorder.record({ environment, service: change.service, state: change.state, message: change.message, author: change.author });
+    await recorder.record({
+      environment,
+      service: change.service,
+      state: change.state,
+      message: change.message,
+      author: change.author,
+    });
     try {
       await change.apply();
     } catch (err) {
       await change.undo().catch((undoErr) => this.options.onError?.(undoErr));
       const why = err instanceof Error ? err.message : String(err);
-      await recorder.record({ environment, service: change.service, state: before, message: `${change.service}: not applied, put back (${why.split('\n')[0]})`, author: change.author });
+      await recorder.record({
+        environment,
+        service: change.service,
+        state: before,
+        message: `${change.service}: not applied, put back (${why.split('\n')[0]})`,
+        author: change.author,
+      });
       throw err;
     }
   }
@@ -244,7 +295,11 @@ export class Orchestrator {
 
   private async load(id: string): Promise<ReleaseState> {
     const state = await this.options.repository.get(id);
-    if (!state) throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `There is no release ${id}`, details: { release: id } });
+    if (!state)
+      throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', {
+        message: `There is no release ${id}`,
+        details: { release: id },
+      });
     return state;
   }
 
@@ -265,10 +320,24 @@ export class Orchestrator {
         const result = await this.run(state, command);
         this.maybeCrash('kill-after', command.command.kind);
         // A freeze holds a release at its stage; a rollback to a released version is how an incident ends, and goes on.
-        const hold = command.command.kind === 'measure' && state.plan !== ROLLBACK_PLAN ? this.options.freeze?.(state.environment, this.clock.now()) : undefined;
-        event = { type: 'command-done', at: this.at(), seq: command.seq, ...(result ? { result } : {}), ...(hold ? { hold } : {}) };
+        const hold =
+          command.command.kind === 'measure' && state.plan !== ROLLBACK_PLAN
+            ? this.options.freeze?.(state.environment, this.clock.now())
+            : undefined;
+        event = {
+          type: 'command-done',
+          at: this.at(),
+          seq: command.seq,
+          ...(result ? { result } : {}),
+          ...(hold ? { hold } : {}),
+        };
       } catch (err) {
-        event = { type: 'command-failed', at: this.at(), seq: command.seq, error: err instanceof Error ? err.message : String(err) };
+        event = {
+          type: 'command-failed',
+          at: this.at(),
+          seq: command.seq,
+          error: err instanceof Error ? err.message : String(err),
+        };
       }
       await this.commit(state, event, transition(state, event));
     }
@@ -291,16 +360,26 @@ export class Orchestrator {
         await retry(() => target.setLegacyShare(service, command.share));
         break;
       case 'record':
-        await recorder.record({ environment: release.environment, service, state: target.desiredState(service), message: command.message, author: release.createdBy, release: { id: release.id, seq } });
+        await recorder.record({
+          environment: release.environment,
+          service,
+          state: target.desiredState(service),
+          message: command.message,
+          author: release.createdBy,
+          release: { id: release.id, seq },
+        });
         return undefined;
       case 'snapshot':
       case 'measure':
         return this.options.metrics.measure(release, this.clock.now());
       case 'notify':
-        await this.options.notifier.notify(command.level, command.message, release).catch((err) => this.options.onError?.(err));
+        await this.options.notifier
+          .notify(command.level, command.message, release)
+          .catch((err) => this.options.onError?.(err));
         return undefined;
     }
-    if (command.kind === 'set-track' || ROUTER_COMMANDS.has(command.kind)) await recorder.save(release.environment, service, target.desiredState(service));
+    if (command.kind === 'set-track' || ROUTER_COMMANDS.has(command.kind))
+      await recorder.save(release.environment, service, target.desiredState(service));
     return undefined;
   }
 
@@ -317,9 +396,11 @@ export class Orchestrator {
   private serial<T>(id: string, work: () => Promise<T>): Promise<T> {
     const previous = this.chains.get(id) ?? Promise.resolve();
     const next = previous.then(work, work);
-    const tail = next.catch((err) => this.options.onError?.(err)).finally(() => {
-      if (this.chains.get(id) === tail) this.chains.delete(id);
-    });
+    const tail = next
+      .catch((err) => this.options.onError?.(err))
+      .finally(() => {
+        if (this.chains.get(id) === tail) this.chains.delete(id);
+      });
     this.chains.set(id, tail);
     return next;
   }

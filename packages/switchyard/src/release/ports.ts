@@ -14,7 +14,10 @@ export interface ReleaseRepository {
   /** Commands queued and not yet settled, in order: what a restarted orchestrator runs. */
   pending(id: string): Promise<SequencedCommand[]>;
   /** Releases of the service that succeeded in the environment, newest first: what it brought and what it replaced on the stable track. */
-  succeeded(service: string, environment: string): Promise<{ readonly version: string; readonly fromVersion: string | null }[]>;
+  succeeded(
+    service: string,
+    environment: string,
+  ): Promise<{ readonly version: string; readonly fromVersion: string | null }[]>;
 }
 
 /** Which releases to list; every one when a field is absent. */

@@ -14,7 +14,10 @@ import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody
 
 function pgUrl(): string {
   const url = process.env.SWITCHYARD_TEST_PG_URL;
-  if (!url) throw new Error('SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env');
+  if (!url)
+    throw new Error(
+      'SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env',
+    );
   return url;
 }
 
@@ -44,12 +47,18 @@ describe('a release with its state in PostgreSQL', () => {
   it('goes through its stages and keeps every event in PostgreSQL', async () => {
     expect(fleet.server.store.engine).toBe('postgres');
     const traffic = new Traffic(fleet.url, ['free', 'paid', 'enterprise']);
-    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.1.0' });
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.1.0',
+    });
     expect(started.status).toBe(201);
     const done = await approveAndWait(fleet, started.body.id);
     await traffic.stop();
     expect(done.status, done.outcome ?? '').toBe('succeeded');
-    const rows = await fleet.server.store.query<{ status: string; events: number }>('SELECT r.status, (SELECT count(*) FROM release_events e WHERE e.release_id = r.id)::int AS events FROM releases r WHERE r.id = $1', [started.body.id]);
+    const rows = await fleet.server.store.query<{ status: string; events: number }>(
+      'SELECT r.status, (SELECT count(*) FROM release_events e WHERE e.release_id = r.id)::int AS events FROM releases r WHERE r.id = $1',
+      [started.body.id],
+    );
     expect(rows[0]?.status).toBe('succeeded');
     expect(rows[0]?.events).toBeGreaterThan(10);
   });
@@ -61,7 +70,8 @@ describe('a release judged by Prometheus', () => {
   beforeAll(async () => {
     const port = await freePort('127.0.0.1');
     const promUrl = `http://127.0.0.1:${port}`;
-    const query = 'sum(increase(switchyard_router_responses_total{service="$service",track="$track",code="5xx"}[$window])) / clamp_min(sum(increase(switchyard_router_requests_total{service="$service",track="$track"}[$window])), 1)';
+    const query =
+      'sum(increase(switchyard_router_responses_total{service="$service",track="$track",code="5xx"}[$window])) / clamp_min(sum(increase(switchyard_router_requests_total{service="$service",track="$track"}[$window])), 1)';
     fleet = await releaseFleet({
       service: {
         release: {
@@ -79,11 +89,25 @@ describe('a release judged by Prometheus', () => {
       },
     });
     const dir = mkdtempSync(join(tmpdir(), 'sy-prom-'));
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: switchyard\n    static_configs:\n      - targets: ['${new URL(fleet.api).host}']\n`);
-    prometheus = spawn(process.env.SWITCHYARD_PROMETHEUS_BIN ?? '/usr/bin/prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: switchyard\n    static_configs:\n      - targets: ['${new URL(fleet.api).host}']\n`,
+    );
+    prometheus = spawn(
+      process.env.SWITCHYARD_PROMETHEUS_BIN ?? '/usr/bin/prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: 'ignore' },
+    );
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const ready = await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${promUrl}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ready) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -95,7 +119,10 @@ describe('a release judged by Prometheus', () => {
 
   it('rolls a bad version back on the Prometheus gate, naming it', async () => {
     const traffic = new Traffic(fleet.url, ['free', 'enterprise']);
-    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.2.0-fail20' });
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.2.0-fail20',
+    });
     const done = await approveAndWait(fleet, started.body.id);
     await traffic.stop();
     expect(done.status).toBe('rolled-back');
@@ -105,12 +132,19 @@ describe('a release judged by Prometheus', () => {
 
   it('passes a good version on the same gate', async () => {
     const traffic = new Traffic(fleet.url, ['free', 'enterprise']);
-    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', { service: 'api', version: '1.1.0' });
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.1.0',
+    });
     const done = await approveAndWait(fleet, started.body.id);
     await traffic.stop();
     expect(done.status, done.outcome ?? '').toBe('succeeded');
     const detail = await call<ReleaseBody>(fleet.api, fleet.auth, 'GET', `/v1/releases/${started.body.id}`);
-    expect(detail.body.verdicts?.some((v) => v.outcome === 'pass' && v.gates.some((g) => g.gate === 'prometheus:error-rate' && g.value !== null))).toBe(true);
+    expect(
+      detail.body.verdicts?.some(
+        (v) => v.outcome === 'pass' && v.gates.some((g) => g.gate === 'prometheus:error-rate' && g.value !== null),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -127,7 +161,9 @@ describe('releases from the CLI', () => {
 
   function deploy(version: string): Promise<{ code: number; out: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'deploy', 'api', version, '--reason', 'from the CLI test'], { env: { ...process.env, NO_COLOR: '1', ...env() } });
+      const child = spawn(process.execPath, [CLI, 'deploy', 'api', version, '--reason', 'from the CLI test'], {
+        env: { ...process.env, NO_COLOR: '1', ...env() },
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -140,9 +176,15 @@ describe('releases from the CLI', () => {
     const good = deploy('1.1.0');
     const approve = async () => {
       for (;;) {
-        const { body } = await call<{ releases: ReleaseBody[] }>(fleet.api, fleet.auth, 'GET', '/v1/releases?status=running');
+        const { body } = await call<{ releases: ReleaseBody[] }>(
+          fleet.api,
+          fleet.auth,
+          'GET',
+          '/v1/releases?status=running',
+        );
         const r = body.releases[0];
-        if (r?.phase === 'awaiting-approval') return void (await runCli(['approve', 'api', '--reason', 'QA passed'], { env: env() }));
+        if (r?.phase === 'awaiting-approval')
+          return void (await runCli(['approve', 'api', '--reason', 'QA passed'], { env: env() }));
         await new Promise((res) => setTimeout(res, 200));
       }
     };
@@ -164,14 +206,20 @@ describe('releases from the CLI', () => {
     const history = await runCli(['history', 'api'], { env: env() });
     expect(history.code, history.stderr).toBe(0);
     expect(history.stdout).toMatch(/admin\s+api: rolled back 1\.2\.0-fail20 — stage free/);
-    expect(history.stdout).toMatch(/api 1\.1\.0: released to every track \[free 1\.1\.0, internal 1\.1\.0, paid 1\.1\.0, production 1\.1\.0\]/);
+    expect(history.stdout).toMatch(
+      /api 1\.1\.0: released to every track \[free 1\.1\.0, internal 1\.1\.0, paid 1\.1\.0, production 1\.1\.0\]/,
+    );
     const audit = await runCli(['audit', '--action', 'release.deploy'], { env: env() });
     expect(audit.stdout).toMatch(/admin\s+release\.deploy\s+succeeded sandbox \/v1\/releases — from the CLI test/);
-    const rollback = await runCli(['rollback', 'api', '--to', '1.0.0', '--reason', 'back to the known good'], { env: env() });
+    const rollback = await runCli(['rollback', 'api', '--to', '1.0.0', '--reason', 'back to the known good'], {
+      env: env(),
+    });
     expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
     expect(rollback.stdout).toMatch(/✔ api 1\.0\.0: succeeded/);
     const status = await runCli(['status'], { env: env() });
-    expect(status.stdout).toMatch(/api\s+http:\/\/127\.0\.0\.1:\d+\s+internal 2\/2 1\.0\.0 · free 2\/2 1\.0\.0 · paid 2\/2 1\.0\.0 · production 2\/2 1\.0\.0/);
+    expect(status.stdout).toMatch(
+      /api\s+http:\/\/127\.0\.0\.1:\d+\s+internal 2\/2 1\.0\.0 · free 2\/2 1\.0\.0 · paid 2\/2 1\.0\.0 · production 2\/2 1\.0\.0/,
+    );
     expect(status.stdout).toContain('no release in progress');
   });
 

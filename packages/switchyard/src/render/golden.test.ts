@@ -29,7 +29,10 @@ describe('golden rendering of the example fleet', async () => {
         mkdirSync(GOLDEN, { recursive: true });
         writeFileSync(file, text);
       }
-      expect(existsSync(file), `${file} is missing: run UPDATE_GOLDEN=1 npx vitest run --project unit render/golden`).toBe(true);
+      expect(
+        existsSync(file),
+        `${file} is missing: run UPDATE_GOLDEN=1 npx vitest run --project unit render/golden`,
+      ).toBe(true);
       expect(text).toBe(readFileSync(file, 'utf8'));
       const docs = parseAllDocuments(text);
       expect(Array.isArray(docs) && docs.every((d) => d.errors.length === 0)).toBe(true);

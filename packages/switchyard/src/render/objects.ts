@@ -56,8 +56,13 @@ export interface PodSpec {
   containers: Container[];
   affinity?: {
     nodeAffinity?: {
-      requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: { matchExpressions: NodeSelectorRequirement[] }[] };
-      preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: { matchExpressions: NodeSelectorRequirement[] } }[];
+      requiredDuringSchedulingIgnoredDuringExecution?: {
+        nodeSelectorTerms: { matchExpressions: NodeSelectorRequirement[] }[];
+      };
+      preferredDuringSchedulingIgnoredDuringExecution?: {
+        weight: number;
+        preference: { matchExpressions: NodeSelectorRequirement[] };
+      }[];
     };
   };
   tolerations?: Toleration[];

@@ -27,8 +27,10 @@ function withEnv(path: string, value: unknown): Texts {
 
 const deployment = (objects: KubeObject[], name: string) => find(objects, 'Deployment', name) as Deployment;
 const container = (objects: KubeObject[], name: string) => deployment(objects, name).spec.template.spec.containers[0];
-const envVar = (objects: KubeObject[], name: string, variable: string) => container(objects, name)?.env?.find((e) => e.name === variable)?.value;
-const haproxy = (objects: KubeObject[]) => get(find(objects, 'ConfigMap', 'api-router'), 'data') as Record<string, string>;
+const envVar = (objects: KubeObject[], name: string, variable: string) =>
+  container(objects, name)?.env?.find((e) => e.name === variable)?.value;
+const haproxy = (objects: KubeObject[]) =>
+  get(find(objects, 'ConfigMap', 'api-router'), 'data') as Record<string, string>;
 
 describe('service options', () => {
   it('port → container port, track Service port, PORT, router servers', () => {
@@ -64,8 +66,23 @@ describe('service options', () => {
   });
 
   it('probes.readiness → readinessProbe and the router health check', () => {
-    const o = objectsOf(withService('probes.readiness', { path: '/r-x', periodSeconds: 7, timeoutSeconds: 3, failureThreshold: 4, initialDelaySeconds: 9, port: 9001 }));
-    expect(container(o, 'api-paid')?.readinessProbe).toEqual({ httpGet: { path: '/r-x', port: 9001 }, periodSeconds: 7, timeoutSeconds: 3, failureThreshold: 4, initialDelaySeconds: 9 });
+    const o = objectsOf(
+      withService('probes.readiness', {
+        path: '/r-x',
+        periodSeconds: 7,
+        timeoutSeconds: 3,
+        failureThreshold: 4,
+        initialDelaySeconds: 9,
+        port: 9001,
+      }),
+    );
+    expect(container(o, 'api-paid')?.readinessProbe).toEqual({
+      httpGet: { path: '/r-x', port: 9001 },
+      periodSeconds: 7,
+      timeoutSeconds: 3,
+      failureThreshold: 4,
+      initialDelaySeconds: 9,
+    });
     expect(get(container(o, 'api-paid'), 'livenessProbe.httpGet.path')).toBe('/healthz');
     expect(haproxy(o)['haproxy.cfg']).toContain('option httpchk GET /r-x');
   });
@@ -85,7 +102,11 @@ describe('service options', () => {
 
   it('team, product, costCenter → their own labels on every object', () => {
     const texts = withService('team', 'team-x');
-    texts['services/api.yaml'] = setIn(setIn(texts['services/api.yaml'] as string, 'product', 'product-y'), 'costCenter', 'cc-z');
+    texts['services/api.yaml'] = setIn(
+      setIn(texts['services/api.yaml'] as string, 'product', 'product-y'),
+      'costCenter',
+      'cc-z',
+    );
     const o = objectsOf(texts).filter((x) => x.metadata.labels?.['switchyard.dev/service'] === 'api');
     expect(o.length).toBeGreaterThan(10);
     for (const object of o) {
@@ -107,13 +128,22 @@ describe('service options', () => {
   });
 
   it('tracks.<track>.version → that track only', () => {
-    const o = objectsOf(withService('tracks', { internal: { version: '1.1.0-rc1' }, free: {}, paid: {}, production: {} }));
+    const o = objectsOf(
+      withService('tracks', { internal: { version: '1.1.0-rc1' }, free: {}, paid: {}, production: {} }),
+    );
     expect(container(o, 'api-internal')?.image).toBe('registry.example.com/video/api:1.1.0-rc1');
     expect(container(o, 'api-production')?.image).toBe('registry.example.com/video/api:1.0.0');
   });
 
   it('tracks.<track>.replicas → that Deployment only', () => {
-    const o = objectsOf(withService('tracks', { internal: { replicas: 3 }, free: { replicas: 5 }, paid: {}, production: { replicas: 11 } }));
+    const o = objectsOf(
+      withService('tracks', {
+        internal: { replicas: 3 },
+        free: { replicas: 5 },
+        paid: {},
+        production: { replicas: 11 },
+      }),
+    );
     expect(deployment(o, 'api-internal').spec.replicas).toBe(3);
     expect(deployment(o, 'api-free').spec.replicas).toBe(5);
     expect(deployment(o, 'api-paid').spec.replicas).toBe(2);
@@ -122,11 +152,21 @@ describe('service options', () => {
 
   it('tracks → one Deployment, Service and PDB per declared track, in any list', () => {
     const texts = withService('tracks', { canary1: { replicas: 2 }, main: { replicas: 2 } });
-    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'traffic', { groups: { beta: { canaryTrack: 'canary1' } } });
+    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'traffic', {
+      groups: { beta: { canaryTrack: 'canary1' } },
+    });
     const o = objectsOf(texts).filter((x) => x.metadata.labels?.['switchyard.dev/service'] === 'api');
-    const names = o.filter((x) => x.kind === 'Deployment').map((x) => x.metadata.name).sort();
+    const names = o
+      .filter((x) => x.kind === 'Deployment')
+      .map((x) => x.metadata.name)
+      .sort();
     expect(names).toEqual(['api-canary1', 'api-main', 'api-router']);
-    expect(o.filter((x) => x.kind === 'PodDisruptionBudget').map((x) => x.metadata.name).sort()).toEqual(['api-canary1', 'api-main', 'api-router']);
+    expect(
+      o
+        .filter((x) => x.kind === 'PodDisruptionBudget')
+        .map((x) => x.metadata.name)
+        .sort(),
+    ).toEqual(['api-canary1', 'api-main', 'api-router']);
   });
 
   it('traffic.groupHeader → the header the router reads', () => {
@@ -138,21 +178,35 @@ describe('service options', () => {
   it('traffic.defaultGroup → the group of requests without one', () => {
     const o = objectsOf(withService('traffic', { defaultGroup: 'paid' }));
     expect(haproxy(o)['haproxy.cfg']).toContain('set-var(txn.group) str(paid)\n');
-    expect(haproxy(o)['haproxy.cfg']).toMatch(/set-var\(txn\.group\) req\.hdr\(X-Traffic-Group\),lower,map_str\(\S+groups\.map,paid\)/);
+    expect(haproxy(o)['haproxy.cfg']).toMatch(
+      /set-var\(txn\.group\) req\.hdr\(X-Traffic-Group\),lower,map_str\(\S+groups\.map,paid\)/,
+    );
   });
 
   it('traffic.stableTrack → the default backend', () => {
-    const o = objectsOf(withService('traffic', { stableTrack: 'paid', groups: { free: { canaryTrack: 'free' }, internal: { track: 'internal' }, ent: { canaryTrack: 'production' } } }));
+    const o = objectsOf(
+      withService('traffic', {
+        stableTrack: 'paid',
+        groups: { free: { canaryTrack: 'free' }, internal: { track: 'internal' }, ent: { canaryTrack: 'production' } },
+      }),
+    );
     const cfg = haproxy(o)['haproxy.cfg'] as string;
     expect(cfg).toContain('default_backend track_paid');
     expect(cfg).toContain('set-var(txn.track) str(paid)');
   });
 
   it('traffic.stableTrack → where a track with no usable server sends its groups', () => {
-    const o = objectsOf(withService('traffic', { stableTrack: 'paid', groups: { free: { canaryTrack: 'free' }, internal: { track: 'internal' }, ent: { canaryTrack: 'production' } } }));
+    const o = objectsOf(
+      withService('traffic', {
+        stableTrack: 'paid',
+        groups: { free: { canaryTrack: 'free' }, internal: { track: 'internal' }, ent: { canaryTrack: 'production' } },
+      }),
+    );
     const cfg = haproxy(o)['haproxy.cfg'] as string;
     for (const track of ['internal', 'free', 'production']) {
-      expect(cfg).toContain(`set-var(txn.fallback) str(${track}) if { var(txn.track) -m str ${track} } { nbsrv(track_${track}) eq 0 }`);
+      expect(cfg).toContain(
+        `set-var(txn.fallback) str(${track}) if { var(txn.track) -m str ${track} } { nbsrv(track_${track}) eq 0 }`,
+      );
     }
     expect(cfg).not.toContain('nbsrv(track_paid)');
     expect(cfg).toContain('http-request set-var(txn.track) str(paid) if { var(txn.fallback) -m found }');
@@ -169,7 +223,17 @@ describe('service options', () => {
   });
 
   it('traffic.groups → pinned, canary and share maps', () => {
-    const o = objectsOf(withService('traffic', { groups: { staff: { track: 'internal' }, trial: { canaryTrack: 'free', share: 12.5 }, gold: { canaryTrack: 'paid', share: 0.25 }, vip: { canary: false }, other: { canaryTrack: 'internal' } } }));
+    const o = objectsOf(
+      withService('traffic', {
+        groups: {
+          staff: { track: 'internal' },
+          trial: { canaryTrack: 'free', share: 12.5 },
+          gold: { canaryTrack: 'paid', share: 0.25 },
+          vip: { canary: false },
+          other: { canaryTrack: 'internal' },
+        },
+      }),
+    );
     const maps = haproxy(o);
     expect(maps['pinned.map']).toBe('staff internal\n');
     expect(maps['canary.map']).toBe('gold paid\nother internal\ntrial free\n');
@@ -184,7 +248,7 @@ describe('service options', () => {
     expect(maps['haproxy.cfg']).toMatch(/server legacy old\.example\.internal:8443 .* ssl verify required/);
   });
 
-  it('autoscaling.cpu → the stable track\'s HPA, which then owns its replicas', () => {
+  it("autoscaling.cpu → the stable track's HPA, which then owns its replicas", () => {
     const o = objectsOf(withService('autoscaling', { cpu: { targetUtilization: 61, min: 3, max: 17 } }));
     const hpa = find(o, 'HorizontalPodAutoscaler', 'api-production');
     expect(get(hpa, 'spec.minReplicas')).toBe(3);
@@ -195,21 +259,36 @@ describe('service options', () => {
     expect(deployment(o, 'api-free').spec.replicas).toBe(2);
   });
 
-  it('autoscaling.schedule → the HPA\'s schedule annotation', () => {
-    const o = objectsOf(withService('autoscaling', { cpu: { max: 40 }, schedule: [{ name: 'match', cron: '45 20 * * 6', duration: '3h', minReplicas: 25, timezone: 'Europe/Paris' }] }));
-    const schedule = JSON.parse(find(o, 'HorizontalPodAutoscaler', 'api-production').metadata.annotations?.['switchyard.dev/schedule'] as string) as unknown;
-    expect(schedule).toEqual([{ name: 'match', cron: '45 20 * * 6', durationMs: 10_800_000, minReplicas: 25, timezone: 'Europe/Paris' }]);
+  it("autoscaling.schedule → the HPA's schedule annotation", () => {
+    const o = objectsOf(
+      withService('autoscaling', {
+        cpu: { max: 40 },
+        schedule: [{ name: 'match', cron: '45 20 * * 6', duration: '3h', minReplicas: 25, timezone: 'Europe/Paris' }],
+      }),
+    );
+    const schedule = JSON.parse(
+      find(o, 'HorizontalPodAutoscaler', 'api-production').metadata.annotations?.['switchyard.dev/schedule'] as string,
+    ) as unknown;
+    expect(schedule).toEqual([
+      { name: 'match', cron: '45 20 * * 6', durationMs: 10_800_000, minReplicas: 25, timezone: 'Europe/Paris' },
+    ]);
   });
 
   it('router.replicas, image and resources → the router Deployment', () => {
-    const o = objectsOf(withService('router', { replicas: 6, image: 'docker.io/library/haproxy:2.9.1', resources: { cpu: '300m', memory: '64Mi' } }));
+    const o = objectsOf(
+      withService('router', {
+        replicas: 6,
+        image: 'docker.io/library/haproxy:2.9.1',
+        resources: { cpu: '300m', memory: '64Mi' },
+      }),
+    );
     const router = deployment(o, 'api-router');
     expect(router.spec.replicas).toBe(6);
     expect(container(o, 'api-router')?.image).toBe('docker.io/library/haproxy:2.9.1');
     expect(get(container(o, 'api-router'), 'resources.requests')).toEqual({ cpu: '300m', memory: '64Mi' });
   });
 
-  it('router.nodePool → the router placement, not the tracks\'', () => {
+  it("router.nodePool → the router placement, not the tracks'", () => {
     const o = objectsOf(withService('router', { nodePool: { class: '1:8' } }));
     expect(JSON.stringify(deployment(o, 'api-router').spec.template.spec.affinity)).toContain('1-8');
     expect(JSON.stringify(deployment(o, 'api-free').spec.template.spec.affinity)).toContain('1-4');
@@ -218,22 +297,34 @@ describe('service options', () => {
   it('hosts → Ingress rules to the router Service', () => {
     const o = objectsOf(withService('hosts', ['b.example.com', 'a.example.com']));
     const ingress = find(o, 'Ingress', 'api');
-    expect((get(ingress, 'spec.rules') as { host: string }[]).map((r) => r.host)).toEqual(['a.example.com', 'b.example.com']);
+    expect((get(ingress, 'spec.rules') as { host: string }[]).map((r) => r.host)).toEqual([
+      'a.example.com',
+      'b.example.com',
+    ]);
     expect(get(ingress, 'spec.rules.0.http.paths.0.backend.service.name')).toBe('api');
   });
 
   it('nodePool.class and capacity → affinity and the spot toleration', () => {
     const o = objectsOf(withService('nodePool', { class: '1:2', capacity: 'spot' }));
     const pod = deployment(o, 'api-free').spec.template.spec;
-    expect(pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions).toEqual([{ key: 'switchyard.dev/node-class', operator: 'In', values: ['1-2'] }]);
-    expect(pod.tolerations).toEqual([{ key: 'switchyard.dev/capacity-type', operator: 'Equal', value: 'spot', effect: 'NoSchedule' }]);
+    expect(
+      pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+        ?.matchExpressions,
+    ).toEqual([{ key: 'switchyard.dev/node-class', operator: 'In', values: ['1-2'] }]);
+    expect(pod.tolerations).toEqual([
+      { key: 'switchyard.dev/capacity-type', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
+    ]);
     expect(deployment(o, 'api-router').spec.template.spec.tolerations).toBeUndefined();
   });
 
   it('env → container environment', () => {
     const o = objectsOf(withService('env', { CDN_BASE: 'https://cdn.example.com', A_FLAG: 'on' }));
     expect(envVar(o, 'api-paid', 'CDN_BASE')).toBe('https://cdn.example.com');
-    expect(container(o, 'api-paid')?.env?.map((e) => e.name).slice(0, 2)).toEqual(['A_FLAG', 'CDN_BASE']);
+    expect(
+      container(o, 'api-paid')
+        ?.env?.map((e) => e.name)
+        .slice(0, 2),
+    ).toEqual(['A_FLAG', 'CDN_BASE']);
   });
 
   it('labels → extra labels on every object', () => {
@@ -244,10 +335,12 @@ describe('service options', () => {
 
   it('policy.exempt → an exemption annotation with its reason', () => {
     const o = objectsOf(withService('policy', { exempt: { 'probes-differ': 'the sidecar needs the same endpoint' } }));
-    expect(deployment(o, 'api-paid').metadata.annotations?.['policy.switchyard.dev/probes-differ']).toBe('the sidecar needs the same endpoint');
+    expect(deployment(o, 'api-paid').metadata.annotations?.['policy.switchyard.dev/probes-differ']).toBe(
+      'the sidecar needs the same endpoint',
+    );
   });
 
-  it('terminationGraceSeconds → the pods\' grace period', () => {
+  it("terminationGraceSeconds → the pods' grace period", () => {
     const o = objectsOf(withService('terminationGraceSeconds', 45));
     expect(deployment(o, 'api-paid').spec.template.spec.terminationGracePeriodSeconds).toBe(45);
   });
@@ -280,7 +373,9 @@ describe('environment options', () => {
   it('serviceDefaults → every service, and a per-service overlay wins over it', () => {
     const texts = withEnv('serviceDefaults', { router: { replicas: 3 } });
     expect(deployment(objectsOf(texts), 'api-router').spec.replicas).toBe(3);
-    texts['environments/production.yaml'] = setIn(texts['environments/production.yaml'] as string, 'services', { api: { router: { replicas: 5 } } });
+    texts['environments/production.yaml'] = setIn(texts['environments/production.yaml'] as string, 'services', {
+      api: { router: { replicas: 5 } },
+    });
     expect(deployment(objectsOf(texts), 'api-router').spec.replicas).toBe(5);
   });
 
@@ -296,7 +391,9 @@ describe('worker options', () => {
     expect(envVar(o, 'encoder', 'SWITCHYARD_QUEUE')).toBe('transcode.v2');
     expect(envVar(o, 'encoder', 'SWITCHYARD_FALLBACK_QUEUE')).toBe('transcode.v2.fallback');
     expect(envVar(o, 'encoder', 'SWITCHYARD_DEAD_LETTER_QUEUE')).toBe('transcode.v2.dead');
-    expect(deployment(o, 'encoder-fallback').metadata.annotations?.['switchyard.dev/queue']).toBe('transcode.v2.fallback');
+    expect(deployment(o, 'encoder-fallback').metadata.annotations?.['switchyard.dev/queue']).toBe(
+      'transcode.v2.fallback',
+    );
   });
 
   it('queue.prefetch → SWITCHYARD_PREFETCH', () => {
@@ -321,7 +418,10 @@ describe('worker options', () => {
 
   it('normal.replicas and fallback.replicas → replicas and scale bounds', () => {
     const texts = withWorker('normal.replicas', { min: 3, max: 12 });
-    texts['services/encoder.yaml'] = setIn(texts['services/encoder.yaml'] as string, 'fallback.replicas', { min: 0, max: 5 });
+    texts['services/encoder.yaml'] = setIn(texts['services/encoder.yaml'] as string, 'fallback.replicas', {
+      min: 0,
+      max: 5,
+    });
     const o = objectsOf(texts);
     expect(deployment(o, 'encoder').spec.replicas).toBe(3);
     expect(deployment(o, 'encoder').metadata.annotations?.['switchyard.dev/scale-max']).toBe('12');
@@ -329,7 +429,7 @@ describe('worker options', () => {
     expect(deployment(o, 'encoder-fallback').metadata.annotations?.['switchyard.dev/scale-max']).toBe('5');
   });
 
-  it('retry → the SDK\'s retry settings', () => {
+  it("retry → the SDK's retry settings", () => {
     const o = objectsOf(withWorker('retry', { attempts: 7, initialDelay: '3s', maxDelay: '90s' }));
     expect(envVar(o, 'encoder', 'SWITCHYARD_RETRY_ATTEMPTS')).toBe('7');
     expect(envVar(o, 'encoder', 'SWITCHYARD_RETRY_INITIAL_DELAY')).toBe('3s');
@@ -339,7 +439,13 @@ describe('worker options', () => {
   it('scaling with keda → ScaledObjects counting unacknowledged messages', () => {
     const o = objectsOf(withWorker('scaling', { tasksPerReplica: 15, cooldown: '3m', keda: true }));
     const normal = find(o, 'ScaledObject', 'encoder');
-    expect(get(normal, 'spec.triggers.0.metadata')).toEqual({ protocol: 'amqp', queueName: 'encode', mode: 'QueueLength', value: '15', includeUnacked: 'true' });
+    expect(get(normal, 'spec.triggers.0.metadata')).toEqual({
+      protocol: 'amqp',
+      queueName: 'encode',
+      mode: 'QueueLength',
+      value: '15',
+      includeUnacked: 'true',
+    });
     expect(get(normal, 'spec.cooldownPeriod')).toBe(180);
     expect(get(find(o, 'ScaledObject', 'encoder-fallback'), 'spec.minReplicaCount')).toBe(0);
   });
@@ -349,7 +455,9 @@ describe('worker options', () => {
   });
 
   it('storage.url → SWITCHYARD_STORAGE_URL', () => {
-    expect(envVar(objectsOf(withWorker('storage', { url: 's3://bucket-x/in' })), 'encoder', 'SWITCHYARD_STORAGE_URL')).toBe('s3://bucket-x/in');
+    expect(
+      envVar(objectsOf(withWorker('storage', { url: 's3://bucket-x/in' })), 'encoder', 'SWITCHYARD_STORAGE_URL'),
+    ).toBe('s3://bucket-x/in');
   });
 
   it('no fallback → no fallback Deployment and no fallback queue', () => {

@@ -9,7 +9,12 @@ export const NODE_LABEL = {
   capacityType: LABEL.capacityType,
 } as const;
 
-export const SPOT_TAINT: Toleration = { key: LABEL.capacityType, operator: 'Equal', value: 'spot', effect: 'NoSchedule' };
+export const SPOT_TAINT: Toleration = {
+  key: LABEL.capacityType,
+  operator: 'Equal',
+  value: 'spot',
+  effect: 'NoSchedule',
+};
 
 /** `1:4` → `1-4`: label values cannot hold a colon. */
 export function nodeClassLabel(nodeClass: string): string {
@@ -44,10 +49,15 @@ export function placement(pool: NodePool): Pick<PodSpec, 'affinity' | 'toleratio
   if (pool.capacity === 'on-demand') {
     required.push({ key: NODE_LABEL.capacityType, operator: 'NotIn', values: ['spot'] });
   } else if (pool.capacity === 'spot') {
-    preferred.push({ weight: 100, preference: { matchExpressions: [{ key: NODE_LABEL.capacityType, operator: 'In', values: ['spot'] }] } });
+    preferred.push({
+      weight: 100,
+      preference: { matchExpressions: [{ key: NODE_LABEL.capacityType, operator: 'In', values: ['spot'] }] },
+    });
   }
   const nodeAffinity = {
-    ...(required.length > 0 ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: required }] } } : {}),
+    ...(required.length > 0
+      ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: required }] } }
+      : {}),
     ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
   };
   return {
@@ -59,8 +69,18 @@ export function placement(pool: NodePool): Pick<PodSpec, 'affinity' | 'toleratio
 /** Spread replicas of one selector over nodes, so one node going away takes few of them. */
 export function spread(selector: Record<string, string>): NonNullable<PodSpec['topologySpreadConstraints']> {
   return [
-    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
-    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
+    {
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: selector },
+    },
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: selector },
+    },
   ];
 }
 

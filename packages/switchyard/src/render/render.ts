@@ -2,7 +2,15 @@ import { initialRouting, type RoutingState } from '../router/index.js';
 import type { Environment, Fleet, Service, Track, Unit } from '../spec/index.js';
 import { KIND_ORDER, type KubeObject } from './objects.js';
 import { routerName, routerObjects } from './router.js';
-import { autoscaler, disruptionBudget, ingress, trackDeployment, trackObjectName, trackSelector, trackService } from './service.js';
+import {
+  autoscaler,
+  disruptionBudget,
+  ingress,
+  trackDeployment,
+  trackObjectName,
+  trackSelector,
+  trackService,
+} from './service.js';
 import { workerObjects } from './worker.js';
 import { LABEL } from './labels.js';
 
@@ -35,7 +43,12 @@ function serviceObjects(spec: Service, env: Environment, state: UnitState | unde
   const out: KubeObject[] = [];
   for (const track of service.tracks) {
     out.push(trackDeployment(service, track), trackService(service, track));
-    out.push(disruptionBudget(service, trackObjectName(service.name, track.name), trackSelector(service, track.name), { [LABEL.track]: track.name, [LABEL.component]: 'track' }));
+    out.push(
+      disruptionBudget(service, trackObjectName(service.name, track.name), trackSelector(service, track.name), {
+        [LABEL.track]: track.name,
+        [LABEL.component]: 'track',
+      }),
+    );
   }
   const hpa = autoscaler(service);
   if (hpa) out.push(hpa);
@@ -51,7 +64,12 @@ function kindRank(kind: string): number {
 }
 
 export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
-  return [...objects].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.kind.localeCompare(b.kind) || a.metadata.name.localeCompare(b.metadata.name));
+  return [...objects].sort(
+    (a, b) =>
+      kindRank(a.kind) - kindRank(b.kind) ||
+      a.kind.localeCompare(b.kind) ||
+      a.metadata.name.localeCompare(b.metadata.name),
+  );
 }
 
 export function renderUnit(unit: Unit, env: Environment, state?: UnitState): RenderedUnit {

@@ -30,7 +30,16 @@ export function routerConfigData(service: Service, routing: RoutingState): Recor
     service,
     routing,
     servers: Object.fromEntries(
-      service.tracks.map((t) => [t.name, [{ name: t.name, host: `${trackObjectName(service.name, t.name)}.${service.namespace}.svc.cluster.local`, port: service.port }]]),
+      service.tracks.map((t) => [
+        t.name,
+        [
+          {
+            name: t.name,
+            host: `${trackObjectName(service.name, t.name)}.${service.namespace}.svc.cluster.local`,
+            port: service.port,
+          },
+        ],
+      ]),
     ),
     bind: `:${ROUTER_PORT}`,
     statsBind: `:${ROUTER_STATS_PORT}`,
@@ -48,8 +57,16 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
   const extra = { [LABEL.component]: 'router' };
   const data = routerConfigData(service, routing);
   // Only the structure rolls the routers; shares change live and through the map files.
-  const configHash = createHash('sha256').update(data['haproxy.cfg'] as string).digest('hex').slice(0, 16);
-  const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: serviceMeta(service, name, extra), data };
+  const configHash = createHash('sha256')
+    .update(data['haproxy.cfg'] as string)
+    .digest('hex')
+    .slice(0, 16);
+  const configMap: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: serviceMeta(service, name, extra),
+    data,
+  };
   const deployment: Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -60,7 +77,10 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: { ...unitLabels(service), ...selector }, annotations: { [ANNOTATION.configHash]: configHash } },
+        metadata: {
+          labels: { ...unitLabels(service), ...selector },
+          annotations: { [ANNOTATION.configHash]: configHash },
+        },
         spec: {
           containers: [
             {
@@ -73,8 +93,20 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
                 { name: 'stats', containerPort: ROUTER_STATS_PORT, protocol: 'TCP' },
               ],
               resources: resourceBlock(service.router.resources),
-              readinessProbe: { httpGet: { path: '/healthz', port: ROUTER_STATS_PORT }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2, initialDelaySeconds: 0 },
-              livenessProbe: { tcpSocket: { port: ROUTER_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, initialDelaySeconds: 5 },
+              readinessProbe: {
+                httpGet: { path: '/healthz', port: ROUTER_STATS_PORT },
+                periodSeconds: 2,
+                timeoutSeconds: 1,
+                failureThreshold: 2,
+                initialDelaySeconds: 0,
+              },
+              livenessProbe: {
+                tcpSocket: { port: ROUTER_PORT },
+                periodSeconds: 10,
+                timeoutSeconds: 2,
+                failureThreshold: 3,
+                initialDelaySeconds: 5,
+              },
               securityContext: { ...CONTAINER_SECURITY, runAsUser: HAPROXY_UID },
               volumeMounts: [
                 { name: 'config', mountPath: ROUTER_CONFIG_DIR, readOnly: true },

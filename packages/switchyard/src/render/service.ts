@@ -43,7 +43,11 @@ export function trackDeployment(service: Service, track: Track): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(service, trackObjectName(service.name, track.name), { [LABEL.track]: track.name, [LABEL.version]: track.version, [LABEL.component]: 'track' }),
+    metadata: meta(service, trackObjectName(service.name, track.name), {
+      [LABEL.track]: track.name,
+      [LABEL.version]: track.version,
+      [LABEL.component]: 'track',
+    }),
     spec: {
       // Leave the count to the autoscaler where one owns it, or each apply would reset it.
       ...(autoscaled(service, track.name) ? {} : { replicas: track.replicas }),
@@ -83,7 +87,10 @@ export function trackService(service: Service, track: Track): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(service, trackObjectName(service.name, track.name), { [LABEL.track]: track.name, [LABEL.component]: 'track' }),
+    metadata: meta(service, trackObjectName(service.name, track.name), {
+      [LABEL.track]: track.name,
+      [LABEL.component]: 'track',
+    }),
     spec: {
       type: 'ClusterIP',
       selector: trackSelector(service, track.name),
@@ -92,7 +99,12 @@ export function trackService(service: Service, track: Track): KubeObject {
   };
 }
 
-export function disruptionBudget(service: Service, name: string, selector: Record<string, string>, extraLabels: Record<string, string>): KubeObject {
+export function disruptionBudget(
+  service: Service,
+  name: string,
+  selector: Record<string, string>,
+  extraLabels: Record<string, string>,
+): KubeObject {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -121,11 +133,27 @@ export function autoscaler(service: Service): KubeObject | undefined {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
       minReplicas: cpu.min,
       maxReplicas: cpu.max,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu.targetUtilization } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu.targetUtilization } },
+        },
+      ],
       // Evening peaks rise in minutes: scale up at once, scale down slowly.
       behavior: {
-        scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }, { type: 'Pods', value: 4, periodSeconds: 15 }] },
-        scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Min', policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] },
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          selectPolicy: 'Max',
+          policies: [
+            { type: 'Percent', value: 100, periodSeconds: 15 },
+            { type: 'Pods', value: 4, periodSeconds: 15 },
+          ],
+        },
+        scaleDown: {
+          stabilizationWindowSeconds: 300,
+          selectPolicy: 'Min',
+          policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+        },
       },
     },
   };
@@ -141,7 +169,15 @@ export function ingress(service: Service, env: Environment, routerServiceName: s
       ingressClassName: env.ingressClass,
       rules: service.hosts.map((host) => ({
         host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: routerServiceName, port: { name: 'http' } } } }] },
+        http: {
+          paths: [
+            {
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: routerServiceName, port: { name: 'http' } } },
+            },
+          ],
+        },
       })),
     },
   };

@@ -21,9 +21,19 @@ describe('the environment of a rendered worker, read by the SDK', async () => {
     it(`gives the ${cls.name} class back its limits, queues and retry policy`, () => {
       const env = workerEnv(worker, cls);
       const config = resolveConfig({}, env);
-      expect(config).toMatchObject({ service: 'encoding-worker', version: worker.version, env: 'production', workerClass: cls.name });
+      expect(config).toMatchObject({
+        service: 'encoding-worker',
+        version: worker.version,
+        env: 'production',
+        workerClass: cls.name,
+      });
       expect(config.limits).toEqual({ timeoutMs: cls.timeoutMs, memoryBytes: cls.resources.memoryBytes });
-      expect({ queue: config.queue, fallbackQueue: config.fallbackQueue, deadLetterQueue: config.deadLetterQueue, prefetch: config.prefetch }).toEqual({
+      expect({
+        queue: config.queue,
+        fallbackQueue: config.fallbackQueue,
+        deadLetterQueue: config.deadLetterQueue,
+        prefetch: config.prefetch,
+      }).toEqual({
         queue: 'encode',
         fallbackQueue: 'encode.fallback',
         deadLetterQueue: 'encode.dead',

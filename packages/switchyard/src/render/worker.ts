@@ -12,7 +12,12 @@ function selector(worker: Worker, workerClass: WorkerClass['name']): Record<stri
   return { [LABEL.service]: worker.name, [LABEL.workerClass]: workerClass };
 }
 
-function meta(worker: Worker, name: string, workerClass: WorkerClass['name'], annotations: Record<string, string> = {}) {
+function meta(
+  worker: Worker,
+  name: string,
+  workerClass: WorkerClass['name'],
+  annotations: Record<string, string> = {},
+) {
   return {
     name,
     namespace: worker.namespace,
@@ -62,7 +67,9 @@ function classDeployment(worker: Worker, cls: WorkerClass, replicas: number): De
       selector: { matchLabels: sel },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {
-        metadata: { labels: { ...unitLabels(worker), ...sel, [LABEL.version]: worker.version, [LABEL.component]: 'worker' } },
+        metadata: {
+          labels: { ...unitLabels(worker), ...sel, [LABEL.version]: worker.version, [LABEL.component]: 'worker' },
+        },
         spec: {
           containers: [
             {
@@ -72,8 +79,20 @@ function classDeployment(worker: Worker, cls: WorkerClass, replicas: number): De
               ports: [{ name: 'metrics', containerPort: WORKER_METRICS_PORT, protocol: 'TCP' }],
               env: envList(workerEnv(worker, cls)),
               resources: resourceBlock(cls.resources),
-              readinessProbe: { httpGet: { path: '/ready', port: WORKER_METRICS_PORT }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3, initialDelaySeconds: 0 },
-              livenessProbe: { httpGet: { path: '/healthz', port: WORKER_METRICS_PORT }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, initialDelaySeconds: 5 },
+              readinessProbe: {
+                httpGet: { path: '/ready', port: WORKER_METRICS_PORT },
+                periodSeconds: 5,
+                timeoutSeconds: 1,
+                failureThreshold: 3,
+                initialDelaySeconds: 0,
+              },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: WORKER_METRICS_PORT },
+                periodSeconds: 10,
+                timeoutSeconds: 2,
+                failureThreshold: 3,
+                initialDelaySeconds: 5,
+              },
               securityContext: { ...CONTAINER_SECURITY },
             },
           ],
@@ -106,7 +125,13 @@ function scaledObject(worker: Worker, cls: WorkerClass): KubeObject {
         {
           type: 'rabbitmq',
           // Ready + unacknowledged: counting only ready messages scales busy workers away.
-          metadata: { protocol: 'amqp', queueName: cls.queue, mode: 'QueueLength', value: String(worker.scaling.tasksPerReplica), includeUnacked: 'true' },
+          metadata: {
+            protocol: 'amqp',
+            queueName: cls.queue,
+            mode: 'QueueLength',
+            value: String(worker.scaling.tasksPerReplica),
+            includeUnacked: 'true',
+          },
           authenticationRef: { name: `${worker.name}-rabbitmq` },
         },
       ],

@@ -46,7 +46,12 @@ function userKeySample(service: Service): string {
 }
 
 function backend(service: Service, track: string, servers: readonly RouterServer[], dns: boolean): string[] {
-  const out = [`backend ${backendName(track)}`, '    balance roundrobin', '    option redispatch', '    retry-on conn-failure empty-response response-timeout'];
+  const out = [
+    `backend ${backendName(track)}`,
+    '    balance roundrobin',
+    '    option redispatch',
+    '    retry-on conn-failure empty-response response-timeout',
+  ];
   const readiness = service.probes.readiness;
   if (track !== LEGACY_TRACK && readiness?.kind === 'http') {
     out.push(`    option httpchk GET ${readiness.path}`, '    http-check expect status 200-399');
@@ -74,7 +79,10 @@ function fallbackRules(service: Service): string[] {
   if (others.length === 0) return [];
   return [
     `    # A track with no usable server: its groups go to the stable track (${service.stableTrack}) instead of failing.`,
-    ...others.map((t) => `    http-request set-var(txn.fallback) str(${t}) if { var(txn.track) -m str ${t} } { nbsrv(${backendName(t)}) eq 0 }`),
+    ...others.map(
+      (t) =>
+        `    http-request set-var(txn.fallback) str(${t}) if { var(txn.track) -m str ${t} } { nbsrv(${backendName(t)}) eq 0 }`,
+    ),
     `    http-request set-var(txn.track) str(${service.stableTrack}) if { var(txn.fallback) -m found }`,
   ];
 }
@@ -110,7 +118,15 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
   );
   if (input.dns) {
-    lines.push('resolvers cluster', '    parse-resolv-conf', '    hold valid 10s', '    resolve_retries 3', '    timeout resolve 1s', '    timeout retry 1s', '');
+    lines.push(
+      'resolvers cluster',
+      '    parse-resolv-conf',
+      '    hold valid 10s',
+      '    resolve_retries 3',
+      '    timeout resolve 1s',
+      '    timeout retry 1s',
+      '',
+    );
   }
   lines.push(
     `frontend ${service.name}`,
@@ -121,7 +137,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '    # A pinned group (internal users) goes to its track whatever the shares.',
     `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.pinned)})`,
     `    http-request set-var(txn.share) var(txn.group),map_str_int(${map(MAP_FILES.shares)},0) unless { var(txn.track) -m found }`,
-    '    # The user\'s bucket: the same user key always hashes to the same bucket, so raising a share keeps every user already on the canary.',
+    "    # The user's bucket: the same user key always hashes to the same bucket, so raising a share keeps every user already on the canary.",
     `    http-request set-var(txn.bucket) ${userKey},xxh32(1),mod(${BUCKETS}) if { var(txn.share) -m int gt 0 }`,
     `    http-request set-var(txn.bucket) rand(${BUCKETS}) if { var(txn.share) -m int gt 0 } !{ var(txn.bucket) -m found }`,
     `    http-request set-var(txn.track) var(txn.group),map_str(${map(MAP_FILES.canary)}) if { var(txn.share) -m int gt 0 } { var(txn.bucket),sub(txn.share) lt 0 }`,
@@ -135,7 +151,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
       `    http-request set-var(txn.track) str(${LEGACY_TRACK}) if { var(txn.legacy_share) -m int gt 0 } { var(txn.legacy_bucket),sub(txn.legacy_share) lt 0 }`,
     );
   }
-  lines.push(`    http-request set-var(txn.track) str(${service.stableTrack}) unless { var(txn.track) -m found }`, ...fallbackRules(service));
+  lines.push(
+    `    http-request set-var(txn.track) str(${service.stableTrack}) unless { var(txn.track) -m found }`,
+    ...fallbackRules(service),
+  );
   lines.push(
     '    http-response set-header X-Switchyard-Track %[var(txn.track)]',
     '    http-response set-header X-Switchyard-Fallback-From %[var(txn.fallback)] if { var(txn.fallback) -m found }',

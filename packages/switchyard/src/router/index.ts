@@ -1,8 +1,21 @@
-export { renderHaproxyConfig, backendName, LEGACY_TRACK, type HaproxyConfigInput, type RouterServer } from './haproxy-config.js';
+export {
+  renderHaproxyConfig,
+  backendName,
+  LEGACY_TRACK,
+  type HaproxyConfigInput,
+  type RouterServer,
+} from './haproxy-config.js';
 export { renderMaps, routingFromMaps, basisPoints, mapFile, BUCKETS, MAP_FILES } from './maps.js';
 export { initialRouting, type RoutingState } from './routing-state.js';
 export { validateShare, validateLegacyShare, validateRoute } from './shares.js';
 export { planRouting, restoreCommands, type RoutingChange, type RoutingPlan } from './planner.js';
-export { parseShowStat, trackFigures, combineFigures, type TrackFigures, type StatTable, type ServerStatus } from './stats.js';
+export {
+  parseShowStat,
+  trackFigures,
+  combineFigures,
+  type TrackFigures,
+  type StatTable,
+  type ServerStatus,
+} from './stats.js';
 export { parseServersState, configStructure, type LiveServer } from './servers-state.js';
 export type { Router } from './port.js';

@@ -34,14 +34,23 @@ export function mapFile(mapsDir: string, file: string): string {
 /** The content of every map file for a routing state; keys sorted so output is stable. */
 export function renderMaps(service: Service, routing: RoutingState): Record<string, string> {
   const lines = (entries: [string, string | number][]): string =>
-    entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}\n`).join('');
+    entries
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k} ${v}\n`)
+      .join('');
   const groups = service.traffic.groups;
   return {
     [MAP_FILES.groups]: lines(groups.map((g) => [g.name, g.name])),
-    [MAP_FILES.pinned]: lines(groups.filter((g) => g.pinnedTrack).map((g) => [g.name, routing.routes?.[g.name] ?? (g.pinnedTrack as string)])),
-    [MAP_FILES.canary]: lines(groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string])),
+    [MAP_FILES.pinned]: lines(
+      groups.filter((g) => g.pinnedTrack).map((g) => [g.name, routing.routes?.[g.name] ?? (g.pinnedTrack as string)]),
+    ),
+    [MAP_FILES.canary]: lines(
+      groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, g.canaryTrack as string]),
+    ),
     [MAP_FILES.shares]: lines(
-      groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => [g.name, basisPoints(routing.shares[g.name] ?? 0)]),
+      groups
+        .filter((g) => g.canaryTrack && g.canaryAllowed)
+        .map((g) => [g.name, basisPoints(routing.shares[g.name] ?? 0)]),
     ),
     [MAP_FILES.legacy]: lines(service.legacy ? [['share', basisPoints(routing.legacyShare)]] : []),
   };
@@ -61,7 +70,12 @@ export function routingFromMaps(service: Service, maps: Readonly<Record<string, 
   const legacy = entries(maps[MAP_FILES.legacy]).find(([key]) => key === 'share');
   let routes: Record<string, string> = {};
   for (const [group, track] of entries(maps[MAP_FILES.pinned])) {
-    if (service.traffic.groups.some((g) => g.name === group && g.pinnedTrack)) routes = routeGroup(service, routes, group, track);
+    if (service.traffic.groups.some((g) => g.name === group && g.pinnedTrack))
+      routes = routeGroup(service, routes, group, track);
   }
-  return { shares, legacyShare: legacy ? percent(legacy[1]) : 0, ...(Object.keys(routes).length > 0 ? { routes } : {}) };
+  return {
+    shares,
+    legacyShare: legacy ? percent(legacy[1]) : 0,
+    ...(Object.keys(routes).length > 0 ? { routes } : {}),
+  };
 }

@@ -5,7 +5,8 @@ import { planRouting, restoreCommands } from './planner.js';
 import type { RoutingState } from './routing-state.js';
 
 const texts = baseTexts();
-texts['services/api.yaml'] = `${texts['services/api.yaml']}tracks:\n  internal: { replicas: 2 }\n  free: { replicas: 2 }\n  production: { replicas: 2 }\ntraffic:\n  groups:\n    internal: { track: internal }\n    free: { canaryTrack: free, share: 5 }\n    enterprise: { canary: false }\nlegacy: { address: old:80, share: 40 }\n`;
+texts['services/api.yaml'] =
+  `${texts['services/api.yaml']}tracks:\n  internal: { replicas: 2 }\n  free: { replicas: 2 }\n  production: { replicas: 2 }\ntraffic:\n  groups:\n    internal: { track: internal }\n    free: { canaryTrack: free, share: 5 }\n    enterprise: { canary: false }\nlegacy: { address: old:80, share: 40 }\n`;
 const api = serviceOf(texts);
 const routing: RoutingState = { shares: { free: 5 }, legacyShare: 40 };
 
@@ -26,7 +27,10 @@ describe('the routing planner', () => {
 
   it('routes a pinned group elsewhere, and forgets the route when it goes back to its own track', () => {
     const away = planRouting(api, routing, { kind: 'route-group', group: 'internal', track: 'production' }, '/m');
-    expect(away).toEqual({ routing: { ...routing, routes: { internal: 'production' } }, commands: ['set map /m/pinned.map internal production'] });
+    expect(away).toEqual({
+      routing: { ...routing, routes: { internal: 'production' } },
+      commands: ['set map /m/pinned.map internal production'],
+    });
     const back = planRouting(api, away.routing, { kind: 'route-group', group: 'internal', track: 'internal' }, '/m');
     expect(back).toEqual({ routing, commands: ['set map /m/pinned.map internal internal'] });
   });

@@ -26,7 +26,12 @@ function setMap(mapsDir: string, file: string, entry: string): string {
  * anything changes), for a router whose map files are in `mapsDir`. Every router, on this
  * machine or in the cluster, applies the same plan.
  */
-export function planRouting(service: Service, routing: RoutingState, change: RoutingChange, mapsDir: string): RoutingPlan {
+export function planRouting(
+  service: Service,
+  routing: RoutingState,
+  change: RoutingChange,
+  mapsDir: string,
+): RoutingPlan {
   switch (change.kind) {
     case 'share':
       validateShare(service, change.group, change.share);
@@ -36,12 +41,19 @@ export function planRouting(service: Service, routing: RoutingState, change: Rou
       };
     case 'legacy-share':
       validateLegacyShare(service, change.share);
-      return { routing: { ...routing, legacyShare: change.share }, commands: [setMap(mapsDir, MAP_FILES.legacy, `share ${basisPoints(change.share)}`)] };
+      return {
+        routing: { ...routing, legacyShare: change.share },
+        commands: [setMap(mapsDir, MAP_FILES.legacy, `share ${basisPoints(change.share)}`)],
+      };
     case 'route-group': {
       validateRoute(service, change.group, change.track);
       const routes = routeGroup(service, routing.routes, change.group, change.track);
       return {
-        routing: { shares: routing.shares, legacyShare: routing.legacyShare, ...(Object.keys(routes).length > 0 ? { routes } : {}) },
+        routing: {
+          shares: routing.shares,
+          legacyShare: routing.legacyShare,
+          ...(Object.keys(routes).length > 0 ? { routes } : {}),
+        },
         commands: [setMap(mapsDir, MAP_FILES.pinned, `${change.group} ${change.track}`)],
       };
     }

@@ -52,7 +52,9 @@ describe('router distribution and stickiness', () => {
   });
 
   it('treats requests without a group, or with an unknown one, as the default group', async () => {
-    const answers = await hammer(fleet.url, 4000, (i): Record<string, string> => (i % 2 === 0 ? { 'X-User-Id': randomUUID() } : { 'X-Traffic-Group': 'ENTERPRISE-X', 'X-User-Id': randomUUID() }));
+    const answers = await hammer(fleet.url, 4000, (i): Record<string, string> =>
+      i % 2 === 0 ? { 'X-User-Id': randomUUID() } : { 'X-Traffic-Group': 'ENTERPRISE-X', 'X-User-Id': randomUUID() },
+    );
     const counts = tally(answers.map((a) => answeredBy(a).track));
     expect(Object.keys(counts).sort()).toEqual(['free', 'production']);
   });
@@ -62,7 +64,10 @@ describe('router distribution and stickiness', () => {
       await fleet.runtime.router('api').setLegacyShare(share);
       // The ends are all-or-nothing: fewer requests prove them.
       const n = share === 0 || share === 100 ? 2000 : N;
-      const answers = await hammer(fleet.url, n, () => ({ 'X-Traffic-Group': 'enterprise', 'X-User-Id': randomUUID() }));
+      const answers = await hammer(fleet.url, n, () => ({
+        'X-Traffic-Group': 'enterprise',
+        'X-User-Id': randomUUID(),
+      }));
       const legacy = answers.filter((a) => answeredBy(a).track === 'legacy').length;
       expect(Math.abs((legacy / n) * 100 - share), `legacy share ${share}`).toBeLessThanOrEqual(1);
     }
@@ -74,7 +79,8 @@ describe('router distribution and stickiness', () => {
     await router.setShare('free', 5);
     const users = Array.from({ length: 1000 }, () => randomUUID());
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-    const trackOf = async (user: string) => answeredBy(await get(agent, fleet.url, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).track;
+    const trackOf = async (user: string) =>
+      answeredBy(await get(agent, fleet.url, { 'X-Traffic-Group': 'free', 'X-User-Id': user })).track;
     const before = new Map<string, string>();
     for (const user of users) {
       const seen = new Set([await trackOf(user), await trackOf(user), await trackOf(user)]);
@@ -113,7 +119,9 @@ describe('router distribution and stickiness', () => {
     await fleet.runtime.router('api').setShare('paid', 12.5);
     expect(await workerPid(fleet)).toBe(pid);
     expect(readFileSync(join(fleet.dataDir, 'routers/api/shares.map'), 'utf8')).toBe('free 2500\npaid 1250\n');
-    const live = await fleet.runtime.router('api').api.send(`show map ${join(fleet.dataDir, 'routers/api/shares.map')}`);
+    const live = await fleet.runtime
+      .router('api')
+      .api.send(`show map ${join(fleet.dataDir, 'routers/api/shares.map')}`);
     expect(live).toMatch(/paid 1250/);
   });
 });
@@ -135,7 +143,10 @@ describe('rendered router configuration', () => {
         if (object.kind !== 'ConfigMap') continue;
         const dir = mkdtempSync(join(tmpdir(), 'sy-cfg-'));
         for (const [file, content] of Object.entries(object.data as Record<string, string>)) {
-          writeFileSync(join(dir, file), content.replaceAll('/usr/local/etc/haproxy', dir).replaceAll('/var/run/haproxy', dir));
+          writeFileSync(
+            join(dir, file),
+            content.replaceAll('/usr/local/etc/haproxy', dir).replaceAll('/var/run/haproxy', dir),
+          );
         }
         const check = spawnSync(haproxy.path, ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' });
         expect(check.status, `${fleet.environment.name}/${object.metadata.name}: ${check.stderr}`).toBe(0);

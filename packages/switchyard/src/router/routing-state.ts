@@ -23,7 +23,12 @@ export function initialRouting(service: Service): RoutingState {
  * The routes once `group` goes to `track`: a pinned group back on its own track is not routed
  * elsewhere any more, so the state only says what differs from the spec.
  */
-export function routeGroup(service: Service, routes: Readonly<Record<string, string>> | undefined, group: string, track: string): Record<string, string> {
+export function routeGroup(
+  service: Service,
+  routes: Readonly<Record<string, string>> | undefined,
+  group: string,
+  track: string,
+): Record<string, string> {
   const own = service.traffic.groups.find((g) => g.name === group)?.pinnedTrack;
   const { [group]: _dropped, ...others } = routes ?? {};
   return track === own ? others : { ...others, [group]: track };

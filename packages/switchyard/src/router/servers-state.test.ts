@@ -9,7 +9,7 @@ const STATE = `1
 4 track_free 3 s3 127.0.0.1 0 5 1 1 1 1 0 0 14 0 0 0 - 1 - 0 0 - - 0
 `;
 
-describe('an adopted router\'s own view of its servers', () => {
+describe("an adopted router's own view of its servers", () => {
   it('reads which slot routes to which port, and which are draining or free', () => {
     expect(parseServersState(STATE, 1)).toEqual([
       { backend: 'track_free', server: 's1', host: '127.0.0.1', port: 42235, state: 'active' },

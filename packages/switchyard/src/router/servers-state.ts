@@ -21,7 +21,11 @@ const DRAIN = 0x08;
 
 export function parseServersState(text: string, placeholderPort: number): LiveServer[] {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const header = lines.find((l) => l.startsWith('# '))?.slice(2).split(' ') ?? [];
+  const header =
+    lines
+      .find((l) => l.startsWith('# '))
+      ?.slice(2)
+      .split(' ') ?? [];
   const column = (cells: string[], name: string): string => cells[header.indexOf(name)] ?? '';
   return lines
     .filter((l) => !l.startsWith('#') && l.includes(' '))
@@ -30,7 +34,13 @@ export function parseServersState(text: string, placeholderPort: number): LiveSe
       const admin = Number(column(cells, 'srv_admin_state'));
       const port = Number(column(cells, 'srv_port'));
       const state = admin & MAINTENANCE || port === placeholderPort ? 'free' : admin & DRAIN ? 'draining' : 'active';
-      return { backend: column(cells, 'be_name'), server: column(cells, 'srv_name'), host: column(cells, 'srv_addr'), port, state } as const;
+      return {
+        backend: column(cells, 'be_name'),
+        server: column(cells, 'srv_name'),
+        host: column(cells, 'srv_addr'),
+        port,
+        state,
+      } as const;
     });
 }
 

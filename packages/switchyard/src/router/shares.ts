@@ -2,8 +2,17 @@ import { SwitchyardError } from '../errors/index.js';
 import type { Service } from '../spec/index.js';
 
 function checkPercent(share: number, what: string): void {
-  if (typeof share !== 'number' || !Number.isFinite(share) || share < 0 || share > 100 || Math.abs(share * 100 - Math.round(share * 100)) > 1e-9) {
-    throw new SwitchyardError('SWY_ROUTER_SHARE_INVALID', { message: `The share ${String(share)} for ${what} is not a percentage between 0 and 100 with at most two decimals`, details: { share } });
+  if (
+    typeof share !== 'number' ||
+    !Number.isFinite(share) ||
+    share < 0 ||
+    share > 100 ||
+    Math.abs(share * 100 - Math.round(share * 100)) > 1e-9
+  ) {
+    throw new SwitchyardError('SWY_ROUTER_SHARE_INVALID', {
+      message: `The share ${String(share)} for ${what} is not a percentage between 0 and 100 with at most two decimals`,
+      details: { share },
+    });
   }
 }
 
@@ -13,13 +22,20 @@ export function validateShare(service: Service, group: string, share: number): v
   if (!known) {
     throw new SwitchyardError('SWY_SPEC_GROUP_NOT_FOUND', {
       message: `${service.name} has no traffic group ${group}`,
-      hint: `Use one of: ${service.traffic.groups.filter((g) => g.canaryTrack && g.canaryAllowed).map((g) => g.name).join(', ') || '(none with a canary track)'}.`,
+      hint: `Use one of: ${
+        service.traffic.groups
+          .filter((g) => g.canaryTrack && g.canaryAllowed)
+          .map((g) => g.name)
+          .join(', ') || '(none with a canary track)'
+      }.`,
       details: { service: service.name, group },
     });
   }
   if (!known.canaryAllowed || !known.canaryTrack) {
     throw new SwitchyardError('SWY_ROUTER_GROUP_NEVER_CANARY', {
-      message: known.pinnedTrack ? `Group ${group} of ${service.name} always goes to track ${known.pinnedTrack}; it has no share to change` : `Group ${group} of ${service.name} never sees a canary`,
+      message: known.pinnedTrack
+        ? `Group ${group} of ${service.name} always goes to track ${known.pinnedTrack}; it has no share to change`
+        : `Group ${group} of ${service.name} never sees a canary`,
       details: { service: service.name, group },
     });
   }
@@ -28,7 +44,10 @@ export function validateShare(service: Service, group: string, share: number): v
 
 export function validateLegacyShare(service: Service, share: number): void {
   if (!service.legacy) {
-    throw new SwitchyardError('SWY_ROUTER_NO_LEGACY', { message: `${service.name} has no legacy backend`, details: { service: service.name } });
+    throw new SwitchyardError('SWY_ROUTER_NO_LEGACY', {
+      message: `${service.name} has no legacy backend`,
+      details: { service: service.name },
+    });
   }
   checkPercent(share, 'the legacy backend');
 }
@@ -39,11 +58,19 @@ export function validateRoute(service: Service, group: string, track: string): v
   if (!known?.pinnedTrack) {
     throw new SwitchyardError('SWY_SPEC_GROUP_NOT_FOUND', {
       message: `${service.name} has no pinned traffic group ${group}`,
-      hint: `Use one of: ${service.traffic.groups.filter((g) => g.pinnedTrack).map((g) => g.name).join(', ') || '(none)'}.`,
+      hint: `Use one of: ${
+        service.traffic.groups
+          .filter((g) => g.pinnedTrack)
+          .map((g) => g.name)
+          .join(', ') || '(none)'
+      }.`,
       details: { service: service.name, group },
     });
   }
   if (!service.tracks.some((t) => t.name === track)) {
-    throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${service.name} has no track ${track}`, hint: `Use one of: ${service.tracks.map((t) => t.name).join(', ')}.` });
+    throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', {
+      message: `${service.name} has no track ${track}`,
+      hint: `Use one of: ${service.tracks.map((t) => t.name).join(', ')}.`,
+    });
   }
 }

@@ -46,7 +46,14 @@ export function parseShowStat(csv: string): StatTable {
     const proxy = row.pxname ?? '';
     const name = row.svname ?? '';
     if (name === 'BACKEND') backends.set(proxy, row);
-    else if (name !== 'FRONTEND') servers.push({ backend: proxy, server: name, status: row.status ?? '', currentSessions: Number(row.scur ?? 0), weight: Number(row.weight ?? 0) });
+    else if (name !== 'FRONTEND')
+      servers.push({
+        backend: proxy,
+        server: name,
+        status: row.status ?? '',
+        currentSessions: Number(row.scur ?? 0),
+        weight: Number(row.weight ?? 0),
+      });
   }
   return { backends, servers };
 }
@@ -58,7 +65,9 @@ export function trackFigures(table: StatTable, track: string, backend: string): 
   const row = table.backends.get(backend) ?? {};
   return {
     track,
-    requests: num(row, 'req_tot') || num(row, 'hrsp_1xx') + num(row, 'hrsp_2xx') + num(row, 'hrsp_3xx') + num(row, 'hrsp_4xx') + num(row, 'hrsp_5xx'),
+    requests:
+      num(row, 'req_tot') ||
+      num(row, 'hrsp_1xx') + num(row, 'hrsp_2xx') + num(row, 'hrsp_3xx') + num(row, 'hrsp_4xx') + num(row, 'hrsp_5xx'),
     responses1xx: num(row, 'hrsp_1xx'),
     responses2xx: num(row, 'hrsp_2xx'),
     responses3xx: num(row, 'hrsp_3xx'),

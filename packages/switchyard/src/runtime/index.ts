@@ -9,4 +9,12 @@ export type {
   WorkerSettings,
 } from './port.js';
 export { createRuntime } from './create.js';
-export { LocalRuntime, LocalRouter, HaproxyProcess, findHaproxy, freePort, ensurePortFree, type LocalRuntimeOptions } from './local/index.js';
+export {
+  LocalRuntime,
+  LocalRouter,
+  HaproxyProcess,
+  findHaproxy,
+  freePort,
+  ensurePortFree,
+  type LocalRuntimeOptions,
+} from './local/index.js';

@@ -82,17 +82,34 @@ export interface WorkerClassStatus {
   readonly replicas: readonly { name: string; pid?: number; port: number; state: string }[];
 }
 
-export type RouterEvent = { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null } | { type: 'haproxy-restarted'; service: string };
+export type RouterEvent =
+  | { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null }
+  | { type: 'haproxy-restarted'; service: string };
 
 export type TrackEvent =
   | { type: 'replica-ready'; service: string; track: string; replica: string; version: string; port: number }
-  | { type: 'replica-crashed'; service: string; track: string; replica: string; code: number | null; signal: string | null; restartInMs: number }
+  | {
+      type: 'replica-crashed';
+      service: string;
+      track: string;
+      replica: string;
+      code: number | null;
+      signal: string | null;
+      restartInMs: number;
+    }
   | { type: 'replica-restart-failed'; service: string; track: string; replica: string; error: string }
   | { type: 'replica-unhealthy'; service: string; track: string; replica: string; failures: number };
 
 export type WorkerEvent =
   | { type: 'worker-ready'; worker: string; workerClass: string; replica: string }
-  | { type: 'worker-exited'; worker: string; workerClass: string; replica: string; code: number | null; signal: string | null }
+  | {
+      type: 'worker-exited';
+      worker: string;
+      workerClass: string;
+      replica: string;
+      code: number | null;
+      signal: string | null;
+    }
   | { type: 'worker-start-failed'; worker: string; workerClass: string; replica: string; error: string }
   | { type: 'worker-scaled'; worker: string; workerClass: string; from: number; to: number };
 

@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SwitchyardError } from '../errors/index.js';
-import { appendAudit, createToken, inspectSecret, listTokens, revokeToken, type ApiToken, type SqlClient, type Store } from '../store/index.js';
+import {
+  appendAudit,
+  createToken,
+  inspectSecret,
+  listTokens,
+  revokeToken,
+  type ApiToken,
+  type SqlClient,
+  type Store,
+} from '../store/index.js';
 import { writeSecretFile } from './private-files.js';
 
 /**
@@ -13,7 +22,11 @@ import { writeSecretFile } from './private-files.js';
  */
 
 export const ADMIN_TOKEN_FILE = 'admin.token';
-const ADMIN = { name: 'admin', roles: { '*': 'admin' }, description: "the data directory's own admin token (admin.token)" } as const;
+const ADMIN = {
+  name: 'admin',
+  roles: { '*': 'admin' },
+  description: "the data directory's own admin token (admin.token)",
+} as const;
 
 /** Who acts on this machine without a token: the operating-system user, as the audit log names it. */
 export function localActor(): string {
@@ -21,7 +34,11 @@ export function localActor(): string {
 }
 
 function lost(message: string, recovery: string): SwitchyardError {
-  return new SwitchyardError('SWY_SERVER_ADMIN_TOKEN_LOST', { message, hint: `Stop Switchyard if it runs, then run on this machine: ${recovery}`, details: { recovery } });
+  return new SwitchyardError('SWY_SERVER_ADMIN_TOKEN_LOST', {
+    message,
+    hint: `Stop Switchyard if it runs, then run on this machine: ${recovery}`,
+    details: { recovery },
+  });
 }
 
 function whyUnusable(found: Awaited<ReturnType<typeof inspectSecret>>): string {
@@ -43,7 +60,8 @@ export async function adminToken(store: Store, dataDir: string, recovery: string
     if (found?.state === 'active') return saved;
     throw lost(`The admin token in ${file} ${whyUnusable(found)}`, recovery);
   }
-  if ((await listTokens(store)).some((t) => t.name === ADMIN.name)) throw lost(`The admin token of this store is not in ${file}: the file is missing or empty`, recovery);
+  if ((await listTokens(store)).some((t) => t.name === ADMIN.name))
+    throw lost(`The admin token of this store is not in ${file}: the file is missing or empty`, recovery);
   return (await mintAdmin(store, dataDir, 'first start')).secret;
 }
 
@@ -64,7 +82,14 @@ async function revokeAdmins(tx: SqlClient, actor: string, where: Record<string, 
   const revoked: ApiToken[] = [];
   for (const old of (await listTokens(tx)).filter((t) => t.name === ADMIN.name && !t.revokedAt)) {
     revoked.push(await revokeToken(tx, old.id, actor));
-    await appendAudit(tx, { actor, action: 'token.revoke', target: `/v1/tokens/${old.id}`, environment: '*', outcome: 'succeeded', details: { ...where, token: old.id, name: old.name } });
+    await appendAudit(tx, {
+      actor,
+      action: 'token.revoke',
+      target: `/v1/tokens/${old.id}`,
+      environment: '*',
+      outcome: 'succeeded',
+      details: { ...where, token: old.id, name: old.name },
+    });
   }
   return revoked;
 }
@@ -75,7 +100,14 @@ async function mintAdmin(store: Store, dataDir: string, via: 'first start' | 'to
   const minted = await store.transaction(async (tx) => {
     const revoked = via === 'token recover' ? await revokeAdmins(tx, actor, where) : [];
     const { token, secret } = await createToken(tx, { ...ADMIN, createdBy: actor });
-    await appendAudit(tx, { actor, action: 'token.create', target: `/v1/tokens/${token.id}`, environment: '*', outcome: 'succeeded', details: { ...where, token: token.id, name: token.name, roles: token.roles } });
+    await appendAudit(tx, {
+      actor,
+      action: 'token.create',
+      target: `/v1/tokens/${token.id}`,
+      environment: '*',
+      outcome: 'succeeded',
+      details: { ...where, token: token.id, name: token.name, roles: token.roles },
+    });
     return { revoked, token, secret };
   });
   // Written once the token is committed: a failure here leaves a token nobody holds, which the next recover revokes.

@@ -11,5 +11,8 @@ export const API_LOG = 'api.log';
  */
 export function apiLogger(file: string): Logger {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  return pino({ level: 'info', base: { component: 'api' }, redact: ['req.headers.authorization'] }, pino.destination({ dest: file, sync: true, mode: 0o600 }));
+  return pino(
+    { level: 'info', base: { component: 'api' }, redact: ['req.headers.authorization'] },
+    pino.destination({ dest: file, sync: true, mode: 0o600 }),
+  );
 }

@@ -23,9 +23,19 @@ describe('a private data directory', () => {
     chmodSync(join(dir, 'processes.json'), 0o644);
 
     const changes = await secureDataDir(dir, ['logs']);
-    expect(changes).toEqual([`${dir} 0755 → 0700`, 'admin.token 0644 → 0600', 'routers 0750 → 0700', 'store 0755 → 0700']);
+    expect(changes).toEqual([
+      `${dir} 0755 → 0700`,
+      'admin.token 0644 → 0600',
+      'routers 0750 → 0700',
+      'store 0755 → 0700',
+    ]);
     expect(tightenedLine(changes)).toBe(`made private what was readable by others: ${changes.join(', ')}`);
-    expect([dir, join(dir, 'store'), join(dir, 'routers'), join(dir, 'logs')].map(mode)).toEqual(['0700', '0700', '0700', '0700']);
+    expect([dir, join(dir, 'store'), join(dir, 'routers'), join(dir, 'logs')].map(mode)).toEqual([
+      '0700',
+      '0700',
+      '0700',
+      '0700',
+    ]);
     expect(mode(join(dir, 'admin.token'))).toBe('0600');
     // Beneath a private directory, nothing needs tightening; a link's target is not ours to change.
     expect(mode(join(dir, 'store/pgdata'))).toBe('0755');
@@ -38,7 +48,13 @@ describe('a private data directory', () => {
   it('creates a missing data directory and its parents private, whatever the umask', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'sy-private-')), 'state/switchyard/sandbox');
     expect(await secureDataDir(dir, ['store', 'config-repo'])).toEqual([]);
-    expect([join(dir, '../..'), join(dir, '..'), dir, join(dir, 'store'), join(dir, 'config-repo')].map(mode)).toEqual(['0700', '0700', '0700', '0700', '0700']);
+    expect([join(dir, '../..'), join(dir, '..'), dir, join(dir, 'store'), join(dir, 'config-repo')].map(mode)).toEqual([
+      '0700',
+      '0700',
+      '0700',
+      '0700',
+      '0700',
+    ]);
   });
 
   it('writes a secret file 0600 over a looser one, whole, leaving no temporary file', async () => {

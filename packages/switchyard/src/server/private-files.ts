@@ -16,7 +16,11 @@ const readableByOthers = (mode: number) => (mode & 0o077) !== 0;
 const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0');
 
 function unsafe(path: string, err: unknown, what = 'made private'): SwitchyardError {
-  return new SwitchyardError('SWY_SERVER_DATA_DIR_UNSAFE', { message: `${path} could not be ${what}: ${(err as Error).message}`, cause: err, details: { path } });
+  return new SwitchyardError('SWY_SERVER_DATA_DIR_UNSAFE', {
+    message: `${path} could not be ${what}: ${(err as Error).message}`,
+    cause: err,
+    details: { path },
+  });
 }
 
 /** Takes group and other bits off `path` if it has any; says what changed, as `label 0755 → 0700`. */
@@ -47,7 +51,8 @@ export async function secureDataDir(dataDir: string, subdirectories: readonly st
   const changes = [await privateDirectory(dataDir)];
   const entries = (await readdir(dataDir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const entry of entries) {
-    if (entry.isDirectory() || (entry.isFile() && SECRET_FILES.has(entry.name))) changes.push(await makePrivate(join(dataDir, entry.name), entry.name));
+    if (entry.isDirectory() || (entry.isFile() && SECRET_FILES.has(entry.name)))
+      changes.push(await makePrivate(join(dataDir, entry.name), entry.name));
   }
   for (const sub of subdirectories) await privateDirectory(join(dataDir, sub));
   return changes.filter((c): c is string => c !== undefined);

@@ -22,7 +22,11 @@ export class FleetRecorder implements ChangeRecorder {
     try {
       await this.repo.commit(change);
     } catch (err) {
-      if (isSwitchyardError(err) && (err.code === 'SWY_REPO_PUSH_REJECTED' || (err.code === 'SWY_REPO_REMOTE_FAILED' && err.details.committed === true))) {
+      if (
+        isSwitchyardError(err) &&
+        (err.code === 'SWY_REPO_PUSH_REJECTED' ||
+          (err.code === 'SWY_REPO_REMOTE_FAILED' && err.details.committed === true))
+      ) {
         this.warn(`config repository: ${err.message} (the commit is kept and pushed with the next one)`);
         return;
       }
@@ -35,7 +39,12 @@ export class FleetRecorder implements ChangeRecorder {
   }
 
   async record(change: DesiredChange): Promise<void> {
-    await putDesiredState(this.db, { environment: change.environment, service: change.service, state: change.state, ...(change.release ? { releaseId: change.release.id } : {}) });
+    await putDesiredState(this.db, {
+      environment: change.environment,
+      service: change.service,
+      state: change.state,
+      ...(change.release ? { releaseId: change.release.id } : {}),
+    });
     const commandId = change.release ? `${change.release.id}/${change.release.seq}` : undefined;
     // A command run again after a crash finds the commit it already made.
     if (commandId && (await this.repo.findCommitByTrailer(COMMAND_TRAILER, commandId))) return;
@@ -48,14 +57,21 @@ export class FleetRecorder implements ChangeRecorder {
       service: change.service,
       files,
       manifest: {
-        versions: service ? Object.fromEntries(service.tracks.map((t) => [t.name, t.version])) : { [unit.name]: unit.version },
+        versions: service
+          ? Object.fromEntries(service.tracks.map((t) => [t.name, t.version]))
+          : { [unit.name]: unit.version },
         shares: { ...(change.state.routing?.shares ?? {}) },
-        ...(change.state.routing?.legacyShare !== undefined && service?.legacy ? { legacyShare: change.state.routing.legacyShare } : {}),
+        ...(change.state.routing?.legacyShare !== undefined && service?.legacy
+          ? { legacyShare: change.state.routing.legacyShare }
+          : {}),
         ...(service ? { replicas: Object.fromEntries(service.tracks.map((t) => [t.name, t.replicas])) } : {}),
       },
       author: { name: change.author, email: `${change.author.replace(/[^A-Za-z0-9._-]/g, '-')}@switchyard.local` },
       message: change.message,
-      trailers: { ...(change.release ? { [RELEASE_TRAILER]: change.release.id } : {}), ...(commandId ? { [COMMAND_TRAILER]: commandId } : {}) },
+      trailers: {
+        ...(change.release ? { [RELEASE_TRAILER]: change.release.id } : {}),
+        ...(commandId ? { [COMMAND_TRAILER]: commandId } : {}),
+      },
     });
   }
 }

@@ -8,7 +8,13 @@ import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../re
 import { GateMetrics, PrometheusHttpSource } from '../release/metrics/index.js';
 import { LogNotifier, Notifiers, WebhookNotifier } from '../release/notify/index.js';
 import type { UnitState } from '../render/index.js';
-import { createRuntime, ensurePortFree, type Runtime, type RuntimeEvent, type WorkerSettings } from '../runtime/index.js';
+import {
+  createRuntime,
+  ensurePortFree,
+  type Runtime,
+  type RuntimeEvent,
+  type WorkerSettings,
+} from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
@@ -52,7 +58,9 @@ const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${
 function recoveryCommand(options: ServerOptions, store: Store): string {
   const url = options.storeUrl;
   // A password is never printed: the store's location leaves it out.
-  const storeArg = url ? ` --store ${store.engine === 'postgres' && store.location !== url ? '<the same postgres:// URL>' : shellWord(url)}` : '';
+  const storeArg = url
+    ? ` --store ${store.engine === 'postgres' && store.location !== url ? '<the same postgres:// URL>' : shellWord(url)}`
+    : '';
   return `switchyard token recover ${shellWord(options.fleet.dir)} --env ${options.fleet.environment.name} --data-dir ${shellWord(options.dataDir)}${storeArg}`;
 }
 
@@ -65,11 +73,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { fleet, dataDir } = options;
   const env = fleet.environment;
   // What is missing or busy on this machine is said before anything starts (the runtime checks what it needs).
-  const runtime = await createRuntime(fleet, { dataDir, ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}), ...(options.workers ? { workers: options.workers } : {}) });
+  const runtime = await createRuntime(fleet, {
+    dataDir,
+    ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
+  });
   await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
   // Private before anything is read or written there; the directories the runtime and the
   // config repository are about to make are made here first, 0700.
-  const tightened = await secureDataDir(dataDir, [...(options.storeUrl ? [] : ['store']), ...(options.configRepoDir ? [] : ['config-repo']), 'logs', 'routers']);
+  const tightened = await secureDataDir(dataDir, [
+    ...(options.storeUrl ? [] : ['store']),
+    ...(options.configRepoDir ? [] : ['config-repo']),
+    'logs',
+    'routers',
+  ]);
   if (tightened.length > 0) options.onLine?.(`⚠ ${tightenedLine(tightened)}`);
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
@@ -79,7 +96,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
     await runtime.start(states);
     cleanup.unshift(() => runtime.stop());
-    const configRepo = await openConfigRepo({ dir: options.configRepoDir ?? join(dataDir, 'config-repo'), ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}) });
+    const configRepo = await openConfigRepo({
+      dir: options.configRepoDir ?? join(dataDir, 'config-repo'),
+      ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}),
+    });
     const bus = newBus();
     const notifiers: Notifier[] = [new LogNotifier((line) => options.onLine?.(line))];
     if (options.webhookUrl) notifiers.push(new WebhookNotifier(options.webhookUrl));
@@ -103,7 +123,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ctx: ApiContext = { fleet, runtime, store, orchestrator, releases, configRepo, bus };
     const api = buildApi(ctx, {
       logger: apiLogger(join(dataDir, 'logs', API_LOG)),
-      onUnexpected: ({ requestId, method, url }) => options.onLine?.(`✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`),
+      onUnexpected: ({ requestId, method, url }) =>
+        options.onLine?.(
+          `✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`,
+        ),
     });
     await api.listen({ host: env.local.host, port: env.local.apiPort });
     cleanup.unshift(() => api.close());

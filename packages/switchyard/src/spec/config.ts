@@ -33,10 +33,20 @@ export interface ParseOptions {
 }
 
 /** Parses configuration files given as `services/x.yaml` → text (from disk, a request or a test). */
-export function parseConfig(dir: string, texts: Readonly<Record<string, string>>, options: ParseOptions = {}): ConfigFiles {
+export function parseConfig(
+  dir: string,
+  texts: Readonly<Record<string, string>>,
+  options: ParseOptions = {},
+): ConfigFiles {
   const issues: Issue[] = [...(options.issues ?? [])];
-  const files = Object.keys(texts).filter((file) => YAML_FILE.test(file) && [SERVICES_DIR, ENVIRONMENTS_DIR].some((sub) => file.startsWith(`${sub}/`)));
-  checkSizes(dir, files.map((file) => ({ file, bytes: Buffer.byteLength(texts[file] as string) })), { ...CONFIG_LIMITS, ...options.limits });
+  const files = Object.keys(texts).filter(
+    (file) => YAML_FILE.test(file) && [SERVICES_DIR, ENVIRONMENTS_DIR].some((sub) => file.startsWith(`${sub}/`)),
+  );
+  checkSizes(
+    dir,
+    files.map((file) => ({ file, bytes: Buffer.byteLength(texts[file] as string) })),
+    { ...CONFIG_LIMITS, ...options.limits },
+  );
   const parse = (sub: string): SourceFile[] =>
     files
       .filter((file) => file.startsWith(`${sub}/`))
@@ -49,7 +59,10 @@ export function parseConfig(dir: string, texts: Readonly<Record<string, string>>
   const units = parse(SERVICES_DIR);
   const environments = parse(ENVIRONMENTS_DIR);
   if (units.length === 0 && issues.length === 0) {
-    throw new SwitchyardError('SWY_SPEC_NO_SERVICES', { message: `${join(dir, SERVICES_DIR)} holds no service files (*.yaml)`, details: { dir } });
+    throw new SwitchyardError('SWY_SPEC_NO_SERVICES', {
+      message: `${join(dir, SERVICES_DIR)} holds no service files (*.yaml)`,
+      details: { dir },
+    });
   }
   return { dir, units, environments, issues };
 }
@@ -81,7 +94,13 @@ function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironmen
   const spec = result.data;
   const expected = basename(source.file, extname(source.file));
   if (spec.name !== expected) {
-    issues.push(at(layers, ['name'], { code: 'name_mismatch', message: `environment name "${spec.name}" does not match its file name ${source.file}`, hint: `Rename the file to environments/${spec.name}.yaml or set name: ${expected}.` }));
+    issues.push(
+      at(layers, ['name'], {
+        code: 'name_mismatch',
+        message: `environment name "${spec.name}" does not match its file name ${source.file}`,
+        hint: `Rename the file to environments/${spec.name}.yaml or set name: ${expected}.`,
+      }),
+    );
     return undefined;
   }
   const namespace = spec.cluster?.namespace ?? DEFAULTS.namespace;
@@ -93,7 +112,15 @@ function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironmen
       file: source.file,
       local: { ...DEFAULTS.local, ...spec.local, ports: spec.local?.ports ?? {} },
       runtime: spec.runtime,
-      ...(spec.cluster ? { cluster: { context: spec.cluster.context, namespace, ...(spec.cluster.identity ? { identity: spec.cluster.identity } : {}) } } : {}),
+      ...(spec.cluster
+        ? {
+            cluster: {
+              context: spec.cluster.context,
+              namespace,
+              ...(spec.cluster.identity ? { identity: spec.cluster.identity } : {}),
+            },
+          }
+        : {}),
       namespace,
       protected: spec.protected,
       ...(spec.registry ? { registry: spec.registry } : {}),
@@ -119,11 +146,21 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
   const seen = new Map<string, SourceFile>();
   for (const source of files.units) {
     const name = unitName(source);
-    const baseLayer: Layer = { source, prefix: [], value: isPlainObject(source.data) ? withDefaultTracks(source.data) : {} };
+    const baseLayer: Layer = {
+      source,
+      prefix: [],
+      value: isPlainObject(source.data) ? withDefaultTracks(source.data) : {},
+    };
     if (name !== undefined) {
       const first = seen.get(name);
       if (first) {
-        issues.push(at([baseLayer], ['name'], { code: 'duplicate_name', message: `${name} is also described in ${first.file}`, hint: 'Each service or worker must have a unique name: rename one of them or delete the duplicate.' }));
+        issues.push(
+          at([baseLayer], ['name'], {
+            code: 'duplicate_name',
+            message: `${name} is also described in ${first.file}`,
+            hint: 'Each service or worker must have a unique name: rename one of them or delete the duplicate.',
+          }),
+        );
         continue;
       }
       seen.set(name, source);
@@ -132,13 +169,26 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     const kind = unitKind(source);
     const defaultsKey = kind === 'Worker' ? 'workerDefaults' : 'serviceDefaults';
     const defaults = env.spec?.[defaultsKey];
-    if (env.source && defaults && isPlainObject(defaults)) layers.push({ source: env.source, prefix: [defaultsKey], value: defaults });
+    if (env.source && defaults && isPlainObject(defaults))
+      layers.push({ source: env.source, prefix: [defaultsKey], value: defaults });
     const overlay = name !== undefined ? env.spec?.services?.[name] : undefined;
-    if (env.source && overlay) layers.push({ source: env.source, prefix: ['services', name as string], value: overlay });
+    if (env.source && overlay)
+      layers.push({ source: env.source, prefix: ['services', name as string], value: overlay });
     for (const layer of layers.slice(1)) {
       for (const fixed of ['name', 'kind', 'apiVersion']) {
         if (fixed in layer.value) {
-          issues.push(at([layer], [fixed], { code: 'overlay_fixed_field', message: `an overlay cannot change ${fixed}`, hint: `Remove ${fixed} from this overlay; it is set in the service file.` }, true));
+          issues.push(
+            at(
+              [layer],
+              [fixed],
+              {
+                code: 'overlay_fixed_field',
+                message: `an overlay cannot change ${fixed}`,
+                hint: `Remove ${fixed} from this overlay; it is set in the service file.`,
+              },
+              true,
+            ),
+          );
         }
       }
     }
@@ -149,9 +199,10 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
       append(issues, issuesFromZod(parsed.error, merged, layers, schema));
       continue;
     }
-    const resolved = parsed.data.kind === 'Service'
-      ? resolveService(parsed.data, env.environment, layers, source.file)
-      : resolveWorker(parsed.data, env.environment, layers, source.file);
+    const resolved =
+      parsed.data.kind === 'Service'
+        ? resolveService(parsed.data, env.environment, layers, source.file)
+        : resolveWorker(parsed.data, env.environment, layers, source.file);
     if (resolved.ok) units.push(resolved.value);
     else append(issues, resolved.issues);
   }
@@ -159,7 +210,18 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     for (const name of Object.keys(env.spec.services)) {
       if (!seen.has(name)) {
         const known = [...seen.keys()].sort().join(', ');
-        issues.push(at([{ source: env.source, prefix: [], value: {} }], ['services', name], { code: 'unknown_service', message: `overlay for ${name}, which no file under services/ describes`, hint: `Fix the name (known: ${known}) or remove the overlay.` }, true));
+        issues.push(
+          at(
+            [{ source: env.source, prefix: [], value: {} }],
+            ['services', name],
+            {
+              code: 'unknown_service',
+              message: `overlay for ${name}, which no file under services/ describes`,
+              hint: `Fix the name (known: ${known}) or remove the overlay.`,
+            },
+            true,
+          ),
+        );
       }
     }
   }
@@ -169,11 +231,22 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
     const other = queues.get(unit.queue.name);
     if (other) {
       const source = files.units.find((s) => s.file === unit.file) as SourceFile;
-      issues.push(at([{ source, prefix: [], value: {} }], ['queue', 'name'], { code: 'duplicate_queue', message: `queue ${unit.queue.name} is also consumed by ${other.name}`, hint: 'Give each worker its own queue; two workers on one queue would take each other\'s tasks.' }));
+      issues.push(
+        at([{ source, prefix: [], value: {} }], ['queue', 'name'], {
+          code: 'duplicate_queue',
+          message: `queue ${unit.queue.name} is also consumed by ${other.name}`,
+          hint: "Give each worker its own queue; two workers on one queue would take each other's tasks.",
+        }),
+      );
     }
     queues.set(unit.queue.name, unit);
   }
-  if (env.environment.runtime === 'local') checkLocalPorts(env, [...seen.values()].filter((s) => unitKind(s) === 'Service'), issues);
+  if (env.environment.runtime === 'local')
+    checkLocalPorts(
+      env,
+      [...seen.values()].filter((s) => unitKind(s) === 'Service'),
+      issues,
+    );
   return units.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -183,7 +256,9 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
  */
 function checkLocalPorts(env: ParsedEnvironment, serviceFiles: readonly SourceFile[], issues: Issue[]): void {
   const services = serviceFiles.map(unitName).filter((name): name is string => name !== undefined);
-  const layers: Layer[] = env.source ? [{ source: env.source, prefix: [], value: env.source.data as Record<string, unknown> }] : [];
+  const layers: Layer[] = env.source
+    ? [{ source: env.source, prefix: [], value: env.source.data as Record<string, unknown> }]
+    : [];
   for (const p of portProblems(env.environment.local, services, (path) => env.source?.has(path) ?? false)) {
     issues.push(at(layers, p.path, { code: p.code, message: p.message, hint: p.hint }));
   }
@@ -201,7 +276,9 @@ function dedupe(issues: readonly Issue[]): Issue[] {
 
 function parseEnvironments(files: ConfigFiles, issues: Issue[]): ParsedEnvironment[] {
   if (files.environments.length === 0) return [{ environment: IMPLICIT_ENVIRONMENT }];
-  return files.environments.map((s) => parseEnvironment(s, issues)).filter((e): e is ParsedEnvironment => e !== undefined);
+  return files.environments
+    .map((s) => parseEnvironment(s, issues))
+    .filter((e): e is ParsedEnvironment => e !== undefined);
 }
 
 /** More problems than anyone reads: a file of generated keys can hold a hundred thousand. */
@@ -220,7 +297,8 @@ function invalid(issues: readonly Issue[], dir: string): SwitchyardError {
 export function resolveFleet(files: ConfigFiles, envName: string): Fleet {
   const issues: Issue[] = [...files.issues];
   const environments = parseEnvironments(files, issues);
-  const names = files.environments.length === 0 ? ['local'] : files.environments.map((s) => basename(s.file, extname(s.file)));
+  const names =
+    files.environments.length === 0 ? ['local'] : files.environments.map((s) => basename(s.file, extname(s.file)));
   if (!names.includes(envName)) {
     throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
       message: `The environment ${envName} does not exist in ${files.dir}`,
@@ -238,7 +316,11 @@ export function resolveFleet(files: ConfigFiles, envName: string): Fleet {
 export function resolveAll(files: ConfigFiles): Fleet[] {
   const issues: Issue[] = [...files.issues];
   const environments = parseEnvironments(files, issues);
-  const fleets = environments.map((env) => ({ dir: files.dir, environment: env.environment, units: resolveUnits(files, env, issues) }));
+  const fleets = environments.map((env) => ({
+    dir: files.dir,
+    environment: env.environment,
+    units: resolveUnits(files, env, issues),
+  }));
   if (issues.length > 0) throw invalid(issues, files.dir);
   return fleets;
 }

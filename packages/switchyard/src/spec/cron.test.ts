@@ -18,18 +18,35 @@ describe('schedule windows', () => {
   it('keeps a date that comes only in leap years, and refuses dates that never come', () => {
     expect(next('0 0 29 2 *', 'UTC', '2025-03-01T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
     for (const never of ['0 0 31 2 *', '0 0 30 2 *', '0 0 31 4,6,9,11 *']) {
-      expect(parseCron(never, 'UTC')).toMatchObject({ ok: false, field: 'cron', message: `"${never}" never fires: no date matches it` });
+      expect(parseCron(never, 'UTC')).toMatchObject({
+        ok: false,
+        field: 'cron',
+        message: `"${never}" never fires: no date matches it`,
+      });
     }
   });
 
   it('refuses what is not a five-field cron expression, saying why', () => {
-    expect(parseCron('a b c d e', 'UTC')).toMatchObject({ ok: false, field: 'cron', message: expect.stringMatching(/^"a b c d e" is not a cron expression: configuration entry 1 \(a\) contains illegal characters/) as unknown });
+    expect(parseCron('a b c d e', 'UTC')).toMatchObject({
+      ok: false,
+      field: 'cron',
+      message: expect.stringMatching(
+        /^"a b c d e" is not a cron expression: configuration entry 1 \(a\) contains illegal characters/,
+      ) as unknown,
+    });
     expect(parseCron('0 0 * * * *', 'UTC')).toMatchObject({ ok: false, field: 'cron' });
-    expect(parseCron('0 24 * * *', 'UTC')).toMatchObject({ ok: false, message: expect.stringContaining('Invalid value for hour: 24') as unknown });
+    expect(parseCron('0 24 * * *', 'UTC')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('Invalid value for hour: 24') as unknown,
+    });
   });
 
   it('refuses a time zone Intl does not know, with the closest name', () => {
-    expect(parseCron('30 19 * * *', 'Mars/Olympus')).toMatchObject({ ok: false, field: 'timezone', message: '"Mars/Olympus" is not a time zone' });
+    expect(parseCron('30 19 * * *', 'Mars/Olympus')).toMatchObject({
+      ok: false,
+      field: 'timezone',
+      message: '"Mars/Olympus" is not a time zone',
+    });
     expect(timezoneProblem('Europe/Pariss')?.hint).toMatch(/^Did you mean "Europe\/Paris"\?/);
     expect(timezoneProblem('America/Sao_Paulo')).toBeUndefined();
     expect(isTimezone('UTC')).toBe(true);

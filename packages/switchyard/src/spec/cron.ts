@@ -16,7 +16,8 @@ export type CronCheck =
 /** A fixed start, so that the answer never depends on the day it is asked; 2000 was a leap year. */
 const SEARCH_FROM = new Date(Date.UTC(2000, 0, 1));
 
-const FORMAT_HINT = 'Write five fields: minute hour day-of-month month day-of-week, e.g. "30 19 * * *" for 19:30 every day.';
+const FORMAT_HINT =
+  'Write five fields: minute hour day-of-month month day-of-week, e.g. "30 19 * * *" for 19:30 every day.';
 
 /**
  * Reads a schedule window's cron expression in its time zone: the one check `validate` runs
@@ -33,11 +34,21 @@ export function parseCron(expression: string, timezone: string): CronCheck {
     cron = new Cron(expression, { mode: '5-part', timezone, paused: true });
   } catch (err) {
     const reason = (err instanceof Error ? err.message : String(err)).replace(/^CronPattern: /, '');
-    return { ok: false, field: 'cron', message: `"${expression}" is not a cron expression: ${reason}`, hint: FORMAT_HINT };
+    return {
+      ok: false,
+      field: 'cron',
+      message: `"${expression}" is not a cron expression: ${reason}`,
+      hint: FORMAT_HINT,
+    };
   }
   const nextStart = (after: Date): Date | undefined => cron.nextRun(after) ?? undefined;
   if (nextStart(SEARCH_FROM) === undefined) {
-    return { ok: false, field: 'cron', message: `"${expression}" never fires: no date matches it`, hint: 'Check the day of the month against the month (February has no 30th or 31st; April, June, September and November have no 31st).' };
+    return {
+      ok: false,
+      field: 'cron',
+      message: `"${expression}" never fires: no date matches it`,
+      hint: 'Check the day of the month against the month (February has no 30th or 31st; April, June, September and November have no 31st).',
+    };
   }
   return { ok: true, schedule: { expression, timezone, nextStart } };
 }

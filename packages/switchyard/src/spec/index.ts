@@ -1,5 +1,14 @@
 export { DEFAULTS } from './defaults.js';
-export { parseConfig, resolveFleet, resolveAll, SERVICES_DIR, ENVIRONMENTS_DIR, YAML_FILE, type ConfigFiles, type ParseOptions } from './config.js';
+export {
+  parseConfig,
+  resolveFleet,
+  resolveAll,
+  SERVICES_DIR,
+  ENVIRONMENTS_DIR,
+  YAML_FILE,
+  type ConfigFiles,
+  type ParseOptions,
+} from './config.js';
 export { jsonSchemas } from './json-schema.js';
 export { SourceFile } from './source.js';
 export { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';

@@ -14,7 +14,18 @@ export function issuesFromZod(error: z.ZodError, input: unknown, layers: readonl
       const fix = `Remove it or fix its spelling${allowed.length > 0 ? `; allowed here: ${allowed.join(', ')}` : ''}.`;
       for (const key of raw.keys) {
         const suggestion = closest(key, allowed);
-        out.push(at(layers, [...path, key], { code: 'unknown_key', message: `unknown key "${key}"`, hint: `${suggestion ? `Did you mean "${suggestion}"? ` : ''}${fix}` }, true));
+        out.push(
+          at(
+            layers,
+            [...path, key],
+            {
+              code: 'unknown_key',
+              message: `unknown key "${key}"`,
+              hint: `${suggestion ? `Did you mean "${suggestion}"? ` : ''}${fix}`,
+            },
+            true,
+          ),
+        );
       }
       continue;
     }
@@ -29,29 +40,69 @@ export function append<T>(target: T[], more: readonly T[]): void {
 }
 
 /** Places an issue at the file and line of the layer that set `path`. */
-export function at(layers: readonly Layer[], path: DocPath, issue: { code: string; message: string; hint?: string }, key = false): Issue {
+export function at(
+  layers: readonly Layer[],
+  path: DocPath,
+  issue: { code: string; message: string; hint?: string },
+  key = false,
+): Issue {
   const layer = layerFor(layers, path);
   const shown = path.join('.');
   if (!layer) return { ...issue, path: shown };
   const location = layer.source.locate([...layer.prefix, ...path], { key });
-  return { ...issue, file: layer.source.file, path: [...layer.prefix, ...path].join('.') || shown, line: location.line, column: location.column };
+  return {
+    ...issue,
+    file: layer.source.file,
+    path: [...layer.prefix, ...path].join('.') || shown,
+    line: location.line,
+    column: location.column,
+  };
 }
 
-function describe(raw: z.core.$ZodIssue, value: unknown, path: DocPath): { code: string; message: string; hint?: string } {
+function describe(
+  raw: z.core.$ZodIssue,
+  value: unknown,
+  path: DocPath,
+): { code: string; message: string; hint?: string } {
   const field = path.length > 0 ? String(path[path.length - 1]) : 'the document';
-  if (value === undefined && (raw.code === 'invalid_type' || raw.code === 'invalid_union' || raw.code === 'invalid_value')) {
-    const hint = field === 'kind' ? 'Add kind: Service (an HTTP service) or kind: Worker (a queue worker).' : `Add ${field}: to this mapping.`;
+  if (
+    value === undefined &&
+    (raw.code === 'invalid_type' || raw.code === 'invalid_union' || raw.code === 'invalid_value')
+  ) {
+    const hint =
+      field === 'kind'
+        ? 'Add kind: Service (an HTTP service) or kind: Worker (a queue worker).'
+        : `Add ${field}: to this mapping.`;
     return { code: 'required', message: `${field} is required`, hint };
   }
   switch (raw.code) {
     case 'invalid_type':
-      return { code: 'invalid_type', message: `${field} must be ${article(raw.expected)} (got ${typeName(value)})`, hint: `Write ${field} as ${article(raw.expected)}.` };
+      return {
+        code: 'invalid_type',
+        message: `${field} must be ${article(raw.expected)} (got ${typeName(value)})`,
+        hint: `Write ${field} as ${article(raw.expected)}.`,
+      };
     case 'too_small':
-      return { code: 'too_small', message: `${field} ${raw.message}`, hint: raw.origin === 'array' || raw.origin === 'string' ? `Give ${field} at least ${String(raw.minimum)} ${raw.origin === 'array' ? 'item(s)' : 'character(s)'}.` : `Raise ${field} to at least ${String(raw.minimum)}.` };
+      return {
+        code: 'too_small',
+        message: `${field} ${raw.message}`,
+        hint:
+          raw.origin === 'array' || raw.origin === 'string'
+            ? `Give ${field} at least ${String(raw.minimum)} ${raw.origin === 'array' ? 'item(s)' : 'character(s)'}.`
+            : `Raise ${field} to at least ${String(raw.minimum)}.`,
+      };
     case 'too_big':
-      return { code: 'too_big', message: `${field} ${raw.message}`, hint: `Lower ${field} to at most ${String(raw.maximum)}.` };
+      return {
+        code: 'too_big',
+        message: `${field} ${raw.message}`,
+        hint: `Lower ${field} to at most ${String(raw.maximum)}.`,
+      };
     case 'invalid_value':
-      return { code: 'invalid_value', message: `${field} must be one of ${raw.values.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(value)})`, hint: `Use one of the allowed values.` };
+      return {
+        code: 'invalid_value',
+        message: `${field} must be one of ${raw.values.map((v) => JSON.stringify(v)).join(', ')} (got ${JSON.stringify(value)})`,
+        hint: `Use one of the allowed values.`,
+      };
     case 'invalid_key': {
       const inner = raw.issues[0]?.message ?? 'is not a valid name';
       return { code: 'invalid_key', message: `"${field}" ${inner}`, hint: 'Rename this key.' };
@@ -59,19 +110,37 @@ function describe(raw: z.core.$ZodIssue, value: unknown, path: DocPath): { code:
     case 'invalid_union': {
       const note = (raw as { note?: string }).note;
       if (note === 'No matching discriminator') {
-        return { code: 'invalid_kind', message: `kind must be Service or Worker (got ${JSON.stringify(value)})`, hint: 'Set kind: Service for an HTTP service routed by HAProxy, kind: Worker for a queue worker.' };
+        return {
+          code: 'invalid_kind',
+          message: `kind must be Service or Worker (got ${JSON.stringify(value)})`,
+          hint: 'Set kind: Service for an HTTP service routed by HAProxy, kind: Worker for a queue worker.',
+        };
       }
-      return { code: 'invalid_value', message: `${field} ${raw.message === 'Invalid input' ? `has the wrong type (got ${typeName(value)})` : raw.message}`, hint: 'See the JSON Schema (switchyard schema) for the accepted forms.' };
+      return {
+        code: 'invalid_value',
+        message: `${field} ${raw.message === 'Invalid input' ? `has the wrong type (got ${typeName(value)})` : raw.message}`,
+        hint: 'See the JSON Schema (switchyard schema) for the accepted forms.',
+      };
     }
     case 'custom': {
       const params = (raw as { params?: { code?: string; hint?: string } }).params;
-      if (params?.hint) return { code: params.code ?? 'invalid_value', message: `${field} ${raw.message}`, hint: params.hint };
-      return { code: raw.code, message: `${field} ${raw.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}` };
+      if (params?.hint)
+        return { code: params.code ?? 'invalid_value', message: `${field} ${raw.message}`, hint: params.hint };
+      return {
+        code: raw.code,
+        message: `${field} ${raw.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`,
+      };
     }
     case 'invalid_format':
-      return { code: 'invalid_format', message: `${field} ${raw.message.startsWith('must') ? raw.message : `is malformed: ${raw.message}`} (got ${JSON.stringify(value)})` };
+      return {
+        code: 'invalid_format',
+        message: `${field} ${raw.message.startsWith('must') ? raw.message : `is malformed: ${raw.message}`} (got ${JSON.stringify(value)})`,
+      };
     default:
-      return { code: raw.code, message: `${field} ${raw.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}` };
+      return {
+        code: raw.code,
+        message: `${field} ${raw.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`,
+      };
   }
 }
 
@@ -99,7 +168,16 @@ function valueAt(input: unknown, path: DocPath): unknown {
   return current;
 }
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; discriminator?: string };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  discriminator?: string;
+};
 
 function def(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;

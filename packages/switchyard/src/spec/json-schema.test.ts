@@ -20,7 +20,18 @@ describe('published JSON Schemas', () => {
 
   it('describes the fields editors complete', () => {
     const text = JSON.stringify(schemas.unit);
-    for (const field of ['tracks', 'traffic', 'groupHeader', 'userKey', 'legacy', 'autoscaling', 'nodePool', 'fallback', 'queue']) expect(text).toContain(`"${field}"`);
+    for (const field of [
+      'tracks',
+      'traffic',
+      'groupHeader',
+      'userKey',
+      'legacy',
+      'autoscaling',
+      'nodePool',
+      'fallback',
+      'queue',
+    ])
+      expect(text).toContain(`"${field}"`);
     expect(text).toContain('"additionalProperties":false');
   });
 });

@@ -8,7 +8,13 @@ import { environmentSchema, unitSchema } from './schema.js';
  */
 export function jsonSchemas(): { unit: unknown; environment: unknown } {
   return {
-    unit: { $id: 'https://switchyard.dev/schema/v1/unit.json', ...z.toJSONSchema(unitSchema, { io: 'input', unrepresentable: 'any' }) },
-    environment: { $id: 'https://switchyard.dev/schema/v1/environment.json', ...z.toJSONSchema(environmentSchema, { io: 'input', unrepresentable: 'any' }) },
+    unit: {
+      $id: 'https://switchyard.dev/schema/v1/unit.json',
+      ...z.toJSONSchema(unitSchema, { io: 'input', unrepresentable: 'any' }),
+    },
+    environment: {
+      $id: 'https://switchyard.dev/schema/v1/environment.json',
+      ...z.toJSONSchema(environmentSchema, { io: 'input', unrepresentable: 'any' }),
+    },
   };
 }

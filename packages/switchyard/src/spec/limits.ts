@@ -38,7 +38,11 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Throws before parsing when one file, or all of them together, are larger than the limits allow. */
-export function checkSizes(dir: string, sizes: readonly { readonly file: string; readonly bytes: number }[], limits: ConfigLimits): void {
+export function checkSizes(
+  dir: string,
+  sizes: readonly { readonly file: string; readonly bytes: number }[],
+  limits: ConfigLimits,
+): void {
   for (const { file, bytes } of sizes) {
     if (bytes > limits.fileBytes) {
       throw new SwitchyardError('SWY_SPEC_FILE_TOO_LARGE', {

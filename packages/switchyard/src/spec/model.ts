@@ -80,7 +80,13 @@ export type Gate =
   | { readonly metric: 'error-ratio'; readonly max: number }
   | { readonly metric: 'error-ratio-vs-stable'; readonly max: number }
   | { readonly metric: 'response-time'; readonly maxMs: number }
-  | { readonly metric: 'prometheus'; readonly name: string; readonly query: string; readonly max?: number; readonly min?: number };
+  | {
+      readonly metric: 'prometheus';
+      readonly name: string;
+      readonly query: string;
+      readonly max?: number;
+      readonly min?: number;
+    };
 
 /** One stage of a release plan. */
 export interface Stage {
@@ -160,7 +166,12 @@ export interface WorkerClass {
 
 export interface Worker extends UnitBase {
   readonly kind: 'Worker';
-  readonly queue: { readonly name: string; readonly fallback: string; readonly deadLetter: string; readonly prefetch: number };
+  readonly queue: {
+    readonly name: string;
+    readonly fallback: string;
+    readonly deadLetter: string;
+    readonly prefetch: number;
+  };
   readonly normal: WorkerClass;
   readonly fallback?: WorkerClass;
   readonly retry: { readonly attempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };

@@ -6,7 +6,10 @@ import type { DocPath } from './source.js';
 
 const local = (over: Partial<LocalSettings> = {}): LocalSettings => ({ ...DEFAULTS.local, ports: {}, ...over });
 const FLEET = ['thumbnail', 'api-gateway', 'catalog-api', 'user-preferences-api'];
-const setByFile = (...fields: string[]) => (path: DocPath) => fields.includes(path.join('.'));
+const setByFile =
+  (...fields: string[]) =>
+  (path: DocPath) =>
+    fields.includes(path.join('.'));
 
 describe('local ports', () => {
   it('gives services router and stats ports in name order, explicit router ports first', () => {
@@ -25,19 +28,34 @@ describe('local ports', () => {
   it('blames the field the file sets, once per pair of clashing fields', () => {
     const found = portProblems(local({ routerPort: 8400 }), FLEET, setByFile('local.routerPort'));
     expect(found).toEqual([
-      expect.objectContaining({ path: ['local', 'routerPort'], code: 'port_conflict', message: 'port 8400 is both the router port of api-gateway and the stats port of api-gateway (and 3 more ports the same way)' }),
+      expect.objectContaining({
+        path: ['local', 'routerPort'],
+        code: 'port_conflict',
+        message:
+          'port 8400 is both the router port of api-gateway and the stats port of api-gateway (and 3 more ports the same way)',
+      }),
     ]);
     expect(found[0]?.hint).toContain('with 4 services, router ports run from routerPort 8400 to 8403');
   });
 
   it('blames an explicit port of one service, the API port, and ports past 65535', () => {
-    expect(portProblems(local({ ports: { 'catalog-api': 7070 } }), FLEET, setByFile('local.ports.catalog-api'))).toEqual([
-      expect.objectContaining({ path: ['local', 'ports', 'catalog-api'], message: 'port 7070 is both the router port of catalog-api and the API port' }),
+    expect(
+      portProblems(local({ ports: { 'catalog-api': 7070 } }), FLEET, setByFile('local.ports.catalog-api')),
+    ).toEqual([
+      expect.objectContaining({
+        path: ['local', 'ports', 'catalog-api'],
+        message: 'port 7070 is both the router port of catalog-api and the API port',
+      }),
     ]);
     expect(portProblems(local({ apiPort: 8403 }), FLEET, setByFile('local.apiPort'))).toEqual([
-      expect.objectContaining({ path: ['local', 'apiPort'], message: 'port 8403 is both the stats port of user-preferences-api and the API port' }),
+      expect.objectContaining({
+        path: ['local', 'apiPort'],
+        message: 'port 8403 is both the stats port of user-preferences-api and the API port',
+      }),
     ]);
-    expect(portProblems(local({ statsPort: 65534 }), FLEET, setByFile('local.statsPort')).map((p) => p.message)).toEqual([
+    expect(
+      portProblems(local({ statsPort: 65534 }), FLEET, setByFile('local.statsPort')).map((p) => p.message),
+    ).toEqual([
       'the stats port of thumbnail would be 65536, past 65535',
       'the stats port of user-preferences-api would be 65537, past 65535',
     ]);

@@ -21,7 +21,16 @@ import type {
   WorkerClass,
 } from './model.js';
 import { isPlainObject, type Layer } from './overlay.js';
-import type { GateSpec, NodePoolSpec, ProbeSpec, ResourcesSpec, ServiceSpec, StageSpec, WorkerClassSpec, WorkerSpec } from './schema.js';
+import type {
+  GateSpec,
+  NodePoolSpec,
+  ProbeSpec,
+  ResourcesSpec,
+  ServiceSpec,
+  StageSpec,
+  WorkerClassSpec,
+  WorkerSpec,
+} from './schema.js';
 import type { DocPath } from './source.js';
 
 /** Names Switchyard gives its own objects next to the tracks (`<service>-router`…). */
@@ -48,21 +57,38 @@ export function resolveResources(spec: ResourcesSpec): Resources {
   return {
     cpuMillis,
     memoryBytes,
-    cpuLimitMillis: spec.limits?.cpu !== undefined ? (parseCpu(spec.limits.cpu) as number) : cpuMillis * DEFAULTS.cpuLimitFactor,
-    memoryLimitBytes: spec.limits?.memory !== undefined ? (parseMemory(spec.limits.memory) as number) : memoryBytes * DEFAULTS.memoryLimitFactor,
+    cpuLimitMillis:
+      spec.limits?.cpu !== undefined ? (parseCpu(spec.limits.cpu) as number) : cpuMillis * DEFAULTS.cpuLimitFactor,
+    memoryLimitBytes:
+      spec.limits?.memory !== undefined
+        ? (parseMemory(spec.limits.memory) as number)
+        : memoryBytes * DEFAULTS.memoryLimitFactor,
   };
 }
 
 function checkLimits(problems: Problems, path: DocPath, r: Resources): void {
   if (r.cpuLimitMillis < r.cpuMillis) {
-    problems.add([...path, 'limits', 'cpu'], 'limit_below_request', 'cpu limit is lower than the cpu request', 'Raise limits.cpu to at least cpu, or lower cpu.');
+    problems.add(
+      [...path, 'limits', 'cpu'],
+      'limit_below_request',
+      'cpu limit is lower than the cpu request',
+      'Raise limits.cpu to at least cpu, or lower cpu.',
+    );
   }
   if (r.memoryLimitBytes < r.memoryBytes) {
-    problems.add([...path, 'limits', 'memory'], 'limit_below_request', 'memory limit is lower than the memory request', 'Raise limits.memory to at least memory, or lower memory.');
+    problems.add(
+      [...path, 'limits', 'memory'],
+      'limit_below_request',
+      'memory limit is lower than the memory request',
+      'Raise limits.memory to at least memory, or lower memory.',
+    );
   }
 }
 
-function resolveNodePool(spec: NodePoolSpec | undefined, fallback: NodePool['capacity'] = DEFAULTS.nodePoolCapacity): NodePool {
+function resolveNodePool(
+  spec: NodePoolSpec | undefined,
+  fallback: NodePool['capacity'] = DEFAULTS.nodePoolCapacity,
+): NodePool {
   if (!spec) return { capacity: fallback };
   return { class: spec.class, capacity: spec.capacity };
 }
@@ -82,12 +108,26 @@ function resolveProbe(spec: ProbeSpec | undefined, port: number): Probe | undefi
   };
 }
 
-function checkRunnable(problems: Problems, spec: { image?: string | undefined; command?: string[] | undefined }, env: Environment): void {
+function checkRunnable(
+  problems: Problems,
+  spec: { image?: string | undefined; command?: string[] | undefined },
+  env: Environment,
+): void {
   if (env.runtime === 'kubernetes' && spec.image === undefined) {
-    problems.add(['image'], 'required', `image is required: environment ${env.name} runs on Kubernetes`, 'Add image: <registry>/<repository> (without a tag; the version is the tag).');
+    problems.add(
+      ['image'],
+      'required',
+      `image is required: environment ${env.name} runs on Kubernetes`,
+      'Add image: <registry>/<repository> (without a tag; the version is the tag).',
+    );
   }
   if (env.runtime === 'local' && spec.command === undefined) {
-    problems.add(['command'], 'required', `command is required: environment ${env.name} runs on the local runtime`, 'Add command: [program, args…] that starts one replica; it reads its port from $PORT.');
+    problems.add(
+      ['command'],
+      'required',
+      `command is required: environment ${env.name} runs on the local runtime`,
+      'Add command: [program, args…] that starts one replica; it reads its port from $PORT.',
+    );
   }
 }
 
@@ -101,7 +141,9 @@ function commonFields(spec: ServiceSpec | WorkerSpec, env: Environment, file: st
     team: spec.team,
     ...(spec.product !== undefined ? { product: spec.product } : {}),
     ...(spec.costCenter !== undefined ? { costCenter: spec.costCenter } : {}),
-    ...(spec.image !== undefined ? { image: env.registry && !spec.image.includes('/') ? `${env.registry}/${spec.image}` : spec.image } : {}),
+    ...(spec.image !== undefined
+      ? { image: env.registry && !spec.image.includes('/') ? `${env.registry}/${spec.image}` : spec.image }
+      : {}),
     ...(spec.command !== undefined ? { command: spec.command } : {}),
     version: spec.version,
     envVars: spec.env ?? {},
@@ -116,15 +158,21 @@ function commonFields(spec: ServiceSpec | WorkerSpec, env: Environment, file: st
  */
 export function withDefaultTracks(value: Record<string, unknown>): Record<string, unknown> {
   if (value.kind !== 'Service') return value;
-  const tracks = value.tracks === undefined ? Object.fromEntries(DEFAULTS.tracks.map((t) => [t, { replicas: DEFAULTS.trackReplicas }])) : value.tracks;
-  if (!isPlainObject(tracks) || (value.traffic !== undefined && !isPlainObject(value.traffic))) return { ...value, tracks };
+  const tracks =
+    value.tracks === undefined
+      ? Object.fromEntries(DEFAULTS.tracks.map((t) => [t, { replicas: DEFAULTS.trackReplicas }]))
+      : value.tracks;
+  if (!isPlainObject(tracks) || (value.traffic !== undefined && !isPlainObject(value.traffic)))
+    return { ...value, tracks };
   const traffic = value.traffic ?? {};
   if (traffic.groups !== undefined) return { ...value, tracks };
   return { ...value, tracks, traffic: { ...traffic, groups: defaultGroups(new Set(Object.keys(tracks))) } };
 }
 
 /** Default groups: Bitmovin's, keeping only those whose tracks exist. */
-function defaultGroups(trackNames: ReadonlySet<string>): Record<string, { track?: string; canaryTrack?: string; share?: number; canary?: boolean }> {
+function defaultGroups(
+  trackNames: ReadonlySet<string>,
+): Record<string, { track?: string; canaryTrack?: string; share?: number; canary?: boolean }> {
   const out: Record<string, { track?: string; canaryTrack?: string; share?: number; canary?: boolean }> = {};
   for (const [name, group] of Object.entries(DEFAULTS.groups)) {
     const target = 'track' in group ? group.track : 'canaryTrack' in group ? group.canaryTrack : undefined;
@@ -138,7 +186,13 @@ function resolveGate(g: GateSpec): Gate {
     case 'response-time':
       return { metric: 'response-time', maxMs: parseDuration(g.max) as number };
     case 'prometheus':
-      return { metric: 'prometheus', name: g.name, query: g.query, ...(g.max !== undefined ? { max: g.max } : {}), ...(g.min !== undefined ? { min: g.min } : {}) };
+      return {
+        metric: 'prometheus',
+        name: g.name,
+        query: g.query,
+        ...(g.max !== undefined ? { max: g.max } : {}),
+        ...(g.min !== undefined ? { min: g.min } : {}),
+      };
     default:
       return { metric: g.metric, max: g.max };
   }
@@ -150,7 +204,9 @@ function derivedPlan(tracks: readonly Track[], groups: readonly TrafficGroup[], 
   return tracks.map((track) => ({
     name: track.name,
     track: track.name,
-    shares: Object.fromEntries(groups.filter((g) => g.canaryTrack === track.name && g.canaryAllowed).map((g) => [g.name, g.share])),
+    shares: Object.fromEntries(
+      groups.filter((g) => g.canaryTrack === track.name && g.canaryAllowed).map((g) => [g.name, g.share]),
+    ),
     durationMs,
     approval: !track.stable && groups.some((g) => g.pinnedTrack === track.name),
     gates,
@@ -159,32 +215,92 @@ function derivedPlan(tracks: readonly Track[], groups: readonly TrafficGroup[], 
 
 function migrationPlan(gates: readonly Gate[]): Stage[] {
   const durationMs = parseDuration(DEFAULTS.release.stageDuration) as number;
-  return DEFAULTS.release.migrationLegacyShares.map((legacyShare) => ({ name: `migrate-${100 - legacyShare}`, shares: {}, legacyShare, durationMs, approval: false, gates }));
+  return DEFAULTS.release.migrationLegacyShares.map((legacyShare) => ({
+    name: `migrate-${100 - legacyShare}`,
+    shares: {},
+    legacyShare,
+    durationMs,
+    approval: false,
+    gates,
+  }));
 }
 
-function resolveStages(problems: Problems, path: (string | number)[], specs: readonly StageSpec[], context: { tracks: ReadonlySet<string>; stable: string; groups: readonly TrafficGroup[]; hasLegacy: boolean; hasPrometheus: boolean; gates: readonly Gate[] }): Stage[] {
+function resolveStages(
+  problems: Problems,
+  path: (string | number)[],
+  specs: readonly StageSpec[],
+  context: {
+    tracks: ReadonlySet<string>;
+    stable: string;
+    groups: readonly TrafficGroup[];
+    hasLegacy: boolean;
+    hasPrometheus: boolean;
+    gates: readonly Gate[];
+  },
+): Stage[] {
   const names = new Set<string>();
   return specs.map((st, i) => {
     const at = [...path, i];
-    if (names.has(st.name)) problems.add([...at, 'name'], 'duplicate_stage', `stage name ${st.name} is used twice in this plan`, 'Give every stage of a plan its own name.');
+    if (names.has(st.name))
+      problems.add(
+        [...at, 'name'],
+        'duplicate_stage',
+        `stage name ${st.name} is used twice in this plan`,
+        'Give every stage of a plan its own name.',
+      );
     names.add(st.name);
     if (st.track !== undefined && !context.tracks.has(st.track)) {
-      problems.add([...at, 'track'], 'unknown_track', `stage ${st.name} deploys to track "${st.track}", which does not exist`, `Use one of: ${[...context.tracks].join(', ')}.`);
+      problems.add(
+        [...at, 'track'],
+        'unknown_track',
+        `stage ${st.name} deploys to track "${st.track}", which does not exist`,
+        `Use one of: ${[...context.tracks].join(', ')}.`,
+      );
     }
     for (const group of Object.keys(st.shares ?? {})) {
       const g = context.groups.find((x) => x.name === group);
-      if (!g) problems.add([...at, 'shares', group], 'unknown_group', `stage ${st.name} sets a share for group "${group}", which does not exist`, `Use one of: ${context.groups.filter((x) => x.canaryTrack).map((x) => x.name).join(', ')}.`);
-      else if (!g.canaryAllowed || !g.canaryTrack) problems.add([...at, 'shares', group], 'never_canary', `stage ${st.name} sets a share for group ${group}, which never sees a canary`, 'Remove the share: pinned and never-canary groups keep their track.');
+      if (!g)
+        problems.add(
+          [...at, 'shares', group],
+          'unknown_group',
+          `stage ${st.name} sets a share for group "${group}", which does not exist`,
+          `Use one of: ${context.groups
+            .filter((x) => x.canaryTrack)
+            .map((x) => x.name)
+            .join(', ')}.`,
+        );
+      else if (!g.canaryAllowed || !g.canaryTrack)
+        problems.add(
+          [...at, 'shares', group],
+          'never_canary',
+          `stage ${st.name} sets a share for group ${group}, which never sees a canary`,
+          'Remove the share: pinned and never-canary groups keep their track.',
+        );
     }
     if (st.legacyShare !== undefined && !context.hasLegacy) {
-      problems.add([...at, 'legacyShare'], 'no_legacy', `stage ${st.name} sets legacyShare but the service has no legacy backend`, 'Add legacy: { address: host:port } or remove legacyShare.');
+      problems.add(
+        [...at, 'legacyShare'],
+        'no_legacy',
+        `stage ${st.name} sets legacyShare but the service has no legacy backend`,
+        'Add legacy: { address: host:port } or remove legacyShare.',
+      );
     }
     if (st.track === undefined && st.shares === undefined && st.legacyShare === undefined) {
-      problems.add(at, 'empty_stage', `stage ${st.name} changes nothing`, 'Give the stage a track, shares or a legacyShare.');
+      problems.add(
+        at,
+        'empty_stage',
+        `stage ${st.name} changes nothing`,
+        'Give the stage a track, shares or a legacyShare.',
+      );
     }
     const gates = st.gates ? st.gates.map(resolveGate) : context.gates;
     if (!context.hasPrometheus && gates.some((g) => g.metric === 'prometheus')) {
-      problems.add(st.gates ? [...at, 'gates'] : ['release', 'gates'], 'no_prometheus', `stage ${st.name} has a prometheus gate but release.prometheus.url is not set`, 'Set release.prometheus.url to your Prometheus, e.g. http://prometheus:9090.');
+      problems.add(
+        st.gates ? [...at, 'gates'] : ['release', 'gates'],
+        'no_prometheus',
+        `stage ${st.name} has a prometheus gate but release.prometheus.url is not set`,
+        'Set release.prometheus.url to your Prometheus, e.g. http://prometheus:9090.',
+      );
     }
     return {
       name: st.name,
@@ -198,17 +314,37 @@ function resolveStages(problems: Problems, path: (string | number)[], specs: rea
   });
 }
 
-function resolveRelease(problems: Problems, spec: ServiceSpec, tracks: readonly Track[], groups: readonly TrafficGroup[], stable: string): ReleasePolicy {
+function resolveRelease(
+  problems: Problems,
+  spec: ServiceSpec,
+  tracks: readonly Track[],
+  groups: readonly TrafficGroup[],
+  stable: string,
+): ReleasePolicy {
   const r = spec.release;
   const gates = r?.gates ? r.gates.map(resolveGate) : DEFAULTS.release.gates.map((g) => ({ ...g }) as Gate);
-  const context = { tracks: new Set(tracks.map((t) => t.name)), stable, groups, hasLegacy: spec.legacy !== undefined, hasPrometheus: r?.prometheus !== undefined, gates };
+  const context = {
+    tracks: new Set(tracks.map((t) => t.name)),
+    stable,
+    groups,
+    hasLegacy: spec.legacy !== undefined,
+    hasPrometheus: r?.prometheus !== undefined,
+    gates,
+  };
   const plans: Record<string, readonly Stage[]> = {
-    default: r?.stages ? resolveStages(problems, ['release', 'stages'], r.stages, context) : derivedPlan(tracks, groups, gates),
+    default: r?.stages
+      ? resolveStages(problems, ['release', 'stages'], r.stages, context)
+      : derivedPlan(tracks, groups, gates),
   };
   if (spec.legacy) plans.migration = migrationPlan(gates.filter((g) => g.metric !== 'error-ratio-vs-stable'));
   for (const [name, stages] of Object.entries(r?.plans ?? {})) {
     if (name === 'default' || name === 'rollback') {
-      problems.add(['release', 'plans', name], 'reserved_plan', `plan name ${name} is reserved`, 'Put the default plan under release.stages; name other plans differently.');
+      problems.add(
+        ['release', 'plans', name],
+        'reserved_plan',
+        `plan name ${name} is reserved`,
+        'Put the default plan under release.stages; name other plans differently.',
+      );
     }
     plans[name] = resolveStages(problems, ['release', 'plans', name], stages, context);
   }
@@ -221,7 +357,12 @@ function resolveRelease(problems: Problems, spec: ServiceSpec, tracks: readonly 
   };
 }
 
-export function resolveService(spec: ServiceSpec, env: Environment, layers: readonly Layer[], file: string): Resolved<Service> {
+export function resolveService(
+  spec: ServiceSpec,
+  env: Environment,
+  layers: readonly Layer[],
+  file: string,
+): Resolved<Service> {
   const problems = new Problems(layers);
   checkRunnable(problems, spec, env);
 
@@ -229,20 +370,40 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
     spec.tracks ?? Object.fromEntries(DEFAULTS.tracks.map((t) => [t, { replicas: DEFAULTS.trackReplicas }]));
   const trackNames = Object.keys(trackSpecs);
   if (trackNames.length === 0) {
-    problems.add(['tracks'], 'no_tracks', 'tracks is empty', 'Declare at least one track, e.g. production: { replicas: 2 }.');
+    problems.add(
+      ['tracks'],
+      'no_tracks',
+      'tracks is empty',
+      'Declare at least one track, e.g. production: { replicas: 2 }.',
+    );
   }
   for (const [name, track] of Object.entries(trackSpecs)) {
     if (RESERVED_TRACK_NAMES.has(name)) {
-      problems.add(['tracks', name], 'reserved_track_name', `track name "${name}" is reserved`, `Rename the track: ${[...RESERVED_TRACK_NAMES].join(', ')} name Switchyard's own objects.`);
+      problems.add(
+        ['tracks', name],
+        'reserved_track_name',
+        `track name "${name}" is reserved`,
+        `Rename the track: ${[...RESERVED_TRACK_NAMES].join(', ')} name Switchyard's own objects.`,
+      );
     }
     if (track.replicas < spec.minReplicasPerTrack) {
-      problems.add(['tracks', name, 'replicas'], 'too_few_replicas', `replicas must be ≥ ${spec.minReplicasPerTrack} (got ${track.replicas})`, `Run at least ${spec.minReplicasPerTrack} replicas per track so one can restart while the other serves; lower minReplicasPerTrack only for throwaway environments.`);
+      problems.add(
+        ['tracks', name, 'replicas'],
+        'too_few_replicas',
+        `replicas must be ≥ ${spec.minReplicasPerTrack} (got ${track.replicas})`,
+        `Run at least ${spec.minReplicasPerTrack} replicas per track so one can restart while the other serves; lower minReplicasPerTrack only for throwaway environments.`,
+      );
     }
   }
   const trackSet = new Set(trackNames);
   const stableTrack = spec.traffic?.stableTrack ?? trackNames[trackNames.length - 1] ?? 'production';
   if (spec.traffic?.stableTrack !== undefined && !trackSet.has(stableTrack)) {
-    problems.add(['traffic', 'stableTrack'], 'unknown_track', `stableTrack "${stableTrack}" is not a track of ${spec.name}`, `Use one of: ${trackNames.join(', ')}.`);
+    problems.add(
+      ['traffic', 'stableTrack'],
+      'unknown_track',
+      `stableTrack "${stableTrack}" is not a track of ${spec.name}`,
+      `Use one of: ${trackNames.join(', ')}.`,
+    );
   }
 
   const groupSpecs = spec.traffic?.groups ?? defaultGroups(trackSet);
@@ -251,21 +412,51 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
     const g = groupSpecs[name] ?? {};
     const path = ['traffic', 'groups', name];
     if (g.track !== undefined && g.canaryTrack !== undefined) {
-      problems.add(path, 'conflicting_routing', `group ${name} sets both track and canaryTrack`, 'Use track to pin the whole group to one track, or canaryTrack + share to split it; not both.');
+      problems.add(
+        path,
+        'conflicting_routing',
+        `group ${name} sets both track and canaryTrack`,
+        'Use track to pin the whole group to one track, or canaryTrack + share to split it; not both.',
+      );
     }
     if (g.track !== undefined && !trackSet.has(g.track)) {
-      problems.add([...path, 'track'], 'unknown_track', `group ${name} is routed to track "${g.track}", which does not exist`, `Use one of: ${trackNames.join(', ')}, or add the track under tracks.`);
+      problems.add(
+        [...path, 'track'],
+        'unknown_track',
+        `group ${name} is routed to track "${g.track}", which does not exist`,
+        `Use one of: ${trackNames.join(', ')}, or add the track under tracks.`,
+      );
     }
     if (g.canaryTrack !== undefined && !trackSet.has(g.canaryTrack)) {
-      problems.add([...path, 'canaryTrack'], 'unknown_track', `group ${name} sends its canary share to track "${g.canaryTrack}", which does not exist`, `Use one of: ${trackNames.join(', ')}, or add the track under tracks.`);
+      problems.add(
+        [...path, 'canaryTrack'],
+        'unknown_track',
+        `group ${name} sends its canary share to track "${g.canaryTrack}", which does not exist`,
+        `Use one of: ${trackNames.join(', ')}, or add the track under tracks.`,
+      );
     } else if (g.canaryTrack !== undefined && g.canaryTrack === stableTrack) {
-      problems.add([...path, 'canaryTrack'], 'canary_is_stable', `group ${name} uses the stable track ${stableTrack} as its canary track`, 'A canary track must differ from the stable track: pick another track.');
+      problems.add(
+        [...path, 'canaryTrack'],
+        'canary_is_stable',
+        `group ${name} uses the stable track ${stableTrack} as its canary track`,
+        'A canary track must differ from the stable track: pick another track.',
+      );
     }
     if (g.canary === false && (g.canaryTrack !== undefined || g.share !== undefined || g.track !== undefined)) {
-      problems.add(path, 'never_canary_routed', `group ${name} never sees a canary (canary: false) but sets ${g.track !== undefined ? 'track' : g.canaryTrack !== undefined ? 'canaryTrack' : 'share'}`, 'Remove canary: false to let this group see canaries, or remove track, canaryTrack and share.');
+      problems.add(
+        path,
+        'never_canary_routed',
+        `group ${name} never sees a canary (canary: false) but sets ${g.track !== undefined ? 'track' : g.canaryTrack !== undefined ? 'canaryTrack' : 'share'}`,
+        'Remove canary: false to let this group see canaries, or remove track, canaryTrack and share.',
+      );
     }
     if (g.share !== undefined && g.canaryTrack === undefined && g.canary !== false) {
-      problems.add([...path, 'share'], 'share_without_track', `group ${name} sets a share but no canaryTrack`, 'Add canaryTrack: <track> to say where the share goes.');
+      problems.add(
+        [...path, 'share'],
+        'share_without_track',
+        `group ${name} sets a share but no canaryTrack`,
+        'Add canaryTrack: <track> to say where the share goes.',
+      );
     }
     groups.push({
       name,
@@ -279,9 +470,16 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
     groups.push({ name: 'default', share: 0, canaryAllowed: false });
   }
   const groupNames = new Set(groups.map((g) => g.name));
-  const defaultGroup = spec.traffic?.defaultGroup ?? (groupNames.has(DEFAULTS.defaultGroup) ? DEFAULTS.defaultGroup : (groups[0] as TrafficGroup).name);
+  const defaultGroup =
+    spec.traffic?.defaultGroup ??
+    (groupNames.has(DEFAULTS.defaultGroup) ? DEFAULTS.defaultGroup : (groups[0] as TrafficGroup).name);
   if (!groupNames.has(defaultGroup)) {
-    problems.add(['traffic', 'defaultGroup'], 'unknown_group', `defaultGroup "${defaultGroup}" is not a traffic group of ${spec.name}`, `Use one of: ${[...groupNames].join(', ')}.`);
+    problems.add(
+      ['traffic', 'defaultGroup'],
+      'unknown_group',
+      `defaultGroup "${defaultGroup}" is not a traffic group of ${spec.name}`,
+      `Use one of: ${[...groupNames].join(', ')}.`,
+    );
   }
   const reached = new Set<string>([stableTrack]);
   for (const g of groups) {
@@ -290,14 +488,25 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
   }
   for (const name of trackNames) {
     if (!reached.has(name)) {
-      problems.add(['tracks', name], 'unreachable_track', `track ${name} receives no traffic: no group routes to it and it is not the stable track`, `Route a group to it (traffic.groups.<group>.track or canaryTrack: ${name}) or remove the track.`);
+      problems.add(
+        ['tracks', name],
+        'unreachable_track',
+        `track ${name} receives no traffic: no group routes to it and it is not the stable track`,
+        `Route a group to it (traffic.groups.<group>.track or canaryTrack: ${name}) or remove the track.`,
+      );
     }
   }
   const cookie = spec.traffic?.userKey?.cookie;
-  const userKey: UserKey = cookie !== undefined ? { cookie } : { header: spec.traffic?.userKey?.header ?? DEFAULTS.userKeyHeader };
+  const userKey: UserKey =
+    cookie !== undefined ? { cookie } : { header: spec.traffic?.userKey?.header ?? DEFAULTS.userKeyHeader };
   const groupHeader = spec.traffic?.groupHeader ?? DEFAULTS.groupHeader;
   if ('header' in userKey && userKey.header.toLowerCase() === groupHeader.toLowerCase()) {
-    problems.add(['traffic', 'userKey', 'header'], 'same_header', 'userKey.header is the same header as groupHeader', 'The user key must identify a user, not a group: use a user-id header or a session cookie.');
+    problems.add(
+      ['traffic', 'userKey', 'header'],
+      'same_header',
+      'userKey.header is the same header as groupHeader',
+      'The user key must identify a user, not a group: use a user-id header or a session cookie.',
+    );
   }
 
   const resources = resolveResources(spec.resources);
@@ -309,14 +518,29 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
     const cpu = spec.autoscaling.cpu;
     const min = cpu?.min ?? stableReplicas;
     if (cpu && min > cpu.max) {
-      problems.add(['autoscaling', 'cpu', cpu.min !== undefined ? 'min' : 'max'], 'min_above_max', `autoscaling min (${min}) is above max (${cpu.max})`, 'Raise max or lower min (min defaults to the stable track\'s replicas).');
+      problems.add(
+        ['autoscaling', 'cpu', cpu.min !== undefined ? 'min' : 'max'],
+        'min_above_max',
+        `autoscaling min (${min}) is above max (${cpu.max})`,
+        "Raise max or lower min (min defaults to the stable track's replicas).",
+      );
     }
     if (cpu && min < spec.minReplicasPerTrack) {
-      problems.add(['autoscaling', 'cpu', 'min'], 'too_few_replicas', `autoscaling min must be ≥ ${spec.minReplicasPerTrack} (got ${min})`, 'Keep at least minReplicasPerTrack replicas when scaled in.');
+      problems.add(
+        ['autoscaling', 'cpu', 'min'],
+        'too_few_replicas',
+        `autoscaling min must be ≥ ${spec.minReplicasPerTrack} (got ${min})`,
+        'Keep at least minReplicasPerTrack replicas when scaled in.',
+      );
     }
     (spec.autoscaling.schedule ?? []).forEach((w, i) => {
       if (cpu && w.minReplicas > cpu.max) {
-        problems.add(['autoscaling', 'schedule', i, 'minReplicas'], 'min_above_max', `schedule window minReplicas (${w.minReplicas}) is above autoscaling max (${cpu.max})`, 'Raise autoscaling.cpu.max or lower the window\'s minReplicas.');
+        problems.add(
+          ['autoscaling', 'schedule', i, 'minReplicas'],
+          'min_above_max',
+          `schedule window minReplicas (${w.minReplicas}) is above autoscaling max (${cpu.max})`,
+          "Raise autoscaling.cpu.max or lower the window's minReplicas.",
+        );
       }
     });
     autoscaling = {
@@ -331,9 +555,13 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
     };
   }
 
-  const routerResources = spec.router?.resources ? resolveResources(spec.router.resources) : resolveResources(DEFAULTS.routerResources);
+  const routerResources = spec.router?.resources
+    ? resolveResources(spec.router.resources)
+    : resolveResources(DEFAULTS.routerResources);
   if (spec.router?.resources) checkLimits(problems, ['router', 'resources'], routerResources);
-  const legacy: Legacy | undefined = spec.legacy ? { address: spec.legacy.address, share: spec.legacy.share, tls: spec.legacy.tls } : undefined;
+  const legacy: Legacy | undefined = spec.legacy
+    ? { address: spec.legacy.address, share: spec.legacy.share, tls: spec.legacy.tls }
+    : undefined;
 
   const tracks: Track[] = trackNames.map((name) => ({
     name,
@@ -373,17 +601,40 @@ export function resolveService(spec: ServiceSpec, env: Environment, layers: read
   }));
 }
 
-function resolveClass(problems: Problems, name: 'normal' | 'fallback', spec: WorkerClassSpec, queue: string, defaults: { min: number; max: number }): WorkerClass {
+function resolveClass(
+  problems: Problems,
+  name: 'normal' | 'fallback',
+  spec: WorkerClassSpec,
+  queue: string,
+  defaults: { min: number; max: number },
+): WorkerClass {
   const resources = resolveResources({ cpu: spec.cpu, memory: spec.memory });
   const min = spec.replicas?.min ?? defaults.min;
   const max = spec.replicas?.max ?? defaults.max;
   if (min > max) {
-    problems.add([name, 'replicas', 'min'], 'min_above_max', `${name} replicas min (${min}) is above max (${max})`, 'Raise max or lower min.');
+    problems.add(
+      [name, 'replicas', 'min'],
+      'min_above_max',
+      `${name} replicas min (${min}) is above max (${max})`,
+      'Raise max or lower min.',
+    );
   }
-  return { name, queue, resources, timeoutMs: parseDuration(spec.timeout) as number, minReplicas: min, maxReplicas: max };
+  return {
+    name,
+    queue,
+    resources,
+    timeoutMs: parseDuration(spec.timeout) as number,
+    minReplicas: min,
+    maxReplicas: max,
+  };
 }
 
-export function resolveWorker(spec: WorkerSpec, env: Environment, layers: readonly Layer[], file: string): Resolved<Worker> {
+export function resolveWorker(
+  spec: WorkerSpec,
+  env: Environment,
+  layers: readonly Layer[],
+  file: string,
+): Resolved<Worker> {
   const problems = new Problems(layers);
   checkRunnable(problems, spec, env);
   const queue = {
@@ -393,7 +644,9 @@ export function resolveWorker(spec: WorkerSpec, env: Environment, layers: readon
     prefetch: spec.queue.prefetch,
   };
   const normal = resolveClass(problems, 'normal', spec.normal, queue.name, DEFAULTS.worker.normalReplicas);
-  const fallback = spec.fallback ? resolveClass(problems, 'fallback', spec.fallback, queue.fallback, DEFAULTS.worker.fallbackReplicas) : undefined;
+  const fallback = spec.fallback
+    ? resolveClass(problems, 'fallback', spec.fallback, queue.fallback, DEFAULTS.worker.fallbackReplicas)
+    : undefined;
   if (fallback) {
     const smaller = [
       fallback.resources.cpuMillis < normal.resources.cpuMillis ? 'cpu' : undefined,
@@ -401,10 +654,25 @@ export function resolveWorker(spec: WorkerSpec, env: Environment, layers: readon
       fallback.timeoutMs < normal.timeoutMs ? 'timeout' : undefined,
     ].filter((v): v is string => v !== undefined);
     for (const field of smaller) {
-      problems.add(['fallback', field], 'fallback_smaller', `fallback ${field} is smaller than normal ${field}`, 'The fallback class takes the tasks the normal class could not finish: give it at least the normal class\'s limits.');
+      problems.add(
+        ['fallback', field],
+        'fallback_smaller',
+        `fallback ${field} is smaller than normal ${field}`,
+        "The fallback class takes the tasks the normal class could not finish: give it at least the normal class's limits.",
+      );
     }
-    if (smaller.length === 0 && fallback.resources.cpuMillis === normal.resources.cpuMillis && fallback.resources.memoryBytes === normal.resources.memoryBytes && fallback.timeoutMs === normal.timeoutMs) {
-      problems.add(['fallback'], 'fallback_same', 'fallback has the same limits as normal', 'Give the fallback class more time, memory or CPU, or remove it.');
+    if (
+      smaller.length === 0 &&
+      fallback.resources.cpuMillis === normal.resources.cpuMillis &&
+      fallback.resources.memoryBytes === normal.resources.memoryBytes &&
+      fallback.timeoutMs === normal.timeoutMs
+    ) {
+      problems.add(
+        ['fallback'],
+        'fallback_same',
+        'fallback has the same limits as normal',
+        'Give the fallback class more time, memory or CPU, or remove it.',
+      );
     }
   }
   const retry = {
@@ -413,7 +681,12 @@ export function resolveWorker(spec: WorkerSpec, env: Environment, layers: readon
     maxDelayMs: parseDuration(spec.retry?.maxDelay ?? DEFAULTS.worker.retry.maxDelay) as number,
   };
   if (retry.initialDelayMs > retry.maxDelayMs) {
-    problems.add(['retry', 'initialDelay'], 'min_above_max', 'retry initialDelay is longer than maxDelay', 'Make initialDelay at most maxDelay.');
+    problems.add(
+      ['retry', 'initialDelay'],
+      'min_above_max',
+      'retry initialDelay is longer than maxDelay',
+      'Make initialDelay at most maxDelay.',
+    );
   }
   const longest = Math.max(normal.timeoutMs, fallback?.timeoutMs ?? 0);
   return finish(problems, () => ({

@@ -26,38 +26,47 @@ export const trackName = z
 export const groupName = z
   .string()
   .max(40, { error: 'must be at most 40 characters' })
-  .regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, { error: 'must be lowercase letters, digits, dashes or underscores (header values are matched lowercased)' });
+  .regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/, {
+    error: 'must be lowercase letters, digits, dashes or underscores (header values are matched lowercased)',
+  });
 
 const labelValue = z
   .string()
   .max(63, { error: 'must be at most 63 characters (a Kubernetes label value)' })
-  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, { error: 'must be letters, digits, dashes, dots or underscores (a Kubernetes label value)' });
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, {
+    error: 'must be letters, digits, dashes, dots or underscores (a Kubernetes label value)',
+  });
 
-export const version = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'must be an image tag: letters, digits, `.`, `_`, `-`, at most 128 characters' });
+export const version = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
+  error: 'must be an image tag: letters, digits, `.`, `_`, `-`, at most 128 characters',
+});
 
 /** An image repository without its tag: the tag is the track's version. */
-const image = z
-  .string()
-  .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
-    error: 'must be an image repository without a tag or digest, e.g. registry.example.com/video/catalog-api (the version is set per track)',
-  });
+const image = z.string().regex(/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+  error:
+    'must be an image repository without a tag or digest, e.g. registry.example.com/video/catalog-api (the version is set per track)',
+});
 
 const cpu = z
   .union([z.string(), z.number()])
-  .refine((v) => {
-    const m = parseCpu(v);
-    return m !== undefined && m > 0;
-  }, { error: 'must be a positive CPU quantity such as 250m, 0.5 or 2' })
+  .refine(
+    (v) => {
+      const m = parseCpu(v);
+      return m !== undefined && m > 0;
+    },
+    { error: 'must be a positive CPU quantity such as 250m, 0.5 or 2' },
+  )
   .meta({ description: 'CPU: cores (0.5, 2) or millicores (250m)', examples: ['250m', 1] });
 
 const memory = z
   .union([z.string(), z.number()])
-  .refine((v) => {
-    const b = parseMemory(v);
-    return b !== undefined && b > 0;
-  }, { error: 'must be a positive memory quantity such as 256Mi, 1Gi or 500M' })
+  .refine(
+    (v) => {
+      const b = parseMemory(v);
+      return b !== undefined && b > 0;
+    },
+    { error: 'must be a positive memory quantity such as 256Mi, 1Gi or 500M' },
+  )
   .meta({ description: 'Memory: bytes with a suffix (Ki, Mi, Gi, or k, M, G)', examples: ['256Mi', '1Gi'] });
 
 const duration = z
@@ -68,7 +77,8 @@ const duration = z
 function problem<T>(code: string, find: (value: T) => { message: string; hint: string } | undefined) {
   return (value: T, ctx: z.RefinementCtx<T>) => {
     const found = find(value);
-    if (found) ctx.addIssue({ code: 'custom', message: found.message, params: { code, hint: found.hint }, input: value });
+    if (found)
+      ctx.addIssue({ code: 'custom', message: found.message, params: { code, hint: found.hint }, input: value });
   };
 }
 
@@ -78,13 +88,14 @@ function problem<T>(code: string, find: (value: T) => { message: string; hint: s
  * given no time. Retry delays and the scaling cooldown keep 0: retrying or scaling in at once is a choice.
  */
 const positiveDuration = duration.superRefine(
-  problem('not_positive', (v: string) => (parseDuration(v) === 0 ? { message: `must be longer than 0 (got "${v}")`, hint: 'Give it a length such as 500ms, 20s or 5m.' } : undefined)),
+  problem('not_positive', (v: string) =>
+    parseDuration(v) === 0
+      ? { message: `must be longer than 0 (got "${v}")`, hint: 'Give it a length such as 500ms, 20s or 5m.' }
+      : undefined,
+  ),
 );
 
-const timezone = z
-  .string()
-  .superRefine(problem('unknown_timezone', timezoneProblem))
-  .default('UTC');
+const timezone = z.string().superRefine(problem('unknown_timezone', timezoneProblem)).default('UTC');
 
 const FIVE_FIELDS = /^(\S+\s+){4}\S+$/;
 
@@ -92,16 +103,20 @@ const cron = z
   .string()
   .regex(FIVE_FIELDS, { error: 'must be a five-field cron expression, e.g. "30 19 * * *"' })
   // Syntax and dates that never come are the same in every time zone; the window's own zone is checked on its own.
-  .superRefine(problem('invalid_cron', (v: string) => {
-    const checked = FIVE_FIELDS.test(v) ? parseCron(v, 'UTC') : undefined;
-    return checked && !checked.ok ? checked : undefined;
-  }));
+  .superRefine(
+    problem('invalid_cron', (v: string) => {
+      const checked = FIVE_FIELDS.test(v) ? parseCron(v, 'UTC') : undefined;
+      return checked && !checked.ok ? checked : undefined;
+    }),
+  );
 
 const percent = z
   .number({ error: 'must be a number between 0 and 100' })
   .min(0, { error: 'must be between 0 and 100 (a percentage)' })
   .max(100, { error: 'must be between 0 and 100 (a percentage)' })
-  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, { error: 'must have at most two decimals (0.01% steps)' });
+  .refine((v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-9, {
+    error: 'must have at most two decimals (0.01% steps)',
+  });
 
 const port = z
   .number({ error: 'must be a port number' })
@@ -116,7 +131,9 @@ const replicas = (min: number) =>
     .min(min, { error: `must be at least ${min}` })
     .max(1000, { error: 'must be at most 1000' });
 
-const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name (letters, digits, dashes)' });
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name (letters, digits, dashes)' });
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' });
 
@@ -126,7 +143,9 @@ const resources = z.strictObject({
   limits: z
     .strictObject({ cpu: cpu.optional(), memory: memory.optional() })
     .optional()
-    .meta({ description: `Limits; by default memory is capped at its request and CPU at ${DEFAULTS.cpuLimitFactor}× its request` }),
+    .meta({
+      description: `Limits; by default memory is capped at its request and CPU at ${DEFAULTS.cpuLimitFactor}× its request`,
+    }),
 });
 
 const probe = z
@@ -151,33 +170,54 @@ const probes = z.strictObject({
 });
 
 const track = z.strictObject({
-  replicas: replicas(0).default(DEFAULTS.trackReplicas).meta({ description: `Replicas of this track (at least minReplicasPerTrack, default ${DEFAULTS.minReplicasPerTrack})` }),
+  replicas: replicas(0)
+    .default(DEFAULTS.trackReplicas)
+    .meta({
+      description: `Replicas of this track (at least minReplicasPerTrack, default ${DEFAULTS.minReplicasPerTrack})`,
+    }),
   version: version.optional().meta({ description: 'Pins this track to a version; defaults to the service version' }),
 });
 
 const group = z
   .strictObject({
-    track: trackName.optional().meta({ description: 'Every request of this group goes to this track (e.g. internal users → internal track)' }),
-    canaryTrack: trackName.optional().meta({ description: 'The track this group\'s canary share goes to' }),
-    share: percent.optional().meta({ description: 'Percentage of this group\'s users sent to canaryTrack' }),
-    canary: z.boolean().optional().meta({ description: 'false: this group never sees a canary (enterprise by default)' }),
+    track: trackName
+      .optional()
+      .meta({ description: 'Every request of this group goes to this track (e.g. internal users → internal track)' }),
+    canaryTrack: trackName.optional().meta({ description: "The track this group's canary share goes to" }),
+    share: percent.optional().meta({ description: "Percentage of this group's users sent to canaryTrack" }),
+    canary: z
+      .boolean()
+      .optional()
+      .meta({ description: 'false: this group never sees a canary (enterprise by default)' }),
   })
   .meta({ description: 'How one traffic group is routed' });
 
 const userKey = z
   .strictObject({
     header: headerName.optional(),
-    cookie: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a cookie name' }).optional(),
+    cookie: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be a cookie name' })
+      .optional(),
   })
-  .refine((k) => (k.header === undefined) !== (k.cookie === undefined), { error: 'must set exactly one of header or cookie' })
+  .refine((k) => (k.header === undefined) !== (k.cookie === undefined), {
+    error: 'must set exactly one of header or cookie',
+  })
   .meta({ description: 'What keeps one user on one track: a request header or a cookie' });
 
 const traffic = z.strictObject({
-  groupHeader: headerName.default(DEFAULTS.groupHeader).meta({ description: 'Request header that carries the traffic group' }),
+  groupHeader: headerName
+    .default(DEFAULTS.groupHeader)
+    .meta({ description: 'Request header that carries the traffic group' }),
   defaultGroup: groupName.optional().meta({ description: 'Group for requests without a (known) group header' }),
-  stableTrack: trackName.optional().meta({ description: 'The track everyone else lands on; defaults to the last track' }),
+  stableTrack: trackName
+    .optional()
+    .meta({ description: 'The track everyone else lands on; defaults to the last track' }),
   userKey: userKey.optional(),
-  groups: z.record(groupName, group).optional().meta({ description: 'Traffic groups; defaults to internal, free, paid and enterprise' }),
+  groups: z
+    .record(groupName, group)
+    .optional()
+    .meta({ description: 'Traffic groups; defaults to internal, free, paid and enterprise' }),
 });
 
 const legacy = z.strictObject({
@@ -185,22 +225,39 @@ const legacy = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { error: 'must be host:port, e.g. legacy-catalog.internal:80' })
     .meta({ description: 'The old backend that still serves the rest of the traffic' }),
-  share: percent.default(100).meta({ description: 'Percentage of all traffic still sent to the legacy backend (100 until a migration moves it)' }),
+  share: percent.default(100).meta({
+    description: 'Percentage of all traffic still sent to the legacy backend (100 until a migration moves it)',
+  }),
   tls: z.boolean().default(false),
 });
 
-const ratio = z.number({ error: 'must be a ratio between 0 and 1, e.g. 0.01 for 1%' }).min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' });
+const ratio = z
+  .number({ error: 'must be a ratio between 0 and 1, e.g. 0.01 for 1%' })
+  .min(0, { error: 'must be between 0 and 1' })
+  .max(1, { error: 'must be between 0 and 1' });
 
 const gate = z.discriminatedUnion(
   'metric',
   [
-    z.strictObject({ metric: z.literal('error-ratio'), max: ratio.meta({ description: 'Highest share of 5xx answers (and failed connections) on the stage\'s track' }) }),
-    z.strictObject({ metric: z.literal('error-ratio-vs-stable'), max: ratio.meta({ description: 'How much the stage\'s track\'s error ratio may exceed the stable track\'s' }) }),
-    z.strictObject({ metric: z.literal('response-time'), max: positiveDuration.meta({ description: 'Highest average response time of the stage\'s track' }) }),
+    z.strictObject({
+      metric: z.literal('error-ratio'),
+      max: ratio.meta({ description: "Highest share of 5xx answers (and failed connections) on the stage's track" }),
+    }),
+    z.strictObject({
+      metric: z.literal('error-ratio-vs-stable'),
+      max: ratio.meta({ description: "How much the stage's track's error ratio may exceed the stable track's" }),
+    }),
+    z.strictObject({
+      metric: z.literal('response-time'),
+      max: positiveDuration.meta({ description: "Highest average response time of the stage's track" }),
+    }),
     z.strictObject({
       metric: z.literal('prometheus'),
       name: z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a short name of lowercase letters, digits and dashes' }),
-      query: z.string().min(1).meta({ description: 'PromQL giving one number; $service, $track, $stable, $env and $window are replaced' }),
+      query: z
+        .string()
+        .min(1)
+        .meta({ description: 'PromQL giving one number; $service, $track, $stable, $env and $window are replaced' }),
       max: z.number().optional(),
       min: z.number().optional(),
     }),
@@ -211,26 +268,48 @@ const gate = z.discriminatedUnion(
 const stage = z.strictObject({
   name: z.string().regex(/^[a-z0-9][-a-z0-9]*$/, { error: 'must be lowercase letters, digits and dashes' }),
   track: trackName.optional().meta({ description: 'The track that runs the new version from this stage on' }),
-  shares: z.record(groupName, percent).optional().meta({ description: 'Canary share per traffic group during this stage' }),
-  legacyShare: percent.optional().meta({ description: 'Share still sent to the legacy backend during this stage (migrations)' }),
+  shares: z
+    .record(groupName, percent)
+    .optional()
+    .meta({ description: 'Canary share per traffic group during this stage' }),
+  legacyShare: percent
+    .optional()
+    .meta({ description: 'Share still sent to the legacy backend during this stage (migrations)' }),
   duration: positiveDuration.default('5m').meta({ description: 'How long the stage is watched before it passes' }),
   approval: z.boolean().default(false).meta({ description: 'Wait for a person to promote after the stage passes' }),
   gates: z.array(gate).optional().meta({ description: 'Gates of this stage; defaults to release.gates' }),
 });
 
 const release = z.strictObject({
-  stages: z.array(stage).min(1, { error: 'must list at least one stage' }).optional().meta({ description: 'This service\'s default plan; defaults to one stage per track, in order' }),
-  plans: z.record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/), z.array(stage).min(1)).optional().meta({ description: 'More named plans, chosen with deploy --plan' }),
+  stages: z
+    .array(stage)
+    .min(1, { error: 'must list at least one stage' })
+    .optional()
+    .meta({ description: "This service's default plan; defaults to one stage per track, in order" }),
+  plans: z
+    .record(z.string().regex(/^[a-z0-9][-a-z0-9]*$/), z.array(stage).min(1))
+    .optional()
+    .meta({ description: 'More named plans, chosen with deploy --plan' }),
   gates: z.array(gate).optional().meta({ description: 'Gates of every stage that sets none' }),
-  minRequests: z.number().int().min(0).default(50).meta({ description: 'No verdict before a stage\'s track has answered this many requests' }),
+  minRequests: z
+    .number()
+    .int()
+    .min(0)
+    .default(50)
+    .meta({ description: "No verdict before a stage's track has answered this many requests" }),
   interval: positiveDuration.default('10s').meta({ description: 'How often gates are measured' }),
-  inconclusiveAfter: positiveDuration.default('10m').meta({ description: 'A stage without enough traffic for this long fails' }),
-  prometheus: z.strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'must be an http(s) URL' }) }).optional().meta({ description: 'Where prometheus gates query' }),
+  inconclusiveAfter: positiveDuration
+    .default('10m')
+    .meta({ description: 'A stage without enough traffic for this long fails' }),
+  prometheus: z
+    .strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'must be an http(s) URL' }) })
+    .optional()
+    .meta({ description: 'Where prometheus gates query' }),
 });
 
 const cpuAutoscaling = z.strictObject({
   targetUtilization: z.number().int().min(1).max(100).default(DEFAULTS.autoscalingCpuTarget),
-  min: replicas(1).optional().meta({ description: 'Defaults to the stable track\'s replicas' }),
+  min: replicas(1).optional().meta({ description: "Defaults to the stable track's replicas" }),
   max: replicas(1),
 });
 
@@ -245,7 +324,11 @@ const scheduleWindow = z.strictObject({
 const autoscaling = z
   .strictObject({
     cpu: cpuAutoscaling.optional(),
-    schedule: z.array(scheduleWindow).min(1).optional().meta({ description: 'Raise the floor ahead of known peaks (evening, match night)' }),
+    schedule: z
+      .array(scheduleWindow)
+      .min(1)
+      .optional()
+      .meta({ description: 'Raise the floor ahead of known peaks (evening, match night)' }),
   })
   .refine((a) => a.cpu !== undefined || a.schedule !== undefined, { error: 'must set cpu, schedule or both' });
 
@@ -266,20 +349,29 @@ const router = z.strictObject({
 
 const policy = z.strictObject({
   exempt: z
-    .record(z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a rule id, e.g. probes-differ' }), z.string().trim().min(10, { error: 'must give a reason of at least 10 characters' }))
+    .record(
+      z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a rule id, e.g. probes-differ' }),
+      z.string().trim().min(10, { error: 'must give a reason of at least 10 characters' }),
+    )
     .optional()
-    .meta({ description: 'Rule id → reason: the rule is not applied to this service\'s objects' }),
+    .meta({ description: "Rule id → reason: the rule is not applied to this service's objects" }),
 });
 
 const common = {
   apiVersion: z.literal(DEFAULTS.apiVersion, { error: `must be ${DEFAULTS.apiVersion}` }).default(DEFAULTS.apiVersion),
   name: resourceName,
   description: z.string().optional(),
-  team: labelValue.min(1, { error: 'must name the owning team' }).meta({ description: 'Owning team (label, alerts, cost)' }),
+  team: labelValue
+    .min(1, { error: 'must name the owning team' })
+    .meta({ description: 'Owning team (label, alerts, cost)' }),
   product: labelValue.optional().meta({ description: 'Product this belongs to (cost allocation)' }),
   costCenter: labelValue.optional().meta({ description: 'Cost center (cost allocation)' }),
   image: image.optional(),
-  command: z.array(z.string().min(1)).min(1, { error: 'must hold the program and its arguments' }).optional().meta({ description: 'What the local runtime runs (relative paths from the config directory)' }),
+  command: z
+    .array(z.string().min(1))
+    .min(1, { error: 'must hold the program and its arguments' })
+    .optional()
+    .meta({ description: 'What the local runtime runs (relative paths from the config directory)' }),
   version: version.meta({ description: 'The stable version (image tag) of every track that does not pin its own' }),
   env: z.record(envVarName, z.string()).optional(),
   nodePool: nodePool.optional(),
@@ -295,8 +387,13 @@ export const serviceSchema = z
     port: port.default(DEFAULTS.port),
     resources,
     probes: probes.optional(),
-    minReplicasPerTrack: replicas(1).default(DEFAULTS.minReplicasPerTrack).meta({ description: 'Fewest replicas any track may have' }),
-    tracks: z.record(trackName, track).optional().meta({ description: 'Tracks in release order; defaults to internal, free, paid, production' }),
+    minReplicasPerTrack: replicas(1)
+      .default(DEFAULTS.minReplicasPerTrack)
+      .meta({ description: 'Fewest replicas any track may have' }),
+    tracks: z
+      .record(trackName, track)
+      .optional()
+      .meta({ description: 'Tracks in release order; defaults to internal, free, paid, production' }),
     traffic: traffic.optional(),
     legacy: legacy.optional(),
     autoscaling: autoscaling.optional(),
@@ -310,9 +407,7 @@ const workerClass = z.strictObject({
   cpu,
   memory,
   timeout: positiveDuration.meta({ description: 'Longest a task may run in this class' }),
-  replicas: z
-    .strictObject({ min: replicas(0), max: replicas(1) })
-    .optional(),
+  replicas: z.strictObject({ min: replicas(0), max: replicas(1) }).optional(),
 });
 
 export const workerSchema = z
@@ -324,7 +419,9 @@ export const workerSchema = z
       prefetch: z.number().int().min(1).max(1000).default(DEFAULTS.worker.prefetch),
     }),
     normal: workerClass.meta({ description: 'Limits sized for most tasks (e.g. 500m / 500Mi / 20s)' }),
-    fallback: workerClass.optional().meta({ description: 'Bigger limits for tasks that exceed the normal class; scales to zero when idle' }),
+    fallback: workerClass
+      .optional()
+      .meta({ description: 'Bigger limits for tasks that exceed the normal class; scales to zero when idle' }),
     retry: z
       .strictObject({
         attempts: z.number().int().min(1).max(100).default(DEFAULTS.worker.retry.attempts),
@@ -336,11 +433,16 @@ export const workerSchema = z
       .strictObject({
         tasksPerReplica: z.number().int().min(1).max(100_000).default(DEFAULTS.worker.tasksPerReplica),
         cooldown: duration.default(DEFAULTS.worker.cooldown),
-        keda: z.boolean().default(false).meta({ description: 'Also render KEDA ScaledObjects for clusters that run KEDA' }),
+        keda: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'Also render KEDA ScaledObjects for clusters that run KEDA' }),
       })
       .optional(),
     storage: z
-      .strictObject({ url: z.string().regex(/^(s3|file):\/\/.+/, { error: 'must be s3://bucket/prefix or file:///path' }) })
+      .strictObject({
+        url: z.string().regex(/^(s3|file):\/\/.+/, { error: 'must be s3://bucket/prefix or file:///path' }),
+      })
       .optional(),
   })
   .meta({ title: 'Switchyard worker', description: 'A queue worker with a normal and a fallback class' });
@@ -352,31 +454,51 @@ export const unitSchema = z.discriminatedUnion('kind', [serviceSchema, workerSch
 const freezeWindow = z.strictObject({
   name: z.string().min(1),
   /** Weekly window: from day+time to day+time, or a daily window with only times. */
-  from: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'must be "HH:MM" or "<day> HH:MM", e.g. "fri 16:00"' }),
-  to: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: 'must be "HH:MM" or "<day> HH:MM", e.g. "mon 08:00"' }),
+  from: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, {
+    error: 'must be "HH:MM" or "<day> HH:MM", e.g. "fri 16:00"',
+  }),
+  to: z.string().regex(/^((mon|tue|wed|thu|fri|sat|sun) )?([01][0-9]|2[0-3]):[0-5][0-9]$/, {
+    error: 'must be "HH:MM" or "<day> HH:MM", e.g. "mon 08:00"',
+  }),
   timezone,
 });
 
 export const environmentSchema = z
   .strictObject({
-    apiVersion: z.literal(DEFAULTS.apiVersion, { error: `must be ${DEFAULTS.apiVersion}` }).default(DEFAULTS.apiVersion),
+    apiVersion: z
+      .literal(DEFAULTS.apiVersion, { error: `must be ${DEFAULTS.apiVersion}` })
+      .default(DEFAULTS.apiVersion),
     kind: z.literal('Environment', { error: 'must be Environment' }),
     name: resourceName,
     runtime: z.enum(['local', 'kubernetes']).default(DEFAULTS.runtime),
     cluster: z
       .strictObject({
-        context: z.string().min(1).meta({ description: 'kubeconfig context of this environment\'s cluster' }),
+        context: z.string().min(1).meta({ description: "kubeconfig context of this environment's cluster" }),
         namespace: resourceName.default(DEFAULTS.namespace),
-        identity: z.string().min(1).optional().meta({ description: 'UID of the cluster\'s kube-system namespace; checked before any write' }),
+        identity: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: "UID of the cluster's kube-system namespace; checked before any write" }),
       })
       .optional(),
     local: z
       .strictObject({
-        host: z.string().default(DEFAULTS.local.host).meta({ description: 'Address the routers and the API listen on' }),
-        routerPort: port.default(DEFAULTS.local.routerPort).meta({ description: 'Router port of the first service (by name); the others follow' }),
-        statsPort: port.default(DEFAULTS.local.statsPort).meta({ description: 'HAProxy stats port of the first service; the others follow' }),
+        host: z
+          .string()
+          .default(DEFAULTS.local.host)
+          .meta({ description: 'Address the routers and the API listen on' }),
+        routerPort: port
+          .default(DEFAULTS.local.routerPort)
+          .meta({ description: 'Router port of the first service (by name); the others follow' }),
+        statsPort: port
+          .default(DEFAULTS.local.statsPort)
+          .meta({ description: 'HAProxy stats port of the first service; the others follow' }),
         apiPort: port.default(DEFAULTS.local.apiPort).meta({ description: 'Switchyard API and metrics port' }),
-        ports: z.record(resourceName, port).optional().meta({ description: 'Router port per service, overriding the sequence' }),
+        ports: z
+          .record(resourceName, port)
+          .optional()
+          .meta({ description: 'Router port per service, overriding the sequence' }),
       })
       .optional()
       .meta({ description: 'Where the local runtime listens' }),
@@ -384,9 +506,18 @@ export const environmentSchema = z
     registry: z.string().optional().meta({ description: 'Prefix for images that have no registry' }),
     ingressClass: z.string().default(DEFAULTS.ingressClass),
     freezes: z.array(freezeWindow).optional(),
-    serviceDefaults: z.record(z.string(), z.unknown()).optional().meta({ description: 'Overlay applied to every service' }),
-    workerDefaults: z.record(z.string(), z.unknown()).optional().meta({ description: 'Overlay applied to every worker' }),
-    services: z.record(resourceName, z.record(z.string(), z.unknown())).optional().meta({ description: 'Per-service and per-worker overlays, by name' }),
+    serviceDefaults: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Overlay applied to every service' }),
+    workerDefaults: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Overlay applied to every worker' }),
+    services: z
+      .record(resourceName, z.record(z.string(), z.unknown()))
+      .optional()
+      .meta({ description: 'Per-service and per-worker overlays, by name' }),
   })
   .meta({ title: 'Switchyard environment', description: 'Where services run and what differs there' });
 

@@ -4,13 +4,23 @@ import { SourceFile } from './source.js';
 
 const FILE = 'services/api.yaml';
 
-function problems(text: string): { code: string; line: number | undefined; column: number | undefined; message: string }[] {
-  return SourceFile.parse(FILE, text).issues.map(({ code, line, column, message }) => ({ code, line, column, message }));
+function problems(
+  text: string,
+): { code: string; line: number | undefined; column: number | undefined; message: string }[] {
+  return SourceFile.parse(FILE, text).issues.map(({ code, line, column, message }) => ({
+    code,
+    line,
+    column,
+    message,
+  }));
 }
 
 describe('SourceFile.parse', () => {
   it('reads a mapping and locates keys and values by path', () => {
-    const { source, issues } = SourceFile.parse(FILE, 'kind: Service\ntracks:\n  free: { replicas: 2 }\nhosts: [a, b]\n');
+    const { source, issues } = SourceFile.parse(
+      FILE,
+      'kind: Service\ntracks:\n  free: { replicas: 2 }\nhosts: [a, b]\n',
+    );
     expect(issues).toEqual([]);
     expect(source.data).toEqual({ kind: 'Service', tracks: { free: { replicas: 2 } }, hosts: ['a', 'b'] });
     expect(source.locate(['tracks', 'free', 'replicas'])).toEqual({ line: 3, column: 21 });
@@ -23,7 +33,14 @@ describe('SourceFile.parse', () => {
   });
 
   it('refuses a key set twice, also when 1 and "1" name the same key, at the second one', () => {
-    expect(problems('a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n')).toEqual([{ code: 'duplicate_key', line: 5, column: 3, message: 'YAML syntax error: Map keys must be unique; "x" is set twice in this mapping' }]);
+    expect(problems('a: 1\nb:\n  x: 1\n  y: 2\n  x: 3\n')).toEqual([
+      {
+        code: 'duplicate_key',
+        line: 5,
+        column: 3,
+        message: 'YAML syntax error: Map keys must be unique; "x" is set twice in this mapping',
+      },
+    ]);
     expect(problems('labels:\n  1: a\n  "1": b\n')[0]).toMatchObject({ code: 'duplicate_key', line: 3 });
     expect(problems('a: { x: 1, x: 2 }\n')[0]).toMatchObject({ code: 'duplicate_key', line: 1, column: 12 });
   });
@@ -36,7 +53,13 @@ describe('SourceFile.parse', () => {
   });
 
   it('refuses a billion laughs at the alias where the repeated values pass the bound', () => {
-    const levels = Array.from({ length: 9 }, (_, i) => (i === 0 ? 'l0: &l0 [a, a, a, a, a, a, a, a, a, a]' : `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]`));
+    const levels = Array.from({ length: 9 }, (_, i) =>
+      i === 0
+        ? 'l0: &l0 [a, a, a, a, a, a, a, a, a, a]'
+        : `l${i}: &l${i} [${Array(10)
+            .fill(`*l${i - 1}`)
+            .join(', ')}]`,
+    );
     const found = problems(`${levels.join('\n')}\n`);
     expect(found).toHaveLength(1);
     // l1 repeats 10 × 11 values, l2 10 × 111 (1,220 in all), each alias of l3 1,111 more: its 8th passes 10,000.
@@ -45,9 +68,18 @@ describe('SourceFile.parse', () => {
   });
 
   it('refuses an alias to no anchor and an alias inside its own anchor, where they are', () => {
-    expect(problems('a: 1\nb: *nope\n')).toEqual([{ code: 'unknown_alias', line: 2, column: 4, message: 'the alias *nope names no anchor &nope set before it' }]);
+    expect(problems('a: 1\nb: *nope\n')).toEqual([
+      { code: 'unknown_alias', line: 2, column: 4, message: 'the alias *nope names no anchor &nope set before it' },
+    ]);
     expect(problems('b: *later\na: &later 1\n')[0]).toMatchObject({ code: 'unknown_alias', line: 1 });
-    expect(problems('a: &self\n  b: [1, *self]\n')).toEqual([{ code: 'alias_cycle', line: 2, column: 10, message: 'the alias *self is inside the value anchored as &self: that value would contain itself' }]);
+    expect(problems('a: &self\n  b: [1, *self]\n')).toEqual([
+      {
+        code: 'alias_cycle',
+        line: 2,
+        column: 10,
+        message: 'the alias *self is inside the value anchored as &self: that value would contain itself',
+      },
+    ]);
   });
 
   it('follows an anchor set again to its latest value, as YAML does', () => {
@@ -59,10 +91,23 @@ describe('SourceFile.parse', () => {
   it('refuses nesting deeper than the bound, and more anchors and aliases than the bound', () => {
     const deep = `a: ${'['.repeat(YAML_LIMITS.depth + 1)}${']'.repeat(YAML_LIMITS.depth + 1)}\n`;
     expect(problems(deep)[0]).toMatchObject({ code: 'too_deep', line: 1 });
-    expect(problems(`a: ${'['.repeat(100_000)}\n`)[0]).toMatchObject({ code: 'yaml_syntax', line: 1, message: `YAML syntax error: mappings and lists are nested too deep to read here (the limit is ${YAML_LIMITS.depth} levels)` });
+    expect(problems(`a: ${'['.repeat(100_000)}\n`)[0]).toMatchObject({
+      code: 'yaml_syntax',
+      line: 1,
+      message: `YAML syntax error: mappings and lists are nested too deep to read here (the limit is ${YAML_LIMITS.depth} levels)`,
+    });
     const fits = `a: ${'['.repeat(YAML_LIMITS.depth - 1)}${']'.repeat(YAML_LIMITS.depth - 1)}\n`;
     expect(problems(fits)).toEqual([]);
-    const anchors = Array.from({ length: YAML_LIMITS.anchorsAndAliases + 1 }, (_, i) => `k${i}: &a${i} ${i}`).join('\n');
-    expect(problems(`${anchors}\n`)).toEqual([{ code: 'too_many_aliases', line: YAML_LIMITS.anchorsAndAliases + 1, column: 15, message: `the file uses more than ${YAML_LIMITS.anchorsAndAliases} anchors and aliases` }]);
+    const anchors = Array.from({ length: YAML_LIMITS.anchorsAndAliases + 1 }, (_, i) => `k${i}: &a${i} ${i}`).join(
+      '\n',
+    );
+    expect(problems(`${anchors}\n`)).toEqual([
+      {
+        code: 'too_many_aliases',
+        line: YAML_LIMITS.anchorsAndAliases + 1,
+        column: 15,
+        message: `the file uses more than ${YAML_LIMITS.anchorsAndAliases} anchors and aliases`,
+      },
+    ]);
   });
 });

@@ -1,4 +1,14 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { Issue } from '../errors/index.js';
 import { YAML_LIMITS } from './limits.js';
 import { checkStructure } from './structure.js';
@@ -35,7 +45,16 @@ export class SourceFile {
     const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: false });
     const list = Array.isArray(docs) ? docs : [];
     if (list.length === 0 || list.every((d) => d.contents === null)) {
-      return empty([{ code: 'empty_file', file, line: 1, column: 1, message: 'the file is empty', hint: 'Describe one service, worker or environment in it, or delete it.' }]);
+      return empty([
+        {
+          code: 'empty_file',
+          file,
+          line: 1,
+          column: 1,
+          message: 'the file is empty',
+          hint: 'Describe one service, worker or environment in it, or delete it.',
+        },
+      ]);
     }
     const issues: Issue[] = [];
     const position = (offset: number) => {
@@ -43,22 +62,47 @@ export class SourceFile {
       return { line: pos.line, column: pos.col };
     };
     if (list.length > 1) {
-      issues.push({ code: 'multiple_documents', file, ...position(list[1]?.range[0] ?? 0), message: 'the file holds more than one YAML document', hint: 'Keep one service, worker or environment per file: move the document after `---` to a file of its own.' });
+      issues.push({
+        code: 'multiple_documents',
+        file,
+        ...position(list[1]?.range[0] ?? 0),
+        message: 'the file holds more than one YAML document',
+        hint: 'Keep one service, worker or environment per file: move the document after `---` to a file of its own.',
+      });
     }
     const doc = list[0] as Document.Parsed;
     for (const err of doc.errors) {
-      issues.push({ code: 'yaml_syntax', file, ...position(err.pos[0]), message: `YAML syntax error: ${firstLine(err.message)}`, hint: 'Fix the YAML at this line (indentation, a missing colon or quote, a duplicated key).' });
+      issues.push({
+        code: 'yaml_syntax',
+        file,
+        ...position(err.pos[0]),
+        message: `YAML syntax error: ${firstLine(err.message)}`,
+        hint: 'Fix the YAML at this line (indentation, a missing colon or quote, a duplicated key).',
+      });
     }
     if (issues.length > 0) return empty(issues);
     for (const problem of checkStructure(doc.contents)) {
-      issues.push({ code: problem.code, file, ...position(problem.offset), message: problem.message, hint: problem.hint });
+      issues.push({
+        code: problem.code,
+        file,
+        ...position(problem.offset),
+        message: problem.message,
+        hint: problem.hint,
+      });
     }
     if (issues.length > 0) return empty(issues);
     // checkStructure bounded what aliases may add and refused cycles, so the conversion is
     // linear; the parser's own alias count would refuse a small anchor used 101 times.
     const source = new SourceFile(file, doc, lines, doc.toJS({ maxAliasCount: -1 }) as unknown);
     if (source.data === null || typeof source.data !== 'object' || Array.isArray(source.data)) {
-      issues.push({ code: 'not_a_mapping', file, line: 1, column: 1, message: 'the file must hold a mapping (key: value lines) at its top level', hint: 'Start the file with `kind:` and `name:` lines, as in examples/video-platform.' });
+      issues.push({
+        code: 'not_a_mapping',
+        file,
+        line: 1,
+        column: 1,
+        message: 'the file must hold a mapping (key: value lines) at its top level',
+        hint: 'Start the file with `kind:` and `name:` lines, as in examples/video-platform.',
+      });
     }
     return { source, issues };
   }
@@ -106,7 +150,8 @@ export class SourceFile {
     if (!index) {
       index = new Map();
       // The first pair wins, as when the parser found it by a search (duplicates are refused anyway).
-      for (const pair of map.items) if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
+      for (const pair of map.items)
+        if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
       this.keyIndex.set(map, index);
     }
     return index;
@@ -115,6 +160,7 @@ export class SourceFile {
 
 function firstLine(message: string): string {
   // The parser reports nesting deep enough to exhaust its stack by the engine's own words.
-  if (message.startsWith('Maximum call stack size exceeded')) return `mappings and lists are nested too deep to read here (the limit is ${YAML_LIMITS.depth} levels)`;
+  if (message.startsWith('Maximum call stack size exceeded'))
+    return `mappings and lists are nested too deep to read here (the limit is ${YAML_LIMITS.depth} levels)`;
   return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }

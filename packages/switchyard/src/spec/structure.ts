@@ -37,7 +37,8 @@ export function checkStructure(root: unknown): StructureProblem[] {
   const count = (values: number) => {
     if (sizes.length > 0) sizes[sizes.length - 1] = (sizes[sizes.length - 1] as number) + values;
   };
-  const anchorOf = (node: Node): string | undefined => ('anchor' in node && typeof node.anchor === 'string' && node.anchor !== '' ? node.anchor : undefined);
+  const anchorOf = (node: Node): string | undefined =>
+    'anchor' in node && typeof node.anchor === 'string' && node.anchor !== '' ? node.anchor : undefined;
   const stack: Step[] = [{ enter: root as Node, depth: 1 }];
   while (stack.length > 0) {
     const step = stack.pop() as Step;
@@ -52,20 +53,40 @@ export function checkStructure(root: unknown): StructureProblem[] {
     const anchor = anchorOf(node);
     if (anchor || isAlias(node)) {
       if (++references > YAML_LIMITS.anchorsAndAliases) {
-        problems.push({ code: 'too_many_aliases', offset: offsetOf(node), message: `the file uses more than ${YAML_LIMITS.anchorsAndAliases} anchors and aliases`, hint: 'Write the values out, or split the file: a configuration file needs a handful of anchors at most.' });
+        problems.push({
+          code: 'too_many_aliases',
+          offset: offsetOf(node),
+          message: `the file uses more than ${YAML_LIMITS.anchorsAndAliases} anchors and aliases`,
+          hint: 'Write the values out, or split the file: a configuration file needs a handful of anchors at most.',
+        });
         return problems;
       }
     }
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) {
-        problems.push({ code: 'unknown_alias', offset: offsetOf(node), message: `the alias *${node.source} names no anchor &${node.source} set before it`, hint: `Set &${node.source} on a value above this line, or fix the alias's spelling.` });
+        problems.push({
+          code: 'unknown_alias',
+          offset: offsetOf(node),
+          message: `the alias *${node.source} names no anchor &${node.source} set before it`,
+          hint: `Set &${node.source} on a value above this line, or fix the alias's spelling.`,
+        });
       } else if (target.open) {
-        problems.push({ code: 'alias_cycle', offset: offsetOf(node), message: `the alias *${node.source} is inside the value anchored as &${node.source}: that value would contain itself`, hint: `Move the alias out of the value marked &${node.source}.` });
+        problems.push({
+          code: 'alias_cycle',
+          offset: offsetOf(node),
+          message: `the alias *${node.source} is inside the value anchored as &${node.source}: that value would contain itself`,
+          hint: `Move the alias out of the value marked &${node.source}.`,
+        });
       } else {
         aliasedValues += target.values;
         if (aliasedValues > YAML_LIMITS.aliasedValues) {
-          problems.push({ code: 'alias_expansion', offset: offsetOf(node), message: `aliases up to here repeat more than ${YAML_LIMITS.aliasedValues} values (*${node.source} alone repeats ${target.values}): aliases that multiply values (a "billion laughs") are refused`, hint: 'Use aliases to repeat small blocks, not to multiply them: write the values out, or nest fewer aliases.' });
+          problems.push({
+            code: 'alias_expansion',
+            offset: offsetOf(node),
+            message: `aliases up to here repeat more than ${YAML_LIMITS.aliasedValues} values (*${node.source} alone repeats ${target.values}): aliases that multiply values (a "billion laughs") are refused`,
+            hint: 'Use aliases to repeat small blocks, not to multiply them: write the values out, or nest fewer aliases.',
+          });
           return problems;
         }
         count(target.values);
@@ -78,7 +99,12 @@ export function checkStructure(root: unknown): StructureProblem[] {
       continue;
     }
     if (step.depth > YAML_LIMITS.depth) {
-      problems.push({ code: 'too_deep', offset: offsetOf(node), message: `mappings and lists are nested more than ${YAML_LIMITS.depth} levels deep here`, hint: 'Flatten the structure: a service file nests a handful of levels.' });
+      problems.push({
+        code: 'too_deep',
+        offset: offsetOf(node),
+        message: `mappings and lists are nested more than ${YAML_LIMITS.depth} levels deep here`,
+        hint: 'Flatten the structure: a service file nests a handful of levels.',
+      });
       return problems;
     }
     if (anchor) anchors.set(anchor, { open: true, values: 0 });
@@ -107,7 +133,12 @@ function duplicateKeys(pairs: readonly Pair[]): StructureProblem[] {
     if (!isScalar(pair.key)) continue;
     const key = pair.key.value === null ? '' : String(pair.key.value);
     if (seen.has(key)) {
-      problems.push({ code: 'duplicate_key', offset: offsetOf(pair.key), message: `YAML syntax error: Map keys must be unique; "${key}" is set twice in this mapping`, hint: 'Keep one of the two: YAML would silently use the last one.' });
+      problems.push({
+        code: 'duplicate_key',
+        offset: offsetOf(pair.key),
+        message: `YAML syntax error: Map keys must be unique; "${key}" is set twice in this mapping`,
+        hint: 'Keep one of the two: YAML would silently use the last one.',
+      });
     }
     seen.add(key);
   }

@@ -37,7 +37,8 @@ function firstInvalid(bytes: Uint8Array): { offset: number; line: number; column
   for (const char of text) {
     const code = char.codePointAt(0) as number;
     const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    if (code === REPLACEMENT && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+    if (code === REPLACEMENT && !(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd))
+      break;
     offset += width;
     if (code === 0x0a) {
       line++;

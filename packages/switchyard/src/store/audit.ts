@@ -44,7 +44,15 @@ const toRecord = (row: AuditRow): AuditRecord => ({ ...row, seq: Number(row.seq)
 export async function appendAudit(db: SqlClient, entry: AuditEntry): Promise<AuditRecord> {
   const rows = await db.query<AuditRow>(
     `INSERT INTO audit_log (actor, action, target, environment, outcome, details, reason) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING ${COLUMNS}`,
-    [entry.actor, entry.action, entry.target, entry.environment ?? null, entry.outcome, json(entry.details ?? {}), entry.reason ?? null],
+    [
+      entry.actor,
+      entry.action,
+      entry.target,
+      entry.environment ?? null,
+      entry.outcome,
+      json(entry.details ?? {}),
+      entry.reason ?? null,
+    ],
   );
   return toRecord(rows[0] as AuditRow);
 }

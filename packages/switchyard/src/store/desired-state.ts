@@ -29,7 +29,12 @@ const toRecord = <State>(row: DesiredStateRow): DesiredStateRecord<State> => ({
 /** Replaces the desired state of one service in one environment. */
 export async function putDesiredState<State>(
   db: SqlClient,
-  input: { readonly environment: string; readonly service: string; readonly state: State; readonly releaseId?: string | null },
+  input: {
+    readonly environment: string;
+    readonly service: string;
+    readonly state: State;
+    readonly releaseId?: string | null;
+  },
 ): Promise<DesiredStateRecord<State>> {
   const rows = await db.query<DesiredStateRow>(
     `INSERT INTO desired_state (environment, service, state, release_id) VALUES ($1, $2, $3::jsonb, $4)
@@ -40,13 +45,23 @@ export async function putDesiredState<State>(
   return toRecord<State>(rows[0] as DesiredStateRow);
 }
 
-export async function getDesiredState<State = unknown>(db: SqlClient, environment: string, service: string): Promise<DesiredStateRecord<State> | undefined> {
-  const rows = await db.query<DesiredStateRow>('SELECT environment, service, state, release_id, updated_at FROM desired_state WHERE environment = $1 AND service = $2', [environment, service]);
+export async function getDesiredState<State = unknown>(
+  db: SqlClient,
+  environment: string,
+  service: string,
+): Promise<DesiredStateRecord<State> | undefined> {
+  const rows = await db.query<DesiredStateRow>(
+    'SELECT environment, service, state, release_id, updated_at FROM desired_state WHERE environment = $1 AND service = $2',
+    [environment, service],
+  );
   return rows[0] ? toRecord<State>(rows[0]) : undefined;
 }
 
 /** Every service's desired state, of one environment or all, by environment then service. */
-export async function listDesiredState<State = unknown>(db: SqlClient, environment?: string): Promise<DesiredStateRecord<State>[]> {
+export async function listDesiredState<State = unknown>(
+  db: SqlClient,
+  environment?: string,
+): Promise<DesiredStateRecord<State>[]> {
   const rows = await db.query<DesiredStateRow>(
     'SELECT environment, service, state, release_id, updated_at FROM desired_state WHERE $1::text IS NULL OR environment = $1 ORDER BY environment, service',
     [environment ?? null],

@@ -46,7 +46,10 @@ function parse(text: string): Holder | undefined {
 
 export async function acquireDirLock(lockFile: string): Promise<() => Promise<void>> {
   if (heldHere.has(lockFile)) {
-    throw new SwitchyardError('SWY_STORE_LOCKED', { message: `The embedded store ${lockFile.replace(/\/[^/]+$/, '')} is already open in this process`, details: { pid: process.pid } });
+    throw new SwitchyardError('SWY_STORE_LOCKED', {
+      message: `The embedded store ${lockFile.replace(/\/[^/]+$/, '')} is already open in this process`,
+      details: { pid: process.pid },
+    });
   }
   const me = `${process.pid} ${startTime(process.pid) ?? ''}`.trim();
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -78,7 +81,10 @@ export async function acquireDirLock(lockFile: string): Promise<() => Promise<vo
     // Stale: move it aside first, so that of two openers racing to take over, only the one
     // whose rename succeeds removes it; the other retries and meets the winner's lock.
     const aside = `${lockFile}.stale-${process.pid}`;
-    const moved = await rename(lockFile, aside).then(() => true, () => false);
+    const moved = await rename(lockFile, aside).then(
+      () => true,
+      () => false,
+    );
     if (moved) {
       const movedText = await readFile(aside, 'utf8').catch(() => '');
       await rm(aside, { force: true });
@@ -94,5 +100,7 @@ export async function acquireDirLock(lockFile: string): Promise<() => Promise<vo
       }
     }
   }
-  throw new SwitchyardError('SWY_STORE_LOCKED', { message: `The embedded store lock ${lockFile} could not be taken: other processes keep changing it` });
+  throw new SwitchyardError('SWY_STORE_LOCKED', {
+    message: `The embedded store lock ${lockFile} could not be taken: other processes keep changing it`,
+  });
 }

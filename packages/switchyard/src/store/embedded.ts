@@ -4,7 +4,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import { SwitchyardError, isSwitchyardError } from '../errors/index.js';
 import { acquireDirLock } from './dir-lock.js';
-import { Mutex, mapDriverError, refuseInsideTransaction, runTransaction, type Row, type SqlClient, type Store } from './sql.js';
+import {
+  Mutex,
+  mapDriverError,
+  refuseInsideTransaction,
+  runTransaction,
+  type Row,
+  type SqlClient,
+  type Store,
+} from './sql.js';
 
 /** Where the database lives inside the store's directory, beside the lock file. */
 export const EMBEDDED_DATA = 'pgdata';
@@ -37,11 +45,17 @@ export class EmbeddedClient implements Store {
     try {
       await mkdir(dir, { recursive: true });
     } catch (err) {
-      throw new SwitchyardError('SWY_STORE_OPEN_FAILED', { message: `The embedded store directory ${dir} could not be created: ${(err as Error).message}`, cause: err });
+      throw new SwitchyardError('SWY_STORE_OPEN_FAILED', {
+        message: `The embedded store directory ${dir} could not be created: ${(err as Error).message}`,
+        cause: err,
+      });
     }
     const unlock = await acquireDirLock(join(dir, EMBEDDED_LOCK)).catch((err: unknown) => {
       if (isSwitchyardError(err)) throw err;
-      throw new SwitchyardError('SWY_STORE_OPEN_FAILED', { message: `The embedded store ${dir} could not be locked: ${(err as Error).message}`, cause: err });
+      throw new SwitchyardError('SWY_STORE_OPEN_FAILED', {
+        message: `The embedded store ${dir} could not be locked: ${(err as Error).message}`,
+        cause: err,
+      });
     });
     const log: string[] = [];
     try {
@@ -64,7 +78,10 @@ export class EmbeddedClient implements Store {
   }
 
   private raw = async (text: string, params: readonly unknown[]): Promise<Row[]> => {
-    if (this.closed) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: `The embedded store ${this.location} was used after it was closed` });
+    if (this.closed)
+      throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+        message: `The embedded store ${this.location} was used after it was closed`,
+      });
     try {
       return (await this.db.query<Row>(text, params as unknown[])).rows;
     } catch (err) {

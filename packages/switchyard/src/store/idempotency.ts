@@ -38,9 +38,17 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function requestFingerprint(request: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): { method: string; path: string; bodyHash: string } {
+export function requestFingerprint(request: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): {
+  method: string;
+  path: string;
+  bodyHash: string;
+} {
   const body = request.body === undefined ? '' : canonical(request.body);
-  return { method: request.method.toUpperCase(), path: request.path, bodyHash: createHash('sha256').update(body).digest('hex') };
+  return {
+    method: request.method.toUpperCase(),
+    path: request.path,
+    bodyHash: createHash('sha256').update(body).digest('hex'),
+  };
 }
 
 interface KeyRow {
@@ -59,7 +67,11 @@ interface KeyRow {
  * stored response. The same key with another method, path or body is
  * SWY_STORE_IDEMPOTENCY_MISMATCH.
  */
-export async function claimIdempotencyKey(db: SqlClient, request: IdempotentRequest, options: ClaimOptions = {}): Promise<Claim> {
+export async function claimIdempotencyKey(
+  db: SqlClient,
+  request: IdempotentRequest,
+  options: ClaimOptions = {},
+): Promise<Claim> {
   const fp = requestFingerprint(request);
   const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -81,7 +93,8 @@ export async function claimIdempotencyKey(db: SqlClient, request: IdempotentRequ
         details: { key: request.key, firstMethod: row.method, firstPath: row.path },
       });
     }
-    if (row.completed_at !== null) return { outcome: 'replay', status: Number(row.response_status), body: row.response_body ?? null };
+    if (row.completed_at !== null)
+      return { outcome: 'replay', status: Number(row.response_status), body: row.response_body ?? null };
     if (row.stale) {
       const taken = await db.query(
         `UPDATE idempotency_keys SET created_at = now() WHERE key = $1 AND actor = $2 AND completed_at IS NULL
@@ -96,7 +109,10 @@ export async function claimIdempotencyKey(db: SqlClient, request: IdempotentRequ
       details: { key: request.key },
     });
   }
-  throw new SwitchyardError('SWY_STORE_IDEMPOTENCY_IN_PROGRESS', { message: `The idempotency key ${request.key} kept changing hands; retry the request`, details: { key: request.key } });
+  throw new SwitchyardError('SWY_STORE_IDEMPOTENCY_IN_PROGRESS', {
+    message: `The idempotency key ${request.key} kept changing hands; retry the request`,
+    details: { key: request.key },
+  });
 }
 
 /** Stores the response of a claimed request: every retry with the key gets it back. */
@@ -104,21 +120,27 @@ export async function completeIdempotencyKey(
   db: SqlClient,
   input: { readonly key: string; readonly actor: string; readonly status: number; readonly body: unknown },
 ): Promise<void> {
-  await db.query(`UPDATE idempotency_keys SET response_status = $3, response_body = $4::jsonb, completed_at = now() WHERE key = $1 AND actor = $2 AND completed_at IS NULL`, [
-    input.key,
-    input.actor,
-    input.status,
-    json(input.body ?? null),
-  ]);
+  await db.query(
+    `UPDATE idempotency_keys SET response_status = $3, response_body = $4::jsonb, completed_at = now() WHERE key = $1 AND actor = $2 AND completed_at IS NULL`,
+    [input.key, input.actor, input.status, json(input.body ?? null)],
+  );
 }
 
 /** Forgets an uncompleted claim (the request failed before it changed anything), so a retry runs it again. */
-export async function abandonIdempotencyKey(db: SqlClient, input: { readonly key: string; readonly actor: string }): Promise<void> {
-  await db.query('DELETE FROM idempotency_keys WHERE key = $1 AND actor = $2 AND completed_at IS NULL', [input.key, input.actor]);
+export async function abandonIdempotencyKey(
+  db: SqlClient,
+  input: { readonly key: string; readonly actor: string },
+): Promise<void> {
+  await db.query('DELETE FROM idempotency_keys WHERE key = $1 AND actor = $2 AND completed_at IS NULL', [
+    input.key,
+    input.actor,
+  ]);
 }
 
 /** Deletes keys older than `before`; returns how many. */
 export async function pruneIdempotencyKeys(db: SqlClient, before: Date): Promise<number> {
-  const rows = await db.query('DELETE FROM idempotency_keys WHERE created_at < $1 RETURNING key', [before.toISOString()]);
+  const rows = await db.query('DELETE FROM idempotency_keys WHERE created_at < $1 RETURNING key', [
+    before.toISOString(),
+  ]);
   return rows.length;
 }

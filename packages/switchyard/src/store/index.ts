@@ -34,7 +34,24 @@ export {
 } from './transitions.js';
 export { StoreReleaseRepository } from './release-repository.js';
 export { putDesiredState, getDesiredState, listDesiredState, type DesiredStateRecord } from './desired-state.js';
-export { createToken, findToken, findTokenBySecret, inspectSecret, listTokens, revokeToken, hashSecret, ROLES, TOKEN_NAME, GRANT_ENVIRONMENT, MAX_GRANTS, MAX_DESCRIPTION, type Role, type RoleGrants, type ApiToken, type NewToken } from './tokens.js';
+export {
+  createToken,
+  findToken,
+  findTokenBySecret,
+  inspectSecret,
+  listTokens,
+  revokeToken,
+  hashSecret,
+  ROLES,
+  TOKEN_NAME,
+  GRANT_ENVIRONMENT,
+  MAX_GRANTS,
+  MAX_DESCRIPTION,
+  type Role,
+  type RoleGrants,
+  type ApiToken,
+  type NewToken,
+} from './tokens.js';
 export { appendAudit, listAudit, type AuditEntry, type AuditRecord, type AuditFilter } from './audit.js';
 export {
   claimIdempotencyKey,

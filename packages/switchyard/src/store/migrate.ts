@@ -18,7 +18,10 @@ const LOCK = `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.switch
 
 function checkOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: `Migration ${m.version} (${m.name}) is out of order: expected version ${i + 1}` });
+    if (m.version !== i + 1)
+      throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+        message: `Migration ${m.version} (${m.name}) is out of order: expected version ${i + 1}`,
+      });
   });
 }
 
@@ -61,7 +64,10 @@ export async function migrate(db: SqlClient, migrations: readonly Migration[] = 
           });
         }
       }
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       return true;
     });
     if (ran) applied.push(migration.version);

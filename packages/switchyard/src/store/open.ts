@@ -5,7 +5,8 @@ import { migrate } from './migrate.js';
 import { PostgresClient, redactUrl } from './postgres.js';
 import type { Store } from './sql.js';
 
-export type StoreLocation = { readonly engine: 'postgres'; readonly url: string } | { readonly engine: 'embedded'; readonly directory: string };
+export type StoreLocation =
+  { readonly engine: 'postgres'; readonly url: string } | { readonly engine: 'embedded'; readonly directory: string };
 
 export interface OpenStoreOptions {
   /** Apply pending migrations before returning (default true). */
@@ -24,12 +25,17 @@ export function parseStoreLocation(location: string): StoreLocation {
     try {
       return { engine: 'embedded', directory: fileURLToPath(text) };
     } catch (err) {
-      throw new SwitchyardError('SWY_STORE_URL_INVALID', { message: `The store location ${text} is not a valid file URL: ${(err as Error).message}`, cause: err });
+      throw new SwitchyardError('SWY_STORE_URL_INVALID', {
+        message: `The store location ${text} is not a valid file URL: ${(err as Error).message}`,
+        cause: err,
+      });
     }
   }
   if (text === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     const shown = text === '' ? '(empty)' : /^[a-z]+:\/\//i.test(text) ? redactUrl(text) : text;
-    throw new SwitchyardError('SWY_STORE_URL_INVALID', { message: `The store location ${shown} is neither a postgres:// URL nor a directory` });
+    throw new SwitchyardError('SWY_STORE_URL_INVALID', {
+      message: `The store location ${shown} is neither a postgres:// URL nor a directory`,
+    });
   }
   return { engine: 'embedded', directory: text };
 }
@@ -38,11 +44,16 @@ export function parseStoreLocation(location: string): StoreLocation {
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
   const where = parseStoreLocation(location);
   if (where.engine === 'embedded' && options.schema) {
-    throw new SwitchyardError('SWY_STORE_URL_INVALID', { message: `A schema (${options.schema}) applies to PostgreSQL only, not to the embedded store ${where.directory}` });
+    throw new SwitchyardError('SWY_STORE_URL_INVALID', {
+      message: `A schema (${options.schema}) applies to PostgreSQL only, not to the embedded store ${where.directory}`,
+    });
   }
   const store: Store =
     where.engine === 'postgres'
-      ? await PostgresClient.connect(where.url, { ...(options.schema ? { schema: options.schema } : {}), ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) })
+      ? await PostgresClient.connect(where.url, {
+          ...(options.schema ? { schema: options.schema } : {}),
+          ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+        })
       : await EmbeddedClient.open(where.directory);
   if (options.migrate !== false) {
     try {

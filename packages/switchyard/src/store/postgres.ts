@@ -1,5 +1,12 @@
 import pg from 'pg';
-import { mapDriverError, refuseInsideTransaction, runTransaction, type Row, type SqlClient, type Store } from './sql.js';
+import {
+  mapDriverError,
+  refuseInsideTransaction,
+  runTransaction,
+  type Row,
+  type SqlClient,
+  type Store,
+} from './sql.js';
 
 export interface PostgresOptions {
   /** Schema to create if missing and to use for every table (search_path). */
@@ -12,7 +19,9 @@ export interface PostgresOptions {
 const INT8_OID = 20;
 const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** The URL with any password replaced, for messages and logs. */
@@ -81,14 +90,18 @@ export class PostgresClient implements Store {
     }
     let broken: unknown;
     try {
-      return await runTransaction(this, async (text, params) => {
-        try {
-          return (await connection.query(text, params as unknown[])).rows as Row[];
-        } catch (err) {
-          if (!/^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code))) broken = err;
-          throw mapDriverError(err, 'postgres', this.location);
-        }
-      }, fn);
+      return await runTransaction(
+        this,
+        async (text, params) => {
+          try {
+            return (await connection.query(text, params as unknown[])).rows as Row[];
+          } catch (err) {
+            if (!/^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code))) broken = err;
+            throw mapDriverError(err, 'postgres', this.location);
+          }
+        },
+        fn,
+      );
     } finally {
       // A connection that failed below SQL (socket closed) is not given back to the pool.
       connection.release(broken instanceof Error ? broken : undefined);

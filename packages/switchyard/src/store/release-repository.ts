@@ -9,13 +9,28 @@ import type {
   SequencedCommand,
   Transition,
 } from '../release/index.js';
-import { createRelease, findActiveRelease, getRelease, getReleases, listActiveReleases, listReleases } from './releases.js';
+import {
+  createRelease,
+  findActiveRelease,
+  getRelease,
+  getReleases,
+  listActiveReleases,
+  listReleases,
+} from './releases.js';
 import type { SqlClient } from './sql.js';
-import { latestEventSeq, listEventsAfter, listPendingCommands, listReleaseEvents, recordTransition } from './transitions.js';
+import {
+  latestEventSeq,
+  listEventsAfter,
+  listPendingCommands,
+  listReleaseEvents,
+  recordTransition,
+} from './transitions.js';
 
 function settled(event: ReleaseEvent) {
-  if (event.type === 'command-done') return [{ seq: event.seq, status: 'done' as const, ...(event.result ? { result: event.result } : {}) }];
-  if (event.type === 'command-failed') return [{ seq: event.seq, status: 'failed' as const, result: { error: event.error } }];
+  if (event.type === 'command-done')
+    return [{ seq: event.seq, status: 'done' as const, ...(event.result ? { result: event.result } : {}) }];
+  if (event.type === 'command-failed')
+    return [{ seq: event.seq, status: 'failed' as const, result: { error: event.error } }];
   return [];
 }
 
@@ -81,7 +96,10 @@ export class StoreReleaseRepository implements ReleaseRepository, ReleaseReader 
   }
 
   async succeeded(service: string, environment: string): Promise<{ version: string; fromVersion: string | null }[]> {
-    return (await listReleases(this.db, { service, environment, statuses: ['succeeded'], limit: 1000 })).map((r) => ({ version: r.version, fromVersion: r.fromVersion }));
+    return (await listReleases(this.db, { service, environment, statuses: ['succeeded'], limit: 1000 })).map((r) => ({
+      version: r.version,
+      fromVersion: r.fromVersion,
+    }));
   }
 
   async pending(id: string): Promise<SequencedCommand[]> {

@@ -56,7 +56,8 @@ interface ReleaseRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id, service, environment, version, from_version, plan, state, status, revision, created_by, reason, created_at, updated_at';
+const COLUMNS =
+  'id, service, environment, version, from_version, plan, state, status, revision, created_by, reason, created_at, updated_at';
 
 function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
   return {
@@ -77,10 +78,16 @@ function toRecord<S, P>(row: ReleaseRow): ReleaseRecord<S, P> {
 }
 
 function activeConflict(service: string, environment: string, active: ReleaseRecord | undefined): SwitchyardError {
-  const who = active ? `release ${active.id} (${active.version}, ${active.status}, started by ${active.createdBy})` : 'another release';
+  const who = active
+    ? `release ${active.id} (${active.version}, ${active.status}, started by ${active.createdBy})`
+    : 'another release';
   return new SwitchyardError('SWY_RELEASE_CONFLICT', {
     message: `${service} in ${environment} already has an active release: ${who}`,
-    details: { service, environment, ...(active ? { activeReleaseId: active.id, activeVersion: active.version, activeStatus: active.status } : {}) },
+    details: {
+      service,
+      environment,
+      ...(active ? { activeReleaseId: active.id, activeVersion: active.version, activeStatus: active.status } : {}),
+    },
   });
 }
 
@@ -89,7 +96,10 @@ function activeConflict(service: string, environment: string, active: ReleaseRec
  * active in the environment, the database refuses it and this throws
  * SWY_RELEASE_CONFLICT naming the active one: of concurrent deploys exactly one wins.
  */
-export async function createRelease<S = unknown, P = unknown>(db: SqlClient, input: NewReleaseRecord): Promise<ReleaseRecord<S, P>> {
+export async function createRelease<S = unknown, P = unknown>(
+  db: SqlClient,
+  input: NewReleaseRecord,
+): Promise<ReleaseRecord<S, P>> {
   const id = input.id ?? randomUUID();
   const status = input.status ?? 'running';
   try {
@@ -97,41 +107,79 @@ export async function createRelease<S = unknown, P = unknown>(db: SqlClient, inp
       tx.query<ReleaseRow>(
         `INSERT INTO releases (id, service, environment, version, from_version, plan, state, status, created_by, reason)
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10) RETURNING ${COLUMNS}`,
-        [id, input.service, input.environment, input.version, input.fromVersion ?? null, json(input.plan), json(input.state), status, input.createdBy, input.reason ?? null],
+        [
+          id,
+          input.service,
+          input.environment,
+          input.version,
+          input.fromVersion ?? null,
+          json(input.plan),
+          json(input.state),
+          status,
+          input.createdBy,
+          input.reason ?? null,
+        ],
       ),
     );
     return toRecord<S, P>(rows[0] as ReleaseRow);
   } catch (err) {
-    if (isUniqueViolation(err, 'releases_one_active')) throw activeConflict(input.service, input.environment, await findActiveRelease(db, input.service, input.environment));
+    if (isUniqueViolation(err, 'releases_one_active'))
+      throw activeConflict(
+        input.service,
+        input.environment,
+        await findActiveRelease(db, input.service, input.environment),
+      );
     throw err;
   }
 }
 
-export async function getRelease<S = unknown, P = unknown>(db: SqlClient, id: string): Promise<ReleaseRecord<S, P> | undefined> {
+export async function getRelease<S = unknown, P = unknown>(
+  db: SqlClient,
+  id: string,
+): Promise<ReleaseRecord<S, P> | undefined> {
   const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE id = $1`, [id]);
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 
 /** Several releases by id in one query (a page of events names a few); unknown ids are left out. */
-export async function getReleases<S = unknown, P = unknown>(db: SqlClient, ids: readonly string[]): Promise<ReleaseRecord<S, P>[]> {
+export async function getReleases<S = unknown, P = unknown>(
+  db: SqlClient,
+  ids: readonly string[],
+): Promise<ReleaseRecord<S, P>[]> {
   if (ids.length === 0) return [];
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(ids)]);
+  const rows = await db.query<ReleaseRow>(
+    `SELECT ${COLUMNS} FROM releases WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+    [JSON.stringify(ids)],
+  );
   return rows.map((r) => toRecord<S, P>(r));
 }
 
 /** Like getRelease, but a missing release is SWY_RELEASE_NOT_FOUND. */
-export async function requireRelease<S = unknown, P = unknown>(db: SqlClient, id: string): Promise<ReleaseRecord<S, P>> {
+export async function requireRelease<S = unknown, P = unknown>(
+  db: SqlClient,
+  id: string,
+): Promise<ReleaseRecord<S, P>> {
   const release = await getRelease<S, P>(db, id);
   if (!release) throw releaseNotFound(id);
   return release;
 }
 
 export function releaseNotFound(id: string): SwitchyardError {
-  return new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `The release ${id} does not exist`, details: { releaseId: id } });
+  return new SwitchyardError('SWY_RELEASE_NOT_FOUND', {
+    message: `The release ${id} does not exist`,
+    details: { releaseId: id },
+  });
 }
 
-export async function findActiveRelease<S = unknown, P = unknown>(db: SqlClient, service: string, environment: string): Promise<ReleaseRecord<S, P> | undefined> {
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND active`, [service, environment]);
+export async function findActiveRelease<S = unknown, P = unknown>(
+  db: SqlClient,
+  service: string,
+  environment: string,
+): Promise<ReleaseRecord<S, P> | undefined> {
+  const rows = await db.query<ReleaseRow>(
+    `SELECT ${COLUMNS} FROM releases WHERE service = $1 AND environment = $2 AND active`,
+    [service, environment],
+  );
   return rows[0] ? toRecord<S, P>(rows[0]) : undefined;
 }
 
@@ -150,12 +198,16 @@ export interface ReleaseFilter {
 }
 
 /** Newest first. */
-export async function listReleases<S = unknown, P = unknown>(db: SqlClient, filter: ReleaseFilter = {}): Promise<ReleaseRecord<S, P>[]> {
+export async function listReleases<S = unknown, P = unknown>(
+  db: SqlClient,
+  filter: ReleaseFilter = {},
+): Promise<ReleaseRecord<S, P>[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.service !== undefined) where.push(`service = $${params.push(filter.service)}`);
   if (filter.environment !== undefined) where.push(`environment = $${params.push(filter.environment)}`);
-  if (filter.statuses !== undefined) where.push(`status IN (SELECT jsonb_array_elements_text($${params.push(JSON.stringify(filter.statuses))}::jsonb))`);
+  if (filter.statuses !== undefined)
+    where.push(`status IN (SELECT jsonb_array_elements_text($${params.push(JSON.stringify(filter.statuses))}::jsonb))`);
   const sql = `SELECT ${COLUMNS} FROM releases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${params.push(filter.limit ?? 50)}`;
   return (await db.query<ReleaseRow>(sql, params)).map((r) => toRecord<S, P>(r));
 }

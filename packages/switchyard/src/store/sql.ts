@@ -43,7 +43,15 @@ export interface DatabaseFailure {
   readonly constraint?: string;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+]);
 
 /** Turns a driver error into a SwitchyardError; ours pass through untouched. */
 export function mapDriverError(err: unknown, engine: Engine, where: string): unknown {
@@ -52,14 +60,31 @@ export function mapDriverError(err: unknown, engine: Engine, where: string): unk
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : String(err);
   // Class 08: connection exception; 57P01..03: the server is shutting down or starting.
-  if (CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code) || /Connection terminated|connection timeout/i.test(message)) {
-    return new SwitchyardError('SWY_STORE_UNAVAILABLE', { message: `The database at ${where} did not answer: ${message}`, cause: err, details: { location: where } });
+  if (
+    CONNECTION_CODES.has(code) ||
+    code.startsWith('08') ||
+    /^57P0[123]$/.test(code) ||
+    /Connection terminated|connection timeout/i.test(message)
+  ) {
+    return new SwitchyardError('SWY_STORE_UNAVAILABLE', {
+      message: `The database at ${where} did not answer: ${message}`,
+      cause: err,
+      details: { location: where },
+    });
   }
   if (/^[0-9A-Z]{5}$/.test(code)) {
-    const details: DatabaseFailure = typeof e.constraint === 'string' ? { sqlState: code, constraint: e.constraint } : { sqlState: code };
-    return new SwitchyardError('SWY_STORE_QUERY_FAILED', { message: `A query on the ${engine} store at ${where} failed: ${message} (SQLSTATE ${code})`, cause: err, details: { ...details } });
+    const details: DatabaseFailure =
+      typeof e.constraint === 'string' ? { sqlState: code, constraint: e.constraint } : { sqlState: code };
+    return new SwitchyardError('SWY_STORE_QUERY_FAILED', {
+      message: `A query on the ${engine} store at ${where} failed: ${message} (SQLSTATE ${code})`,
+      cause: err,
+      details: { ...details },
+    });
   }
-  return new SwitchyardError('SWY_STORE_QUERY_FAILED', { message: `A query on the ${engine} store at ${where} failed: ${message}`, cause: err });
+  return new SwitchyardError('SWY_STORE_QUERY_FAILED', {
+    message: `A query on the ${engine} store at ${where} failed: ${message}`,
+    cause: err,
+  });
 }
 
 /** True for a unique violation, of `constraint` when given. */
@@ -78,7 +103,8 @@ const insideTransaction = new AsyncLocalStorage<ReadonlySet<object>>();
 export function refuseInsideTransaction(owner: object): void {
   if (insideTransaction.getStore()?.has(owner)) {
     throw new SwitchyardError('SWY_INTERNAL_ERROR', {
-      message: 'A query used the store itself inside one of its transactions; it must use the transaction client it was given',
+      message:
+        'A query used the store itself inside one of its transactions; it must use the transaction client it was given',
     });
   }
 }
@@ -116,7 +142,10 @@ class TransactionClient implements SqlClient {
   }
 
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    if (this.finished) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'A query used a transaction client after its transaction ended' });
+    if (this.finished)
+      throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+        message: 'A query used a transaction client after its transaction ended',
+      });
     try {
       return (await this.raw(text, params)) as T[];
     } catch (err) {
@@ -142,7 +171,9 @@ class TransactionClient implements SqlClient {
   }
 
   close(): Promise<void> {
-    return Promise.reject(new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'A transaction client cannot close the store' }));
+    return Promise.reject(
+      new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'A transaction client cannot close the store' }),
+    );
   }
 }
 

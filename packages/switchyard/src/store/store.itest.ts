@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeStoreContract, failure } from '../../test/support/store-contract.js';
-import { appendReleaseEvent, createRelease, listEventsAfter, openStore, recordTransition, type Store } from './index.js';
+import {
+  appendReleaseEvent,
+  createRelease,
+  listEventsAfter,
+  openStore,
+  recordTransition,
+  type Store,
+} from './index.js';
 
 const PG_URL = process.env['SWITCHYARD_TEST_PG_URL'];
 if (!PG_URL) {
-  throw new Error('SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with `test/infra/up postgres && . /tmp/switchyard/infra.env` (test/run does both)');
+  throw new Error(
+    'SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with `test/infra/up postgres && . /tmp/switchyard/infra.env` (test/run does both)',
+  );
 }
 const url = PG_URL;
 
@@ -45,8 +54,22 @@ describe('PostgreSQL store', () => {
   it('never lets a resuming reader skip an event whose transaction commits late', async () => {
     const { store } = await freshSchema();
     try {
-      const a = await createRelease(store, { service: 'api', environment: 'production', version: '2', plan: {}, state: {}, createdBy: 't' });
-      const b = await createRelease(store, { service: 'web', environment: 'production', version: '2', plan: {}, state: {}, createdBy: 't' });
+      const a = await createRelease(store, {
+        service: 'api',
+        environment: 'production',
+        version: '2',
+        plan: {},
+        state: {},
+        createdBy: 't',
+      });
+      const b = await createRelease(store, {
+        service: 'web',
+        environment: 'production',
+        version: '2',
+        plan: {},
+        state: {},
+        createdBy: 't',
+      });
       let commitLate!: () => void;
       const held = new Promise<void>((r) => (commitLate = r));
       let lowSeq = 0;
@@ -59,7 +82,9 @@ describe('PostgreSQL store', () => {
       });
       await insertedP;
       try {
-        const highSeq = (await recordTransition(store, { releaseId: b.id, event: { type: 'fast' }, state: {}, status: 'running' })).eventSeq;
+        const highSeq = (
+          await recordTransition(store, { releaseId: b.id, event: { type: 'fast' }, state: {}, status: 'running' })
+        ).eventSeq;
         expect(highSeq).toBeGreaterThan(lowSeq);
         // The higher seq is committed, the lower one not yet: a reader must see neither.
         expect(await listEventsAfter(store, 0)).toEqual([]);

@@ -9,14 +9,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVE_STATUSES, type ReleaseStatus } from '../release/index.js';
 import { describeStoreContract, failure } from '../../test/support/store-contract.js';
 import { EMBEDDED_DATA, EMBEDDED_LOCK } from './embedded.js';
-import { createRelease, getRelease, listAudit, openStore, parseStoreLocation, StoreReleaseRepository } from './index.js';
+import {
+  createRelease,
+  getRelease,
+  listAudit,
+  openStore,
+  parseStoreLocation,
+  StoreReleaseRepository,
+} from './index.js';
 
 const DIST_STORE = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/store/index.js');
 
 // initdb of a new embedded store takes ~12 s; the suite copies one initialised once per
 // PGlite version instead (opening a copy takes ~1.5 s).
 const require = createRequire(import.meta.url);
-const PGLITE_VERSION = (JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '../package.json'), 'utf8')) as { version: string }).version;
+const PGLITE_VERSION = (
+  JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '../package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 const TEMPLATE = join(tmpdir(), `switchyard-pglite-template-${PGLITE_VERSION}`);
 
 async function template(): Promise<string> {
@@ -51,9 +62,15 @@ describeStoreContract({
 
 describe('store location', () => {
   it('picks the engine from the location', () => {
-    expect(parseStoreLocation('postgres://u@db:5432/switchyard')).toEqual({ engine: 'postgres', url: 'postgres://u@db:5432/switchyard' });
+    expect(parseStoreLocation('postgres://u@db:5432/switchyard')).toEqual({
+      engine: 'postgres',
+      url: 'postgres://u@db:5432/switchyard',
+    });
     expect(parseStoreLocation('postgresql://u@db/s')).toEqual({ engine: 'postgres', url: 'postgresql://u@db/s' });
-    expect(parseStoreLocation('file:///var/lib/switchyard')).toEqual({ engine: 'embedded', directory: '/var/lib/switchyard' });
+    expect(parseStoreLocation('file:///var/lib/switchyard')).toEqual({
+      engine: 'embedded',
+      directory: '/var/lib/switchyard',
+    });
     expect(parseStoreLocation('/var/lib/switchyard')).toEqual({ engine: 'embedded', directory: '/var/lib/switchyard' });
     expect(parseStoreLocation('.switchyard/state')).toEqual({ engine: 'embedded', directory: '.switchyard/state' });
   });
@@ -82,15 +99,33 @@ describe('the release repository on the store', () => {
   it('resumes exactly the releases the engine calls active', async () => {
     const store = await openStore(await freshDir());
     try {
-      const every: ReleaseStatus[] = ['running', 'paused', 'rolling-back', 'succeeded', 'rolled-back', 'aborted', 'failed'];
+      const every: ReleaseStatus[] = [
+        'running',
+        'paused',
+        'rolling-back',
+        'succeeded',
+        'rolled-back',
+        'aborted',
+        'failed',
+      ];
       for (const status of every) {
         const service = `api-${status}`;
-        await createRelease(store, { service, environment: 'production', version: '2.0.0', plan: {}, state: { service, status }, status, createdBy: 'alice' });
+        await createRelease(store, {
+          service,
+          environment: 'production',
+          version: '2.0.0',
+          plan: {},
+          state: { service, status },
+          status,
+          createdBy: 'alice',
+        });
       }
       const repository = new StoreReleaseRepository(store);
       expect((await repository.active()).map((r) => r.status).sort()).toEqual([...ACTIVE_STATUSES].sort());
       for (const status of every) {
-        expect((await repository.activeFor(`api-${status}`, 'production'))?.status).toBe(ACTIVE_STATUSES.includes(status) ? status : undefined);
+        expect((await repository.activeFor(`api-${status}`, 'production'))?.status).toBe(
+          ACTIVE_STATUSES.includes(status) ? status : undefined,
+        );
       }
     } finally {
       await store.close();
@@ -114,7 +149,8 @@ describe('embedded store durability and locking', () => {
   });
 
   it('keeps every committed write when the process holding it is killed with SIGKILL', async () => {
-    if (!existsSync(DIST_STORE)) throw new Error(`${DIST_STORE} is missing: run scripts/bootstrap (test/run does) before the tests`);
+    if (!existsSync(DIST_STORE))
+      throw new Error(`${DIST_STORE} is missing: run scripts/bootstrap (test/run does) before the tests`);
     const dir = await freshDir();
     const writer = join(dir, 'writer.mjs');
     await writeFile(
@@ -153,7 +189,11 @@ for (let i = 0; ; i++) {
     expect((await readFile(join(dir, EMBEDDED_LOCK), 'utf8')).split(' ')[0]).toBe(String(child.pid));
     const store = await openStore(dir);
     try {
-      expect(await getRelease(store, releaseId as string)).toMatchObject({ service: 'api', createdBy: 'writer', state: { stage: 0 } });
+      expect(await getRelease(store, releaseId as string)).toMatchObject({
+        service: 'api',
+        createdBy: 'writer',
+        state: { stage: 0 },
+      });
       const seqs = new Set((await listAudit(store, { actor: 'writer', limit: 100_000 })).map((e) => e.seq));
       expect(committed.filter((seq) => !seqs.has(seq))).toEqual([]);
     } finally {

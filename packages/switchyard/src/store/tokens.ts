@@ -58,29 +58,46 @@ function invalid(message: string, details: Record<string, unknown> = {}): Switch
 
 function checkName(name: string): void {
   if (!TOKEN_NAME.test(name) || UUID.test(name)) {
-    throw invalid(`The token name ${JSON.stringify(name.slice(0, 120))} is invalid: use 1 to 100 letters, digits, dots, dashes, underscores or @, starting with a letter or digit`, { name: name.slice(0, 120) });
+    throw invalid(
+      `The token name ${JSON.stringify(name.slice(0, 120))} is invalid: use 1 to 100 letters, digits, dots, dashes, underscores or @, starting with a letter or digit`,
+      { name: name.slice(0, 120) },
+    );
   }
 }
 
 function checkGrants(name: string, roles: RoleGrants): void {
   const entries = Object.entries(roles);
-  if (entries.length === 0) throw invalid(`The token ${name} has no roles: give it a role for at least one environment (or *)`);
-  if (entries.length > MAX_GRANTS) throw invalid(`The token ${name} has ${entries.length} roles: give it at most ${MAX_GRANTS} (use * for every environment)`);
+  if (entries.length === 0)
+    throw invalid(`The token ${name} has no roles: give it a role for at least one environment (or *)`);
+  if (entries.length > MAX_GRANTS)
+    throw invalid(
+      `The token ${name} has ${entries.length} roles: give it at most ${MAX_GRANTS} (use * for every environment)`,
+    );
   for (const [environment, role] of entries) {
     if (!GRANT_ENVIRONMENT.test(environment)) {
-      throw invalid(`The token ${name} grants a role for ${JSON.stringify(environment.slice(0, 80))}, which is not an environment name: use a name from environments/ or * for every environment`, { environment: environment.slice(0, 80) });
+      throw invalid(
+        `The token ${name} grants a role for ${JSON.stringify(environment.slice(0, 80))}, which is not an environment name: use a name from environments/ or * for every environment`,
+        { environment: environment.slice(0, 80) },
+      );
     }
     if (!(ROLES as readonly string[]).includes(role)) {
-      throw invalid(`The token ${name} grants an unknown role ${JSON.stringify(role)} for ${environment}: use one of ${ROLES.join(', ')}`, { environment, role });
+      throw invalid(
+        `The token ${name} grants an unknown role ${JSON.stringify(role)} for ${environment}: use one of ${ROLES.join(', ')}`,
+        { environment, role },
+      );
     }
   }
 }
 
 function checkDescription(description: string | undefined): void {
   if (description === undefined) return;
-  if (description.length > MAX_DESCRIPTION) throw invalid(`The token's description has ${description.length} characters: keep it to ${MAX_DESCRIPTION}`);
+  if (description.length > MAX_DESCRIPTION)
+    throw invalid(`The token's description has ${description.length} characters: keep it to ${MAX_DESCRIPTION}`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(description)) throw invalid("The token's description holds a control character (a newline, tab or NUL): use one line of plain text");
+  if (/[\u0000-\u001f\u007f]/.test(description))
+    throw invalid(
+      "The token's description holds a control character (a newline, tab or NUL): use one line of plain text",
+    );
 }
 
 interface TokenRow {
@@ -96,7 +113,8 @@ interface TokenRow {
   revoked_by: string | null;
 }
 
-const COLUMNS = 'id, name, roles, description, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by';
+const COLUMNS =
+  'id, name, roles, description, created_at, created_by, expires_at, last_used_at, revoked_at, revoked_by';
 const toToken = (row: TokenRow): ApiToken => ({
   id: row.id,
   name: row.name,
@@ -120,19 +138,37 @@ export async function createToken(db: SqlClient, input: NewToken): Promise<{ tok
   try {
     const rows = await db.query<TokenRow>(
       `INSERT INTO api_tokens (id, name, token_hash, roles, description, created_by, expires_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [randomUUID(), name, hashSecret(secret), json(input.roles), input.description ?? null, input.createdBy ?? 'system', input.expiresAt?.toISOString() ?? null],
+      [
+        randomUUID(),
+        name,
+        hashSecret(secret),
+        json(input.roles),
+        input.description ?? null,
+        input.createdBy ?? 'system',
+        input.expiresAt?.toISOString() ?? null,
+      ],
     );
     return { token: toToken(rows[0] as TokenRow), secret };
   } catch (err) {
     if (!isUniqueViolation(err, 'api_tokens_active_name')) throw err;
-    throw new SwitchyardError('SWY_STORE_TOKEN_NAME_TAKEN', { message: `An active API token is already named ${name}`, cause: err, details: { name } });
+    throw new SwitchyardError('SWY_STORE_TOKEN_NAME_TAKEN', {
+      message: `An active API token is already named ${name}`,
+      cause: err,
+      details: { name },
+    });
   }
 }
 
 /** What a secret is, without recording a use: for diagnostics (why does this token not work?). */
-export async function inspectSecret(db: SqlClient, secret: string): Promise<{ token: ApiToken; state: 'active' | 'expired' | 'revoked' } | undefined> {
+export async function inspectSecret(
+  db: SqlClient,
+  secret: string,
+): Promise<{ token: ApiToken; state: 'active' | 'expired' | 'revoked' } | undefined> {
   if (!SECRET_SHAPE.test(secret)) return undefined;
-  const rows = await db.query<TokenRow & { expired: boolean }>(`SELECT ${COLUMNS}, coalesce(expires_at <= now(), false) AS expired FROM api_tokens WHERE token_hash = $1`, [hashSecret(secret)]);
+  const rows = await db.query<TokenRow & { expired: boolean }>(
+    `SELECT ${COLUMNS}, coalesce(expires_at <= now(), false) AS expired FROM api_tokens WHERE token_hash = $1`,
+    [hashSecret(secret)],
+  );
   const row = rows[0];
   if (!row) return undefined;
   return { token: toToken(row), state: row.revoked_at ? 'revoked' : row.expired ? 'expired' : 'active' };
@@ -156,7 +192,10 @@ export async function findTokenBySecret(db: SqlClient, secret: string): Promise<
   const row = rows[0];
   if (!row) return undefined;
   if (row.expired) {
-    throw new SwitchyardError('SWY_API_TOKEN_EXPIRED', { message: `The token ${row.name} expired at ${(row.expires_at as Date).toISOString()}`, details: { tokenId: row.id, expiresAt: row.expires_at } });
+    throw new SwitchyardError('SWY_API_TOKEN_EXPIRED', {
+      message: `The token ${row.name} expired at ${(row.expires_at as Date).toISOString()}`,
+      details: { tokenId: row.id, expiresAt: row.expires_at },
+    });
   }
   if (!row.use_is_stale) return toToken(row);
   // Two servers (or requests) racing here both pass the same stale check; the condition keeps it one write.
@@ -186,6 +225,10 @@ export async function revokeToken(db: SqlClient, id: string, revokedBy = 'system
     `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()), revoked_by = CASE WHEN revoked_at IS NULL THEN $2 ELSE revoked_by END WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, revokedBy],
   );
-  if (!rows[0]) throw new SwitchyardError('SWY_STORE_TOKEN_NOT_FOUND', { message: `The API token ${id} does not exist`, details: { tokenId: id } });
+  if (!rows[0])
+    throw new SwitchyardError('SWY_STORE_TOKEN_NOT_FOUND', {
+      message: `The API token ${id} does not exist`,
+      details: { tokenId: id },
+    });
   return toToken(rows[0]);
 }

@@ -73,11 +73,17 @@ export async function recordTransition(db: SqlClient, input: TransitionInput): P
         [input.releaseId, json(input.state), input.status, input.expectedRevision ?? null],
       );
       if (!updated[0]) {
-        const current = await tx.query<{ revision: number }>('SELECT revision FROM releases WHERE id = $1', [input.releaseId]);
+        const current = await tx.query<{ revision: number }>('SELECT revision FROM releases WHERE id = $1', [
+          input.releaseId,
+        ]);
         if (!current[0]) throw releaseNotFound(input.releaseId);
         throw new SwitchyardError('SWY_STORE_RELEASE_STALE', {
           message: `The release ${input.releaseId} is at revision ${current[0].revision}, not ${input.expectedRevision}: another process changed it`,
-          details: { releaseId: input.releaseId, revision: Number(current[0].revision), expectedRevision: input.expectedRevision },
+          details: {
+            releaseId: input.releaseId,
+            revision: Number(current[0].revision),
+            expectedRevision: input.expectedRevision,
+          },
         });
       }
       const at = input.event.at === undefined ? null : new Date(input.event.at).toISOString();
@@ -102,7 +108,11 @@ export async function recordTransition(db: SqlClient, input: TransitionInput): P
 }
 
 /** Appends an event without changing the release (a note, a gate reading). */
-export async function appendReleaseEvent(db: SqlClient, releaseId: string, event: TransitionInput['event']): Promise<number> {
+export async function appendReleaseEvent(
+  db: SqlClient,
+  releaseId: string,
+  event: TransitionInput['event'],
+): Promise<number> {
   const at = event.at === undefined ? null : new Date(event.at).toISOString();
   const rows = await db.query<{ seq: number }>(
     `INSERT INTO release_events (release_id, at, type, payload)
@@ -126,7 +136,11 @@ function toEvent<P>(row: EventRow): ReleaseEventRecord<P> {
 }
 
 /** The events of one release in order, optionally only those after `afterSeq`. */
-export async function listReleaseEvents<P = unknown>(db: SqlClient, releaseId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<ReleaseEventRecord<P>[]> {
+export async function listReleaseEvents<P = unknown>(
+  db: SqlClient,
+  releaseId: string,
+  options: { afterSeq?: number; limit?: number } = {},
+): Promise<ReleaseEventRecord<P>[]> {
   const rows = await db.query<EventRow>(
     'SELECT seq, release_id, at, type, payload FROM release_events WHERE release_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
     [releaseId, options.afterSeq ?? 0, options.limit ?? 10_000],
@@ -144,7 +158,12 @@ export async function listReleaseEvents<P = unknown>(db: SqlClient, releaseId: s
  * never skips one. (A transaction left open elsewhere in the cluster holds events back until
  * it ends.)
  */
-export async function listEventsAfter<P = unknown>(db: SqlClient, afterSeq: number, limit = 1000, releaseId?: string): Promise<ReleaseEventRecord<P>[]> {
+export async function listEventsAfter<P = unknown>(
+  db: SqlClient,
+  afterSeq: number,
+  limit = 1000,
+  releaseId?: string,
+): Promise<ReleaseEventRecord<P>[]> {
   const rows = await db.query<EventRow>(
     `SELECT seq, release_id, at, type, payload FROM release_events
      WHERE seq > $1 AND ($3::text IS NULL OR release_id = $3) AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $2`,
@@ -184,13 +203,25 @@ function toCommand<C, R>(row: CommandRow): ReleaseCommandRecord<C, R> {
 const COMMAND_COLUMNS = 'release_id, seq, command, status, result, created_at, updated_at';
 
 /** The commands of a release still to run, in order: what a restarted server executes again. */
-export async function listPendingCommands<C = unknown>(db: SqlClient, releaseId: string): Promise<ReleaseCommandRecord<C>[]> {
-  const rows = await db.query<CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM release_commands WHERE release_id = $1 AND status = 'pending' ORDER BY seq`, [releaseId]);
+export async function listPendingCommands<C = unknown>(
+  db: SqlClient,
+  releaseId: string,
+): Promise<ReleaseCommandRecord<C>[]> {
+  const rows = await db.query<CommandRow>(
+    `SELECT ${COMMAND_COLUMNS} FROM release_commands WHERE release_id = $1 AND status = 'pending' ORDER BY seq`,
+    [releaseId],
+  );
   return rows.map((r) => toCommand<C, unknown>(r));
 }
 
-export async function listCommands<C = unknown, R = unknown>(db: SqlClient, releaseId: string): Promise<ReleaseCommandRecord<C, R>[]> {
-  const rows = await db.query<CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM release_commands WHERE release_id = $1 ORDER BY seq`, [releaseId]);
+export async function listCommands<C = unknown, R = unknown>(
+  db: SqlClient,
+  releaseId: string,
+): Promise<ReleaseCommandRecord<C, R>[]> {
+  const rows = await db.query<CommandRow>(
+    `SELECT ${COMMAND_COLUMNS} FROM release_commands WHERE release_id = $1 ORDER BY seq`,
+    [releaseId],
+  );
   return rows.map((r) => toCommand<C, R>(r));
 }
 
@@ -209,7 +240,10 @@ export async function settleCommand<C = unknown, R = unknown>(
     [input.releaseId, input.seq, input.status, json(input.result)],
   );
   if (rows[0]) return toCommand<C, R>(rows[0]);
-  const existing = await db.query<CommandRow>(`SELECT ${COMMAND_COLUMNS} FROM release_commands WHERE release_id = $1 AND seq = $2`, [input.releaseId, input.seq]);
+  const existing = await db.query<CommandRow>(
+    `SELECT ${COMMAND_COLUMNS} FROM release_commands WHERE release_id = $1 AND seq = $2`,
+    [input.releaseId, input.seq],
+  );
   if (existing[0]) return toCommand<C, R>(existing[0]);
   throw new SwitchyardError('SWY_STORE_COMMAND_NOT_FOUND', {
     message: `The release ${input.releaseId} has no command ${input.seq}`,

@@ -22,7 +22,12 @@ export function get(agent: Agent, url: string, headers: Record<string, string>):
 }
 
 /** Sends `count` requests, `concurrency` at a time; `headers(i)` gives each one its headers. */
-export async function hammer(url: string, count: number, headers: (i: number) => Record<string, string>, concurrency = 32): Promise<Answer[]> {
+export async function hammer(
+  url: string,
+  count: number,
+  headers: (i: number) => Record<string, string>,
+  concurrency = 32,
+): Promise<Answer[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const answers: Answer[] = new Array(count);
   let next = 0;

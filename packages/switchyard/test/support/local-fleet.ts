@@ -85,14 +85,32 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
     ...(legacy ? { legacy: { address: `127.0.0.1:${legacy.port}`, share: options.legacyShare } } : {}),
     ...options.service,
   };
-  const environment = { apiVersion: 'switchyard.dev/v1', kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort }, ...options.environment };
-  const dir = await writeConfig({ 'services/api.yaml': stringify(service), 'environments/sandbox.yaml': stringify(environment), ...options.files });
+  const environment = {
+    apiVersion: 'switchyard.dev/v1',
+    kind: 'Environment',
+    name: 'sandbox',
+    runtime: 'local',
+    local: { routerPort, statsPort, apiPort },
+    ...options.environment,
+  };
+  const dir = await writeConfig({
+    'services/api.yaml': stringify(service),
+    'environments/sandbox.yaml': stringify(environment),
+    ...options.files,
+  });
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sy-')));
   const events: RuntimeEvent[] = [];
-  const server = await startServer({ fleet: await loadFleet(dir, 'sandbox'), dataDir, onRuntimeEvent: (e) => events.push(e), ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}), ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}) });
+  const server = await startServer({
+    fleet: await loadFleet(dir, 'sandbox'),
+    dataDir,
+    onRuntimeEvent: (e) => events.push(e),
+    ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
+    ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+  });
   // The fleet runs on this machine: tests reach into its routers and replicas.
   const runtime = server.runtime;
-  if (!(runtime instanceof LocalRuntime)) throw new Error(`expected the local runtime, got ${runtime.constructor.name}`);
+  if (!(runtime instanceof LocalRuntime))
+    throw new Error(`expected the local runtime, got ${runtime.constructor.name}`);
   return {
     server,
     runtime,

@@ -32,7 +32,9 @@ export function processesOf(dataDir: string, configDir: string): number[] {
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid || !alive(pid)) continue;
-    const names = read(`/proc/${pid}/environ`).includes(dataDir) || read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ').includes(dataDir);
+    const names =
+      read(`/proc/${pid}/environ`).includes(dataDir) ||
+      read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ').includes(dataDir);
     let cwd = '';
     try {
       cwd = readlinkSync(`/proc/${pid}/cwd`);
@@ -52,7 +54,9 @@ export function recordedPids(dataDir: string): number[] {
   } catch {
     return [];
   }
-  const entries = Array.isArray(record) ? record : Object.values((record as { processes?: Record<string, unknown> }).processes ?? {});
+  const entries = Array.isArray(record)
+    ? record
+    : Object.values((record as { processes?: Record<string, unknown> }).processes ?? {});
   return entries.map((e) => (e as { pid?: number }).pid).filter((p): p is number => typeof p === 'number');
 }
 

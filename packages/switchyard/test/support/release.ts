@@ -4,7 +4,14 @@ import { answeredBy, get } from './load.js';
 import { HTTP_SERVICE, startTestFleet, type FleetOptions, type TestFleet } from './local-fleet.js';
 
 /** Calls a running Switchyard API; returns status and JSON body. */
-export async function call<T = Record<string, unknown>>(api: string, auth: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+export async function call<T = Record<string, unknown>>(
+  api: string,
+  auth: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${api}${path}`, {
     method,
     headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -26,7 +33,13 @@ export interface ReleaseBody {
 }
 
 /** Polls a release until `done` says so. */
-export async function waitForRelease(api: string, auth: string, id: string, done: (r: ReleaseBody) => boolean, timeoutMs = 120_000): Promise<ReleaseBody> {
+export async function waitForRelease(
+  api: string,
+  auth: string,
+  id: string,
+  done: (r: ReleaseBody) => boolean,
+  timeoutMs = 120_000,
+): Promise<ReleaseBody> {
   const deadline = Date.now() + timeoutMs;
   let last: ReleaseBody | undefined;
   while (Date.now() < deadline) {
@@ -41,7 +54,9 @@ export async function waitForRelease(api: string, auth: string, id: string, done
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`release ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  throw new Error(
+    `release ${id} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+  );
 }
 
 export const terminal = (r: ReleaseBody) => ['succeeded', 'rolled-back', 'aborted', 'failed'].includes(r.status);
@@ -83,7 +98,9 @@ export class Traffic {
 const VERSIONS = ['1.0.0', '1.1.0', '1.2.0-fail20', '1.3.0'];
 
 /** Builds the command names by version, so a version that was never built is unknown. */
-export const BUILDS = Object.fromEntries(VERSIONS.map((v) => [`builds/${v}/server.mjs`, `import ${JSON.stringify(HTTP_SERVICE)};\n`]));
+export const BUILDS = Object.fromEntries(
+  VERSIONS.map((v) => [`builds/${v}/server.mjs`, `import ${JSON.stringify(HTTP_SERVICE)};\n`]),
+);
 
 export const RELEASE_SERVICE = {
   command: ['node', 'builds/{version}/server.mjs'],
@@ -105,6 +122,10 @@ export const RELEASE_SERVICE = {
 };
 
 export function releaseFleet(options: FleetOptions = {}): Promise<TestFleet> {
-  return startTestFleet({ tickMs: 200, ...options, service: { ...RELEASE_SERVICE, ...options.service }, files: { ...BUILDS, ...options.files } });
+  return startTestFleet({
+    tickMs: 200,
+    ...options,
+    service: { ...RELEASE_SERVICE, ...options.service },
+    files: { ...BUILDS, ...options.files },
+  });
 }
-

@@ -68,7 +68,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 function newRelease(service: string, environment = 'production', extra: Record<string, unknown> = {}) {
-  return { service, environment, version: '2.0.0', fromVersion: '1.0.0', plan: { stages: ['internal', 'free', 'paid', 'all'] }, state: { stage: -1 }, createdBy: 'alice', reason: 'ship it', ...extra };
+  return {
+    service,
+    environment,
+    version: '2.0.0',
+    fromVersion: '1.0.0',
+    plan: { stages: ['internal', 'free', 'paid', 'all'] },
+    state: { stage: -1 },
+    createdBy: 'alice',
+    reason: 'ship it',
+    ...extra,
+  };
 }
 
 export function describeStoreContract(harness: StoreHarness): void {
@@ -97,7 +107,9 @@ export function describeStoreContract(harness: StoreHarness): void {
         try {
           const reports = await Promise.all([migrate(first), migrate(second), migrate(first)]);
           expect(reports.flatMap((r) => r.applied).sort()).toEqual(MIGRATIONS.map((m) => m.version));
-          const rows = await first.query<{ version: number; n: number }>('SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version');
+          const rows = await first.query<{ version: number; n: number }>(
+            'SELECT version, count(*)::int AS n FROM schema_migrations GROUP BY version ORDER BY version',
+          );
           expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version, n: 1 })));
         } finally {
           if (second !== first) await second.close();
@@ -108,12 +120,18 @@ export function describeStoreContract(harness: StoreHarness): void {
       it('rolls a failing migration back whole and keeps the earlier ones', async () => {
         const { store: fresh } = await harness.fresh({ migrate: false });
         try {
-          const broken = { version: MIGRATIONS.length + 1, name: 'broken', statements: ['CREATE TABLE half_done (a integer)', 'CREATE TABLE oops (a no_such_type)'] };
+          const broken = {
+            version: MIGRATIONS.length + 1,
+            name: 'broken',
+            statements: ['CREATE TABLE half_done (a integer)', 'CREATE TABLE oops (a no_such_type)'],
+          };
           const err = await failure(migrate(fresh, [...MIGRATIONS, broken]));
           expect(err.code).toBe('SWY_STORE_MIGRATION_FAILED');
           expect(err.message).toContain(`Migration ${broken.version} (broken) failed at statement 2`);
           expect(await schemaVersions(fresh)).toEqual(MIGRATIONS.map((m) => m.version));
-          expect(await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'")).toEqual([]);
+          expect(await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'")).toEqual(
+            [],
+          );
         } finally {
           await fresh.close();
         }
@@ -136,12 +154,29 @@ export function describeStoreContract(harness: StoreHarness): void {
         try {
           await migrate(fresh, MIGRATIONS.slice(0, 1));
           const secret = `swy_${'a'.repeat(43)}`;
-          await fresh.query(`INSERT INTO api_tokens (id, name, token_hash, roles) VALUES ('old-admin', 'admin', $1, '{"*":"admin"}'::jsonb)`, [hashSecret(secret)]);
+          await fresh.query(
+            `INSERT INTO api_tokens (id, name, token_hash, roles) VALUES ('old-admin', 'admin', $1, '{"*":"admin"}'::jsonb)`,
+            [hashSecret(secret)],
+          );
           await migrate(fresh);
           expect(await listTokens(fresh)).toEqual([
-            { id: 'old-admin', name: 'admin', roles: { '*': 'admin' }, description: null, createdAt: expect.any(Date), createdBy: 'system', expiresAt: null, lastUsedAt: null, revokedAt: null, revokedBy: null },
+            {
+              id: 'old-admin',
+              name: 'admin',
+              roles: { '*': 'admin' },
+              description: null,
+              createdAt: expect.any(Date),
+              createdBy: 'system',
+              expiresAt: null,
+              lastUsedAt: null,
+              revokedAt: null,
+              revokedBy: null,
+            },
           ]);
-          expect(await findTokenBySecret(fresh, secret)).toMatchObject({ id: 'old-admin', lastUsedAt: expect.any(Date) });
+          expect(await findTokenBySecret(fresh, secret)).toMatchObject({
+            id: 'old-admin',
+            lastUsedAt: expect.any(Date),
+          });
         } finally {
           await fresh.close();
         }
@@ -166,7 +201,9 @@ export function describeStoreContract(harness: StoreHarness): void {
         await expect(failing).rejects.toThrow('boom');
         await passing;
         await alone;
-        expect((await store.query<{ name: string }>(`SELECT name FROM ${table} ORDER BY name`)).map((r) => r.name)).toEqual(['b', 'c', 'd']);
+        expect(
+          (await store.query<{ name: string }>(`SELECT name FROM ${table} ORDER BY name`)).map((r) => r.name),
+        ).toEqual(['b', 'c', 'd']);
       });
 
       it('nests as savepoints: an inner failure leaves the outer work', async () => {
@@ -174,10 +211,12 @@ export function describeStoreContract(harness: StoreHarness): void {
         await store.query(`CREATE TABLE ${table} (name text)`);
         await store.transaction(async (tx) => {
           await tx.query(`INSERT INTO ${table} VALUES ('outer')`);
-          await expect(tx.transaction(async (inner) => {
-            await inner.query(`INSERT INTO ${table} VALUES ('inner')`);
-            await inner.query('SELECT no_such_column');
-          })).rejects.toMatchObject({ code: 'SWY_STORE_QUERY_FAILED' });
+          await expect(
+            tx.transaction(async (inner) => {
+              await inner.query(`INSERT INTO ${table} VALUES ('inner')`);
+              await inner.query('SELECT no_such_column');
+            }),
+          ).rejects.toMatchObject({ code: 'SWY_STORE_QUERY_FAILED' });
         });
         expect(await store.query(`SELECT name FROM ${table}`)).toEqual([{ name: 'outer' }]);
       });
@@ -203,7 +242,10 @@ export function describeStoreContract(harness: StoreHarness): void {
       });
 
       it('returns the same JavaScript types on every engine', async () => {
-        const [row] = await store.query<Record<string, unknown>>("SELECT 9007199254740::bigint AS big, 7::integer AS int, now() AS at, '{\"a\":[1]}'::jsonb AS doc, $1::jsonb AS param", [JSON.stringify({ b: 'x' })]);
+        const [row] = await store.query<Record<string, unknown>>(
+          'SELECT 9007199254740::bigint AS big, 7::integer AS int, now() AS at, \'{"a":[1]}\'::jsonb AS doc, $1::jsonb AS param',
+          [JSON.stringify({ b: 'x' })],
+        );
         expect(row).toEqual({ big: 9007199254740, int: 7, at: expect.any(Date), doc: { a: [1] }, param: { b: 'x' } });
       });
     });
@@ -212,7 +254,17 @@ export function describeStoreContract(harness: StoreHarness): void {
       it('creates, reads and lists releases', async () => {
         const service = unique('api');
         const created = await createRelease(store, newRelease(service));
-        expect(created).toMatchObject({ service, environment: 'production', version: '2.0.0', fromVersion: '1.0.0', status: 'running', revision: 1, createdBy: 'alice', reason: 'ship it', state: { stage: -1 } });
+        expect(created).toMatchObject({
+          service,
+          environment: 'production',
+          version: '2.0.0',
+          fromVersion: '1.0.0',
+          status: 'running',
+          revision: 1,
+          createdBy: 'alice',
+          reason: 'ship it',
+          state: { stage: -1 },
+        });
         expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
         expect(await getRelease(store, created.id)).toEqual(created);
         expect(await findActiveRelease(store, service, 'production')).toEqual(created);
@@ -224,14 +276,22 @@ export function describeStoreContract(harness: StoreHarness): void {
 
       it('lets exactly one of ten concurrent deploys win, and names it to the others', async () => {
         const service = unique('api');
-        const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => createRelease(store, newRelease(service, 'production', { version: `3.0.${i}` }))));
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            createRelease(store, newRelease(service, 'production', { version: `3.0.${i}` })),
+          ),
+        );
         const winners = outcomes.filter((o) => o.status === 'fulfilled');
         const losers = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         expect(winners).toHaveLength(1);
         expect(losers).toHaveLength(9);
         const winner = (winners[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof createRelease>>>).value;
         for (const loser of losers) {
-          expect(loser.reason).toMatchObject({ code: 'SWY_RELEASE_CONFLICT', status: 409, details: { activeReleaseId: winner.id, service, environment: 'production' } });
+          expect(loser.reason).toMatchObject({
+            code: 'SWY_RELEASE_CONFLICT',
+            status: 409,
+            details: { activeReleaseId: winner.id, service, environment: 'production' },
+          });
           expect((loser.reason as Error).message).toContain(`release ${winner.id}`);
         }
         expect(await listReleases(store, { service })).toHaveLength(1);
@@ -241,11 +301,18 @@ export function describeStoreContract(harness: StoreHarness): void {
         const service = unique('api');
         const first = await createRelease(store, newRelease(service));
         await createRelease(store, newRelease(service, 'staging'));
-        await recordTransition(store, { releaseId: first.id, event: { type: 'finish' }, state: { done: true }, status: 'succeeded' });
+        await recordTransition(store, {
+          releaseId: first.id,
+          event: { type: 'finish' },
+          state: { done: true },
+          status: 'succeeded',
+        });
         const second = await createRelease(store, newRelease(service));
         expect((await findActiveRelease(store, service, 'production'))?.id).toBe(second.id);
         // The ended release cannot become active again beside the new one.
-        const err = await failure(recordTransition(store, { releaseId: first.id, event: { type: 'resume' }, state: {}, status: 'running' }));
+        const err = await failure(
+          recordTransition(store, { releaseId: first.id, event: { type: 'resume' }, state: {}, status: 'running' }),
+        );
         expect(err).toMatchObject({ code: 'SWY_RELEASE_CONFLICT', details: { activeReleaseId: second.id } });
         expect((await getRelease(store, first.id))?.status).toBe('succeeded');
       });
@@ -256,7 +323,11 @@ export function describeStoreContract(harness: StoreHarness): void {
         const release = await createRelease(store, newRelease(unique('api')));
         const t = await recordTransition(store, {
           releaseId: release.id,
-          event: { type: 'start', payload: { type: 'start', at: '2026-01-01T00:00:00.000Z' }, at: '2026-01-01T00:00:00.000Z' },
+          event: {
+            type: 'start',
+            payload: { type: 'start', at: '2026-01-01T00:00:00.000Z' },
+            at: '2026-01-01T00:00:00.000Z',
+          },
           state: { stage: 0, awaiting: [1, 2] },
           status: 'running',
           commands: [
@@ -265,47 +336,97 @@ export function describeStoreContract(harness: StoreHarness): void {
           ],
         });
         expect(t.revision).toBe(2);
-        expect(await getRelease(store, release.id)).toMatchObject({ state: { stage: 0, awaiting: [1, 2] }, status: 'running', revision: 2 });
+        expect(await getRelease(store, release.id)).toMatchObject({
+          state: { stage: 0, awaiting: [1, 2] },
+          status: 'running',
+          revision: 2,
+        });
         const events = await listReleaseEvents(store, release.id);
-        expect(events).toEqual([{ seq: t.eventSeq, releaseId: release.id, at: new Date('2026-01-01T00:00:00.000Z'), type: 'start', payload: { type: 'start', at: '2026-01-01T00:00:00.000Z' } }]);
+        expect(events).toEqual([
+          {
+            seq: t.eventSeq,
+            releaseId: release.id,
+            at: new Date('2026-01-01T00:00:00.000Z'),
+            type: 'start',
+            payload: { type: 'start', at: '2026-01-01T00:00:00.000Z' },
+          },
+        ]);
         const pending = await listPendingCommands(store, release.id);
         expect(pending.map((c) => [c.seq, c.command, c.status])).toEqual([
           [1, { kind: 'set-track', track: 'free-canary', version: '2.0.0' }, 'pending'],
           [2, { kind: 'set-share', group: 'free', share: 5 }, 'pending'],
         ]);
 
-        const done = await settleCommand(store, { releaseId: release.id, seq: 1, status: 'done', result: { ok: true } });
+        const done = await settleCommand(store, {
+          releaseId: release.id,
+          seq: 1,
+          status: 'done',
+          result: { ok: true },
+        });
         expect(done).toMatchObject({ seq: 1, status: 'done', result: { ok: true } });
         // A second report of the same command changes nothing.
-        expect(await settleCommand(store, { releaseId: release.id, seq: 1, status: 'failed', result: 'late' })).toMatchObject({ status: 'done', result: { ok: true } });
+        expect(
+          await settleCommand(store, { releaseId: release.id, seq: 1, status: 'failed', result: 'late' }),
+        ).toMatchObject({ status: 'done', result: { ok: true } });
         expect((await listPendingCommands(store, release.id)).map((c) => c.seq)).toEqual([2]);
 
         // Settling through the transition that reports it: one transaction.
-        const t2 = await recordTransition(store, { releaseId: release.id, event: { type: 'command-done', payload: { seq: 2 } }, state: { stage: 0, awaiting: [] }, status: 'running', settle: [{ seq: 2, status: 'failed', result: { error: 'router down' } }] });
+        const t2 = await recordTransition(store, {
+          releaseId: release.id,
+          event: { type: 'command-done', payload: { seq: 2 } },
+          state: { stage: 0, awaiting: [] },
+          status: 'running',
+          settle: [{ seq: 2, status: 'failed', result: { error: 'router down' } }],
+        });
         expect(t2.eventSeq).toBeGreaterThan(t.eventSeq);
         expect(await listPendingCommands(store, release.id)).toEqual([]);
         expect((await listCommands(store, release.id)).map((c) => [c.seq, c.status, c.result])).toEqual([
           [1, 'done', { ok: true }],
           [2, 'failed', { error: 'router down' }],
         ]);
-        expect(await failure(settleCommand(store, { releaseId: release.id, seq: 99, status: 'done' }))).toMatchObject({ code: 'SWY_STORE_COMMAND_NOT_FOUND' });
+        expect(await failure(settleCommand(store, { releaseId: release.id, seq: 99, status: 'done' }))).toMatchObject({
+          code: 'SWY_STORE_COMMAND_NOT_FOUND',
+        });
       });
 
       it('rolls the whole transition back when a command cannot be stored', async () => {
         const release = await createRelease(store, newRelease(unique('api')));
-        await recordTransition(store, { releaseId: release.id, event: { type: 'start' }, state: { step: 1 }, status: 'running', commands: [{ seq: 1, command: { kind: 'snapshot' } }] });
+        await recordTransition(store, {
+          releaseId: release.id,
+          event: { type: 'start' },
+          state: { step: 1 },
+          status: 'running',
+          commands: [{ seq: 1, command: { kind: 'snapshot' } }],
+        });
         const before = await getRelease(store, release.id);
         const eventsBefore = await listReleaseEvents(store, release.id);
         // seq 1 exists already: the command insert fails after the state update and the event.
         const err = await failure(
-          recordTransition(store, { releaseId: release.id, event: { type: 'tick' }, state: { step: 2 }, status: 'paused', commands: [{ seq: 2, command: { kind: 'measure' } }, { seq: 1, command: { kind: 'measure' } }] }),
+          recordTransition(store, {
+            releaseId: release.id,
+            event: { type: 'tick' },
+            state: { step: 2 },
+            status: 'paused',
+            commands: [
+              { seq: 2, command: { kind: 'measure' } },
+              { seq: 1, command: { kind: 'measure' } },
+            ],
+          }),
         );
         expect(err.code).toBe('SWY_STORE_QUERY_FAILED');
         expect(await getRelease(store, release.id)).toEqual(before);
         expect(await listReleaseEvents(store, release.id)).toEqual(eventsBefore);
         expect((await listCommands(store, release.id)).map((c) => c.seq)).toEqual([1]);
         // So does settling a command the release never had.
-        await failure(recordTransition(store, { releaseId: release.id, event: { type: 'command-done' }, state: { step: 3 }, status: 'running', settle: [{ seq: 42, status: 'done' }] }));
+        await failure(
+          recordTransition(store, {
+            releaseId: release.id,
+            event: { type: 'command-done' },
+            state: { step: 3 },
+            status: 'running',
+            settle: [{ seq: 42, status: 'done' }],
+          }),
+        );
         expect(await getRelease(store, release.id)).toEqual(before);
       });
 
@@ -313,7 +434,13 @@ export function describeStoreContract(harness: StoreHarness): void {
         const release = await createRelease(store, newRelease(unique('api')));
         await expect(
           store.transaction(async (tx) => {
-            await recordTransition(tx, { releaseId: release.id, event: { type: 'tick' }, state: { n: 1 }, status: 'running', commands: [{ seq: 1, command: {} }] });
+            await recordTransition(tx, {
+              releaseId: release.id,
+              event: { type: 'tick' },
+              state: { n: 1 },
+              status: 'running',
+              commands: [{ seq: 1, command: {} }],
+            });
             throw new Error('the caller failed afterwards');
           }),
         ).rejects.toThrow('the caller failed afterwards');
@@ -323,14 +450,36 @@ export function describeStoreContract(harness: StoreHarness): void {
 
       it('refuses a stale revision and an unknown release', async () => {
         const release = await createRelease(store, newRelease(unique('api')));
-        await recordTransition(store, { releaseId: release.id, event: { type: 'a' }, state: {}, status: 'running', expectedRevision: 1 });
-        expect(await failure(recordTransition(store, { releaseId: release.id, event: { type: 'b' }, state: {}, status: 'running', expectedRevision: 1 }))).toMatchObject({
+        await recordTransition(store, {
+          releaseId: release.id,
+          event: { type: 'a' },
+          state: {},
+          status: 'running',
+          expectedRevision: 1,
+        });
+        expect(
+          await failure(
+            recordTransition(store, {
+              releaseId: release.id,
+              event: { type: 'b' },
+              state: {},
+              status: 'running',
+              expectedRevision: 1,
+            }),
+          ),
+        ).toMatchObject({
           code: 'SWY_STORE_RELEASE_STALE',
           details: { revision: 2, expectedRevision: 1 },
         });
         const missing = randomUUID();
-        expect(await failure(recordTransition(store, { releaseId: missing, event: { type: 'a' }, state: {}, status: 'running' }))).toMatchObject({ code: 'SWY_RELEASE_NOT_FOUND', details: { releaseId: missing } });
-        expect(await failure(appendReleaseEvent(store, missing, { type: 'note' }))).toMatchObject({ code: 'SWY_RELEASE_NOT_FOUND' });
+        expect(
+          await failure(
+            recordTransition(store, { releaseId: missing, event: { type: 'a' }, state: {}, status: 'running' }),
+          ),
+        ).toMatchObject({ code: 'SWY_RELEASE_NOT_FOUND', details: { releaseId: missing } });
+        expect(await failure(appendReleaseEvent(store, missing, { type: 'note' }))).toMatchObject({
+          code: 'SWY_RELEASE_NOT_FOUND',
+        });
       });
 
       it('lists events in order per release and across releases after a seq', async () => {
@@ -338,7 +487,9 @@ export function describeStoreContract(harness: StoreHarness): void {
         const b = await createRelease(store, newRelease(unique('web')));
         const start = (await listEventsAfter(store, 0, 100_000)).at(-1)?.seq ?? 0;
         const s1 = await appendReleaseEvent(store, a.id, { type: 'one', payload: { n: 1 } });
-        const s2 = (await recordTransition(store, { releaseId: b.id, event: { type: 'two' }, state: {}, status: 'running' })).eventSeq;
+        const s2 = (
+          await recordTransition(store, { releaseId: b.id, event: { type: 'two' }, state: {}, status: 'running' })
+        ).eventSeq;
         const s3 = await appendReleaseEvent(store, a.id, { type: 'three' });
         expect(s1 < s2 && s2 < s3).toBe(true);
         const after = await listEventsAfter(store, start);
@@ -356,8 +507,14 @@ export function describeStoreContract(harness: StoreHarness): void {
       it('keeps release events append-only', async () => {
         const release = await createRelease(store, newRelease(unique('api')));
         await appendReleaseEvent(store, release.id, { type: 'note' });
-        for (const sql of ['UPDATE release_events SET type = $1 WHERE release_id = $1', 'DELETE FROM release_events WHERE release_id = $1']) {
-          expect(await failure(store.query(sql, [release.id]))).toMatchObject({ code: 'SWY_STORE_QUERY_FAILED', details: { sqlState: '42501' } });
+        for (const sql of [
+          'UPDATE release_events SET type = $1 WHERE release_id = $1',
+          'DELETE FROM release_events WHERE release_id = $1',
+        ]) {
+          expect(await failure(store.query(sql, [release.id]))).toMatchObject({
+            code: 'SWY_STORE_QUERY_FAILED',
+            details: { sqlState: '42501' },
+          });
         }
         expect((await listReleaseEvents(store, release.id)).map((e) => e.type)).toEqual(['note']);
       });
@@ -366,7 +523,10 @@ export function describeStoreContract(harness: StoreHarness): void {
     describe('desired state', () => {
       it('upserts, reads and lists per environment', async () => {
         const service = unique('api');
-        const state = { tracks: { stable: { version: '1.0.0', replicas: 3 } }, routing: { shares: { free: 5 }, legacyShare: 0 } };
+        const state = {
+          tracks: { stable: { version: '1.0.0', replicas: 3 } },
+          routing: { shares: { free: 5 }, legacyShare: 0 },
+        };
         const put = await putDesiredState(store, { environment: 'staging', service, state });
         expect(put).toMatchObject({ environment: 'staging', service, state, releaseId: null });
         const changed = { ...state, routing: { shares: { free: 100 }, legacyShare: 0 } };
@@ -374,7 +534,8 @@ export function describeStoreContract(harness: StoreHarness): void {
         await putDesiredState(store, { environment: 'production', service, state });
         expect(await getDesiredState(store, 'staging', service)).toMatchObject({ state: changed, releaseId: 'r-1' });
         expect(await getDesiredState(store, 'qa', service)).toBeUndefined();
-        const mine = (rows: { service: string; environment: string }[]) => rows.filter((r) => r.service === service).map((r) => r.environment);
+        const mine = (rows: { service: string; environment: string }[]) =>
+          rows.filter((r) => r.service === service).map((r) => r.environment);
         expect(mine(await listDesiredState(store))).toEqual(['production', 'staging']);
         expect(mine(await listDesiredState(store, 'staging'))).toEqual(['staging']);
       });
@@ -382,7 +543,10 @@ export function describeStoreContract(harness: StoreHarness): void {
 
     describe('API tokens', () => {
       it('stores only the hash of the secret', async () => {
-        const { token, secret } = await createToken(store, { name: unique('ci'), roles: { staging: 'deployer', '*': 'viewer' } });
+        const { token, secret } = await createToken(store, {
+          name: unique('ci'),
+          roles: { staging: 'deployer', '*': 'viewer' },
+        });
         expect(secret).toMatch(/^swy_[A-Za-z0-9_-]{43}$/);
         expect(token).toMatchObject({ roles: { staging: 'deployer', '*': 'viewer' }, revokedAt: null });
         const raw = await store.query('SELECT * FROM api_tokens WHERE id = $1', [token.id]);
@@ -395,20 +559,41 @@ export function describeStoreContract(harness: StoreHarness): void {
       });
 
       it('finds a token by its secret until it is revoked, and says who revoked it', async () => {
-        const { token, secret } = await createToken(store, { name: unique('deployer'), roles: { production: 'approver' }, createdBy: 'root', description: 'CI of the catalog team' });
-        expect(token).toMatchObject({ createdBy: 'root', description: 'CI of the catalog team', expiresAt: null, lastUsedAt: null, revokedBy: null });
+        const { token, secret } = await createToken(store, {
+          name: unique('deployer'),
+          roles: { production: 'approver' },
+          createdBy: 'root',
+          description: 'CI of the catalog team',
+        });
+        expect(token).toMatchObject({
+          createdBy: 'root',
+          description: 'CI of the catalog team',
+          expiresAt: null,
+          lastUsedAt: null,
+          revokedBy: null,
+        });
         expect(await findTokenBySecret(store, secret)).toMatchObject({ ...token, lastUsedAt: expect.any(Date) });
-        expect(await findTokenBySecret(store, `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`)).toBeUndefined();
+        expect(
+          await findTokenBySecret(store, `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`),
+        ).toBeUndefined();
         expect(await findTokenBySecret(store, 'not-a-token')).toBeUndefined();
         const revoked = await revokeToken(store, token.id, 'alice');
         expect(revoked).toMatchObject({ revokedAt: expect.any(Date), revokedBy: 'alice' });
         expect(await findTokenBySecret(store, secret)).toBeUndefined();
         expect(await inspectSecret(store, secret)).toMatchObject({ state: 'revoked', token: { id: token.id } });
         // Revoking again keeps the first revocation: its time and its author.
-        expect(await revokeToken(store, token.id, 'bob')).toMatchObject({ revokedAt: revoked.revokedAt, revokedBy: 'alice' });
-        expect((await listTokens(store)).find((t) => t.id === token.id)).toMatchObject({ revokedAt: revoked.revokedAt, revokedBy: 'alice' });
+        expect(await revokeToken(store, token.id, 'bob')).toMatchObject({
+          revokedAt: revoked.revokedAt,
+          revokedBy: 'alice',
+        });
+        expect((await listTokens(store)).find((t) => t.id === token.id)).toMatchObject({
+          revokedAt: revoked.revokedAt,
+          revokedBy: 'alice',
+        });
         expect(await failure(revokeToken(store, 'no-such-token'))).toMatchObject({ code: 'SWY_STORE_TOKEN_NOT_FOUND' });
-        expect((await createToken(store, { name: unique('bot'), roles: { '*': 'viewer' } })).token.createdBy).toBe('system');
+        expect((await createToken(store, { name: unique('bot'), roles: { '*': 'viewer' } })).token.createdBy).toBe(
+          'system',
+        );
       });
 
       it('records last use at most once a minute, however many requests a token makes', async () => {
@@ -418,12 +603,16 @@ export function describeStoreContract(harness: StoreHarness): void {
         for (let i = 0; i < 5; i++) expect((await findTokenBySecret(store, secret))?.lastUsedAt).toEqual(first);
         expect((await findToken(store, token.id))?.lastUsedAt).toEqual(first);
         // A minute later, the next authentication writes it again.
-        await store.query("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1", [token.id]);
+        await store.query("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1", [
+          token.id,
+        ]);
         const aged = (await findToken(store, token.id))?.lastUsedAt as Date;
         const next = (await findTokenBySecret(store, secret))?.lastUsedAt as Date;
         expect(next.getTime()).toBeGreaterThan(aged.getTime() + 60_000);
         // Concurrent requests on a stale token: every one authenticates, one write settles it.
-        await store.query("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1", [token.id]);
+        await store.query("UPDATE api_tokens SET last_used_at = now() - interval '61 seconds' WHERE id = $1", [
+          token.id,
+        ]);
         const racing = await Promise.all(Array.from({ length: 6 }, () => findTokenBySecret(store, secret)));
         expect(racing.every((t) => t?.id === token.id)).toBe(true);
         expect(new Set(racing.map((t) => t?.lastUsedAt?.getTime())).size).toBeLessThanOrEqual(2);
@@ -431,14 +620,26 @@ export function describeStoreContract(harness: StoreHarness): void {
 
       it('refuses an expired token, saying when it expired, and records no use', async () => {
         const past = new Date(Date.now() - 60_000);
-        const { token, secret } = await createToken(store, { name: unique('old'), roles: { staging: 'viewer' }, expiresAt: past });
+        const { token, secret } = await createToken(store, {
+          name: unique('old'),
+          roles: { staging: 'viewer' },
+          expiresAt: past,
+        });
         expect(token.expiresAt?.toISOString()).toBe(past.toISOString());
         const err = await failure(findTokenBySecret(store, secret));
-        expect(err).toMatchObject({ code: 'SWY_API_TOKEN_EXPIRED', status: 401, message: `The token ${token.name} expired at ${past.toISOString()}` });
+        expect(err).toMatchObject({
+          code: 'SWY_API_TOKEN_EXPIRED',
+          status: 401,
+          message: `The token ${token.name} expired at ${past.toISOString()}`,
+        });
         expect(await inspectSecret(store, secret)).toMatchObject({ state: 'expired' });
         expect((await findToken(store, token.id))?.lastUsedAt).toBeNull();
 
-        const soon = await createToken(store, { name: unique('soon'), roles: { staging: 'viewer' }, expiresAt: new Date(Date.now() + 1500) });
+        const soon = await createToken(store, {
+          name: unique('soon'),
+          roles: { staging: 'viewer' },
+          expiresAt: new Date(Date.now() + 1500),
+        });
         expect(await findTokenBySecret(store, soon.secret)).toMatchObject({ id: soon.token.id });
         await sleep(1600);
         expect(await failure(findTokenBySecret(store, soon.secret))).toMatchObject({ code: 'SWY_API_TOKEN_EXPIRED' });
@@ -450,44 +651,98 @@ export function describeStoreContract(harness: StoreHarness): void {
       it('keeps names unique among active tokens, and frees a name when its token is revoked', async () => {
         const name = unique('ci');
         const first = await createToken(store, { name, roles: { staging: 'deployer' } });
-        expect(await failure(createToken(store, { name, roles: { '*': 'viewer' } }))).toMatchObject({ code: 'SWY_STORE_TOKEN_NAME_TAKEN', status: 409, message: `An active API token is already named ${name}` });
+        expect(await failure(createToken(store, { name, roles: { '*': 'viewer' } }))).toMatchObject({
+          code: 'SWY_STORE_TOKEN_NAME_TAKEN',
+          status: 409,
+          message: `An active API token is already named ${name}`,
+        });
         expect(await findToken(store, name)).toMatchObject({ id: first.token.id });
         await revokeToken(store, first.token.id);
         expect(await findToken(store, name)).toBeUndefined();
         const second = await createToken(store, { name, roles: { staging: 'deployer' } });
         expect(await findToken(store, name)).toMatchObject({ id: second.token.id });
-        expect(await findToken(store, first.token.id)).toMatchObject({ id: first.token.id, revokedAt: expect.any(Date) });
+        expect(await findToken(store, first.token.id)).toMatchObject({
+          id: first.token.id,
+          revokedAt: expect.any(Date),
+        });
 
         const raced = unique('raced');
-        const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => createToken(store, { name: raced, roles: { staging: 'viewer' } })));
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 6 }, () => createToken(store, { name: raced, roles: { staging: 'viewer' } })),
+        );
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-        for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) expect(o.reason).toMatchObject({ code: 'SWY_STORE_TOKEN_NAME_TAKEN' });
+        for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected'))
+          expect(o.reason).toMatchObject({ code: 'SWY_STORE_TOKEN_NAME_TAKEN' });
       });
 
       it('refuses unknown roles, bad environment names, empty or too many grants, and bad names or descriptions', async () => {
-        expect(await failure(createToken(store, { name: 'x', roles: { production: 'root' as never } }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID', details: { environment: 'production', role: 'root' } });
-        expect(await failure(createToken(store, { name: 'x', roles: {} }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+        expect(await failure(createToken(store, { name: 'x', roles: { production: 'root' as never } }))).toMatchObject({
+          code: 'SWY_STORE_TOKEN_INVALID',
+          details: { environment: 'production', role: 'root' },
+        });
+        expect(await failure(createToken(store, { name: 'x', roles: {} }))).toMatchObject({
+          code: 'SWY_STORE_TOKEN_INVALID',
+        });
         const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`env-${i}`, 'viewer'] as const));
         expect((await failure(createToken(store, { name: 'x', roles: many }))).message).toContain('at most 50');
         for (const environment of ['Production', 'a b', '', '-x', 'prod\u0000', '**']) {
-          expect(await failure(createToken(store, { name: 'x', roles: { [environment]: 'viewer' } })), environment).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+          expect(
+            await failure(createToken(store, { name: 'x', roles: { [environment]: 'viewer' } })),
+            environment,
+          ).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
         }
-        for (const name of [' ', 'a\nb', 'nul\u0000', 'x'.repeat(101), '-lead', 'a b', '5f0c1a2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b']) {
-          expect(await failure(createToken(store, { name, roles: { '*': 'viewer' } })), JSON.stringify(name)).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+        for (const name of [
+          ' ',
+          'a\nb',
+          'nul\u0000',
+          'x'.repeat(101),
+          '-lead',
+          'a b',
+          '5f0c1a2b-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+        ]) {
+          expect(
+            await failure(createToken(store, { name, roles: { '*': 'viewer' } })),
+            JSON.stringify(name),
+          ).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
         }
         for (const description of ['two\nlines', 'x'.repeat(501)]) {
-          expect(await failure(createToken(store, { name: unique('d'), roles: { '*': 'viewer' }, description }))).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
+          expect(
+            await failure(createToken(store, { name: unique('d'), roles: { '*': 'viewer' }, description })),
+          ).toMatchObject({ code: 'SWY_STORE_TOKEN_INVALID' });
         }
-        expect((await createToken(store, { name: unique('ci.bot@team_a'), roles: { 'qa-2': 'viewer' } })).token.roles).toEqual({ 'qa-2': 'viewer' });
+        expect(
+          (await createToken(store, { name: unique('ci.bot@team_a'), roles: { 'qa-2': 'viewer' } })).token.roles,
+        ).toEqual({ 'qa-2': 'viewer' });
       });
     });
 
     describe('audit log', () => {
       it('appends and lists newest first, filtered', async () => {
         const actor = unique('alice');
-        const first = await appendAudit(store, { actor, action: 'release.deploy', target: 'api', environment: 'production', outcome: 'allowed', details: { version: '2.0.0' }, reason: 'fix' });
-        const second = await appendAudit(store, { actor, action: 'release.rollback', target: 'api', environment: 'staging', outcome: 'denied' });
-        expect(first).toMatchObject({ actor, action: 'release.deploy', environment: 'production', details: { version: '2.0.0' }, reason: 'fix', at: expect.any(Date) });
+        const first = await appendAudit(store, {
+          actor,
+          action: 'release.deploy',
+          target: 'api',
+          environment: 'production',
+          outcome: 'allowed',
+          details: { version: '2.0.0' },
+          reason: 'fix',
+        });
+        const second = await appendAudit(store, {
+          actor,
+          action: 'release.rollback',
+          target: 'api',
+          environment: 'staging',
+          outcome: 'denied',
+        });
+        expect(first).toMatchObject({
+          actor,
+          action: 'release.deploy',
+          environment: 'production',
+          details: { version: '2.0.0' },
+          reason: 'fix',
+          at: expect.any(Date),
+        });
         expect(second.seq).toBeGreaterThan(first.seq);
         expect((await listAudit(store, { actor })).map((e) => e.seq)).toEqual([second.seq, first.seq]);
         expect((await listAudit(store, { actor, environment: 'production' })).map((e) => e.seq)).toEqual([first.seq]);
@@ -498,7 +753,10 @@ export function describeStoreContract(harness: StoreHarness): void {
       it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
         const actor = unique('mallory');
         const entry = await appendAudit(store, { actor, action: 'token.create', target: 'api', outcome: 'allowed' });
-        for (const sql of ["UPDATE audit_log SET outcome = 'denied' WHERE actor = $1", 'DELETE FROM audit_log WHERE actor = $1']) {
+        for (const sql of [
+          "UPDATE audit_log SET outcome = 'denied' WHERE actor = $1",
+          'DELETE FROM audit_log WHERE actor = $1',
+        ]) {
           const err = await failure(store.query(sql, [actor]));
           expect(err).toMatchObject({ code: 'SWY_STORE_QUERY_FAILED', details: { sqlState: '42501' } });
           expect(err.message).toContain('audit_log is append-only');
@@ -509,28 +767,48 @@ export function describeStoreContract(harness: StoreHarness): void {
     });
 
     describe('idempotency keys', () => {
-      const request = (key: string, body: unknown = { service: 'api', version: '2.0.0' }) => ({ key, actor: 'alice', method: 'post', path: '/releases', body });
+      const request = (key: string, body: unknown = { service: 'api', version: '2.0.0' }) => ({
+        key,
+        actor: 'alice',
+        method: 'post',
+        path: '/releases',
+        body,
+      });
 
       it('claims, replays the stored response, and refuses another request with the key', async () => {
         const key = unique('key');
         expect(await claimIdempotencyKey(store, request(key))).toEqual({ outcome: 'claimed' });
-        expect(await failure(claimIdempotencyKey(store, request(key)))).toMatchObject({ code: 'SWY_STORE_IDEMPOTENCY_IN_PROGRESS', status: 409 });
+        expect(await failure(claimIdempotencyKey(store, request(key)))).toMatchObject({
+          code: 'SWY_STORE_IDEMPOTENCY_IN_PROGRESS',
+          status: 409,
+        });
         await completeIdempotencyKey(store, { key, actor: 'alice', status: 201, body: { id: 'r-1' } });
         // Same body, keys in another order: the same request.
-        expect(await claimIdempotencyKey(store, request(key, { version: '2.0.0', service: 'api' }))).toEqual({ outcome: 'replay', status: 201, body: { id: 'r-1' } });
+        expect(await claimIdempotencyKey(store, request(key, { version: '2.0.0', service: 'api' }))).toEqual({
+          outcome: 'replay',
+          status: 201,
+          body: { id: 'r-1' },
+        });
         const err = await failure(claimIdempotencyKey(store, request(key, { service: 'api', version: '3.0.0' })));
         expect(err).toMatchObject({ code: 'SWY_STORE_IDEMPOTENCY_MISMATCH', status: 422 });
         expect(err.message).toContain('POST /releases');
-        expect(await failure(claimIdempotencyKey(store, { ...request(key), path: '/releases/x/abort' }))).toMatchObject({ code: 'SWY_STORE_IDEMPOTENCY_MISMATCH' });
+        expect(await failure(claimIdempotencyKey(store, { ...request(key), path: '/releases/x/abort' }))).toMatchObject(
+          { code: 'SWY_STORE_IDEMPOTENCY_MISMATCH' },
+        );
         // Keys are per actor.
         expect(await claimIdempotencyKey(store, { ...request(key), actor: 'bob' })).toEqual({ outcome: 'claimed' });
       });
 
       it('lets exactly one of several identical concurrent requests through', async () => {
         const key = unique('key');
-        const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => claimIdempotencyKey(store, request(key))));
-        expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<unknown>).value)).toEqual([{ outcome: 'claimed' }]);
-        for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) expect(o.reason).toMatchObject({ code: 'SWY_STORE_IDEMPOTENCY_IN_PROGRESS' });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 8 }, () => claimIdempotencyKey(store, request(key))),
+        );
+        expect(
+          outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<unknown>).value),
+        ).toEqual([{ outcome: 'claimed' }]);
+        for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected'))
+          expect(o.reason).toMatchObject({ code: 'SWY_STORE_IDEMPOTENCY_IN_PROGRESS' });
       });
 
       it('runs a request again after an abandoned or stale claim', async () => {
@@ -540,7 +818,9 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect(await claimIdempotencyKey(store, request(key))).toEqual({ outcome: 'claimed' });
         await sleep(30);
         expect(await claimIdempotencyKey(store, request(key), { staleAfterMs: 10 })).toEqual({ outcome: 'claimed' });
-        expect(await failure(claimIdempotencyKey(store, request(key), { staleAfterMs: 60_000 }))).toMatchObject({ code: 'SWY_STORE_IDEMPOTENCY_IN_PROGRESS' });
+        expect(await failure(claimIdempotencyKey(store, request(key), { staleAfterMs: 60_000 }))).toMatchObject({
+          code: 'SWY_STORE_IDEMPOTENCY_IN_PROGRESS',
+        });
       });
     });
   });

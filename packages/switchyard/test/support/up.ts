@@ -11,7 +11,11 @@ import { BUILDS, RELEASE_SERVICE } from './release.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -22,7 +26,11 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 
 /** A one-service configuration on free ports for `switchyard up`. */
 export async function writeUpFleet(): Promise<{ dir: string; routerPort: number; apiPort: number; api: string }> {
-  const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+  const [routerPort, statsPort, apiPort] = [
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.1'),
+  ];
   const dir = await writeConfig({
     'services/web.yaml': `kind: Service\nname: web\nteam: web\nproduct: vod\ncostCenter: cc-1\ncommand: [node, ${HTTP_SERVICE}]\nversion: 3.0.0\nresources: { cpu: 100m, memory: 64Mi }\nprobes:\n  readiness: { path: /ready }\n  liveness: { path: /healthz }\n`,
     'environments/sandbox.yaml': `kind: Environment\nname: sandbox\nruntime: local\nlocal: { routerPort: ${routerPort}, statsPort: ${statsPort}, apiPort: ${apiPort} }\n`,
@@ -31,10 +39,21 @@ export async function writeUpFleet(): Promise<{ dir: string; routerPort: number;
 }
 
 /** The release tests' service (four tracks, builds by version, quick stages) on free ports, with a data directory of its own. */
-export async function writeReleaseUpFleet(prefix: string): Promise<{ dir: string; dataDir: string; api: string; url: string }> {
-  const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+export async function writeReleaseUpFleet(
+  prefix: string,
+): Promise<{ dir: string; dataDir: string; api: string; url: string }> {
+  const [routerPort, statsPort, apiPort] = [
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.1'),
+  ];
   const service = {
-    kind: 'Service', name: 'api', team: 'web', product: 'vod', costCenter: 'cc-1', version: '1.0.0',
+    kind: 'Service',
+    name: 'api',
+    team: 'web',
+    product: 'vod',
+    costCenter: 'cc-1',
+    version: '1.0.0',
     resources: { cpu: '100m', memory: '64Mi' },
     probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
     terminationGraceSeconds: 5,
@@ -42,10 +61,20 @@ export async function writeReleaseUpFleet(prefix: string): Promise<{ dir: string
   };
   const dir = await writeConfig({
     'services/api.yaml': stringify(service),
-    'environments/sandbox.yaml': stringify({ kind: 'Environment', name: 'sandbox', runtime: 'local', local: { routerPort, statsPort, apiPort } }),
+    'environments/sandbox.yaml': stringify({
+      kind: 'Environment',
+      name: 'sandbox',
+      runtime: 'local',
+      local: { routerPort, statsPort, apiPort },
+    }),
     ...BUILDS,
   });
-  return { dir, dataDir: await mkdtemp(join(tmpdir(), prefix)), api: `http://127.0.0.1:${apiPort}`, url: `http://127.0.0.1:${routerPort}/` };
+  return {
+    dir,
+    dataDir: await mkdtemp(join(tmpdir(), prefix)),
+    api: `http://127.0.0.1:${apiPort}`,
+    url: `http://127.0.0.1:${routerPort}/`,
+  };
 }
 
 /** The Authorization value of the admin token `up` saved in its data directory. */
@@ -65,17 +94,25 @@ export interface UpProcess {
 
 /** `switchyard up <dir> --data-dir <dataDir>` from the built CLI, as a user runs it. */
 export function startUp(dir: string, dataDir: string, env: NodeJS.ProcessEnv = {}): UpProcess {
-  const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], { env: { ...process.env, NO_COLOR: '1', ...env } });
+  const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     exit,
     output: () => output,
     ready: () =>
-      waitFor('up to be ready', () => output.includes('Ctrl-C stops everything.') || child.exitCode !== null, 90_000).then(() => {
+      waitFor(
+        'up to be ready',
+        () => output.includes('Ctrl-C stops everything.') || child.exitCode !== null,
+        90_000,
+      ).then(() => {
         if (child.exitCode !== null) throw new Error(`up exited with ${child.exitCode}:\n${output}`);
       }),
     stop: async () => {

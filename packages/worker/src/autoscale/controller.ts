@@ -1,5 +1,12 @@
 import type { Logger } from '../observability/log.js';
-import { decideReplicas, EMPTY_SCALER_STATE, type QueueDepth, type ScaleDecision, type ScalerState, type ScalingPolicy } from './decide.js';
+import {
+  decideReplicas,
+  EMPTY_SCALER_STATE,
+  type QueueDepth,
+  type ScaleDecision,
+  type ScalerState,
+  type ScalingPolicy,
+} from './decide.js';
 import type { QueueDepthSource, ScaleTarget } from './ports.js';
 
 export interface AutoscalerOptions {
@@ -11,7 +18,9 @@ export interface AutoscalerOptions {
   readonly log?: Logger;
   readonly now?: () => number;
   /** Every decision, changed or not (for logs, tests and the benchmark). */
-  readonly onDecision?: (decision: ScaleDecision & { readonly current: number; readonly depth: QueueDepth; readonly at: number }) => void;
+  readonly onDecision?: (
+    decision: ScaleDecision & { readonly current: number; readonly depth: QueueDepth; readonly at: number },
+  ) => void;
 }
 
 /** Reads a queue's depth on an interval and drives a scale target with `decideReplicas`. */
@@ -45,7 +54,12 @@ export class QueueAutoscaler {
     this.state = decision.state;
     this.options.onDecision?.({ ...decision, current, depth, at: now });
     if (decision.desired !== current) {
-      this.options.log?.info('scaling', { queue: this.options.queue, from: current, to: decision.desired, reason: decision.reason });
+      this.options.log?.info('scaling', {
+        queue: this.options.queue,
+        from: current,
+        to: decision.desired,
+        reason: decision.reason,
+      });
       await this.options.target.scaleTo(decision.desired);
     }
     return decision;

@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { decideReplicas, EMPTY_SCALER_STATE, recommendReplicas, type QueueDepth, type ScalerState, type ScalingPolicy } from './decide.js';
+import {
+  decideReplicas,
+  EMPTY_SCALER_STATE,
+  recommendReplicas,
+  type QueueDepth,
+  type ScalerState,
+  type ScalingPolicy,
+} from './decide.js';
 
-const normal: ScalingPolicy = { minReplicas: 2, maxReplicas: 30, tasksPerReplica: 10, prefetch: 1, maxStepUp: 4, maxStepDown: 2, cooldownMs: 60_000 };
+const normal: ScalingPolicy = {
+  minReplicas: 2,
+  maxReplicas: 30,
+  tasksPerReplica: 10,
+  prefetch: 1,
+  maxStepUp: 4,
+  maxStepDown: 2,
+  cooldownMs: 60_000,
+};
 const fallback: ScalingPolicy = { ...normal, minReplicas: 0, maxReplicas: 6 };
-const depth = (ready: number, unacked = 0, publishRate = 0, ackRate = 0): QueueDepth => ({ ready, unacked, publishRate, ackRate });
+const depth = (ready: number, unacked = 0, publishRate = 0, ackRate = 0): QueueDepth => ({
+  ready,
+  unacked,
+  publishRate,
+  ackRate,
+});
 
 /** Feeds samples one per `everyMs`, applying each decision: the replica counts over time. */
 function run(policy: ScalingPolicy, samples: QueueDepth[], start: number, everyMs = 5_000): number[] {
@@ -36,7 +56,11 @@ describe('recommendReplicas', () => {
 
 describe('decideReplicas', () => {
   it('scales a burst up in bounded steps, never above the maximum', () => {
-    const counts = run(normal, Array.from({ length: 10 }, () => depth(5_000)), 2);
+    const counts = run(
+      normal,
+      Array.from({ length: 10 }, () => depth(5_000)),
+      2,
+    );
     expect(counts).toEqual([6, 10, 14, 18, 22, 26, 30, 30, 30, 30]);
   });
 

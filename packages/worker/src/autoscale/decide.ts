@@ -51,7 +51,11 @@ function clamp(n: number, min: number, max: number): number {
  * The backlog is ready + unacknowledged: counting ready messages only (a known KEDA pitfall)
  * sees an empty queue while every replica is busy, and scales busy replicas away.
  */
-export function recommendReplicas(policy: ScalingPolicy, depth: QueueDepth, current: number): { replicas: number; why: string } {
+export function recommendReplicas(
+  policy: ScalingPolicy,
+  depth: QueueDepth,
+  current: number,
+): { replicas: number; why: string } {
   const backlog = depth.ready + depth.unacked;
   const byBacklog = Math.ceil(backlog / policy.tasksPerReplica);
   // Enough replicas to keep up with arrivals at the throughput each replica shows now.
@@ -61,17 +65,31 @@ export function recommendReplicas(policy: ScalingPolicy, depth: QueueDepth, curr
   const busy = Math.ceil(depth.unacked / policy.prefetch);
   const wake = backlog > 0 ? 1 : 0;
   const replicas = Math.max(byBacklog, byRate, busy, wake);
-  return { replicas, why: `backlog ${backlog} (${depth.ready} ready + ${depth.unacked} unacked) → ${byBacklog}, rate ${depth.publishRate.toFixed(1)}/s → ${byRate}, busy → ${busy}` };
+  return {
+    replicas,
+    why: `backlog ${backlog} (${depth.ready} ready + ${depth.unacked} unacked) → ${byBacklog}, rate ${depth.publishRate.toFixed(1)}/s → ${byRate}, busy → ${busy}`,
+  };
 }
 
-export function decideReplicas(policy: ScalingPolicy, depth: QueueDepth, current: number, state: ScalerState, now: number): ScaleDecision {
+export function decideReplicas(
+  policy: ScalingPolicy,
+  depth: QueueDepth,
+  current: number,
+  state: ScalerState,
+  now: number,
+): ScaleDecision {
   const { replicas: raw, why } = recommendReplicas(policy, depth, current);
   const recommended = clamp(raw, policy.minReplicas, policy.maxReplicas);
   const recent = [...state.recent.filter((r) => now - r.at < policy.cooldownMs), { at: now, replicas: recommended }];
   const next: ScalerState = { ...state, recent };
   if (current < policy.minReplicas || current > policy.maxReplicas) {
     const desired = clamp(current, policy.minReplicas, policy.maxReplicas);
-    return { desired, recommended, reason: `${current} is outside ${policy.minReplicas}..${policy.maxReplicas}`, state: { ...next, lastChangeAt: now } };
+    return {
+      desired,
+      recommended,
+      reason: `${current} is outside ${policy.minReplicas}..${policy.maxReplicas}`,
+      state: { ...next, lastChangeAt: now },
+    };
   }
   if (recommended > current) {
     const desired = Math.min(recommended, current + policy.maxStepUp);
@@ -83,5 +101,10 @@ export function decideReplicas(policy: ScalingPolicy, depth: QueueDepth, current
     const desired = Math.max(stable, current - policy.maxStepDown);
     return { desired, recommended, reason: `scale down: ${why}`, state: { ...next, lastChangeAt: now } };
   }
-  return { desired: current, recommended, reason: recommended < current ? `hold (cool-down): ${why}` : `hold: ${why}`, state: next };
+  return {
+    desired: current,
+    recommended,
+    reason: recommended < current ? `hold (cool-down): ${why}` : `hold: ${why}`,
+    state: next,
+  };
 }

@@ -43,7 +43,10 @@ export class RabbitMqDepth implements QueueDepthSource {
       channel = await this.openChannel();
     } catch (err) {
       void this.reset();
-      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `cannot read the depth of ${queue} over AMQP`, cause: err });
+      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', {
+        message: `cannot read the depth of ${queue} over AMQP`,
+        cause: err,
+      });
     }
     try {
       return (await channel.checkQueue(queue)).messageCount;
@@ -52,16 +55,21 @@ export class RabbitMqDepth implements QueueDepthSource {
       this.channel = undefined;
       if ((err as { code?: number }).code === 404) return undefined;
       void this.reset();
-      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `cannot read the depth of ${queue} over AMQP`, cause: err });
+      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', {
+        message: `cannot read the depth of ${queue} over AMQP`,
+        cause: err,
+      });
     }
   }
 
   private openChannel(): Promise<Channel> {
-    this.connection ??= amqp().connect(this.options.amqpUrl, { clientProperties: { connection_name: 'switchyard autoscaler' } }).then((conn) => {
-      conn.on('error', () => undefined);
-      conn.on('close', () => void this.reset());
-      return conn;
-    });
+    this.connection ??= amqp()
+      .connect(this.options.amqpUrl, { clientProperties: { connection_name: 'switchyard autoscaler' } })
+      .then((conn) => {
+        conn.on('error', () => undefined);
+        conn.on('close', () => void this.reset());
+        return conn;
+      });
     if (!this.channel) {
       const opened: Promise<Channel> = this.connection.then(async (conn) => {
         const channel = await conn.createChannel();

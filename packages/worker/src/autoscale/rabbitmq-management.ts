@@ -22,7 +22,9 @@ export class RabbitMqManagementDepth implements QueueDepthSource {
     private readonly vhost = '/',
   ) {
     const url = new URL(managementUrl);
-    this.authorization = url.username ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` : undefined;
+    this.authorization = url.username
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+      : undefined;
     url.username = '';
     url.password = '';
     this.base = url.href.replace(/\/+$/, '');
@@ -32,12 +34,21 @@ export class RabbitMqManagementDepth implements QueueDepthSource {
     const url = `${this.base}/api/queues/${encodeURIComponent(this.vhost)}/${encodeURIComponent(queue)}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: this.authorization ? { authorization: this.authorization } : {}, signal: AbortSignal.timeout(5_000) });
+      res = await fetch(url, {
+        headers: this.authorization ? { authorization: this.authorization } : {},
+        signal: AbortSignal.timeout(5_000),
+      });
     } catch (err) {
-      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `cannot read the depth of ${queue} from the management API`, cause: err });
+      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', {
+        message: `cannot read the depth of ${queue} from the management API`,
+        cause: err,
+      });
     }
     if (res.status === 404) return { ready: 0, unacked: 0, publishRate: 0, ackRate: 0 };
-    if (!res.ok) throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `the management API answered ${res.status} for ${queue}` });
+    if (!res.ok)
+      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', {
+        message: `the management API answered ${res.status} for ${queue}`,
+      });
     const info = (await res.json()) as QueueInfo;
     return {
       ready: info.messages_ready ?? 0,

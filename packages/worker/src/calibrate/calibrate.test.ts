@@ -3,7 +3,13 @@ import type { TaskStat } from '../stats/index.js';
 import { calibrate, quantile, roundLimits, split, taskNeeds } from './calibrate.js';
 
 const MI = 2 ** 20;
-const stat = (taskId: string, cls: 'normal' | 'fallback', outcome: TaskStat['outcome'], durationMs: number, mib: number): TaskStat => ({
+const stat = (
+  taskId: string,
+  cls: 'normal' | 'fallback',
+  outcome: TaskStat['outcome'],
+  durationMs: number,
+  mib: number,
+): TaskStat => ({
   at: '2026-11-23T10:00:00.000Z',
   service: 'encoding-worker',
   taskId,
@@ -20,7 +26,11 @@ const stat = (taskId: string, cls: 'normal' | 'fallback', outcome: TaskStat['out
 
 describe('taskNeeds', () => {
   it('takes the successful attempt of each task, wherever it ran', () => {
-    const needs = taskNeeds([stat('a', 'normal', 'time-limit', 20_000, 100), stat('a', 'fallback', 'done', 45_000, 300), stat('b', 'normal', 'done', 1_000, 80)]);
+    const needs = taskNeeds([
+      stat('a', 'normal', 'time-limit', 20_000, 100),
+      stat('a', 'fallback', 'done', 45_000, 300),
+      stat('b', 'normal', 'done', 1_000, 80),
+    ]);
     expect(needs).toEqual([
       { taskId: 'a', durationMs: 45_000, peakRssBytes: 300 * MI, known: true },
       { taskId: 'b', durationMs: 1_000, peakRssBytes: 80 * MI, known: true },
@@ -28,7 +38,9 @@ describe('taskNeeds', () => {
   });
 
   it('marks a task that only ever hit limits as fitting nowhere', () => {
-    expect(taskNeeds([stat('c', 'normal', 'memory-limit', 1, 600), stat('c', 'fallback', 'memory-limit', 1, 2_100)])).toEqual([
+    expect(
+      taskNeeds([stat('c', 'normal', 'memory-limit', 1, 600), stat('c', 'fallback', 'memory-limit', 1, 2_100)]),
+    ).toEqual([
       { taskId: 'c', durationMs: Number.POSITIVE_INFINITY, peakRssBytes: Number.POSITIVE_INFINITY, known: false },
     ]);
   });
@@ -68,6 +80,9 @@ describe('helpers', () => {
   });
 
   it('roundLimits rounds up', () => {
-    expect(roundLimits({ timeoutMs: 12_001, memoryBytes: 17 * MI })).toEqual({ timeoutMs: 13_000, memoryBytes: 32 * MI });
+    expect(roundLimits({ timeoutMs: 12_001, memoryBytes: 17 * MI })).toEqual({
+      timeoutMs: 13_000,
+      memoryBytes: 32 * MI,
+    });
   });
 });

@@ -55,8 +55,15 @@ export function taskNeeds(stats: readonly TaskStat[]): TaskNeed[] {
     const done = attempts.find((a) => a.outcome === 'done');
     if (done) {
       needs.push({ taskId, durationMs: done.durationMs, peakRssBytes: done.peakRssBytes ?? 0, known: true });
-    } else if (attempts.some((a) => a.outcome === 'time-limit' || a.outcome === 'memory-limit' || a.outcome === 'too-big')) {
-      needs.push({ taskId, durationMs: Number.POSITIVE_INFINITY, peakRssBytes: Number.POSITIVE_INFINITY, known: false });
+    } else if (
+      attempts.some((a) => a.outcome === 'time-limit' || a.outcome === 'memory-limit' || a.outcome === 'too-big')
+    ) {
+      needs.push({
+        taskId,
+        durationMs: Number.POSITIVE_INFINITY,
+        peakRssBytes: Number.POSITIVE_INFINITY,
+        known: false,
+      });
     }
   }
   return needs.sort((a, b) => a.taskId.localeCompare(b.taskId));
@@ -104,8 +111,16 @@ export function calibrate(stats: readonly TaskStat[], options: CalibrateOptions 
       break;
     }
   }
-  const suggested = roundLimits({ timeoutMs: chosen.timeoutMs * (1 + headroom), memoryBytes: chosen.memoryBytes * (1 + headroom) });
-  const pct = (values: number[]) => ({ p50: quantile(values, 0.5), p95: quantile(values, 0.95), p99: quantile(values, 0.99), max: quantile(values, 1) });
+  const suggested = roundLimits({
+    timeoutMs: chosen.timeoutMs * (1 + headroom),
+    memoryBytes: chosen.memoryBytes * (1 + headroom),
+  });
+  const pct = (values: number[]) => ({
+    p50: quantile(values, 0.5),
+    p95: quantile(values, 0.95),
+    p99: quantile(values, 0.99),
+    max: quantile(values, 1),
+  });
   return {
     tasks: needs.length,
     unknown: needs.length - known.length,

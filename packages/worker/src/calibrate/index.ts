@@ -1,1 +1,12 @@
-export { calibrate, quantile, roundLimits, split, taskNeeds, type Calibration, type CalibrateOptions, type Limits, type Split, type TaskNeed } from './calibrate.js';
+export {
+  calibrate,
+  quantile,
+  roundLimits,
+  split,
+  taskNeeds,
+  type Calibration,
+  type CalibrateOptions,
+  type Limits,
+  type Split,
+  type TaskNeed,
+} from './calibrate.js';

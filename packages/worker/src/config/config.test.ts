@@ -42,7 +42,16 @@ describe('resolveConfig', () => {
   });
 
   it('lets explicit options in code override the environment', () => {
-    const config = resolveConfig({ prefetch: 8, fallback: { timeout: '10s', memory: '512Mi' }, retry: { attempts: 2 }, metricsPort: false, storage: 'file:///tmp/x' }, contract);
+    const config = resolveConfig(
+      {
+        prefetch: 8,
+        fallback: { timeout: '10s', memory: '512Mi' },
+        retry: { attempts: 2 },
+        metricsPort: false,
+        storage: 'file:///tmp/x',
+      },
+      contract,
+    );
     expect(config.prefetch).toBe(8);
     expect(config.limits).toEqual({ timeoutMs: 10_000, memoryBytes: 512 * 2 ** 20 });
     expect(config.retry.attempts).toBe(2);
@@ -51,13 +60,22 @@ describe('resolveConfig', () => {
   });
 
   it('has no fallback queue when the platform says so (empty variable)', () => {
-    const config = resolveConfig({ fallback: { timeout: '1m' } }, { ...contract, SWITCHYARD_WORKER_CLASS: 'normal', SWITCHYARD_FALLBACK_QUEUE: '' });
+    const config = resolveConfig(
+      { fallback: { timeout: '1m' } },
+      { ...contract, SWITCHYARD_WORKER_CLASS: 'normal', SWITCHYARD_FALLBACK_QUEUE: '' },
+    );
     expect(config.fallbackQueue).toBe('');
   });
 
   it('derives queue names and the local store when only the queue is given', () => {
     const config = resolveConfig({ queue: 'thumbs', fallback: {} }, {});
-    expect(config).toMatchObject({ workerClass: 'normal', fallbackQueue: 'thumbs.fallback', deadLetterQueue: 'thumbs.dead', prefetch: 1, limits: { timeoutMs: 20_000 } });
+    expect(config).toMatchObject({
+      workerClass: 'normal',
+      fallbackQueue: 'thumbs.fallback',
+      deadLetterQueue: 'thumbs.dead',
+      prefetch: 1,
+      limits: { timeoutMs: 20_000 },
+    });
     expect(config.storage.url).toMatch(/^file:\/\/\//);
   });
 

@@ -73,7 +73,11 @@ export interface WorkerOptions {
   readonly prefetch?: number;
   readonly normal?: ClassLimitsInput;
   readonly fallback?: ClassLimitsInput | false;
-  readonly retry?: { readonly attempts?: number; readonly initialDelay?: string | number; readonly maxDelay?: string | number };
+  readonly retry?: {
+    readonly attempts?: number;
+    readonly initialDelay?: string | number;
+    readonly maxDelay?: string | number;
+  };
   readonly deliveryLimit?: number;
   readonly metricsPort?: number | false;
   readonly storage?: string | StorageConfig;
@@ -101,8 +105,12 @@ function storageFrom(options: WorkerOptions, env: Env, given: WorkerEnv, service
     accessKeyId: nonEmpty(env.AWS_ACCESS_KEY_ID),
     secretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
   };
-  const url = typeof stored === 'string' ? stored : stored?.url ?? given.storageUrl ?? pathToFileURL(join(tmpdir(), 'switchyard-storage', service)).href;
-  if (!/^(s3:\/\/[^/]+|file:\/\/\/)/.test(url)) throw invalid('SWITCHYARD_STORAGE_URL', url, 's3://bucket/prefix or file:///path');
+  const url =
+    typeof stored === 'string'
+      ? stored
+      : (stored?.url ?? given.storageUrl ?? pathToFileURL(join(tmpdir(), 'switchyard-storage', service)).href);
+  if (!/^(s3:\/\/[^/]+|file:\/\/\/)/.test(url))
+    throw invalid('SWITCHYARD_STORAGE_URL', url, 's3://bucket/prefix or file:///path');
   const explicit = typeof stored === 'object' ? stored : {};
   const merged = { ...fromEnv, ...explicit, url };
   return Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as unknown as StorageConfig;
@@ -116,15 +124,24 @@ function storageFrom(options: WorkerOptions, env: Env, given: WorkerEnv, service
 export function resolveConfig(options: WorkerOptions = {}, env: Env = process.env): WorkerConfig {
   const given = decodeWorkerEnv(env);
   const service = options.service ?? given.service ?? 'worker';
-  const workerClass: WorkerClassName = checkClass('SWITCHYARD_WORKER_CLASS', options.workerClass) ?? given.workerClass ?? 'normal';
+  const workerClass: WorkerClassName =
+    checkClass('SWITCHYARD_WORKER_CLASS', options.workerClass) ?? given.workerClass ?? 'normal';
   const queue = options.queue ?? given.queue;
   if (!queue) throw invalid('SWITCHYARD_QUEUE', queue ?? '', 'the name of the queue to consume (or the queue option)');
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(queue)) throw invalid('SWITCHYARD_QUEUE', queue, 'letters, digits, . _ : - (at most 200)');
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(queue))
+    throw invalid('SWITCHYARD_QUEUE', queue, 'letters, digits, . _ : - (at most 200)');
 
   // The fallback queue exists when code declares a fallback class or the platform names one.
   const fallbackQueue =
-    options.fallback === false ? '' : options.fallbackQueue ?? given.fallbackQueue ?? (options.fallback ? `${queue}.fallback` : '');
-  if (workerClass === 'fallback' && !fallbackQueue) throw invalid('SWITCHYARD_FALLBACK_QUEUE', fallbackQueue, 'the fallback queue\'s name when SWITCHYARD_WORKER_CLASS is fallback');
+    options.fallback === false
+      ? ''
+      : (options.fallbackQueue ?? given.fallbackQueue ?? (options.fallback ? `${queue}.fallback` : ''));
+  if (workerClass === 'fallback' && !fallbackQueue)
+    throw invalid(
+      'SWITCHYARD_FALLBACK_QUEUE',
+      fallbackQueue,
+      "the fallback queue's name when SWITCHYARD_WORKER_CLASS is fallback",
+    );
 
   const classInput = workerClass === 'normal' ? options.normal : options.fallback || undefined;
   const defaults = WORKER_DEFAULTS[workerClass];
@@ -133,14 +150,29 @@ export function resolveConfig(options: WorkerOptions = {}, env: Env = process.en
     memoryBytes: bytes('memory', classInput?.memory) ?? given.memoryBytes ?? defaults.memoryBytes,
   };
   const retry: RetryPolicy = {
-    attempts: integer('retry.attempts', options.retry?.attempts, RANGE.attempts) ?? given.retryAttempts ?? WORKER_DEFAULTS.retry.attempts,
-    initialDelayMs: duration('retry.initialDelay', options.retry?.initialDelay) ?? given.retryInitialDelayMs ?? WORKER_DEFAULTS.retry.initialDelayMs,
-    maxDelayMs: duration('retry.maxDelay', options.retry?.maxDelay) ?? given.retryMaxDelayMs ?? WORKER_DEFAULTS.retry.maxDelayMs,
+    attempts:
+      integer('retry.attempts', options.retry?.attempts, RANGE.attempts) ??
+      given.retryAttempts ??
+      WORKER_DEFAULTS.retry.attempts,
+    initialDelayMs:
+      duration('retry.initialDelay', options.retry?.initialDelay) ??
+      given.retryInitialDelayMs ??
+      WORKER_DEFAULTS.retry.initialDelayMs,
+    maxDelayMs:
+      duration('retry.maxDelay', options.retry?.maxDelay) ?? given.retryMaxDelayMs ?? WORKER_DEFAULTS.retry.maxDelayMs,
   };
-  if (retry.maxDelayMs < retry.initialDelayMs) throw invalid('SWITCHYARD_RETRY_MAX_DELAY', retry.maxDelayMs, `at least the initial delay (${retry.initialDelayMs}ms)`);
+  if (retry.maxDelayMs < retry.initialDelayMs)
+    throw invalid(
+      'SWITCHYARD_RETRY_MAX_DELAY',
+      retry.maxDelayMs,
+      `at least the initial delay (${retry.initialDelayMs}ms)`,
+    );
 
-  const metricsPort = options.metricsPort === false ? undefined : integer('metricsPort', options.metricsPort, RANGE.port) ?? given.metricsPort ?? WORKER_DEFAULTS.metricsPort;
-  const statsFile = options.statsFile === false ? undefined : options.statsFile ?? given.statsFile;
+  const metricsPort =
+    options.metricsPort === false
+      ? undefined
+      : (integer('metricsPort', options.metricsPort, RANGE.port) ?? given.metricsPort ?? WORKER_DEFAULTS.metricsPort);
+  const statsFile = options.statsFile === false ? undefined : (options.statsFile ?? given.statsFile);
 
   return {
     service,
@@ -154,10 +186,16 @@ export function resolveConfig(options: WorkerOptions = {}, env: Env = process.en
     prefetch: integer('prefetch', options.prefetch, RANGE.prefetch) ?? given.prefetch ?? WORKER_DEFAULTS.prefetch,
     limits,
     retry,
-    deliveryLimit: integer('deliveryLimit', options.deliveryLimit, RANGE.deliveryLimit) ?? given.deliveryLimit ?? WORKER_DEFAULTS.deliveryLimit,
+    deliveryLimit:
+      integer('deliveryLimit', options.deliveryLimit, RANGE.deliveryLimit) ??
+      given.deliveryLimit ??
+      WORKER_DEFAULTS.deliveryLimit,
     metricsPort,
     storage: storageFrom(options, env, given, service),
-    shutdownGraceMs: duration('shutdownGrace', options.shutdownGrace) ?? given.shutdownGraceMs ?? limits.timeoutMs + WORKER_DEFAULTS.shutdownGraceExtraMs,
+    shutdownGraceMs:
+      duration('shutdownGrace', options.shutdownGrace) ??
+      given.shutdownGraceMs ??
+      limits.timeoutMs + WORKER_DEFAULTS.shutdownGraceExtraMs,
     statsFile,
   };
 }

@@ -32,7 +32,12 @@ describe('the worker environment contract', () => {
     const env = encodeWorkerEnv(settings);
     expect(Object.keys(env)).toHaveLength(Object.keys(WORKER_ENV).length);
     expect(Object.keys(env).every((name) => name.startsWith('SWITCHYARD_'))).toBe(true);
-    expect(env).toMatchObject({ SWITCHYARD_TASK_TIMEOUT: '90s', SWITCHYARD_TASK_MEMORY_BYTES: '805306368', SWITCHYARD_RETRY_INITIAL_DELAY: '1500ms', SWITCHYARD_FALLBACK_QUEUE: 'thumbs.big' });
+    expect(env).toMatchObject({
+      SWITCHYARD_TASK_TIMEOUT: '90s',
+      SWITCHYARD_TASK_MEMORY_BYTES: '805306368',
+      SWITCHYARD_RETRY_INITIAL_DELAY: '1500ms',
+      SWITCHYARD_FALLBACK_QUEUE: 'thumbs.big',
+    });
   });
 
   it('reads back exactly what it wrote', () => {
@@ -61,7 +66,9 @@ describe('the worker environment contract', () => {
   });
 
   it('treats blank variables as unset, except the fallback queue where empty means none', () => {
-    expect(decodeWorkerEnv({ SWITCHYARD_QUEUE: '  ', SWITCHYARD_PREFETCH: '', SWITCHYARD_FALLBACK_QUEUE: ' ' })).toEqual({ fallbackQueue: '' });
+    expect(
+      decodeWorkerEnv({ SWITCHYARD_QUEUE: '  ', SWITCHYARD_PREFETCH: '', SWITCHYARD_FALLBACK_QUEUE: ' ' }),
+    ).toEqual({ fallbackQueue: '' });
   });
 
   it.each([

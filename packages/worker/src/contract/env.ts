@@ -20,11 +20,32 @@ interface Variable<T> {
   readonly emptyMeansNone?: boolean;
 }
 
-const text = (name: string, emptyMeansNone = false): Variable<string> => ({ name, decode: (t) => t, encode: (v) => v, ...(emptyMeansNone ? { emptyMeansNone } : {}) });
-const whole = (name: string, range: Range): Variable<number> => ({ name, decode: (t, n) => integer(n, t, range) as number, encode: String });
-const milliseconds = (name: string): Variable<number> => ({ name, decode: (t, n) => duration(n, t) as number, encode: formatDuration });
-const byteCount = (name: string): Variable<number> => ({ name, decode: (t, n) => bytes(n, t) as number, encode: String });
-const className = (name: string): Variable<WorkerClassName> => ({ name, decode: (t, n) => workerClass(n, t) as WorkerClassName, encode: (v) => v });
+const text = (name: string, emptyMeansNone = false): Variable<string> => ({
+  name,
+  decode: (t) => t,
+  encode: (v) => v,
+  ...(emptyMeansNone ? { emptyMeansNone } : {}),
+});
+const whole = (name: string, range: Range): Variable<number> => ({
+  name,
+  decode: (t, n) => integer(n, t, range) as number,
+  encode: String,
+});
+const milliseconds = (name: string): Variable<number> => ({
+  name,
+  decode: (t, n) => duration(n, t) as number,
+  encode: formatDuration,
+});
+const byteCount = (name: string): Variable<number> => ({
+  name,
+  decode: (t, n) => bytes(n, t) as number,
+  encode: String,
+});
+const className = (name: string): Variable<WorkerClassName> => ({
+  name,
+  decode: (t, n) => workerClass(n, t) as WorkerClassName,
+  encode: (v) => v,
+});
 
 export const WORKER_ENV = {
   env: text('SWITCHYARD_ENV'),
@@ -58,7 +79,25 @@ export type WorkerEnv = { readonly [K in keyof Contract]?: ValueOf<K> };
 
 /** What the platform sets for every class of a worker it runs; the rest is the runtime's choice. */
 export type RenderedWorkerEnv = WorkerEnv &
-  Required<Pick<WorkerEnv, 'env' | 'service' | 'version' | 'workerClass' | 'queue' | 'fallbackQueue' | 'deadLetterQueue' | 'prefetch' | 'timeoutMs' | 'memoryBytes' | 'retryAttempts' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'metricsPort'>>;
+  Required<
+    Pick<
+      WorkerEnv,
+      | 'env'
+      | 'service'
+      | 'version'
+      | 'workerClass'
+      | 'queue'
+      | 'fallbackQueue'
+      | 'deadLetterQueue'
+      | 'prefetch'
+      | 'timeoutMs'
+      | 'memoryBytes'
+      | 'retryAttempts'
+      | 'retryInitialDelayMs'
+      | 'retryMaxDelayMs'
+      | 'metricsPort'
+    >
+  >;
 
 const KEYS = Object.keys(WORKER_ENV) as Array<keyof Contract>;
 

@@ -3,6 +3,13 @@
  * renderer can import it: the environment's variables with their encoding, the checks both
  * sides apply, and the shared vocabulary.
  */
-export { decodeWorkerEnv, encodeWorkerEnv, WORKER_ENV, WORKER_METRICS_PORT, type RenderedWorkerEnv, type WorkerEnv } from './env.js';
+export {
+  decodeWorkerEnv,
+  encodeWorkerEnv,
+  WORKER_ENV,
+  WORKER_METRICS_PORT,
+  type RenderedWorkerEnv,
+  type WorkerEnv,
+} from './env.js';
 export type { ClassLimits, RetryPolicy, WorkerClassName } from './model.js';
 export { bytes, duration, integer, invalid, nonEmpty, RANGE, workerClass, type Env, type Range } from './values.js';

@@ -11,7 +11,10 @@ import type { WorkerClassName } from './model.js';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export function invalid(name: string, value: unknown, expected: string): WorkerError {
-  return new WorkerError('SWY_WORKER_CONFIG', { message: `${name} is ${JSON.stringify(value)}; expected ${expected}`, details: { name, value } });
+  return new WorkerError('SWY_WORKER_CONFIG', {
+    message: `${name} is ${JSON.stringify(value)}; expected ${expected}`,
+    details: { name, value },
+  });
 }
 
 /** A variable set to blanks counts as unset. */
@@ -23,7 +26,8 @@ export function nonEmpty(value: string | undefined): string | undefined {
 export function duration(name: string, value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = typeof value === 'number' ? value : parseDuration(value);
-  if (ms === undefined || !Number.isInteger(ms) || ms <= 0) throw invalid(name, value, 'a positive duration such as 20s, 2m or 250ms');
+  if (ms === undefined || !Number.isInteger(ms) || ms <= 0)
+    throw invalid(name, value, 'a positive duration such as 20s, 2m or 250ms');
   return ms;
 }
 
@@ -31,7 +35,8 @@ export function duration(name: string, value: string | number | undefined): numb
 export function bytes(name: string, value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'number' ? value : parseMemory(value);
-  if (n === undefined || !Number.isInteger(n) || n <= 0) throw invalid(name, value, 'a positive byte count such as 536870912 or 512Mi');
+  if (n === undefined || !Number.isInteger(n) || n <= 0)
+    throw invalid(name, value, 'a positive byte count such as 536870912 or 512Mi');
   return n;
 }
 
@@ -50,7 +55,8 @@ export const RANGE = {
 export function integer(name: string, value: string | number | undefined, range: Range): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < range.min || n > range.max) throw invalid(name, value, `a whole number from ${range.min} to ${range.max}`);
+  if (!Number.isInteger(n) || n < range.min || n > range.max)
+    throw invalid(name, value, `a whole number from ${range.min} to ${range.max}`);
   return n;
 }
 

@@ -21,8 +21,16 @@ describe('worker error catalogue', () => {
   });
 
   it('carries code, status and hint; the handler-facing errors keep their meaning', () => {
-    const err = new WorkerError('SWY_WORKER_CONFIG', { message: 'SWITCHYARD_QUEUE is ""', details: { name: 'SWITCHYARD_QUEUE' } });
-    expect(err.toJSON()).toEqual({ code: 'SWY_WORKER_CONFIG', message: 'SWITCHYARD_QUEUE is ""', hint: workerCatalogue.SWY_WORKER_CONFIG.hint, details: { name: 'SWITCHYARD_QUEUE' } });
+    const err = new WorkerError('SWY_WORKER_CONFIG', {
+      message: 'SWITCHYARD_QUEUE is ""',
+      details: { name: 'SWITCHYARD_QUEUE' },
+    });
+    expect(err.toJSON()).toEqual({
+      code: 'SWY_WORKER_CONFIG',
+      message: 'SWITCHYARD_QUEUE is ""',
+      hint: workerCatalogue.SWY_WORKER_CONFIG.hint,
+      details: { name: 'SWITCHYARD_QUEUE' },
+    });
     expect(new PermanentError('not a video').code).toBe('SWY_WORKER_PERMANENT');
     expect(new TooBigForClass('4K').code).toBe('SWY_WORKER_TOO_BIG');
     expect(new TooBigForClass('4K')).toBeInstanceOf(WorkerError);

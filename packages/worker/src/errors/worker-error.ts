@@ -25,7 +25,12 @@ export class WorkerError extends Error {
   }
 
   toJSON(): { code: WorkerErrorCode; message: string; hint: string; details?: Readonly<Record<string, unknown>> } {
-    return { code: this.code, message: this.message, hint: this.hint, ...(Object.keys(this.details).length ? { details: this.details } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      ...(Object.keys(this.details).length ? { details: this.details } : {}),
+    };
   }
 }
 

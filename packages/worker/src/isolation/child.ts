@@ -9,7 +9,11 @@ function send(message: ChildMessage): void {
   process.send?.(message);
 }
 
-async function runOne(definition: WorkerDefinition, message: RunMessage, log: ReturnType<typeof createLogger>): Promise<void> {
+async function runOne(
+  definition: WorkerDefinition,
+  message: RunMessage,
+  log: ReturnType<typeof createLogger>,
+): Promise<void> {
   let outcome: ChildOutcome;
   try {
     const payload: unknown = definition.payload.parse(message.payload);
@@ -18,10 +22,14 @@ async function runOne(definition: WorkerDefinition, message: RunMessage, log: Re
       taskId: message.taskId,
       workerClass: message.workerClass,
       attempt: message.attempt,
-      progress: (ratio, note) => send({ type: 'progress', token: message.token, ratio, ...(note === undefined ? {} : { note }) }),
+      progress: (ratio, note) =>
+        send({ type: 'progress', token: message.token, ratio, ...(note === undefined ? {} : { note }) }),
       log: (msg, fields) => log.info(msg, { taskId: message.taskId, ...fields }),
     };
-    const body = await definition.handler({ id: message.taskId, payload, inputKey, input: () => openInput(message.token, inputKey) }, ctx);
+    const body = await definition.handler(
+      { id: message.taskId, payload, inputKey, input: () => openInput(message.token, inputKey) },
+      ctx,
+    );
     const small = inlineOutput(body);
     if (small !== undefined) {
       outcome = { kind: 'done', inline: small };
@@ -41,7 +49,10 @@ async function runOne(definition: WorkerDefinition, message: RunMessage, log: Re
  * task: its output could not be recorded anyway).
  */
 export function serveTasks(definition: WorkerDefinition): Promise<void> {
-  const log = createLogger({ service: definition.service ?? process.env[WORKER_ENV.service.name] ?? 'worker', process: 'task' });
+  const log = createLogger({
+    service: definition.service ?? process.env[WORKER_ENV.service.name] ?? 'worker',
+    process: 'task',
+  });
   process.on('disconnect', () => process.exit(0));
   process.on('message', (message: RunMessage) => {
     if (message?.type === 'run') void runOne(definition, message, log);

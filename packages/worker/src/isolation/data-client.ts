@@ -11,13 +11,17 @@ import { DATA_SOCKET_ENV, handshake, INLINE_OUTPUT_BYTES } from './protocol.js';
 
 function dataSocket(): Socket {
   const path = process.env[DATA_SOCKET_ENV];
-  if (!path) throw new WorkerError('SWY_WORKER_INTERNAL', { message: `${DATA_SOCKET_ENV} is not set in the task process` });
+  if (!path)
+    throw new WorkerError('SWY_WORKER_INTERNAL', { message: `${DATA_SOCKET_ENV} is not set in the task process` });
   return connect({ path, allowHalfOpen: true });
 }
 
 /** Streams the task's input object from the worker, which reads it from storage. */
 export function openInput(token: string, key: string | undefined): Readable {
-  if (key === undefined) throw new WorkerError('SWY_WORKER_INTERNAL', { message: 'this task has no input: declare `input` in defineWorker' });
+  if (key === undefined)
+    throw new WorkerError('SWY_WORKER_INTERNAL', {
+      message: 'this task has no input: declare `input` in defineWorker',
+    });
   const socket = dataSocket();
   socket.end(handshake(token, 'in', key));
   const decoded = new FrameDecoder('input');

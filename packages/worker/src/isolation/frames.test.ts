@@ -21,7 +21,11 @@ describe('data socket frames', () => {
   });
 
   it('names each connection with a handshake line, keys encoded', () => {
-    expect(parseHandshake(handshake('tok', 'in', 'inputs/a b.mp4').trimEnd())).toEqual({ token: 'tok', direction: 'in', key: 'inputs/a b.mp4' });
+    expect(parseHandshake(handshake('tok', 'in', 'inputs/a b.mp4').trimEnd())).toEqual({
+      token: 'tok',
+      direction: 'in',
+      key: 'inputs/a b.mp4',
+    });
     expect(parseHandshake(handshake('tok', 'out'))).toEqual({ token: 'tok', direction: 'out', key: undefined });
     expect(parseHandshake('tok sideways')).toBeUndefined();
   });

@@ -13,12 +13,18 @@ import type { HandlerFailure } from './protocol.js';
  */
 
 /** An attempt as the pool reports it: the output when done, else why not. */
-export type PoolOutcome = { readonly kind: 'done'; readonly output: SpooledFile | Buffer } | Exclude<AttemptResult, { kind: 'done' }>;
+export type PoolOutcome =
+  { readonly kind: 'done'; readonly output: SpooledFile | Buffer } | Exclude<AttemptResult, { kind: 'done' }>;
 
 /** How a handler's error maps onto the escalation ladder (in the task process). */
 export function classifyError(err: unknown): HandlerFailure {
   if (err instanceof TooBigForClass) return { kind: 'too-big', code: err.code, reason: err.message };
-  if (err instanceof z.ZodError || (err as Error | undefined)?.name === 'ZodError') return { kind: 'permanent', code: 'SWY_WORKER_PAYLOAD_INVALID', reason: z.prettifyError(err as z.ZodError).replace(/\n/g, '; ') };
+  if (err instanceof z.ZodError || (err as Error | undefined)?.name === 'ZodError')
+    return {
+      kind: 'permanent',
+      code: 'SWY_WORKER_PAYLOAD_INVALID',
+      reason: z.prettifyError(err as z.ZodError).replace(/\n/g, '; '),
+    };
   if (isWorkerError(err)) {
     const kind = workerCatalogue[err.code].kind;
     if (kind === 'input') return { kind: 'permanent', code: err.code, reason: err.message };
@@ -36,13 +42,18 @@ export function classifyError(err: unknown): HandlerFailure {
  */
 export function withInputError(failure: HandlerFailure, inputError: unknown): PoolOutcome {
   if (inputError === undefined || failure.kind === 'too-big' || failure.kind === 'permanent') return failure;
-  if (inputError instanceof ObjectNotFound) return { kind: 'permanent', code: 'SWY_WORKER_INPUT_NOT_FOUND', reason: `input ${inputError.key} does not exist` };
+  if (inputError instanceof ObjectNotFound)
+    return { kind: 'permanent', code: 'SWY_WORKER_INPUT_NOT_FOUND', reason: `input ${inputError.key} does not exist` };
   return { kind: 'transient', code: 'SWY_WORKER_STORAGE_UNAVAILABLE', reason: (inputError as Error).message };
 }
 
 /** The task process said it was done but its output never arrived whole. */
 export function outputNotReceived(err: unknown): PoolOutcome {
-  return { kind: 'transient', code: 'SWY_WORKER_HANDLER_FAILED', reason: `the output could not be received: ${(err as Error).message}` };
+  return {
+    kind: 'transient',
+    code: 'SWY_WORKER_HANDLER_FAILED',
+    reason: `the output could not be received: ${(err as Error).message}`,
+  };
 }
 
 /** How a task process ended while it ran a task. */
@@ -61,9 +72,17 @@ export function exitOutcome(exit: ProcessExit, limits: RunLimits): PoolOutcome {
   const cls = limits.workerClass;
   switch (exit.killedFor) {
     case 'time':
-      return { kind: 'time-limit', code: 'SWY_WORKER_TIME_LIMIT', reason: `ran ${formatDuration(exit.ranMs)}, past the ${cls} class's ${formatDuration(limits.timeoutMs)}` };
+      return {
+        kind: 'time-limit',
+        code: 'SWY_WORKER_TIME_LIMIT',
+        reason: `ran ${formatDuration(exit.ranMs)}, past the ${cls} class's ${formatDuration(limits.timeoutMs)}`,
+      };
     case 'memory':
-      return { kind: 'memory-limit', code: 'SWY_WORKER_MEMORY_LIMIT', reason: `reached ${formatMemory(exit.peakRssBytes ?? 0)} resident, past the ${cls} class's ${formatMemory(limits.memoryBytes)}` };
+      return {
+        kind: 'memory-limit',
+        code: 'SWY_WORKER_MEMORY_LIMIT',
+        reason: `reached ${formatMemory(exit.peakRssBytes ?? 0)} resident, past the ${cls} class's ${formatMemory(limits.memoryBytes)}`,
+      };
     case 'interrupt':
     case 'close':
       return { kind: 'interrupted', reason: 'the worker is shutting down' };
@@ -71,10 +90,22 @@ export function exitOutcome(exit: ProcessExit, limits: RunLimits): PoolOutcome {
       break;
   }
   if (/heap out of memory|Reached heap limit/i.test(exit.stderrTail)) {
-    return { kind: 'memory-limit', code: 'SWY_WORKER_MEMORY_LIMIT', reason: `the JavaScript heap outgrew --max-old-space-size=${heapLimitMb(limits.memoryBytes)}MB in the ${cls} class` };
+    return {
+      kind: 'memory-limit',
+      code: 'SWY_WORKER_MEMORY_LIMIT',
+      reason: `the JavaScript heap outgrew --max-old-space-size=${heapLimitMb(limits.memoryBytes)}MB in the ${cls} class`,
+    };
   }
   if (exit.signal === 'SIGKILL') {
-    return { kind: 'memory-limit', code: 'SWY_WORKER_MEMORY_LIMIT', reason: `the task process was killed by SIGKILL from outside the worker (the kernel's out-of-memory killer?) in the ${cls} class` };
+    return {
+      kind: 'memory-limit',
+      code: 'SWY_WORKER_MEMORY_LIMIT',
+      reason: `the task process was killed by SIGKILL from outside the worker (the kernel's out-of-memory killer?) in the ${cls} class`,
+    };
   }
-  return { kind: 'crashed', code: 'SWY_WORKER_TASK_CRASHED', reason: `the task process exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}` };
+  return {
+    kind: 'crashed',
+    code: 'SWY_WORKER_TASK_CRASHED',
+    reason: `the task process exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`,
+  };
 }

@@ -63,7 +63,12 @@ export class TaskPool {
     if (this.board.closed) return;
     slot.state = 'starting';
     const proc: TaskProcess = new TaskProcess(
-      { module: this.options.module, argv: this.options.argv ?? [], memoryBytes: this.options.memoryBytes, dataSocket: this.channel.path },
+      {
+        module: this.options.module,
+        argv: this.options.argv ?? [],
+        memoryBytes: this.options.memoryBytes,
+        dataSocket: this.channel.path,
+      },
       {
         message: (message) => this.onMessage(slot, proc, message),
         exit: (code, signal) => this.onExit(slot, proc, code, signal),
@@ -99,7 +104,10 @@ export class TaskPool {
     }
     // The output's last frame has been sent; wait until it is spooled locally (the data
     // channel and the IPC channel race, so the output may still be arriving).
-    const late = setTimeout(() => run.receiveOutput(Promise.reject(new Error('the task process sent no output'))), OUTPUT_GRACE_MS);
+    const late = setTimeout(
+      () => run.receiveOutput(Promise.reject(new Error('the task process sent no output'))),
+      OUTPUT_GRACE_MS,
+    );
     run.output
       .finally(() => clearTimeout(late))
       .then((output) => run.finish({ kind: 'done', output }))
@@ -113,7 +121,14 @@ export class TaskPool {
     slot.process = undefined;
     slot.state = 'stopped';
     if (run) {
-      const exit = { killedFor: proc.killedFor, code, signal, stderrTail: proc.stderrTail, ranMs: Date.now() - run.startedAt, peakRssBytes: run.peakRss };
+      const exit = {
+        killedFor: proc.killedFor,
+        code,
+        signal,
+        stderrTail: proc.stderrTail,
+        ranMs: Date.now() - run.startedAt,
+        peakRssBytes: run.peakRss,
+      };
       run.finish(exitOutcome(exit, this.limits));
     }
     if (this.board.closed) {
@@ -122,7 +137,12 @@ export class TaskPool {
     }
     if (wasStarting && proc.killedFor === undefined) {
       slot.bootFailures++;
-      this.options.log.error('task process exited while starting', { slot: slot.id, code, signal, stderr: proc.stderrTail.slice(-1000) });
+      this.options.log.error('task process exited while starting', {
+        slot: slot.id,
+        code,
+        signal,
+        stderr: proc.stderrTail.slice(-1000),
+      });
     }
     const delay = slot.bootFailures ? Math.min(5_000, 100 * 2 ** slot.bootFailures) : 0;
     setTimeout(() => this.spawn(slot), delay).unref();
@@ -139,7 +159,14 @@ export class TaskPool {
       slot.run = run;
       this.runs.set(run.token, run);
       run.timer = setTimeout(() => proc.kill('time'), this.options.timeoutMs);
-      const message: RunMessage = { type: 'run', token: run.token, taskId: request.taskId, payload: request.payload, workerClass: this.options.workerClass, attempt: request.attempt };
+      const message: RunMessage = {
+        type: 'run',
+        token: run.token,
+        taskId: request.taskId,
+        payload: request.payload,
+        workerClass: this.options.workerClass,
+        attempt: request.attempt,
+      };
       proc.send(message, () => proc.kill('interrupt'));
     });
   }

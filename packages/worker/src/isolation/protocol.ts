@@ -28,8 +28,7 @@ export interface HandlerFailure {
 
 export type ChildOutcome =
   /** `inline`: the whole output (small), base64; absent: it was sent on the data socket. */
-  | { readonly kind: 'done'; readonly inline?: string }
-  | HandlerFailure;
+  { readonly kind: 'done'; readonly inline?: string } | HandlerFailure;
 
 /** Task process → parent. */
 export type ChildMessage =
@@ -46,7 +45,9 @@ export function handshake(token: string, direction: 'in' | 'out', key?: string):
   return `${token} ${direction}${key === undefined ? '' : ` ${encodeURIComponent(key)}`}\n`;
 }
 
-export function parseHandshake(line: string): { token: string; direction: 'in' | 'out'; key: string | undefined } | undefined {
+export function parseHandshake(
+  line: string,
+): { token: string; direction: 'in' | 'out'; key: string | undefined } | undefined {
   const [token, direction, key] = line.trim().split(' ');
   if (!token || (direction !== 'in' && direction !== 'out')) return undefined;
   return { token, direction, key: key === undefined ? undefined : decodeURIComponent(key) };

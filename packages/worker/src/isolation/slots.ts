@@ -28,7 +28,15 @@ export class SlotBoard {
   private closing = false;
 
   constructor(size: number) {
-    this.slots = Array.from({ length: size }, (_, id): Slot => ({ id, state: 'stopped', process: undefined, run: undefined, bootFailures: 0, baselineRss: undefined, peakFloor: undefined }));
+    this.slots = Array.from({ length: size }, (_, id): Slot => ({
+      id,
+      state: 'stopped',
+      process: undefined,
+      run: undefined,
+      bootFailures: 0,
+      baselineRss: undefined,
+      peakFloor: undefined,
+    }));
   }
 
   get busy(): number {

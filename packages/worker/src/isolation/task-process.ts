@@ -32,7 +32,10 @@ export class TaskProcess {
   private exited = false;
 
   constructor(options: TaskProcessOptions, events: TaskProcessEvents) {
-    const execArgv = [...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')), `--max-old-space-size=${heapLimitMb(options.memoryBytes)}`];
+    const execArgv = [
+      ...process.execArgv.filter((a) => !a.startsWith('--max-old-space-size')),
+      `--max-old-space-size=${heapLimitMb(options.memoryBytes)}`,
+    ];
     const child = fork(options.module, [...options.argv], {
       execArgv,
       env: { ...process.env, [TASK_PROCESS_ENV]: '1', [DATA_SOCKET_ENV]: options.dataSocket },

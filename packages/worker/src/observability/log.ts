@@ -16,7 +16,10 @@ function threshold(): number {
 }
 
 /** One JSON object per line on stdout: time, level, msg, then the fields (task id, class…). */
-export function createLogger(base: Record<string, unknown>, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+export function createLogger(
+  base: Record<string, unknown>,
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Logger {
   return logger(base, write, threshold());
 }
 
@@ -36,6 +39,11 @@ function logger(base: Record<string, unknown>, write: (line: string) => void, mi
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
+  if (value instanceof Error)
+    return {
+      name: value.name,
+      message: value.message,
+      ...('code' in value ? { code: (value as { code: unknown }).code } : {}),
+    };
   return value;
 }

@@ -32,7 +32,12 @@ export class WorkerMetrics {
       labelNames: ['class', 'result'],
       registers: [this.registry],
     });
-    this.attempts = new Counter({ name: 'switchyard_worker_attempts_total', help: 'Task attempts by outcome', labelNames: ['class', 'outcome'], registers: [this.registry] });
+    this.attempts = new Counter({
+      name: 'switchyard_worker_attempts_total',
+      help: 'Task attempts by outcome',
+      labelNames: ['class', 'outcome'],
+      registers: [this.registry],
+    });
     this.duration = new Histogram({
       name: 'switchyard_worker_task_duration_seconds',
       help: 'Time a task attempt spent in its task process',
@@ -47,20 +52,41 @@ export class WorkerMetrics {
       buckets: [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192].map((mi) => mi * 2 ** 20),
       registers: [this.registry],
     });
-    this.inFlight = new Gauge({ name: 'switchyard_worker_tasks_in_flight', help: 'Tasks being worked on now', labelNames: ['class'], registers: [this.registry] });
-    this.progress = new Gauge({ name: 'switchyard_worker_task_progress_ratio', help: 'Progress the handler last reported, per task in flight (removed when it ends)', labelNames: ['class', 'task_id'], registers: [this.registry] });
-    this.brokerUp = new Gauge({ name: 'switchyard_worker_broker_connected', help: '1 while connected to the broker', registers: [this.registry] });
+    this.inFlight = new Gauge({
+      name: 'switchyard_worker_tasks_in_flight',
+      help: 'Tasks being worked on now',
+      labelNames: ['class'],
+      registers: [this.registry],
+    });
+    this.progress = new Gauge({
+      name: 'switchyard_worker_task_progress_ratio',
+      help: 'Progress the handler last reported, per task in flight (removed when it ends)',
+      labelNames: ['class', 'task_id'],
+      registers: [this.registry],
+    });
+    this.brokerUp = new Gauge({
+      name: 'switchyard_worker_broker_connected',
+      help: '1 while connected to the broker',
+      registers: [this.registry],
+    });
   }
 
   started(cls: WorkerClassName): void {
     this.inFlight.inc({ class: cls });
   }
 
-  finished(cls: WorkerClassName, outcome: AttemptOutcome, result: ActionLabel, durationMs: number, peakRssBytes: number | undefined): void {
+  finished(
+    cls: WorkerClassName,
+    outcome: AttemptOutcome,
+    result: ActionLabel,
+    durationMs: number,
+    peakRssBytes: number | undefined,
+  ): void {
     this.inFlight.dec({ class: cls });
     this.attempts.inc({ class: cls, outcome });
     this.tasks.inc({ class: cls, result });
-    if (outcome !== 'done' && outcome !== 'duplicate' && outcome !== 'interrupted') this.tasks.inc({ class: cls, result: 'failed' });
+    if (outcome !== 'done' && outcome !== 'duplicate' && outcome !== 'interrupted')
+      this.tasks.inc({ class: cls, result: 'failed' });
     this.duration.observe({ class: cls, outcome }, durationMs / 1000);
     if (peakRssBytes) this.peakMemory.observe({ class: cls }, peakRssBytes);
   }

@@ -10,7 +10,11 @@ export interface HealthSource {
 }
 
 /** /ready, /healthz and /metrics on the port the platform probes (SWITCHYARD_METRICS_PORT). */
-export async function serveObservability(port: number, registry: Registry, health: HealthSource): Promise<{ server: Server; port: number }> {
+export async function serveObservability(
+  port: number,
+  registry: Registry,
+  health: HealthSource,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {

@@ -8,7 +8,8 @@ describe('backoff', () => {
     const buckets = delayBuckets(policy);
     expect(buckets[0]).toBe(500);
     expect(buckets[buckets.length - 1]).toBe(60_000);
-    for (let i = 1; i < buckets.length - 1; i++) expect((buckets[i] as number) / (buckets[i - 1] as number)).toBeCloseTo(2 ** 0.25, 1);
+    for (let i = 1; i < buckets.length - 1; i++)
+      expect((buckets[i] as number) / (buckets[i - 1] as number)).toBeCloseTo(2 ** 0.25, 1);
   });
 
   it('doubles the delay with each retry and stays within [half, all] of it, on a bucket', () => {
@@ -27,7 +28,7 @@ describe('backoff', () => {
 
   it('spreads a burst of retries over several buckets (jitter)', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const delays = new Set(Array.from({ length: 200 }, () => backoffDelayMs(4, policy, random)));
     expect(delays.size).toBeGreaterThanOrEqual(4);
   });

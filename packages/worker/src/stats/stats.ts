@@ -42,7 +42,12 @@ export async function readStats(files: readonly string[]): Promise<TaskStat[]> {
       if (!line.trim()) continue;
       try {
         const stat = JSON.parse(line) as TaskStat;
-        if (typeof stat.taskId === 'string' && typeof stat.durationMs === 'number' && (stat.class === 'normal' || stat.class === 'fallback')) out.push(stat);
+        if (
+          typeof stat.taskId === 'string' &&
+          typeof stat.durationMs === 'number' &&
+          (stat.class === 'normal' || stat.class === 'fallback')
+        )
+          out.push(stat);
       } catch {
         // a partial last line
       }

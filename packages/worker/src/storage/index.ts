@@ -5,7 +5,14 @@ import type { ObjectStore } from './port.js';
 import { S3Store } from './s3.js';
 
 export { LocalDirectoryStore } from './local.js';
-export { ObjectNotFound, StorageUnavailable, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
+export {
+  ObjectNotFound,
+  StorageUnavailable,
+  type ObjectStore,
+  type OutputBody,
+  type PutResult,
+  type StoredObject,
+} from './port.js';
 export { S3Store, type S3StoreOptions } from './s3.js';
 export { spool, SpooledFile, toBuffer } from './spool.js';
 

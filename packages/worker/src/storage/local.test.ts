@@ -21,10 +21,14 @@ describe('LocalDirectoryStore', () => {
   });
 
   it('lets exactly one of many concurrent writers of a key win', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent('outputs/race', `writer ${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.putIfAbsent('outputs/race', `writer ${i}`)),
+    );
     const winners = results.filter((r) => r.created);
     expect(winners).toHaveLength(1);
-    expect(await readFile(join(root, 'outputs/race'), 'utf8')).toBe(`writer ${results.indexOf(winners[0] as (typeof results)[number])}`);
+    expect(await readFile(join(root, 'outputs/race'), 'utf8')).toBe(
+      `writer ${results.indexOf(winners[0] as (typeof results)[number])}`,
+    );
     expect(await readdir(join(root, '.tmp'))).toEqual([]);
   });
 
@@ -48,10 +52,18 @@ describe('LocalDirectoryStore', () => {
     const empty = sha256(Buffer.alloc(0));
     const before = await readdir(join(root, '.tmp'));
     expect(await store.putIfAbsent('outputs/e1', '')).toEqual({ created: true, sha256: empty, bytes: 0 });
-    expect(await store.putIfAbsent('outputs/e2', new Uint8Array(0))).toEqual({ created: true, sha256: empty, bytes: 0 });
+    expect(await store.putIfAbsent('outputs/e2', new Uint8Array(0))).toEqual({
+      created: true,
+      sha256: empty,
+      bytes: 0,
+    });
     // Already there (empty or not): kept, and the caller is told what it holds.
     expect(await store.putIfAbsent('outputs/e1', '')).toEqual({ created: false, sha256: empty, bytes: 0 });
-    expect(await store.putIfAbsent('outputs/t1', '')).toEqual({ created: false, sha256: sha256(Buffer.from('first')), bytes: 5 });
+    expect(await store.putIfAbsent('outputs/t1', '')).toEqual({
+      created: false,
+      sha256: sha256(Buffer.from('first')),
+      bytes: 5,
+    });
     const [a, b] = await Promise.all([stat(join(root, 'outputs/e1')), stat(join(root, 'outputs/e2'))]);
     expect(a.ino).not.toBe(b.ino);
     expect([a.size, b.size]).toEqual([0, 0]);

@@ -40,7 +40,8 @@ export class LocalDirectoryStore implements ObjectStore {
 
   private path(key: string): string {
     const full = resolve(this.root, key);
-    if (!full.startsWith(this.root + sep) || full.startsWith(this.tmp + sep)) throw new Error(`object key ${JSON.stringify(key)} escapes the storage directory`);
+    if (!full.startsWith(this.root + sep) || full.startsWith(this.tmp + sep))
+      throw new Error(`object key ${JSON.stringify(key)} escapes the storage directory`);
     return full;
   }
 

@@ -2,7 +2,14 @@ import { createReadStream } from 'node:fs';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { ObjectNotFound, StorageUnavailable, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
+import {
+  ObjectNotFound,
+  StorageUnavailable,
+  type ObjectStore,
+  type OutputBody,
+  type PutResult,
+  type StoredObject,
+} from './port.js';
 import { isInMemory, sha256, spool, SpooledFile, toBuffer } from './spool.js';
 
 export interface S3StoreOptions {
@@ -42,7 +49,9 @@ export class S3Store implements ObjectStore {
       region: options.region ?? 'us-east-1',
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       forcePathStyle: true,
-      ...(options.accessKeyId && options.secretAccessKey ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } } : {}),
+      ...(options.accessKeyId && options.secretAccessKey
+        ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
+        : {}),
       maxAttempts: 2,
       requestHandler: { connectionTimeout: 2_000, requestTimeout: 60_000 },
     });
@@ -91,18 +100,38 @@ export class S3Store implements ObjectStore {
     if (isInMemory(body)) {
       const data = toBuffer(body);
       const digest = sha256(data);
-      return this.send(key, { Body: data, ContentLength: data.byteLength, Metadata: { [SHA_META]: digest }, ...condition }, digest, data.byteLength);
+      return this.send(
+        key,
+        { Body: data, ContentLength: data.byteLength, Metadata: { [SHA_META]: digest }, ...condition },
+        digest,
+        data.byteLength,
+      );
     }
     const owned = !(body instanceof SpooledFile);
     const part = body instanceof SpooledFile ? body : await spool(body);
     try {
-      return await this.send(key, { Body: createReadStream(part.path), ContentLength: part.bytes, Metadata: { [SHA_META]: part.sha256 }, ...condition }, part.sha256, part.bytes);
+      return await this.send(
+        key,
+        {
+          Body: createReadStream(part.path),
+          ContentLength: part.bytes,
+          Metadata: { [SHA_META]: part.sha256 },
+          ...condition,
+        },
+        part.sha256,
+        part.bytes,
+      );
     } finally {
       if (owned) await part.cleanup();
     }
   }
 
-  private async send(key: string, input: Omit<PutObjectCommandInput, 'Bucket' | 'Key'>, digest: string, bytes: number): Promise<PutResult> {
+  private async send(
+    key: string,
+    input: Omit<PutObjectCommandInput, 'Bucket' | 'Key'>,
+    digest: string,
+    bytes: number,
+  ): Promise<PutResult> {
     const { sdk, client } = await this.sdk();
     try {
       await client.send(new sdk.PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(key), ...input }));
@@ -130,5 +159,7 @@ function status(err: unknown): number | undefined {
 function unavailable(op: string, key: string, err: unknown): Error {
   const code = status(err);
   if (code !== undefined && code < 500 && code !== 408 && code !== 429) return err as Error;
-  return new StorageUnavailable(`could not ${op} ${key}: ${(err as Error).message || (err as Error).name}`, { cause: err });
+  return new StorageUnavailable(`could not ${op} ${key}: ${(err as Error).message || (err as Error).name}`, {
+    cause: err,
+  });
 }

@@ -17,12 +17,21 @@ type Headers = Readonly<Record<string, unknown>>;
  */
 export function describeDeadLetter(headers: Headers, body: Buffer | string): DeadLetterInfo {
   const parsed = parseEnvelope(body);
-  const taskId = parsed.ok ? parsed.envelope.id : typeof headers[HEADER.taskId] === 'string' ? (headers[HEADER.taskId] as string) : undefined;
+  const taskId = parsed.ok
+    ? parsed.envelope.id
+    : typeof headers[HEADER.taskId] === 'string'
+      ? (headers[HEADER.taskId] as string)
+      : undefined;
   const history = parsed.ok ? parsed.envelope.history : [];
   const reason = headers[HEADER.reason];
   const code = headers[HEADER.code];
   if (typeof reason === 'string') {
-    return { taskId, code: typeof code === 'string' && code in workerCatalogue ? (code as WorkerErrorCode) : undefined, reason, history };
+    return {
+      taskId,
+      code: typeof code === 'string' && code in workerCatalogue ? (code as WorkerErrorCode) : undefined,
+      reason,
+      history,
+    };
   }
   const deaths = Array.isArray(headers['x-death']) ? (headers['x-death'] as Array<Record<string, unknown>>) : [];
   const brokerReason = deaths[0]?.reason ?? headers['x-first-death-reason'];
@@ -34,5 +43,10 @@ export function describeDeadLetter(headers: Headers, body: Buffer | string): Dea
       history,
     };
   }
-  return { taskId, code: undefined, reason: `dead-lettered by the broker: ${String(brokerReason ?? 'unknown reason')}`, history };
+  return {
+    taskId,
+    code: undefined,
+    reason: `dead-lettered by the broker: ${String(brokerReason ?? 'unknown reason')}`,
+    history,
+  };
 }

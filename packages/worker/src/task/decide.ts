@@ -6,7 +6,11 @@ import { failedTries, type AttemptOutcome, type AttemptRecord } from './envelope
 /** How one attempt ended, as the isolation layer reports it. */
 export type AttemptResult =
   | { readonly kind: 'done'; readonly written: boolean; readonly sha256: string; readonly bytes: number }
-  | { readonly kind: 'time-limit' | 'memory-limit' | 'too-big' | 'permanent' | 'transient' | 'crashed'; readonly code: WorkerErrorCode; readonly reason: string }
+  | {
+      readonly kind: 'time-limit' | 'memory-limit' | 'too-big' | 'permanent' | 'transient' | 'crashed';
+      readonly code: WorkerErrorCode;
+      readonly reason: string;
+    }
   | { readonly kind: 'interrupted'; readonly reason: string };
 
 /** What the worker does with the message after an attempt. Plain data: tests assert it. */
@@ -54,7 +58,10 @@ export function decide(result: AttemptResult, history: readonly AttemptRecord[],
       return {
         type: 'dead-letter',
         code: result.code,
-        reason: deadLetterReason(result.code, `${result.reason} (${ctx.workerClass === 'fallback' ? 'in the fallback class' : 'and the worker has no fallback class'})`),
+        reason: deadLetterReason(
+          result.code,
+          `${result.reason} (${ctx.workerClass === 'fallback' ? 'in the fallback class' : 'and the worker has no fallback class'})`,
+        ),
       };
     case 'permanent':
       return { type: 'dead-letter', code: result.code, reason: deadLetterReason(result.code, result.reason) };
@@ -65,7 +72,10 @@ export function decide(result: AttemptResult, history: readonly AttemptRecord[],
         return {
           type: 'dead-letter',
           code: 'SWY_WORKER_RETRIES_EXHAUSTED',
-          reason: deadLetterReason('SWY_WORKER_RETRIES_EXHAUSTED', `${tries} of ${ctx.retry.attempts} attempts failed in the ${ctx.workerClass} class; last: ${result.code}: ${result.reason}`),
+          reason: deadLetterReason(
+            'SWY_WORKER_RETRIES_EXHAUSTED',
+            `${tries} of ${ctx.retry.attempts} attempts failed in the ${ctx.workerClass} class; last: ${result.code}: ${result.reason}`,
+          ),
         };
       }
       return { type: 'retry', queue: ctx.queue, retry: tries, delayMs: backoffDelayMs(tries, ctx.retry, ctx.random) };

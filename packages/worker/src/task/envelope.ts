@@ -46,9 +46,11 @@ export function parseEnvelope(body: Buffer | string): ParsedEnvelope {
   } catch (err) {
     return { ok: false, reason: `the body is not JSON (${(err as Error).message})` };
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, reason: 'the body is not a JSON object' };
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return { ok: false, reason: 'the body is not a JSON object' };
   const { id, payload, submittedAt, history } = data as Record<string, unknown>;
-  if (typeof id !== 'string' || !TASK_ID.test(id)) return { ok: false, reason: 'id must be a string of 1-200 letters, digits, . _ : -' };
+  if (typeof id !== 'string' || !TASK_ID.test(id))
+    return { ok: false, reason: 'id must be a string of 1-200 letters, digits, . _ : -' };
   if (!('payload' in data)) return { ok: false, reason: 'payload is missing' };
   if (history !== undefined && !Array.isArray(history)) return { ok: false, reason: 'history must be an array' };
   return {
@@ -72,7 +74,8 @@ export function withAttempt(envelope: TaskEnvelope, attempt: AttemptRecord): Tas
 
 /** Tries of this task in one class that count against its retry policy. */
 export function failedTries(history: readonly AttemptRecord[], workerClass: WorkerClassName): number {
-  return history.filter((a) => a.class === workerClass && (a.outcome === 'transient' || a.outcome === 'crashed')).length;
+  return history.filter((a) => a.class === workerClass && (a.outcome === 'transient' || a.outcome === 'crashed'))
+    .length;
 }
 
 /** Headers an operator sees in the broker's UI without decoding the body. */

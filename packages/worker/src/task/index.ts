@@ -1,4 +1,11 @@
-export { decide, deadLetterReason, outcomeOf, type AttemptResult, type DecideContext, type TaskAction } from './decide.js';
+export {
+  decide,
+  deadLetterReason,
+  outcomeOf,
+  type AttemptResult,
+  type DecideContext,
+  type TaskAction,
+} from './decide.js';
 export { describeDeadLetter, type DeadLetterInfo } from './dead-letter.js';
 export {
   encodeEnvelope,

@@ -1,21 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpu, formatDuration, formatMemory, parseCpu, parseDuration, parseMemory, parseQuantity } from './index.js';
+import {
+  formatCpu,
+  formatDuration,
+  formatMemory,
+  parseCpu,
+  parseDuration,
+  parseMemory,
+  parseQuantity,
+} from './index.js';
 
 describe('quantities', () => {
   it.each([
-    ['250m', 250], ['0.5', 500], [2, 2000], ['1.5', 1500], ['1k', 1_000_000], ['0.0001', undefined], ['fast', undefined], ['-1', undefined], ['1Gi', 1_073_741_824_000],
+    ['250m', 250],
+    ['0.5', 500],
+    [2, 2000],
+    ['1.5', 1500],
+    ['1k', 1_000_000],
+    ['0.0001', undefined],
+    ['fast', undefined],
+    ['-1', undefined],
+    ['1Gi', 1_073_741_824_000],
   ] as const)('parses CPU %s', (input, millis) => {
     expect(parseCpu(input)).toBe(millis);
   });
 
   it.each([
-    ['512Mi', 536_870_912], ['1G', 1e9], ['500M', 5e8], [1024, 1024], ['1.5Gi', 1_610_612_736], ['500m', undefined], ['12 GB', undefined], ['0.5', undefined],
+    ['512Mi', 536_870_912],
+    ['1G', 1e9],
+    ['500M', 5e8],
+    [1024, 1024],
+    ['1.5Gi', 1_610_612_736],
+    ['500m', undefined],
+    ['12 GB', undefined],
+    ['0.5', undefined],
   ] as const)('parses memory %s', (input, bytes) => {
     expect(parseMemory(input)).toBe(bytes);
   });
 
   it.each([
-    ['250ms', 250], ['20s', 20_000], ['5m', 300_000], ['1.5h', 5_400_000], ['2d', 172_800_000], ['20', undefined], ['20 seconds', undefined], ['0.5ms', undefined],
+    ['250ms', 250],
+    ['20s', 20_000],
+    ['5m', 300_000],
+    ['1.5h', 5_400_000],
+    ['2d', 172_800_000],
+    ['20', undefined],
+    ['20 seconds', undefined],
+    ['0.5ms', undefined],
   ] as const)('parses duration %s', (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
@@ -40,8 +70,25 @@ describe('quantities', () => {
 
   // Kubernetes' own quantity grammar: exponents, signs, bare dots and the sub-unit suffixes.
   it.each([
-    ['129e6', 129e6], ['129E6', 129e6], ['1e-3', 0.001], ['1E', 1e18], ['+5', 5], ['-1.5', -1.5], ['.5', 0.5], ['5.', 5], ['250m', 0.25], ['100u', 1e-4], ['7n', 7e-9],
-    ['1.5Gi', 1.5 * 2 ** 30], ['1e', undefined], ['1e3.5', undefined], ['.', undefined], ['', undefined], ['1 Gi', undefined], ['1ki', undefined], ['0x10', undefined],
+    ['129e6', 129e6],
+    ['129E6', 129e6],
+    ['1e-3', 0.001],
+    ['1E', 1e18],
+    ['+5', 5],
+    ['-1.5', -1.5],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['250m', 0.25],
+    ['100u', 1e-4],
+    ['7n', 7e-9],
+    ['1.5Gi', 1.5 * 2 ** 30],
+    ['1e', undefined],
+    ['1e3.5', undefined],
+    ['.', undefined],
+    ['', undefined],
+    ['1 Gi', undefined],
+    ['1ki', undefined],
+    ['0x10', undefined],
   ] as const)('reads the quantity %s as Kubernetes does', (input, value) => {
     expect(parseQuantity(input)).toBe(value);
   });

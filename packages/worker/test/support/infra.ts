@@ -1,4 +1,10 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -7,7 +13,10 @@ import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'a
 /** The real dependencies started by test/infra; a missing variable fails the suite loudly. */
 export function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run \`test/infra/up && . "\${SWITCHYARD_RUN:-/tmp/switchyard}/infra.env"\` first (test/run does it)`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: run \`test/infra/up && . "\${SWITCHYARD_RUN:-/tmp/switchyard}/infra.env"\` first (test/run does it)`,
+    );
   return value;
 }
 
@@ -50,8 +59,17 @@ export async function versionsByKey(s3: S3Client, bucket: string, prefix: string
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker, MaxKeys: 1000 }));
-    for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) out.set(v.Key as string, (out.get(v.Key as string) ?? 0) + 1);
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        KeyMarker: keyMarker,
+        VersionIdMarker: versionMarker,
+        MaxKeys: 1000,
+      }),
+    );
+    for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])])
+      out.set(v.Key as string, (out.get(v.Key as string) ?? 0) + 1);
     if (!page.IsTruncated) return out;
     keyMarker = page.NextKeyMarker;
     versionMarker = page.NextVersionIdMarker;
@@ -99,7 +117,10 @@ export async function broker(): Promise<Broker> {
 }
 
 /** Takes every message of a queue (acknowledging it) and returns headers and body. */
-export async function drainQueue(channel: Channel, queue: string): Promise<Array<{ headers: Record<string, unknown>; body: Buffer }>> {
+export async function drainQueue(
+  channel: Channel,
+  queue: string,
+): Promise<Array<{ headers: Record<string, unknown>; body: Buffer }>> {
   const out: Array<{ headers: Record<string, unknown>; body: Buffer }> = [];
   for (;;) {
     const msg = await channel.get(queue, { noAck: true });
@@ -114,7 +135,12 @@ export async function queueLength(channel: Channel, queue: string): Promise<numb
   return ok.messageCount;
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -19,12 +19,22 @@ export interface Scenario {
   dispose(): Promise<void>;
 }
 
-export async function scenario(name: string, env: Readonly<Record<string, string>> = {}, keepLines = true): Promise<Scenario> {
+export async function scenario(
+  name: string,
+  env: Readonly<Record<string, string>> = {},
+  keepLines = true,
+): Promise<Scenario> {
   const queue = uniqueName(`itest-${name}`);
   const bucket = queue;
   const s3 = s3Client();
   await createBucket(s3, bucket);
-  const store = new S3Store({ bucket, prefix: 'run', endpoint: infra.s3Endpoint(), accessKeyId: infra.s3AccessKey(), secretAccessKey: infra.s3SecretKey() });
+  const store = new S3Store({
+    bucket,
+    prefix: 'run',
+    endpoint: infra.s3Endpoint(),
+    accessKeyId: infra.s3AccessKey(),
+    secretAccessKey: infra.s3SecretKey(),
+  });
   const logDir = mkdtempSync(join(tmpdir(), `swy-itest-${name}-`));
   const processes = new WorkerProcesses(
     {
@@ -73,7 +83,8 @@ export async function scenario(name: string, env: Readonly<Record<string, string
       await store.close();
       const b = await broker().catch(() => undefined);
       if (b) {
-        for (const q of [queue, `${queue}.fallback`, `${queue}.dead`]) await b.channel.deleteQueue(q).catch(() => undefined);
+        for (const q of [queue, `${queue}.fallback`, `${queue}.dead`])
+          await b.channel.deleteQueue(q).catch(() => undefined);
         await b.close();
       }
     },

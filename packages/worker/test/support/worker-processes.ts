@@ -36,7 +36,11 @@ export class WorkerProcesses {
   ) {}
 
   /** Resolves with the first log line of `proc` that matches. */
-  async waitForLine(proc: WorkerProcess, match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  async waitForLine(
+    proc: WorkerProcess,
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = proc.lines.find(match);
@@ -49,7 +53,14 @@ export class WorkerProcesses {
   spawn(workerClass: WorkerClassName, extraEnv: Readonly<Record<string, string>> = {}): WorkerProcess {
     const n = ++this.seq;
     const child = spawn(process.execPath, [TEST_WORKER], {
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...this.env, SWITCHYARD_WORKER_CLASS: workerClass, SWITCHYARD_TASK_STATS_FILE: join(this.logDir, `stats-${workerClass}-${n}.jsonl`), ...extraEnv },
+      env: {
+        ...process.env,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...this.env,
+        SWITCHYARD_WORKER_CLASS: workerClass,
+        SWITCHYARD_TASK_STATS_FILE: join(this.logDir, `stats-${workerClass}-${n}.jsonl`),
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const log = createWriteStream(join(this.logDir, `worker-${workerClass}-${n}.log`));
@@ -87,13 +98,18 @@ export class WorkerProcesses {
       }
     });
     child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
-    void proc.exited.then(({ code, signal }) => rejectReady(new Error(`worker ${proc.pid} exited before it was ready (code ${code}, signal ${signal})`)));
+    void proc.exited.then(({ code, signal }) =>
+      rejectReady(new Error(`worker ${proc.pid} exited before it was ready (code ${code}, signal ${signal})`)),
+    );
     this.all.push(proc);
     return proc;
   }
 
   alive(workerClass?: WorkerClassName): WorkerProcess[] {
-    return this.all.filter((p) => p.child.exitCode === null && p.child.signalCode === null && (!workerClass || p.workerClass === workerClass));
+    return this.all.filter(
+      (p) =>
+        p.child.exitCode === null && p.child.signalCode === null && (!workerClass || p.workerClass === workerClass),
+    );
   }
 
   kill9(proc: WorkerProcess): Promise<unknown> {
@@ -139,7 +155,9 @@ export class ProcessScaleTarget implements ScaleTarget {
     const members = this.members();
     this.history.push({ at: Date.now(), replicas });
     if (replicas > members.length) {
-      const started = Array.from({ length: replicas - members.length }, () => this.processes.spawn(this.workerClass, this.env));
+      const started = Array.from({ length: replicas - members.length }, () =>
+        this.processes.spawn(this.workerClass, this.env),
+      );
       await Promise.all(started.map((p) => p.ready));
     } else {
       for (const p of members.slice(replicas).reverse()) void this.processes.terminate(p);

@@ -45,7 +45,10 @@ export class EventStreams {
   take(caller: string): () => void {
     const held = this.perCaller.get(caller) ?? 0;
     if (held >= this.limitPerCaller) {
-      throw new SwitchyardError('SWY_API_TOO_MANY_STREAMS', { message: `${caller} already holds ${held} event streams, the most one token may hold`, details: { limit: this.limitPerCaller } });
+      throw new SwitchyardError('SWY_API_TOO_MANY_STREAMS', {
+        message: `${caller} already holds ${held} event streams, the most one token may hold`,
+        details: { limit: this.limitPerCaller },
+      });
     }
     this.perCaller.set(caller, held + 1);
     this.open++;
@@ -65,7 +68,10 @@ export class EventStreams {
 async function send(out: ServerResponse, text: string, gone: () => boolean): Promise<void> {
   if (gone() || out.write(text)) return;
   const controller = new AbortController();
-  await Promise.race([once(out, 'drain', { signal: controller.signal }), once(out, 'close', { signal: controller.signal })]).catch(() => undefined);
+  await Promise.race([
+    once(out, 'drain', { signal: controller.signal }),
+    once(out, 'close', { signal: controller.signal }),
+  ]).catch(() => undefined);
   controller.abort();
 }
 
@@ -79,17 +85,31 @@ function block(e: { seq: number; releaseId: string; type: string; at: Date; payl
 export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
   return [
     route({
-      method: 'GET', url: '/v1/events', summary: 'Server-sent events: every release event, resumable with Last-Event-ID or ?after', tag: 'releases', action: 'read', query: eventsQuery, raw: true,
+      method: 'GET',
+      url: '/v1/events',
+      summary: 'Server-sent events: every release event, resumable with Last-Event-ID or ?after',
+      tag: 'releases',
+      action: 'read',
+      query: eventsQuery,
+      raw: true,
       handler: async ({ query, request, reply, principal }) => {
         const header = request.headers['last-event-id'];
-        const resumeAt = query.after ?? (typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined);
+        const resumeAt =
+          query.after ?? (typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : undefined);
         // One release's events are replayed from its start; the whole history only from where a client asks.
         let after = resumeAt ?? (query.release ? 0 : await ctx.releases.latestSeq());
         const giveBack = streams.take(principal.name);
         let closed = false;
         reply.hijack();
         const out = reply.raw;
-        out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-request-id': String(request.id), connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        out.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'x-request-id': String(request.id),
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
         out.write(': switchyard events\n\n');
         let pumping = false;
         let again = false;

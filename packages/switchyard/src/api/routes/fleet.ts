@@ -11,9 +11,18 @@ import type { EventStreams } from './events.js';
 const service = z.object({ service: serviceName });
 const serviceGroup = z.object({ service: serviceName, group: groupName });
 const serviceTrack = z.object({ service: serviceName, track: trackName });
-const shareBody = z.strictObject({ share: z.number({ error: 'share must be a number (a percentage)' }), reason: reason.optional(), overrideFreeze });
+const shareBody = z.strictObject({
+  share: z.number({ error: 'share must be a number (a percentage)' }),
+  reason: reason.optional(),
+  overrideFreeze,
+});
 const trackBody = z
-  .strictObject({ version: version.optional(), replicas: z.number().int().min(0).max(1000).optional(), reason: reason.optional(), overrideFreeze })
+  .strictObject({
+    version: version.optional(),
+    replicas: z.number().int().min(0).max(1000).optional(),
+    reason: reason.optional(),
+    overrideFreeze,
+  })
   .refine((b) => b.version !== undefined || b.replicas !== undefined, { error: 'give version, replicas or both' });
 
 const because = (text: string | undefined) => (text ? ` — ${text}` : '');
@@ -24,46 +33,101 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
   const env = ctx.fleet.environment;
   return [
     route({
-      method: 'GET', url: '/v1/status', summary: 'The running fleet: routers, tracks, versions, ready replicas, shares', tag: 'fleet', action: 'read',
-      handler: async () => ({ environment: env.name, services: await runtime.status(), workers: await runtime.workerStatus() }),
+      method: 'GET',
+      url: '/v1/status',
+      summary: 'The running fleet: routers, tracks, versions, ready replicas, shares',
+      tag: 'fleet',
+      action: 'read',
+      handler: async () => ({
+        environment: env.name,
+        services: await runtime.status(),
+        workers: await runtime.workerStatus(),
+      }),
     }),
     route({
-      method: 'GET', url: '/v1/services/:service', summary: 'One service as it runs', tag: 'fleet', action: 'read', params: service,
+      method: 'GET',
+      url: '/v1/services/:service',
+      summary: 'One service as it runs',
+      tag: 'fleet',
+      action: 'read',
+      params: service,
       handler: async ({ params }) => {
         runtime.router(params.service);
         return (await runtime.status()).find((s) => s.service === params.service);
       },
     }),
     route({
-      method: 'GET', url: '/v1/services/:service/figures', summary: 'Per-track request, error and latency counters from the router', tag: 'fleet', action: 'read', params: service,
-      handler: async ({ params }) => ({ service: params.service, tracks: await runtime.router(params.service).figures() }),
+      method: 'GET',
+      url: '/v1/services/:service/figures',
+      summary: 'Per-track request, error and latency counters from the router',
+      tag: 'fleet',
+      action: 'read',
+      params: service,
+      handler: async ({ params }) => ({
+        service: params.service,
+        tracks: await runtime.router(params.service).figures(),
+      }),
     }),
     route({
-      method: 'PUT', url: '/v1/services/:service/groups/:group/share', summary: 'Send a share of a group\'s users to its canary track (live; recorded first)', tag: 'traffic', action: 'traffic', audit: 'traffic.share', params: serviceGroup, body: shareBody,
+      method: 'PUT',
+      url: '/v1/services/:service/groups/:group/share',
+      summary: "Send a share of a group's users to its canary track (live; recorded first)",
+      tag: 'traffic',
+      action: 'traffic',
+      audit: 'traffic.share',
+      params: serviceGroup,
+      body: shareBody,
       handler: async ({ params, body, principal }) => {
         validateShare(runtime.service(params.service), params.group, body.share);
         const { routing } = runtime.current(params.service);
         const was = routing.shares[params.group] ?? 0;
-        if (body.share > was) guardFreeze(env, principal, `Widening the ${params.group} share of ${params.service} in ${env.name} is`, body);
+        if (body.share > was)
+          guardFreeze(
+            env,
+            principal,
+            `Widening the ${params.group} share of ${params.service} in ${env.name} is`,
+            body,
+          );
         await ctx.orchestrator.changeLive({
           service: params.service,
-          state: { ...runtime.desiredState(params.service), routing: { ...routing, shares: { ...routing.shares, [params.group]: body.share } } },
+          state: {
+            ...runtime.desiredState(params.service),
+            routing: { ...routing, shares: { ...routing.shares, [params.group]: body.share } },
+          },
           message: `${params.service}: ${body.share}% of ${params.group} on its canary track${because(body.reason)}`,
           author: principal.name,
           apply: () => runtime.setShare(params.service, params.group, body.share),
           undo: () => runtime.setShare(params.service, params.group, was),
         });
-        return { service: params.service, group: params.group, share: body.share, routing: runtime.current(params.service).routing };
+        return {
+          service: params.service,
+          group: params.group,
+          share: body.share,
+          routing: runtime.current(params.service).routing,
+        };
       },
     }),
     route({
-      method: 'PUT', url: '/v1/services/:service/legacy/share', summary: 'Send a share of all traffic to the legacy backend (live; recorded first)', tag: 'traffic', action: 'traffic', audit: 'traffic.legacy', params: service, body: shareBody,
+      method: 'PUT',
+      url: '/v1/services/:service/legacy/share',
+      summary: 'Send a share of all traffic to the legacy backend (live; recorded first)',
+      tag: 'traffic',
+      action: 'traffic',
+      audit: 'traffic.legacy',
+      params: service,
+      body: shareBody,
       handler: async ({ params, body, principal }) => {
         validateLegacyShare(runtime.service(params.service), body.share);
         const { routing } = runtime.current(params.service);
         const was = routing.legacyShare;
         // Less on the legacy backend is more on the new deployment.
-        if (body.share < was) guardFreeze(env, principal, `Moving ${params.service}'s traffic off its legacy backend in ${env.name} is`, body);
+        if (body.share < was)
+          guardFreeze(
+            env,
+            principal,
+            `Moving ${params.service}'s traffic off its legacy backend in ${env.name} is`,
+            body,
+          );
         await ctx.orchestrator.changeLive({
           service: params.service,
           state: { ...runtime.desiredState(params.service), routing: { ...routing, legacyShare: body.share } },
@@ -76,7 +140,14 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       },
     }),
     route({
-      method: 'PUT', url: '/v1/services/:service/tracks/:track', summary: 'Roll a track to a version and/or replica count, one replica at a time (recorded first)', tag: 'traffic', action: 'scale', audit: 'track.update', params: serviceTrack, body: trackBody,
+      method: 'PUT',
+      url: '/v1/services/:service/tracks/:track',
+      summary: 'Roll a track to a version and/or replica count, one replica at a time (recorded first)',
+      tag: 'traffic',
+      action: 'scale',
+      audit: 'track.update',
+      params: serviceTrack,
+      body: trackBody,
       handler: async ({ params, body, principal }) => {
         const current = await runtime.trackStatus(params.service, params.track);
         const was = { version: current.version, replicas: current.desired };
@@ -84,11 +155,21 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
         if (next.version !== was.version) {
           await runtime.checkVersion(params.service, next.version);
           if (!(await ctx.orchestrator.releasedVersions(params.service)).has(next.version)) {
-            guardFreeze(env, principal, `Putting ${params.service} ${next.version}, never released in ${env.name}, on a track is`, body);
+            guardFreeze(
+              env,
+              principal,
+              `Putting ${params.service} ${next.version}, never released in ${env.name}, on a track is`,
+              body,
+            );
           }
         }
         const desired = runtime.desiredState(params.service);
-        const what = [body.version ? `version ${body.version}` : '', body.replicas !== undefined ? `${body.replicas} replicas` : ''].filter(Boolean).join(', ');
+        const what = [
+          body.version ? `version ${body.version}` : '',
+          body.replicas !== undefined ? `${body.replicas} replicas` : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
         await ctx.orchestrator.changeLive({
           service: params.service,
           state: { ...desired, tracks: { ...desired.tracks, [params.track]: next } },

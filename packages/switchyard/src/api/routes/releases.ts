@@ -11,27 +11,54 @@ import { stateView } from './views.js';
 
 const STATUSES: readonly ReleaseStatus[] = [...ACTIVE_STATUSES, 'succeeded', 'rolled-back', 'aborted', 'failed'];
 
-const deployBody = z.strictObject({ service: serviceName, version, plan: planName.optional(), reason: reason.optional(), overrideFreeze });
+const deployBody = z.strictObject({
+  service: serviceName,
+  version,
+  plan: planName.optional(),
+  reason: reason.optional(),
+  overrideFreeze,
+});
 const actionBody = z.strictObject({ reason: reason.optional(), overrideFreeze });
-const rollbackBody = z.strictObject({ to: version.optional().meta({ description: 'A version released in this environment; defaults to the one the last release replaced' }), reason: reason.optional() });
+const rollbackBody = z.strictObject({
+  to: version
+    .optional()
+    .meta({ description: 'A version released in this environment; defaults to the one the last release replaced' }),
+  reason: reason.optional(),
+});
 const idParams = z.object({ id: releaseId });
 const serviceParams = z.object({ service: serviceName });
 const statusList = z
   .string()
   .max(200)
-  .refine((s) => s.split(',').every((x) => (STATUSES as readonly string[]).includes(x)), { error: `must be a comma-separated list of ${STATUSES.join(', ')}` });
-const listQuery = z.object({ service: serviceName.optional(), status: statusList.optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
+  .refine((s) => s.split(',').every((x) => (STATUSES as readonly string[]).includes(x)), {
+    error: `must be a comma-separated list of ${STATUSES.join(', ')}`,
+  });
+const listQuery = z.object({
+  service: serviceName.optional(),
+  status: statusList.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional() });
-const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), actor: freeText(200).optional(), action: freeText(100).optional() });
+const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  actor: freeText(200).optional(),
+  action: freeText(100).optional(),
+});
 
 /** What each person's action on a release needs; approve and promote widen exposure, so a freeze holds them. */
-const ACTIONS: Readonly<Record<Action, { readonly api: ApiAction; readonly summary: string; readonly advances: boolean }>> = {
+const ACTIONS: Readonly<
+  Record<Action, { readonly api: ApiAction; readonly summary: string; readonly advances: boolean }>
+> = {
   approve: { api: 'approve', summary: 'Approve the stage that waits for a person', advances: true },
   promote: { api: 'promote', summary: 'Go to the next stage now', advances: true },
   pause: { api: 'pause', summary: 'Stop measuring and advancing', advances: false },
   resume: { api: 'resume', summary: 'Carry on after a pause', advances: false },
   abort: { api: 'abort', summary: 'Stop the release and return to what ran before', advances: false },
-  rollback: { api: 'revert', summary: 'Roll the release back: traffic to stable at once, then the replicas', advances: false },
+  rollback: {
+    api: 'revert',
+    summary: 'Roll the release back: traffic to stable at once, then the replicas',
+    advances: false,
+  },
 };
 
 /** Releases, deploys and the audit log: what this server's environment did, and who did it. */
@@ -48,7 +75,14 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
   const actionRoute = (action: Action): Route => {
     const { api, summary, advances } = ACTIONS[action];
     return route({
-      method: 'POST', url: `/v1/releases/:id/${action}`, summary, tag: 'releases', action: api, audit: `release.${action}`, params: idParams, body: actionBody,
+      method: 'POST',
+      url: `/v1/releases/:id/${action}`,
+      summary,
+      tag: 'releases',
+      action: api,
+      audit: `release.${action}`,
+      params: idParams,
+      body: actionBody,
       handler: async ({ params, body, principal }) => {
         const release = await releaseHere(params.id);
         if (advances) guardFreeze(env, principal, `Advancing ${release.service}'s release in ${env.name} is`, body);
@@ -59,14 +93,34 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
 
   return [
     route({
-      method: 'POST', url: '/v1/releases', summary: 'Deploy a version of a service: start a staged release', tag: 'releases', action: 'deploy', audit: 'release.deploy', body: deployBody, status: 201,
+      method: 'POST',
+      url: '/v1/releases',
+      summary: 'Deploy a version of a service: start a staged release',
+      tag: 'releases',
+      action: 'deploy',
+      audit: 'release.deploy',
+      body: deployBody,
+      status: 201,
       handler: async ({ body, principal }) => {
         guardFreeze(env, principal, `Deploys to ${env.name} are`, body);
-        return stateView(await ctx.orchestrator.deploy({ service: body.service, version: body.version, by: principal.name, ...(body.plan ? { plan: body.plan } : {}), ...(body.reason ? { reason: body.reason } : {}) }));
+        return stateView(
+          await ctx.orchestrator.deploy({
+            service: body.service,
+            version: body.version,
+            by: principal.name,
+            ...(body.plan ? { plan: body.plan } : {}),
+            ...(body.reason ? { reason: body.reason } : {}),
+          }),
+        );
       },
     }),
     route({
-      method: 'GET', url: '/v1/releases', summary: 'Releases, newest first', tag: 'releases', action: 'read', query: listQuery,
+      method: 'GET',
+      url: '/v1/releases',
+      summary: 'Releases, newest first',
+      tag: 'releases',
+      action: 'read',
+      query: listQuery,
       handler: async ({ query }) => ({
         releases: (
           await ctx.releases.list({
@@ -79,7 +133,12 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       }),
     }),
     route({
-      method: 'GET', url: '/v1/releases/:id', summary: 'One release: stage, verdicts, what may be done', tag: 'releases', action: 'read', params: idParams,
+      method: 'GET',
+      url: '/v1/releases/:id',
+      summary: 'One release: stage, verdicts, what may be done',
+      tag: 'releases',
+      action: 'read',
+      params: idParams,
       handler: async ({ params }) => {
         const state = await releaseHere(params.id);
         return { ...stateView(state), verdicts: state.verdicts, events: await ctx.releases.events(params.id) };
@@ -87,25 +146,67 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
     }),
     ...(['approve', 'promote', 'pause', 'resume', 'abort', 'rollback'] as const).map(actionRoute),
     route({
-      method: 'POST', url: '/v1/services/:service/rollback', summary: 'Roll a service back: its release in progress, or to a version released here', tag: 'releases', action: 'revert', audit: 'service.rollback', params: serviceParams, body: rollbackBody, status: 202,
+      method: 'POST',
+      url: '/v1/services/:service/rollback',
+      summary: 'Roll a service back: its release in progress, or to a version released here',
+      tag: 'releases',
+      action: 'revert',
+      audit: 'service.rollback',
+      params: serviceParams,
+      body: rollbackBody,
+      status: 202,
       handler: async ({ params, body, principal }) => {
         const active = await ctx.releases.activeFor(params.service, env.name);
-        if (active) return stateView(await ctx.orchestrator.act(active.id, 'rollback', principal.name, body.reason ?? 'rollback requested'));
+        if (active)
+          return stateView(
+            await ctx.orchestrator.act(active.id, 'rollback', principal.name, body.reason ?? 'rollback requested'),
+          );
         // Going back to an earlier version changes what every user gets: it needs what a deploy needs, but no freeze stops it.
         authorize(principal, 'rollback', env.name, env.protected);
-        return stateView(await ctx.orchestrator.rollbackTo({ service: params.service, by: principal.name, ...(body.to ? { version: body.to } : {}), ...(body.reason ? { reason: body.reason } : {}) }));
+        return stateView(
+          await ctx.orchestrator.rollbackTo({
+            service: params.service,
+            by: principal.name,
+            ...(body.to ? { version: body.to } : {}),
+            ...(body.reason ? { reason: body.reason } : {}),
+          }),
+        );
       },
     }),
     route({
-      method: 'GET', url: '/v1/services/:service/history', summary: 'Desired-state commits of a service in the config repository', tag: 'releases', action: 'read', params: serviceParams, query: historyQuery,
+      method: 'GET',
+      url: '/v1/services/:service/history',
+      summary: 'Desired-state commits of a service in the config repository',
+      tag: 'releases',
+      action: 'read',
+      params: serviceParams,
+      query: historyQuery,
       handler: async ({ params, query }) => {
         ctx.runtime.service(params.service);
-        return { service: params.service, commits: await ctx.configRepo.history({ environment: env.name, service: params.service, limit: query.limit ?? 50 }) };
+        return {
+          service: params.service,
+          commits: await ctx.configRepo.history({
+            environment: env.name,
+            service: params.service,
+            limit: query.limit ?? 50,
+          }),
+        };
       },
     }),
     route({
-      method: 'GET', url: '/v1/audit', summary: 'The append-only audit log, newest first', tag: 'audit', action: 'read', query: auditQuery,
-      handler: async ({ query }) => ({ entries: await listAudit(ctx.store, { limit: query.limit ?? 100, ...(query.actor ? { actor: query.actor } : {}), ...(query.action ? { action: query.action } : {}) }) }),
+      method: 'GET',
+      url: '/v1/audit',
+      summary: 'The append-only audit log, newest first',
+      tag: 'audit',
+      action: 'read',
+      query: auditQuery,
+      handler: async ({ query }) => ({
+        entries: await listAudit(ctx.store, {
+          limit: query.limit ?? 100,
+          ...(query.actor ? { actor: query.actor } : {}),
+          ...(query.action ? { action: query.action } : {}),
+        }),
+      }),
     }),
   ];
 }

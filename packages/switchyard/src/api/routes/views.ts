@@ -11,7 +11,16 @@ export function stateView(state: ReleaseState) {
     plan: state.plan,
     status: state.status,
     phase: state.phase,
-    stage: stage ? { index: state.stage, name: stage.name, of: state.stages.length, track: stage.track ?? null, shares: stage.shares, legacyShare: stage.legacyShare ?? null } : null,
+    stage: stage
+      ? {
+          index: state.stage,
+          name: stage.name,
+          of: state.stages.length,
+          track: stage.track ?? null,
+          shares: stage.shares,
+          legacyShare: stage.legacyShare ?? null,
+        }
+      : null,
     stages: state.stages.map((s) => s.name),
     from: state.from,
     observingSince: state.observingSince ?? null,

@@ -12,28 +12,58 @@ export function registerCheck(program: Command): void {
     .option('-e, --env <env>', 'check one environment only')
     .option('-s, --service <name...>', 'check only these services')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
-    .addOption(new Option('--fail-on <severity>', 'lowest severity that fails the command').choices(['error', 'warning']).default('warning'))
+    .addOption(
+      new Option('--fail-on <severity>', 'lowest severity that fails the command')
+        .choices(['error', 'warning'])
+        .default('warning'),
+    )
     .option('--rule <id...>', 'run only these rules')
     .option('--list-rules', 'list every rule and exit')
-    .action(async (dir: string | undefined, opts: { env?: string; service?: string[]; format: Format; failOn: 'error' | 'warning'; rule?: string[]; listRules?: boolean }) => {
-      if (opts.listRules) {
-        for (const rule of RULES) process.stdout.write(`${rule.id.padEnd(28)} ${rule.severity.padEnd(8)} ${rule.title}\n`);
-        return;
-      }
-      if (!dir) throw new SwitchyardError('SWY_CLI_USAGE', { message: 'check needs a configuration directory', hint: 'Run `switchyard check <config-dir> [--env <env>]`.' });
-      const rules = (opts.rule ?? []).map((id) => {
-        const rule = findRule(id);
-        if (!rule) throw new SwitchyardError('SWY_POLICY_UNKNOWN_RULE', { message: `The policy rule ${id} does not exist`, details: { rule: id } });
-        return rule;
-      });
-      const fleets = await loadFleets(dir, opts.env);
-      const reports = fleets.map((fleet) => {
-        const objects = renderFleet(selectUnits(fleet, opts.service)).flatMap((u) => u.objects);
-        return runPolicy(fleet.environment.name, fleet.environment.runtime, objects, rules.length > 0 ? rules : RULES);
-      });
-      process.stdout.write(formatReports(reports, opts.format));
-      const worst = worstSeverity(reports.flatMap((r) => r.findings));
-      if (worst === 'error') process.exitCode = EXIT.policyError;
-      else if (worst === 'warning' && opts.failOn === 'warning') process.exitCode = EXIT.policyWarning;
-    });
+    .action(
+      async (
+        dir: string | undefined,
+        opts: {
+          env?: string;
+          service?: string[];
+          format: Format;
+          failOn: 'error' | 'warning';
+          rule?: string[];
+          listRules?: boolean;
+        },
+      ) => {
+        if (opts.listRules) {
+          for (const rule of RULES)
+            process.stdout.write(`${rule.id.padEnd(28)} ${rule.severity.padEnd(8)} ${rule.title}\n`);
+          return;
+        }
+        if (!dir)
+          throw new SwitchyardError('SWY_CLI_USAGE', {
+            message: 'check needs a configuration directory',
+            hint: 'Run `switchyard check <config-dir> [--env <env>]`.',
+          });
+        const rules = (opts.rule ?? []).map((id) => {
+          const rule = findRule(id);
+          if (!rule)
+            throw new SwitchyardError('SWY_POLICY_UNKNOWN_RULE', {
+              message: `The policy rule ${id} does not exist`,
+              details: { rule: id },
+            });
+          return rule;
+        });
+        const fleets = await loadFleets(dir, opts.env);
+        const reports = fleets.map((fleet) => {
+          const objects = renderFleet(selectUnits(fleet, opts.service)).flatMap((u) => u.objects);
+          return runPolicy(
+            fleet.environment.name,
+            fleet.environment.runtime,
+            objects,
+            rules.length > 0 ? rules : RULES,
+          );
+        });
+        process.stdout.write(formatReports(reports, opts.format));
+        const worst = worstSeverity(reports.flatMap((r) => r.findings));
+        if (worst === 'error') process.exitCode = EXIT.policyError;
+        else if (worst === 'warning' && opts.failOn === 'warning') process.exitCode = EXIT.policyWarning;
+      },
+    );
 }

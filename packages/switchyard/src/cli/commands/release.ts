@@ -14,7 +14,14 @@ export interface ReleaseView {
   plan: string;
   status: string;
   phase: string;
-  stage: { index: number; name: string; of: number; track: string | null; shares: Record<string, number>; legacyShare: number | null } | null;
+  stage: {
+    index: number;
+    name: string;
+    of: number;
+    track: string | null;
+    shares: Record<string, number>;
+    legacyShare: number | null;
+  } | null;
   verdict: { outcome: string; summary: string; requests: number } | null;
   outcome: string | null;
   allowed: string[];
@@ -30,7 +37,13 @@ function exitFor(status: string): number {
 }
 
 export function describeRelease(r: ReleaseView): string {
-  const stage = r.stage ? `stage ${r.stage.index + 1}/${r.stage.of} ${r.stage.name}${r.stage.track ? ` (track ${r.stage.track}` : ' ('}${Object.entries(r.stage.shares).map(([g, s]) => `, ${s}% of ${g}`).join('')}${r.stage.legacyShare !== null ? `, legacy ${r.stage.legacyShare}%` : ''})`.replace('(, ', '(') : 'not started';
+  const stage = r.stage
+    ? `stage ${r.stage.index + 1}/${r.stage.of} ${r.stage.name}${r.stage.track ? ` (track ${r.stage.track}` : ' ('}${Object.entries(
+        r.stage.shares,
+      )
+        .map(([g, s]) => `, ${s}% of ${g}`)
+        .join('')}${r.stage.legacyShare !== null ? `, legacy ${r.stage.legacyShare}%` : ''})`.replace('(, ', '(')
+    : 'not started';
   const verdict = r.verdict ? ` · ${r.verdict.outcome}: ${r.verdict.summary}` : '';
   return `${r.service} ${r.version} [${r.status}/${r.phase}] ${stage}${verdict}`;
 }
@@ -54,15 +67,25 @@ async function watch(api: string, release: ReleaseView): Promise<number> {
     return DONE.has(state.status);
   });
   const colour = final.status === 'succeeded' ? 'green' : 'red';
-  out.write(`${paint(out, colour, final.status === 'succeeded' ? '✔' : '✖')} ${final.service} ${final.version}: ${final.status}${final.outcome ? ` — ${final.outcome}` : ''}\n`);
+  out.write(
+    `${paint(out, colour, final.status === 'succeeded' ? '✔' : '✖')} ${final.service} ${final.version}: ${final.status}${final.outcome ? ` — ${final.outcome}` : ''}\n`,
+  );
   return exitFor(final.status);
 }
 
 async function resolveRelease(api: string, idOrService: string): Promise<ReleaseView> {
   if (/^[0-9a-f]{8}-/.test(idOrService)) return callApi<ReleaseView>(api, 'GET', `/v1/releases/${idOrService}`);
-  const { releases } = await callApi<{ releases: ReleaseView[] }>(api, 'GET', `/v1/releases?service=${encodeURIComponent(idOrService)}&status=running,paused,rolling-back&limit=1`);
+  const { releases } = await callApi<{ releases: ReleaseView[] }>(
+    api,
+    'GET',
+    `/v1/releases?service=${encodeURIComponent(idOrService)}&status=running,paused,rolling-back&limit=1`,
+  );
   const active = releases[0];
-  if (!active) throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', { message: `${idOrService} has no release in progress`, hint: 'Start one with `switchyard deploy <service> <version>`.' });
+  if (!active)
+    throw new SwitchyardError('SWY_RELEASE_NOT_FOUND', {
+      message: `${idOrService} has no release in progress`,
+      hint: 'Start one with `switchyard deploy <service> <version>`.',
+    });
   return active;
 }
 
@@ -76,21 +99,47 @@ export function registerRelease(program: Command): void {
     .argument('<service>')
     .argument('<version>')
     .option('-e, --env <env>', 'environment (the API serves one; checked when given)')
-    .option('--plan <plan>', 'release plan (default, migration, or one of the service\'s); to go back to a released version, use rollback')
+    .option(
+      '--plan <plan>',
+      "release plan (default, migration, or one of the service's); to go back to a released version, use rollback",
+    )
     .option('--reason <text>', 'why: kept in the audit log and the config repository')
     .option('--override-freeze', 'deploy during a freeze window (admins, with --reason)')
     .option('--detach', 'start the release and return')
     .option('--api <url>', 'Switchyard API address')
-    .action(async (service: string, version: string, opts: { env?: string; plan?: string; reason?: string; overrideFreeze?: boolean; detach?: boolean; api?: string }) => {
-      const api = apiAddress(opts.api);
-      if (opts.env) {
-        const status = await callApi<{ environment: string }>(api, 'GET', '/v1/status');
-        if (status.environment !== opts.env) throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', { message: `The API at ${api} serves ${status.environment}, not ${opts.env}`, hint: 'Point --api (or SWITCHYARD_API) at the environment you mean.' });
-      }
-      const release = await callApi<ReleaseView>(api, 'POST', '/v1/releases', { service, version, ...(opts.plan ? { plan: opts.plan } : {}), ...changeFields(opts) }, randomUUID());
-      process.stdout.write(`release ${release.id}\n`);
-      process.exitCode = opts.detach ? EXIT.ok : await watch(api, release);
-    });
+    .action(
+      async (
+        service: string,
+        version: string,
+        opts: {
+          env?: string;
+          plan?: string;
+          reason?: string;
+          overrideFreeze?: boolean;
+          detach?: boolean;
+          api?: string;
+        },
+      ) => {
+        const api = apiAddress(opts.api);
+        if (opts.env) {
+          const status = await callApi<{ environment: string }>(api, 'GET', '/v1/status');
+          if (status.environment !== opts.env)
+            throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
+              message: `The API at ${api} serves ${status.environment}, not ${opts.env}`,
+              hint: 'Point --api (or SWITCHYARD_API) at the environment you mean.',
+            });
+        }
+        const release = await callApi<ReleaseView>(
+          api,
+          'POST',
+          '/v1/releases',
+          { service, version, ...(opts.plan ? { plan: opts.plan } : {}), ...changeFields(opts) },
+          randomUUID(),
+        );
+        process.stdout.write(`release ${release.id}\n`);
+        process.exitCode = opts.detach ? EXIT.ok : await watch(api, release);
+      },
+    );
 
   for (const [action, description] of [
     ['promote', 'Go to the next stage now'],
@@ -106,18 +155,27 @@ export function registerRelease(program: Command): void {
       .option('--reason <text>', 'why, for the audit log')
       .option('--api <url>', 'Switchyard API address');
     // Approving or promoting widens what users get: a freeze window holds them unless an admin overrides it.
-    if (action === 'approve' || action === 'promote') command.option('--override-freeze', 'act during a freeze window (admins, with --reason)');
+    if (action === 'approve' || action === 'promote')
+      command.option('--override-freeze', 'act during a freeze window (admins, with --reason)');
     command.action(async (target: string, opts: { reason?: string; overrideFreeze?: boolean; api?: string }) => {
-        const api = apiAddress(opts.api);
-        const release = await resolveRelease(api, target);
-        const after = await callApi<ReleaseView>(api, 'POST', `/v1/releases/${release.id}/${action}`, changeFields(opts), randomUUID());
-        process.stdout.write(`✔ ${action}: ${describeRelease(after)}\n`);
-      });
+      const api = apiAddress(opts.api);
+      const release = await resolveRelease(api, target);
+      const after = await callApi<ReleaseView>(
+        api,
+        'POST',
+        `/v1/releases/${release.id}/${action}`,
+        changeFields(opts),
+        randomUUID(),
+      );
+      process.stdout.write(`✔ ${action}: ${describeRelease(after)}\n`);
+    });
   }
 
   program
     .command('rollback')
-    .description('Roll a service back: its release in progress at once, or to a version released in this environment (--to); freezes do not stop it')
+    .description(
+      'Roll a service back: its release in progress at once, or to a version released in this environment (--to); freezes do not stop it',
+    )
     .argument('<service>')
     .option('--to <version>', 'a version released here to go back to (default: the one the last release replaced)')
     .option('--reason <text>', 'why, for the audit log')
@@ -125,7 +183,13 @@ export function registerRelease(program: Command): void {
     .option('--api <url>', 'Switchyard API address')
     .action(async (service: string, opts: { to?: string; reason?: string; detach?: boolean; api?: string }) => {
       const api = apiAddress(opts.api);
-      const release = await callApi<ReleaseView>(api, 'POST', `/v1/services/${encodeURIComponent(service)}/rollback`, { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) }, randomUUID());
+      const release = await callApi<ReleaseView>(
+        api,
+        'POST',
+        `/v1/services/${encodeURIComponent(service)}/rollback`,
+        { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
+        randomUUID(),
+      );
       if (opts.detach) return void (process.exitCode = EXIT.ok);
       const code = await watch(api, release);
       // Rolling back a release in progress succeeds when that release ends rolled back.
@@ -140,11 +204,29 @@ export function registerRelease(program: Command): void {
     .option('--json', 'print JSON')
     .option('--api <url>', 'Switchyard API address')
     .action(async (service: string, opts: { limit: string; json?: boolean; api?: string }) => {
-      const result = await callApi<{ commits: { sha: string; date: string; author: { name: string }; message: string; manifest: { versions: Record<string, string> } | null }[] }>(apiAddress(opts.api), 'GET', `/v1/services/${encodeURIComponent(service)}/history?limit=${encodeURIComponent(opts.limit)}`);
+      const result = await callApi<{
+        commits: {
+          sha: string;
+          date: string;
+          author: { name: string };
+          message: string;
+          manifest: { versions: Record<string, string> } | null;
+        }[];
+      }>(
+        apiAddress(opts.api),
+        'GET',
+        `/v1/services/${encodeURIComponent(service)}/history?limit=${encodeURIComponent(opts.limit)}`,
+      );
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       for (const c of result.commits) {
-        const versions = c.manifest ? ` [${Object.entries(c.manifest.versions).map(([t, v]) => `${t} ${v}`).join(', ')}]` : '';
-        process.stdout.write(`${c.sha.slice(0, 10)} ${String(c.date).slice(0, 19)} ${c.author.name.padEnd(14)} ${c.message.split('\n')[0]}${versions}\n`);
+        const versions = c.manifest
+          ? ` [${Object.entries(c.manifest.versions)
+              .map(([t, v]) => `${t} ${v}`)
+              .join(', ')}]`
+          : '';
+        process.stdout.write(
+          `${c.sha.slice(0, 10)} ${String(c.date).slice(0, 19)} ${c.author.name.padEnd(14)} ${c.message.split('\n')[0]}${versions}\n`,
+        );
       }
     });
 
@@ -157,11 +239,28 @@ export function registerRelease(program: Command): void {
     .option('--json', 'print JSON')
     .option('--api <url>', 'Switchyard API address')
     .action(async (opts: { limit: string; actor?: string; action?: string; json?: boolean; api?: string }) => {
-      const query = new URLSearchParams({ limit: opts.limit, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.action ? { action: opts.action } : {}) });
-      const result = await callApi<{ entries: { seq: number; at: string; actor: string; action: string; target: string; environment: string | null; outcome: string; reason: string | null }[] }>(apiAddress(opts.api), 'GET', `/v1/audit?${query.toString()}`);
+      const query = new URLSearchParams({
+        limit: opts.limit,
+        ...(opts.actor ? { actor: opts.actor } : {}),
+        ...(opts.action ? { action: opts.action } : {}),
+      });
+      const result = await callApi<{
+        entries: {
+          seq: number;
+          at: string;
+          actor: string;
+          action: string;
+          target: string;
+          environment: string | null;
+          outcome: string;
+          reason: string | null;
+        }[];
+      }>(apiAddress(opts.api), 'GET', `/v1/audit?${query.toString()}`);
       if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       for (const e of result.entries) {
-        process.stdout.write(`${String(e.seq).padStart(6)} ${String(e.at).slice(0, 19)} ${e.actor.padEnd(14)} ${e.action.padEnd(18)} ${e.outcome.padEnd(9)} ${e.environment ?? '-'} ${e.target}${e.reason ? ` — ${e.reason}` : ''}\n`);
+        process.stdout.write(
+          `${String(e.seq).padStart(6)} ${String(e.at).slice(0, 19)} ${e.actor.padEnd(14)} ${e.action.padEnd(18)} ${e.outcome.padEnd(9)} ${e.environment ?? '-'} ${e.target}${e.reason ? ` — ${e.reason}` : ''}\n`,
+        );
       }
     });
 }

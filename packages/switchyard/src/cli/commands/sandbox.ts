@@ -32,10 +32,19 @@ interface Outcome {
 /** Runs one script: its progress goes to our stderr as it comes, its stdout is captured. */
 function runScript(script: string, args: readonly string[], stdout: 'capture' | 'inherit'): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(sandboxScripts(), script), [...args], { stdio: ['ignore', stdout === 'capture' ? 'pipe' : 'inherit', 'inherit'] });
+    const child = spawn(join(sandboxScripts(), script), [...args], {
+      stdio: ['ignore', stdout === 'capture' ? 'pipe' : 'inherit', 'inherit'],
+    });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', (err) => reject(new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', { message: `test/k8s/${script} could not run: ${err.message}`, cause: err })));
+    child.on('error', (err) =>
+      reject(
+        new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', {
+          message: `test/k8s/${script} could not run: ${err.message}`,
+          cause: err,
+        }),
+      ),
+    );
     child.on('close', (code) => resolve({ code: code ?? 1, stdout: out }));
   });
 }
@@ -47,7 +56,9 @@ function nameArgs(opts: { name?: string }): string[] {
 export function registerSandbox(program: Command): void {
   const sandbox = program
     .command('sandbox')
-    .description('A disposable local Kubernetes cluster (real control plane, kwok nodes) to try the Kubernetes runtime on');
+    .description(
+      'A disposable local Kubernetes cluster (real control plane, kwok nodes) to try the Kubernetes runtime on',
+    );
 
   sandbox
     .command('up')
@@ -57,7 +68,11 @@ export function registerSandbox(program: Command): void {
     .action(async (opts: { name?: string; portOffset?: string }) => {
       const args = [...nameArgs(opts), ...(opts.portOffset ? ['--port-offset', opts.portOffset] : [])];
       const { code, stdout } = await runScript('up', args, 'capture');
-      if (code !== 0) throw new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', { message: `test/k8s/up failed (exit ${code}); its output above says why`, details: { exit: code } });
+      if (code !== 0)
+        throw new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', {
+          message: `test/k8s/up failed (exit ${code}); its output above says why`,
+          details: { exit: code },
+        });
       const kubeconfig = /^KUBECONFIG=(.*)$/m.exec(stdout)?.[1] ?? '';
       const envFile = /^env: source (.*)$/m.exec(stdout)?.[1] ?? '';
       const context = `switchyard-${opts.name ?? 'sandbox'}`;
@@ -82,7 +97,11 @@ export function registerSandbox(program: Command): void {
     .option('--clean', 'also remove its run directory')
     .action(async (opts: { name?: string; clean?: boolean }) => {
       const { code } = await runScript('down', [...nameArgs(opts), ...(opts.clean ? ['--clean'] : [])], 'inherit');
-      if (code !== 0) throw new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', { message: `test/k8s/down failed (exit ${code}); its output above says why`, details: { exit: code } });
+      if (code !== 0)
+        throw new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', {
+          message: `test/k8s/down failed (exit ${code}); its output above says why`,
+          details: { exit: code },
+        });
     });
 
   sandbox

@@ -28,54 +28,110 @@ const usage = (message: string) => new SwitchyardError('SWY_CLI_USAGE', { messag
 
 /** `--role staging=deployer --role '*=viewer'` → `{ staging: 'deployer', '*': 'viewer' }`. */
 export function parseRoles(options: readonly string[]): Record<string, string> {
-  if (options.length === 0) throw usage('Give the token at least one role: --role <env>=<role> (or --role *=<role> for every environment)');
+  if (options.length === 0)
+    throw usage('Give the token at least one role: --role <env>=<role> (or --role *=<role> for every environment)');
   const roles: Record<string, string> = {};
   for (const option of options) {
     const [environment, role, ...rest] = option.split('=');
-    if (!environment || !role || rest.length > 0) throw usage(`--role ${option} is not <env>=<role>: e.g. --role staging=deployer, or --role '*=viewer' for every environment`);
-    if (!(ROLES as readonly string[]).includes(role)) throw usage(`--role ${option}: ${role} is not a role; use one of ${ROLES.join(', ')}`);
-    if (roles[environment]) throw usage(`--role gives ${environment} two roles (${roles[environment]} and ${role}): give one per environment`);
+    if (!environment || !role || rest.length > 0)
+      throw usage(
+        `--role ${option} is not <env>=<role>: e.g. --role staging=deployer, or --role '*=viewer' for every environment`,
+      );
+    if (!(ROLES as readonly string[]).includes(role))
+      throw usage(`--role ${option}: ${role} is not a role; use one of ${ROLES.join(', ')}`);
+    if (roles[environment])
+      throw usage(
+        `--role gives ${environment} two roles (${roles[environment]} and ${role}): give one per environment`,
+      );
     roles[environment] = role;
   }
   return roles;
 }
 
-const describeRoles = (roles: Record<string, string>) => Object.entries(roles).map(([env, role]) => `${env}=${role}`).join(',');
+const describeRoles = (roles: Record<string, string>) =>
+  Object.entries(roles)
+    .map(([env, role]) => `${env}=${role}`)
+    .join(',');
 const minute = (at: string | null) => (at ? `${at.slice(0, 16).replace('T', ' ')}Z` : '-');
 
 function table(tokens: readonly TokenView[]): string {
   const rows = [['ID', 'NAME', 'ROLES', 'CREATED', 'CREATED BY', 'EXPIRES', 'LAST USED', 'REVOKED']];
   for (const t of tokens) {
     const expires = t.expiresAt ? `${minute(t.expiresAt)}${t.status === 'expired' ? ' (expired)' : ''}` : 'never';
-    rows.push([t.id, t.name, describeRoles(t.roles), minute(t.createdAt), t.createdBy, expires, minute(t.lastUsedAt), t.revokedAt ? `${minute(t.revokedAt)} by ${t.revokedBy ?? '?'}` : '-']);
+    rows.push([
+      t.id,
+      t.name,
+      describeRoles(t.roles),
+      minute(t.createdAt),
+      t.createdBy,
+      expires,
+      minute(t.lastUsedAt),
+      t.revokedAt ? `${minute(t.revokedAt)} by ${t.revokedBy ?? '?'}` : '-',
+    ]);
   }
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function registerApiCommands(token: Command): void {
   token
     .command('create')
-    .description('Create an API token; its secret is printed once, alone on stdout (TOKEN=$(switchyard token create …))')
+    .description(
+      'Create an API token; its secret is printed once, alone on stdout (TOKEN=$(switchyard token create …))',
+    )
     .argument('<name>', 'unique among active tokens; the audit log names the token by it')
-    .option('--role <env=role>', `a role in an environment, or * for every one (${ROLES.join(', ')}); repeat for more`, (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--role <env=role>',
+      `a role in an environment, or * for every one (${ROLES.join(', ')}); repeat for more`,
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--expires <when>', '12h, 30d, 2w, a date (2027-01-31: 00:00 UTC) or an RFC 3339 time (default: never)')
     .option('--description <text>', 'what the token is for')
     .option('--json', 'print JSON (the secret included)')
     .option('--api <url>', 'Switchyard API address')
-    .action(async (name: string, opts: { role: string[]; expires?: string; description?: string; json?: boolean; api?: string }) => {
-      const body = { name, roles: parseRoles(opts.role), ...(opts.expires ? { expires: opts.expires } : {}), ...(opts.description ? { description: opts.description } : {}) };
-      const created = await callApi<{ token: TokenView; secret: string }>(apiAddress(opts.api), 'POST', '/v1/tokens', body, randomUUID());
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
-      const t = created.token;
-      process.stderr.write(`${paint(process.stderr, 'green', '✔')} token ${t.name} (${t.id}): ${describeRoles(t.roles)}, expires ${t.expiresAt ?? 'never'}\n`);
-      process.stderr.write('  its secret is below and is not shown again: keep it now (a CI secret, a password manager)\n');
-      process.stdout.write(`${created.secret}\n`);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { role: string[]; expires?: string; description?: string; json?: boolean; api?: string },
+      ) => {
+        const body = {
+          name,
+          roles: parseRoles(opts.role),
+          ...(opts.expires ? { expires: opts.expires } : {}),
+          ...(opts.description ? { description: opts.description } : {}),
+        };
+        const created = await callApi<{ token: TokenView; secret: string }>(
+          apiAddress(opts.api),
+          'POST',
+          '/v1/tokens',
+          body,
+          randomUUID(),
+        );
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+        const t = created.token;
+        process.stderr.write(
+          `${paint(process.stderr, 'green', '✔')} token ${t.name} (${t.id}): ${describeRoles(t.roles)}, expires ${t.expiresAt ?? 'never'}\n`,
+        );
+        process.stderr.write(
+          '  its secret is below and is not shown again: keep it now (a CI secret, a password manager)\n',
+        );
+        process.stdout.write(`${created.secret}\n`);
+      },
+    );
 
   token
     .command('list')
-    .description('The API tokens that reach an environment you administer: roles, creator, expiry, last use, revocation; never a secret')
+    .description(
+      'The API tokens that reach an environment you administer: roles, creator, expiry, last use, revocation; never a secret',
+    )
     .option('--json', 'print JSON')
     .option('--api <url>', 'Switchyard API address')
     .action(async (opts: { json?: boolean; api?: string }) => {
@@ -89,8 +145,16 @@ function registerApiCommands(token: Command): void {
     .argument('<id-or-name>')
     .option('--api <url>', 'Switchyard API address')
     .action(async (idOrName: string, opts: { api?: string }) => {
-      const t = await callApi<TokenView>(apiAddress(opts.api), 'DELETE', `/v1/tokens/${encodeURIComponent(idOrName)}`, undefined, randomUUID());
-      process.stdout.write(`✔ revoked token ${t.name} (${t.id}) at ${t.revokedAt ?? '?'}; it no longer authenticates\n`);
+      const t = await callApi<TokenView>(
+        apiAddress(opts.api),
+        'DELETE',
+        `/v1/tokens/${encodeURIComponent(idOrName)}`,
+        undefined,
+        randomUUID(),
+      );
+      process.stdout.write(
+        `✔ revoked token ${t.name} (${t.id}) at ${t.revokedAt ?? '?'}; it no longer authenticates\n`,
+      );
     });
 }
 
@@ -112,7 +176,9 @@ async function openOwnStore(dataDir: string, storeUrl: string | undefined): Prom
 function registerRecover(token: Command): void {
   token
     .command('recover')
-    .description("Give this machine's owner a new admin token when <data-dir>/admin.token is lost: revokes the old one, writes the new one to admin.token and the CLI credentials; the server must be stopped")
+    .description(
+      "Give this machine's owner a new admin token when <data-dir>/admin.token is lost: revokes the old one, writes the new one to admin.token and the CLI credentials; the server must be stopped",
+    )
     .argument('<config-dir>', 'the configuration directory `switchyard up` runs')
     .option('-e, --env <env>', 'environment (default: the first with runtime: local)')
     .option('--data-dir <dir>', 'the data directory (default: the one `switchyard up` uses)')
@@ -121,7 +187,10 @@ function registerRecover(token: Command): void {
       const fleet = await pickLocalFleet(dir, opts.env);
       const dataDir = opts.dataDir ?? defaultDataDir(dir, fleet.environment.name);
       if (!existsSync(dataDir) || (!opts.store && !existsSync(join(dataDir, 'store')))) {
-        throw new SwitchyardError('SWY_SERVER_DATA_DIR_NOT_FOUND', { message: `${dataDir} holds no Switchyard store: there is no admin token to recover`, details: { dataDir } });
+        throw new SwitchyardError('SWY_SERVER_DATA_DIR_NOT_FOUND', {
+          message: `${dataDir} holds no Switchyard store: there is no admin token to recover`,
+          details: { dataDir },
+        });
       }
       const tightened = await secureDataDir(dataDir);
       if (tightened.length > 0) process.stdout.write(`⚠ ${tightenedLine(tightened)}\n`);
@@ -132,12 +201,16 @@ function registerRecover(token: Command): void {
       if (saved.length > 0) process.stdout.write(`⚠ ${tightenedLine(saved)}\n`);
       for (const old of recovered.revoked) process.stdout.write(`✔ revoked the admin token ${old.id}\n`);
       if (recovered.revoked.length === 0) process.stdout.write('✔ no admin token was active\n');
-      process.stdout.write(`✔ new admin token in ${recovered.file} (0600) and ${credentialsFile()}; audited as ${localActor()}\n`);
+      process.stdout.write(
+        `✔ new admin token in ${recovered.file} (0600) and ${credentialsFile()}; audited as ${localActor()}\n`,
+      );
     });
 }
 
 export function registerToken(program: Command): void {
-  const token = program.command('token').description('API tokens: create (the secret shown once), list, revoke; recover a data directory\'s admin token');
+  const token = program
+    .command('token')
+    .description("API tokens: create (the secret shown once), list, revoke; recover a data directory's admin token");
   registerApiCommands(token);
   registerRecover(token);
 }

@@ -17,78 +17,148 @@ function percent(text: string): number {
 
 function positiveInt(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new SwitchyardError('SWY_CLI_USAGE', { message: `--replicas "${text}" is not a whole number` });
+  if (!Number.isInteger(value) || value < 0)
+    throw new SwitchyardError('SWY_CLI_USAGE', { message: `--replicas "${text}" is not a whole number` });
   return value;
 }
 
 export function registerTraffic(program: Command): void {
-  const traffic = program.command('traffic').description('Change how a running service\'s router splits traffic (live, no reload)');
-  withChangeOptions(traffic
-    .command('share')
-    .description('Send <percent> of a traffic group\'s users to its canary track')
-    .argument('<service>')
-    .argument('<group>')
-    .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-    .option('--api <url>', 'Switchyard API address (default $SWITCHYARD_API or http://127.0.0.1:7070)'))
-    .action(async (service: string, group: string, share: number, opts: ChangeOptions & { api?: string }) => {
-      const result = await callApi<{ routing: RoutingState }>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`, { share, ...changeFields(opts) }, randomUUID());
-      process.stdout.write(`✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares).map(([g, s]) => `${g} ${s}%`).join(', ')})\n`);
-    });
-  withChangeOptions(traffic
-    .command('legacy')
-    .description('Send <percent> of all of a service\'s traffic to its legacy backend')
-    .argument('<service>')
-    .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-    .option('--api <url>', 'Switchyard API address'))
-    .action(async (service: string, share: number, opts: ChangeOptions & { api?: string }) => {
-      await callApi(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/legacy/share`, { share, ...changeFields(opts) }, randomUUID());
-      process.stdout.write(`✔ ${service}: ${share}% of traffic on the legacy backend, ${100 - share}% on its tracks\n`);
-    });
+  const traffic = program
+    .command('traffic')
+    .description("Change how a running service's router splits traffic (live, no reload)");
+  withChangeOptions(
+    traffic
+      .command('share')
+      .description("Send <percent> of a traffic group's users to its canary track")
+      .argument('<service>')
+      .argument('<group>')
+      .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
+      .option('--api <url>', 'Switchyard API address (default $SWITCHYARD_API or http://127.0.0.1:7070)'),
+  ).action(async (service: string, group: string, share: number, opts: ChangeOptions & { api?: string }) => {
+    const result = await callApi<{ routing: RoutingState }>(
+      apiAddress(opts.api),
+      'PUT',
+      `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`,
+      { share, ...changeFields(opts) },
+      randomUUID(),
+    );
+    process.stdout.write(
+      `✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares)
+        .map(([g, s]) => `${g} ${s}%`)
+        .join(', ')})\n`,
+    );
+  });
+  withChangeOptions(
+    traffic
+      .command('legacy')
+      .description("Send <percent> of all of a service's traffic to its legacy backend")
+      .argument('<service>')
+      .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
+      .option('--api <url>', 'Switchyard API address'),
+  ).action(async (service: string, share: number, opts: ChangeOptions & { api?: string }) => {
+    await callApi(
+      apiAddress(opts.api),
+      'PUT',
+      `/v1/services/${encodeURIComponent(service)}/legacy/share`,
+      { share, ...changeFields(opts) },
+      randomUUID(),
+    );
+    process.stdout.write(`✔ ${service}: ${share}% of traffic on the legacy backend, ${100 - share}% on its tracks\n`);
+  });
 
-  withChangeOptions(program
-    .command('track')
-    .description('Roll a running track to a version and/or replica count, one replica at a time')
-    .argument('<service>')
-    .argument('<track>')
-    .option('--version <version>', 'version (image tag) to run')
-    .option('--replicas <n>', 'replicas to run', positiveInt)
-    .option('--api <url>', 'Switchyard API address'))
-    .action(async (service: string, track: string, opts: ChangeOptions & { version?: string; replicas?: number; api?: string }) => {
-      if (opts.version === undefined && opts.replicas === undefined) throw new SwitchyardError('SWY_CLI_USAGE', { message: 'track needs --version, --replicas or both' });
-      const body = { ...(opts.version ? { version: opts.version } : {}), ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}), ...changeFields(opts) };
-      const status = await callApi<TrackStatus>(apiAddress(opts.api), 'PUT', `/v1/services/${encodeURIComponent(service)}/tracks/${encodeURIComponent(track)}`, body, randomUUID());
-      process.stdout.write(`✔ ${service}/${track}: ${status.ready}/${status.desired} replicas ready on ${status.version}\n`);
-    });
+  withChangeOptions(
+    program
+      .command('track')
+      .description('Roll a running track to a version and/or replica count, one replica at a time')
+      .argument('<service>')
+      .argument('<track>')
+      .option('--version <version>', 'version (image tag) to run')
+      .option('--replicas <n>', 'replicas to run', positiveInt)
+      .option('--api <url>', 'Switchyard API address'),
+  ).action(
+    async (
+      service: string,
+      track: string,
+      opts: ChangeOptions & { version?: string; replicas?: number; api?: string },
+    ) => {
+      if (opts.version === undefined && opts.replicas === undefined)
+        throw new SwitchyardError('SWY_CLI_USAGE', { message: 'track needs --version, --replicas or both' });
+      const body = {
+        ...(opts.version ? { version: opts.version } : {}),
+        ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+        ...changeFields(opts),
+      };
+      const status = await callApi<TrackStatus>(
+        apiAddress(opts.api),
+        'PUT',
+        `/v1/services/${encodeURIComponent(service)}/tracks/${encodeURIComponent(track)}`,
+        body,
+        randomUUID(),
+      );
+      process.stdout.write(
+        `✔ ${service}/${track}: ${status.ready}/${status.desired} replicas ready on ${status.version}\n`,
+      );
+    },
+  );
 
   program
     .command('status')
-    .description('Show the running fleet (routers, tracks, versions, ready replicas, shares) and the releases in progress')
+    .description(
+      'Show the running fleet (routers, tracks, versions, ready replicas, shares) and the releases in progress',
+    )
     .option('--api <url>', 'Switchyard API address')
     .option('--json', 'print JSON')
     .action(async (opts: { api?: string; json?: boolean }) => {
       const api = apiAddress(opts.api);
-      const status = await callApi<{ environment: string; services: ServiceStatus[]; workers?: WorkerClassStatus[] }>(api, 'GET', '/v1/status');
-      const { releases } = await callApi<{ releases: ReleaseView[] }>(api, 'GET', '/v1/releases?status=running,paused,rolling-back');
+      const status = await callApi<{ environment: string; services: ServiceStatus[]; workers?: WorkerClassStatus[] }>(
+        api,
+        'GET',
+        '/v1/status',
+      );
+      const { releases } = await callApi<{ releases: ReleaseView[] }>(
+        api,
+        'GET',
+        '/v1/releases?status=running,paused,rolling-back',
+      );
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...status, releases }, null, 2)}\n`);
         return;
       }
       process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
-      process.stdout.write(releases.length === 0 ? 'no release in progress\n' : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`);
+      process.stdout.write(
+        releases.length === 0
+          ? 'no release in progress\n'
+          : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`,
+      );
     });
 }
 
-export function formatStatus(environment: string, services: readonly ServiceStatus[], workers: readonly WorkerClassStatus[] = []): string {
+export function formatStatus(
+  environment: string,
+  services: readonly ServiceStatus[],
+  workers: readonly WorkerClassStatus[] = [],
+): string {
   const lines = [`${environment}:`];
   for (const s of services) {
-    const tracks = s.tracks.map((t) => `${t.track} ${t.ready}/${t.desired} ${t.version}${t.fallbackTo ? ` (no ready server: served by ${t.fallbackTo})` : ''}`).join(' · ');
-    const shares = Object.entries(s.routing.shares).map(([g, v]) => `${g} ${v}%`).join(', ');
-    lines.push(`  ${s.service.padEnd(22)} ${s.address.padEnd(24)} ${tracks}${shares ? `  [canary: ${shares}]` : ''}${s.routing.legacyShare > 0 ? `  [legacy ${s.routing.legacyShare}%]` : ''}`);
+    const tracks = s.tracks
+      .map(
+        (t) =>
+          `${t.track} ${t.ready}/${t.desired} ${t.version}${t.fallbackTo ? ` (no ready server: served by ${t.fallbackTo})` : ''}`,
+      )
+      .join(' · ');
+    const shares = Object.entries(s.routing.shares)
+      .map(([g, v]) => `${g} ${v}%`)
+      .join(', ');
+    lines.push(
+      `  ${s.service.padEnd(22)} ${s.address.padEnd(24)} ${tracks}${shares ? `  [canary: ${shares}]` : ''}${s.routing.legacyShare > 0 ? `  [legacy ${s.routing.legacyShare}%]` : ''}`,
+    );
   }
   const byWorker = new Map<string, WorkerClassStatus[]>();
   for (const w of workers) byWorker.set(w.worker, [...(byWorker.get(w.worker) ?? []), w]);
   for (const [worker, classes] of byWorker) {
-    lines.push(`  ${worker.padEnd(22)} ${`queue ${classes[0]?.queue ?? ''}`.padEnd(24)} ${classes.map((c) => `${c.workerClass} ${c.ready}/${c.desired}`).join(' · ')}`);
+    lines.push(
+      `  ${worker.padEnd(22)} ${`queue ${classes[0]?.queue ?? ''}`.padEnd(24)} ${classes.map((c) => `${c.workerClass} ${c.ready}/${c.desired}`).join(' · ')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

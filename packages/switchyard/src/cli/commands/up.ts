@@ -26,12 +26,19 @@ export async function pickLocalFleet(dir: string, env: string | undefined): Prom
   if (env) {
     const fleet = resolveFleet(files, env);
     if (fleet.environment.runtime !== 'local') {
-      throw new SwitchyardError('SWY_CLI_USAGE', { message: `The environment ${env} runs on Kubernetes, not on this machine`, hint: 'Run `switchyard up` with an environment whose runtime is local (e.g. --env sandbox).' });
+      throw new SwitchyardError('SWY_CLI_USAGE', {
+        message: `The environment ${env} runs on Kubernetes, not on this machine`,
+        hint: 'Run `switchyard up` with an environment whose runtime is local (e.g. --env sandbox).',
+      });
     }
     return fleet;
   }
   const local = resolveAll(files).find((f) => f.environment.runtime === 'local');
-  if (!local) throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', { message: `No environment in ${dir} runs on the local runtime`, hint: 'Add environments/sandbox.yaml with runtime: local.' });
+  if (!local)
+    throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
+      message: `No environment in ${dir} runs on the local runtime`,
+      hint: 'Add environments/sandbox.yaml with runtime: local.',
+    });
   return local;
 }
 
@@ -66,11 +73,21 @@ function describeEvent(e: RuntimeEvent): string {
 
 /** What workers need from this machine: the broker, object storage, and the broker's management API for autoscaling. */
 function workerSettings(): NonNullable<ServerOptions['workers']> {
-  const pass = ['SWITCHYARD_AMQP_URL', 'SWITCHYARD_S3_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'];
+  const pass = [
+    'SWITCHYARD_AMQP_URL',
+    'SWITCHYARD_S3_ENDPOINT',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_REGION',
+  ];
   const env = Object.fromEntries(pass.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]));
   const management = process.env.SWITCHYARD_RABBIT_MGMT_URL;
   const amqp = process.env.SWITCHYARD_AMQP_URL;
-  return { env, ...(management && amqp ? { depth: new RabbitMqDepth({ amqpUrl: amqp, managementUrl: management }) } : {}) };
+  return {
+    env,
+    ...(management && amqp ? { depth: new RabbitMqDepth({ amqpUrl: amqp, managementUrl: management }) } : {}),
+  };
 }
 
 export function registerUp(program: Command): void {
@@ -81,78 +98,103 @@ export function registerUp(program: Command): void {
     .option('-e, --env <env>', 'environment to run (default: the first with runtime: local)')
     .option('--data-dir <dir>', 'where routers, logs and state live (default: ~/.local/state/switchyard/<env>-<hash>)')
     .option('--store <url>', 'postgres://… for a shared server (default: an embedded database in the data directory)')
-    .option('--config-repo <dir>', 'the config repository every desired-state change is committed to (default: <data-dir>/config-repo)')
+    .option(
+      '--config-repo <dir>',
+      'the config repository every desired-state change is committed to (default: <data-dir>/config-repo)',
+    )
     .option('--config-remote <url>', 'a git remote the config repository pushes each commit to')
-    .action(async (dir: string, opts: { env?: string; dataDir?: string; store?: string; configRepo?: string; configRemote?: string }) => {
-      const fleet = await pickLocalFleet(dir, opts.env);
-      const env = fleet.environment;
-      const dataDir = opts.dataDir ?? defaultDataDir(dir, env.name);
-      await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      const out = process.stdout;
-      const tty = out.isTTY === true;
-      let lastEvent = '';
-      const line = (text: string) => out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
-      out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})\n`);
-      const started = Date.now();
-      const server = await startServer({
-        fleet,
-        dataDir,
-        ...(opts.store ? { storeUrl: opts.store } : {}),
-        ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
-        ...(opts.configRemote ? { configRepoRemote: opts.configRemote } : {}),
-        ...(process.env.SWITCHYARD_WEBHOOK_URL ? { webhookUrl: process.env.SWITCHYARD_WEBHOOK_URL } : {}),
-        workers: workerSettings(),
-        onRuntimeEvent: (e) => {
-          lastEvent = describeEvent(e);
-          if (!tty || e.type !== 'replica-ready') line(lastEvent);
-        },
-        onLine: line,
-      });
-      const runtime = server.runtime;
-      const tightened = await saveCredentials(server.address, server.adminToken);
-      if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
-      const services = await runtime.status();
-      const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
-      out.write(formatStatus(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`, services, await runtime.workerStatus()));
-      for (const w of fleet.units.filter((u) => u.kind === 'Worker')) {
-        const storage = join(dataDir, 'objects', w.name);
-        out.write(`Worker ${w.name}: queue ${w.kind === 'Worker' ? w.queue.name : ''}${process.env.SWITCHYARD_AMQP_URL ? '' : ' (no SWITCHYARD_AMQP_URL: its replicas wait for a broker)'}; objects in file://${storage}\n`);
-      }
-      out.write(`API and metrics: ${server.address}/v1/status  ·  /metrics  ·  /v1/openapi.json (admin token saved for the CLI in ${credentialsFile()})\n`);
-      if (example) out.write(`Try: curl -H 'X-Traffic-Group: free' -H 'X-User-Id: 42' ${example.address}/\n     switchyard deploy ${example.service} <version>\n`);
-      out.write('Ctrl-C stops everything.\n');
-
-      const ticker = setInterval(() => {
-        if (!tty) return;
-        void runtime.status().then((status) => {
-          const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
-          const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);
-          const routers = status.filter((s) => s.routerPid !== undefined).length;
-          out.write(`\r\x1b[2K${paint(out, ready === desired ? 'green' : 'yellow', '●')} ${ready}/${desired} replicas ready · ${routers}/${status.length} routers up${lastEvent ? ` · ${lastEvent}` : ''}`);
+    .action(
+      async (
+        dir: string,
+        opts: { env?: string; dataDir?: string; store?: string; configRepo?: string; configRemote?: string },
+      ) => {
+        const fleet = await pickLocalFleet(dir, opts.env);
+        const env = fleet.environment;
+        const dataDir = opts.dataDir ?? defaultDataDir(dir, env.name);
+        await mkdir(dataDir, { recursive: true, mode: 0o700 });
+        const out = process.stdout;
+        const tty = out.isTTY === true;
+        let lastEvent = '';
+        const line = (text: string) =>
+          out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
+        out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})\n`);
+        const started = Date.now();
+        const server = await startServer({
+          fleet,
+          dataDir,
+          ...(opts.store ? { storeUrl: opts.store } : {}),
+          ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
+          ...(opts.configRemote ? { configRepoRemote: opts.configRemote } : {}),
+          ...(process.env.SWITCHYARD_WEBHOOK_URL ? { webhookUrl: process.env.SWITCHYARD_WEBHOOK_URL } : {}),
+          workers: workerSettings(),
+          onRuntimeEvent: (e) => {
+            lastEvent = describeEvent(e);
+            if (!tty || e.type !== 'replica-ready') line(lastEvent);
+          },
+          onLine: line,
         });
-      }, 1000);
+        const runtime = server.runtime;
+        const tightened = await saveCredentials(server.address, server.adminToken);
+        if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
+        const services = await runtime.status();
+        const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
+        out.write(
+          formatStatus(
+            `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+            services,
+            await runtime.workerStatus(),
+          ),
+        );
+        for (const w of fleet.units.filter((u) => u.kind === 'Worker')) {
+          const storage = join(dataDir, 'objects', w.name);
+          out.write(
+            `Worker ${w.name}: queue ${w.kind === 'Worker' ? w.queue.name : ''}${process.env.SWITCHYARD_AMQP_URL ? '' : ' (no SWITCHYARD_AMQP_URL: its replicas wait for a broker)'}; objects in file://${storage}\n`,
+          );
+        }
+        out.write(
+          `API and metrics: ${server.address}/v1/status  ·  /metrics  ·  /v1/openapi.json (admin token saved for the CLI in ${credentialsFile()})\n`,
+        );
+        if (example)
+          out.write(
+            `Try: curl -H 'X-Traffic-Group: free' -H 'X-User-Id: 42' ${example.address}/\n     switchyard deploy ${example.service} <version>\n`,
+          );
+        out.write('Ctrl-C stops everything.\n');
 
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) {
-            process.stderr.write('\nstopping at once\n');
-            void server.runtime.status().then((status) => {
-              for (const s of status) for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
-              process.exit(EXIT.interrupted);
-            });
-            return;
-          }
-          stopping = true;
-          clearInterval(ticker);
-          out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
-          void server.stop().then(() => {
-            out.write('✔ stopped; nothing left running\n');
-            done();
+        const ticker = setInterval(() => {
+          if (!tty) return;
+          void runtime.status().then((status) => {
+            const ready = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.ready, 0), 0);
+            const desired = status.reduce((n, s) => n + s.tracks.reduce((m, t) => m + t.desired, 0), 0);
+            const routers = status.filter((s) => s.routerPid !== undefined).length;
+            out.write(
+              `\r\x1b[2K${paint(out, ready === desired ? 'green' : 'yellow', '●')} ${ready}/${desired} replicas ready · ${routers}/${status.length} routers up${lastEvent ? ` · ${lastEvent}` : ''}`,
+            );
           });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-    });
+        }, 1000);
+
+        await new Promise<void>((done) => {
+          let stopping = false;
+          const stop = (signal: string) => {
+            if (stopping) {
+              process.stderr.write('\nstopping at once\n');
+              void server.runtime.status().then((status) => {
+                for (const s of status)
+                  for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
+                process.exit(EXIT.interrupted);
+              });
+              return;
+            }
+            stopping = true;
+            clearInterval(ticker);
+            out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
+            void server.stop().then(() => {
+              out.write('✔ stopped; nothing left running\n');
+              done();
+            });
+          };
+          process.once('SIGINT', () => stop('SIGINT'));
+          process.once('SIGTERM', () => stop('SIGTERM'));
+        });
+      },
+    );
 }

@@ -11,14 +11,20 @@ export function registerValidate(program: Command): void {
     .action(async (dir: string, opts: { env?: string; json?: boolean }) => {
       const fleets = await loadFleets(dir, opts.env);
       if (opts.json) {
-        const summary = fleets.map((f) => ({ environment: f.environment.name, runtime: f.environment.runtime, units: f.units.map((u) => ({ name: u.name, kind: u.kind })) }));
+        const summary = fleets.map((f) => ({
+          environment: f.environment.name,
+          runtime: f.environment.runtime,
+          units: f.units.map((u) => ({ name: u.name, kind: u.kind })),
+        }));
         process.stdout.write(`${JSON.stringify({ valid: true, environments: summary }, null, 2)}\n`);
         return;
       }
       for (const fleet of fleets) {
         const services = fleet.units.filter((u) => u.kind === 'Service').length;
         const workers = fleet.units.length - services;
-        process.stdout.write(`✔ ${fleet.environment.name} (${fleet.environment.runtime}): ${services} service${services === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'} valid\n`);
+        process.stdout.write(
+          `✔ ${fleet.environment.name} (${fleet.environment.runtime}): ${services} service${services === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'} valid\n`,
+        );
       }
     });
 }

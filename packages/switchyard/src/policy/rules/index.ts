@@ -1,5 +1,15 @@
 import type { Rule } from '../types.js';
-import { hpaMinReplicas, hpaTargetExists, pdbAllowsEviction, pdbPresent, pdbSelectsPods, replicasMin, rollingUpdateSafe, serviceSelectsPods, spreadReplicas } from './availability.js';
+import {
+  hpaMinReplicas,
+  hpaTargetExists,
+  pdbAllowsEviction,
+  pdbPresent,
+  pdbSelectsPods,
+  replicasMin,
+  rollingUpdateSafe,
+  serviceSelectsPods,
+  spreadReplicas,
+} from './availability.js';
 import { costLabels, imageTagImmutable, namespaceSet } from './metadata.js';
 import { probesDiffer, probesPresent } from './probes.js';
 import { limitsNotBelowRequests, resourcesSet } from './resources.js';

@@ -5,7 +5,8 @@ export const resourcesSet: Rule = {
   id: 'resources-set',
   severity: 'error',
   title: 'CPU and memory requests and limits are set',
-  rationale: 'Without requests the scheduler packs pods blindly and cost cannot be allocated; without limits one replica can starve its node.',
+  rationale:
+    'Without requests the scheduler packs pods blindly and cost cannot be allocated; without limits one replica can starve its node.',
   check: ({ objects }) =>
     deployments(objects).flatMap((d) =>
       containers(d).flatMap((c) => {
@@ -15,7 +16,15 @@ export const resourcesSet: Rule = {
           c.resources?.limits?.cpu ? undefined : 'limits.cpu',
           c.resources?.limits?.memory ? undefined : 'limits.memory',
         ].filter((m): m is string => m !== undefined);
-        return missing.length === 0 ? [] : [{ object: d, message: `container ${c.name} of ${describe(d)} has no ${missing.join(', ')}`, fix: 'Set resources.cpu and resources.memory (and limits) in the service file.' }];
+        return missing.length === 0
+          ? []
+          : [
+              {
+                object: d,
+                message: `container ${c.name} of ${describe(d)} has no ${missing.join(', ')}`,
+                fix: 'Set resources.cpu and resources.memory (and limits) in the service file.',
+              },
+            ];
       }),
     ),
 };
@@ -33,8 +42,18 @@ export const limitsNotBelowRequests: Rule = {
         const cpuLim = cpuMillis(c.resources?.limits?.cpu);
         const memReq = memoryBytes(c.resources?.requests?.memory);
         const memLim = memoryBytes(c.resources?.limits?.memory);
-        if (cpuReq !== undefined && cpuLim !== undefined && cpuLim < cpuReq) out.push({ object: d, message: `container ${c.name} of ${describe(d)} has a CPU limit below its request`, fix: 'Raise resources.limits.cpu to at least resources.cpu.' });
-        if (memReq !== undefined && memLim !== undefined && memLim < memReq) out.push({ object: d, message: `container ${c.name} of ${describe(d)} has a memory limit below its request`, fix: 'Raise resources.limits.memory to at least resources.memory.' });
+        if (cpuReq !== undefined && cpuLim !== undefined && cpuLim < cpuReq)
+          out.push({
+            object: d,
+            message: `container ${c.name} of ${describe(d)} has a CPU limit below its request`,
+            fix: 'Raise resources.limits.cpu to at least resources.cpu.',
+          });
+        if (memReq !== undefined && memLim !== undefined && memLim < memReq)
+          out.push({
+            object: d,
+            message: `container ${c.name} of ${describe(d)} has a memory limit below its request`,
+            fix: 'Raise resources.limits.memory to at least resources.memory.',
+          });
         return out;
       }),
     ),

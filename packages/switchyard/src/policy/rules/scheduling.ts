@@ -7,12 +7,23 @@ import { deployments, describe, isRouter } from '../objects.js';
 /** Whether a pod may land on spot capacity: it tolerates the spot taint and does not exclude spot nodes. */
 export function mayRunOnSpot(d: Deployment): boolean {
   const pod = d.spec.template.spec;
-  const tolerates = (pod.tolerations ?? []).some((t) => (t.key === SPOT_TAINT.key && (t.operator === 'Exists' || t.value === SPOT_TAINT.value)) || (t.operator === 'Exists' && !t.key));
+  const tolerates = (pod.tolerations ?? []).some(
+    (t) =>
+      (t.key === SPOT_TAINT.key && (t.operator === 'Exists' || t.value === SPOT_TAINT.value)) ||
+      (t.operator === 'Exists' && !t.key),
+  );
   if (!tolerates) return false;
   const terms = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  const excludesSpot = terms.length > 0 && terms.every((term) =>
-    term.matchExpressions.some((e) => e.key === LABEL.capacityType && ((e.operator === 'NotIn' && e.values?.includes('spot')) || (e.operator === 'In' && !e.values?.includes('spot')))),
-  );
+  const excludesSpot =
+    terms.length > 0 &&
+    terms.every((term) =>
+      term.matchExpressions.some(
+        (e) =>
+          e.key === LABEL.capacityType &&
+          ((e.operator === 'NotIn' && e.values?.includes('spot')) ||
+            (e.operator === 'In' && !e.values?.includes('spot'))),
+      ),
+    );
   return !excludesSpot;
 }
 
@@ -24,7 +35,11 @@ export const routerNotOnSpot: Rule = {
   check: ({ objects }) =>
     deployments(objects)
       .filter((d) => isRouter(d) && mayRunOnSpot(d))
-      .map((d) => ({ object: d, message: `${describe(d)} may be scheduled on spot nodes`, fix: 'Set router.nodePool.capacity: on-demand (the default) in the service file.' })),
+      .map((d) => ({
+        object: d,
+        message: `${describe(d)} may be scheduled on spot nodes`,
+        fix: 'Set router.nodePool.capacity: on-demand (the default) in the service file.',
+      })),
 };
 
 export const nodePoolClass: Rule = {
@@ -36,24 +51,40 @@ export const nodePoolClass: Rule = {
     deployments(objects)
       .filter((d) => !isRouter(d))
       .filter((d) => {
-        const terms = d.spec.template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+        const terms =
+          d.spec.template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+            ?.nodeSelectorTerms ?? [];
         return !terms.some((t) => t.matchExpressions.some((e) => e.key === LABEL.nodePoolClass));
       })
-      .map((d) => ({ object: d, message: `${describe(d)} does not name a node pool class`, fix: 'Set nodePool.class (CPU:memory in cores:GiB, e.g. "1:4") in the service file.' })),
+      .map((d) => ({
+        object: d,
+        message: `${describe(d)} does not name a node pool class`,
+        fix: 'Set nodePool.class (CPU:memory in cores:GiB, e.g. "1:4") in the service file.',
+      })),
 };
 
 export const workerGraceCoversTimeout: Rule = {
   id: 'worker-grace-covers-timeout',
   severity: 'error',
   title: 'Workers get time to finish their longest task when stopped',
-  rationale: 'When a spot node is reclaimed the worker gets SIGTERM; a grace period shorter than the task timeout kills tasks half-done.',
+  rationale:
+    'When a spot node is reclaimed the worker gets SIGTERM; a grace period shorter than the task timeout kills tasks half-done.',
   check: ({ objects }) =>
     deployments(objects).flatMap((d) => {
-      const timeout = d.spec.template.spec.containers.flatMap((c) => c.env ?? []).find((e) => e.name === WORKER_ENV.timeoutMs.name)?.value;
+      const timeout = d.spec.template.spec.containers
+        .flatMap((c) => c.env ?? [])
+        .find((e) => e.name === WORKER_ENV.timeoutMs.name)?.value;
       if (!timeout) return [];
       const seconds = (parseDuration(timeout) ?? 0) / 1000;
       const grace = d.spec.template.spec.terminationGracePeriodSeconds ?? 30;
-      return grace >= seconds ? [] : [{ object: d, message: `${describe(d)} gives ${grace}s to finish tasks that may run ${timeout}`, fix: 'Raise terminationGraceSeconds above the class timeout.' }];
+      return grace >= seconds
+        ? []
+        : [
+            {
+              object: d,
+              message: `${describe(d)} gives ${grace}s to finish tasks that may run ${timeout}`,
+              fix: 'Raise terminationGraceSeconds above the class timeout.',
+            },
+          ];
     }),
 };
-

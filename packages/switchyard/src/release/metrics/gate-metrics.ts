@@ -15,7 +15,9 @@ export interface RoutedServices {
  * one it could not retry became a 5xx, and that is what counts.
  */
 export function trackCounters(figures: readonly TrackFigures[]): Record<string, TrackCounters> {
-  return Object.fromEntries(figures.map((f) => [f.track, { requests: f.requests, errors: f.responses5xx, responseTimeMs: f.responseTimeMs }]));
+  return Object.fromEntries(
+    figures.map((f) => [f.track, { requests: f.requests, errors: f.responses5xx, responseTimeMs: f.responseTimeMs }]),
+  );
 }
 
 /**

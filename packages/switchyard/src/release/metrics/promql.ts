@@ -24,7 +24,10 @@ export function gateQuery(query: string, release: ReleaseState, at: Date): strin
 }
 
 /** The counters of a track, as the router pods' HAProxy exporter reports them in the service's namespace. */
-export function trackCounterQueries(service: Service, track: string): { readonly requests: string; readonly errors: string; readonly responseTimeSeconds: string } {
+export function trackCounterQueries(
+  service: Service,
+  track: string,
+): { readonly requests: string; readonly errors: string; readonly responseTimeSeconds: string } {
   const where = `namespace="${service.namespace}",pod=~"${routerName(service.name)}-.*",proxy="${backendName(track)}"`;
   return {
     requests: `sum(haproxy_backend_http_responses_total{${where}})`,

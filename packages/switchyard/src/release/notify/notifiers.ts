@@ -13,7 +13,13 @@ export class LogNotifier implements Notifier {
 export class WebhookNotifier implements Notifier {
   constructor(private readonly url: string) {}
   async notify(level: 'info' | 'warning' | 'error', message: string): Promise<void> {
-    const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `${level === 'error' ? ':red_circle:' : level === 'warning' ? ':warning:' : ':large_blue_circle:'} ${message}` }) });
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        text: `${level === 'error' ? ':red_circle:' : level === 'warning' ? ':warning:' : ':large_blue_circle:'} ${message}`,
+      }),
+    });
     if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
   }
 }

@@ -70,7 +70,12 @@ export function plan(desired: readonly KubeObject[], live: readonly KubeObject[]
     let sent = withHash(object, renderedHash(object));
     const current = liveByKey.get(objectKey(object));
     const liveReplicas = (current?.spec as { replicas?: number } | undefined)?.replicas;
-    if (object.kind === 'Deployment' && scaled.has(object.metadata.name) && liveReplicas !== undefined && (sent.spec as { replicas?: number }).replicas !== undefined) {
+    if (
+      object.kind === 'Deployment' &&
+      scaled.has(object.metadata.name) &&
+      liveReplicas !== undefined &&
+      (sent.spec as { replicas?: number }).replicas !== undefined
+    ) {
       sent = { ...sent, spec: { ...(sent.spec as object), replicas: liveReplicas } };
     }
     (upToDate(current, sent) ? unchanged : apply).push(sent);
@@ -99,7 +104,9 @@ export async function listAll(client: KubeClient, path: string, labelSelector: s
   const items: KubeObject[] = [];
   let token: string | undefined;
   do {
-    const page = await client.request<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', path, { query: { labelSelector, limit: 1000, continue: token } });
+    const page = await client.request<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', path, {
+      query: { labelSelector, limit: 1000, continue: token },
+    });
     items.push(...page.items);
     token = page.metadata.continue || undefined;
   } while (token);
@@ -114,10 +121,12 @@ export async function servedKinds(client: KubeClient, desired: readonly KubeObje
       served.push(info);
       continue;
     }
-    const doc = await client.request<{ resources?: { name: string }[] }>('GET', discoveryPath(info.apiVersion)).catch((err: unknown) => {
-      if (isNotFound(err)) return { resources: [] };
-      throw err;
-    });
+    const doc = await client
+      .request<{ resources?: { name: string }[] }>('GET', discoveryPath(info.apiVersion))
+      .catch((err: unknown) => {
+        if (isNotFound(err)) return { resources: [] };
+        throw err;
+      });
     if (doc.resources?.some((r) => r.name === info.plural)) {
       served.push(info);
       continue;
@@ -127,9 +136,10 @@ export async function servedKinds(client: KubeClient, desired: readonly KubeObje
       const services = [...new Set(users.map((o) => o.metadata.labels?.[LABEL.service] ?? o.metadata.name))].sort();
       throw new SwitchyardError('SWY_KUBE_CRD_MISSING', {
         message: `${services.join(', ')} render${services.length === 1 ? 's' : ''} ${info.kind} (${info.apiVersion}), which context ${client.context} does not serve: its CustomResourceDefinition is not installed; nothing was written`,
-        hint: info.kind === 'ScaledObject'
-          ? 'Install KEDA in the cluster (it brings the ScaledObject CRD), or set scaling.keda: false in the worker file so its built-in autoscaler scales it.'
-          : `Install the CustomResourceDefinition of ${info.kind} in the cluster.`,
+        hint:
+          info.kind === 'ScaledObject'
+            ? 'Install KEDA in the cluster (it brings the ScaledObject CRD), or set scaling.keda: false in the worker file so its built-in autoscaler scales it.'
+            : `Install the CustomResourceDefinition of ${info.kind} in the cluster.`,
         details: { kind: info.kind, apiVersion: info.apiVersion, services },
       });
     }
@@ -138,7 +148,11 @@ export async function servedKinds(client: KubeClient, desired: readonly KubeObje
 }
 
 function namespaceObject(namespace: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [LABEL.managedBy]: MANAGED_BY } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace, labels: { [LABEL.managedBy]: MANAGED_BY } },
+  };
 }
 
 /** Creates the namespace when it is missing (labelled as Switchyard's); an existing one is left as it is. */
@@ -157,7 +171,12 @@ async function ensureNamespace(client: KubeClient, namespace: string, dryRun: bo
   return true;
 }
 
-export function applyRequest(client: KubeClient, object: KubeObject, namespace: string, dryRun: boolean): Promise<unknown> {
+export function applyRequest(
+  client: KubeClient,
+  object: KubeObject,
+  namespace: string,
+  dryRun: boolean,
+): Promise<unknown> {
   return client.request('PATCH', objectPath(kindInfo(object), namespace, object.metadata.name), {
     query: { fieldManager: FIELD_MANAGER, force: true, ...(dryRun ? { dryRun: 'All' } : {}) },
     body: object,
@@ -170,18 +189,27 @@ export function applyRequest(client: KubeClient, object: KubeObject, namespace: 
  * what Switchyard rendered before and no longer does. The cluster's identity is checked
  * before any write. Unchanged objects are not sent, so a repeated apply writes nothing.
  */
-export async function applyObjects(client: KubeClient, env: Environment, desired: readonly KubeObject[], options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyObjects(
+  client: KubeClient,
+  env: Environment,
+  desired: readonly KubeObject[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   const dryRun = options.dryRun ?? false;
   const say = options.onProgress ?? (() => undefined);
   const namespace = env.namespace;
   for (const o of desired) {
     if ((o.metadata.namespace ?? namespace) !== namespace) {
-      throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: `${objectKey(o)} is rendered for namespace ${o.metadata.namespace}, not ${namespace}` });
+      throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+        message: `${objectKey(o)} is rendered for namespace ${o.metadata.namespace}, not ${namespace}`,
+      });
     }
   }
   const cluster = await verifyCluster(client, env);
   if (cluster.warning) say(`! ${cluster.warning}`);
-  say(`cluster ${cluster.identity.name ?? cluster.identity.uid} (context ${client.context}), namespace ${namespace}${dryRun ? ' — dry run: nothing is written' : ''}`);
+  say(
+    `cluster ${cluster.identity.name ?? cluster.identity.uid} (context ${client.context}), namespace ${namespace}${dryRun ? ' — dry run: nothing is written' : ''}`,
+  );
   const kinds = await servedKinds(client, desired);
   const namespaceCreated = await ensureNamespace(client, namespace, dryRun);
   if (namespaceCreated) say(`${dryRun ? 'would create' : 'created'} namespace ${namespace}`);
@@ -189,12 +217,27 @@ export async function applyObjects(client: KubeClient, env: Environment, desired
 
   // A dry run into a namespace that does not exist yet cannot be validated there.
   const target = dryRun && namespaceCreated ? 'default' : namespace;
-  if (target !== namespace) say(`namespace ${namespace} does not exist yet: objects are validated in namespace default`);
+  if (target !== namespace)
+    say(`namespace ${namespace} does not exist yet: objects are validated in namespace default`);
   const selector = inventorySelector(env.name, options.scope);
-  const live = namespaceCreated ? [] : (await Promise.all(kinds.map(async (info) => (await listAll(client, collectionPath(info, namespace), selector)).map((o) => ({ ...o, kind: info.kind, apiVersion: info.apiVersion }))))).flat();
+  const live = namespaceCreated
+    ? []
+    : (
+        await Promise.all(
+          kinds.map(async (info) =>
+            (await listAll(client, collectionPath(info, namespace), selector)).map((o) => ({
+              ...o,
+              kind: info.kind,
+              apiVersion: info.apiVersion,
+            })),
+          ),
+        )
+      ).flat();
   const planned = plan(desired, live);
   const toApply = dryRun ? [...planned.apply, ...planned.unchanged] : planned.apply;
-  say(`${planned.apply.length} to apply, ${planned.unchanged.length} unchanged, ${options.prune === false ? 0 : planned.prune.length} to prune`);
+  say(
+    `${planned.apply.length} to apply, ${planned.unchanged.length} unchanged, ${options.prune === false ? 0 : planned.prune.length} to prune`,
+  );
 
   const applied: string[] = [];
   const changed = new Set(planned.apply);
@@ -204,7 +247,12 @@ export async function applyObjects(client: KubeClient, env: Environment, desired
     await mapLimit(batch, concurrency, async (object) => {
       const sent = target === namespace ? object : { ...object, metadata: { ...object.metadata, namespace: target } };
       await applyRequest(client, sent, target, dryRun).catch((err: unknown) => {
-        if (err instanceof SwitchyardError) throw new SwitchyardError(err.code, { message: `${objectKey(object)}: ${err.message}`, details: { ...err.details, object: objectKey(object) }, cause: err });
+        if (err instanceof SwitchyardError)
+          throw new SwitchyardError(err.code, {
+            message: `${objectKey(object)}: ${err.message}`,
+            details: { ...err.details, object: objectKey(object) },
+            cause: err,
+          });
         throw err;
       });
       applied.push(objectKey(object));
@@ -218,7 +266,11 @@ export async function applyObjects(client: KubeClient, env: Environment, desired
       await client
         .request('DELETE', objectPath(kindInfo(object), namespace, object.metadata.name), {
           query: { propagationPolicy: 'Background', ...(dryRun ? { dryRun: 'All' } : {}) },
-          body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: (object.metadata as { uid?: string }).uid } },
+          body: {
+            apiVersion: 'v1',
+            kind: 'DeleteOptions',
+            preconditions: { uid: (object.metadata as { uid?: string }).uid },
+          },
         })
         .catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
@@ -227,5 +279,12 @@ export async function applyObjects(client: KubeClient, env: Environment, desired
       say(`${dryRun ? 'would prune' : 'pruned'} ${objectKey(object)}`);
     });
   }
-  return { dryRun, cluster, applied: applied.sort(), unchanged: planned.unchanged.length, pruned: pruned.sort(), namespaceCreated };
+  return {
+    dryRun,
+    cluster,
+    applied: applied.sort(),
+    unchanged: planned.unchanged.length,
+    pruned: pruned.sort(),
+    namespaceCreated,
+  };
 }

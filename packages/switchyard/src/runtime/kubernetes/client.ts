@@ -46,7 +46,9 @@ const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
 const RETRIED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
 export function httpStatus(err: unknown): number | undefined {
-  return err instanceof SwitchyardError && typeof err.details.httpStatus === 'number' ? err.details.httpStatus : undefined;
+  return err instanceof SwitchyardError && typeof err.details.httpStatus === 'number'
+    ? err.details.httpStatus
+    : undefined;
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -88,13 +90,22 @@ export class KubeClient {
       if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
       else config.loadFromDefault();
     } catch (err) {
-      throw new SwitchyardError('SWY_KUBE_CONFIG_INVALID', { message: `The kubeconfig ${where} could not be read: ${(err as Error).message}`, cause: err, details: { kubeconfig: where } });
+      throw new SwitchyardError('SWY_KUBE_CONFIG_INVALID', {
+        message: `The kubeconfig ${where} could not be read: ${(err as Error).message}`,
+        cause: err,
+        details: { kubeconfig: where },
+      });
     }
     if (options.context) {
       if (!config.getContextObject(options.context)) {
         throw new SwitchyardError('SWY_KUBE_CONTEXT_NOT_FOUND', {
           message: `The kubeconfig ${where} has no context ${options.context}`,
-          hint: `Use one of: ${config.getContexts().map((c) => c.name).join(', ') || '(none)'}; or pass --context, or set cluster.context in the environment file.`,
+          hint: `Use one of: ${
+            config
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || '(none)'
+          }; or pass --context, or set cluster.context in the environment file.`,
           details: { context: options.context, kubeconfig: where },
         });
       }
@@ -102,7 +113,10 @@ export class KubeClient {
     }
     const cluster = config.getCurrentCluster();
     if (!cluster) {
-      throw new SwitchyardError('SWY_KUBE_CONFIG_INVALID', { message: `The kubeconfig ${where} names no cluster for context ${config.getCurrentContext() || '(none)'}`, details: { kubeconfig: where } });
+      throw new SwitchyardError('SWY_KUBE_CONFIG_INVALID', {
+        message: `The kubeconfig ${where} names no cluster for context ${config.getCurrentContext() || '(none)'}`,
+        details: { kubeconfig: where },
+      });
     }
     const tls: RequestOptions = {};
     await config.applyToHTTPSOptions(tls);
@@ -136,7 +150,8 @@ export class KubeClient {
           await this.refreshCredentials();
           continue;
         }
-        const retried = (status !== undefined && RETRIED_STATUSES.has(status)) || (code !== undefined && RETRIED_CODES.has(code));
+        const retried =
+          (status !== undefined && RETRIED_STATUSES.has(status)) || (code !== undefined && RETRIED_CODES.has(code));
         if (!retried || attempt >= 5) throw err;
         await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
       }
@@ -145,7 +160,12 @@ export class KubeClient {
 
   private once<T>(method: string, path: string, params: RequestParams): Promise<T> {
     const url = new URL(`${this.server}${path}${queryString(params.query)}`);
-    const body = params.body === undefined ? undefined : typeof params.body === 'string' ? params.body : JSON.stringify(params.body);
+    const body =
+      params.body === undefined
+        ? undefined
+        : typeof params.body === 'string'
+          ? params.body
+          : JSON.stringify(params.body);
     this.counts[method] = (this.counts[method] ?? 0) + 1;
     return new Promise<T>((resolve, reject) => {
       const req = request(
@@ -157,7 +177,9 @@ export class KubeClient {
             ...this.headers,
             Accept: params.raw ? '*/*' : 'application/json',
             'User-Agent': 'switchyard',
-            ...(body !== undefined ? { 'Content-Type': params.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+            ...(body !== undefined
+              ? { 'Content-Type': params.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
+              : {}),
           },
           timeout: this.options.requestTimeoutMs ?? 30_000,
         },
@@ -173,7 +195,13 @@ export class KubeClient {
               try {
                 resolve((text ? JSON.parse(text) : undefined) as T);
               } catch (err) {
-                reject(new SwitchyardError('SWY_KUBE_API_ERROR', { message: `The API server answered ${method} ${path} with something that is not JSON`, cause: err, details: { httpStatus: status } }));
+                reject(
+                  new SwitchyardError('SWY_KUBE_API_ERROR', {
+                    message: `The API server answered ${method} ${path} with something that is not JSON`,
+                    cause: err,
+                    details: { httpStatus: status },
+                  }),
+                );
               }
               return;
             }
@@ -181,7 +209,13 @@ export class KubeClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${this.options.requestTimeoutMs ?? 30_000} ms`), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () =>
+        req.destroy(
+          Object.assign(new Error(`no answer within ${this.options.requestTimeoutMs ?? 30_000} ms`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      );
       req.on('error', (err) => reject(this.unreachable(err)));
       if (body !== undefined) req.write(body);
       req.end();
@@ -206,55 +240,79 @@ export class KubeClient {
     const what = parsed.message ?? `HTTP ${status}`;
     const details = { httpStatus: status, reason: parsed.reason, method, path, context: this.context };
     if (status === 401 || status === 403) {
-      return new SwitchyardError('SWY_KUBE_FORBIDDEN', { message: `The API server of context ${this.context} refused ${method} ${path}: ${what}`, details });
+      return new SwitchyardError('SWY_KUBE_FORBIDDEN', {
+        message: `The API server of context ${this.context} refused ${method} ${path}: ${what}`,
+        details,
+      });
     }
     if (status === 409 && parsed.reason === 'Conflict' && method === 'PATCH') {
       return new SwitchyardError('SWY_KUBE_CONFLICT', { message: `${what} (${method} ${path})`, details });
     }
     if (status === 422 || status === 400) {
       const causes = (parsed.details?.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message ?? ''}`);
-      return new SwitchyardError('SWY_KUBE_REJECTED', { message: `The API server rejected ${method} ${path}: ${what}`, details: { ...details, causes } });
+      return new SwitchyardError('SWY_KUBE_REJECTED', {
+        message: `The API server rejected ${method} ${path}: ${what}`,
+        details: { ...details, causes },
+      });
     }
-    return new SwitchyardError('SWY_KUBE_API_ERROR', { message: `The API server answered ${method} ${path} with ${status}: ${what}`, details });
+    return new SwitchyardError('SWY_KUBE_API_ERROR', {
+      message: `The API server answered ${method} ${path} with ${status}: ${what}`,
+      details,
+    });
   }
 
   /**
    * Streams watch events of a collection from `resourceVersion` until the server closes the
    * stream, `signal` aborts it, or an event handler throws. Resolves when the stream ends.
    */
-  watch<T>(path: string, query: RequestParams['query'], onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  watch<T>(
+    path: string,
+    query: RequestParams['query'],
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     const url = new URL(`${this.server}${path}${queryString({ ...query, watch: 1, allowWatchBookmarks: true })}`);
     this.counts.WATCH = (this.counts.WATCH ?? 0) + 1;
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) return resolve();
-      const req = request(url, { method: 'GET', agent: this.watchAgent, headers: { ...this.headers, Accept: 'application/json', 'User-Agent': 'switchyard' } }, (res) => {
-        if ((res.statusCode ?? 0) >= 300) {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => reject(this.statusError('WATCH', path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
-          return;
-        }
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let newline: number;
-          while ((newline = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, newline);
-            buffer = buffer.slice(newline + 1);
-            if (!line.trim()) continue;
-            try {
-              onEvent(JSON.parse(line) as WatchEvent<T>);
-            } catch (err) {
-              req.destroy();
-              reject(err);
-              return;
-            }
+      const req = request(
+        url,
+        {
+          method: 'GET',
+          agent: this.watchAgent,
+          headers: { ...this.headers, Accept: 'application/json', 'User-Agent': 'switchyard' },
+        },
+        (res) => {
+          if ((res.statusCode ?? 0) >= 300) {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              reject(this.statusError('WATCH', path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))),
+            );
+            return;
           }
-        });
-        res.on('end', () => resolve());
-        res.on('error', () => resolve());
-      });
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let newline: number;
+            while ((newline = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              if (!line.trim()) continue;
+              try {
+                onEvent(JSON.parse(line) as WatchEvent<T>);
+              } catch (err) {
+                req.destroy();
+                reject(err);
+                return;
+              }
+            }
+          });
+          res.on('end', () => resolve());
+          res.on('error', () => resolve());
+        },
+      );
       const abort = (): void => {
         req.destroy();
         resolve();

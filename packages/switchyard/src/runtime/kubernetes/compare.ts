@@ -27,12 +27,18 @@ function canonical(value: unknown): unknown {
 
 /** Hash of a rendered object as Switchyard applies it (before the hash annotation is added). */
 export function renderedHash(object: KubeObject): string {
-  return createHash('sha256').update(JSON.stringify(canonical(object))).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(object)))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** The object with its hash annotation: what is sent. */
 export function withHash(object: KubeObject, hash: string): KubeObject {
-  return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [APPLIED_HASH]: hash } } };
+  return {
+    ...object,
+    metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [APPLIED_HASH]: hash } },
+  };
 }
 
 function sameScalar(live: unknown, desired: unknown): boolean {

@@ -9,12 +9,20 @@ interface EndpointSlice {
 }
 
 /** Ready endpoints (`ip:port`) of each named Service, from its EndpointSlices (discovery.k8s.io/v1). */
-export async function readyEndpoints(client: KubeClient, namespace: string, services: readonly string[]): Promise<Record<string, string[]>> {
+export async function readyEndpoints(
+  client: KubeClient,
+  namespace: string,
+  services: readonly string[],
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = Object.fromEntries(services.map((s) => [s, []]));
   if (services.length === 0) return out;
-  const list = await client.request<{ items: EndpointSlice[] }>('GET', `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`, {
-    query: { labelSelector: `kubernetes.io/service-name in (${[...services].sort().join(',')})` },
-  });
+  const list = await client.request<{ items: EndpointSlice[] }>(
+    'GET',
+    `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
+    {
+      query: { labelSelector: `kubernetes.io/service-name in (${[...services].sort().join(',')})` },
+    },
+  );
   for (const slice of list.items) {
     const service = slice.metadata.labels?.['kubernetes.io/service-name'];
     if (!service || !out[service]) continue;
@@ -33,12 +41,21 @@ const DEPLOYMENT = { apiVersion: 'apps/v1', plural: 'deployments' } as const;
 
 /** Reads a Deployment's replica count through its scale subresource. */
 export async function deploymentReplicas(client: KubeClient, namespace: string, name: string): Promise<number> {
-  const scale = await client.request<{ spec?: { replicas?: number } }>('GET', `${objectPath(DEPLOYMENT, namespace, name)}/scale`);
+  const scale = await client.request<{ spec?: { replicas?: number } }>(
+    'GET',
+    `${objectPath(DEPLOYMENT, namespace, name)}/scale`,
+  );
   return scale.spec?.replicas ?? 0;
 }
 
 /** Sets a Deployment's replica count through its scale subresource (what `kubectl scale` does). */
-export async function scaleDeployment(client: KubeClient, namespace: string, name: string, replicas: number, fieldManager = 'switchyard-autoscaler'): Promise<void> {
+export async function scaleDeployment(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  replicas: number,
+  fieldManager = 'switchyard-autoscaler',
+): Promise<void> {
   await client.request('PATCH', `${objectPath(DEPLOYMENT, namespace, name)}/scale`, {
     query: { fieldManager },
     body: { spec: { replicas } },

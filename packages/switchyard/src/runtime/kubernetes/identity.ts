@@ -32,23 +32,35 @@ export interface Verdict {
 }
 
 export async function readIdentity(client: KubeClient): Promise<ClusterIdentity> {
-  const ns = await client.request<{ metadata: { uid: string } }>('GET', '/api/v1/namespaces/kube-system').catch((err: unknown) => {
-    if (httpStatus(err) === 403) {
-      throw new SwitchyardError('SWY_KUBE_IDENTITY_UNREADABLE', {
-        message: `Context ${client.context} may not read namespace kube-system, so Switchyard cannot tell which cluster it reaches`,
-        details: { context: client.context },
-        cause: err,
-      });
-    }
-    throw err;
-  });
-  const info = await client.request<{ data?: { name?: string } }>('GET', '/api/v1/namespaces/kube-public/configmaps/switchyard-cluster-info').catch(() => undefined);
-  return { uid: ns.metadata.uid, ...(info?.data?.name ? { name: info.data.name } : {}), context: client.context, server: client.server };
+  const ns = await client
+    .request<{ metadata: { uid: string } }>('GET', '/api/v1/namespaces/kube-system')
+    .catch((err: unknown) => {
+      if (httpStatus(err) === 403) {
+        throw new SwitchyardError('SWY_KUBE_IDENTITY_UNREADABLE', {
+          message: `Context ${client.context} may not read namespace kube-system, so Switchyard cannot tell which cluster it reaches`,
+          details: { context: client.context },
+          cause: err,
+        });
+      }
+      throw err;
+    });
+  const info = await client
+    .request<{ data?: { name?: string } }>('GET', '/api/v1/namespaces/kube-public/configmaps/switchyard-cluster-info')
+    .catch(() => undefined);
+  return {
+    uid: ns.metadata.uid,
+    ...(info?.data?.name ? { name: info.data.name } : {}),
+    context: client.context,
+    server: client.server,
+  };
 }
 
 export async function readClaims(client: KubeClient): Promise<Claims | undefined> {
   try {
-    const cm = await client.request<{ data?: Record<string, string> }>('GET', `/api/v1/namespaces/${CLAIMS.namespace}/configmaps/${CLAIMS.name}`);
+    const cm = await client.request<{ data?: Record<string, string> }>(
+      'GET',
+      `/api/v1/namespaces/${CLAIMS.namespace}/configmaps/${CLAIMS.name}`,
+    );
     const out: Record<string, { namespace: string; protected: boolean }> = {};
     for (const [env, text] of Object.entries(cm.data ?? {})) {
       try {
@@ -76,7 +88,18 @@ export function judgeCluster(env: Environment, identity: ClusterIdentity, claims
   const pinned = env.cluster?.identity;
   const wrong = (message: string, hint: string): Verdict => ({
     ok: false,
-    error: new SwitchyardError('SWY_KUBE_WRONG_CLUSTER', { message, hint, details: { environment: env.name, expected: pinned ?? null, actual: identity.uid, context: identity.context, server: identity.server, clusterName: identity.name ?? null } }),
+    error: new SwitchyardError('SWY_KUBE_WRONG_CLUSTER', {
+      message,
+      hint,
+      details: {
+        environment: env.name,
+        expected: pinned ?? null,
+        actual: identity.uid,
+        context: identity.context,
+        server: identity.server,
+        clusterName: identity.name ?? null,
+      },
+    }),
   });
   if (pinned !== undefined) {
     if (pinned === identity.uid) return { ok: true };
@@ -106,7 +129,12 @@ export function judgeCluster(env: Environment, identity: ClusterIdentity, claims
 }
 
 /** Records that `env` deploys to this cluster (first apply only: an existing claim is not rewritten). */
-export async function claimCluster(client: KubeClient, env: Environment, claims: Claims | undefined, dryRun: boolean): Promise<void> {
+export async function claimCluster(
+  client: KubeClient,
+  env: Environment,
+  claims: Claims | undefined,
+  dryRun: boolean,
+): Promise<void> {
   const mine = claims?.[env.name];
   if (claims === undefined || (mine && mine.namespace === env.namespace && mine.protected === env.protected)) return;
   const body = {
@@ -116,13 +144,15 @@ export async function claimCluster(client: KubeClient, env: Environment, claims:
     data: { [env.name]: JSON.stringify({ namespace: env.namespace, protected: env.protected }) },
   };
   // Its own field manager per environment: each one owns its key, none removes another's.
-  await client.request('PATCH', `/api/v1/namespaces/${CLAIMS.namespace}/configmaps/${CLAIMS.name}`, {
-    query: { fieldManager: `switchyard-env-${env.name}`, force: true, ...(dryRun ? { dryRun: 'All' } : {}) },
-    body,
-    contentType: 'application/apply-patch+yaml',
-  }).catch((err: unknown) => {
-    if (httpStatus(err) !== 403) throw err;
-  });
+  await client
+    .request('PATCH', `/api/v1/namespaces/${CLAIMS.namespace}/configmaps/${CLAIMS.name}`, {
+      query: { fieldManager: `switchyard-env-${env.name}`, force: true, ...(dryRun ? { dryRun: 'All' } : {}) },
+      body,
+      contentType: 'application/apply-patch+yaml',
+    })
+    .catch((err: unknown) => {
+      if (httpStatus(err) !== 403) throw err;
+    });
 }
 
 export interface ClusterCheck {

@@ -22,7 +22,8 @@ export const KINDS: readonly KindInfo[] = [
 
 // The renderer and this table must agree on the kinds; a new kind fails here, loudly.
 for (const kind of KIND_ORDER) {
-  if (!KINDS.some((k) => k.kind === kind)) throw new Error(`runtime/kubernetes does not know the rendered kind ${kind}`);
+  if (!KINDS.some((k) => k.kind === kind))
+    throw new Error(`runtime/kubernetes does not know the rendered kind ${kind}`);
 }
 
 export function kindInfo(object: Pick<KubeObject, 'kind' | 'apiVersion'>): KindInfo {

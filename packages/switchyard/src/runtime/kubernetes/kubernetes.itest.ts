@@ -10,18 +10,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SwitchyardError } from '../../errors/index.js';
-import { ACTIVE_STATUSES, Orchestrator, type ReleaseRepository, type ReleaseState, type SequencedCommand } from '../../release/index.js';
+import {
+  ACTIVE_STATUSES,
+  Orchestrator,
+  type ReleaseRepository,
+  type ReleaseState,
+  type SequencedCommand,
+} from '../../release/index.js';
 import { GateMetrics } from '../../release/metrics/index.js';
 import { renderFleet, type KubeObject } from '../../render/index.js';
 import { parseConfig, resolveFleet, type Fleet } from '../../spec/index.js';
 import { REPO_ROOT, runCli } from '../../../test/support/cli.js';
 import { SERVICE, setIn, type Texts } from '../../../test/support/config.js';
 import type { Runtime, RuntimeEvent } from '../index.js';
-import { createRuntime, inventorySelector, KubeClient, KubernetesRuntime, listAll, plan, readIdentity, type LivePod } from './index.js';
+import {
+  createRuntime,
+  inventorySelector,
+  KubeClient,
+  KubernetesRuntime,
+  listAll,
+  plan,
+  readIdentity,
+  type LivePod,
+} from './index.js';
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: start the test bed with test/k8s/up (test/run does) and source its env.sh`);
+  if (!value)
+    throw new Error(`${name} is not set: start the test bed with test/k8s/up (test/run does) and source its env.sh`);
   return value;
 }
 
@@ -37,7 +53,8 @@ const namespaces: string[] = [];
 function exampleTexts(): Texts {
   const texts: Texts = {};
   for (const sub of ['services', 'environments']) {
-    for (const file of readdirSync(join(EXAMPLE, sub))) texts[`${sub}/${file}`] = readFileSync(join(EXAMPLE, sub, file), 'utf8');
+    for (const file of readdirSync(join(EXAMPLE, sub)))
+      texts[`${sub}/${file}`] = readFileSync(join(EXAMPLE, sub, file), 'utf8');
   }
   return texts;
 }
@@ -49,9 +66,17 @@ function namespace(name: string): string {
 }
 
 /** The example fleet for `env`, pointed at a test-bed context and namespace. */
-function fleetFor(texts: Texts, env: string, cluster: { context: string; namespace: string; identity?: string }): Fleet {
+function fleetFor(
+  texts: Texts,
+  env: string,
+  cluster: { context: string; namespace: string; identity?: string },
+): Fleet {
   const file = `environments/${env}.yaml`;
-  let text = setIn(setIn(texts[file] as string, 'cluster.context', cluster.context), 'cluster.namespace', cluster.namespace);
+  let text = setIn(
+    setIn(texts[file] as string, 'cluster.context', cluster.context),
+    'cluster.namespace',
+    cluster.namespace,
+  );
   if (cluster.identity) text = setIn(text, 'cluster.identity', cluster.identity);
   return resolveFleet(parseConfig(EXAMPLE, { ...texts, [file]: text }), env);
 }
@@ -64,7 +89,10 @@ function extraService(name: string, extra: Record<string, unknown>): string {
   return text;
 }
 
-async function connect(fleet: Fleet, options: { kubeconfig?: string; lines?: string[]; timeoutMs?: number } = {}): Promise<KubernetesRuntime> {
+async function connect(
+  fleet: Fleet,
+  options: { kubeconfig?: string; lines?: string[]; timeoutMs?: number } = {},
+): Promise<KubernetesRuntime> {
   return KubernetesRuntime.connect({
     fleet,
     kubeconfig: options.kubeconfig ?? KUBECONFIG,
@@ -79,8 +107,17 @@ function auditWrites(fromOffset: number, inNamespaces: readonly string[]): strin
   const out: string[] = [];
   for (const line of text.split('\n')) {
     if (!line.includes('switchyard-admin')) continue;
-    const event = JSON.parse(line) as { verb: string; requestURI: string; user: { username: string }; objectRef?: { namespace?: string; resource?: string; name?: string } };
-    if (event.user.username !== 'switchyard-admin' || !['create', 'update', 'patch', 'delete', 'deletecollection'].includes(event.verb)) continue;
+    const event = JSON.parse(line) as {
+      verb: string;
+      requestURI: string;
+      user: { username: string };
+      objectRef?: { namespace?: string; resource?: string; name?: string };
+    };
+    if (
+      event.user.username !== 'switchyard-admin' ||
+      !['create', 'update', 'patch', 'delete', 'deletecollection'].includes(event.verb)
+    )
+      continue;
     // A server-side dry run is audited too, and writes nothing.
     if (/[?&]dryRun=/.test(event.requestURI)) continue;
     if (!inNamespaces.includes(event.objectRef?.namespace ?? '')) continue;
@@ -98,7 +135,10 @@ async function live(client: KubeClient, ns: string, plural: string, apiVersion: 
 }
 
 async function expectError(work: Promise<unknown>, code: string): Promise<SwitchyardError> {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SwitchyardError);
   expect((err as SwitchyardError).code).toBe(code);
   return err as SwitchyardError;
@@ -114,7 +154,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const ns of namespaces) {
-    for (const client of [admin, secondAdmin]) await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+    for (const client of [admin, secondAdmin])
+      await client?.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
   }
   admin?.close();
   secondAdmin?.close();
@@ -139,7 +180,9 @@ describe('the example fleet on the test bed', () => {
     }
     await settle();
     expect(auditWrites(before, [ns])).toEqual([]);
-    await expectError(admin.request('GET', `/api/v1/namespaces/${ns}`), 'SWY_KUBE_API_ERROR').then((e) => expect(e.details.httpStatus).toBe(404));
+    await expectError(admin.request('GET', `/api/v1/namespaces/${ns}`), 'SWY_KUBE_API_ERROR').then((e) =>
+      expect(e.details.httpStatus).toBe(404),
+    );
   });
 
   it('is applied and becomes Ready on kwok nodes, with ready endpoints per track', async () => {
@@ -150,7 +193,8 @@ describe('the example fleet on the test bed', () => {
       expect(result.namespaceCreated).toBe(true);
       expect(result.applied).toHaveLength(desired.length);
       const endpoints = await runtime.endpoints('catalog-api');
-      for (const track of ['internal', 'free', 'paid', 'production']) expect(endpoints[track]?.length).toBeGreaterThanOrEqual(1);
+      for (const track of ['internal', 'free', 'paid', 'production'])
+        expect(endpoints[track]?.length).toBeGreaterThanOrEqual(1);
     } finally {
       runtime.close();
     }
@@ -162,9 +206,16 @@ describe('the example fleet on the test bed', () => {
       const node = (pod.spec as { nodeName?: string }).nodeName ?? '';
       expect(node).toMatch(/^kwok-/);
       // The renderer requires node class 1:4 and on-demand capacity for catalog-api's tracks.
-      if (pod.metadata.labels?.['switchyard.dev/service'] === 'catalog-api' && pod.metadata.labels['switchyard.dev/track']) expect(node).toMatch(/^kwok-general-/);
+      if (
+        pod.metadata.labels?.['switchyard.dev/service'] === 'catalog-api' &&
+        pod.metadata.labels['switchyard.dev/track']
+      )
+        expect(node).toMatch(/^kwok-general-/);
     }
-    const ns_ = await admin.request<{ metadata: { labels: Record<string, string> } }>('GET', `/api/v1/namespaces/${ns}`);
+    const ns_ = await admin.request<{ metadata: { labels: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${ns}`,
+    );
     expect(ns_.metadata.labels['app.kubernetes.io/managed-by']).toBe('switchyard');
   });
 
@@ -183,23 +234,41 @@ describe('the example fleet on the test bed', () => {
   });
 
   it('rolls a version change', async () => {
-    texts = { ...texts, 'services/catalog-api.yaml': setIn(texts['services/catalog-api.yaml'] as string, 'version', '1.5.0') };
+    texts = {
+      ...texts,
+      'services/catalog-api.yaml': setIn(texts['services/catalog-api.yaml'] as string, 'version', '1.5.0'),
+    };
     const runtime = await connect(fleetFor(texts, 'staging', { context: CONTEXT, namespace: ns }));
     const before = auditSize();
     try {
       const result = await runtime.apply();
-      expect(result.applied).toEqual(['Deployment/catalog-api-free', 'Deployment/catalog-api-internal', 'Deployment/catalog-api-paid', 'Deployment/catalog-api-production']);
+      expect(result.applied).toEqual([
+        'Deployment/catalog-api-free',
+        'Deployment/catalog-api-internal',
+        'Deployment/catalog-api-paid',
+        'Deployment/catalog-api-production',
+      ]);
     } finally {
       runtime.close();
     }
     const deployments = await live(admin, ns, 'deployments', 'apps/v1');
-    for (const d of deployments.filter((o) => o.metadata.labels?.['switchyard.dev/service'] === 'catalog-api' && o.metadata.labels['switchyard.dev/track'])) {
+    for (const d of deployments.filter(
+      (o) =>
+        o.metadata.labels?.['switchyard.dev/service'] === 'catalog-api' && o.metadata.labels['switchyard.dev/track'],
+    )) {
       const spec = d.spec as { template: { spec: { containers: { image: string }[] } } };
       expect(spec.template.spec.containers[0]?.image).toBe('registry.example.com/video/catalog-api:1.5.0');
-      expect((d.status as { updatedReplicas: number; availableReplicas: number }).updatedReplicas).toBe((d.status as { availableReplicas: number }).availableReplicas);
+      expect((d.status as { updatedReplicas: number; availableReplicas: number }).updatedReplicas).toBe(
+        (d.status as { availableReplicas: number }).availableReplicas,
+      );
     }
     const pods = (await live(admin, ns, 'pods', 'v1')) as LivePod[];
-    const catalog = pods.filter((p) => p.metadata.labels?.['switchyard.dev/track'] && p.metadata.labels['switchyard.dev/service'] === 'catalog-api' && !p.metadata.deletionTimestamp);
+    const catalog = pods.filter(
+      (p) =>
+        p.metadata.labels?.['switchyard.dev/track'] &&
+        p.metadata.labels['switchyard.dev/service'] === 'catalog-api' &&
+        !p.metadata.deletionTimestamp,
+    );
     expect(catalog.every((p) => p.metadata.labels?.['switchyard.dev/version'] === '1.5.0')).toBe(true);
     await settle();
     expect(auditWrites(before, [ns]).filter((w) => w.startsWith('patch deployments/'))).toHaveLength(4);
@@ -207,22 +276,52 @@ describe('the example fleet on the test bed', () => {
 
   it('prunes a removed service and leaves objects Switchyard does not own alone', async () => {
     const handMade: KubeObject[] = [
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'thumbnail-notes', namespace: ns, labels: { 'switchyard.dev/service': 'thumbnail' } }, data: { owner: 'a person' } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hand-made', namespace: ns }, spec: { ports: [{ port: 80 }], selector: { app: 'x' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'thumbnail-notes', namespace: ns, labels: { 'switchyard.dev/service': 'thumbnail' } },
+        data: { owner: 'a person' },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'hand-made', namespace: ns },
+        spec: { ports: [{ port: 80 }], selector: { app: 'x' } },
+      },
     ];
-    for (const o of handMade) await admin.request('POST', `/api/v1/namespaces/${ns}/${o.kind === 'Service' ? 'services' : 'configmaps'}`, { body: o });
+    for (const o of handMade)
+      await admin.request('POST', `/api/v1/namespaces/${ns}/${o.kind === 'Service' ? 'services' : 'configmaps'}`, {
+        body: o,
+      });
     const without = Object.fromEntries(Object.entries(texts).filter(([file]) => file !== 'services/thumbnail.yaml'));
-    const withoutOverlay = { ...without, 'environments/staging.yaml': (without['environments/staging.yaml'] as string).replace(/\n {2}thumbnail:\n(?: {4}.*\n)+/, '\n') };
+    const withoutOverlay = {
+      ...without,
+      'environments/staging.yaml': (without['environments/staging.yaml'] as string).replace(
+        /\n {2}thumbnail:\n(?: {4}.*\n)+/,
+        '\n',
+      ),
+    };
     const runtime = await connect(fleetFor(withoutOverlay, 'staging', { context: CONTEXT, namespace: ns }));
     try {
       const result = await runtime.apply();
       expect(result.applied).toEqual([]);
-      expect(result.pruned).toEqual(expect.arrayContaining(['ConfigMap/thumbnail-router', 'Deployment/thumbnail-free', 'Deployment/thumbnail-router', 'HorizontalPodAutoscaler/thumbnail-production', 'PodDisruptionBudget/thumbnail-paid', 'Service/thumbnail', 'Service/thumbnail-internal']));
+      expect(result.pruned).toEqual(
+        expect.arrayContaining([
+          'ConfigMap/thumbnail-router',
+          'Deployment/thumbnail-free',
+          'Deployment/thumbnail-router',
+          'HorizontalPodAutoscaler/thumbnail-production',
+          'PodDisruptionBudget/thumbnail-paid',
+          'Service/thumbnail',
+          'Service/thumbnail-internal',
+        ]),
+      );
       expect(result.pruned.every((k) => k.includes('thumbnail'))).toBe(true);
     } finally {
       runtime.close();
     }
-    const names = async (plural: string, apiVersion: string) => (await live(admin, ns, plural, apiVersion)).map((o) => o.metadata.name);
+    const names = async (plural: string, apiVersion: string) =>
+      (await live(admin, ns, plural, apiVersion)).map((o) => o.metadata.name);
     expect((await names('deployments', 'apps/v1')).filter((n) => n.startsWith('thumbnail'))).toEqual([]);
     expect(await names('configmaps', 'v1')).toContain('thumbnail-notes');
     expect(await names('services', 'v1')).toContain('hand-made');
@@ -252,7 +351,10 @@ describe('scaling on the cluster', () => {
       const again = await runtime.apply({ services });
       expect(again.applied).toEqual([]);
       expect(await worker.current()).toEqual({ replicas: 4 });
-      const gateway = await admin.request<{ spec: { replicas: number } }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/api-gateway-production`);
+      const gateway = await admin.request<{ spec: { replicas: number } }>(
+        'GET',
+        `/apis/apps/v1/namespaces/${ns}/deployments/api-gateway-production`,
+      );
       expect(gateway.spec.replicas).toBe(3);
     } finally {
       runtime.close();
@@ -265,10 +367,16 @@ describe('rollouts that cannot complete', () => {
   const texts = exampleTexts();
 
   async function applyOne(name: string, extra: Record<string, unknown>, timeoutMs = 60_000): Promise<SwitchyardError> {
-    const fleet = fleetFor({ ...texts, [`services/${name}.yaml`]: extraService(name, extra) }, 'staging', { context: CONTEXT, namespace: ns });
+    const fleet = fleetFor({ ...texts, [`services/${name}.yaml`]: extraService(name, extra) }, 'staging', {
+      context: CONTEXT,
+      namespace: ns,
+    });
     const runtime = await connect(fleet, { timeoutMs });
     try {
-      const err = await runtime.apply({ services: [name] }).then(() => undefined, (e: unknown) => e);
+      const err = await runtime.apply({ services: [name] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(SwitchyardError);
       return err as SwitchyardError;
     } finally {
@@ -276,10 +384,12 @@ describe('rollouts that cannot complete', () => {
     }
   }
 
-  it('names a pod no node can hold, with the scheduler\'s reason', async () => {
+  it("names a pod no node can hold, with the scheduler's reason", async () => {
     const err = await applyOne('huge', { resources: { cpu: '100', memory: '1Gi' } });
     expect(err.code).toBe('SWY_KUBE_ROLLOUT_FAILED');
-    expect(err.message).toMatch(/pod huge-production-[a-z0-9-]+ cannot be scheduled: 0\/9 nodes are available: .*Insufficient cpu/);
+    expect(err.message).toMatch(
+      /pod huge-production-[a-z0-9-]+ cannot be scheduled: 0\/9 nodes are available: .*Insufficient cpu/,
+    );
   });
 
   it('times out on a Deployment whose pods never become ready, saying so', async () => {
@@ -295,7 +405,9 @@ describe('rollouts that cannot complete', () => {
     expect(crash.message).toMatch(/container crashy keeps crashing \(5 restarts, last exit code 1 Error\)/);
     const pull = await applyOne('pully', { labels: { 'switchyard.dev/simulate': 'image-pull-error' } });
     expect(pull.code).toBe('SWY_KUBE_ROLLOUT_FAILED');
-    expect(pull.message).toContain('image registry.example.com/video/api:1.0.0 of container pully cannot be pulled (ImagePullBackOff');
+    expect(pull.message).toContain(
+      'image registry.example.com/video/api:1.0.0 of container pully cannot be pulled (ImagePullBackOff',
+    );
   });
 });
 
@@ -305,17 +417,39 @@ describe('killed mid-apply', () => {
     const texts = exampleTexts();
     const fleet = fleetFor(texts, 'staging', { context: CONTEXT, namespace: ns });
     const dist = join(REPO_ROOT, 'packages/switchyard/dist');
-    if (!existsSync(join(dist, 'runtime/kubernetes/index.js'))) throw new Error(`${dist} is not built: run scripts/bootstrap (test/run does)`);
-    const staging = setIn(setIn(texts['environments/staging.yaml'] as string, 'cluster.context', CONTEXT), 'cluster.namespace', ns);
-    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    if (!existsSync(join(dist, 'runtime/kubernetes/index.js')))
+      throw new Error(`${dist} is not built: run scripts/bootstrap (test/run does)`);
+    const staging = setIn(
+      setIn(texts['environments/staging.yaml'] as string, 'cluster.context', CONTEXT),
+      'cluster.namespace',
+      ns,
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { parseConfig, resolveFleet } = await import(${JSON.stringify(join(dist, 'spec/index.js'))});
       const { KubernetesRuntime } = await import(${JSON.stringify(join(dist, 'runtime/kubernetes/index.js'))});
       const texts = JSON.parse(process.env.SY_TEXTS);
       const fleet = resolveFleet(parseConfig(${JSON.stringify(EXAMPLE)}, texts), 'staging');
       const runtime = await KubernetesRuntime.connect({ fleet, kubeconfig: process.env.SY_KUBECONFIG, concurrency: 1, onProgress: (l) => console.log(l) });
       await runtime.apply();
-    `], { env: { ...process.env, SY_TEXTS: JSON.stringify({ ...texts, 'environments/staging.yaml': staging }), SY_KUBECONFIG: KUBECONFIG }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    `,
+      ],
+      {
+        env: {
+          ...process.env,
+          SY_TEXTS: JSON.stringify({ ...texts, 'environments/staging.yaml': staging }),
+          SY_KUBECONFIG: KUBECONFIG,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
     await new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -343,10 +477,22 @@ describe('killed mid-apply', () => {
     }
     const inventory = (
       await Promise.all(
-        (['configmaps:v1:ConfigMap', 'services:v1:Service', 'deployments:apps/v1:Deployment', 'poddisruptionbudgets:policy/v1:PodDisruptionBudget', 'horizontalpodautoscalers:autoscaling/v2:HorizontalPodAutoscaler', 'scaledobjects:keda.sh/v1alpha1:ScaledObject', 'ingresses:networking.k8s.io/v1:Ingress'] as const).map(async (spec) => {
+        (
+          [
+            'configmaps:v1:ConfigMap',
+            'services:v1:Service',
+            'deployments:apps/v1:Deployment',
+            'poddisruptionbudgets:policy/v1:PodDisruptionBudget',
+            'horizontalpodautoscalers:autoscaling/v2:HorizontalPodAutoscaler',
+            'scaledobjects:keda.sh/v1alpha1:ScaledObject',
+            'ingresses:networking.k8s.io/v1:Ingress',
+          ] as const
+        ).map(async (spec) => {
           const [plural, apiVersion, kind] = spec.split(':') as [string, string, string];
           const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-          return (await listAll(admin, `${base}/namespaces/${ns}/${plural}`, inventorySelector('staging'))).map((o) => ({ ...o, kind, apiVersion }));
+          return (await listAll(admin, `${base}/namespaces/${ns}/${plural}`, inventorySelector('staging'))).map(
+            (o) => ({ ...o, kind, apiVersion }),
+          );
         }),
       )
     ).flat();
@@ -362,7 +508,10 @@ describe('cross-environment safety', () => {
   const texts = exampleTexts();
 
   async function writesTo(client: KubeClient, ns: string): Promise<boolean> {
-    return client.request('GET', `/api/v1/namespaces/${ns}`).then(() => true, () => false);
+    return client.request('GET', `/api/v1/namespaces/${ns}`).then(
+      () => true,
+      () => false,
+    );
   }
 
   it('refuses a production apply whose context reaches the staging cluster (pinned identity), writing nothing', async () => {
@@ -373,7 +522,11 @@ describe('cross-environment safety', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sy-kubeconfig-'));
     const wrong = join(dir, 'kubeconfig');
     writeFileSync(wrong, readFileSync(KUBECONFIG, 'utf8').replaceAll(CONTEXT, 'video-production'));
-    const fleet = fleetFor(texts, 'production', { context: 'video-production', namespace: ns, identity: production.uid });
+    const fleet = fleetFor(texts, 'production', {
+      context: 'video-production',
+      namespace: ns,
+      identity: production.uid,
+    });
     const runtime = await connect(fleet, { kubeconfig: wrong });
     const before = auditSize();
     try {
@@ -389,9 +542,11 @@ describe('cross-environment safety', () => {
     expect(await writesTo(admin, ns)).toBe(false);
   });
 
-  it('without a pin, refuses production in a cluster that runs staging, and staging in production\'s', async () => {
+  it("without a pin, refuses production in a cluster that runs staging, and staging in production's", async () => {
     // The staging cluster already holds staging (the first describe applied it there).
-    const prodInStaging = await connect(fleetFor(texts, 'production', { context: CONTEXT, namespace: namespace('prod-unpinned') }));
+    const prodInStaging = await connect(
+      fleetFor(texts, 'production', { context: CONTEXT, namespace: namespace('prod-unpinned') }),
+    );
     try {
       const err = await expectError(prodInStaging.apply(), 'SWY_KUBE_WRONG_CLUSTER');
       expect(err.message).toContain('production is protected and has never deployed to cluster sandbox');
@@ -401,7 +556,10 @@ describe('cross-environment safety', () => {
     // Production deploys to its own cluster (pinned); from then on staging may not land there.
     const production = await readIdentity(secondAdmin);
     const prodNs = namespace('prod');
-    const prod = await connect(fleetFor(texts, 'production', { context: CONTEXT_SECOND, namespace: prodNs, identity: production.uid }), { kubeconfig: KUBECONFIG_SECOND });
+    const prod = await connect(
+      fleetFor(texts, 'production', { context: CONTEXT_SECOND, namespace: prodNs, identity: production.uid }),
+      { kubeconfig: KUBECONFIG_SECOND },
+    );
     try {
       const result = await prod.apply({ services: ['user-preferences-api'], wait: false });
       expect(result.applied.length).toBeGreaterThan(0);
@@ -410,7 +568,9 @@ describe('cross-environment safety', () => {
     }
     expect(await writesTo(secondAdmin, prodNs)).toBe(true);
     const stagingNs = namespace('staging-in-prod');
-    const stagingInProd = await connect(fleetFor(texts, 'staging', { context: CONTEXT_SECOND, namespace: stagingNs }), { kubeconfig: KUBECONFIG_SECOND });
+    const stagingInProd = await connect(fleetFor(texts, 'staging', { context: CONTEXT_SECOND, namespace: stagingNs }), {
+      kubeconfig: KUBECONFIG_SECOND,
+    });
     try {
       const err = await expectError(stagingInProd.apply(), 'SWY_KUBE_WRONG_CLUSTER');
       expect(err.message).toContain('runs the protected environment production');
@@ -424,7 +584,18 @@ describe('cross-environment safety', () => {
 describe('switchyard apply (the CLI)', () => {
   it('validates the example fleet with --dry-run --json, writing nothing', async () => {
     const before = auditSize();
-    const result = await runCli(['apply', EXAMPLE, '--env', 'staging', '--context', CONTEXT, '--kubeconfig', KUBECONFIG, '--dry-run', '--json']);
+    const result = await runCli([
+      'apply',
+      EXAMPLE,
+      '--env',
+      'staging',
+      '--context',
+      CONTEXT,
+      '--kubeconfig',
+      KUBECONFIG,
+      '--dry-run',
+      '--json',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as { dryRun: boolean; applied: string[]; namespace: string };
     expect(out.dryRun).toBe(true);
@@ -435,7 +606,16 @@ describe('switchyard apply (the CLI)', () => {
   });
 
   it("exits with the conflict code when production's context reaches the staging cluster", async () => {
-    const result = await runCli(['apply', EXAMPLE, '--env', 'production', '--context', CONTEXT, '--kubeconfig', KUBECONFIG]);
+    const result = await runCli([
+      'apply',
+      EXAMPLE,
+      '--env',
+      'production',
+      '--context',
+      CONTEXT,
+      '--kubeconfig',
+      KUBECONFIG,
+    ]);
     expect(result.code).toBe(75);
     expect(result.stderr).toContain('SWY_KUBE_WRONG_CLUSTER');
     expect(result.stderr).toContain('hint: Point context video-production at production');
@@ -447,13 +627,23 @@ class MemoryRepository implements ReleaseRepository {
   private readonly states = new Map<string, ReleaseState>();
   private readonly queues = new Map<string, SequencedCommand[]>();
 
-  async create(before: ReleaseState, _event: unknown, transition: { state: ReleaseState; commands: readonly SequencedCommand[] }): Promise<void> {
+  async create(
+    before: ReleaseState,
+    _event: unknown,
+    transition: { state: ReleaseState; commands: readonly SequencedCommand[] },
+  ): Promise<void> {
     this.states.set(before.id, transition.state);
     this.queues.set(before.id, [...transition.commands]);
   }
 
-  async record(id: string, event: { type: string; seq?: number }, transition: { state: ReleaseState; commands: readonly SequencedCommand[] }): Promise<void> {
-    const queue = (this.queues.get(id) ?? []).filter((c) => !((event.type === 'command-done' || event.type === 'command-failed') && c.seq === event.seq));
+  async record(
+    id: string,
+    event: { type: string; seq?: number },
+    transition: { state: ReleaseState; commands: readonly SequencedCommand[] },
+  ): Promise<void> {
+    const queue = (this.queues.get(id) ?? []).filter(
+      (c) => !((event.type === 'command-done' || event.type === 'command-failed') && c.seq === event.seq),
+    );
     this.queues.set(id, [...queue, ...transition.commands]);
     this.states.set(id, transition.state);
   }
@@ -482,10 +672,23 @@ describe('a release on the cluster', () => {
   it('moves the new version through the tracks stage by stage', async () => {
     const ns = namespace('release');
     const texts = exampleTexts();
-    const quick = (name: string, track: string, shares: Record<string, number> = {}) => ({ name, track, shares, duration: '1s', gates: [] });
+    const quick = (name: string, track: string, shares: Record<string, number> = {}) => ({
+      name,
+      track,
+      shares,
+      duration: '1s',
+      gates: [],
+    });
     texts['services/catalog-api.yaml'] = setIn(texts['services/catalog-api.yaml'] as string, 'release', {
       interval: '1s',
-      plans: { quick: [quick('internal', 'internal'), quick('free', 'free', { free: 5 }), quick('paid', 'paid', { paid: 5 }), quick('everyone', 'production', { free: 0, paid: 0 })] },
+      plans: {
+        quick: [
+          quick('internal', 'internal'),
+          quick('free', 'free', { free: 5 }),
+          quick('paid', 'paid', { paid: 5 }),
+          quick('everyone', 'production', { free: 0, paid: 0 }),
+        ],
+      },
     });
     const fleet = fleetFor(texts, 'staging', { context: CONTEXT, namespace: ns });
     const lines: string[] = [];
@@ -495,12 +698,19 @@ describe('a release on the cluster', () => {
     try {
       await runtime.apply({ services: ['catalog-api'] });
       await runtime.load();
-      expect(runtime.current('catalog-api').versions).toEqual({ internal: '1.4.2', free: '1.4.2', paid: '1.4.2', production: '1.4.2' });
+      expect(runtime.current('catalog-api').versions).toEqual({
+        internal: '1.4.2',
+        free: '1.4.2',
+        paid: '1.4.2',
+        production: '1.4.2',
+      });
       // Which track's Deployment first carries the new image, in order.
       const watcher = (async () => {
         while (watching) {
           for (const d of await live(admin, ns, 'deployments', 'apps/v1')) {
-            const image = (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image ?? '';
+            const image =
+              (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]
+                ?.image ?? '';
             const track = d.metadata.labels?.['switchyard.dev/track'];
             if (track && image.endsWith(':1.5.0') && !order.includes(track)) order.push(track);
           }
@@ -517,7 +727,12 @@ describe('a release on the cluster', () => {
         tickMs: 200,
       });
       orchestrator.start();
-      const release = await orchestrator.deploy({ service: 'catalog-api', version: '1.5.0', plan: 'quick', by: 'itest' });
+      const release = await orchestrator.deploy({
+        service: 'catalog-api',
+        version: '1.5.0',
+        plan: 'quick',
+        by: 'itest',
+      });
       let state: ReleaseState | undefined = release;
       for (let i = 0; i < 600 && state && ACTIVE_STATUSES.includes(state.status); i++) {
         await new Promise((r) => setTimeout(r, 200));
@@ -528,7 +743,12 @@ describe('a release on the cluster', () => {
       await watcher;
       expect(state?.status, state?.outcome).toBe('succeeded');
       expect(order).toEqual(['internal', 'free', 'paid', 'production']);
-      expect(runtime.current('catalog-api').versions).toEqual({ internal: '1.5.0', free: '1.5.0', paid: '1.5.0', production: '1.5.0' });
+      expect(runtime.current('catalog-api').versions).toEqual({
+        internal: '1.5.0',
+        free: '1.5.0',
+        paid: '1.5.0',
+        production: '1.5.0',
+      });
       // The cluster says the same: a fresh runtime reads versions and routing back.
       const reader = await connect(fleet);
       await reader.load();
@@ -553,7 +773,8 @@ describe('the Kubernetes runtime through the Runtime port', () => {
       applier.close();
     }
     const events: RuntimeEvent[] = [];
-    const open = (): Promise<Runtime> => createRuntime(fleet, { dataDir: tmpdir(), kubeconfig: KUBECONFIG, onEvent: (e) => events.push(e) });
+    const open = (): Promise<Runtime> =>
+      createRuntime(fleet, { dataDir: tmpdir(), kubeconfig: KUBECONFIG, onEvent: (e) => events.push(e) });
     const runtime = await open();
     try {
       await runtime.start();
@@ -573,7 +794,9 @@ describe('the Kubernetes runtime through the Runtime port', () => {
       // kwok has no pod network: no router pod answers, and the change is kept in the ConfigMap.
       expect(await runtime.router('catalog-api').figures()).toEqual([]);
       await runtime.setShare('catalog-api', 'free', 7);
-      expect(events.some((e) => e.type === 'progress' && e.line.includes('could not be reached through the Runtime API'))).toBe(true);
+      expect(
+        events.some((e) => e.type === 'progress' && e.line.includes('could not be reached through the Runtime API')),
+      ).toBe(true);
       expect(() => runtime.router('no-such-service')).toThrow(/not part of environment staging/);
     } finally {
       await runtime.stop();

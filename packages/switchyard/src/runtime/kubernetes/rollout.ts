@@ -28,7 +28,11 @@ interface ContainerStatus {
   name: string;
   image?: string;
   restartCount?: number;
-  state?: { waiting?: { reason?: string; message?: string }; running?: unknown; terminated?: { exitCode?: number; reason?: string } };
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    running?: unknown;
+    terminated?: { exitCode?: number; reason?: string };
+  };
   lastState?: { terminated?: { exitCode?: number; reason?: string } };
 }
 
@@ -58,20 +62,38 @@ export interface DeploymentProgress {
 export function deploymentProgress(d: LiveDeployment): DeploymentProgress {
   const status = d.status ?? {};
   const desired = d.spec.replicas ?? 1;
-  const base = { name: d.metadata.name, desired, updated: status.updatedReplicas ?? 0, ready: status.readyReplicas ?? 0, available: status.availableReplicas ?? 0 };
+  const base = {
+    name: d.metadata.name,
+    desired,
+    updated: status.updatedReplicas ?? 0,
+    ready: status.readyReplicas ?? 0,
+    available: status.availableReplicas ?? 0,
+  };
   const condition = (type: string) => status.conditions?.find((c) => c.type === type);
   const progressing = condition('Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { ...base, done: false, failure: `${d.metadata.name} exceeded its progress deadline: ${progressing.message ?? ''}`.trim() };
+    return {
+      ...base,
+      done: false,
+      failure: `${d.metadata.name} exceeded its progress deadline: ${progressing.message ?? ''}`.trim(),
+    };
   }
   const replicaFailure = condition('ReplicaFailure');
   if (replicaFailure?.status === 'True') {
-    return { ...base, done: false, failure: `${d.metadata.name} cannot create its pods: ${replicaFailure.message ?? replicaFailure.reason ?? ''}` };
+    return {
+      ...base,
+      done: false,
+      failure: `${d.metadata.name} cannot create its pods: ${replicaFailure.message ?? replicaFailure.reason ?? ''}`,
+    };
   }
-  if ((d.metadata.generation ?? 0) > (status.observedGeneration ?? 0)) return { ...base, done: false, waitingFor: 'the controller to see the new spec' };
-  if (base.updated < desired) return { ...base, done: false, waitingFor: `${base.updated}/${desired} replicas updated` };
-  if ((status.replicas ?? 0) > base.updated) return { ...base, done: false, waitingFor: `${(status.replicas ?? 0) - base.updated} old replicas to terminate` };
-  if (base.available < base.updated) return { ...base, done: false, waitingFor: `${base.available}/${base.updated} updated replicas available` };
+  if ((d.metadata.generation ?? 0) > (status.observedGeneration ?? 0))
+    return { ...base, done: false, waitingFor: 'the controller to see the new spec' };
+  if (base.updated < desired)
+    return { ...base, done: false, waitingFor: `${base.updated}/${desired} replicas updated` };
+  if ((status.replicas ?? 0) > base.updated)
+    return { ...base, done: false, waitingFor: `${(status.replicas ?? 0) - base.updated} old replicas to terminate` };
+  if (base.available < base.updated)
+    return { ...base, done: false, waitingFor: `${base.available}/${base.updated} updated replicas available` };
   return { ...base, done: true };
 }
 
@@ -103,23 +125,43 @@ export function podProblems(pod: LivePod, now: number, options: DiagnosisOptions
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     const since = Date.parse(scheduled.lastTransitionTime ?? pod.metadata.creationTimestamp ?? '') || now;
     const fatal = now - since >= options.unschedulableAfterMs;
-    out.push({ pod: name, fatal, message: `pod ${name} cannot be scheduled: ${scheduled.message ?? 'no node fits it'}` });
+    out.push({
+      pod: name,
+      fatal,
+      message: `pod ${name} cannot be scheduled: ${scheduled.message ?? 'no node fits it'}`,
+    });
   }
   for (const c of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const waiting = c.state?.waiting;
     const reason = waiting?.reason ?? '';
     if (IMAGE_REASONS.has(reason)) {
-      out.push({ pod: name, fatal: true, message: `pod ${name}: image ${c.image ?? ''} of container ${c.name} cannot be pulled (${reason}${waiting?.message ? `: ${waiting.message}` : ''})` });
+      out.push({
+        pod: name,
+        fatal: true,
+        message: `pod ${name}: image ${c.image ?? ''} of container ${c.name} cannot be pulled (${reason}${waiting?.message ? `: ${waiting.message}` : ''})`,
+      });
     } else if (reason === 'CrashLoopBackOff') {
       const last = c.lastState?.terminated;
-      out.push({ pod: name, fatal: true, message: `pod ${name}: container ${c.name} keeps crashing (${c.restartCount ?? 0} restarts${last ? `, last exit code ${last.exitCode ?? '?'}${last.reason ? ` ${last.reason}` : ''}` : ''}); read its log with kubectl logs --previous` });
+      out.push({
+        pod: name,
+        fatal: true,
+        message: `pod ${name}: container ${c.name} keeps crashing (${c.restartCount ?? 0} restarts${last ? `, last exit code ${last.exitCode ?? '?'}${last.reason ? ` ${last.reason}` : ''}` : ''}); read its log with kubectl logs --previous`,
+      });
     } else if (CONFIG_REASONS.has(reason)) {
-      out.push({ pod: name, fatal: true, message: `pod ${name}: container ${c.name} cannot start (${reason}${waiting?.message ? `: ${waiting.message}` : ''})` });
+      out.push({
+        pod: name,
+        fatal: true,
+        message: `pod ${name}: container ${c.name} cannot start (${reason}${waiting?.message ? `: ${waiting.message}` : ''})`,
+      });
     }
   }
   const ready = conditions.find((c) => c.type === 'Ready');
   if (out.length === 0 && pod.status?.phase === 'Running' && ready?.status === 'False') {
-    out.push({ pod: name, fatal: false, message: `pod ${name} runs but is not ready (its readiness probe fails${ready.message ? `: ${ready.message}` : ''})` });
+    out.push({
+      pod: name,
+      fatal: false,
+      message: `pod ${name} runs but is not ready (its readiness probe fails${ready.message ? `: ${ready.message}` : ''})`,
+    });
   }
   return out;
 }
@@ -130,10 +172,17 @@ function selects(selector: Record<string, string> | undefined, labels: Record<st
 }
 
 /** Problems of the pods of each Deployment not done yet. */
-export function diagnose(deployments: readonly LiveDeployment[], pods: readonly LivePod[], now: number, options: DiagnosisOptions): Map<string, PodProblem[]> {
+export function diagnose(
+  deployments: readonly LiveDeployment[],
+  pods: readonly LivePod[],
+  now: number,
+  options: DiagnosisOptions,
+): Map<string, PodProblem[]> {
   const out = new Map<string, PodProblem[]>();
   for (const d of deployments) {
-    const problems = pods.filter((p) => selects(d.spec.selector?.matchLabels, p.metadata.labels)).flatMap((p) => podProblems(p, now, options));
+    const problems = pods
+      .filter((p) => selects(d.spec.selector?.matchLabels, p.metadata.labels))
+      .flatMap((p) => podProblems(p, now, options));
     if (problems.length > 0) out.set(d.metadata.name, problems);
   }
   return out;
@@ -151,8 +200,14 @@ export interface WaitOptions {
 
 const DEPLOYMENTS = KINDS.find((k) => k.kind === 'Deployment') as (typeof KINDS)[number];
 
-function summarise(name: string, progress: DeploymentProgress | undefined, problems: readonly PodProblem[] | undefined): string {
-  const head = progress ? `${describeProgress(progress)}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}` : `${name}: not found`;
+function summarise(
+  name: string,
+  progress: DeploymentProgress | undefined,
+  problems: readonly PodProblem[] | undefined,
+): string {
+  const head = progress
+    ? `${describeProgress(progress)}${progress.waitingFor ? ` (waiting for ${progress.waitingFor})` : ''}`
+    : `${name}: not found`;
   const notes = [...new Set((problems ?? []).map((p) => p.message))].slice(0, 3);
   return notes.length > 0 ? `${head}; ${notes.join('; ')}` : head;
 }
@@ -162,7 +217,13 @@ function summarise(name: string, progress: DeploymentProgress | undefined, probl
  * resourceVersion. Meanwhile their pods are examined; a fatal problem ends the wait with
  * SWY_KUBE_ROLLOUT_FAILED, the deadline with SWY_KUBE_ROLLOUT_TIMEOUT.
  */
-export async function waitForRollout(client: KubeClient, namespace: string, labelSelector: string, names: readonly string[], options: WaitOptions = {}): Promise<void> {
+export async function waitForRollout(
+  client: KubeClient,
+  namespace: string,
+  labelSelector: string,
+  names: readonly string[],
+  options: WaitOptions = {},
+): Promise<void> {
   if (names.length === 0) return;
   const say = options.onProgress ?? (() => undefined);
   const timeoutMs = options.timeoutMs ?? 300_000;
@@ -204,7 +265,13 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
       reported.set(name, line);
       say(line);
     }
-    if (p.failure) finish(new SwitchyardError('SWY_KUBE_ROLLOUT_FAILED', { message: p.failure, details: { namespace, deployment: name } }));
+    if (p.failure)
+      finish(
+        new SwitchyardError('SWY_KUBE_ROLLOUT_FAILED', {
+          message: p.failure,
+          details: { namespace, deployment: name },
+        }),
+      );
   };
   const check = (): void => {
     if (done.size === wanted.size) finish();
@@ -215,7 +282,11 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
     let relist = true;
     while (!abort.signal.aborted) {
       if (relist) {
-        const list = await client.request<{ items: LiveDeployment[]; metadata: { resourceVersion: string } }>('GET', path, { query: { labelSelector } });
+        const list = await client.request<{ items: LiveDeployment[]; metadata: { resourceVersion: string } }>(
+          'GET',
+          path,
+          { query: { labelSelector } },
+        );
         live.clear();
         done.clear();
         for (const d of list.items) if (wanted.has(d.metadata.name)) live.set(d.metadata.name, d);
@@ -226,18 +297,23 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
         if (over) return;
       }
       try {
-        await client.watch<LiveDeployment>(path, { labelSelector, resourceVersion, timeoutSeconds: 60 }, (event) => {
-          if (event.type === 'ERROR') {
-            relist = true;
-            return;
-          }
-          resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
-          if (event.type === 'BOOKMARK' || !wanted.has(event.object.metadata.name)) return;
-          if (event.type === 'DELETED') live.delete(event.object.metadata.name);
-          else live.set(event.object.metadata.name, event.object);
-          update(event.object.metadata.name);
-          check();
-        }, abort.signal);
+        await client.watch<LiveDeployment>(
+          path,
+          { labelSelector, resourceVersion, timeoutSeconds: 60 },
+          (event) => {
+            if (event.type === 'ERROR') {
+              relist = true;
+              return;
+            }
+            resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+            if (event.type === 'BOOKMARK' || !wanted.has(event.object.metadata.name)) return;
+            if (event.type === 'DELETED') live.delete(event.object.metadata.name);
+            else live.set(event.object.metadata.name, event.object);
+            update(event.object.metadata.name);
+            check();
+          },
+          abort.signal,
+        );
       } catch (err) {
         if (httpStatus(err) === 410) relist = true;
         else throw err;
@@ -251,36 +327,57 @@ export async function waitForRollout(client: KubeClient, namespace: string, labe
       // Ends with the wait: a pending timer must not hold the process.
       await new Promise<void>((r) => {
         const timer = setTimeout(r, every);
-        abort.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          r();
-        }, { once: true });
+        abort.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            r();
+          },
+          { once: true },
+        );
       });
       if (abort.signal.aborted) return;
       if (pending().length === 0) continue;
-      const pods = (await listAll(client, collectionPath({ apiVersion: 'v1', plural: 'pods' }, namespace), labelSelector)) as LivePod[];
+      const pods = (await listAll(
+        client,
+        collectionPath({ apiVersion: 'v1', plural: 'pods' }, namespace),
+        labelSelector,
+      )) as LivePod[];
       const stuck = pending();
       // Thousands of pods are not listed every two seconds: the pause grows with the list.
       every = Math.max(options.diagnoseEveryMs ?? 2000, pods.length * 4);
-      problems = diagnose(stuck.map((n) => live.get(n) as LiveDeployment), pods, Date.now(), diagnosis);
+      problems = diagnose(
+        stuck.map((n) => live.get(n) as LiveDeployment),
+        pods,
+        Date.now(),
+        diagnosis,
+      );
       const fatal = [...problems.values()].flat().filter((p) => p.fatal);
       if (fatal.length > 0) {
         const messages = [...new Set(fatal.map((p) => p.message))];
-        finish(new SwitchyardError('SWY_KUBE_ROLLOUT_FAILED', {
-          message: `The rollout in namespace ${namespace} cannot complete: ${messages.slice(0, 5).join('; ')}${messages.length > 5 ? ` (and ${messages.length - 5} more)` : ''}`,
-          details: { namespace, problems: fatal.map((p) => ({ pod: p.pod, message: p.message })) },
-        }));
+        finish(
+          new SwitchyardError('SWY_KUBE_ROLLOUT_FAILED', {
+            message: `The rollout in namespace ${namespace} cannot complete: ${messages.slice(0, 5).join('; ')}${messages.length > 5 ? ` (and ${messages.length - 5} more)` : ''}`,
+            details: { namespace, problems: fatal.map((p) => ({ pod: p.pod, message: p.message })) },
+          }),
+        );
       }
     }
   };
 
   const timer = setTimeout(() => {
     const waiting = [...wanted].filter((n) => !done.has(n));
-    const lines = waiting.slice(0, 10).map((n) => summarise(n, live.has(n) ? deploymentProgress(live.get(n) as LiveDeployment) : undefined, problems.get(n)));
-    finish(new SwitchyardError('SWY_KUBE_ROLLOUT_TIMEOUT', {
-      message: `${waiting.length} Deployment${waiting.length === 1 ? '' : 's'} in namespace ${namespace} did not roll out within ${Math.round(timeoutMs / 1000)} s: ${lines.join(' | ')}${waiting.length > 10 ? ` (and ${waiting.length - 10} more)` : ''}`,
-      details: { namespace, waiting, elapsedMs: Date.now() - started },
-    }));
+    const lines = waiting
+      .slice(0, 10)
+      .map((n) =>
+        summarise(n, live.has(n) ? deploymentProgress(live.get(n) as LiveDeployment) : undefined, problems.get(n)),
+      );
+    finish(
+      new SwitchyardError('SWY_KUBE_ROLLOUT_TIMEOUT', {
+        message: `${waiting.length} Deployment${waiting.length === 1 ? '' : 's'} in namespace ${namespace} did not roll out within ${Math.round(timeoutMs / 1000)} s: ${lines.join(' | ')}${waiting.length > 10 ? ` (and ${waiting.length - 10} more)` : ''}`,
+        details: { namespace, waiting, elapsedMs: Date.now() - started },
+      }),
+    );
   }, timeoutMs);
   const summary = setInterval(() => {
     say(`… ${done.size}/${wanted.size} Deployments rolled out after ${Math.round((Date.now() - started) / 1000)} s`);

@@ -28,11 +28,18 @@ import type { LivePod } from './rollout.js';
 const EXEC_TIMEOUT_MS = 5000;
 
 export async function readyRouterPods(client: KubeClient, service: Service): Promise<string[]> {
-  const list = await client.request<{ items: LivePod[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods`, {
-    query: { labelSelector: `${LABEL.service}=${service.name},${LABEL.component}=router` },
-  });
+  const list = await client.request<{ items: LivePod[] }>(
+    'GET',
+    `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods`,
+    {
+      query: { labelSelector: `${LABEL.service}=${service.name},${LABEL.component}=router` },
+    },
+  );
   return list.items
-    .filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .filter(
+      (p) =>
+        !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    )
     .map((p) => p.metadata.name)
     .sort();
 }
@@ -49,23 +56,43 @@ function collect(): { stream: Writable; text: () => string } {
 }
 
 /** Runs Runtime API commands in one router pod; throws when the pod cannot be reached. */
-async function execRuntimeApi(client: KubeClient, namespace: string, pod: string, commands: readonly string[]): Promise<string> {
+async function execRuntimeApi(
+  client: KubeClient,
+  namespace: string,
+  pod: string,
+  commands: readonly string[],
+): Promise<string> {
   const out = collect();
   const err = collect();
   const script = `printf '%s\\n' "$@" | socat -t 2 stdio unix-connect:${ROUTER_SOCKET}`;
   const exec = new Exec(client.kubeConfig);
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from ${pod} within ${EXEC_TIMEOUT_MS} ms`)), EXEC_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no answer from ${pod} within ${EXEC_TIMEOUT_MS} ms`)),
+      EXEC_TIMEOUT_MS,
+    );
     exec
-      .exec(namespace, pod, 'haproxy', ['sh', '-c', script, 'sh', ...commands], out.stream, err.stream, null, false, (status) => {
-        clearTimeout(timer);
-        if (status.status === 'Success') resolve(out.text());
-        else reject(new Error(`${pod}: ${status.message ?? status.reason ?? 'exec failed'} ${err.text()}`.trim()));
-      })
-      .then((socket) => socket.on('error', (e: Error) => {
-        clearTimeout(timer);
-        reject(e);
-      }))
+      .exec(
+        namespace,
+        pod,
+        'haproxy',
+        ['sh', '-c', script, 'sh', ...commands],
+        out.stream,
+        err.stream,
+        null,
+        false,
+        (status) => {
+          clearTimeout(timer);
+          if (status.status === 'Success') resolve(out.text());
+          else reject(new Error(`${pod}: ${status.message ?? status.reason ?? 'exec failed'} ${err.text()}`.trim()));
+        },
+      )
+      .then((socket) =>
+        socket.on('error', (e: Error) => {
+          clearTimeout(timer);
+          reject(e);
+        }),
+      )
       .catch((e: unknown) => {
         clearTimeout(timer);
         reject(e instanceof Error ? e : new Error(String(e)));
@@ -79,7 +106,11 @@ export interface RuntimeApiOutcome {
 }
 
 /** Sends the commands to every ready router pod of the service; reports those it could not reach. */
-export async function updateRouters(client: KubeClient, service: Service, commands: readonly string[]): Promise<RuntimeApiOutcome> {
+export async function updateRouters(
+  client: KubeClient,
+  service: Service,
+  commands: readonly string[],
+): Promise<RuntimeApiOutcome> {
   const pods = await readyRouterPods(client, service);
   const updated: string[] = [];
   const unreachable: { pod: string; error: string }[] = [];
@@ -103,7 +134,11 @@ async function podFigures(client: KubeClient, service: Service): Promise<TrackFi
   const answers = await Promise.all(
     pods.map((pod) =>
       client
-        .request<string>('GET', `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods/${encodeURIComponent(`${pod}:${ROUTER_STATS_PORT}`)}/proxy/stats;csv`, { raw: true })
+        .request<string>(
+          'GET',
+          `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods/${encodeURIComponent(`${pod}:${ROUTER_STATS_PORT}`)}/proxy/stats;csv`,
+          { raw: true },
+        )
         .then((csv) => {
           const table = parseShowStat(csv);
           return tracks.map((track) => trackFigures(table, track, backendName(track)));

@@ -1,5 +1,15 @@
 import { SwitchyardError } from '../../errors/index.js';
-import { isDeployment, renderUnit, routerName, trackObjectName, withState, workerObjectName, type KubeObject, type RenderedUnit, type UnitState } from '../../render/index.js';
+import {
+  isDeployment,
+  renderUnit,
+  routerName,
+  trackObjectName,
+  withState,
+  workerObjectName,
+  type KubeObject,
+  type RenderedUnit,
+  type UnitState,
+} from '../../render/index.js';
 import { initialRouting, routingFromMaps, type RoutingState } from '../../router/index.js';
 import type { Fleet, Service, Unit, Worker } from '../../spec/index.js';
 import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
@@ -99,7 +109,10 @@ export class KubernetesRuntime implements Runtime {
   private spec(name: string): Service {
     const unit = this.unit(name);
     if (unit.kind !== 'Service') {
-      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', { message: `${name} is a worker, not a service with tracks and a router`, details: { service: name } });
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
+        message: `${name} is a worker, not a service with tracks and a router`,
+        details: { service: name },
+      });
     }
     return unit;
   }
@@ -135,16 +148,25 @@ export class KubernetesRuntime implements Runtime {
 
   private async waitFor(objects: readonly KubeObject[], scope: readonly string[] | undefined): Promise<void> {
     const deployments = objects.filter(isDeployment).map((d) => d.metadata.name);
-    await waitForRollout(this.client, this.namespace, inventorySelector(this.fleet.environment.name, scope), deployments, {
-      ...this.options.wait,
-      onProgress: (line) => this.say(line),
-    });
+    await waitForRollout(
+      this.client,
+      this.namespace,
+      inventorySelector(this.fleet.environment.name, scope),
+      deployments,
+      {
+        ...this.options.wait,
+        onProgress: (line) => this.say(line),
+      },
+    );
   }
 
   /** Waits until every Deployment of the fleet (or of the named units) has rolled out. */
   async waitForRollout(services?: readonly string[]): Promise<void> {
     const rendered = this.render(services);
-    await this.waitFor(rendered.flatMap((u) => u.objects), services ? rendered.map((u) => u.unit.name) : undefined);
+    await this.waitFor(
+      rendered.flatMap((u) => u.objects),
+      services ? rendered.map((u) => u.unit.name) : undefined,
+    );
   }
 
   /**
@@ -153,7 +175,10 @@ export class KubernetesRuntime implements Runtime {
    * deployed yet keep their spec.
    */
   async load(): Promise<void> {
-    const [deployments, configMaps] = await Promise.all([this.list<LiveDeployment>('Deployment'), this.list<KubeObject & { data?: Record<string, string> }>('ConfigMap')]);
+    const [deployments, configMaps] = await Promise.all([
+      this.list<LiveDeployment>('Deployment'),
+      this.list<KubeObject & { data?: Record<string, string> }>('ConfigMap'),
+    ]);
     for (const unit of this.fleet.units) {
       if (unit.kind !== 'Service') continue;
       const cm = configMaps.find((c) => c.metadata.name === routerName(unit.name));
@@ -164,7 +189,11 @@ export class KubernetesRuntime implements Runtime {
 
   private async list<T extends KubeObject>(kind: string): Promise<T[]> {
     const info = KINDS.find((i) => i.kind === kind) as (typeof KINDS)[number];
-    return (await listAll(this.client, collectionPath(info, this.namespace), inventorySelector(this.fleet.environment.name))) as T[];
+    return (await listAll(
+      this.client,
+      collectionPath(info, this.namespace),
+      inventorySelector(this.fleet.environment.name),
+    )) as T[];
   }
 
   /** The fleet's Deployments and Pods, read once. */
@@ -174,7 +203,11 @@ export class KubernetesRuntime implements Runtime {
   }
 
   private async listPods(): Promise<LivePod[]> {
-    return (await listAll(this.client, `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods`, inventorySelector(this.fleet.environment.name))) as LivePod[];
+    return (await listAll(
+      this.client,
+      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods`,
+      inventorySelector(this.fleet.environment.name),
+    )) as LivePod[];
   }
 
   // ---------------------------------------------------------------- Runtime
@@ -190,7 +223,9 @@ export class KubernetesRuntime implements Runtime {
 
   async status(): Promise<ServiceStatus[]> {
     const live = await this.readLive();
-    return this.fleet.units.filter((u): u is Service => u.kind === 'Service').map((u) => serviceStatus(this.service(u.name), this.routing(u.name), live));
+    return this.fleet.units
+      .filter((u): u is Service => u.kind === 'Service')
+      .map((u) => serviceStatus(this.service(u.name), this.routing(u.name), live));
   }
 
   async workerStatus(): Promise<WorkerClassStatus[]> {
@@ -200,7 +235,9 @@ export class KubernetesRuntime implements Runtime {
 
   async trackStatus(name: string, track: string): Promise<TrackStatus> {
     const service = this.service(name);
-    const found = serviceStatus(service, this.routing(name), await this.readLive()).tracks.find((t) => t.track === track);
+    const found = serviceStatus(service, this.routing(name), await this.readLive()).tracks.find(
+      (t) => t.track === track,
+    );
     if (!found) throw this.noTrack(service, track);
     return found;
   }
@@ -239,7 +276,10 @@ export class KubernetesRuntime implements Runtime {
 
   current(name: string): { versions: Record<string, string>; routing: RoutingState } {
     const service = this.service(name);
-    return { versions: Object.fromEntries(service.tracks.map((t) => [t.name, t.version])), routing: this.routing(name) };
+    return {
+      versions: Object.fromEntries(service.tracks.map((t) => [t.name, t.version])),
+      routing: this.routing(name),
+    };
   }
 
   private routing(name: string): RoutingState {
@@ -269,12 +309,20 @@ export class KubernetesRuntime implements Runtime {
     const previous = this.desiredState(name);
     const current = previous.tracks?.[track];
     if (!current) throw this.noTrack(this.service(name), track);
-    const next = { ...current, ...(change.version !== undefined ? { version: change.version } : {}), ...(change.replicas !== undefined ? { replicas: change.replicas } : {}) };
+    const next = {
+      ...current,
+      ...(change.version !== undefined ? { version: change.version } : {}),
+      ...(change.replicas !== undefined ? { replicas: change.replicas } : {}),
+    };
     await this.update(name, { ...previous, tracks: { ...previous.tracks, [track]: next } }, true);
   }
 
   private noTrack(service: Service, track: string): SwitchyardError {
-    return new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${service.name} has no track ${track}`, hint: `Use one of: ${service.tracks.map((t) => t.name).join(', ')}.`, details: { service: service.name, track } });
+    return new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', {
+      message: `${service.name} has no track ${track}`,
+      hint: `Use one of: ${service.tracks.map((t) => t.name).join(', ')}.`,
+      details: { service: service.name, track },
+    });
   }
 
   setShare(name: string, group: string, share: number): Promise<void> {
@@ -307,7 +355,11 @@ export class KubernetesRuntime implements Runtime {
   /** Ready endpoints (`ip:port`) of each track of a service, from the EndpointSlices. */
   async endpoints(name: string): Promise<Record<string, string[]>> {
     const service = this.spec(name);
-    const byService = await readyEndpoints(this.client, this.namespace, service.tracks.map((t) => trackObjectName(name, t.name)));
+    const byService = await readyEndpoints(
+      this.client,
+      this.namespace,
+      service.tracks.map((t) => trackObjectName(name, t.name)),
+    );
     return Object.fromEntries(service.tracks.map((t) => [t.name, byService[trackObjectName(name, t.name)] ?? []]));
   }
 
@@ -315,7 +367,10 @@ export class KubernetesRuntime implements Runtime {
   scaleTarget(worker: string, workerClass: 'normal' | 'fallback' = 'normal'): DeploymentScaleTarget {
     const unit = this.unit(worker);
     if (unit.kind !== 'Worker' || (workerClass === 'fallback' && !unit.fallback)) {
-      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', { message: `${worker} is not a worker with a ${workerClass} class`, details: { service: worker, workerClass } });
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
+        message: `${worker} is not a worker with a ${workerClass} class`,
+        details: { service: worker, workerClass },
+      });
     }
     return new DeploymentScaleTarget(this.client, this.namespace, workerObjectName(unit as Worker, workerClass));
   }
@@ -326,7 +381,10 @@ export class KubernetesRuntime implements Runtime {
 }
 
 /** The Kubernetes runtime of the fleet's environment, connected through the kubeconfig ($KUBECONFIG, then ~/.kube/config); sends nothing yet. */
-export function createRuntime(fleet: Fleet, options: RuntimeOptions & Pick<KubernetesRuntimeOptions, 'kubeconfig' | 'context'>): Promise<KubernetesRuntime> {
+export function createRuntime(
+  fleet: Fleet,
+  options: RuntimeOptions & Pick<KubernetesRuntimeOptions, 'kubeconfig' | 'context'>,
+): Promise<KubernetesRuntime> {
   return KubernetesRuntime.connect({
     fleet,
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),

@@ -22,15 +22,29 @@ const pod = (name: string, labels: Record<string, string>, state: 'ready' | 'sta
 describe('status from the cluster', () => {
   const api = serviceOf(baseTexts());
   const encoder = workerOf(baseTexts());
-  const track = (t: string, version: string) => ({ [LABEL.service]: 'api', [LABEL.track]: t, [LABEL.component]: 'track', [LABEL.version]: version });
+  const track = (t: string, version: string) => ({
+    [LABEL.service]: 'api',
+    [LABEL.track]: t,
+    [LABEL.component]: 'track',
+    [LABEL.version]: version,
+  });
   const live = {
-    deployments: [deployment('api-production', 3, 2, '1.0.0'), deployment('api-free', 1, 0, '1.1.0'), deployment('encoder', 2, 2), deployment('encoder-fallback', 0, 0)],
+    deployments: [
+      deployment('api-production', 3, 2, '1.0.0'),
+      deployment('api-free', 1, 0, '1.1.0'),
+      deployment('encoder', 2, 2),
+      deployment('encoder-fallback', 0, 0),
+    ],
     pods: [
       pod('api-production-b', track('production', '1.0.0'), 'ready'),
       pod('api-production-a', track('production', '1.0.0'), 'ready'),
       pod('api-production-c', track('production', '1.0.0'), 'starting'),
       pod('api-free-a', track('free', '1.1.0'), 'stopping'),
-      pod('encoder-a', { [LABEL.service]: 'encoder', [LABEL.workerClass]: 'normal', [LABEL.component]: 'worker' }, 'ready'),
+      pod(
+        'encoder-a',
+        { [LABEL.service]: 'encoder', [LABEL.workerClass]: 'normal', [LABEL.component]: 'worker' },
+        'ready',
+      ),
     ],
   };
 
@@ -40,14 +54,26 @@ describe('status from the cluster', () => {
     expect(status.routerPid).toBeUndefined();
     const production = status.tracks.find((t) => t.track === 'production');
     expect(production).toMatchObject({ desired: 3, ready: 2 });
-    expect(production?.replicas.map((r) => [r.name, r.state])).toEqual([['api-production-a', 'ready'], ['api-production-b', 'ready'], ['api-production-c', 'starting']]);
-    expect(status.tracks.find((t) => t.track === 'free')?.replicas).toEqual([{ name: 'api-free-a', version: '1.1.0', port: api.port, state: 'stopping' }]);
+    expect(production?.replicas.map((r) => [r.name, r.state])).toEqual([
+      ['api-production-a', 'ready'],
+      ['api-production-b', 'ready'],
+      ['api-production-c', 'starting'],
+    ]);
+    expect(status.tracks.find((t) => t.track === 'free')?.replicas).toEqual([
+      { name: 'api-free-a', version: '1.1.0', port: api.port, state: 'stopping' },
+    ]);
     // A track not deployed yet: what the spec wants, nothing ready.
-    expect(status.tracks.find((t) => t.track === 'internal')).toMatchObject({ desired: api.tracks.find((t) => t.name === 'internal')?.replicas, ready: 0, replicas: [] });
+    expect(status.tracks.find((t) => t.track === 'internal')).toMatchObject({
+      desired: api.tracks.find((t) => t.name === 'internal')?.replicas,
+      ready: 0,
+      replicas: [],
+    });
   });
 
   it('gives each worker class the replicas its autoscaler set', () => {
-    expect(workerStatus(encoder, live).map((w) => [w.workerClass, w.queue, w.desired, w.ready, w.replicas.length])).toEqual([
+    expect(
+      workerStatus(encoder, live).map((w) => [w.workerClass, w.queue, w.desired, w.ready, w.replicas.length]),
+    ).toEqual([
       ['normal', encoder.normal.queue, 2, 2, 1],
       ['fallback', encoder.fallback?.queue, 0, 0, 0],
     ]);
@@ -57,6 +83,9 @@ describe('status from the cluster', () => {
     const tracks = liveTracks(api, live.deployments);
     expect(tracks.production).toEqual({ version: '1.0.0', replicas: 3 });
     expect(tracks.free).toEqual({ version: '1.1.0', replicas: 1 });
-    expect(tracks.internal).toEqual({ version: api.version, replicas: api.tracks.find((t) => t.name === 'internal')?.replicas });
+    expect(tracks.internal).toEqual({
+      version: api.version,
+      replicas: api.tracks.find((t) => t.name === 'internal')?.replicas,
+    });
   });
 });

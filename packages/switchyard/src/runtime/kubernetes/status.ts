@@ -25,7 +25,12 @@ function podState(pod: LivePod): string {
 function replicasOf(live: LiveFleet, labels: Readonly<Record<string, string>>, port: number) {
   return live.pods
     .filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v))
-    .map((p) => ({ name: p.metadata.name, version: p.metadata.labels?.[LABEL.version] ?? '', port, state: podState(p) }))
+    .map((p) => ({
+      name: p.metadata.name,
+      version: p.metadata.labels?.[LABEL.version] ?? '',
+      port,
+      state: podState(p),
+    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -43,17 +48,31 @@ export function serviceStatus(service: Service, routing: RoutingState, live: Liv
       version: track.version,
       desired: d?.spec.replicas ?? track.replicas,
       ready: d?.status?.readyReplicas ?? 0,
-      replicas: replicasOf(live, { [LABEL.service]: service.name, [LABEL.track]: track.name, [LABEL.component]: 'track' }, service.port),
+      replicas: replicasOf(
+        live,
+        { [LABEL.service]: service.name, [LABEL.track]: track.name, [LABEL.component]: 'track' },
+        service.port,
+      ),
     };
   });
-  return { service: service.name, address: `http://${host}`, stats: `http://${host}:${ROUTER_STATS_PORT}/stats`, routing, tracks };
+  return {
+    service: service.name,
+    address: `http://${host}`,
+    stats: `http://${host}:${ROUTER_STATS_PORT}/stats`,
+    routing,
+    tracks,
+  };
 }
 
 /** Each class of a worker: the replicas its autoscaler set and those ready. */
 export function workerStatus(worker: Worker, live: LiveFleet): WorkerClassStatus[] {
   return [worker.normal, ...(worker.fallback ? [worker.fallback] : [])].map((cls) => {
     const d = deployment(live, workerObjectName(worker, cls.name));
-    const replicas = replicasOf(live, { [LABEL.service]: worker.name, [LABEL.workerClass]: cls.name, [LABEL.component]: 'worker' }, WORKER_METRICS_PORT);
+    const replicas = replicasOf(
+      live,
+      { [LABEL.service]: worker.name, [LABEL.workerClass]: cls.name, [LABEL.component]: 'worker' },
+      WORKER_METRICS_PORT,
+    );
     return {
       worker: worker.name,
       workerClass: cls.name,
@@ -66,11 +85,17 @@ export function workerStatus(worker: Worker, live: LiveFleet): WorkerClassStatus
 }
 
 /** The versions and replicas a unit's Deployments carry, for the units deployed (the rest keep their spec). */
-export function liveTracks(service: Service, deployments: readonly LiveDeployment[]): Record<string, { version: string; replicas: number }> {
+export function liveTracks(
+  service: Service,
+  deployments: readonly LiveDeployment[],
+): Record<string, { version: string; replicas: number }> {
   const tracks: Record<string, { version: string; replicas: number }> = {};
   for (const track of service.tracks) {
     const d = deployments.find((o) => o.metadata.name === trackObjectName(service.name, track.name));
-    tracks[track.name] = { version: d?.metadata.labels?.[LABEL.version] ?? track.version, replicas: d?.spec.replicas ?? track.replicas };
+    tracks[track.name] = {
+      version: d?.metadata.labels?.[LABEL.version] ?? track.version,
+      replicas: d?.spec.replicas ?? track.replicas,
+    };
   }
   return tracks;
 }

@@ -22,12 +22,17 @@ export function findHaproxy(explicit = process.env.SWITCHYARD_HAPROXY_BIN): Hapr
     const [major, minor] = [Number(match[1]), Number(match[2])];
     const version = `${major}.${minor}${match[3] ?? ''}`;
     if (major < MIN_HAPROXY.major || (major === MIN_HAPROXY.major && minor < MIN_HAPROXY.minor)) {
-      throw new SwitchyardError('SWY_ROUTER_HAPROXY_TOO_OLD', { message: `HAProxy at ${path} is ${version}; Switchyard needs ${MIN_HAPROXY.major}.${MIN_HAPROXY.minor} or newer`, details: { path, version } });
+      throw new SwitchyardError('SWY_ROUTER_HAPROXY_TOO_OLD', {
+        message: `HAProxy at ${path} is ${version}; Switchyard needs ${MIN_HAPROXY.major}.${MIN_HAPROXY.minor} or newer`,
+        details: { path, version },
+      });
     }
     return { path, version };
   }
   throw new SwitchyardError('SWY_ROUTER_HAPROXY_MISSING', {
-    message: explicit ? `HAProxy was not found at ${explicit} (SWITCHYARD_HAPROXY_BIN)` : 'HAProxy was not found on PATH or in /usr/sbin',
+    message: explicit
+      ? `HAProxy was not found at ${explicit} (SWITCHYARD_HAPROXY_BIN)`
+      : 'HAProxy was not found on PATH or in /usr/sbin',
   });
 }
 
@@ -95,8 +100,14 @@ export class HaproxyProcess {
   validate(configPath = this.options.configPath): void {
     const run = spawnSync(this.options.binary.path, ['-c', '-f', configPath], { encoding: 'utf8' });
     if (run.status !== 0) {
-      const alerts = `${run.stderr}\n${run.stdout}`.split('\n').filter((l) => /ALERT|WARNING/.test(l)).map((l) => l.replace(/^\[\w+\]\s+\(\d+\)\s*:\s*/, '').trim());
-      throw new SwitchyardError('SWY_ROUTER_CONFIG_REJECTED', { message: `HAProxy refused ${configPath}: ${alerts.join(' / ') || (run.stderr || run.stdout).trim()}`, details: { configPath } });
+      const alerts = `${run.stderr}\n${run.stdout}`
+        .split('\n')
+        .filter((l) => /ALERT|WARNING/.test(l))
+        .map((l) => l.replace(/^\[\w+\]\s+\(\d+\)\s*:\s*/, '').trim());
+      throw new SwitchyardError('SWY_ROUTER_CONFIG_REJECTED', {
+        message: `HAProxy refused ${configPath}: ${alerts.join(' / ') || (run.stderr || run.stdout).trim()}`,
+        details: { configPath },
+      });
     }
   }
 
@@ -134,7 +145,10 @@ export class HaproxyProcess {
     this.restarts++;
     setTimeout(() => {
       if (this.stopping) return;
-      this.start().then(() => this.options.onRestart?.(), () => undefined);
+      this.start().then(
+        () => this.options.onRestart?.(),
+        () => undefined,
+      );
     }, delay).unref();
   }
 
@@ -148,7 +162,11 @@ export class HaproxyProcess {
     let child: ChildProcess;
     try {
       // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which stops HAProxy last.
-      child = spawn(program, args, { stdio: ['ignore', log, log], detached: true, env: { ...process.env, ...record?.tag(this.name) } });
+      child = spawn(program, args, {
+        stdio: ['ignore', log, log],
+        detached: true,
+        env: { ...process.env, ...record?.tag(this.name) },
+      });
     } finally {
       closeSync(log);
     }
@@ -209,7 +227,10 @@ export class HaproxyProcess {
       if (now && now !== pid) return;
       await sleep(25);
     }
-    throw new SwitchyardError('SWY_ROUTER_START_FAILED', { message: `HAProxy did not reload ${this.options.configPath} within 10 s`, details: { log: this.options.logPath } });
+    throw new SwitchyardError('SWY_ROUTER_START_FAILED', {
+      message: `HAProxy did not reload ${this.options.configPath} within 10 s`,
+      details: { log: this.options.logPath },
+    });
   }
 
   /** From now on an exit is expected: HAProxy is not started again. */
@@ -223,7 +244,10 @@ export class HaproxyProcess {
     const pid = this.pid;
     if (pid === undefined || !running(pid)) return;
     const child = this.child;
-    const exited = child && child.exitCode === null && child.signalCode === null ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
+    const exited =
+      child && child.exitCode === null && child.signalCode === null
+        ? new Promise<void>((resolve) => child.once('exit', () => resolve()))
+        : Promise.resolve();
     signal(pid, 'SIGUSR1');
     const deadline = Date.now() + graceMs;
     while (running(pid) && Date.now() < deadline) await sleep(20);

@@ -29,7 +29,10 @@ function descendsFrom(pid: number, ancestors: ReadonlySet<number>): boolean {
  * process started but not yet given its pid in the record, and any process carrying this
  * data directory's tag that the record does not know. Nothing is left that nobody knows.
  */
-export async function sortLeftovers(record: ProcessRecord, tracks: ReadonlyMap<string, readonly string[]>): Promise<Adoptable> {
+export async function sortLeftovers(
+  record: ProcessRecord,
+  tracks: ReadonlyMap<string, readonly string[]>,
+): Promise<Adoptable> {
   const { recorded, unnamed } = record.load();
   const routers = new Map<string, RecordedProcess & { pid: number }>();
   const replicas = new Map<string, (RecordedProcess & { pid: number })[]>();
@@ -55,9 +58,13 @@ export async function sortLeftovers(record: ProcessRecord, tracks: ReadonlyMap<s
     }
   }
   const offered = new Set([...routers.values(), ...[...replicas.values()].flat()].map((e) => e.pid));
-  const tagged = processesWith(DATA_DIR_VAR, record.dataDir).filter((pid) => !offered.has(pid) && !descendsFrom(pid, offered));
+  const tagged = processesWith(DATA_DIR_VAR, record.dataDir).filter(
+    (pid) => !offered.has(pid) && !descendsFrom(pid, offered),
+  );
   // Children of a doomed process go with it; only the topmost of ours get the signal.
-  const strays = tagged.filter((pid) => !doomed.includes(pid) && !descendsFrom(procInfo(pid)?.parent ?? 0, new Set(tagged)));
+  const strays = tagged.filter(
+    (pid) => !doomed.includes(pid) && !descendsFrom(procInfo(pid)?.parent ?? 0, new Set(tagged)),
+  );
   const strayNames = strays.map((pid) => environOf(pid).get(PROCESS_VAR));
   await Promise.all(doomed.map((pid) => terminate(pid, LEFTOVER_GRACE_MS)));
   // Started but never ready or never recorded with its pid: it served nobody, so no grace.

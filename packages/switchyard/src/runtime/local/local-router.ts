@@ -86,10 +86,20 @@ export class LocalRouter implements Router {
     this.configPath = join(options.dir, 'haproxy.cfg');
     const statsSocket = join(options.dir, 'admin.sock');
     if (statsSocket.length > UNIX_SOCKET_MAX) {
-      throw new SwitchyardError('SWY_ROUTER_START_FAILED', { message: `The router directory ${options.dir} is too deep for a Unix socket path (${statsSocket.length} > ${UNIX_SOCKET_MAX} characters)`, hint: 'Choose a shorter --data-dir.' });
+      throw new SwitchyardError('SWY_ROUTER_START_FAILED', {
+        message: `The router directory ${options.dir} is too deep for a Unix socket path (${statsSocket.length} > ${UNIX_SOCKET_MAX} characters)`,
+        hint: 'Choose a shorter --data-dir.',
+      });
     }
     for (const track of this.service.tracks) {
-      this.slots.set(track.name, Array.from({ length: slotCount(track.replicas) }, (_, i) => ({ name: `s${i + 1}`, ...PLACEHOLDER, state: 'free' as const })));
+      this.slots.set(
+        track.name,
+        Array.from({ length: slotCount(track.replicas) }, (_, i) => ({
+          name: `s${i + 1}`,
+          ...PLACEHOLDER,
+          state: 'free' as const,
+        })),
+      );
     }
     this.process = new HaproxyProcess({
       binary: options.binary,
@@ -168,7 +178,12 @@ export class LocalRouter implements Router {
     for (const [track, slots] of this.slots) {
       const servers = live.filter((s) => s.backend === backendName(track));
       if (servers.length === 0) continue;
-      const taken = servers.map((s) => ({ name: s.server, host: s.state === 'free' ? PLACEHOLDER.host : s.host, port: s.state === 'free' ? PLACEHOLDER.port : s.port, state: s.state }));
+      const taken = servers.map((s) => ({
+        name: s.server,
+        host: s.state === 'free' ? PLACEHOLDER.host : s.host,
+        port: s.state === 'free' ? PLACEHOLDER.port : s.port,
+        state: s.state,
+      }));
       for (const slot of slots.filter((s) => !taken.some((t) => t.name === s.name))) taken.push(slot);
       this.slots.set(track, taken);
     }
@@ -179,7 +194,9 @@ export class LocalRouter implements Router {
       return;
     }
     // A key the running maps do not have (a group added to the spec) needs the files loaded again.
-    await this.process.api.apply(restoreCommands(this.service, this.routing, this.options.dir)).catch(() => this.process.reload());
+    await this.process.api
+      .apply(restoreCommands(this.service, this.routing, this.options.dir))
+      .catch(() => this.process.reload());
   }
 
   /** The slot of a track that routes to `host:port`, if any (an adopted replica finds its place). */
@@ -204,7 +221,13 @@ export class LocalRouter implements Router {
   tracksWithoutServer(): string[] {
     const table = this.lastTable;
     if (!table) return [];
-    return this.service.tracks.map((t) => t.name).filter((t) => t !== this.service.stableTrack && !table.servers.some((s) => s.backend === backendName(t) && s.status.startsWith('UP')));
+    return this.service.tracks
+      .map((t) => t.name)
+      .filter(
+        (t) =>
+          t !== this.service.stableTrack &&
+          !table.servers.some((s) => s.backend === backendName(t) && s.status.startsWith('UP')),
+      );
   }
 
   private async refresh(): Promise<void> {
@@ -256,7 +279,11 @@ export class LocalRouter implements Router {
       await this.persist();
       const id = `${backendName(track)}/${slot.name}`;
       // Switchyard has seen the replica ready; mark it up at once instead of waiting for the first check.
-      await this.process.api.apply([`set server ${id} addr ${host} port ${port}`, `set server ${id} state ready`, `set server ${id} health up`]);
+      await this.process.api.apply([
+        `set server ${id} addr ${host} port ${port}`,
+        `set server ${id} state ready`,
+        `set server ${id} health up`,
+      ]);
       this.changed(track, slot.name);
       return slot.name;
     });
@@ -272,7 +299,9 @@ export class LocalRouter implements Router {
     });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const server = (await this.table()).servers.find((s) => s.backend === backendName(track) && s.server === slotName);
+      const server = (await this.table()).servers.find(
+        (s) => s.backend === backendName(track) && s.server === slotName,
+      );
       if (!server || server.currentSessions === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -329,7 +358,10 @@ export class LocalRouter implements Router {
   private trackSlots(track: string): Slot[] {
     const slots = this.slots.get(track);
     if (!slots) {
-      throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', { message: `${this.service.name} has no track ${track}`, hint: `Use one of: ${this.service.tracks.map((t) => t.name).join(', ')}.` });
+      throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', {
+        message: `${this.service.name} has no track ${track}`,
+        hint: `Use one of: ${this.service.tracks.map((t) => t.name).join(', ')}.`,
+      });
     }
     return slots;
   }
@@ -344,7 +376,12 @@ export class LocalRouter implements Router {
   private async persist(): Promise<void> {
     const servers: Record<string, RouterServer[]> = {};
     for (const [track, slots] of this.slots) {
-      servers[track] = slots.map((s) => ({ name: s.name, host: s.host, port: s.port, ...(s.state === 'active' ? {} : { disabled: true }) }));
+      servers[track] = slots.map((s) => ({
+        name: s.name,
+        host: s.host,
+        port: s.port,
+        ...(s.state === 'active' ? {} : { disabled: true }),
+      }));
     }
     const config = renderHaproxyConfig({
       service: this.service,

@@ -23,13 +23,19 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   throw new Error(`timed out waiting for ${what}`);
 }
 
-
 const WRK = process.env.SWITCHYARD_WRK_BIN ?? 'wrk';
 
 /** Runs wrk against `url` with a random user per request in `group`; resolves with its report. */
-function wrk(url: string, seconds: number, group: string): Promise<{ requests: number; non2xx: number; socketErrors: number; output: string }> {
+function wrk(
+  url: string,
+  seconds: number,
+  group: string,
+): Promise<{ requests: number; non2xx: number; socketErrors: number; output: string }> {
   const script = join(tmpdir(), `sy-wrk-${process.pid}.lua`);
-  writeFileSync(script, `request = function()\n  return wrk.format("GET", "/", { ["X-Traffic-Group"] = "${group}", ["X-User-Id"] = tostring(math.random(1, 100000000)) })\nend\n`);
+  writeFileSync(
+    script,
+    `request = function()\n  return wrk.format("GET", "/", { ["X-Traffic-Group"] = "${group}", ["X-User-Id"] = tostring(math.random(1, 100000000)) })\nend\n`,
+  );
   return new Promise((resolve, reject) => {
     const child = spawn(WRK, ['-t2', '-c16', `-d${seconds}s`, '-s', script, url]);
     let output = '';
@@ -71,7 +77,10 @@ describe('local runtime under load', () => {
     await fleet.runtime.updateTrack('api', 'free', { version: '1.1.0' });
     const victim = fleet.runtime.track('api', 'production').pids()[0] as number;
     process.kill(victim, 'SIGKILL');
-    await waitFor('the killed replica to be replaced', () => fleet.runtime.track('api', 'production').status().ready === 2);
+    await waitFor(
+      'the killed replica to be replaced',
+      () => fleet.runtime.track('api', 'production').status().ready === 2,
+    );
     const report = await load;
     expect(report.requests, report.output).toBeGreaterThan(5000);
     expect(report.non2xx, report.output).toBe(0);
@@ -110,7 +119,9 @@ describe('local runtime under load', () => {
     const pid = router.pid as number;
     process.kill(pid, 'SIGKILL');
     await waitFor('HAProxy to come back', () => router.pid !== undefined && router.pid !== pid);
-    await waitFor('the stats socket', async () => (await router.api.send('show info').catch(() => '')).includes('Pid:'));
+    await waitFor('the stats socket', async () =>
+      (await router.api.send('show info').catch(() => '')).includes('Pid:'),
+    );
     const answers = await hammer(fleet.url, 4000, () => ({ 'X-Traffic-Group': 'free', 'X-User-Id': randomUUID() }));
     expect(answers.every((a) => a.status === 200)).toBe(true);
     const canary = answers.filter((a) => answeredBy(a).track === 'free').length / answers.length;
@@ -137,7 +148,12 @@ describe('local runtime under load', () => {
       ['PUT', '/v1/services/api/tracks/free', { version: 'bad/tag' }, 400, 'SWY_API_BAD_REQUEST'],
     ];
     for (const [method, url, payload, status, code] of cases) {
-      const reply = await api.inject({ method: method as 'PUT', url, payload: payload as object, headers: { authorization: fleet.auth } });
+      const reply = await api.inject({
+        method: method as 'PUT',
+        url,
+        payload: payload as object,
+        headers: { authorization: fleet.auth },
+      });
       expect(reply.statusCode, `${url} ${JSON.stringify(payload)}: ${reply.body}`).toBe(status);
       const body = reply.json<{ error: { code: string; message: string; hint: string } }>();
       expect(body.error.code).toBe(code);
@@ -150,12 +166,16 @@ describe('local runtime under load', () => {
   it('serves per-track figures and Prometheus metrics', async () => {
     const api = fleet.server.api;
     await hammer(fleet.url, 200, () => ({ 'X-Traffic-Group': 'enterprise' }));
-    const figures = (await api.inject({ method: 'GET', url: '/v1/services/api/figures', headers: { authorization: fleet.auth } })).json<{ tracks: { track: string; requests: number; responses2xx: number }[] }>();
+    const figures = (
+      await api.inject({ method: 'GET', url: '/v1/services/api/figures', headers: { authorization: fleet.auth } })
+    ).json<{ tracks: { track: string; requests: number; responses2xx: number }[] }>();
     const production = figures.tracks.find((t) => t.track === 'production');
     expect(production?.requests).toBeGreaterThanOrEqual(200);
     const metrics = await api.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.headers['content-type']).toContain('text/plain');
-    expect(metrics.body, metrics.body).toMatch(/switchyard_router_responses_total\{service="api",track="production",code="2xx"\} \d+/);
+    expect(metrics.body, metrics.body).toMatch(
+      /switchyard_router_responses_total\{service="api",track="production",code="2xx"\} \d+/,
+    );
     expect(metrics.body).toMatch(/switchyard_track_replicas_ready\{service="api",track="free"\} 2/);
   });
 });
@@ -183,7 +203,11 @@ describe('switchyard up', () => {
     const { freePort } = await import('../index.js');
     const { writeConfig } = await import('../../../test/support/cli.js');
     const { HTTP_SERVICE } = await import('../../../test/support/local-fleet.js');
-    const [routerPort, statsPort, apiPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1'), await freePort('127.0.0.1')];
+    const [routerPort, statsPort, apiPort] = [
+      await freePort('127.0.0.1'),
+      await freePort('127.0.0.1'),
+      await freePort('127.0.0.1'),
+    ];
     const dir = await writeConfig({
       'services/web.yaml': `kind: Service\nname: web\nteam: web\nproduct: vod\ncostCenter: cc-1\ncommand: [node, ${HTTP_SERVICE}]\nversion: 3.0.0\nresources: { cpu: 100m, memory: 64Mi }\nprobes:\n  readiness: { path: /ready }\n  liveness: { path: /healthz }\n`,
       'environments/sandbox.yaml': `kind: Environment\nname: sandbox\nruntime: local\nlocal: { routerPort: ${routerPort}, statsPort: ${statsPort}, apiPort: ${apiPort} }\n`,
@@ -192,7 +216,9 @@ describe('switchyard up', () => {
   }
 
   function startUp(dir: string, dataDir: string, env: NodeJS.ProcessEnv = {}) {
-    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], { env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dataDir, ...env } });
+    const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], {
+      env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: dataDir, ...env },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -206,7 +232,9 @@ describe('switchyard up', () => {
     const up = startUp(dir, dataDir);
     await waitFor('up to be ready', () => up.output().includes('Ctrl-C stops everything.'), 60_000);
     expect(up.output()).toContain(`web                    http://127.0.0.1:${routerPort}`);
-    const answer = await fetch(`http://127.0.0.1:${routerPort}/`, { headers: { 'X-Traffic-Group': 'free', 'X-User-Id': '42' } });
+    const answer = await fetch(`http://127.0.0.1:${routerPort}/`, {
+      headers: { 'X-Traffic-Group': 'free', 'X-User-Id': '42' },
+    });
     const body = (await answer.json()) as { service: string; track: string; version: string };
     expect(body.service).toBe('web');
     expect(['free', 'production']).toContain(body.track);
@@ -227,7 +255,9 @@ describe('switchyard up', () => {
     const blocked = await runCli(['up', dir, '--data-dir', await mkdtemp(join(tmpdir(), 'sy-up-'))]);
     blocker.close();
     expect(blocked.code).toBe(75);
-    expect(blocked.stderr).toContain(`SWY_ROUTER_PORT_IN_USE: Port ${routerPort} on 127.0.0.1 (router of web) is already in use`);
+    expect(blocked.stderr).toContain(
+      `SWY_ROUTER_PORT_IN_USE: Port ${routerPort} on 127.0.0.1 (router of web) is already in use`,
+    );
     expect(spawnSync('pgrep', ['-f', dir]).stdout.toString().trim()).toBe('');
 
     const dataDir = await mkdtemp(join(tmpdir(), 'sy-up-'));
@@ -250,7 +280,9 @@ describe('switchyard up', () => {
     await first.exit;
     expect(pids.filter(alive)).toEqual(pids);
     // One replica dies and one is frozen while no control plane watches: both are replaced, the rest kept.
-    const [dead, frozen] = pids.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('http-service')) as [number, number];
+    const [dead, frozen] = pids.filter((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('http-service'),
+    ) as [number, number];
     process.kill(dead, 'SIGKILL');
     process.kill(frozen, 'SIGSTOP');
     const second = startUp(dir, dataDir);
@@ -258,7 +290,9 @@ describe('switchyard up', () => {
     expect(second.output()).toMatch(/adopted 7 processes that kept serving, stopped 1 that could not be kept/);
     const now = recordedPids(dataDir);
     expect(now.length).toBe(9);
-    expect(now.filter((pid) => pids.includes(pid)).sort()).toEqual(pids.filter((pid) => pid !== dead && pid !== frozen).sort());
+    expect(now.filter((pid) => pids.includes(pid)).sort()).toEqual(
+      pids.filter((pid) => pid !== dead && pid !== frozen).sort(),
+    );
     expect([dead, frozen].filter(alive)).toEqual([]);
     second.child.kill('SIGINT');
     expect(await second.exit).toBe(0);
@@ -267,7 +301,9 @@ describe('switchyard up', () => {
 
   it('says clearly when HAProxy is missing, and starts nothing', async () => {
     const { dir } = await writeFleet();
-    const r = await runCli(['up', dir, '--data-dir', await mkdtemp(join(tmpdir(), 'sy-up-'))], { env: { SWITCHYARD_HAPROXY_BIN: '/nonexistent/haproxy' } });
+    const r = await runCli(['up', dir, '--data-dir', await mkdtemp(join(tmpdir(), 'sy-up-'))], {
+      env: { SWITCHYARD_HAPROXY_BIN: '/nonexistent/haproxy' },
+    });
     expect(r.code).toBe(69);
     expect(r.stderr).toContain('SWY_ROUTER_HAPROXY_MISSING');
     expect(spawnSync('pgrep', ['-f', dir]).stdout.toString().trim()).toBe('');

@@ -50,17 +50,25 @@ export class LocalRuntime implements Runtime {
 
   async start(states: Readonly<Record<string, UnitState>> = {}): Promise<void> {
     const { fleet } = this.options;
-    const services = fleet.units.filter((u): u is Service => u.kind === 'Service').map((s) => withState(s, states[s.name]));
+    const services = fleet.units
+      .filter((u): u is Service => u.kind === 'Service')
+      .map((s) => withState(s, states[s.name]));
     const missing = services.filter((s) => !s.command);
     if (missing.length > 0) {
-      throw new SwitchyardError('SWY_RUNTIME_START_FAILED', { message: `No command to run for ${missing.map((s) => s.name).join(', ')} on the local runtime`, hint: 'Add command: [program, args…] to each service file.' });
+      throw new SwitchyardError('SWY_RUNTIME_START_FAILED', {
+        message: `No command to run for ${missing.map((s) => s.name).join(', ')} on the local runtime`,
+        hint: 'Add command: [program, args…] to each service file.',
+      });
     }
     const binary = this.options.haproxy ?? findHaproxy();
     const ports = routerPorts(fleet);
     const logDir = join(this.options.dataDir, 'logs');
     await mkdir(logDir, { recursive: true });
     const cwd = resolve(fleet.dir);
-    const leftovers = await sortLeftovers(this.record, new Map(services.map((s) => [s.name, s.tracks.map((t) => t.name)])));
+    const leftovers = await sortLeftovers(
+      this.record,
+      new Map(services.map((s) => [s.name, s.tracks.map((t) => t.name)])),
+    );
     const recovery = { adopted: 0, stopped: leftovers.stopped };
     const onEvent = this.options.onEvent ? { onEvent: this.options.onEvent } : {};
     try {
@@ -78,7 +86,19 @@ export class LocalRuntime implements Runtime {
           ...onEvent,
         });
         const tracks = new Map(
-          service.tracks.map((t) => [t.name, new TrackRunner({ service, track: t.name, router, cwd, logDir, host: fleet.environment.local.host, record: this.record, ...onEvent })]),
+          service.tracks.map((t) => [
+            t.name,
+            new TrackRunner({
+              service,
+              track: t.name,
+              router,
+              cwd,
+              logDir,
+              host: fleet.environment.local.host,
+              record: this.record,
+              ...onEvent,
+            }),
+          ]),
         );
         this.running.set(service.name, { service, router, tracks });
         // The router that kept serving while the control plane was down is kept; one that does not answer is replaced.
@@ -126,16 +146,30 @@ export class LocalRuntime implements Runtime {
     const workers = this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && u.command !== undefined);
     const settings = this.options.workers;
     for (const worker of workers) {
-      const s3 = worker.storageUrl?.startsWith('s3://') && !settings?.env.SWITCHYARD_S3_ENDPOINT && !settings?.env.AWS_ENDPOINT_URL_S3;
+      const s3 =
+        worker.storageUrl?.startsWith('s3://') &&
+        !settings?.env.SWITCHYARD_S3_ENDPOINT &&
+        !settings?.env.AWS_ENDPOINT_URL_S3;
       const env = {
         ...settings?.env,
         // No S3 endpoint on this machine: the worker keeps its objects in the data directory.
-        ...(s3 || !worker.storageUrl ? { [WORKER_ENV.storageUrl.name]: `file://${join(this.options.dataDir, 'objects', worker.name)}` } : {}),
+        ...(s3 || !worker.storageUrl
+          ? { [WORKER_ENV.storageUrl.name]: `file://${join(this.options.dataDir, 'objects', worker.name)}` }
+          : {}),
         [WORKER_ENV.statsFile.name]: join(this.options.dataDir, 'worker-stats', `${worker.name}.jsonl`),
       };
       await mkdir(join(this.options.dataDir, 'worker-stats'), { recursive: true });
       for (const workerClass of [worker.normal, ...(worker.fallback ? [worker.fallback] : [])]) {
-        const runner = new WorkerClassRunner({ worker, workerClass, cwd, logDir, host: this.fleet.environment.local.host, env, record: this.record, ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}) });
+        const runner = new WorkerClassRunner({
+          worker,
+          workerClass,
+          cwd,
+          logDir,
+          host: this.fleet.environment.local.host,
+          env,
+          record: this.record,
+          ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
+        });
         this.workerRunners.push(runner);
         if (settings?.depth) {
           this.autoscalers.push(
@@ -144,7 +178,15 @@ export class LocalRuntime implements Runtime {
               source: settings.depth,
               target: runner,
               intervalMs: settings.autoscaleIntervalMs ?? 2000,
-              policy: { minReplicas: workerClass.minReplicas, maxReplicas: workerClass.maxReplicas, tasksPerReplica: worker.scaling.tasksPerReplica, prefetch: worker.queue.prefetch, maxStepUp: 4, maxStepDown: 2, cooldownMs: worker.scaling.cooldownMs },
+              policy: {
+                minReplicas: workerClass.minReplicas,
+                maxReplicas: workerClass.maxReplicas,
+                tasksPerReplica: worker.scaling.tasksPerReplica,
+                prefetch: worker.queue.prefetch,
+                maxStepUp: 4,
+                maxStepDown: 2,
+                cooldownMs: worker.scaling.cooldownMs,
+              },
             }),
           );
         }
@@ -161,7 +203,10 @@ export class LocalRuntime implements Runtime {
   scaleTarget(worker: string, workerClass: 'normal' | 'fallback'): ScaleTarget {
     const runner = this.workerRunners.find((r) => r.name === `${worker}/${workerClass}`);
     if (!runner) {
-      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', { message: `${worker} is not a worker with a ${workerClass} class running here`, details: { service: worker, workerClass } });
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
+        message: `${worker} is not a worker with a ${workerClass} class running here`,
+        details: { service: worker, workerClass },
+      });
     }
     return runner;
   }
@@ -239,7 +284,12 @@ export class LocalRuntime implements Runtime {
   desiredState(service: string): UnitState {
     const running = this.running_(service);
     return {
-      tracks: Object.fromEntries([...running.tracks.values()].map((t) => [t.track, { version: t.status().version, replicas: t.status().desired }])),
+      tracks: Object.fromEntries(
+        [...running.tracks.values()].map((t) => [
+          t.track,
+          { version: t.status().version, replicas: t.status().desired },
+        ]),
+      ),
       routing: running.router.currentRouting(),
     };
   }
@@ -251,7 +301,10 @@ export class LocalRuntime implements Runtime {
       stats: r.router.statsAddress,
       ...(r.router.pid ? { routerPid: r.router.pid } : {}),
       routing: r.router.currentRouting(),
-      tracks: [...r.tracks.values()].map((t) => ({ ...t.status(), ...(r.router.tracksWithoutServer().includes(t.track) ? { fallbackTo: r.service.stableTrack } : {}) })),
+      tracks: [...r.tracks.values()].map((t) => ({
+        ...t.status(),
+        ...(r.router.tracksWithoutServer().includes(t.track) ? { fallbackTo: r.service.stableTrack } : {}),
+      })),
     }));
   }
 

@@ -20,7 +20,12 @@ export function ensurePortFree(host: string, port: number, what: string): Promis
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new SwitchyardError('SWY_ROUTER_PORT_IN_USE', { message: `Port ${port} on ${host} (${what}) is already in use`, details: { host, port, what } }));
+        reject(
+          new SwitchyardError('SWY_ROUTER_PORT_IN_USE', {
+            message: `Port ${port} on ${host} (${what}) is already in use`,
+            details: { host, port, what },
+          }),
+        );
       } else reject(err);
     });
     server.listen(port, host, () => server.close(() => resolve()));

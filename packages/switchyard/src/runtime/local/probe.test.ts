@@ -17,7 +17,16 @@ async function replica(status: () => number): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-const probe = (over: Partial<Probe> = {}): Probe => ({ kind: 'http', path: '/healthz', port: 0, periodSeconds: 0.05, timeoutSeconds: 0.2, failureThreshold: 3, initialDelaySeconds: 0, ...over });
+const probe = (over: Partial<Probe> = {}): Probe => ({
+  kind: 'http',
+  path: '/healthz',
+  port: 0,
+  periodSeconds: 0.05,
+  timeoutSeconds: 0.2,
+  failureThreshold: 3,
+  initialDelaySeconds: 0,
+  ...over,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('probes', () => {
@@ -36,7 +45,9 @@ describe('probes', () => {
     let asked = 0;
     const port = await replica(() => answers[Math.min(asked++, answers.length - 1)] as number);
     const failures: number[] = [];
-    new LivenessWatch(probe(), { host: '127.0.0.1', port, cwd: '/', env: {} }, (n) => failures.push(n)).start(Date.now());
+    new LivenessWatch(probe(), { host: '127.0.0.1', port, cwd: '/', env: {} }, (n) => failures.push(n)).start(
+      Date.now(),
+    );
     await sleep(700);
     expect(failures).toEqual([3]);
     expect(asked).toBe(6);
@@ -45,7 +56,11 @@ describe('probes', () => {
   it('waits initialDelaySeconds from the start before the first probe', async () => {
     let asked = 0;
     const port = await replica(() => (asked++, 500));
-    const watch = new LivenessWatch(probe({ initialDelaySeconds: 0.4 }), { host: '127.0.0.1', port, cwd: '/', env: {} }, () => undefined);
+    const watch = new LivenessWatch(
+      probe({ initialDelaySeconds: 0.4 }),
+      { host: '127.0.0.1', port, cwd: '/', env: {} },
+      () => undefined,
+    );
     watch.start(Date.now());
     await sleep(250);
     expect(asked).toBe(0);

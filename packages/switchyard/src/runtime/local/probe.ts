@@ -43,7 +43,13 @@ function execProbe(command: readonly string[], target: ProbeTarget, timeoutMs: n
   return new Promise((resolve) => {
     const [program, ...args] = command;
     if (!program) return resolve(false);
-    const child = spawn(program, args, { cwd: target.cwd, env: { ...process.env, ...target.env, PORT: String(target.port), HOST: target.host }, stdio: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(program, args, {
+      cwd: target.cwd,
+      env: { ...process.env, ...target.env, PORT: String(target.port), HOST: target.host },
+      stdio: 'ignore',
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
     child.once('error', () => resolve(false));
     child.once('exit', (code) => resolve(code === 0));
   });

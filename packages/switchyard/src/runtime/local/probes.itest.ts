@@ -47,7 +47,10 @@ describe('liveness: a replica that stops answering', () => {
   beforeAll(async () => {
     fleet = await startTestFleet({
       service: {
-        probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz', periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 } },
+        probes: {
+          readiness: { path: '/ready', periodSeconds: 1 },
+          liveness: { path: '/healthz', periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 },
+        },
         terminationGraceSeconds: 5,
       },
     });
@@ -65,13 +68,19 @@ describe('liveness: a replica that stops answering', () => {
     process.kill(victim, 'SIGSTOP');
     let replacedAfter = Number.NaN;
     try {
-      await waitFor('the frozen replica to be replaced', () => !track.pids().includes(victim) && track.status().ready === 2, 30_000);
+      await waitFor(
+        'the frozen replica to be replaced',
+        () => !track.pids().includes(victim) && track.status().ready === 2,
+        30_000,
+      );
       replacedAfter = (Date.now() - frozenAt) / 1000;
     } finally {
       const answers = await load.stop();
       const slowest = Math.max(...answers.map((a) => a.ms)) / 1000;
       const failed = answers.filter((a) => a.status !== 200).length;
-      console.log(`frozen replica: replaced after ${replacedAfter.toFixed(1)} s; ${failed} of ${answers.length} requests failed; the slowest took ${slowest.toFixed(1)} s`);
+      console.log(
+        `frozen replica: replaced after ${replacedAfter.toFixed(1)} s; ${failed} of ${answers.length} requests failed; the slowest took ${slowest.toFixed(1)} s`,
+      );
       if (alive(victim)) process.kill(victim, 'SIGKILL');
       // Budget: period × failureThreshold + timeout to decide, then a start of the new replica.
       expect(replacedAfter).toBeLessThan(10);
@@ -102,21 +111,35 @@ process.on('SIGTERM', () => process.exit(0));
 describe('fallback: a track with no ready server', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
-    fleet = await startTestFleet({ shares: { free: 50 }, service: { command: ['node', 'toggle.mjs'] }, files: { 'toggle.mjs': TOGGLE } });
+    fleet = await startTestFleet({
+      shares: { free: 50 },
+      service: { command: ['node', 'toggle.mjs'] },
+      files: { 'toggle.mjs': TOGGLE },
+    });
   });
   afterAll(async () => {
     await fleet?.stop();
   });
 
-  const serversUp = async (track: string) => (await fleet.runtime.router('api').figures()).find((f) => f.track === track)?.serversUp;
-  const requestsOf = async (track: string) => (await fleet.runtime.router('api').figures()).find((f) => f.track === track)?.requests ?? 0;
+  const serversUp = async (track: string) =>
+    (await fleet.runtime.router('api').figures()).find((f) => f.track === track)?.serversUp;
+  const requestsOf = async (track: string) =>
+    (await fleet.runtime.router('api').figures()).find((f) => f.track === track)?.requests ?? 0;
 
   it('sends a pinned and a canary group to the stable track, says so in status, and counts no request to the empty track', async () => {
     const traffic = new Traffic(fleet.url, ['internal', 'free']);
     await sleep(1000);
     for (const track of ['internal', 'free']) writeFileSync(join(fleet.dir, `unready-${track}`), '');
-    await waitFor('HAProxy to take the internal and free servers out', async () => (await serversUp('internal')) === 0 && (await serversUp('free')) === 0, 15_000);
-    await waitFor('status to show the fallback', async () => (await fleet.runtime.status())[0]?.tracks.filter((t) => t.fallbackTo).length === 2, 5000).catch(() => undefined);
+    await waitFor(
+      'HAProxy to take the internal and free servers out',
+      async () => (await serversUp('internal')) === 0 && (await serversUp('free')) === 0,
+      15_000,
+    );
+    await waitFor(
+      'status to show the fallback',
+      async () => (await fleet.runtime.status())[0]?.tracks.filter((t) => t.fallbackTo).length === 2,
+      5000,
+    ).catch(() => undefined);
     const servedBy = (await fleet.runtime.status())[0]?.tracks.map((t) => [t.track, t.fallbackTo]);
     const printed = formatStatus('sandbox', await fleet.runtime.status());
     const [internalBefore, freeBefore] = [await requestsOf('internal'), await requestsOf('free')];
@@ -125,7 +148,11 @@ describe('fallback: a track with no ready server', () => {
     const [internalAfter, freeAfter] = [await requestsOf('internal'), await requestsOf('free')];
     const during = traffic.seen.filter((s) => s.at > since + 200);
     for (const track of ['internal', 'free']) rmSync(join(fleet.dir, `unready-${track}`));
-    await waitFor('the internal and free servers back', async () => (await serversUp('internal')) === 2 && (await serversUp('free')) === 2, 15_000);
+    await waitFor(
+      'the internal and free servers back',
+      async () => (await serversUp('internal')) === 2 && (await serversUp('free')) === 2,
+      15_000,
+    );
     await sleep(1000);
     await traffic.stop();
     const failed = traffic.failures();
@@ -133,7 +160,12 @@ describe('fallback: a track with no ready server', () => {
     expect(failed).toBe(0);
     expect(during.length).toBeGreaterThan(20);
     expect(new Set(during.map((s) => s.track))).toEqual(new Set(['production']));
-    expect(servedBy).toEqual([['internal', 'production'], ['free', 'production'], ['paid', undefined], ['production', undefined]]);
+    expect(servedBy).toEqual([
+      ['internal', 'production'],
+      ['free', 'production'],
+      ['paid', undefined],
+      ['production', undefined],
+    ]);
     expect(printed).toMatch(/internal 0\/2 1\.0\.0 \(no ready server: served by production\)/);
     // The gate judges the canary on what the canary answered: none of the fallback requests.
     expect(internalAfter - internalBefore).toBe(0);

@@ -27,7 +27,13 @@ export function procInfo(pid: number): ProcInfo | undefined {
   const state = fields[0] ?? '';
   if (state === 'Z' || state === 'X') return undefined;
   const argv = (read(`/proc/${pid}/cmdline`) ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
-  return { pid, parent: Number(fields[1]), startTime: Number(fields[19]), stopped: state === 'T' || state === 't', argv };
+  return {
+    pid,
+    parent: Number(fields[1]),
+    startTime: Number(fields[19]),
+    stopped: state === 'T' || state === 't',
+    argv,
+  };
 }
 
 export function alive(pid: number): boolean {

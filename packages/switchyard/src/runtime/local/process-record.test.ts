@@ -21,19 +21,28 @@ afterEach(async () => {
 function sleeper(record: ProcessRecord, name: string): number {
   const command = ['/bin/sleep', '30'];
   record.starting({ name, kind: 'replica', service: 'api', track: 'free', version: '1.0.0', port: 4000, command });
-  const child = spawn(command[0] as string, command.slice(1), { env: { ...process.env, ...record.tag(name) }, stdio: 'ignore' });
+  const child = spawn(command[0] as string, command.slice(1), {
+    env: { ...process.env, ...record.tag(name) },
+    stdio: 'ignore',
+  });
   started.push(child.pid as number);
   record.started(name, child.pid as number);
   return child.pid as number;
 }
 
-const onDisk = (record: ProcessRecord) => JSON.parse(readFileSync(record.file, 'utf8')) as { processes: Record<string, { pid?: number; startTime?: number }> };
+const onDisk = (record: ProcessRecord) =>
+  JSON.parse(readFileSync(record.file, 'utf8')) as { processes: Record<string, { pid?: number; startTime?: number }> };
 
 describe('the process record', () => {
   it('holds a process before it is spawned, then its pid and start time', () => {
     const record = new ProcessRecord(mkdtempSync(join(tmpdir(), 'sy-record-')));
     record.starting({ name: 'api-free-1', kind: 'replica', service: 'api', command: ['/bin/true'] });
-    expect(onDisk(record).processes['api-free-1']).toEqual({ name: 'api-free-1', kind: 'replica', service: 'api', command: ['/bin/true'] });
+    expect(onDisk(record).processes['api-free-1']).toEqual({
+      name: 'api-free-1',
+      kind: 'replica',
+      service: 'api',
+      command: ['/bin/true'],
+    });
     const pid = sleeper(record, 'api-free-2');
     expect(onDisk(record).processes['api-free-2']).toMatchObject({ pid, startTime: procInfo(pid)?.startTime });
     record.gone('api-free-2', pid + 1);

@@ -92,7 +92,10 @@ export class ProcessRecord implements ProcessLedger {
   }
 
   private write(): void {
-    const content: RecordFile = { version: 1, processes: Object.fromEntries([...this.processes].sort(([a], [b]) => a.localeCompare(b))) };
+    const content: RecordFile = {
+      version: 1,
+      processes: Object.fromEntries([...this.processes].sort(([a], [b]) => a.localeCompare(b))),
+    };
     writeFileSync(`${this.file}.tmp`, `${JSON.stringify(content, null, 1)}\n`, { mode: 0o600 });
     renameSync(`${this.file}.tmp`, this.file);
   }

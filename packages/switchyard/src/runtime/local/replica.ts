@@ -110,13 +110,29 @@ export class Replica {
     const [program, ...args] = this.spec.command;
     const executable = program === 'node' ? process.execPath : (program as string);
     const { record, name } = this.spec;
-    record?.starting({ name, kind: this.spec.kind, service: this.spec.service, track: this.spec.track, version: this.spec.version, port: this.port, command: [executable, ...args] });
+    record?.starting({
+      name,
+      kind: this.spec.kind,
+      service: this.spec.service,
+      track: this.spec.track,
+      version: this.spec.version,
+      port: this.port,
+      command: [executable, ...args],
+    });
     const log = openSync(this.logPath, 'a');
     let child: ChildProcess;
     try {
       child = spawn(executable, args, {
         cwd: this.spec.cwd,
-        env: { ...process.env, ...this.spec.env, ...record?.tag(name), PORT: String(this.port), HOST: this.spec.host, SWITCHYARD_REPLICA: name, ...Object.fromEntries((this.spec.portEnv ?? []).map((v) => [v, String(this.port)])) },
+        env: {
+          ...process.env,
+          ...this.spec.env,
+          ...record?.tag(name),
+          PORT: String(this.port),
+          HOST: this.spec.host,
+          SWITCHYARD_REPLICA: name,
+          ...Object.fromEntries((this.spec.portEnv ?? []).map((v) => [v, String(this.port)])),
+        },
         stdio: ['ignore', log, log],
         // Its own process group: a Ctrl-C in the terminal reaches Switchyard, which drains before stopping it.
         detached: true,
@@ -134,7 +150,8 @@ export class Replica {
     if (child.pid !== undefined) record?.started(name, child.pid);
     child.once('exit', (code, sig) => this.exit(code, sig));
     const probe = this.spec.readiness;
-    const budgetMs = 30_000 + (probe ? (probe.initialDelaySeconds + probe.failureThreshold * probe.periodSeconds) * 1000 : 0);
+    const budgetMs =
+      30_000 + (probe ? (probe.initialDelaySeconds + probe.failureThreshold * probe.periodSeconds) * 1000 : 0);
     const deadline = Date.now() + budgetMs;
     while (Date.now() < deadline) {
       if (spawnError || this.state === 'exited') break;
@@ -144,7 +161,11 @@ export class Replica {
       }
       await sleep(50);
     }
-    const why = spawnError ? `could not start ${executable}: ${spawnError.message}` : this.state === 'exited' ? `exited (code ${String(child.exitCode)})` : `was not ready within ${Math.round(budgetMs / 1000)} s`;
+    const why = spawnError
+      ? `could not start ${executable}: ${spawnError.message}`
+      : this.state === 'exited'
+        ? `exited (code ${String(child.exitCode)})`
+        : `was not ready within ${Math.round(budgetMs / 1000)} s`;
     await this.stop(1000);
     throw new SwitchyardError('SWY_RUNTIME_START_FAILED', {
       message: `Replica ${name} (${this.spec.command.join(' ')}, version ${this.spec.version}) ${why}; see ${this.logPath}`,

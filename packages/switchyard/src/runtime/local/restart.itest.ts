@@ -10,7 +10,17 @@ import { adminAuth, startUp, waitFor, writeReleaseUpFleet, type UpProcess } from
  */
 
 interface Status {
-  services: { service: string; routerPid?: number; tracks: { track: string; version: string; ready: number; desired: number; replicas: { pid?: number; version: string }[] }[] }[];
+  services: {
+    service: string;
+    routerPid?: number;
+    tracks: {
+      track: string;
+      version: string;
+      ready: number;
+      desired: number;
+      replicas: { pid?: number; version: string }[];
+    }[];
+  }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,14 +75,28 @@ describe('switchyard up restarted after kill -9', () => {
   }
 
   function pidsOf(s: Status): number[] {
-    return s.services.flatMap((svc) => [svc.routerPid, ...svc.tracks.flatMap((t) => t.replicas.map((r) => r.pid))]).filter((p): p is number => p !== undefined).sort();
+    return s.services
+      .flatMap((svc) => [svc.routerPid, ...svc.tracks.flatMap((t) => t.replicas.map((r) => r.pid))])
+      .filter((p): p is number => p !== undefined)
+      .sort();
   }
 
   /** Every recorded process is one the control plane shows, and every process of the fleet is known. */
   async function expectNoOrphan(up: UpProcess): Promise<void> {
     const shown = new Set(pidsOf(await status()));
     const orphans = orphansOf(dataDir, dir, [up.child.pid as number]);
-    expect(orphans, `orphans: ${orphans.map((p) => `${p} ${environ(p).split('\0').filter((v) => v.startsWith('SWITCHYARD_')).join(' ')}`).join('; ')}`).toEqual([]);
+    expect(
+      orphans,
+      `orphans: ${orphans
+        .map(
+          (p) =>
+            `${p} ${environ(p)
+              .split('\0')
+              .filter((v) => v.startsWith('SWITCHYARD_'))
+              .join(' ')}`,
+        )
+        .join('; ')}`,
+    ).toEqual([]);
     expect(recordedPids(dataDir).filter((p) => !shown.has(p))).toEqual([]);
   }
 
@@ -98,7 +122,9 @@ describe('switchyard up restarted after kill -9', () => {
     await sleep(2000);
     await traffic.stop();
     const failed = traffic.failures();
-    console.log(`restart: ${failed} of ${traffic.seen.length} requests failed, ${outageSeconds(traffic).toFixed(1)} s of outage, ${orphansOf(dataDir, dir, [second.child.pid as number]).length} orphans`);
+    console.log(
+      `restart: ${failed} of ${traffic.seen.length} requests failed, ${outageSeconds(traffic).toFixed(1)} s of outage, ${orphansOf(dataDir, dir, [second.child.pid as number]).length} orphans`,
+    );
     expect(failed, second.output()).toBe(0);
     expect(pidsOf(await status())).toEqual(before);
     expect(second.output()).toMatch(/adopted 9 processes/);
@@ -117,7 +143,11 @@ describe('switchyard up restarted after kill -9', () => {
     const deployed = await call<ReleaseBody>(api, auth, 'POST', '/v1/releases', { service: 'api', version: '1.1.0' });
     expect(deployed.status, JSON.stringify(deployed.body)).toBe(201);
     // The moment a replica of the new version exists, before it is ready: the stage is applying.
-    await waitFor('a replica of 1.1.0 to start', () => processesOf(dataDir, dir).some((pid) => environ(pid).includes('SWITCHYARD_VERSION=1.1.0')), 30_000);
+    await waitFor(
+      'a replica of 1.1.0 to start',
+      () => processesOf(dataDir, dir).some((pid) => environ(pid).includes('SWITCHYARD_VERSION=1.1.0')),
+      30_000,
+    );
     first.child.kill('SIGKILL');
     await first.exit;
     const second = start();
@@ -131,8 +161,15 @@ describe('switchyard up restarted after kill -9', () => {
     await traffic.stop();
     expect(done.status, done.outcome ?? '').toBe('succeeded');
     const after = await status();
-    expect(Object.fromEntries((after.services[0]?.tracks ?? []).map((t) => [t.track, `${t.version} ${t.ready}/${t.desired}`]))).toEqual({
-      internal: '1.1.0 2/2', free: '1.1.0 2/2', paid: '1.1.0 2/2', production: '1.1.0 2/2',
+    expect(
+      Object.fromEntries(
+        (after.services[0]?.tracks ?? []).map((t) => [t.track, `${t.version} ${t.ready}/${t.desired}`]),
+      ),
+    ).toEqual({
+      internal: '1.1.0 2/2',
+      free: '1.1.0 2/2',
+      paid: '1.1.0 2/2',
+      production: '1.1.0 2/2',
     });
     await expectNoOrphan(second);
     expect(traffic.failures()).toBe(0);

@@ -2,27 +2,39 @@ import { connect } from 'node:net';
 import { SwitchyardError } from '../../errors/index.js';
 
 /** Answers HAProxy gives to a command it did not apply. */
-const FAILURE = /^(Unknown command|No such|Unknown|Require|Can't|Cannot|Invalid|'[^']+' (expects|is)|.*not found|.*unknown)/im;
+const FAILURE =
+  /^(Unknown command|No such|Unknown|Require|Can't|Cannot|Invalid|'[^']+' (expects|is)|.*not found|.*unknown)/im;
 
 /**
  * HAProxy's Runtime API over its stats socket: each call is one connection in
  * non-interactive mode; several commands go in one call separated by `;`.
  */
 export class RuntimeApi {
-  constructor(readonly socketPath: string, private readonly timeoutMs = 5000) {}
+  constructor(
+    readonly socketPath: string,
+    private readonly timeoutMs = 5000,
+  ) {}
 
   /** Sends one command and returns HAProxy's answer. */
   send(command: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const socket = connect(this.socketPath);
       let answer = '';
-      const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       socket.setEncoding('utf8');
       socket.on('connect', () => socket.end(`${command}\n`));
       socket.on('data', (chunk: string) => (answer += chunk));
       socket.on('error', (err) => {
         clearTimeout(timer);
-        reject(new SwitchyardError('SWY_ROUTER_RUNTIME_API', { message: `HAProxy's Runtime API at ${this.socketPath} did not answer "${command}": ${err.message}`, cause: err }));
+        reject(
+          new SwitchyardError('SWY_ROUTER_RUNTIME_API', {
+            message: `HAProxy's Runtime API at ${this.socketPath} did not answer "${command}": ${err.message}`,
+            cause: err,
+          }),
+        );
       });
       socket.on('close', () => {
         clearTimeout(timer);
@@ -35,9 +47,15 @@ export class RuntimeApi {
   async apply(commands: readonly string[]): Promise<void> {
     if (commands.length === 0) return;
     const answer = await this.send(commands.join('; '));
-    const refused = answer.split('\n').map((l) => l.trim()).find((l) => FAILURE.test(l));
+    const refused = answer
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => FAILURE.test(l));
     if (refused) {
-      throw new SwitchyardError('SWY_ROUTER_RUNTIME_API', { message: `HAProxy refused "${commands.join('; ')}": ${refused}`, details: { commands, answer } });
+      throw new SwitchyardError('SWY_ROUTER_RUNTIME_API', {
+        message: `HAProxy refused "${commands.join('; ')}": ${refused}`,
+        details: { commands, answer },
+      });
     }
   }
 }

@@ -65,8 +65,20 @@ export class TrackRunner {
       version: this.version,
       desired: this.desired,
       // Ready for users: started, in the router, and passing the router's health checks.
-      ready: this.members.filter((m) => m.replica.state === 'ready' && m.slot && !m.retiring && this.options.router.serverUp(this.options.track, m.slot) !== false).length,
-      replicas: this.members.map((m) => ({ name: m.replica.spec.name, version: m.replica.spec.version, port: m.replica.port, ...(m.replica.pid ? { pid: m.replica.pid } : {}), state: m.retiring ? 'retiring' : m.replica.state })),
+      ready: this.members.filter(
+        (m) =>
+          m.replica.state === 'ready' &&
+          m.slot &&
+          !m.retiring &&
+          this.options.router.serverUp(this.options.track, m.slot) !== false,
+      ).length,
+      replicas: this.members.map((m) => ({
+        name: m.replica.spec.name,
+        version: m.replica.spec.version,
+        port: m.replica.port,
+        ...(m.replica.pid ? { pid: m.replica.pid } : {}),
+        state: m.retiring ? 'retiring' : m.replica.state,
+      })),
     };
   }
 
@@ -91,9 +103,20 @@ export class TrackRunner {
       const draining: Member[] = [];
       for (const entry of leftovers) {
         this.counter = Math.max(this.counter, Number(/-(\d+)$/.exec(entry.name)?.[1] ?? 0));
-        const slot = entry.port !== undefined ? this.options.router.slotOf(this.options.track, this.options.host, entry.port) : undefined;
-        const replica = Replica.adopt(this.replicaSpec(entry.name, entry.version ?? this.version), entry.pid as number, entry.port ?? 0);
-        if (!slot || !this.startedFor(entry) || !(await runProbe(this.options.service.probes.readiness, replica.target))) {
+        const slot =
+          entry.port !== undefined
+            ? this.options.router.slotOf(this.options.track, this.options.host, entry.port)
+            : undefined;
+        const replica = Replica.adopt(
+          this.replicaSpec(entry.name, entry.version ?? this.version),
+          entry.pid as number,
+          entry.port ?? 0,
+        );
+        if (
+          !slot ||
+          !this.startedFor(entry) ||
+          !(await runProbe(this.options.service.probes.readiness, replica.target))
+        ) {
           await terminate(entry.pid as number, this.options.service.terminationGraceSeconds * 1000);
           await replica.exited;
           stopped++;
@@ -107,7 +130,10 @@ export class TrackRunner {
         if (slot.state === 'draining') draining.push(member);
         adopted++;
       }
-      await this.options.router.freeUnclaimed(this.options.track, this.members.map((m) => m.slot as string));
+      await this.options.router.freeUnclaimed(
+        this.options.track,
+        this.members.map((m) => m.slot as string),
+      );
       for (const member of draining) await this.retire(member);
       return { adopted, stopped };
     });
@@ -153,12 +179,18 @@ export class TrackRunner {
   /** The process says it runs this track at the recorded version (the variables it was started with). */
   private startedFor(entry: RecordedProcess): boolean {
     const env = environOf(entry.pid as number);
-    return env.get('SWITCHYARD_SERVICE') === this.options.service.name && env.get('SWITCHYARD_TRACK') === this.options.track && env.get('SWITCHYARD_VERSION') === entry.version;
+    return (
+      env.get('SWITCHYARD_SERVICE') === this.options.service.name &&
+      env.get('SWITCHYARD_TRACK') === this.options.track &&
+      env.get('SWITCHYARD_VERSION') === entry.version
+    );
   }
 
   private newReplica(): Replica {
     this.counter++;
-    return new Replica(this.replicaSpec(`${this.options.service.name}-${this.options.track}-${this.counter}`, this.version));
+    return new Replica(
+      this.replicaSpec(`${this.options.service.name}-${this.options.track}-${this.counter}`, this.version),
+    );
   }
 
   private replicaSpec(name: string, version: string): ConstructorParameters<typeof Replica>[0] {
@@ -170,7 +202,13 @@ export class TrackRunner {
       name,
       command: versionedCommand(service.command ?? [], version),
       cwd: this.options.cwd,
-      env: { ...service.envVars, SWITCHYARD_ENV: service.env, SWITCHYARD_SERVICE: service.name, SWITCHYARD_TRACK: track, SWITCHYARD_VERSION: version },
+      env: {
+        ...service.envVars,
+        SWITCHYARD_ENV: service.env,
+        SWITCHYARD_SERVICE: service.name,
+        SWITCHYARD_TRACK: track,
+        SWITCHYARD_VERSION: version,
+      },
       ...(service.probes.readiness ? { readiness: service.probes.readiness } : {}),
       logDir: this.options.logDir,
       graceMs: service.terminationGraceSeconds * 1000,
@@ -184,7 +222,11 @@ export class TrackRunner {
   private watch(member: Member): void {
     const probe = this.options.service.probes.liveness;
     if (!probe) return;
-    member.liveness = new LivenessWatch(probe, member.replica.target, (failures) => void this.unhealthy(member, failures));
+    member.liveness = new LivenessWatch(
+      probe,
+      member.replica.target,
+      (failures) => void this.unhealthy(member, failures),
+    );
     member.liveness.start(member.replica.startedAt);
   }
 
@@ -192,7 +234,13 @@ export class TrackRunner {
   private async unhealthy(member: Member, failures: number): Promise<void> {
     if (member.retiring || this.stopped) return;
     const { service, track } = this.options;
-    this.options.onEvent?.({ type: 'replica-unhealthy', service: service.name, track, replica: member.replica.spec.name, failures });
+    this.options.onEvent?.({
+      type: 'replica-unhealthy',
+      service: service.name,
+      track,
+      replica: member.replica.spec.name,
+      failures,
+    });
     const slot = member.slot;
     member.slot = undefined;
     if (slot) await this.options.router.removeServer(track, slot).catch(() => undefined);
@@ -212,7 +260,14 @@ export class TrackRunner {
     replica.onExit((code, signal) => void this.crashed(member, code, signal));
     member.slot = await this.options.router.addServer(this.options.track, this.options.host, replica.port);
     this.watch(member);
-    this.options.onEvent?.({ type: 'replica-ready', service: this.options.service.name, track: this.options.track, replica: replica.spec.name, version: replica.spec.version, port: replica.port });
+    this.options.onEvent?.({
+      type: 'replica-ready',
+      service: this.options.service.name,
+      track: this.options.track,
+      replica: replica.spec.name,
+      version: replica.spec.version,
+      port: replica.port,
+    });
     return member;
   }
 
@@ -235,7 +290,15 @@ export class TrackRunner {
     // A replica that stayed up a minute earns a fresh backoff.
     const restarts = Date.now() - member.startedAt > 60_000 ? 0 : member.restarts;
     const delay = this.backoff(restarts);
-    this.options.onEvent?.({ type: 'replica-crashed', service: this.options.service.name, track: this.options.track, replica: member.replica.spec.name, code, signal, restartInMs: delay });
+    this.options.onEvent?.({
+      type: 'replica-crashed',
+      service: this.options.service.name,
+      track: this.options.track,
+      replica: member.replica.spec.name,
+      code,
+      signal,
+      restartInMs: delay,
+    });
     this.scheduleRestart(restarts, member.replica.spec.name);
   }
 
@@ -249,7 +312,13 @@ export class TrackRunner {
       void this.serial(async () => {
         if (this.stopped || this.live().length >= this.desired) return;
         await this.launch(restarts + 1).catch((err: Error) => {
-          this.options.onEvent?.({ type: 'replica-restart-failed', service: this.options.service.name, track: this.options.track, replica: name, error: err.message });
+          this.options.onEvent?.({
+            type: 'replica-restart-failed',
+            service: this.options.service.name,
+            track: this.options.track,
+            replica: name,
+            error: err.message,
+          });
           this.scheduleRestart(restarts + 1, name);
         });
       });

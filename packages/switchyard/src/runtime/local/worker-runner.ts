@@ -18,7 +18,15 @@ export interface WorkerRunnerOptions {
   readonly record?: ProcessRecord;
 }
 
-const READY: Probe = { kind: 'http', path: '/ready', port: 0, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 30, initialDelaySeconds: 0 };
+const READY: Probe = {
+  kind: 'http',
+  path: '/ready',
+  port: 0,
+  periodSeconds: 1,
+  timeoutSeconds: 1,
+  failureThreshold: 30,
+  initialDelaySeconds: 0,
+};
 
 /**
  * One class of one worker (normal or fallback) as local processes: the scale target its
@@ -51,7 +59,12 @@ export class WorkerClassRunner implements ScaleTarget {
       queue: this.options.workerClass.queue,
       desired: this.desired,
       ready: this.replicas.filter((r) => r.state === 'ready').length,
-      replicas: this.replicas.map((r) => ({ name: r.spec.name, ...(r.pid ? { pid: r.pid } : {}), port: r.port, state: r.state })),
+      replicas: this.replicas.map((r) => ({
+        name: r.spec.name,
+        ...(r.pid ? { pid: r.pid } : {}),
+        port: r.port,
+        state: r.state,
+      })),
     };
   }
 
@@ -67,7 +80,14 @@ export class WorkerClassRunner implements ScaleTarget {
     const { workerClass, worker } = this.options;
     const target = Math.max(0, Math.min(workerClass.maxReplicas, replicas));
     return this.serial(async () => {
-      if (target !== this.desired) this.options.onEvent?.({ type: 'worker-scaled', worker: worker.name, workerClass: workerClass.name, from: this.desired, to: target });
+      if (target !== this.desired)
+        this.options.onEvent?.({
+          type: 'worker-scaled',
+          worker: worker.name,
+          workerClass: workerClass.name,
+          from: this.desired,
+          to: target,
+        });
       this.desired = target;
       await this.converge();
     });
@@ -121,15 +141,33 @@ export class WorkerClassRunner implements ScaleTarget {
       await replica.start();
     } catch (err) {
       this.replicas = this.replicas.filter((r) => r !== replica);
-      this.options.onEvent?.({ type: 'worker-start-failed', worker: worker.name, workerClass: workerClass.name, replica: replica.spec.name, error: (err as Error).message });
+      this.options.onEvent?.({
+        type: 'worker-start-failed',
+        worker: worker.name,
+        workerClass: workerClass.name,
+        replica: replica.spec.name,
+        error: (err as Error).message,
+      });
       this.retryLater();
       return;
     }
-    this.options.onEvent?.({ type: 'worker-ready', worker: worker.name, workerClass: workerClass.name, replica: replica.spec.name });
+    this.options.onEvent?.({
+      type: 'worker-ready',
+      worker: worker.name,
+      workerClass: workerClass.name,
+      replica: replica.spec.name,
+    });
     replica.onExit((code, signal) => {
       if (!this.replicas.includes(replica) || this.stopped) return;
       this.replicas = this.replicas.filter((r) => r !== replica);
-      this.options.onEvent?.({ type: 'worker-exited', worker: worker.name, workerClass: workerClass.name, replica: replica.spec.name, code, signal });
+      this.options.onEvent?.({
+        type: 'worker-exited',
+        worker: worker.name,
+        workerClass: workerClass.name,
+        replica: replica.spec.name,
+        code,
+        signal,
+      });
       this.retryLater();
     });
   }

@@ -14,7 +14,10 @@ import { LocalRuntime, type RuntimeEvent } from '../index.js';
 
 function env(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: start RabbitMQ with test/infra/up rabbitmq and source /tmp/switchyard/infra.env`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: start RabbitMQ with test/infra/up rabbitmq and source /tmp/switchyard/infra.env`,
+    );
   return value;
 }
 
@@ -26,7 +29,11 @@ describe('workers on the local runtime', () => {
 
   beforeAll(async () => {
     const worker = {
-      kind: 'Worker', name: 'encoder', team: 'media', product: 'vod', costCenter: 'cc-2',
+      kind: 'Worker',
+      name: 'encoder',
+      team: 'media',
+      product: 'vod',
+      costCenter: 'cc-2',
       command: ['node', join(REPO_ROOT, 'examples/video-platform/apps/encoding-worker.mjs')],
       version: '1.0.0',
       queue: { name: queue, prefetch: 1 },
@@ -43,7 +50,14 @@ describe('workers on the local runtime', () => {
       fleet: await loadFleet(dir, 'sandbox'),
       dataDir,
       onEvent: (e) => events.push(e),
-      workers: { env: { SWITCHYARD_AMQP_URL: env('SWITCHYARD_TEST_AMQP_URL') }, depth: new RabbitMqDepth({ amqpUrl: env('SWITCHYARD_TEST_AMQP_URL'), managementUrl: env('SWITCHYARD_TEST_RABBIT_MGMT_URL') }), autoscaleIntervalMs: 500 },
+      workers: {
+        env: { SWITCHYARD_AMQP_URL: env('SWITCHYARD_TEST_AMQP_URL') },
+        depth: new RabbitMqDepth({
+          amqpUrl: env('SWITCHYARD_TEST_AMQP_URL'),
+          managementUrl: env('SWITCHYARD_TEST_RABBIT_MGMT_URL'),
+        }),
+        autoscaleIntervalMs: 500,
+      },
     });
     await runtime.start();
   });
@@ -58,7 +72,13 @@ describe('workers on the local runtime', () => {
       ['fallback', 0],
     ]);
     const storage = `file://${join(dataDir, 'objects', 'encoder')}`;
-    const options = { queue, service: 'encoder', metricsPort: false as const, brokerUrl: env('SWITCHYARD_TEST_AMQP_URL'), storage };
+    const options = {
+      queue,
+      service: 'encoder',
+      metricsPort: false as const,
+      brokerUrl: env('SWITCHYARD_TEST_AMQP_URL'),
+      storage,
+    };
     const store = createObjectStore(resolveConfig(options).storage);
     const producer = await createTaskProducer(options);
     const ids: string[] = [];
@@ -70,13 +90,17 @@ describe('workers on the local runtime', () => {
     }
     await producer.close();
     await store.close();
-    const outputs = () => ids.filter((id) => existsSync(join(dataDir, 'objects', 'encoder', 'encoded', `${id}.bin`))).length;
+    const outputs = () =>
+      ids.filter((id) => existsSync(join(dataDir, 'objects', 'encoder', 'encoded', `${id}.bin`))).length;
     const deadline = Date.now() + 180_000;
     while (outputs() < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(outputs()).toBe(ids.length);
-    expect(events.some((e) => e.type === 'worker-scaled' && e.workerClass === 'fallback' && e.from === 0 && e.to >= 1)).toBe(true);
+    expect(
+      events.some((e) => e.type === 'worker-scaled' && e.workerClass === 'fallback' && e.from === 0 && e.to >= 1),
+    ).toBe(true);
     const back = Date.now() + 60_000;
-    while ((await runtime.workerStatus()).find((w) => w.workerClass === 'fallback')?.desired !== 0 && Date.now() < back) await new Promise((r) => setTimeout(r, 500));
+    while ((await runtime.workerStatus()).find((w) => w.workerClass === 'fallback')?.desired !== 0 && Date.now() < back)
+      await new Promise((r) => setTimeout(r, 500));
     expect((await runtime.workerStatus()).find((w) => w.workerClass === 'fallback')?.desired).toBe(0);
   });
 });

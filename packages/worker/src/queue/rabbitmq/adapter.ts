@@ -103,7 +103,10 @@ export class RabbitMqQueue implements Queue {
     model?.close().catch(() => undefined);
     if (this.consumer) this.consumer.tag = undefined;
     this.setState('disconnected');
-    this.options.log.warn('lost the broker connection; reconnecting', { code: 'SWY_WORKER_QUEUE_UNAVAILABLE', generation });
+    this.options.log.warn('lost the broker connection; reconnecting', {
+      code: 'SWY_WORKER_QUEUE_UNAVAILABLE',
+      generation,
+    });
     this.scheduleReconnect();
   }
 
@@ -144,8 +147,13 @@ export class RabbitMqQueue implements Queue {
       return true;
     };
     return {
-      message: { body: msg.content, headers, ...(typeof msg.properties.messageId === 'string' ? { messageId: msg.properties.messageId } : {}) },
-      deliveryCount: typeof headers['x-delivery-count'] === 'number' ? headers['x-delivery-count'] : msg.fields.redelivered ? 1 : 0,
+      message: {
+        body: msg.content,
+        headers,
+        ...(typeof msg.properties.messageId === 'string' ? { messageId: msg.properties.messageId } : {}),
+      },
+      deliveryCount:
+        typeof headers['x-delivery-count'] === 'number' ? headers['x-delivery-count'] : msg.fields.redelivered ? 1 : 0,
       ack: () => answer(() => channel.ack(msg)),
       requeue: () => answer(() => channel.nack(msg, false, true)),
     };
@@ -163,7 +171,8 @@ export class RabbitMqQueue implements Queue {
   }
 
   private connectedChannel(): ConfirmChannel {
-    if (!this.channel) throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: 'not connected to the broker' });
+    if (!this.channel)
+      throw new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: 'not connected to the broker' });
     return this.channel;
   }
 
@@ -187,17 +196,44 @@ export class RabbitMqQueue implements Queue {
 
   private send(channel: ConfirmChannel, exchange: string, routingKey: string, message: QueueMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      const headers = Object.fromEntries(Object.entries(message.headers).filter(([k]) => !k.startsWith('x-death') && !k.startsWith('x-first-death') && !k.startsWith('x-last-death') && k !== 'x-delivery-count'));
+      const headers = Object.fromEntries(
+        Object.entries(message.headers).filter(
+          ([k]) =>
+            !k.startsWith('x-death') &&
+            !k.startsWith('x-first-death') &&
+            !k.startsWith('x-last-death') &&
+            k !== 'x-delivery-count',
+        ),
+      );
       try {
         channel.publish(
           exchange,
           routingKey,
           message.body,
-          { persistent: true, contentType: 'application/json', headers, mandatory: false, ...(message.messageId ? { messageId: message.messageId } : {}) },
-          (err: unknown) => (err ? reject(new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `the broker did not confirm a message to ${routingKey || exchange}`, cause: err })) : resolve()),
+          {
+            persistent: true,
+            contentType: 'application/json',
+            headers,
+            mandatory: false,
+            ...(message.messageId ? { messageId: message.messageId } : {}),
+          },
+          (err: unknown) =>
+            err
+              ? reject(
+                  new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', {
+                    message: `the broker did not confirm a message to ${routingKey || exchange}`,
+                    cause: err,
+                  }),
+                )
+              : resolve(),
         );
       } catch (err) {
-        reject(new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', { message: `could not publish to ${routingKey || exchange}`, cause: err }));
+        reject(
+          new WorkerError('SWY_WORKER_QUEUE_UNAVAILABLE', {
+            message: `could not publish to ${routingKey || exchange}`,
+            cause: err,
+          }),
+        );
       }
     });
   }

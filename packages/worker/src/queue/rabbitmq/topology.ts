@@ -42,5 +42,6 @@ export async function declareTopology(channel: Channel, topology: QueueTopology)
   await channel.assertQueue(topology.deadLetterQueue, { durable: true, arguments: { ...QUORUM } });
   await channel.bindQueue(topology.deadLetterQueue, DEAD_LETTER_EXCHANGE, topology.deadLetterQueue);
   await channel.assertQueue(topology.queue, { durable: true, arguments: workQueueArguments(topology) });
-  if (topology.fallbackQueue) await channel.assertQueue(topology.fallbackQueue, { durable: true, arguments: workQueueArguments(topology) });
+  if (topology.fallbackQueue)
+    await channel.assertQueue(topology.fallbackQueue, { durable: true, arguments: workQueueArguments(topology) });
 }
