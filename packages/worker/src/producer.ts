@@ -3,6 +3,7 @@ import { resolveConfig, type WorkerOptions } from './config/index.js';
 import { createLogger } from './observability/log.js';
 import { RabbitMqQueue, type Queue } from './queue/index.js';
 import { encodeEnvelope, summaryHeaders, TASK_ID, type TaskEnvelope } from './task/index.js';
+import { WorkerError } from './errors/index.js';
 
 export interface TaskProducer {
   /** Publishes a task (confirmed by the broker) and returns its id. */
@@ -36,7 +37,10 @@ export async function createTaskProducer(
   return {
     async submit(payload, submitOptions = {}) {
       const id = submitOptions.id ?? randomUUID();
-      if (!TASK_ID.test(id)) throw new Error(`task id ${JSON.stringify(id)} must be 1-200 letters, digits, . _ : -`);
+      if (!TASK_ID.test(id))
+        throw new WorkerError('SWY_WORKER_ENVELOPE_INVALID', {
+          message: `The task id ${JSON.stringify(id)} must be 1-200 letters, digits, . _ : -`,
+        });
       const envelope: TaskEnvelope = { id, payload, submittedAt: new Date().toISOString(), history: [] };
       await queue.publish(config.queue, {
         body: encodeEnvelope(envelope),

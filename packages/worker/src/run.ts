@@ -2,6 +2,7 @@ import { resolveConfig, type WorkerOptions } from './config/index.js';
 import type { WorkerDefinition } from './definition.js';
 import { serveTasks, TASK_PROCESS_ENV } from './isolation/index.js';
 import { WorkerRuntime, type RuntimeOptions } from './runtime.js';
+import { WorkerError } from './errors/index.js';
 
 export interface RunWorkerOptions extends WorkerOptions {
   /** The module task processes load; the running script by default (it must call runWorker again). */
@@ -28,7 +29,10 @@ export async function runWorker(
   const config = resolveConfig({ ...definition, ...overrides });
   const script = module ?? process.argv[1];
   if (!script)
-    throw new Error('runWorker: cannot tell which module task processes should load; pass the module option');
+    throw new WorkerError('SWY_WORKER_CONFIG', {
+      message: 'runWorker cannot tell which module task processes should load',
+      hint: 'Pass the module option: runWorker(definition, { module: import.meta.filename }).',
+    });
   const runtime = new WorkerRuntime(definition, config, {
     module: script,
     argv: process.argv.slice(2),

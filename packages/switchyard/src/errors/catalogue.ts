@@ -538,6 +538,20 @@ export const catalogue = {
     'Environment and service names are simple names (letters, digits, - _ .) and file paths stay inside the service directory.',
   ),
 
+  // release adapters: gate measurements and notifications
+  SWY_METRICS_QUERY_FAILED: entry(
+    'unavailable',
+    'A gate query to Prometheus failed',
+    'Check release.prometheus.url and the query in the message (run it in the Prometheus UI); the gate reads no value until it answers.',
+    { status: 502 },
+  ),
+  SWY_NOTIFY_FAILED: entry(
+    'unavailable',
+    'A notification could not be delivered',
+    'Check the webhook address (SWITCHYARD_WEBHOOK_URL) and that it accepts a JSON POST; the release goes on without it.',
+    { status: 502 },
+  ),
+
   // internal
   SWY_INTERNAL_ERROR: entry(
     'internal',

@@ -9,6 +9,7 @@ import { SlotBoard, type Slot } from './slots.js';
 import { TaskProcess } from './task-process.js';
 import { ActiveRun, type RunReport, type RunRequest } from './task-run.js';
 import { MemoryWatchdog } from './watchdog.js';
+import { WorkerError } from '../errors/index.js';
 
 export interface PoolOptions {
   /** The worker module: each task process loads it again and serves tasks. */
@@ -105,7 +106,10 @@ export class TaskPool {
     // The output's last frame has been sent; wait until it is spooled locally (the data
     // channel and the IPC channel race, so the output may still be arriving).
     const late = setTimeout(
-      () => run.receiveOutput(Promise.reject(new Error('the task process sent no output'))),
+      () =>
+        run.receiveOutput(
+          Promise.reject(new WorkerError('SWY_WORKER_TASK_CRASHED', { message: 'The task process sent no output' })),
+        ),
       OUTPUT_GRACE_MS,
     );
     run.output

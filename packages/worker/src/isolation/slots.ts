@@ -1,5 +1,6 @@
 import type { TaskProcess } from './task-process.js';
 import type { ActiveRun } from './task-run.js';
+import { WorkerError } from '../errors/index.js';
 
 /** One place for a task process: the pool keeps as many as the worker runs tasks at once. */
 export interface Slot {
@@ -58,7 +59,10 @@ export class SlotBoard {
   /** Takes an idle slot, marking it busy before anyone else can look at it. */
   async acquire(): Promise<Slot> {
     for (;;) {
-      if (this.closing) throw new Error('the task pool is closed');
+      if (this.closing)
+        throw new WorkerError('SWY_WORKER_INTERNAL', {
+          message: 'The task pool is closed: no task starts while the worker stops',
+        });
       const slot = this.slots.find((s) => s.state === 'idle');
       if (slot) {
         slot.state = 'busy';

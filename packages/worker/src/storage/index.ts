@@ -3,6 +3,7 @@ import type { StorageConfig } from '../config/index.js';
 import { LocalDirectoryStore } from './local.js';
 import type { ObjectStore } from './port.js';
 import { S3Store } from './s3.js';
+import { WorkerError } from '../errors/index.js';
 
 export { LocalDirectoryStore } from './local.js';
 export {
@@ -30,5 +31,8 @@ export function createObjectStore(config: StorageConfig): ObjectStore {
       ...(config.secretAccessKey ? { secretAccessKey: config.secretAccessKey } : {}),
     });
   }
-  throw new Error(`storage URL ${config.url} is neither s3:// nor file://`);
+  throw new WorkerError('SWY_WORKER_CONFIG', {
+    message: `The storage URL ${config.url} is neither s3:// nor file://`,
+    hint: 'Set SWITCHYARD_STORAGE_URL to s3://bucket/prefix or file:///path.',
+  });
 }

@@ -5,6 +5,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ObjectNotFound, type ObjectStore, type OutputBody, type PutResult, type StoredObject } from './port.js';
 import { isInMemory, sha256, spool, SpooledFile, toBuffer } from './spool.js';
+import { WorkerError } from '../errors/index.js';
 
 /**
  * In-memory outputs up to this size are written with synchronous calls: a handful of
@@ -41,7 +42,10 @@ export class LocalDirectoryStore implements ObjectStore {
   private path(key: string): string {
     const full = resolve(this.root, key);
     if (!full.startsWith(this.root + sep) || full.startsWith(this.tmp + sep))
-      throw new Error(`object key ${JSON.stringify(key)} escapes the storage directory`);
+      throw new WorkerError('SWY_WORKER_PAYLOAD_INVALID', {
+        message: `The object key ${JSON.stringify(key)} escapes the storage directory`,
+        hint: "Name objects by keys inside the worker's storage (no .., no absolute paths).",
+      });
     return full;
   }
 

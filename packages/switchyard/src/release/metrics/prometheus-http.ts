@@ -1,4 +1,5 @@
 import type { PrometheusSource } from '../ports.js';
+import { SwitchyardError } from '../../errors/index.js';
 
 /** Queries a Prometheus-compatible HTTP API (instant query) for one number. */
 export class PrometheusHttpSource implements PrometheusSource {
@@ -8,9 +9,15 @@ export class PrometheusHttpSource implements PrometheusSource {
     const response = await fetch(`${url.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(promql)}`, {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!response.ok) throw new Error(`Prometheus at ${url} answered ${response.status} to ${promql}`);
+    if (!response.ok)
+      throw new SwitchyardError('SWY_METRICS_QUERY_FAILED', {
+        message: `Prometheus at ${url} answered ${response.status} to ${promql}`,
+      });
     const body = (await response.json()) as { status: string; data?: { resultType: string; result: unknown } };
-    if (body.status !== 'success' || !body.data) throw new Error(`Prometheus at ${url} could not run ${promql}`);
+    if (body.status !== 'success' || !body.data)
+      throw new SwitchyardError('SWY_METRICS_QUERY_FAILED', {
+        message: `Prometheus at ${url} could not run ${promql}`,
+      });
     const { resultType, result } = body.data;
     const value =
       resultType === 'scalar'

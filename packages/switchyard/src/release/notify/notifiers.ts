@@ -1,5 +1,6 @@
 import type { Notifier } from '../ports.js';
 import type { ReleaseState } from '../types.js';
+import { SwitchyardError } from '../../errors/index.js';
 
 /** Notifications as lines for the server's own output (what `switchyard up` shows). */
 export class LogNotifier implements Notifier {
@@ -20,7 +21,10 @@ export class WebhookNotifier implements Notifier {
         text: `${level === 'error' ? ':red_circle:' : level === 'warning' ? ':warning:' : ':large_blue_circle:'} ${message}`,
       }),
     });
-    if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
+    if (!response.ok)
+      throw new SwitchyardError('SWY_NOTIFY_FAILED', {
+        message: `The notification webhook answered ${response.status}`,
+      });
   }
 }
 

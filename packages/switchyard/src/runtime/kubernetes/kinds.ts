@@ -1,4 +1,5 @@
 import { KIND_ORDER, type KubeObject } from '../../render/index.js';
+import { SwitchyardError } from '../../errors/index.js';
 
 /** Where a kind lives in the API: what the adapter needs to address rendered objects by path. */
 export interface KindInfo {
@@ -23,12 +24,17 @@ export const KINDS: readonly KindInfo[] = [
 // The renderer and this table must agree on the kinds; a new kind fails here, loudly.
 for (const kind of KIND_ORDER) {
   if (!KINDS.some((k) => k.kind === kind))
-    throw new Error(`runtime/kubernetes does not know the rendered kind ${kind}`);
+    throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+      message: `The Kubernetes runtime does not know the rendered kind ${kind}`,
+    });
 }
 
 export function kindInfo(object: Pick<KubeObject, 'kind' | 'apiVersion'>): KindInfo {
   const info = KINDS.find((k) => k.kind === object.kind && k.apiVersion === object.apiVersion);
-  if (!info) throw new Error(`runtime/kubernetes does not know ${object.apiVersion} ${object.kind}`);
+  if (!info)
+    throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+      message: `The Kubernetes runtime does not know ${object.apiVersion} ${object.kind}`,
+    });
   return info;
 }
 

@@ -368,7 +368,10 @@ export class LocalRouter implements Router {
 
   private slot(track: string, name: string): Slot {
     const slot = this.trackSlots(track).find((s) => s.name === name);
-    if (!slot) throw new Error(`no slot ${name} in ${track}`);
+    if (!slot)
+      throw new SwitchyardError('SWY_INTERNAL_ERROR', {
+        message: `The router of ${this.service.name} has no slot ${name} in track ${track}`,
+      });
     return slot;
   }
 

@@ -5,6 +5,7 @@ import { LivenessWatch, runProbe } from './probe.js';
 import { environOf, terminate } from './proc.js';
 import type { ProcessRecord, RecordedProcess } from './process-record.js';
 import { Replica } from './replica.js';
+import { SwitchyardError } from '../../errors/index.js';
 
 export interface TrackRunnerOptions {
   readonly service: Service;
@@ -50,7 +51,10 @@ export class TrackRunner {
 
   constructor(private readonly options: TrackRunnerOptions) {
     const track = options.service.tracks.find((t) => t.name === options.track);
-    if (!track) throw new Error(`no track ${options.track}`);
+    if (!track)
+      throw new SwitchyardError('SWY_SPEC_TRACK_NOT_FOUND', {
+        message: `${options.service.name} has no track ${options.track}`,
+      });
     this.version = track.version;
     this.desired = track.replicas;
   }
