@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WorkerError } from '../errors/index.js';
-import { SpooledFile, toBuffer } from '../storage/index.js';
+import { bodyStream, toBuffer, type OutputBody } from '../storage/index.js';
 import { END_FRAME, frame, FrameDecoder } from './frames.js';
 import { DATA_SOCKET_ENV, handshake, INLINE_OUTPUT_BYTES } from './protocol.js';
 
@@ -33,16 +32,8 @@ export function openInput(token: string, key: string | undefined): Readable {
 export async function sendOutput(token: string, body: unknown): Promise<void> {
   const socket = dataSocket();
   socket.write(handshake(token, 'out'));
-  const source =
-    body === undefined || body === null
-      ? Readable.from([])
-      : typeof body === 'string' || body instanceof Uint8Array
-        ? Readable.from([Buffer.from(body as Uint8Array)])
-        : body instanceof SpooledFile
-          ? createReadStream(body.path)
-          : Readable.from(body as AsyncIterable<Uint8Array>);
   await pipeline(
-    source,
+    body === undefined || body === null ? Readable.from([]) : bodyStream(body as OutputBody),
     async function* (chunks: AsyncIterable<Uint8Array | string>) {
       for await (const chunk of chunks) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

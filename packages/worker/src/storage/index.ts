@@ -15,7 +15,7 @@ export {
   type StoredObject,
 } from './port.js';
 export { S3Store, type S3StoreOptions } from './s3.js';
-export { spool, SpooledFile, toBuffer } from './spool.js';
+export { bodyStream, spool, SpooledFile, toBuffer } from './spool.js';
 
 /** `s3://bucket/prefix` → S3 (MinIO with an endpoint); `file:///path` → a local directory. */
 export function createObjectStore(config: StorageConfig): ObjectStore {

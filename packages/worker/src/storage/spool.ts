@@ -35,6 +35,13 @@ export function isInMemory(body: OutputBody): body is string | Uint8Array {
   return typeof body === 'string' || body instanceof Uint8Array;
 }
 
+/** Any output body as a stream of its bytes: in memory, spooled to a file, or already a stream. */
+export function bodyStream(body: OutputBody): Readable {
+  if (isInMemory(body)) return Readable.from([toBuffer(body)]);
+  if (body instanceof SpooledFile) return createReadStream(body.path);
+  return Readable.from(body as AsyncIterable<Uint8Array>);
+}
+
 export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -54,13 +61,8 @@ export async function spool(body: OutputBody, dir?: string): Promise<SpooledFile
   }
   const hash = createHash('sha256');
   let bytes = 0;
-  const source = isInMemory(body)
-    ? Readable.from([toBuffer(body)])
-    : body instanceof SpooledFile
-      ? createReadStream(body.path)
-      : Readable.from(body as AsyncIterable<Uint8Array>);
   await pipeline(
-    source,
+    bodyStream(body),
     async function* (chunks: AsyncIterable<Uint8Array | string>) {
       for await (const chunk of chunks) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
