@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SwitchyardError } from '../errors/index.js';
-import { groupName, resourceName, trackName } from '../spec/schema.js';
+import { groupName, resourceName, trackName, versionTag } from '../spec/index.js';
 
 /**
  * What the API accepts from a caller, bounded and free of control characters before any of it
@@ -28,6 +28,7 @@ export const reason = freeText(MAX_REASON).meta({
 });
 
 export const serviceName = resourceName;
+export { versionTag };
 export { groupName, trackName };
 
 export const releaseId = z

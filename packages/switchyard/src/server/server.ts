@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { newBus, type ApiContext } from '../api/context.js';
-import { buildApi } from '../api/server.js';
+import { buildApi, newBus, type ApiContext } from '../api/index.js';
 import { API_LOG, apiLogger } from './log.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
 import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../release/index.js';

@@ -17,3 +17,5 @@ export { assignPorts, routerPorts, type RouterPorts } from './ports.js';
 export { parseCron, type CronCheck, type CronSchedule } from './cron.js';
 export { isTimezone } from './timezone.js';
 export type * from './model.js';
+/** Field schemas other inputs (the API) check names and versions with, so they agree with the files. */
+export { version as versionTag, resourceName, groupName, trackName } from './schema.js';

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { validateLegacyShare, validateShare } from '../../router/index.js';
-import { version } from '../../spec/schema.js';
 import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
-import { groupName, overrideFreeze, reason, serviceName, trackName } from '../input.js';
+import { groupName, overrideFreeze, reason, serviceName, trackName, versionTag } from '../input.js';
 import { fleetMetrics } from '../metrics.js';
 import { route, type Route } from '../route.js';
 import type { EventStreams } from './events.js';
@@ -18,7 +17,7 @@ const shareBody = z.strictObject({
 });
 const trackBody = z
   .strictObject({
-    version: version.optional(),
+    version: versionTag.optional(),
     replicas: z.number().int().min(0).max(1000).optional(),
     reason: reason.optional(),
     overrideFreeze,

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { ACTIVE_STATUSES, type Action, type ReleaseState, type ReleaseStatus } from '../../release/index.js';
-import { version } from '../../spec/schema.js';
 import { listAudit, releaseNotFound } from '../../store/index.js';
 import { authorize, type ApiAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
-import { freeText, overrideFreeze, planName, reason, releaseId, serviceName } from '../input.js';
+import { freeText, overrideFreeze, planName, reason, releaseId, serviceName, versionTag } from '../input.js';
 import { route, type Route } from '../route.js';
 import { stateView } from './views.js';
 
@@ -13,14 +12,14 @@ const STATUSES: readonly ReleaseStatus[] = [...ACTIVE_STATUSES, 'succeeded', 'ro
 
 const deployBody = z.strictObject({
   service: serviceName,
-  version,
+  version: versionTag,
   plan: planName.optional(),
   reason: reason.optional(),
   overrideFreeze,
 });
 const actionBody = z.strictObject({ reason: reason.optional(), overrideFreeze });
 const rollbackBody = z.strictObject({
-  to: version
+  to: versionTag
     .optional()
     .meta({ description: 'A version released in this environment; defaults to the one the last release replaced' }),
   reason: reason.optional(),

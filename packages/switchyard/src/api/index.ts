@@ -1,0 +1,2 @@
+export { buildApi, apiRoutes, type ApiOptions } from './server.js';
+export { newBus, type ApiContext } from './context.js';
