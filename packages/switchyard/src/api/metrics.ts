@@ -11,10 +11,13 @@ export interface FleetMetrics {
   refresh(): Promise<void>;
 }
 
-/** `openStreams` reads how many event streams the API serves now. */
-export function fleetMetrics(runtime: Runtime, openStreams: () => number = () => 0): FleetMetrics {
+/**
+ * Every environment's runtime, each series labelled with its environment (last, so a query on
+ * service and track reads as before). `openStreams` reads how many event streams the API serves now.
+ */
+export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => number = () => 0): FleetMetrics {
   const registry = new Registry();
-  const labels = ['service', 'track'] as const;
+  const labels = ['service', 'track', 'environment'] as const;
   const requests = new Gauge({
     name: 'switchyard_router_requests_total',
     help: 'HTTP requests answered by a track (counter since the router started)',
@@ -24,13 +27,13 @@ export function fleetMetrics(runtime: Runtime, openStreams: () => number = () =>
   const responses = new Gauge({
     name: 'switchyard_router_responses_total',
     help: 'HTTP responses of a track by class (counter since the router started)',
-    labelNames: [...labels, 'code'],
+    labelNames: ['service', 'track', 'code', 'environment'],
     registers: [registry],
   });
   const errors = new Gauge({
     name: 'switchyard_router_errors_total',
     help: 'Connection and response errors towards a track (counter since the router started)',
-    labelNames: [...labels, 'kind'],
+    labelNames: ['service', 'track', 'kind', 'environment'],
     registers: [registry],
   });
   const responseTime = new Gauge({
@@ -42,13 +45,13 @@ export function fleetMetrics(runtime: Runtime, openStreams: () => number = () =>
   const share = new Gauge({
     name: 'switchyard_router_canary_share_percent',
     help: 'Share of a traffic group sent to its canary track',
-    labelNames: ['service', 'group'],
+    labelNames: ['service', 'group', 'environment'],
     registers: [registry],
   });
   const legacy = new Gauge({
     name: 'switchyard_router_legacy_share_percent',
     help: 'Share of all traffic sent to the legacy backend',
-    labelNames: ['service'],
+    labelNames: ['service', 'environment'],
     registers: [registry],
   });
   const ready = new Gauge({
@@ -73,29 +76,35 @@ export function fleetMetrics(runtime: Runtime, openStreams: () => number = () =>
   });
   async function refresh(): Promise<void> {
     for (const m of [requests, responses, errors, responseTime, share, legacy, ready, desired]) m.reset();
-    for (const service of await runtime.status()) {
-      for (const track of service.tracks) {
-        desired.set({ service: service.service, track: track.track }, track.desired);
-        ready.set({ service: service.service, track: track.track }, track.ready);
-      }
-      for (const [group, value] of Object.entries(service.routing.shares))
-        share.set({ service: service.service, group }, value);
-      legacy.set({ service: service.service }, service.routing.legacyShare);
-      const figures = await runtime
-        .router(service.service)
-        .figures()
-        .catch(() => []);
-      for (const f of figures) {
-        const l = { service: service.service, track: f.track };
-        requests.set(l, f.requests);
-        responses.set({ ...l, code: '1xx' }, f.responses1xx);
-        responses.set({ ...l, code: '2xx' }, f.responses2xx);
-        responses.set({ ...l, code: '3xx' }, f.responses3xx);
-        responses.set({ ...l, code: '4xx' }, f.responses4xx);
-        responses.set({ ...l, code: '5xx' }, f.responses5xx);
-        errors.set({ ...l, kind: 'connection' }, f.connectionErrors);
-        errors.set({ ...l, kind: 'response' }, f.responseErrors);
-        responseTime.set(l, f.responseTimeMs / 1000);
+    for (const runtime of runtimes) {
+      const environment = runtime.fleet.environment.name;
+      for (const service of await runtime.status()) {
+        for (const track of service.tracks) {
+          desired.set({ service: service.service, track: track.track, environment }, track.desired);
+          ready.set({ service: service.service, track: track.track, environment }, track.ready);
+        }
+        for (const [group, value] of Object.entries(service.routing.shares))
+          share.set({ service: service.service, group, environment }, value);
+        legacy.set({ service: service.service, environment }, service.routing.legacyShare);
+        const figures = await runtime
+          .router(service.service)
+          .figures()
+          .catch(() => []);
+        for (const f of figures) {
+          const at = { service: service.service, track: f.track };
+          for (const [code, value] of [
+            ['1xx', f.responses1xx],
+            ['2xx', f.responses2xx],
+            ['3xx', f.responses3xx],
+            ['4xx', f.responses4xx],
+            ['5xx', f.responses5xx],
+          ] as const)
+            responses.set({ ...at, code, environment }, value);
+          requests.set({ ...at, environment }, f.requests);
+          errors.set({ ...at, kind: 'connection', environment }, f.connectionErrors);
+          errors.set({ ...at, kind: 'response', environment }, f.responseErrors);
+          responseTime.set({ ...at, environment }, f.responseTimeMs / 1000);
+        }
       }
     }
   }

@@ -5,7 +5,18 @@ import type { Route } from './route.js';
 const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z]+)/g, '{$1}');
 
 /** The OpenAPI 3.1 document of the API, made from the same route table the server runs. */
-export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
+/** `environments`: what the server serves; a request names one with the header (or `env`) when there are several. */
+export function openApiDocument(
+  routes: readonly Route[],
+  environments: readonly string[] = [],
+): Record<string, unknown> {
+  const environment = {
+    name: 'X-Switchyard-Environment',
+    in: 'header',
+    required: environments.length > 1,
+    schema: { type: 'string', ...(environments.length > 0 ? { enum: [...environments] } : {}) },
+    description: 'The environment the call acts in (or the env query parameter); optional when the server serves one',
+  };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const params = [...r.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
@@ -28,6 +39,7 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
       parameters: [
         ...params,
         ...query,
+        environment,
         ...(r.audit
           ? [
               {

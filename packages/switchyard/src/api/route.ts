@@ -65,12 +65,21 @@ export function route<P extends z.ZodType, B extends z.ZodType, Q extends z.ZodT
   return r as unknown as Route;
 }
 
+/** What every route's gate shares, whatever environment a request names. */
 export interface GuardContext {
   readonly db: SqlClient;
-  readonly environment: Environment;
   readonly throttle: AuthThrottle;
   readonly onUnexpected?: UnexpectedListener;
 }
+
+/** One environment's routes: the same table for every environment, each bound to its own context. */
+export interface ServedRoutes {
+  readonly environment: Environment;
+  readonly routes: readonly Route[];
+}
+
+/** Names the environment a request acts in: a header for programs, a query parameter for browsers. */
+export const ENVIRONMENT_HEADER = 'x-switchyard-environment';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
@@ -106,25 +115,28 @@ function tooManyFailures(waitMs: number): SwitchyardError {
 
 /**
  * The gate every route passes, in this order: the address is not throttled, the token is
- * valid, its role in this environment allows the route's action, the input is well formed;
- * then the handler runs. Every refusal is audited; a mutation is audited whatever its outcome.
+ * valid, the environment the request names is served here, the token's role there allows the
+ * route's action, the input is well formed; then the handler runs. Every refusal is audited; a
+ * mutation is audited whatever its outcome.
  */
 class Gate {
   constructor(
     private readonly guard: GuardContext,
-    private readonly r: Route,
+    private readonly served: readonly ServedRoutes[],
   ) {}
 
   /** Refusals are recorded as well as the store allows; a refusal is answered even when it cannot be. */
-  private async refusal(request: FastifyRequest, entry: Omit<AuditEntry, 'target' | 'environment'>): Promise<void> {
+  private async refusal(
+    request: FastifyRequest,
+    environment: string | null,
+    entry: Omit<AuditEntry, 'target' | 'environment'>,
+  ): Promise<void> {
     const target = request.url.split('?')[0] as string;
-    await appendAudit(this.guard.db, {
-      ...entry,
-      target: forTheRecord(target) as string,
-      environment: this.guard.environment.name,
-    }).catch((err: unknown) => {
-      request.log.error({ err }, 'could not audit a refusal');
-    });
+    await appendAudit(this.guard.db, { ...entry, target: forTheRecord(target) as string, environment }).catch(
+      (err: unknown) => {
+        request.log.error({ err }, 'could not audit a refusal');
+      },
+    );
   }
 
   async admit(request: FastifyRequest): Promise<Principal> {
@@ -136,7 +148,7 @@ class Gate {
     } catch (err) {
       if (!isSwitchyardError(err) || err.code !== 'SWY_API_UNAUTHENTICATED') throw err;
       const { blockedNow } = await throttle.failed(request.ip);
-      await this.refusal(request, {
+      await this.refusal(request, null, {
         actor: 'anonymous',
         action: 'api.authenticate',
         outcome: blockedNow ? 'throttled' : 'denied',
@@ -146,14 +158,37 @@ class Gate {
     }
   }
 
-  async authorize(request: FastifyRequest, principal: Principal): Promise<void> {
-    const env = this.guard.environment;
+  /** The environment the request names (the only one when the server serves one and none is named). */
+  here(request: FastifyRequest): ServedRoutes {
+    const header = request.headers[ENVIRONMENT_HEADER];
+    const query = (request.query as Record<string, unknown> | undefined)?.['env'];
+    const named = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
+    const names = this.served.map((s) => s.environment.name);
+    if (named === undefined) {
+      if (this.served.length === 1) return this.served[0] as ServedRoutes;
+      throw new SwitchyardError('SWY_API_ENVIRONMENT_REQUIRED', {
+        message: `This server serves ${names.join(', ')}: name the environment of the request`,
+        details: { served: names },
+      });
+    }
+    const found = this.served.find((s) => s.environment.name === named);
+    if (!found) {
+      throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
+        message: `This server does not serve the environment ${forTheRecord(named) as string}: it serves ${names.join(', ')}`,
+        hint: 'Point --api (or SWITCHYARD_API) at the server of that environment, or name one it serves with --env.',
+        details: { environment: forTheRecord(named), served: names },
+      });
+    }
+    return found;
+  }
+
+  async authorize(request: FastifyRequest, principal: Principal, r: Route, env: Environment): Promise<void> {
     try {
-      authorize(principal, this.r.action, env.name, env.protected);
+      authorize(principal, r.action, env.name, env.protected);
     } catch (err) {
-      await this.refusal(request, {
+      await this.refusal(request, env.name, {
         actor: principal.name,
-        action: this.r.audit ?? 'api.read',
+        action: r.audit ?? 'api.read',
         outcome: 'denied',
         details: { method: request.method, code: (err as SwitchyardError).code },
       });
@@ -164,19 +199,21 @@ class Gate {
   async parse(
     request: FastifyRequest,
     principal: Principal,
+    r: Route,
+    env: Environment,
   ): Promise<{ params: unknown; body: unknown; query: unknown }> {
     try {
       refuseControlCharacters({ path: request.params, query: request.query, body: request.body });
       return {
-        params: parsePart(this.r.params, request.params, 'path'),
-        body: parsePart(this.r.body, request.body ?? {}, 'body'),
-        query: parsePart(this.r.query, request.query, 'query'),
+        params: parsePart(r.params, request.params, 'path'),
+        body: parsePart(r.body, request.body ?? {}, 'body'),
+        query: parsePart(r.query, request.query, 'query'),
       };
     } catch (err) {
-      if (this.r.audit)
-        await this.refusal(request, {
+      if (r.audit)
+        await this.refusal(request, env.name, {
           actor: principal.name,
-          action: this.r.audit,
+          action: r.audit,
           outcome: 'refused',
           details: {
             method: request.method,
@@ -196,16 +233,19 @@ function outcomeOf(status: number, answer: unknown): string {
 }
 
 /** Registers the routes: authentication, authorisation, validation, idempotency and the audit log around each handler. */
-export function registerRoutes(app: FastifyInstance, routes: readonly Route[], guard: GuardContext): void {
-  for (const r of routes) {
-    const gate = new Gate(guard, r);
+export function registerRoutes(app: FastifyInstance, served: readonly ServedRoutes[], guard: GuardContext): void {
+  const gate = new Gate(guard, served);
+  for (const [i, shape] of (served[0]?.routes ?? []).entries()) {
     app.route({
-      method: r.method,
-      url: r.url,
+      method: shape.method,
+      url: shape.url,
       handler: async (request, reply) => {
         const principal = await gate.admit(request);
-        await gate.authorize(request, principal);
-        const { params, body, query } = await gate.parse(request, principal);
+        const here = gate.here(request);
+        const r = here.routes[i] as Route;
+        const env = here.environment;
+        await gate.authorize(request, principal, r, env);
+        const { params, body, query } = await gate.parse(request, principal, r, env);
         const ctx = { params, body, query, principal, request, reply };
         if (!r.audit) {
           if (r.raw) {
@@ -220,7 +260,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
         const key = request.headers['idempotency-key'];
         const idempotency =
           typeof key === 'string' && key.length > 0 && key.length <= 200
-            ? { key, actor: principal.name, method: r.method, path: target, body }
+            ? { key, actor: principal.name, method: r.method, path: `${env.name}:${target}`, body }
             : undefined;
         let status: number;
         let answer: unknown;
@@ -241,7 +281,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly Route[], g
           actor: principal.name,
           action: r.audit,
           target,
-          environment: guard.environment.name,
+          environment: env.name,
           outcome: outcomeOf(status, answer),
           details: { status, body, ...(status >= 400 ? { error: (answer as { error?: unknown }).error } : {}) },
           reason,

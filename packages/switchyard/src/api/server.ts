@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import type { ApiContext } from './context.js';
 import { errorAnswer, installErrorHandler, type UnexpectedListener } from './errors.js';
@@ -27,8 +28,14 @@ export interface ApiOptions {
 /** Path parameters longer than this are refused (414) before any route sees them. */
 const MAX_SEGMENT = 200;
 
-/** Switchyard's HTTP API: the fleet, live traffic, releases, the event stream, the audit log, metrics. */
-export function buildApi(ctx: ApiContext, options: ApiOptions = {}): FastifyInstance {
+/**
+ * Switchyard's HTTP API for every environment a server serves: the fleet, live traffic,
+ * releases, the event stream, the audit log, metrics. One route table, bound to each
+ * environment's context; a request names its environment (the only one by default).
+ */
+export function buildApi(contexts: readonly ApiContext[], options: ApiOptions = {}): FastifyInstance {
+  const [first] = contexts;
+  if (!first) throw new SwitchyardError('SWY_INTERNAL_ERROR', { message: 'The API was built for no environment' });
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Only refusals and failures are logged, by the routes themselves: not a line per request.
@@ -50,14 +57,20 @@ export function buildApi(ctx: ApiContext, options: ApiOptions = {}): FastifyInst
     return payload;
   });
   const streams = new EventStreams(options.streamsPerToken);
-  const routes = apiRoutes(ctx, streams);
-  const document = openApiDocument(routes);
-  app.get('/healthz', async () => ({ ok: true, version: VERSION }));
+  const served = contexts.map((ctx) => ({ environment: ctx.fleet.environment, routes: apiRoutes(ctx, streams) }));
+  const document = openApiDocument(
+    served[0]?.routes ?? [],
+    contexts.map((c) => c.fleet.environment.name),
+  );
+  app.get('/healthz', async () => ({
+    ok: true,
+    version: VERSION,
+    environments: contexts.map((c) => c.fleet.environment.name),
+  }));
   app.get('/v1/openapi.json', async () => document);
-  app.get('/metrics', metricsHandler(ctx, streams));
-  registerRoutes(app, routes, {
-    db: ctx.store,
-    environment: ctx.fleet.environment,
+  app.get('/metrics', metricsHandler(contexts, streams));
+  registerRoutes(app, served, {
+    db: first.store,
     throttle: new AuthThrottle(options.throttle),
     ...(options.onUnexpected ? { onUnexpected: options.onUnexpected } : {}),
   });

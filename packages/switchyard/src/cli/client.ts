@@ -2,14 +2,35 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { ENVIRONMENT_HEADER } from '../api/index.js';
 import { catalogue, SwitchyardError, type ErrorCode } from '../errors/index.js';
 import { makePrivate, privateDirectory, writeSecretFile } from '../server/index.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:7070';
 
-export function apiAddress(explicit: string | undefined): string {
-  return (explicit ?? process.env.SWITCHYARD_API ?? DEFAULT_API).replace(/\/$/, '');
+/** Which server, and which of its environments, a command talks to. */
+export interface ApiTarget {
+  readonly address: string;
+  /** Named to the server on every call; a server serving several environments needs it. */
+  readonly environment?: string;
 }
+
+/** --api and --env, else SWITCHYARD_API and SWITCHYARD_ENV, else the local default and the server's only environment. */
+export function apiTarget(opts: { readonly api?: string | undefined; readonly env?: string | undefined }): ApiTarget {
+  const address = (opts.api ?? process.env.SWITCHYARD_API ?? DEFAULT_API).replace(/\/$/, '');
+  const environment = opts.env ?? process.env.SWITCHYARD_ENV;
+  return environment ? { address, environment } : { address };
+}
+
+/** --api and --env: the options of every command that talks to the API. */
+export const API_OPTION = [
+  '--api <url>',
+  `Switchyard API address (default $SWITCHYARD_API or ${DEFAULT_API})`,
+] as const;
+export const ENV_OPTION = [
+  '-e, --env <env>',
+  'environment, when the server serves several (default $SWITCHYARD_ENV)',
+] as const;
 
 /** Where `switchyard up` leaves the token of the API it serves, by address (mode 0600). */
 export function credentialsFile(): string {
@@ -52,14 +73,18 @@ function unreachable(api: string, err: unknown): SwitchyardError {
   });
 }
 
-function headers(api: string, extra: Record<string, string> = {}): Record<string, string> {
-  const token = tokenFor(api);
-  return { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
+function headers(target: ApiTarget, extra: Record<string, string> = {}): Record<string, string> {
+  const token = tokenFor(target.address);
+  return {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(target.environment ? { [ENVIRONMENT_HEADER]: target.environment } : {}),
+    ...extra,
+  };
 }
 
 /** Calls the Switchyard API; its JSON errors come back as the same catalogue errors. */
 export async function callApi<T>(
-  api: string,
+  target: ApiTarget,
   method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
@@ -67,16 +92,16 @@ export async function callApi<T>(
 ): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(`${api}${path}`, {
+    response = await fetch(`${target.address}${path}`, {
       method,
-      headers: headers(api, {
+      headers: headers(target, {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
       }),
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   } catch (err) {
-    throw unreachable(api, err);
+    throw unreachable(target.address, err);
   }
   const text = await response.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
@@ -98,20 +123,20 @@ export async function callApi<T>(
 }
 
 /** Reads a server-sent event stream; `onData` returns true to stop. Reconnects with Last-Event-ID if the stream drops. */
-export async function streamEvents(api: string, path: string, onData: (data: unknown) => boolean): Promise<void> {
+export async function streamEvents(target: ApiTarget, path: string, onData: (data: unknown) => boolean): Promise<void> {
   let lastId: string | undefined;
   for (let attempt = 0; attempt < 30; attempt++) {
     let response: Response;
     try {
-      response = await fetch(`${api}${path}`, {
-        headers: headers(api, { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }),
+      response = await fetch(`${target.address}${path}`, {
+        headers: headers(target, { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }),
       });
     } catch (err) {
-      if (attempt >= 29) throw unreachable(api, err);
+      if (attempt >= 29) throw unreachable(target.address, err);
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }
-    if (!response.ok || !response.body) await callApi(api, 'GET', path);
+    if (!response.ok || !response.body) await callApi(target, 'GET', path);
     const decoder = new TextDecoder();
     let buffer = '';
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();

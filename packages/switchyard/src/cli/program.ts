@@ -9,6 +9,7 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
 import { registerToken } from './commands/token.js';
 import { registerTraffic } from './commands/traffic.js';
+import { registerServer } from './commands/server.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorkers } from './commands/workers.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerSchema(program);
   registerUp(program);
+  registerServer(program);
   registerTraffic(program);
   registerRelease(program);
   registerWorkers(program);

@@ -359,6 +359,11 @@ export const catalogue = {
     'The token may not do that here',
     'Ask an admin for the role the message names in that environment.',
   ),
+  SWY_API_ENVIRONMENT_REQUIRED: entry(
+    'input',
+    'The server serves several environments and the request names none',
+    'Name the environment: --env <name> on the CLI (or SWITCHYARD_ENV), the X-Switchyard-Environment header, or ?env= in a URL.',
+  ),
   SWY_API_URI_TOO_LONG: entry(
     'input',
     'A part of the request path is too long',

@@ -15,6 +15,8 @@ import type {
 } from './types.js';
 
 export interface OrchestratorOptions {
+  /** The environment whose releases this orchestrator drives; one per environment a server serves. */
+  readonly environment: string;
   readonly repository: ReleaseRepository;
   readonly target: ReleaseTarget;
   readonly recorder: ChangeRecorder;
@@ -226,7 +228,7 @@ export class Orchestrator {
 
   /** Runs what every active release left unsettled; call once after a start. */
   async recover(): Promise<void> {
-    for (const release of await this.options.repository.active())
+    for (const release of await this.options.repository.active(this.options.environment))
       void this.serial(release.id, () => this.drive(release.id));
   }
 
@@ -280,7 +282,7 @@ export class Orchestrator {
   }
 
   private async tick(): Promise<void> {
-    for (const release of await this.options.repository.active()) {
+    for (const release of await this.options.repository.active(this.options.environment)) {
       if (this.chains.has(release.id)) continue;
       void this.serial(release.id, async () => {
         const state = await this.load(release.id);

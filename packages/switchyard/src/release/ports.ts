@@ -10,7 +10,8 @@ export interface ReleaseRepository {
   /** Appends the event, saves the new state, queues the new commands and settles a finished one — atomically. */
   record(id: string, event: ReleaseEvent, transition: Transition): Promise<void>;
   get(id: string): Promise<ReleaseState | undefined>;
-  active(): Promise<ReleaseState[]>;
+  /** The active releases of one environment: what its orchestrator drives (a store may hold several environments). */
+  active(environment: string): Promise<ReleaseState[]>;
   /** Commands queued and not yet settled, in order: what a restarted orchestrator runs. */
   pending(id: string): Promise<SequencedCommand[]>;
   /** Releases of the service that succeeded in the environment, newest first: what it brought and what it replaced on the stable track. */

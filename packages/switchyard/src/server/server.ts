@@ -15,15 +15,19 @@ import {
   type WorkerSettings,
 } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
+import { SwitchyardError } from '../errors/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
 import { FleetRecorder } from './recorder.js';
 
 export interface ServerOptions {
-  readonly fleet: Fleet;
+  /** The environments this server serves, each on the runtime its file names; `up` serves one. */
+  readonly fleets: readonly Fleet[];
   /** Routers, logs, the embedded store and the config repository live here by default. */
   readonly dataDir: string;
+  /** Where the API listens (default: the first environment's local host and API port). */
+  readonly listen?: { readonly host: string; readonly port: number };
   /** `postgres://…` for a shared server; the embedded store in the data directory by default. */
   readonly storeUrl?: string;
   /** The config repository's directory (default: <data-dir>/config-repo) and an optional remote to push to. */
@@ -38,10 +42,20 @@ export interface ServerOptions {
   readonly onLine?: (line: string) => void;
 }
 
-export interface RunningServer {
+/** One environment as the server serves it: its runtime, its release orchestrator, its API context. */
+export interface ServedEnvironment {
+  readonly fleet: Fleet;
   readonly runtime: Runtime;
-  readonly store: Store;
   readonly orchestrator: Orchestrator;
+}
+
+export interface RunningServer {
+  /** Every environment served, by name, in the order given. */
+  readonly environments: ReadonlyMap<string, ServedEnvironment>;
+  /** The first environment's runtime and orchestrator: the only ones of a one-environment server such as `up`. */
+  readonly runtime: Runtime;
+  readonly orchestrator: Orchestrator;
+  readonly store: Store;
   readonly configRepo: ConfigRepo;
   readonly api: FastifyInstance;
   readonly address: string;
@@ -54,30 +68,48 @@ export interface RunningServer {
 const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
 
 /** The exact command that gives the owner of this data directory a new admin token. */
-function recoveryCommand(options: ServerOptions, store: Store): string {
+function recoveryCommand(options: ServerOptions, fleet: Fleet, store: Store): string {
   const url = options.storeUrl;
   // A password is never printed: the store's location leaves it out.
   const storeArg = url
     ? ` --store ${store.engine === 'postgres' && store.location !== url ? '<the same postgres:// URL>' : shellWord(url)}`
     : '';
-  return `switchyard token recover ${shellWord(options.fleet.dir)} --env ${options.fleet.environment.name} --data-dir ${shellWord(options.dataDir)}${storeArg}`;
+  return `switchyard token recover ${shellWord(fleet.dir)} --env ${fleet.environment.name} --data-dir ${shellWord(options.dataDir)}${storeArg}`;
+}
+
+/** The names of the environments, or a clear error when there are none or one is given twice. */
+function checkFleets(fleets: readonly Fleet[]): Fleet {
+  const [first] = fleets;
+  if (!first)
+    throw new SwitchyardError('SWY_CLI_USAGE', { message: 'A server needs at least one environment to serve' });
+  const names = fleets.map((f) => f.environment.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new SwitchyardError('SWY_CLI_USAGE', { message: `The environment ${twice} is given twice` });
+  return first;
 }
 
 /**
- * Switchyard's server: the runtime the environment names (its replicas and routers), the
- * store, the config repository, the release orchestrator and the API. A restart comes back to
- * the desired state the store holds and resumes every release where it stopped.
+ * Switchyard's server: for each environment it serves, the runtime the environment names (its
+ * replicas and routers, or its cluster) and a release orchestrator; shared between them, the
+ * store, the config repository and the API. A restart comes back to the desired state the store
+ * holds and resumes every release where it stopped.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { fleet, dataDir } = options;
-  const env = fleet.environment;
-  // What is missing or busy on this machine is said before anything starts (the runtime checks what it needs).
-  const runtime = await createRuntime(fleet, {
-    dataDir,
-    ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}),
-    ...(options.workers ? { workers: options.workers } : {}),
-  });
-  await ensurePortFree(env.local.host, env.local.apiPort, 'Switchyard API');
+  const { dataDir } = options;
+  const first = checkFleets(options.fleets);
+  const listen = options.listen ?? { host: first.environment.local.host, port: first.environment.local.apiPort };
+  // What is missing or busy on this machine is said before anything starts (each runtime checks what it needs).
+  const runtimes: Runtime[] = [];
+  for (const fleet of options.fleets) {
+    runtimes.push(
+      await createRuntime(fleet, {
+        dataDir: options.fleets.length > 1 ? join(dataDir, fleet.environment.name) : dataDir,
+        ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}),
+        ...(options.workers ? { workers: options.workers } : {}),
+      }),
+    );
+  }
+  await ensurePortFree(listen.host, listen.port, 'Switchyard API');
   // Private before anything is read or written there; the directories the runtime and the
   // config repository are about to make are made here first, 0700.
   const tightened = await secureDataDir(dataDir, [
@@ -85,60 +117,72 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.configRepoDir ? [] : ['config-repo']),
     'logs',
     'routers',
+    ...(options.fleets.length > 1 ? options.fleets.map((f) => f.environment.name) : []),
   ]);
   if (tightened.length > 0) options.onLine?.(`⚠ ${tightenedLine(tightened)}`);
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
   try {
-    const token = await adminToken(store, dataDir, recoveryCommand(options, store));
-    const states: Record<string, UnitState> = {};
-    for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
-    await runtime.start(states);
-    cleanup.unshift(() => runtime.stop());
+    const token = await adminToken(store, dataDir, recoveryCommand(options, first, store));
     const configRepo = await openConfigRepo({
       dir: options.configRepoDir ?? join(dataDir, 'config-repo'),
       ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}),
     });
-    const bus = newBus();
     const notifiers: Notifier[] = [new LogNotifier((line) => options.onLine?.(line))];
     if (options.webhookUrl) notifiers.push(new WebhookNotifier(options.webhookUrl));
     const releases = new StoreReleaseRepository(store);
-    const orchestrator = new Orchestrator({
-      freeze: (_environment, at) => {
-        const window = activeFreeze(env.freezes, at);
-        return window ? describeFreeze(window) : undefined;
-      },
-      repository: releases,
-      target: runtime,
-      recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
-      notifier: new Notifiers(notifiers),
-      metrics: new GateMetrics(runtime, new PrometheusHttpSource()),
-      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
-      onEvent: () => bus.emit('event'),
-      onError: (err) => options.onLine?.(`✖ ${err instanceof Error ? err.message : String(err)}`),
-      ...(process.env.SWITCHYARD_FAULT ? { fault: process.env.SWITCHYARD_FAULT } : {}),
-    });
-    cleanup.unshift(() => orchestrator.stop());
-    const ctx: ApiContext = { fleet, runtime, store, orchestrator, releases, configRepo, bus };
-    const api = buildApi(ctx, {
+    const environments = new Map<string, ServedEnvironment>();
+    const contexts: ApiContext[] = [];
+    for (const [i, fleet] of options.fleets.entries()) {
+      const runtime = runtimes[i] as Runtime;
+      const env = fleet.environment;
+      const states: Record<string, UnitState> = {};
+      for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
+      await runtime.start(states);
+      cleanup.unshift(() => runtime.stop());
+      const bus = newBus();
+      const orchestrator = new Orchestrator({
+        environment: env.name,
+        freeze: (_environment, at) => {
+          const window = activeFreeze(env.freezes, at);
+          return window ? describeFreeze(window) : undefined;
+        },
+        repository: releases,
+        target: runtime,
+        recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
+        notifier: new Notifiers(notifiers),
+        metrics: new GateMetrics(runtime, new PrometheusHttpSource()),
+        ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+        onEvent: () => bus.emit('event'),
+        onError: (err) => options.onLine?.(`✖ ${env.name}: ${err instanceof Error ? err.message : String(err)}`),
+        ...(process.env.SWITCHYARD_FAULT ? { fault: process.env.SWITCHYARD_FAULT } : {}),
+      });
+      cleanup.unshift(() => orchestrator.stop());
+      environments.set(env.name, { fleet, runtime, orchestrator });
+      contexts.push({ fleet, runtime, store, orchestrator, releases, configRepo, bus });
+    }
+    const api = buildApi(contexts, {
       logger: apiLogger(join(dataDir, 'logs', API_LOG)),
       onUnexpected: ({ requestId, method, url }) =>
         options.onLine?.(
           `✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`,
         ),
     });
-    await api.listen({ host: env.local.host, port: env.local.apiPort });
+    await api.listen(listen);
     cleanup.unshift(() => api.close());
-    await orchestrator.recover();
-    orchestrator.start();
-    const address = `http://${env.local.host}:${env.local.apiPort}`;
+    for (const served of environments.values()) {
+      await served.orchestrator.recover();
+      served.orchestrator.start();
+    }
+    const { runtime, orchestrator } = environments.get(first.environment.name) as ServedEnvironment;
     return {
+      environments,
       runtime,
-      store,
       orchestrator,
+      store,
       configRepo,
       api,
-      address,
+      address: `http://${listen.host}:${listen.port}`,
       adminToken: token,
       async stop() {
         for (const step of cleanup) await step().catch(() => undefined);

@@ -87,8 +87,8 @@ export class StoreReleaseRepository implements ReleaseRepository, ReleaseReader 
     return (await listReleases<ReleaseState>(this.db, query)).map((r) => r.state);
   }
 
-  async active(): Promise<ReleaseState[]> {
-    return (await listActiveReleases<ReleaseState>(this.db)).map((r) => r.state);
+  async active(environment: string): Promise<ReleaseState[]> {
+    return (await listActiveReleases<ReleaseState>(this.db, environment)).map((r) => r.state);
   }
 
   async activeFor(service: string, environment: string): Promise<ReleaseState | undefined> {

@@ -184,8 +184,14 @@ export async function findActiveRelease<S = unknown, P = unknown>(
 }
 
 /** Every active release, oldest first: what a restarted server resumes. */
-export async function listActiveReleases<S = unknown, P = unknown>(db: SqlClient): Promise<ReleaseRecord<S, P>[]> {
-  const rows = await db.query<ReleaseRow>(`SELECT ${COLUMNS} FROM releases WHERE active ORDER BY created_at, id`);
+export async function listActiveReleases<S = unknown, P = unknown>(
+  db: SqlClient,
+  environment?: string,
+): Promise<ReleaseRecord<S, P>[]> {
+  const rows = await db.query<ReleaseRow>(
+    `SELECT ${COLUMNS} FROM releases WHERE active AND ($1::text IS NULL OR environment = $1) ORDER BY created_at, id`,
+    [environment ?? null],
+  );
   return rows.map((r) => toRecord<S, P>(r));
 }
 

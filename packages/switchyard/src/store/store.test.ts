@@ -121,7 +121,7 @@ describe('the release repository on the store', () => {
         });
       }
       const repository = new StoreReleaseRepository(store);
-      expect((await repository.active()).map((r) => r.status).sort()).toEqual([...ACTIVE_STATUSES].sort());
+      expect((await repository.active('production')).map((r) => r.status).sort()).toEqual([...ACTIVE_STATUSES].sort());
       for (const status of every) {
         expect((await repository.activeFor(`api-${status}`, 'production'))?.status).toBe(
           ACTIVE_STATUSES.includes(status) ? status : undefined,

@@ -101,7 +101,7 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sy-')));
   const events: RuntimeEvent[] = [];
   const server = await startServer({
-    fleet: await loadFleet(dir, 'sandbox'),
+    fleets: [await loadFleet(dir, 'sandbox')],
     dataDir,
     onRuntimeEvent: (e) => events.push(e),
     ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),

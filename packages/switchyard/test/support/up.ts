@@ -86,7 +86,7 @@ export interface UpProcess {
   readonly child: ChildProcess;
   readonly exit: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   output(): string;
-  /** Waits for "Ctrl-C stops everything." (the fleet is up). */
+  /** Waits for the line that says how to stop it (the fleet is up, the API answers). */
   ready(): Promise<void>;
   /** Ctrl-C (when it still runs), then the exit code. */
   stop(): Promise<number>;
@@ -94,7 +94,12 @@ export interface UpProcess {
 
 /** `switchyard up <dir> --data-dir <dataDir>` from the built CLI, as a user runs it. */
 export function startUp(dir: string, dataDir: string, env: NodeJS.ProcessEnv = {}): UpProcess {
-  const child = spawn(process.execPath, [CLI, 'up', dir, '--data-dir', dataDir], {
+  return startForeground(['up', dir, '--data-dir', dataDir], env);
+}
+
+/** A command of the built CLI that runs in the foreground until Ctrl-C (`up`, `server`). */
+export function startForeground(args: readonly string[], env: NodeJS.ProcessEnv = {}): UpProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
   let output = '';
@@ -109,11 +114,11 @@ export function startUp(dir: string, dataDir: string, env: NodeJS.ProcessEnv = {
     output: () => output,
     ready: () =>
       waitFor(
-        'up to be ready',
-        () => output.includes('Ctrl-C stops everything.') || child.exitCode !== null,
+        `${args[0] ?? 'the command'} to be ready`,
+        () => /Ctrl-C stops/.test(output) || child.exitCode !== null,
         90_000,
       ).then(() => {
-        if (child.exitCode !== null) throw new Error(`up exited with ${child.exitCode}:\n${output}`);
+        if (child.exitCode !== null) throw new Error(`${args[0]} exited with ${child.exitCode}:\n${output}`);
       }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');

@@ -183,9 +183,12 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
   ];
 }
 
-/** Prometheus text for users' own Prometheus and for gates; unauthenticated, like any scrape target. */
-export function metricsHandler(ctx: ApiContext, streams: EventStreams) {
-  const metrics = fleetMetrics(ctx.runtime, () => streams.open);
+/** Prometheus text for users' own Prometheus and for gates, every environment labelled; unauthenticated, like any scrape target. */
+export function metricsHandler(contexts: readonly ApiContext[], streams: EventStreams) {
+  const metrics = fleetMetrics(
+    contexts.map((c) => c.runtime),
+    () => streams.open,
+  );
   return async (_request: unknown, reply: { header(k: string, v: string): unknown }) => {
     await metrics.refresh();
     reply.header('content-type', metrics.registry.contentType);

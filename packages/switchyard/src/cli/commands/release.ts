@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { EXIT, SwitchyardError } from '../../errors/index.js';
-import { apiAddress, callApi, streamEvents } from '../client.js';
+import { API_OPTION, apiTarget, callApi, ENV_OPTION, streamEvents, type ApiTarget } from '../client.js';
 import { paint } from '../format.js';
 import { changeFields } from '../change-options.js';
 
@@ -49,7 +49,7 @@ export function describeRelease(r: ReleaseView): string {
 }
 
 /** Follows a release's events until it ends; prints each change on its own line. */
-async function watch(api: string, release: ReleaseView): Promise<number> {
+async function watch(api: ApiTarget, release: ReleaseView): Promise<number> {
   const out = process.stdout;
   let last = describeRelease(release);
   out.write(`${last}\n`);
@@ -73,7 +73,7 @@ async function watch(api: string, release: ReleaseView): Promise<number> {
   return exitFor(final.status);
 }
 
-async function resolveRelease(api: string, idOrService: string): Promise<ReleaseView> {
+async function resolveRelease(api: ApiTarget, idOrService: string): Promise<ReleaseView> {
   if (/^[0-9a-f]{8}-/.test(idOrService)) return callApi<ReleaseView>(api, 'GET', `/v1/releases/${idOrService}`);
   const { releases } = await callApi<{ releases: ReleaseView[] }>(
     api,
@@ -98,7 +98,6 @@ export function registerRelease(program: Command): void {
     )
     .argument('<service>')
     .argument('<version>')
-    .option('-e, --env <env>', 'environment (the API serves one; checked when given)')
     .option(
       '--plan <plan>',
       "release plan (default, migration, or one of the service's); to go back to a released version, use rollback",
@@ -106,29 +105,22 @@ export function registerRelease(program: Command): void {
     .option('--reason <text>', 'why: kept in the audit log and the config repository')
     .option('--override-freeze', 'deploy during a freeze window (admins, with --reason)')
     .option('--detach', 'start the release and return')
-    .option('--api <url>', 'Switchyard API address')
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
     .action(
       async (
         service: string,
         version: string,
         opts: {
-          env?: string;
           plan?: string;
           reason?: string;
           overrideFreeze?: boolean;
           detach?: boolean;
           api?: string;
+          env?: string;
         },
       ) => {
-        const api = apiAddress(opts.api);
-        if (opts.env) {
-          const status = await callApi<{ environment: string }>(api, 'GET', '/v1/status');
-          if (status.environment !== opts.env)
-            throw new SwitchyardError('SWY_SPEC_ENV_NOT_FOUND', {
-              message: `The API at ${api} serves ${status.environment}, not ${opts.env}`,
-              hint: 'Point --api (or SWITCHYARD_API) at the environment you mean.',
-            });
-        }
+        const api = apiTarget(opts);
         const release = await callApi<ReleaseView>(
           api,
           'POST',
@@ -153,22 +145,25 @@ export function registerRelease(program: Command): void {
       .description(`${description} (release id, or the service whose release is in progress)`)
       .argument('<release-or-service>')
       .option('--reason <text>', 'why, for the audit log')
-      .option('--api <url>', 'Switchyard API address');
+      .option(...API_OPTION)
+      .option(...ENV_OPTION);
     // Approving or promoting widens what users get: a freeze window holds them unless an admin overrides it.
     if (action === 'approve' || action === 'promote')
       command.option('--override-freeze', 'act during a freeze window (admins, with --reason)');
-    command.action(async (target: string, opts: { reason?: string; overrideFreeze?: boolean; api?: string }) => {
-      const api = apiAddress(opts.api);
-      const release = await resolveRelease(api, target);
-      const after = await callApi<ReleaseView>(
-        api,
-        'POST',
-        `/v1/releases/${release.id}/${action}`,
-        changeFields(opts),
-        randomUUID(),
-      );
-      process.stdout.write(`✔ ${action}: ${describeRelease(after)}\n`);
-    });
+    command.action(
+      async (target: string, opts: { reason?: string; overrideFreeze?: boolean; api?: string; env?: string }) => {
+        const api = apiTarget(opts);
+        const release = await resolveRelease(api, target);
+        const after = await callApi<ReleaseView>(
+          api,
+          'POST',
+          `/v1/releases/${release.id}/${action}`,
+          changeFields(opts),
+          randomUUID(),
+        );
+        process.stdout.write(`✔ ${action}: ${describeRelease(after)}\n`);
+      },
+    );
   }
 
   program
@@ -180,21 +175,24 @@ export function registerRelease(program: Command): void {
     .option('--to <version>', 'a version released here to go back to (default: the one the last release replaced)')
     .option('--reason <text>', 'why, for the audit log')
     .option('--detach', 'return once the rollback has started')
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (service: string, opts: { to?: string; reason?: string; detach?: boolean; api?: string }) => {
-      const api = apiAddress(opts.api);
-      const release = await callApi<ReleaseView>(
-        api,
-        'POST',
-        `/v1/services/${encodeURIComponent(service)}/rollback`,
-        { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
-        randomUUID(),
-      );
-      if (opts.detach) return void (process.exitCode = EXIT.ok);
-      const code = await watch(api, release);
-      // Rolling back a release in progress succeeds when that release ends rolled back.
-      process.exitCode = release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code;
-    });
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
+    .action(
+      async (service: string, opts: { to?: string; reason?: string; detach?: boolean; api?: string; env?: string }) => {
+        const api = apiTarget(opts);
+        const release = await callApi<ReleaseView>(
+          api,
+          'POST',
+          `/v1/services/${encodeURIComponent(service)}/rollback`,
+          { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
+          randomUUID(),
+        );
+        if (opts.detach) return void (process.exitCode = EXIT.ok);
+        const code = await watch(api, release);
+        // Rolling back a release in progress succeeds when that release ends rolled back.
+        process.exitCode = release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code;
+      },
+    );
 
   program
     .command('history')
@@ -202,8 +200,9 @@ export function registerRelease(program: Command): void {
     .argument('<service>')
     .option('-n, --limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (service: string, opts: { limit: string; json?: boolean; api?: string }) => {
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
+    .action(async (service: string, opts: { limit: string; json?: boolean; api?: string; env?: string }) => {
       const result = await callApi<{
         commits: {
           sha: string;
@@ -213,7 +212,7 @@ export function registerRelease(program: Command): void {
           manifest: { versions: Record<string, string> } | null;
         }[];
       }>(
-        apiAddress(opts.api),
+        apiTarget(opts),
         'GET',
         `/v1/services/${encodeURIComponent(service)}/history?limit=${encodeURIComponent(opts.limit)}`,
       );
@@ -237,30 +236,33 @@ export function registerRelease(program: Command): void {
     .option('--actor <name>')
     .option('--action <action>', 'e.g. release.deploy')
     .option('--json', 'print JSON')
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (opts: { limit: string; actor?: string; action?: string; json?: boolean; api?: string }) => {
-      const query = new URLSearchParams({
-        limit: opts.limit,
-        ...(opts.actor ? { actor: opts.actor } : {}),
-        ...(opts.action ? { action: opts.action } : {}),
-      });
-      const result = await callApi<{
-        entries: {
-          seq: number;
-          at: string;
-          actor: string;
-          action: string;
-          target: string;
-          environment: string | null;
-          outcome: string;
-          reason: string | null;
-        }[];
-      }>(apiAddress(opts.api), 'GET', `/v1/audit?${query.toString()}`);
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      for (const e of result.entries) {
-        process.stdout.write(
-          `${String(e.seq).padStart(6)} ${String(e.at).slice(0, 19)} ${e.actor.padEnd(14)} ${e.action.padEnd(18)} ${e.outcome.padEnd(9)} ${e.environment ?? '-'} ${e.target}${e.reason ? ` — ${e.reason}` : ''}\n`,
-        );
-      }
-    });
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
+    .action(
+      async (opts: { limit: string; actor?: string; action?: string; json?: boolean; api?: string; env?: string }) => {
+        const query = new URLSearchParams({
+          limit: opts.limit,
+          ...(opts.actor ? { actor: opts.actor } : {}),
+          ...(opts.action ? { action: opts.action } : {}),
+        });
+        const result = await callApi<{
+          entries: {
+            seq: number;
+            at: string;
+            actor: string;
+            action: string;
+            target: string;
+            environment: string | null;
+            outcome: string;
+            reason: string | null;
+          }[];
+        }>(apiTarget(opts), 'GET', `/v1/audit?${query.toString()}`);
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        for (const e of result.entries) {
+          process.stdout.write(
+            `${String(e.seq).padStart(6)} ${String(e.at).slice(0, 19)} ${e.actor.padEnd(14)} ${e.action.padEnd(18)} ${e.outcome.padEnd(9)} ${e.environment ?? '-'} ${e.target}${e.reason ? ` — ${e.reason}` : ''}\n`,
+          );
+        }
+      },
+    );
 }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { isSwitchyardError, SwitchyardError } from '../../errors/index.js';
 import { localActor, recoverAdminToken, secureDataDir, tightenedLine } from '../../server/index.js';
 import { openStore, ROLES, type Store } from '../../store/index.js';
-import { apiAddress, callApi, credentialsFile, saveCredentials } from '../client.js';
+import { API_OPTION, apiTarget, ENV_OPTION, callApi, credentialsFile, saveCredentials } from '../client.js';
 import { paint } from '../format.js';
 import { defaultDataDir, pickLocalFleet } from './up.js';
 
@@ -96,11 +96,12 @@ function registerApiCommands(token: Command): void {
     .option('--expires <when>', '12h, 30d, 2w, a date (2027-01-31: 00:00 UTC) or an RFC 3339 time (default: never)')
     .option('--description <text>', 'what the token is for')
     .option('--json', 'print JSON (the secret included)')
-    .option('--api <url>', 'Switchyard API address')
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
     .action(
       async (
         name: string,
-        opts: { role: string[]; expires?: string; description?: string; json?: boolean; api?: string },
+        opts: { role: string[]; expires?: string; description?: string; json?: boolean; api?: string; env?: string },
       ) => {
         const body = {
           name,
@@ -109,7 +110,7 @@ function registerApiCommands(token: Command): void {
           ...(opts.description ? { description: opts.description } : {}),
         };
         const created = await callApi<{ token: TokenView; secret: string }>(
-          apiAddress(opts.api),
+          apiTarget(opts),
           'POST',
           '/v1/tokens',
           body,
@@ -133,9 +134,10 @@ function registerApiCommands(token: Command): void {
       'The API tokens that reach an environment you administer: roles, creator, expiry, last use, revocation; never a secret',
     )
     .option('--json', 'print JSON')
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (opts: { json?: boolean; api?: string }) => {
-      const result = await callApi<{ tokens: TokenView[] }>(apiAddress(opts.api), 'GET', '/v1/tokens');
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
+    .action(async (opts: { json?: boolean; api?: string; env?: string }) => {
+      const result = await callApi<{ tokens: TokenView[] }>(apiTarget(opts), 'GET', '/v1/tokens');
       process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${table(result.tokens)}\n`);
     });
 
@@ -143,10 +145,11 @@ function registerApiCommands(token: Command): void {
     .command('revoke')
     .description('Revoke an API token (by id, or the name of an active token): it stops working at once')
     .argument('<id-or-name>')
-    .option('--api <url>', 'Switchyard API address')
-    .action(async (idOrName: string, opts: { api?: string }) => {
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
+    .action(async (idOrName: string, opts: { api?: string; env?: string }) => {
       const t = await callApi<TokenView>(
-        apiAddress(opts.api),
+        apiTarget(opts),
         'DELETE',
         `/v1/tokens/${encodeURIComponent(idOrName)}`,
         undefined,

@@ -4,7 +4,7 @@ import { SwitchyardError } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
-import { apiAddress, callApi } from '../client.js';
+import { API_OPTION, apiTarget, ENV_OPTION, callApi } from '../client.js';
 import { describeRelease, type ReleaseView } from './release.js';
 
 function percent(text: string): number {
@@ -33,31 +33,35 @@ export function registerTraffic(program: Command): void {
       .argument('<service>')
       .argument('<group>')
       .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-      .option('--api <url>', 'Switchyard API address (default $SWITCHYARD_API or http://127.0.0.1:7070)'),
-  ).action(async (service: string, group: string, share: number, opts: ChangeOptions & { api?: string }) => {
-    const result = await callApi<{ routing: RoutingState }>(
-      apiAddress(opts.api),
-      'PUT',
-      `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`,
-      { share, ...changeFields(opts) },
-      randomUUID(),
-    );
-    process.stdout.write(
-      `✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares)
-        .map(([g, s]) => `${g} ${s}%`)
-        .join(', ')})\n`,
-    );
-  });
+      .option(...API_OPTION)
+      .option(...ENV_OPTION),
+  ).action(
+    async (service: string, group: string, share: number, opts: ChangeOptions & { api?: string; env?: string }) => {
+      const result = await callApi<{ routing: RoutingState }>(
+        apiTarget(opts),
+        'PUT',
+        `/v1/services/${encodeURIComponent(service)}/groups/${encodeURIComponent(group)}/share`,
+        { share, ...changeFields(opts) },
+        randomUUID(),
+      );
+      process.stdout.write(
+        `✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares)
+          .map(([g, s]) => `${g} ${s}%`)
+          .join(', ')})\n`,
+      );
+    },
+  );
   withChangeOptions(
     traffic
       .command('legacy')
       .description("Send <percent> of all of a service's traffic to its legacy backend")
       .argument('<service>')
       .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-      .option('--api <url>', 'Switchyard API address'),
-  ).action(async (service: string, share: number, opts: ChangeOptions & { api?: string }) => {
+      .option(...API_OPTION)
+      .option(...ENV_OPTION),
+  ).action(async (service: string, share: number, opts: ChangeOptions & { api?: string; env?: string }) => {
     await callApi(
-      apiAddress(opts.api),
+      apiTarget(opts),
       'PUT',
       `/v1/services/${encodeURIComponent(service)}/legacy/share`,
       { share, ...changeFields(opts) },
@@ -74,12 +78,13 @@ export function registerTraffic(program: Command): void {
       .argument('<track>')
       .option('--version <version>', 'version (image tag) to run')
       .option('--replicas <n>', 'replicas to run', positiveInt)
-      .option('--api <url>', 'Switchyard API address'),
+      .option(...API_OPTION)
+      .option(...ENV_OPTION),
   ).action(
     async (
       service: string,
       track: string,
-      opts: ChangeOptions & { version?: string; replicas?: number; api?: string },
+      opts: ChangeOptions & { version?: string; replicas?: number; api?: string; env?: string },
     ) => {
       if (opts.version === undefined && opts.replicas === undefined)
         throw new SwitchyardError('SWY_CLI_USAGE', { message: 'track needs --version, --replicas or both' });
@@ -89,7 +94,7 @@ export function registerTraffic(program: Command): void {
         ...changeFields(opts),
       };
       const status = await callApi<TrackStatus>(
-        apiAddress(opts.api),
+        apiTarget(opts),
         'PUT',
         `/v1/services/${encodeURIComponent(service)}/tracks/${encodeURIComponent(track)}`,
         body,
@@ -106,10 +111,11 @@ export function registerTraffic(program: Command): void {
     .description(
       'Show the running fleet (routers, tracks, versions, ready replicas, shares) and the releases in progress',
     )
-    .option('--api <url>', 'Switchyard API address')
+    .option(...API_OPTION)
+    .option(...ENV_OPTION)
     .option('--json', 'print JSON')
-    .action(async (opts: { api?: string; json?: boolean }) => {
-      const api = apiAddress(opts.api);
+    .action(async (opts: { api?: string; env?: string; json?: boolean }) => {
+      const api = apiTarget(opts);
       const status = await callApi<{ environment: string; services: ServiceStatus[]; workers?: WorkerClassStatus[] }>(
         api,
         'GET',

@@ -3,15 +3,14 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXIT, SwitchyardError } from '../../errors/index.js';
-import type { RuntimeEvent } from '../../runtime/index.js';
-import { startServer, tightenedLine, type ServerOptions } from '../../server/index.js';
-import { RabbitMqDepth } from '@switchyard/worker';
+import { SwitchyardError } from '../../errors/index.js';
+import { startServer, tightenedLine } from '../../server/index.js';
 import { credentialsFile, saveCredentials } from '../client.js';
 import { readConfig } from '../../config-dir/index.js';
 import { resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
 import { VERSION } from '../../version.js';
 import { paint } from '../format.js';
+import { describeEvent, timestampedLine, untilStopped, workerSettings } from '../foreground.js';
 import { formatStatus } from './traffic.js';
 
 /** Where a local fleet keeps its routers, logs and process list: one directory per config dir and environment. */
@@ -42,54 +41,6 @@ export async function pickLocalFleet(dir: string, env: string | undefined): Prom
   return local;
 }
 
-function describeEvent(e: RuntimeEvent): string {
-  switch (e.type) {
-    case 'replica-ready':
-      return `${e.replica} ready (${e.version}) on port ${e.port}`;
-    case 'replica-crashed':
-      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); restarting in ${e.restartInMs} ms`;
-    case 'replica-restart-failed':
-      return `${e.replica} could not restart: ${e.error}`;
-    case 'replica-unhealthy':
-      return `${e.replica} failed its liveness probe ${e.failures} times; replacing it`;
-    case 'haproxy-exited':
-      return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
-    case 'haproxy-restarted':
-      return `router of ${e.service} restarted; routing restored`;
-    case 'worker-ready':
-      return `${e.replica} ready`;
-    case 'worker-exited':
-      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); starting another`;
-    case 'worker-start-failed':
-      return `${e.replica} did not start (${e.error.split(';')[0]}); retrying — is the broker (SWITCHYARD_AMQP_URL) up?`;
-    case 'worker-scaled':
-      return `${e.worker} ${e.workerClass}: ${e.from} → ${e.to} replicas (queue depth)`;
-    case 'recovered':
-      return `a previous run left processes: adopted ${e.adopted} processes that kept serving${e.stopped ? `, stopped ${e.stopped} that could not be kept` : ''}`;
-    case 'progress':
-      return e.line;
-  }
-}
-
-/** What workers need from this machine: the broker, object storage, and the broker's management API for autoscaling. */
-function workerSettings(): NonNullable<ServerOptions['workers']> {
-  const pass = [
-    'SWITCHYARD_AMQP_URL',
-    'SWITCHYARD_S3_ENDPOINT',
-    'AWS_ENDPOINT_URL_S3',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_REGION',
-  ];
-  const env = Object.fromEntries(pass.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]));
-  const management = process.env.SWITCHYARD_RABBIT_MGMT_URL;
-  const amqp = process.env.SWITCHYARD_AMQP_URL;
-  return {
-    env,
-    ...(management && amqp ? { depth: new RabbitMqDepth({ amqpUrl: amqp, managementUrl: management }) } : {}),
-  };
-}
-
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -115,12 +66,11 @@ export function registerUp(program: Command): void {
         const out = process.stdout;
         const tty = out.isTTY === true;
         let lastEvent = '';
-        const line = (text: string) =>
-          out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
+        const line = timestampedLine(out);
         out.write(`Switchyard ${VERSION} — ${env.name} on this machine (data in ${dataDir})\n`);
         const started = Date.now();
         const server = await startServer({
-          fleet,
+          fleets: [fleet],
           dataDir,
           ...(opts.store ? { storeUrl: opts.store } : {}),
           ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
@@ -172,29 +122,7 @@ export function registerUp(program: Command): void {
           });
         }, 1000);
 
-        await new Promise<void>((done) => {
-          let stopping = false;
-          const stop = (signal: string) => {
-            if (stopping) {
-              process.stderr.write('\nstopping at once\n');
-              void server.runtime.status().then((status) => {
-                for (const s of status)
-                  for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
-                process.exit(EXIT.interrupted);
-              });
-              return;
-            }
-            stopping = true;
-            clearInterval(ticker);
-            out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
-            void server.stop().then(() => {
-              out.write('✔ stopped; nothing left running\n');
-              done();
-            });
-          };
-          process.once('SIGINT', () => stop('SIGINT'));
-          process.once('SIGTERM', () => stop('SIGTERM'));
-        });
+        await untilStopped(server, out, () => clearInterval(ticker));
       },
     );
 }

@@ -652,8 +652,8 @@ class MemoryRepository implements ReleaseRepository {
     return this.states.get(id);
   }
 
-  async active(): Promise<ReleaseState[]> {
-    return [...this.states.values()].filter((s) => ACTIVE_STATUSES.includes(s.status));
+  async active(environment: string): Promise<ReleaseState[]> {
+    return [...this.states.values()].filter((s) => s.environment === environment && ACTIVE_STATUSES.includes(s.status));
   }
 
   async pending(id: string): Promise<SequencedCommand[]> {
@@ -719,6 +719,7 @@ describe('a release on the cluster', () => {
       })();
       const repository = new MemoryRepository();
       const orchestrator = new Orchestrator({
+        environment: runtime.fleet.environment.name,
         repository,
         target: runtime,
         recorder: { record: async () => undefined, save: async () => undefined },

@@ -212,8 +212,13 @@ export class KubernetesRuntime implements Runtime {
 
   // ---------------------------------------------------------------- Runtime
 
-  /** Reads what runs from the cluster; the store's copy of the desired state is not needed here. */
+  /**
+   * Checks that the context reaches this environment's cluster (a server pointed at another
+   * environment's cluster refuses to start), then reads what runs there; the store's copy of
+   * the desired state is not needed here.
+   */
   async start(): Promise<void> {
+    await this.verifyCluster();
     await this.load();
   }
 

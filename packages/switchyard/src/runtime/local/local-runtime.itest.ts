@@ -174,9 +174,11 @@ describe('local runtime under load', () => {
     const metrics = await api.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body, metrics.body).toMatch(
-      /switchyard_router_responses_total\{service="api",track="production",code="2xx"\} \d+/,
+      /switchyard_router_responses_total\{service="api",track="production",code="2xx",environment="sandbox"\} \d+/,
     );
-    expect(metrics.body).toMatch(/switchyard_track_replicas_ready\{service="api",track="free"\} 2/);
+    expect(metrics.body).toMatch(
+      /switchyard_track_replicas_ready\{service="api",track="free",environment="sandbox"\} 2/,
+    );
   });
 });
 

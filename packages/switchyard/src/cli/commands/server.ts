@@ -1,0 +1,105 @@
+import type { Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { readConfig } from '../../config-dir/index.js';
+import { SwitchyardError } from '../../errors/index.js';
+import { startServer, tightenedLine } from '../../server/index.js';
+import { resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
+import { VERSION } from '../../version.js';
+import { credentialsFile, saveCredentials } from '../client.js';
+import { describeEvent, timestampedLine, untilStopped, workerSettings } from '../foreground.js';
+import { formatStatus } from './traffic.js';
+import { defaultDataDir } from './up.js';
+
+/** `host:port` as `--listen` takes it. */
+export function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) {
+    throw new SwitchyardError('SWY_CLI_USAGE', {
+      message: `--listen ${text} is not host:port`,
+      hint: 'Give the address the API listens on, e.g. --listen 0.0.0.0:7070 (in a cluster) or 127.0.0.1:7070.',
+    });
+  }
+  return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** The environments to serve: the ones named, or every environment of the configuration. */
+async function pickFleets(dir: string, names: readonly string[]): Promise<Fleet[]> {
+  const files = await readConfig(dir);
+  return names.length > 0 ? names.map((name) => resolveFleet(files, name)) : resolveAll(files);
+}
+
+function where(fleet: Fleet): string {
+  const env = fleet.environment;
+  return env.runtime === 'kubernetes' && env.cluster
+    ? `Kubernetes context ${env.cluster.context}, namespace ${env.cluster.namespace}`
+    : 'this machine';
+}
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description(
+      'Serve the API for one or several environments of a configuration, each on its runtime (local or Kubernetes), until Ctrl-C',
+    )
+    .argument('<config-dir>', 'directory holding services/ and environments/')
+    .option('-e, --env <env...>', 'environments to serve (default: every one)')
+    .option('--listen <host:port>', 'where the API listens', '127.0.0.1:7070')
+    .option('--data-dir <dir>', 'where logs and state live (default: ~/.local/state/switchyard/server-<hash>)')
+    .option('--store <url>', 'postgres://… (default: an embedded database in the data directory)')
+    .option('--config-repo <dir>', 'the config repository desired-state changes are committed to')
+    .option('--config-remote <url>', 'a git remote the config repository pushes each commit to')
+    .action(
+      async (
+        dir: string,
+        opts: {
+          env?: string[];
+          listen: string;
+          dataDir?: string;
+          store?: string;
+          configRepo?: string;
+          configRemote?: string;
+        },
+      ) => {
+        const listen = parseListen(opts.listen);
+        const fleets = await pickFleets(dir, opts.env ?? []);
+        const dataDir = opts.dataDir ?? defaultDataDir(dir, 'server');
+        await mkdir(dataDir, { recursive: true, mode: 0o700 });
+        const out = process.stdout;
+        const line = timestampedLine(out);
+        out.write(
+          `Switchyard ${VERSION} server — ${fleets.map((f) => f.environment.name).join(', ')} (data in ${dataDir})\n`,
+        );
+        const server = await startServer({
+          fleets,
+          dataDir,
+          listen,
+          ...(opts.store ? { storeUrl: opts.store } : {}),
+          ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
+          ...(opts.configRemote ? { configRepoRemote: opts.configRemote } : {}),
+          ...(process.env.SWITCHYARD_WEBHOOK_URL ? { webhookUrl: process.env.SWITCHYARD_WEBHOOK_URL } : {}),
+          workers: workerSettings(),
+          onRuntimeEvent: (e) => line(describeEvent(e)),
+          onLine: line,
+        });
+        const tightened = await saveCredentials(server.address, server.adminToken);
+        if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
+        for (const served of server.environments.values()) {
+          const name = served.fleet.environment.name;
+          out.write(
+            formatStatus(
+              `${name} (${where(served.fleet)})`,
+              await served.runtime.status(),
+              await served.runtime.workerStatus(),
+            ),
+          );
+        }
+        const several = server.environments.size > 1;
+        out.write(
+          `API and metrics: ${server.address}/v1/status${several ? ' (name the environment: --env on the CLI, X-Switchyard-Environment or ?env=)' : ''}  ·  /metrics  ·  /v1/openapi.json (admin token saved for the CLI in ${credentialsFile()})\n`,
+        );
+        out.write('Ctrl-C stops serving (local replicas and routers drain and stop; a cluster keeps running).\n');
+        await untilStopped(server, out, () => undefined);
+      },
+    );
+}

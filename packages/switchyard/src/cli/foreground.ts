@@ -1,0 +1,97 @@
+import { RabbitMqDepth } from '@switchyard/worker';
+import { EXIT } from '../errors/index.js';
+import type { RuntimeEvent } from '../runtime/index.js';
+import type { RunningServer, ServerOptions } from '../server/index.js';
+import { paint } from './format.js';
+
+/** What `up` and `server` share while they run in the foreground: their lines, the workers' settings, the stop. */
+
+export function describeEvent(e: RuntimeEvent): string {
+  switch (e.type) {
+    case 'replica-ready':
+      return `${e.replica} ready (${e.version}) on port ${e.port}`;
+    case 'replica-crashed':
+      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); restarting in ${e.restartInMs} ms`;
+    case 'replica-restart-failed':
+      return `${e.replica} could not restart: ${e.error}`;
+    case 'replica-unhealthy':
+      return `${e.replica} failed its liveness probe ${e.failures} times; replacing it`;
+    case 'haproxy-exited':
+      return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
+    case 'haproxy-restarted':
+      return `router of ${e.service} restarted; routing restored`;
+    case 'worker-ready':
+      return `${e.replica} ready`;
+    case 'worker-exited':
+      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); starting another`;
+    case 'worker-start-failed':
+      return `${e.replica} did not start (${e.error.split(';')[0]}); retrying — is the broker (SWITCHYARD_AMQP_URL) up?`;
+    case 'worker-scaled':
+      return `${e.worker} ${e.workerClass}: ${e.from} → ${e.to} replicas (queue depth)`;
+    case 'recovered':
+      return `a previous run left processes: adopted ${e.adopted} processes that kept serving${e.stopped ? `, stopped ${e.stopped} that could not be kept` : ''}`;
+    case 'progress':
+      return e.line;
+  }
+}
+
+/** What workers need from this machine: the broker, object storage, and the broker's management API for autoscaling. */
+export function workerSettings(): NonNullable<ServerOptions['workers']> {
+  const pass = [
+    'SWITCHYARD_AMQP_URL',
+    'SWITCHYARD_S3_ENDPOINT',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_REGION',
+  ];
+  const env = Object.fromEntries(pass.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string]));
+  const management = process.env.SWITCHYARD_RABBIT_MGMT_URL;
+  const amqp = process.env.SWITCHYARD_AMQP_URL;
+  return {
+    env,
+    ...(management && amqp ? { depth: new RabbitMqDepth({ amqpUrl: amqp, managementUrl: management }) } : {}),
+  };
+}
+
+/** A line of the server's output, with the time; it clears a live status line on a terminal first. */
+export function timestampedLine(out: NodeJS.WriteStream): (text: string) => void {
+  const tty = out.isTTY === true;
+  return (text: string) =>
+    void out.write(`${tty ? '\r\x1b[2K' : ''}${paint(out, 'dim', new Date().toISOString().slice(11, 19))} ${text}\n`);
+}
+
+/**
+ * Runs until SIGINT or SIGTERM, then drains and stops everything the server started. A second
+ * signal stops at once: every local replica is killed, nothing waits.
+ */
+export async function untilStopped(
+  server: RunningServer,
+  out: NodeJS.WriteStream,
+  beforeStop: () => void,
+): Promise<void> {
+  const tty = out.isTTY === true;
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write('\nstopping at once\n');
+        void Promise.all([...server.environments.values()].map((e) => e.runtime.status())).then((all) => {
+          for (const s of all.flat())
+            for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
+          process.exit(EXIT.interrupted);
+        });
+        return;
+      }
+      stopping = true;
+      beforeStop();
+      out.write(`${tty ? '\r\x1b[2K' : ''}${signal}: draining and stopping every replica and router…\n`);
+      void server.stop().then(() => {
+        out.write('✔ stopped; nothing left running\n');
+        done();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
