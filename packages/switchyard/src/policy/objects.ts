@@ -36,6 +36,24 @@ export function matches(
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+/** Kinds that live outside any namespace: a namespace rule has nothing to ask of them. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'StorageClass',
+  'PersistentVolume',
+  'IngressClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+]);
+
+export function clusterScoped(o: KubeObject): boolean {
+  return CLUSTER_SCOPED.has(o.kind);
+}
+
 export function sameNamespace(a: KubeObject, b: KubeObject): boolean {
   return (a.metadata.namespace ?? 'default') === (b.metadata.namespace ?? 'default');
 }

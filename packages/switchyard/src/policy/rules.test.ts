@@ -171,6 +171,16 @@ describe('policy rules', () => {
     expect(run(objects, 'local').findings).toEqual([]);
   });
 
+  it('asks no namespace of cluster-scoped objects', () => {
+    const objects = clean();
+    const labels = deployment(objects, 'api-free').metadata.labels!;
+    objects.push(
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'switchyard', labels } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'video', labels } },
+    );
+    expect(run(objects).findings).toEqual([]);
+  });
+
   it('reports the worst severity that counts', () => {
     const objects = clean();
     BREAK['probes-differ']!(objects);

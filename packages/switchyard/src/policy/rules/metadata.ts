@@ -1,6 +1,6 @@
 import { LABEL } from '../../render/index.js';
 import type { Rule } from '../types.js';
-import { containers, deployments, describe } from '../objects.js';
+import { clusterScoped, containers, deployments, describe } from '../objects.js';
 
 const COST_LABELS = [LABEL.team, LABEL.product, LABEL.costCenter] as const;
 const FIELD: Readonly<Record<string, string>> = {
@@ -39,6 +39,7 @@ export const namespaceSet: Rule = {
   check: ({ objects, runtime }) =>
     objects
       .filter(() => runtime === 'kubernetes')
+      .filter((o) => !clusterScoped(o))
       .filter((o) => (o.metadata.namespace ?? 'default') === 'default')
       .map((o) => ({
         object: o,
