@@ -46,7 +46,10 @@ export function registerServer(program: Command): void {
     .option('-e, --env <env...>', 'environments to serve (default: every one)')
     .option('--listen <host:port>', 'where the API listens', '127.0.0.1:7070')
     .option('--data-dir <dir>', 'where logs and state live (default: ~/.local/state/switchyard/server-<hash>)')
-    .option('--store <url>', 'postgres://… (default: an embedded database in the data directory)')
+    .option(
+      '--store <url>',
+      'postgres://… (default $SWITCHYARD_STORE_URL, so no password shows in the process list; else an embedded database in the data directory)',
+    )
     .option('--config-repo <dir>', 'the config repository desired-state changes are committed to')
     .option('--config-remote <url>', 'a git remote the config repository pushes each commit to')
     .action(
@@ -62,6 +65,7 @@ export function registerServer(program: Command): void {
         },
       ) => {
         const listen = parseListen(opts.listen);
+        const store = opts.store ?? process.env.SWITCHYARD_STORE_URL;
         const fleets = await pickFleets(dir, opts.env ?? []);
         const dataDir = opts.dataDir ?? defaultDataDir(dir, 'server');
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -74,7 +78,7 @@ export function registerServer(program: Command): void {
           fleets,
           dataDir,
           listen,
-          ...(opts.store ? { storeUrl: opts.store } : {}),
+          ...(store ? { storeUrl: store } : {}),
           ...(opts.configRepo ? { configRepoDir: opts.configRepo } : {}),
           ...(opts.configRemote ? { configRepoRemote: opts.configRemote } : {}),
           ...(process.env.SWITCHYARD_WEBHOOK_URL ? { webhookUrl: process.env.SWITCHYARD_WEBHOOK_URL } : {}),
