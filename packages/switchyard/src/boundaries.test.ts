@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../test/support/cli.js';
 
 /**
@@ -12,33 +12,43 @@ import { REPO_ROOT } from '../test/support/cli.js';
 
 const SRC = join(REPO_ROOT, 'packages/switchyard/src');
 
-async function lint(files: Record<string, string>): Promise<{ file: string; rule: string | null; message: string }[]> {
-  const paths = Object.keys(files).map((f) => join(SRC, f));
-  try {
-    for (const [file, text] of Object.entries(files)) {
-      mkdirSync(join(SRC, file, '..'), { recursive: true });
-      writeFileSync(join(SRC, file), text);
-    }
-    const results = await new ESLint({ cwd: REPO_ROOT }).lintFiles(paths);
-    return results.flatMap((r) =>
-      r.messages.map((m) => ({ file: r.filePath.slice(SRC.length + 1), rule: m.ruleId, message: m.message })),
-    );
-  } finally {
-    for (const path of paths) rmSync(path, { force: true });
-  }
+/**
+ * Every probe is on disk before the first lint: the resolver caches what a folder holds, so a
+ * probe written after an earlier lint could look absent to it.
+ */
+const PROBES: Record<string, string> = {
+  'spec/zz-boundary-probe.ts': [
+    "import { readFileSync } from 'node:fs';",
+    "import { openStore } from '../store/index.js';",
+    'export const probe = (): unknown => [readFileSync, openStore];',
+    '',
+  ].join('\n'),
+  'zz-cycle-probe/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
+  'zz-cycle-probe/b.ts':
+    "import { a } from './a.js';\nexport const b = (): number => 1;\nexport const c = (): number => a();\n",
+};
+
+async function lint(...files: string[]): Promise<{ file: string; rule: string | null; message: string }[]> {
+  const results = await new ESLint({ cwd: REPO_ROOT }).lintFiles(files.map((f) => join(SRC, f)));
+  return results.flatMap((r) =>
+    r.messages.map((m) => ({ file: r.filePath.slice(SRC.length + 1), rule: m.ruleId, message: m.message })),
+  );
 }
 
 describe('the boundaries of the house', { timeout: 180_000 }, () => {
+  beforeAll(() => {
+    for (const [file, text] of Object.entries(PROBES)) {
+      mkdirSync(join(SRC, file, '..'), { recursive: true });
+      writeFileSync(join(SRC, file), text);
+    }
+  });
+  afterAll(() => {
+    rmSync(join(SRC, 'spec/zz-boundary-probe.ts'), { force: true });
+    rmSync(join(SRC, 'zz-cycle-probe'), { recursive: true, force: true });
+  });
+
   it('keeps effects and adapters out of the pure core', async () => {
-    const found = await lint({
-      'spec/zz-boundary-probe.ts': [
-        "import { readFileSync } from 'node:fs';",
-        "import { openStore } from '../store/index.js';",
-        'export const probe = (): unknown => [readFileSync, openStore];',
-        '',
-      ].join('\n'),
-    });
-    expect(found).toEqual([
+    expect(await lint('spec/zz-boundary-probe.ts')).toEqual([
       {
         file: 'spec/zz-boundary-probe.ts',
         rule: 'no-restricted-imports',
@@ -53,21 +63,11 @@ describe('the boundaries of the house', { timeout: 180_000 }, () => {
   });
 
   it('refuses modules that import each other', async () => {
-    const dir = join(SRC, 'zz-cycle-probe');
-    try {
-      const found = await lint({
-        'zz-cycle-probe/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
-        'zz-cycle-probe/b.ts':
-          "import { a } from './a.js';\nexport const b = (): number => 1;\nexport const c = (): number => a();\n",
-      });
-      expect(
-        found
-          .filter((m) => m.rule === 'import-x/no-cycle')
-          .map((m) => m.file)
-          .sort(),
-      ).toEqual(['zz-cycle-probe/a.ts', 'zz-cycle-probe/b.ts']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Every message is compared, so a parse or resolution failure shows itself instead of an empty list.
+    const found = await lint('zz-cycle-probe/a.ts', 'zz-cycle-probe/b.ts');
+    expect(found.map((m) => ({ file: m.file, rule: m.rule }))).toEqual([
+      { file: 'zz-cycle-probe/a.ts', rule: 'import-x/no-cycle' },
+      { file: 'zz-cycle-probe/b.ts', rule: 'import-x/no-cycle' },
+    ]);
   });
 });
