@@ -3,16 +3,18 @@
  * test-bed cluster of its own (test/k8s, cluster "bench-server", kwok nodes). Figures: the
  * server's resident memory and CPU while idle, `GET /v1/status` p50/p99, and the time from
  * `POST /v1/releases` to the first stage applied (its track's Deployment rolled out, the
- * release waiting for approval). The baseline is the same server serving a one-service
+ * release observing it). The baseline is the same server serving a one-service
  * environment of the same cluster, in the same run: each figure is printed with its ratio to
- * it, so what grows with the fleet shows. Prints JSON. Run with `bench/run k8s-server`.
+ * it, so what grows with the fleet shows. The store is PostgreSQL (test/infra), as in the
+ * chart. Prints JSON. Run with `bench/run k8s-server`.
  *   BENCH_SERVICES (default 500), BENCH_IDLE_SECONDS (30), BENCH_CALLS (200),
  *   BENCH_RELEASES (3), BENCH_KEEP=1 keeps the cluster up afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { writeTree } from '../packages/switchyard/src/cli/write-tree.js';
 import { freePort } from '../packages/switchyard/src/runtime/index.js';
 import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
@@ -52,6 +54,28 @@ async function call<T>(served: Served, method: string, path: string, body?: unkn
   return JSON.parse(text) as T;
 }
 
+/**
+ * A fresh database on the test infrastructure's PostgreSQL, as the chart runs the server (the
+ * embedded store would count its own memory in the server's).
+ */
+async function storeUrl(name: string): Promise<string> {
+  execFileSync(join(REPO_ROOT, 'test/infra/up'), ['postgres'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const envFile = join(process.env.SWITCHYARD_RUN ?? '/tmp/switchyard', 'postgres.env');
+  const url = /SWITCHYARD_TEST_PG_URL='([^']+)'/.exec(readFileSync(envFile, 'utf8'))?.[1];
+  if (!url) throw new Error(`no SWITCHYARD_TEST_PG_URL in ${envFile}`);
+  const database = `bench_${name}_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+  const out = new URL(url);
+  out.pathname = `/${database}`;
+  return out.toString();
+}
+
 /** Applies the environment (no rollout wait), then starts `switchyard server` on it from the build. */
 async function serve(cluster: BenchCluster, services: number, namespace: string): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-bench-server-'));
@@ -68,8 +92,9 @@ async function serve(cluster: BenchCluster, services: number, namespace: string)
   if (code !== 0) throw new Error(`switchyard apply of ${services} services exited with ${code}`);
   const dataDir = join(dir, 'data');
   const api = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
+  const store = await storeUrl(namespace.replace(/-/g, '_'));
   const child = spawn(process.execPath, [CLI, 'server', dir, '--listen', new URL(api).host, '--data-dir', dataDir], {
-    env,
+    env: { ...env, SWITCHYARD_STORE_URL: store },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const tokenFile = join(dataDir, 'admin.token');
@@ -126,7 +151,7 @@ interface ReleaseView {
   readonly status: string;
 }
 
-/** POST /v1/releases → the first stage applied (the release waits for its approval); then aborted. */
+/** POST /v1/releases → the first stage applied (the release leaves its applying phase); then aborted. */
 async function firstStage(served: Served, services: number): Promise<{ p50Ms: number; maxMs: number }> {
   const times: number[] = [];
   for (let i = 0; i < RELEASES; i++) {
@@ -138,7 +163,8 @@ async function firstStage(served: Served, services: number): Promise<{ p50Ms: nu
       await sleep(20);
       view = await call<ReleaseView>(served, 'GET', `/v1/releases/${release.id}`);
     }
-    if (view.phase !== 'awaiting-approval') throw new Error(`release of ${service}: ${view.status}/${view.phase}`);
+    if (view.status !== 'running' || view.stage?.index !== 0)
+      throw new Error(`release of ${service}: ${view.status}/${view.phase}`);
     times.push(performance.now() - started);
     await call(served, 'POST', `/v1/releases/${release.id}/abort`, { reason: 'benchmark' });
     while ((await call<ReleaseView>(served, 'GET', `/v1/releases/${release.id}`)).status === 'rolling-back')
