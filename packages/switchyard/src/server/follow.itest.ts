@@ -8,6 +8,7 @@ import type { ConfigStatus } from '../api/index.js';
 import { signBody } from '../api/signature.js';
 import { freePort } from '../runtime/index.js';
 import { runCli } from '../../test/support/cli.js';
+import { terminal, waitForRelease } from '../../test/support/release.js';
 import { HTTP_SERVICE } from '../../test/support/local-fleet.js';
 import { adminAuth, sleep, startForeground, waitFor, type UpProcess } from '../../test/support/up.js';
 
@@ -41,6 +42,8 @@ function service(name: string, extra: Record<string, unknown> = {}): string {
     traffic: { groups: { everyone: { canaryTrack: 'next', share: 5 } }, defaultGroup: 'everyone' },
     probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
     terminationGraceSeconds: 2,
+    // One stage that waits for an approval: a release stays in progress as long as a test needs.
+    release: { stages: [{ name: 'next', track: 'next', duration: '1s', approval: true, gates: [] }] },
     ...extra,
   });
 }
@@ -87,6 +90,12 @@ describe('a server following a configuration repository', () => {
     ).body.services;
   const served = (sha: string) =>
     waitFor(`commit ${sha.slice(0, 12)} served`, async () => (await config()).servedCommit === sha, 30_000);
+
+  const withShare = (n: number, extra: Record<string, unknown> = {}) =>
+    service('alpha', {
+      traffic: { groups: { everyone: { canaryTrack: 'next', share: n } }, defaultGroup: 'everyone' },
+      ...extra,
+    });
 
   beforeAll(async () => {
     const root = await mkdtemp(join(tmpdir(), 'switchyard-follow-'));
@@ -271,10 +280,6 @@ describe('a server following a configuration repository', () => {
     const history = await call<{ commits: { sha: string }[] }>('GET', '/v1/services/alpha/history');
     const serverCommit = history.body.commits[0]?.sha as string;
     const servedBefore = (await config()).servedCommit as string;
-    const withShare = (n: number) =>
-      service('alpha', {
-        traffic: { groups: { everyone: { canaryTrack: 'next', share: n } }, defaultGroup: 'everyone' },
-      });
 
     const clash = await push({ 'deploy/services/alpha.yaml': withShare(50) }, 'alpha: half on canary');
     await waitFor('the conflict refused', async () => (await config()).refused?.commit === clash, 30_000);
@@ -294,4 +299,29 @@ describe('a server following a configuration repository', () => {
       routing: { shares: { everyone: 20 } },
     });
   }, 60_000);
+
+  it('lets a commit that changes a service under release wait until the release ends, then takes it', async () => {
+    const started = await call<{ id: string }>('POST', '/v1/releases', { service: 'alpha', version: '3.1.0' });
+    expect(started.status).toBeLessThan(300);
+    const id = started.body.id;
+    await waitForRelease(api, auth, id, (r) => r.allowed.includes('approve'));
+    const servedBefore = (await config()).servedCommit as string;
+    const sha = await push(
+      { 'deploy/services/alpha.yaml': withShare(20, { description: 'the catalogue' }) },
+      'describe alpha',
+    );
+    await waitFor('the commit waiting', async () => (await config()).waiting?.commit === sha, 30_000);
+    expect((await config()).waiting?.releases).toEqual([{ service: 'alpha', release: id }]);
+    expect((await config()).servedCommit).toBe(servedBefore);
+    const cli = await runCli(['status'], {
+      env: { SWITCHYARD_API: api, SWITCHYARD_TOKEN: auth.replace('Bearer ', '') },
+    });
+    expect(cli.stdout).toContain(`config: commit ${sha.slice(0, 12)} waits for release ${id.slice(0, 8)} of alpha`);
+
+    const aborted = await call('POST', `/v1/releases/${id}/abort`, { reason: 'not today' });
+    expect(aborted.status).toBe(200);
+    await waitForRelease(api, auth, id, terminal);
+    await served(sha);
+    expect((await config()).waiting).toBeUndefined();
+  }, 90_000);
 });
