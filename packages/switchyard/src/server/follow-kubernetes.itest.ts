@@ -79,7 +79,12 @@ describe('a server following a configuration repository on a Kubernetes cluster'
     dataDir = join(root, 'data');
     git(root, 'init', '--quiet', '--bare', '--initial-branch=main', remote);
     git(root, 'clone', '--quiet', remote, work);
-    catalog = await readFile(join(REPO_ROOT, 'examples/video-platform/services/catalog-api.yaml'), 'utf8');
+    // The example's service, with fewer replicas: the test bed is shared with other tests.
+    catalog = setIn(
+      await readFile(join(REPO_ROOT, 'examples/video-platform/services/catalog-api.yaml'), 'utf8'),
+      'tracks',
+      { internal: { replicas: 2 }, free: { replicas: 2 }, paid: { replicas: 2 }, production: { replicas: 2 } },
+    );
     await push(
       {
         'services/catalog-api.yaml': catalog,

@@ -20,7 +20,8 @@ import { SwitchyardError } from '../errors/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
-import { ConfigFollower, directoryConfig } from './follow.js';
+import { directoryConfig } from './commits.js';
+import { ConfigFollower } from './follow.js';
 import { FleetRecorder } from './recorder.js';
 
 export interface ServerOptions {

@@ -257,6 +257,10 @@ export class LocalRuntime implements Runtime {
       return a !== undefined && b !== undefined && (a.port !== b.port || a.statsPort !== b.statsPort);
     };
     const restart = new Set([...diff.changed, ...[...oldPorts.keys()].filter(moved)]);
+    // A service restarted only because its router port moved comes back exactly as it runs.
+    const kept: Record<string, UnitState> = {};
+    for (const name of restart)
+      if (!diff.changed.includes(name) && this.running.has(name)) kept[name] = this.desiredState(name);
     for (const name of [...diff.removed, ...restart]) {
       await this.stopService(name);
       await this.stopWorker(name);
@@ -269,7 +273,7 @@ export class LocalRuntime implements Runtime {
         if (unit.command !== undefined) await this.startWorker(unit);
         continue;
       }
-      const state = states[unit.name];
+      const state = states[unit.name] ?? kept[unit.name];
       const service = withState(unit, state);
       const running = this.build(service, state, newPorts.get(unit.name) as RouterPorts, binary);
       this.running.set(unit.name, running);
