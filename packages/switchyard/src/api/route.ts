@@ -143,8 +143,9 @@ function tooManyFailures(waitMs: number): SwitchyardError {
 
 /**
  * The gate every route passes, in this order: the address is not throttled, the token is
- * valid (or the route's own credential is: see Route.credential), the environment the request names is served here, the token's role there allows the
- * route's action, the input is well formed; then the handler runs. Every refusal is audited; a
+ * valid (or, for the one exception, the route's own credential: see Route.credential), the
+ * environment the request names is served here, the token's role there allows the route's
+ * action, the input is well formed; then the handler runs. Every refusal is audited; a
  * mutation is audited whatever its outcome.
  */
 class Gate {
