@@ -1,3 +1,3 @@
 export { buildApi, apiRoutes, type ApiOptions } from './server.js';
-export { newBus, type ApiContext } from './context.js';
+export { newBus, type ApiContext, type ConfigFollowing, type ConfigRefusal, type ConfigStatus } from './context.js';
 export { ENVIRONMENT_HEADER } from './route.js';

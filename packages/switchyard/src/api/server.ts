@@ -6,6 +6,7 @@ import type { ApiContext } from './context.js';
 import { errorAnswer, installErrorHandler, type UnexpectedListener } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { registerRoutes, type Route } from './route.js';
+import { configRoutes } from './routes/config.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
 import { releaseRoutes } from './routes/releases.js';
@@ -13,7 +14,13 @@ import { tokenRoutes } from './routes/tokens.js';
 import { AuthThrottle, type ThrottleSettings } from './throttle.js';
 
 export function apiRoutes(ctx: ApiContext, streams = new EventStreams()): Route[] {
-  return [...fleetRoutes(ctx), ...releaseRoutes(ctx), ...tokenRoutes(ctx), ...eventRoutes(ctx, streams)];
+  return [
+    ...fleetRoutes(ctx),
+    ...releaseRoutes(ctx),
+    ...tokenRoutes(ctx),
+    ...eventRoutes(ctx, streams),
+    ...configRoutes(ctx),
+  ];
 }
 
 export interface ApiOptions {

@@ -16,6 +16,13 @@ export interface Runtime extends ReleaseTarget {
    * come back to after a restart; a runtime that keeps its own (the cluster) reads that instead.
    */
   start(states?: Readonly<Record<string, UnitState>>): Promise<void>;
+  /**
+   * Serves `next` from now on (a new commit of the configuration, same environment): units
+   * added start, units removed stop, units whose spec changed are brought to it now. `states`
+   * is the desired state to run a changed or added unit with (what the server owns of it); a
+   * unit not named there runs as its new spec says.
+   */
+  replaceFleet(next: Fleet, states: Readonly<Record<string, UnitState>>): Promise<void>;
   /** Lets go of what start() took: local replicas and routers drain and stop; a cluster keeps running. */
   stop(): Promise<void>;
   /** Every service as it runs: its router, routing and tracks. */

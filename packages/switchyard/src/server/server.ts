@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { buildApi, newBus, type ApiContext } from '../api/index.js';
 import { API_LOG, apiLogger } from './log.js';
+import type { GitSource } from '../config-dir/index.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
 import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../release/index.js';
 import { GateMetrics, PrometheusHttpSource } from '../release/metrics/index.js';
@@ -19,6 +20,8 @@ import { SwitchyardError } from '../errors/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
+import { directoryConfig } from './commits.js';
+import { ConfigFollower } from './follow.js';
 import { FleetRecorder } from './recorder.js';
 
 export interface ServerOptions {
@@ -40,10 +43,22 @@ export interface ServerOptions {
   /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
   readonly workers?: WorkerSettings;
   readonly onLine?: (line: string) => void;
+  /** The git repository the fleets were read from, to follow (server/follow.ts); absent: the directory is read once. */
+  readonly follow?: FollowOptions;
+}
+
+export interface FollowOptions {
+  readonly source: GitSource;
+  /** The commit the fleets were read at. */
+  readonly served: string;
+  /** 0: no polling (the webhook only). */
+  readonly pollMs: number;
+  readonly webhookSecret?: string;
 }
 
 /** One environment as the server serves it: its runtime, its release orchestrator, its API context. */
 export interface ServedEnvironment {
+  /** The spec served now (a new commit of a followed repository replaces it). */
   readonly fleet: Fleet;
   readonly runtime: Runtime;
   readonly orchestrator: Orchestrator;
@@ -59,6 +74,8 @@ export interface RunningServer {
   readonly configRepo: ConfigRepo;
   readonly api: FastifyInstance;
   readonly address: string;
+  /** The followed repository (absent when the configuration is a directory read once). */
+  readonly follower?: ConfigFollower;
   /** The admin token created on the first start (also in <data-dir>/admin.token). */
   readonly adminToken: string;
   stop(): Promise<void>;
@@ -133,6 +150,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const releases = new StoreReleaseRepository(store);
     const environments = new Map<string, ServedEnvironment>();
     const contexts: ApiContext[] = [];
+    const follower = options.follow
+      ? new ConfigFollower({
+          ...options.follow,
+          runtimes: new Map(options.fleets.map((f, i) => [f.environment.name, runtimes[i] as Runtime])),
+          store,
+          configRepo,
+          releases,
+          ...(options.onLine ? { onLine: options.onLine } : {}),
+        })
+      : undefined;
+    const config = follower ?? directoryConfig(first.dir);
     for (const [i, fleet] of options.fleets.entries()) {
       const runtime = runtimes[i] as Runtime;
       const env = fleet.environment;
@@ -149,7 +177,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         },
         repository: releases,
         target: runtime,
-        recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
+        recorder: new FleetRecorder(
+          store,
+          configRepo,
+          () => runtime.fleet,
+          (line) => options.onLine?.(`⚠ ${line}`),
+        ),
         notifier: new Notifiers(notifiers),
         metrics: new GateMetrics(runtime, new PrometheusHttpSource()),
         ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
@@ -158,8 +191,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(process.env.SWITCHYARD_FAULT ? { fault: process.env.SWITCHYARD_FAULT } : {}),
       });
       cleanup.unshift(() => orchestrator.stop());
-      environments.set(env.name, { fleet, runtime, orchestrator });
-      contexts.push({ fleet, runtime, store, orchestrator, releases, configRepo, bus });
+      // The spec served is the runtime's: a new commit of a followed repository replaces it there.
+      const fleetNow = () => runtime.fleet;
+      environments.set(env.name, {
+        get fleet() {
+          return fleetNow();
+        },
+        runtime,
+        orchestrator,
+      });
+      contexts.push({
+        get fleet() {
+          return fleetNow();
+        },
+        runtime,
+        store,
+        orchestrator,
+        releases,
+        configRepo,
+        bus,
+        config,
+      });
     }
     const api = buildApi(contexts, {
       logger: apiLogger(join(dataDir, 'logs', API_LOG)),
@@ -174,6 +226,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await served.orchestrator.recover();
       served.orchestrator.start();
     }
+    if (follower) {
+      cleanup.unshift(() => follower.stop());
+      // The one place a server starts acting on new commits of the configuration repository.
+      follower.start();
+    }
     const { runtime, orchestrator } = environments.get(first.environment.name) as ServedEnvironment;
     return {
       environments,
@@ -181,6 +238,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       orchestrator,
       store,
       configRepo,
+      ...(follower ? { follower } : {}),
       api,
       address: `http://${listen.host}:${listen.port}`,
       adminToken: token,

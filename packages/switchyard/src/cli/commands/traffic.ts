@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { SwitchyardError } from '../../errors/index.js';
+import type { ConfigStatus } from '../../api/index.js';
+import { SwitchyardError, type Issue } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
@@ -126,8 +127,10 @@ export function registerTraffic(program: Command): void {
         'GET',
         '/v1/releases?status=running,paused,rolling-back',
       );
+      // A server from before GET /v1/config answers 404: it has nothing to say about commits.
+      const config = await callApi<ConfigStatus>(api, 'GET', '/v1/config').catch(() => undefined);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...status, releases }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...status, releases, ...(config ? { config } : {}) }, null, 2)}\n`);
         return;
       }
       process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
@@ -136,7 +139,26 @@ export function registerTraffic(program: Command): void {
           ? 'no release in progress\n'
           : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`,
       );
+      const line = config && configLine(config);
+      if (line) process.stdout.write(`${line}\n`);
     });
+}
+
+/** One line about the configuration commit when it needs a look: refused, waiting, or not fetched. */
+export function configLine(config: ConfigStatus): string | undefined {
+  const sha = (commit: string | undefined) => (commit ?? '').slice(0, 12);
+  if (config.refused) {
+    const n = config.refused.issues.length;
+    return `✖ config: commit ${sha(config.refused.commit)} (${config.refused.subject}) refused: ${config.refused.code} — ${n > 0 ? `${n} problem${n === 1 ? '' : 's'}, first: ${describeIssue(config.refused.issues[0] as Issue)}` : config.refused.message}; serving ${sha(config.servedCommit)} (details: GET /v1/config)`;
+  }
+  if (config.waiting)
+    return `… config: commit ${sha(config.waiting.commit)} waits for ${config.waiting.releases.map((r) => `release ${r.release.slice(0, 8)} of ${r.service}`).join(', ')}; serving ${sha(config.servedCommit)}`;
+  if (config.fetchError) return `⚠ config: ${config.fetchError.message}; serving ${sha(config.servedCommit)}`;
+  return undefined;
+}
+
+function describeIssue(issue: Issue): string {
+  return `${issue.file ?? ''}${issue.line ? `:${issue.line}` : ''}${issue.path ? ` ${issue.path}` : ''}: ${issue.message}`;
 }
 
 export function formatStatus(
