@@ -2,12 +2,13 @@ import { WORKER_ENV } from '@switchyard/worker/contract';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { QueueAutoscaler, type ScaleTarget } from '@switchyard/worker';
+import type { QueueAutoscaler, ScaleTarget } from '@switchyard/worker';
 import { SwitchyardError } from '../../errors/index.js';
 import { withState, type UnitState } from '../../render/index.js';
 import { initialRouting, type RoutingState } from '../../router/index.js';
 import { routerPorts, type Fleet, type Service, type Worker } from '../../spec/index.js';
 import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
+import { workerAutoscalers } from '../worker-autoscalers.js';
 import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
 import { sortLeftovers } from './leftovers.js';
 import { LocalRouter } from './local-router.js';
@@ -171,29 +172,24 @@ export class LocalRuntime implements Runtime {
           ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
         });
         this.workerRunners.push(runner);
-        if (settings?.depth) {
-          this.autoscalers.push(
-            new QueueAutoscaler({
-              queue: workerClass.queue,
-              source: settings.depth,
-              target: runner,
-              intervalMs: settings.autoscaleIntervalMs ?? 2000,
-              policy: {
-                minReplicas: workerClass.minReplicas,
-                maxReplicas: workerClass.maxReplicas,
-                tasksPerReplica: worker.scaling.tasksPerReplica,
-                prefetch: worker.queue.prefetch,
-                maxStepUp: 4,
-                maxStepDown: 2,
-                cooldownMs: worker.scaling.cooldownMs,
-              },
-            }),
-          );
-        }
       }
     }
     await Promise.all(this.workerRunners.map((r) => r.start()));
+  }
+
+  /** Starts the workers' autoscalers (one per class, when the settings give a depth source). */
+  async lead(): Promise<void> {
+    if (this.autoscalers.length > 0) return;
+    const workers = this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && u.command !== undefined);
+    this.autoscalers.push(
+      ...workerAutoscalers(workers, this.options.workers, (w, c) => this.scaleTarget(w.name, c.name)),
+    );
     for (const scaler of this.autoscalers) scaler.start();
+  }
+
+  /** Stops the autoscalers; the workers keep the replicas they have. */
+  async follow(): Promise<void> {
+    await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
   }
 
   async workerStatus(): Promise<WorkerClassStatus[]> {
@@ -310,7 +306,7 @@ export class LocalRuntime implements Runtime {
 
   /** Drains and stops every replica, then every router. Nothing is left running. */
   async stop(): Promise<void> {
-    await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+    await this.follow();
     await this.options.workers?.depth?.close?.();
     await Promise.all(this.workerRunners.splice(0).map((w) => w.stop()));
     const running = [...this.running.values()];
