@@ -28,6 +28,7 @@ import { KubeClient, type KubeClientOptions } from './client.js';
 import { DeploymentScaleTarget, readyEndpoints } from './endpoints.js';
 import { verifyCluster, type ClusterCheck } from './identity.js';
 import { collectionPath, KINDS } from './kinds.js';
+import type { InformerCounts } from './informer.js';
 import { LiveCache, type LiveConfigMap } from './live-cache.js';
 import { RouterPods } from './router-pods.js';
 import { waitForRollout, type LiveDeployment, type LivePod, type WaitOptions } from './rollout.js';
@@ -37,8 +38,10 @@ export interface KubernetesRuntimeOptions {
   readonly fleet: Fleet;
   /** Path of the kubeconfig (default $KUBECONFIG, then ~/.kube/config). */
   readonly kubeconfig?: string;
-  /** Overrides the environment's cluster.context. */
+  /** Overrides the environment's cluster.context (not looked up in a pod without a kubeconfig). */
   readonly context?: string;
+  /** In a pod: what prefixes the service account's directory (tests point it at their own). */
+  readonly serviceAccountRoot?: string;
   /** Desired state to render with (a release's versions and routing); default: the spec alone. */
   readonly states?: Readonly<Record<string, UnitState>>;
   readonly onProgress?: (line: string) => void;
@@ -97,6 +100,7 @@ export class KubernetesRuntime implements Runtime {
       ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
       ...(context ? { context } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.serviceAccountRoot ? { serviceAccountRoot: options.serviceAccountRoot } : {}),
     };
     return new KubernetesRuntime(await KubeClient.connect(clientOptions), options);
   }
@@ -175,6 +179,7 @@ export class KubernetesRuntime implements Runtime {
       {
         ...this.options.wait,
         onProgress: (line) => this.say(line),
+        pods: () => (this.live?.running ? this.live.pods.cache.items() : undefined),
       },
     );
   }
@@ -278,6 +283,11 @@ export class KubernetesRuntime implements Runtime {
   async follow(): Promise<void> {
     this.leading = false;
     await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+  }
+
+  /** What the status cache's informers did since start() (lists, watches, events, errors); undefined when not started. */
+  watchCounts(): InformerCounts | undefined {
+    return this.live?.counts();
   }
 
   /**
