@@ -294,19 +294,24 @@ export class KubernetesRuntime implements Runtime {
    * A service as status shows it. The leading replica shows its own desired state (what it
    * applied); another replica shows what the cluster's objects say, as the leader left them.
    */
-  private shown(name: string): { service: Service; routing: RoutingState } {
-    const live = this.live;
-    if (this.leading || !live?.running) return { service: this.service(name), routing: this.routing(name) };
-    const state = stateOnCluster(this.spec(name), live.deployments.cache.items(), live.configMaps.cache.items());
-    return { service: withState(this.spec(name), state), routing: state.routing ?? initialRouting(this.spec(name)) };
+  private shown(live: LiveFleet): (name: string) => { service: Service; routing: RoutingState } {
+    const cache = this.live;
+    if (this.leading || !cache?.running)
+      return (name) => ({ service: this.service(name), routing: this.routing(name) });
+    const configMaps = cache.configMaps.cache.items();
+    return (name) => {
+      const state = stateOnCluster(this.spec(name), live.deployments, configMaps);
+      return { service: withState(this.spec(name), state), routing: state.routing ?? initialRouting(this.spec(name)) };
+    };
   }
 
   async status(): Promise<ServiceStatus[]> {
     const live = await this.readLive();
+    const shown = this.shown(live);
     return this.fleet.units
       .filter((u): u is Service => u.kind === 'Service')
       .map((u) => {
-        const { service, routing } = this.shown(u.name);
+        const { service, routing } = shown(u.name);
         return serviceStatus(service, routing, live);
       });
   }
@@ -317,8 +322,9 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async trackStatus(name: string, track: string): Promise<TrackStatus> {
-    const { service, routing } = this.shown(name);
-    const found = serviceStatus(service, routing, await this.readLive()).tracks.find((t) => t.track === track);
+    const live = await this.readLive();
+    const { service, routing } = this.shown(live)(name);
+    const found = serviceStatus(service, routing, live).tracks.find((t) => t.track === track);
     if (!found) throw this.noTrack(service, track);
     return found;
   }
