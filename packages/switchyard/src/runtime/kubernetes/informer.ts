@@ -23,6 +23,8 @@ interface WatchStatus {
 export class ObjectCache<T extends KubeObject & { metadata: { resourceVersion?: string } }> {
   private readonly objects = new Map<string, T>();
   private version = '';
+  /** items() until the next change: the same array, so what is derived from it can be kept too. */
+  private sorted: T[] | undefined;
 
   /** Where a watch resumes; empty until a list (and after a 410: the cache must be listed again). */
   get resourceVersion(): string {
@@ -37,14 +39,18 @@ export class ObjectCache<T extends KubeObject & { metadata: { resourceVersion?: 
     return this.objects.get(name);
   }
 
-  /** Every object, by name. */
-  items(): T[] {
-    return [...this.objects.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  /** Every object, by name; the same (frozen) array until something changes. */
+  items(): readonly T[] {
+    this.sorted ??= Object.freeze(
+      [...this.objects.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)),
+    ) as T[];
+    return this.sorted;
   }
 
   /** A list's answer replaces everything: objects deleted while no watch ran disappear. */
   replace(items: readonly T[], resourceVersion: string): CacheChange<T> {
     this.objects.clear();
+    this.sorted = undefined;
     for (const item of items) this.objects.set(item.metadata.name, item);
     this.version = resourceVersion;
     return { type: 'synced', items: this.items() };
@@ -72,9 +78,11 @@ export class ObjectCache<T extends KubeObject & { metadata: { resourceVersion?: 
         return { next: 'resume' };
       case 'ADDED':
       case 'MODIFIED':
+        this.sorted = undefined;
         this.objects.set(object.metadata.name, object);
         return { next: 'resume', change: { type: 'set', object } };
       case 'DELETED':
+        this.sorted = undefined;
         this.objects.delete(object.metadata.name);
         return { next: 'resume', change: { type: 'deleted', object } };
     }
