@@ -124,7 +124,6 @@ const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 30_000 };
 export class Informer<T extends KubeObject & { metadata: { resourceVersion?: string } }> {
   readonly cache = new ObjectCache<T>();
   readonly counts: InformerCounts = { lists: 0, watches: 0, events: 0, errors: 0 };
-  private readonly listeners = new Set<(change: CacheChange<T>) => void>();
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
 
@@ -136,12 +135,6 @@ export class Informer<T extends KubeObject & { metadata: { resourceVersion?: str
   /** Set once the first list is in the cache, until stop(). */
   get running(): boolean {
     return this.loop !== undefined;
-  }
-
-  /** Listens to every change; answers a function that stops listening. */
-  subscribe(listener: (change: CacheChange<T>) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** Lists once (a failure here is thrown: forbidden, unreachable), then watches until stop(). */
@@ -160,10 +153,6 @@ export class Informer<T extends KubeObject & { metadata: { resourceVersion?: str
     this.loop = undefined;
   }
 
-  private emit(change: CacheChange<T>): void {
-    for (const listener of this.listeners) listener(change);
-  }
-
   private async list(): Promise<void> {
     const items: T[] = [];
     let token: string | undefined;
@@ -180,7 +169,7 @@ export class Informer<T extends KubeObject & { metadata: { resourceVersion?: str
       token = page.metadata.continue || undefined;
     } while (token);
     this.counts.lists++;
-    this.emit(this.cache.replace(items, resourceVersion));
+    this.cache.replace(items, resourceVersion);
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -227,9 +216,7 @@ export class Informer<T extends KubeObject & { metadata: { resourceVersion?: str
         (event) => {
           heard();
           this.counts.events++;
-          const verdict = this.cache.apply(event);
-          if (verdict.change) this.emit(verdict.change);
-          if (verdict.next === 'relist') stream.abort();
+          if (this.cache.apply(event).next === 'relist') stream.abort();
         },
         stream.signal,
       );
