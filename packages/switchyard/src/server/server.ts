@@ -168,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
       await runtime.start(states);
       cleanup.unshift(() => runtime.stop());
+      await runtime.lead();
       const bus = newBus();
       const orchestrator = new Orchestrator({
         environment: env.name,
