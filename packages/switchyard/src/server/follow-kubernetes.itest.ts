@@ -32,11 +32,24 @@ function kubectl(...args: string[]): string {
 }
 
 /** Name → resourceVersion of the Deployments of one service. */
+/**
+ * Each Deployment of a service by what a write of Switchyard's would change: its generation (the
+ * spec), labels and annotations. Not its resourceVersion: the controllers write status.
+ */
 function deployments(service: string): Record<string, string> {
   const list = JSON.parse(
     kubectl('-n', NAMESPACE, 'get', 'deployments', '-l', `switchyard.dev/service=${service}`, '-o', 'json'),
-  ) as { items: { metadata: { name: string; resourceVersion: string } }[] };
-  return Object.fromEntries(list.items.map((d) => [d.metadata.name, d.metadata.resourceVersion]));
+  ) as {
+    items: {
+      metadata: { name: string; generation: number; labels?: unknown; annotations?: Record<string, string> };
+    }[];
+  };
+  return Object.fromEntries(
+    list.items.map(({ metadata: m }) => {
+      const { 'deployment.kubernetes.io/revision': _revision, ...annotations } = m.annotations ?? {};
+      return [m.name, JSON.stringify([m.generation, m.labels ?? {}, annotations])];
+    }),
+  );
 }
 
 function git(cwd: string, ...args: string[]): string {
