@@ -70,6 +70,8 @@ export interface GuardContext {
   readonly db: SqlClient;
   readonly throttle: AuthThrottle;
   readonly onUnexpected?: UnexpectedListener;
+  /** On a replica that stands by, hands an authenticated write to the leader (true) instead of handling it here. */
+  readonly handOff?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 /** One environment's routes: the same table for every environment, each bound to its own context. */
@@ -241,6 +243,7 @@ export function registerRoutes(app: FastifyInstance, served: readonly ServedRout
       url: shape.url,
       handler: async (request, reply) => {
         const principal = await gate.admit(request);
+        if (shape.method !== 'GET' && (await guard.handOff?.(request, reply))) return reply;
         const here = gate.here(request);
         const r = here.routes[i] as Route;
         const env = here.environment;

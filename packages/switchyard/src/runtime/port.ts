@@ -16,6 +16,12 @@ export interface Runtime extends ReleaseTarget {
    * come back to after a restart; a runtime that keeps its own (the cluster) reads that instead.
    */
   start(states?: Readonly<Record<string, UnitState>>): Promise<void>;
+  /**
+   * Reads again what runs, after another process changed it: a standby following its leader,
+   * or taking over from it. Only a runtime whose state lives outside this process (a cluster)
+   * has it; one that runs the fleet itself (the local runtime) cannot be served by replicas.
+   */
+  reload?(): Promise<void>;
   /** Lets go of what start() took: local replicas and routers drain and stop; a cluster keeps running. */
   stop(): Promise<void>;
   /** Every service as it runs: its router, routing and tracks. */

@@ -19,7 +19,9 @@ import { SwitchyardError } from '../errors/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
+import type { Leadership } from './leadership.js';
 import { FleetRecorder } from './recorder.js';
+import { replicaLeadership, type LedEnvironment } from './replicas.js';
 
 export interface ServerOptions {
   /** The environments this server serves, each on the runtime its file names; `up` serves one. */
@@ -40,6 +42,10 @@ export interface ServerOptions {
   /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
   readonly workers?: WorkerSettings;
   readonly onLine?: (line: string) => void;
+  /** Where the other replicas reach this one's API (default: the listen address). */
+  readonly advertise?: string;
+  /** How often a standby tries to take the lead, and a leader checks it still holds it (default 1000 ms). */
+  readonly leaderRetryMs?: number;
 }
 
 /** One environment as the server serves it: its runtime, its release orchestrator, its API context. */
@@ -59,8 +65,13 @@ export interface RunningServer {
   readonly configRepo: ConfigRepo;
   readonly api: FastifyInstance;
   readonly address: string;
-  /** The admin token created on the first start (also in <data-dir>/admin.token). */
-  readonly adminToken: string;
+  /**
+   * The admin token created on the first start (also in <data-dir>/admin.token); none on a
+   * replica whose PostgreSQL store got its admin token from another replica.
+   */
+  readonly adminToken: string | undefined;
+  /** Whether this replica leads the replicas sharing its store (a lone server always does). */
+  readonly leadership: Leadership;
   stop(): Promise<void>;
 }
 
@@ -123,7 +134,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
   try {
-    const token = await adminToken(store, dataDir, recoveryCommand(options, first, store));
+    const recovery = recoveryCommand(options, first, store);
+    const token =
+      store.engine === 'postgres'
+        ? await adminToken(store, dataDir, recovery, { onShared: (line) => options.onLine?.(`ⓘ ${line}`) })
+        : await adminToken(store, dataDir, recovery);
     const configRepo = await openConfigRepo({
       dir: options.configRepoDir ?? join(dataDir, 'config-repo'),
       ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}),
@@ -133,6 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const releases = new StoreReleaseRepository(store);
     const environments = new Map<string, ServedEnvironment>();
     const contexts: ApiContext[] = [];
+    const led: LedEnvironment[] = [];
     for (const [i, fleet] of options.fleets.entries()) {
       const runtime = runtimes[i] as Runtime;
       const env = fleet.environment;
@@ -160,8 +176,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cleanup.unshift(() => orchestrator.stop());
       environments.set(env.name, { fleet, runtime, orchestrator });
       contexts.push({ fleet, runtime, store, orchestrator, releases, configRepo, bus });
+      led.push({ name: env.name, runtime, orchestrator, bus });
     }
+    const address = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+    const leadership = replicaLeadership({
+      store,
+      environments: led,
+      configRepo,
+      releases,
+      address: options.advertise ?? address,
+      ...(options.leaderRetryMs !== undefined ? { retryMs: options.leaderRetryMs } : {}),
+      say: (line) => options.onLine?.(line),
+    });
     const api = buildApi(contexts, {
+      leadership,
       logger: apiLogger(join(dataDir, 'logs', API_LOG)),
       onUnexpected: ({ requestId, method, url }) =>
         options.onLine?.(
@@ -170,10 +198,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     await api.listen(listen);
     cleanup.unshift(() => api.close());
-    for (const served of environments.values()) {
-      await served.orchestrator.recover();
-      served.orchestrator.start();
-    }
+    // A lone server (and the embedded store's one opener) leads before this returns, as a restart always did.
+    await leadership.start();
+    cleanup.unshift(() => leadership.stop());
     const { runtime, orchestrator } = environments.get(first.environment.name) as ServedEnvironment;
     return {
       environments,
@@ -182,8 +209,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       configRepo,
       api,
-      address: `http://${listen.host}:${listen.port}`,
+      address,
       adminToken: token,
+      leadership,
       async stop() {
         for (const step of cleanup) await step().catch(() => undefined);
       },

@@ -5,6 +5,7 @@ import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
 import { API_OPTION, apiTarget, ENV_OPTION, callApi } from '../client.js';
+import type { LeaderView } from '../../api/index.js';
 import { describeRelease, type ReleaseView } from './release.js';
 
 function percent(text: string): number {
@@ -126,8 +127,10 @@ export function registerTraffic(program: Command): void {
         'GET',
         '/v1/releases?status=running,paused,rolling-back',
       );
+      // A server from before replicas has no /v1/leader: it leads alone, and nothing is said.
+      const leader = await callApi<LeaderView>(api, 'GET', '/v1/leader').catch(() => undefined);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...status, releases }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...status, releases, ...(leader ? { leader } : {}) }, null, 2)}\n`);
         return;
       }
       process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
@@ -136,7 +139,17 @@ export function registerTraffic(program: Command): void {
           ? 'no release in progress\n'
           : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`,
       );
+      if (leader?.self) process.stdout.write(`${describeLeadership(leader)}\n`);
     });
+}
+
+/** Who leads the replicas, as `status` and `server` say it; a lone server (no address of its own) is not a replica. */
+export function describeLeadership(view: LeaderView): string {
+  if (view.role === 'leader')
+    return `leader: this replica (${view.self})${view.leader ? `, term ${view.leader.term}, since ${view.leader.since}` : ''}`;
+  return view.leader
+    ? `standby (${view.self}): ${view.leader.address} leads (term ${view.leader.term}, since ${view.leader.since}); writes are handed to it`
+    : `standby (${view.self}): no replica leads now — writes are refused (SWY_API_NO_LEADER) until one takes over`;
 }
 
 export function formatStatus(

@@ -222,6 +222,11 @@ export class KubernetesRuntime implements Runtime {
     await this.load();
   }
 
+  /** What runs is read from the cluster again: another replica may have changed it. */
+  async reload(): Promise<void> {
+    await this.load();
+  }
+
   async stop(): Promise<void> {
     this.close();
   }
