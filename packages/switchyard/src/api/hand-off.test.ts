@@ -62,7 +62,7 @@ describe('readiness', () => {
     expect(readiness(ALONE, true).ready).toBe(true);
     expect(readiness(standby('http://a:7070'), true)).toEqual({
       ready: true,
-      why: 'standing by; http://a:7070 leads',
+      why: 'standing by; another replica leads',
     });
     expect(readiness(standby(null), true)).toEqual({ ready: false, why: 'standing by and no replica leads' });
     expect(readiness(ALONE, false)).toEqual({ ready: false, why: 'the store does not answer' });

@@ -32,7 +32,8 @@ export function readiness(view: LeaderView | undefined, storeAnswers: boolean): 
   if (!storeAnswers) return { ready: false, why: 'the store does not answer' };
   if (!view) return { ready: false, why: 'leadership is not known yet' };
   if (view.role === 'leader') return { ready: true, why: 'this replica leads' };
-  if (view.leader) return { ready: true, why: `standing by; ${view.leader.address} leads` };
+  // Unauthenticated: the leader's address is for GET /v1/leader, not for anyone who asks.
+  if (view.leader) return { ready: true, why: 'standing by; another replica leads' };
   return { ready: false, why: 'standing by and no replica leads' };
 }
 

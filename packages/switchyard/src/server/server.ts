@@ -196,11 +196,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           `✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`,
         ),
     });
+    // A lone server (and the embedded store's one opener) leads, and has resumed its releases, before it answers.
+    cleanup.unshift(() => leadership.stop());
+    await leadership.start();
     await api.listen(listen);
     cleanup.unshift(() => api.close());
-    // A lone server (and the embedded store's one opener) leads before this returns, as a restart always did.
-    await leadership.start();
-    cleanup.unshift(() => leadership.stop());
     const { runtime, orchestrator } = environments.get(first.environment.name) as ServedEnvironment;
     return {
       environments,
