@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { SwitchyardError } from '../errors/index.js';
+import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
 import {
   appendAudit,
   createToken,
@@ -76,14 +76,23 @@ export async function adminToken(
     if (found?.state === 'active') return saved;
     throw lost(`The admin token in ${file} ${whyUnusable(found)}`, recovery);
   }
-  if ((await listTokens(store)).some((t) => t.name === ADMIN.name)) {
-    if (!shared) throw lost(`The admin token of this store is not in ${file}: the file is missing or empty`, recovery);
-    shared.onShared(
+  const madeElsewhere = () =>
+    shared?.onShared(
       `admin token: this store's admin token was made by another replica (or an earlier data directory), so none is written to ${file}: use that replica's admin.token, a token from \`switchyard token create\`, or run \`${recovery}\` with this replica stopped (it revokes the old one)`,
     );
+  if ((await listTokens(store)).some((t) => t.name === ADMIN.name)) {
+    if (!shared) throw lost(`The admin token of this store is not in ${file}: the file is missing or empty`, recovery);
+    madeElsewhere();
     return undefined;
   }
-  return (await mintAdmin(store, dataDir, 'first start')).secret;
+  try {
+    return (await mintAdmin(store, dataDir, 'first start')).secret;
+  } catch (err) {
+    // Replicas starting together on an empty store: one of them makes the token, the others use it.
+    if (!shared || !isSwitchyardError(err) || err.code !== 'SWY_STORE_TOKEN_NAME_TAKEN') throw err;
+    madeElsewhere();
+    return undefined;
+  }
 }
 
 export interface AdminRecovery {

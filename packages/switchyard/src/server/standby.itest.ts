@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -91,7 +91,12 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
   const cli = (api: string, args: string[]) =>
     runCli(args, { env: { SWITCHYARD_API: api, SWITCHYARD_TOKEN: token, KUBECONFIG, XDG_CONFIG_HOME: dir } });
 
-  async function startReplica(name: string, flags: string[], env: NodeJS.ProcessEnv = {}): Promise<Replica> {
+  async function startReplica(
+    name: string,
+    flags: string[],
+    env: NodeJS.ProcessEnv = {},
+    store = storeUrl,
+  ): Promise<Replica> {
     const api = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
     const dataDir = mkdtempSync(join(tmpdir(), `sy-standby-${name}-`));
     const child = startForeground(
@@ -108,7 +113,7 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
         remote,
         ...flags,
       ],
-      { KUBECONFIG, XDG_CONFIG_HOME: dataDir, SWITCHYARD_STORE_URL: storeUrl, ...env },
+      { KUBECONFIG, XDG_CONFIG_HOME: dataDir, SWITCHYARD_STORE_URL: store, ...env },
     );
     const replica = { name, api, dataDir, process: child };
     replicas.push(replica);
@@ -309,4 +314,26 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(versions().production).toBe('1.5.0');
   }, 60_000);
+
+  it('starts two replicas at once on an empty store: migrations once, one admin token, one leader', async () => {
+    const empty = await freshDatabase();
+    const both = await Promise.all([startReplica('d', [], {}, empty), startReplica('e', [], {}, empty)]);
+    const tokens = both.filter((r) => existsSync(join(r.dataDir, 'admin.token')));
+    expect(tokens).toHaveLength(1);
+    token = readFileSync(join((tokens[0] as Replica).dataDir, 'admin.token'), 'utf8').trim();
+    const other = both.find((r) => r !== tokens[0]) as Replica;
+    expect(other.process.output()).toContain("ⓘ admin token: this store's admin token was made by another replica");
+    const roles = await Promise.all(both.map(async (r) => (await leaderOf(r.api)).role));
+    expect(roles.sort()).toEqual(['leader', 'standby']);
+    const db = new pg.Client({ connectionString: empty });
+    await db.connect();
+    try {
+      const versions = (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY 1')).rows;
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+      const admins = await db.query(`SELECT 1 FROM api_tokens WHERE name = 'admin'`);
+      expect(admins.rowCount).toBe(1);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
 });
