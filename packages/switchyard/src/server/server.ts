@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { buildApi, newBus, type ApiContext } from '../api/index.js';
 import { API_LOG, apiLogger } from './log.js';
@@ -18,6 +19,7 @@ import type { Fleet } from '../spec/index.js';
 import { SwitchyardError } from '../errors/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
+import { defaultAdvertise } from './advertise.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
 import type { Leadership } from './leadership.js';
 import { FleetRecorder } from './recorder.js';
@@ -42,7 +44,7 @@ export interface ServerOptions {
   /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
   readonly workers?: WorkerSettings;
   readonly onLine?: (line: string) => void;
-  /** Where the other replicas reach this one's API (default: the listen address). */
+  /** Where the other replicas reach this one's API (default: the listen address; for 0.0.0.0, this host's address). */
   readonly advertise?: string;
   /** How often a standby tries to take the lead, and a leader checks it still holds it (default 1000 ms). */
   readonly leaderRetryMs?: number;
@@ -184,7 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       environments: led,
       configRepo,
       releases,
-      address: options.advertise ?? address,
+      address: options.advertise ?? defaultAdvertise(listen, networkInterfaces()),
       ...(options.leaderRetryMs !== undefined ? { retryMs: options.leaderRetryMs } : {}),
       say: (line) => options.onLine?.(line),
     });

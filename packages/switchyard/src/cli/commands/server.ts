@@ -84,7 +84,7 @@ export function registerServer(program: Command): void {
     .option('--config-remote <url>', 'a git remote the config repository pushes each commit to')
     .option(
       '--advertise <url>',
-      'where the other replicas sharing the store reach this API (default: the --listen address; in a cluster, the pod IP)',
+      "where the other replicas sharing the store reach this API (default: the --listen address; for 0.0.0.0, this host's own address, the pod IP in a cluster)",
     )
     .option(
       '--leader-retry <duration>',
