@@ -17,6 +17,7 @@ import {
 const standby = (leader: string | null): LeaderView => ({
   role: 'standby',
   self: 'http://b:7070',
+  replicas: true,
   leader: leader ? { address: leader, term: 3, since: '2026-01-01T00:00:00.000Z' } : null,
 });
 

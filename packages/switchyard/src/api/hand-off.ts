@@ -15,6 +15,8 @@ export interface LeaderView {
   readonly role: Role;
   /** This replica's advertised address. */
   readonly self: string;
+  /** Whether other replicas may share this server's store (PostgreSQL); false for the embedded store's one opener. */
+  readonly replicas: boolean;
   /** The leader: this replica, the one recorded while another holds the lock, or null when none is known. */
   readonly leader: { readonly address: string; readonly term: number; readonly since: string } | null;
 }
@@ -25,7 +27,7 @@ export interface ApiLeadership {
 }
 
 /** A server with no replicas leads. */
-export const ALONE: LeaderView = { role: 'leader', self: '', leader: null };
+export const ALONE: LeaderView = { role: 'leader', self: '', replicas: false, leader: null };
 
 /** Whether a replica should receive traffic: the store answers and a leader is known (itself or another). */
 export function readiness(view: LeaderView | undefined, storeAnswers: boolean): { ready: boolean; why: string } {

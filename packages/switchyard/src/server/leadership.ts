@@ -22,6 +22,8 @@ export interface LeadershipOptions {
   readonly holder: string;
   /** Where this replica's API answers for the other replicas. */
   readonly address: string;
+  /** Whether other replicas may share the store (false: the embedded store's one opener always leads). */
+  readonly replicas?: boolean;
   /** How often a standby tries the lock and a leader checks it (default 1000 ms). */
   readonly retryMs?: number;
   /** How long a leader waits for its lock's connection to answer before stepping down (default 2 × retryMs, at least 1 s). */
@@ -146,12 +148,14 @@ export class Leadership {
       return {
         role: 'leader',
         self: address,
+        replicas: this.options.replicas ?? true,
         leader: { address, term: this.term.term, since: this.term.since.toISOString() },
       };
     const recorded = this.othersLead ? await this.options.registry.read() : undefined;
     return {
       role: 'standby',
       self: address,
+      replicas: this.options.replicas ?? true,
       leader:
         recorded && recorded.holder !== this.options.holder
           ? { address: recorded.address, term: recorded.term, since: recorded.since.toISOString() }

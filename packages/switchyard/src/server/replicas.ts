@@ -61,6 +61,7 @@ export function replicaLeadership(options: ReplicaOptions): Leadership {
     registry: { record: (who) => recordLeader(store, who), read: () => readLeader(store) },
     holder: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
     address: options.address,
+    replicas: store.engine === 'postgres',
     ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
     say,
     lead: async () => {

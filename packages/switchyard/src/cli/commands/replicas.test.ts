@@ -25,6 +25,7 @@ describe('who leads, as status says it', () => {
       describeLeadership({
         role: 'leader',
         self: 'http://a:7070',
+        replicas: true,
         leader: { address: 'http://a:7070', term: 4, since },
       }),
     ).toBe(`leader: this replica (http://a:7070), term 4, since ${since}`);
@@ -32,10 +33,11 @@ describe('who leads, as status says it', () => {
       describeLeadership({
         role: 'standby',
         self: 'http://b:7070',
+        replicas: true,
         leader: { address: 'http://a:7070', term: 4, since },
       }),
     ).toBe(`standby (http://b:7070): http://a:7070 leads (term 4, since ${since}); writes are handed to it`);
-    expect(describeLeadership({ role: 'standby', self: 'http://b:7070', leader: null })).toBe(
+    expect(describeLeadership({ role: 'standby', self: 'http://b:7070', replicas: true, leader: null })).toBe(
       'standby (http://b:7070): no replica leads now — writes are refused (SWY_API_NO_LEADER) until one takes over',
     );
   });

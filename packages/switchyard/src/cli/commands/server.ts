@@ -149,7 +149,8 @@ export function registerServer(program: Command): void {
         out.write(
           `API and metrics: ${server.address}/v1/status${several ? ' (name the environment: --env on the CLI, X-Switchyard-Environment or ?env=)' : ''}  ·  /metrics  ·  /v1/openapi.json${server.adminToken ? ` (admin token saved for the CLI in ${credentialsFile()})` : ''}\n`,
         );
-        out.write(`${describeLeadership(await server.leadership.view())}\n`);
+        const leadership = await server.leadership.view();
+        if (leadership.replicas) out.write(`${describeLeadership(leadership)}\n`);
         out.write('Ctrl-C stops serving (local replicas and routers drain and stop; a cluster keeps running).\n');
         await untilStopped(server, out, () => undefined);
       },

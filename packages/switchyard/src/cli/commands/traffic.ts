@@ -139,7 +139,7 @@ export function registerTraffic(program: Command): void {
           ? 'no release in progress\n'
           : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`,
       );
-      if (leader?.self) process.stdout.write(`${describeLeadership(leader)}\n`);
+      if (leader?.replicas) process.stdout.write(`${describeLeadership(leader)}\n`);
     });
 }
 
