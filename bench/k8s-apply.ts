@@ -9,151 +9,24 @@
  * test bed's bin dir. Prints JSON. Run with `bench/run k8s-apply`.
  *   BENCH_SERVICES (default 500), BENCH_KEEP=1 keeps the cluster up afterwards.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { writeTree } from '../packages/switchyard/src/cli/write-tree.js';
 import { renderFleet, toFiles } from '../packages/switchyard/src/render/index.js';
 import { parseConfig, resolveFleet } from '../packages/switchyard/src/spec/index.js';
 import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
+import { auditSince, benchLog, fleetTexts, startBenchCluster, type BenchCluster } from './k8s-bench.js';
 import { round } from './lib.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 500);
 const CLUSTER = 'bench';
-const CONTEXT = `switchyard-${CLUSTER}`;
-const RUN_DIR = join(process.env.SWITCHYARD_RUN ?? '/tmp/switchyard', `k8s-${CLUSTER}`);
-const KUBECONFIG = join(RUN_DIR, 'kubeconfig');
-const AUDIT_LOG = join(RUN_DIR, 'audit.log');
-const PODS_PER_NODE = 250; // a node's pod CIDR is a /24
+const log = benchLog('k8s-apply');
 const TIME = '/usr/bin/time';
 
-function log(line: string): void {
-  process.stderr.write(`[bench k8s-apply] ${line}\n`);
-}
-
-/** The benchmark's configuration: tiny requests, one replica per track and router, no autoscaler or ingress. */
-function texts(namespace: string): Record<string, string> {
-  const out: Record<string, string> = {
-    'environments/bench.yaml': stringify({
-      apiVersion: 'switchyard.dev/v1',
-      kind: 'Environment',
-      name: 'bench',
-      runtime: 'kubernetes',
-      cluster: { context: CONTEXT, namespace },
-    }),
-  };
-  for (let i = 0; i < SERVICES; i++) {
-    const name = `svc-${String(i).padStart(3, '0')}`;
-    out[`services/${name}.yaml`] = stringify({
-      apiVersion: 'switchyard.dev/v1',
-      kind: 'Service',
-      name,
-      team: 'bench',
-      product: 'bench',
-      costCenter: 'bench',
-      image: `registry.example.com/bench/${name}`,
-      version: '1.0.0',
-      resources: { cpu: '10m', memory: '16Mi' },
-      probes: { readiness: { path: '/ready' }, liveness: { path: '/healthz' } },
-      minReplicasPerTrack: 1,
-      tracks: { internal: { replicas: 1 }, free: { replicas: 1 }, paid: { replicas: 1 }, production: { replicas: 1 } },
-      traffic: {
-        groups: {
-          internal: { track: 'internal' },
-          free: { canaryTrack: 'free', share: 5 },
-          paid: { canaryTrack: 'paid', share: 5 },
-        },
-      },
-      router: { replicas: 1, resources: { cpu: '10m', memory: '16Mi' } },
-      nodePool: { class: '1:4' },
-    });
-  }
-  return out;
-}
-
-function kubectlBin(): string {
-  return join(
-    execFileSync(join(REPO_ROOT, 'test/k8s/build'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim(),
-    'kubectl',
-  );
-}
-
-function kubectl(bin: string, args: string[], input?: string): string {
-  return execFileSync(bin, ['--kubeconfig', KUBECONFIG, ...args], {
-    encoding: 'utf8',
-    input,
-    stdio: ['pipe', 'pipe', 'inherit'],
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
-
-/** Nodes enough for every pod of both namespaces, labelled as the renderer selects them. */
-function nodesYaml(count: number): string {
-  let out = '';
-  for (let i = 1; i <= count; i++) {
-    out += `---\n${stringify({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: `kwok-bench-${i}`,
-        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-        labels: {
-          type: 'kwok',
-          'kubernetes.io/hostname': `kwok-bench-${i}`,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': 'amd64',
-          'topology.kubernetes.io/zone': `local-${'abc'[i % 3]}`,
-          'switchyard.dev/node-pool': 'bench',
-          'switchyard.dev/capacity-type': 'on-demand',
-          'switchyard.dev/node-class': '1-4',
-        },
-      },
-      spec: {},
-      status: {
-        capacity: { cpu: '64', memory: '256Gi', pods: String(PODS_PER_NODE) },
-        allocatable: { cpu: '64', memory: '256Gi', pods: String(PODS_PER_NODE) },
-        nodeInfo: {
-          architecture: 'amd64',
-          operatingSystem: 'linux',
-          kubeletVersion: 'v1.34.4',
-          kubeProxyVersion: 'v1.34.4',
-          containerRuntimeVersion: 'kwok',
-          kernelVersion: 'kwok',
-          osImage: 'kwok',
-          bootID: '',
-          machineID: '',
-          systemUUID: '',
-        },
-      },
-    })}`;
-  }
-  return out;
-}
-
-interface AuditCount {
-  readonly requests: number;
-  readonly writes: number;
-}
-
-/** Requests by the admin user (both sides use it) in the audit log since an offset; dry runs are not writes. */
-function auditSince(offset: number): AuditCount {
-  const text = readFileSync(AUDIT_LOG).subarray(offset).toString('utf8');
-  let requests = 0;
-  let writes = 0;
-  for (const line of text.split('\n')) {
-    if (!line.includes('"username":"switchyard-admin"')) continue;
-    const event = JSON.parse(line) as { verb: string; requestURI: string };
-    requests++;
-    if (
-      ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(event.verb) &&
-      !/[?&]dryRun=/.test(event.requestURI)
-    )
-      writes++;
-  }
-  return { requests, writes };
-}
+const texts = (cluster: BenchCluster, namespace: string) =>
+  fleetTexts({ services: SERVICES, namespace, context: cluster.context });
 
 interface Pass {
   readonly seconds: number;
@@ -189,7 +62,7 @@ function timed(
 }
 
 /** `switchyard apply` as a command does it, from the build: load, render, apply, prune, wait. */
-async function switchyardPass(textsFile: string): Promise<Pass> {
+async function switchyardPass(cluster: BenchCluster, textsFile: string): Promise<Pass> {
   const dist = join(REPO_ROOT, 'packages/switchyard/dist');
   const script = `
     const { readFileSync } = await import('node:fs');
@@ -206,14 +79,14 @@ async function switchyardPass(textsFile: string): Promise<Pass> {
     runtime.close();
     process.stdout.write(JSON.stringify({ applySeconds: Math.round(t1 - t0) / 1000, waitSeconds: Math.round(t2 - t1) / 1000, applied: result.applied.length, unchanged: result.unchanged, pruned: result.pruned.length, clientRequests: runtime.client.counts }));
   `;
-  const offset = statSync(AUDIT_LOG).size;
+  const offset = statSync(cluster.auditLog).size;
   const run = await timed(process.execPath, ['--input-type=module', '-e', script], {
     ...process.env,
     BENCH_TEXTS: textsFile,
-    BENCH_KUBECONFIG: KUBECONFIG,
+    BENCH_KUBECONFIG: cluster.kubeconfig,
   });
   await new Promise((r) => setTimeout(r, 500));
-  const audit = auditSince(offset);
+  const audit = auditSince(cluster.auditLog, offset);
   return {
     seconds: round(run.seconds, 2),
     ...audit,
@@ -223,13 +96,14 @@ async function switchyardPass(textsFile: string): Promise<Pass> {
 }
 
 /** kubectl apply --server-side of the rendered files; from empty, then kubectl wait until every Deployment is Available. */
-async function kubectlPass(bin: string, dir: string, namespace: string, wait: boolean): Promise<Pass> {
-  const offset = statSync(AUDIT_LOG).size;
+async function kubectlPass(cluster: BenchCluster, dir: string, namespace: string, wait: boolean): Promise<Pass> {
+  const offset = statSync(cluster.auditLog).size;
   const started = performance.now();
-  if (wait) kubectl(bin, ['create', 'namespace', namespace]);
+  const bin = cluster.kubectlBin;
+  if (wait) cluster.kubectl(['create', 'namespace', namespace]);
   const apply = await timed(bin, [
     '--kubeconfig',
-    KUBECONFIG,
+    cluster.kubeconfig,
     'apply',
     '--server-side',
     '--field-manager',
@@ -243,7 +117,7 @@ async function kubectlPass(bin: string, dir: string, namespace: string, wait: bo
     waitRss = (
       await timed(bin, [
         '--kubeconfig',
-        KUBECONFIG,
+        cluster.kubeconfig,
         'wait',
         '--for=condition=Available',
         'deployment',
@@ -257,7 +131,7 @@ async function kubectlPass(bin: string, dir: string, namespace: string, wait: bo
   await new Promise((r) => setTimeout(r, 500));
   return {
     seconds: round(seconds, 2),
-    ...auditSince(offset),
+    ...auditSince(cluster.auditLog, offset),
     maxRssMiB: Math.max(apply.maxRssMiB ?? 0, waitRss ?? 0) || null,
     detail: { applySeconds: round(apply.seconds, 2) },
   };
@@ -266,25 +140,16 @@ async function kubectlPass(bin: string, dir: string, namespace: string, wait: bo
 async function main(): Promise<void> {
   const started = performance.now();
   log(`starting cluster ${CLUSTER} (test/k8s/up --name ${CLUSTER} --port-offset 200 --no-nodes)`);
-  execFileSync(join(REPO_ROOT, 'test/k8s/up'), ['--name', CLUSTER, '--port-offset', '200', '--no-nodes'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const bin = kubectlBin();
+  const cluster = startBenchCluster(CLUSTER, 200);
   try {
     const perNamespace = SERVICES * 5;
-    const nodes = Math.ceil((2 * perNamespace * 1.1) / PODS_PER_NODE);
-    log(`creating ${nodes} kwok nodes (${PODS_PER_NODE} pods each) for ${2 * perNamespace} pods`);
-    kubectl(bin, ['apply', '-f', '-'], nodesYaml(nodes));
-    kubectl(bin, ['wait', '--for=condition=Ready', 'node', '--all', '--timeout=120s']);
-    for (let i = 0; i < 120; i++) {
-      if (!kubectl(bin, ['get', 'nodes', '-o', 'jsonpath={.items[*].spec.taints[*].key}']).includes('not-ready')) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    log(`creating kwok nodes for ${2 * perNamespace} pods`);
+    const nodes = await cluster.addNodes(2 * perNamespace);
 
     const work = mkdtempSync(join(tmpdir(), 'sy-bench-k8s-'));
     const syTexts = join(work, 'switchyard-texts.json');
-    writeFileSync(syTexts, JSON.stringify(texts('bench-switchyard')));
-    const kubectlFleet = resolveFleet(parseConfig('bench', texts('bench-kubectl')), 'bench');
+    writeFileSync(syTexts, JSON.stringify(texts(cluster, 'bench-switchyard')));
+    const kubectlFleet = resolveFleet(parseConfig('bench', texts(cluster, 'bench-kubectl')), 'bench');
     const rendered = renderFleet(kubectlFleet);
     const objects = rendered.reduce((n, u) => n + u.objects.length, 0);
     const filesDir = join(work, 'rendered');
@@ -292,15 +157,15 @@ async function main(): Promise<void> {
     log(`${SERVICES} services → ${objects} objects per namespace (${perNamespace} Deployments, ${perNamespace} pods)`);
 
     log('switchyard: apply from empty, wait for every rollout');
-    const syCold = await switchyardPass(syTexts);
+    const syCold = await switchyardPass(cluster, syTexts);
     log(`switchyard: ${syCold.seconds} s; no-op apply`);
-    const syNoop = await switchyardPass(syTexts);
+    const syNoop = await switchyardPass(cluster, syTexts);
     log(
       `switchyard no-op: ${syNoop.seconds} s, ${syNoop.writes} writes; kubectl: apply --server-side from empty, kubectl wait`,
     );
-    const kubectlCold = await kubectlPass(bin, filesDir, 'bench-kubectl', true);
+    const kubectlCold = await kubectlPass(cluster, filesDir, 'bench-kubectl', true);
     log(`kubectl: ${kubectlCold.seconds} s; no-op apply`);
-    const kubectlNoop = await kubectlPass(bin, filesDir, 'bench-kubectl', false);
+    const kubectlNoop = await kubectlPass(cluster, filesDir, 'bench-kubectl', false);
     log(`kubectl no-op: ${kubectlNoop.seconds} s, ${kubectlNoop.writes} writes`);
 
     const ratio = (a: number, b: number, digits = 2) => (b > 0 ? round(a / b, digits) : null);
@@ -336,10 +201,7 @@ async function main(): Promise<void> {
       )}\n`,
     );
   } finally {
-    if (!process.env.BENCH_KEEP)
-      execFileSync(join(REPO_ROOT, 'test/k8s/down'), ['--name', CLUSTER, '--clean'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+    cluster.down();
   }
 }
 

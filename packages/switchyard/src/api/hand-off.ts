@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../errors/index.js';
-import { ENVIRONMENT_HEADER } from './route.js';
+import { ENVIRONMENT_HEADER, rawBody } from './route.js';
+import { SIGNATURE_HEADER } from './signature.js';
 
 /**
  * Replicas of one store: the leader handles writes, a standby hands each write to it and
@@ -43,7 +44,14 @@ export function readiness(view: LeaderView | undefined, storeAnswers: boolean): 
 export const HANDED_OFF_HEADER = 'x-switchyard-handed-off';
 
 /** Request headers a hand-off carries: who calls, in which environment, and the retry key; nothing of the connection. */
-const CARRIED = ['authorization', 'idempotency-key', ENVIRONMENT_HEADER, 'content-type', 'accept'] as const;
+const CARRIED = [
+  'authorization',
+  'idempotency-key',
+  ENVIRONMENT_HEADER,
+  'content-type',
+  'accept',
+  SIGNATURE_HEADER,
+] as const;
 
 /** Answer headers brought back from the leader. */
 const RETURNED = ['content-type', 'idempotent-replay', 'retry-after', 'location'] as const;
@@ -96,12 +104,14 @@ export async function handOff(
     throw noLeader(`this replica (${view.self}) was handed a write but stands by`);
   if (!view.leader) throw noLeader(`this replica (${view.self}) stands by and no replica holds the leader lock`);
   const address = view.leader.address;
+  const raw = rawBody(request);
   let answer: Response;
   try {
     answer = await fetch(leaderUrl(address, request.url), {
       method: request.method,
       headers: handOffHeaders(request.headers, String(request.id)),
-      ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      // A signed webhook goes on byte for byte, so the leader checks the same signature.
+      ...(raw.length > 0 ? { body: raw } : request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
       redirect: 'manual',
     });
   } catch (err) {

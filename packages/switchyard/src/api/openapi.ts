@@ -35,7 +35,8 @@ export function openApiDocument(
       summary: r.summary,
       tags: [r.tag],
       operationId: `${r.method.toLowerCase()}${toOpenApiPath(r.url).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      security: [{ bearer: [] }],
+      // A route with a credential of its own (a signed webhook) takes no bearer token.
+      security: r.credential ? [] : [{ bearer: [] }],
       parameters: [
         ...params,
         ...query,

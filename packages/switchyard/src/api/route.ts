@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
 import type { Environment } from '../spec/index.js';
@@ -58,6 +59,15 @@ export interface Route<
    * route whose answer holds a secret shown once leaves the secret out here, so it is never stored.
    */
   readonly replayAnswer?: (answer: unknown) => unknown;
+  /**
+   * The one exception to the bearer token, for a route another system calls with a credential
+   * of its own (a git host's webhook signs its body with a shared secret). It reads the request
+   * (its raw body: rawBody()) and returns who calls, or throws SWY_API_UNAUTHENTICATED, which
+   * is throttled and audited like a bad token. The rest of the gate is the same; the body is
+   * the caller's own format and is not read as input (no schema, no control-character check).
+   * The route serves the whole server: a request need not name an environment.
+   */
+  readonly credential?: (request: FastifyRequest) => Principal;
   handler(ctx: RouteContext<z.output<P>, z.output<B>, z.output<Q>>): Promise<unknown>;
 }
 
@@ -84,6 +94,24 @@ export interface ServedRoutes {
 export const ENVIRONMENT_HEADER = 'x-switchyard-environment';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
+
+const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+
+/** The body exactly as received, for a route with a credential of its own (empty for the others). */
+export function rawBody(request: FastifyRequest): Buffer {
+  return rawBodies.get(request) ?? Buffer.alloc(0);
+}
+
+/** Keeps the body's bytes before it is parsed: a signature is over them, not over the parsed JSON. */
+async function keepRawBody(request: FastifyRequest, _reply: FastifyReply, payload: Readable): Promise<Readable> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of payload) chunks.push(Buffer.from(chunk as Buffer));
+  const raw = Buffer.concat(chunks);
+  rawBodies.set(request, raw);
+  const replay = Readable.from([raw]) as Readable & { receivedEncodedLength?: number };
+  replay.receivedEncodedLength = raw.length;
+  return replay;
+}
 
 /** Who calls; every refusal says why without telling a guesser anything. */
 async function authenticate(request: FastifyRequest, db: SqlClient): Promise<Principal> {
@@ -117,8 +145,9 @@ function tooManyFailures(waitMs: number): SwitchyardError {
 
 /**
  * The gate every route passes, in this order: the address is not throttled, the token is
- * valid, the environment the request names is served here, the token's role there allows the
- * route's action, the input is well formed; then the handler runs. Every refusal is audited; a
+ * valid (or, for the one exception, the route's own credential: see Route.credential), the
+ * environment the request names is served here, the token's role there allows the route's
+ * action, the input is well formed; then the handler runs. Every refusal is audited; a
  * mutation is audited whatever its outcome.
  */
 class Gate {
@@ -141,12 +170,12 @@ class Gate {
     );
   }
 
-  async admit(request: FastifyRequest): Promise<Principal> {
+  async admit(request: FastifyRequest, r: Route): Promise<Principal> {
     const { throttle, db } = this.guard;
     const waitMs = await throttle.blockedFor(request.ip);
     if (waitMs > 0) throw tooManyFailures(waitMs);
     try {
-      return await authenticate(request, db);
+      return r.credential ? r.credential(request) : await authenticate(request, db);
     } catch (err) {
       if (!isSwitchyardError(err) || err.code !== 'SWY_API_UNAUTHENTICATED') throw err;
       const { blockedNow } = await throttle.failed(request.ip);
@@ -161,13 +190,13 @@ class Gate {
   }
 
   /** The environment the request names (the only one when the server serves one and none is named). */
-  here(request: FastifyRequest): ServedRoutes {
+  here(request: FastifyRequest, r: Route): ServedRoutes {
     const header = request.headers[ENVIRONMENT_HEADER];
     const query = (request.query as Record<string, unknown> | undefined)?.['env'];
     const named = typeof header === 'string' ? header : typeof query === 'string' ? query : undefined;
     const names = this.served.map((s) => s.environment.name);
     if (named === undefined) {
-      if (this.served.length === 1) return this.served[0] as ServedRoutes;
+      if (this.served.length === 1 || r.credential) return this.served[0] as ServedRoutes;
       throw new SwitchyardError('SWY_API_ENVIRONMENT_REQUIRED', {
         message: `This server serves ${names.join(', ')}: name the environment of the request`,
         details: { served: names },
@@ -205,10 +234,11 @@ class Gate {
     env: Environment,
   ): Promise<{ params: unknown; body: unknown; query: unknown }> {
     try {
-      refuseControlCharacters({ path: request.params, query: request.query, body: request.body });
+      const body = r.credential ? {} : request.body;
+      refuseControlCharacters({ path: request.params, query: request.query, body });
       return {
         params: parsePart(r.params, request.params, 'path'),
-        body: parsePart(r.body, request.body ?? {}, 'body'),
+        body: parsePart(r.body, body ?? {}, 'body'),
         query: parsePart(r.query, request.query, 'query'),
       };
     } catch (err) {
@@ -220,7 +250,7 @@ class Gate {
           details: {
             method: request.method,
             code: (err as SwitchyardError).code,
-            body: forTheRecord(request.body ?? null),
+            body: r.credential ? null : forTheRecord(request.body ?? null),
           },
         });
       throw err;
@@ -241,10 +271,11 @@ export function registerRoutes(app: FastifyInstance, served: readonly ServedRout
     app.route({
       method: shape.method,
       url: shape.url,
+      ...(shape.credential ? { preParsing: keepRawBody } : {}),
       handler: async (request, reply) => {
-        const principal = await gate.admit(request);
+        const principal = await gate.admit(request, shape);
         if (shape.method !== 'GET' && (await guard.handOff?.(request, reply))) return reply;
-        const here = gate.here(request);
+        const here = gate.here(request, shape);
         const r = here.routes[i] as Route;
         const env = here.environment;
         await gate.authorize(request, principal, r, env);

@@ -7,6 +7,7 @@ import { errorAnswer, installErrorHandler, type UnexpectedListener } from './err
 import { ALONE, handedOffRequestId, handOff, readiness, type ApiLeadership } from './hand-off.js';
 import { openApiDocument } from './openapi.js';
 import { registerRoutes, type Route } from './route.js';
+import { configRoutes } from './routes/config.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
 import { leaderRoutes } from './routes/leader.js';
@@ -21,6 +22,7 @@ export function apiRoutes(ctx: ApiContext, streams = new EventStreams(), leaders
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx, streams),
     ...leaderRoutes(leadership),
+    ...configRoutes(ctx),
   ];
 }
 

@@ -37,3 +37,5 @@ export async function readConfig(dir: string, options: Pick<ParseOptions, 'limit
 export async function loadFleet(dir: string, envName: string): Promise<Fleet> {
   return resolveFleet(await readConfig(dir), envName);
 }
+
+export { GitSource, isGitUrl, redactUrl, type GitSourceOptions } from './git-source.js';

@@ -13,3 +13,4 @@ export type {
 export { RELEASE_TRAILER, COMMAND_TRAILER, MANIFEST_FILE } from './types.js';
 export { GitConfigRepo, openConfigRepo, type GitConfigRepoOptions } from './git-repo.js';
 export { serviceFiles } from './text.js';
+export { Git } from './git.js';

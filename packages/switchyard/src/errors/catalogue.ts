@@ -548,6 +548,28 @@ export const catalogue = {
     'Environment and service names are simple names (letters, digits, - _ .) and file paths stay inside the service directory.',
   ),
 
+  // the configuration repository the server follows (GitOps)
+  SWY_CONFIG_SOURCE_FAILED: entry(
+    'unavailable',
+    'The configuration repository the server follows could not be cloned or fetched',
+    'Check the git URL, the branch and that git can reach it without a prompt (credentials, SSH keys); the server keeps serving the commit it has and tries again at the next poll.',
+  ),
+  SWY_CONFIG_CONFLICT: entry(
+    'conflict',
+    'A commit changes what the server owns for a service (its versions, replicas or shares) to something else than what runs',
+    'Make the change through Switchyard (`switchyard deploy`, `traffic share`, `track`), or set the field back to the value the server runs (or what the served commit says) and push again.',
+  ),
+  SWY_CONFIG_ENVIRONMENT_CHANGED: entry(
+    'conflict',
+    "A commit changes an environment's own settings, which a running server does not take",
+    'Restart the server: it starts from the newest commit of the branch. Services and workers of the same commit are taken live once the environment file is as served.',
+  ),
+  SWY_CONFIG_WEBHOOK_DISABLED: entry(
+    'not-found',
+    'This server takes no configuration webhook',
+    'Serve a git URL and set SWITCHYARD_WEBHOOK_SECRET on the server to the secret the git host signs its webhooks with.',
+  ),
+
   // release adapters: gate measurements and notifications
   SWY_METRICS_QUERY_FAILED: entry(
     'unavailable',

@@ -17,11 +17,12 @@ export interface Runtime extends ReleaseTarget {
    */
   start(states?: Readonly<Record<string, UnitState>>): Promise<void>;
   /**
-   * Reads again what runs, after another process changed it: a standby following its leader,
-   * or taking over from it. Only a runtime whose state lives outside this process (a cluster)
-   * has it; one that runs the fleet itself (the local runtime) cannot be served by replicas.
+   * Serves `next` from now on (a new commit of the configuration, same environment): units
+   * added start, units removed stop, units whose spec changed are brought to it now. `states`
+   * is the desired state to run a changed or added unit with (what the server owns of it); a
+   * unit not named there runs as its new spec says.
    */
-  reload?(): Promise<void>;
+  replaceFleet(next: Fleet, states: Readonly<Record<string, UnitState>>): Promise<void>;
   /** Lets go of what start() took: local replicas and routers drain and stop; a cluster keeps running. */
   stop(): Promise<void>;
   /** Every service as it runs: its router, routing and tracks. */

@@ -13,7 +13,8 @@ export class FleetRecorder implements ChangeRecorder {
   constructor(
     private readonly db: SqlClient,
     private readonly repo: ConfigRepo,
-    private readonly fleet: Fleet,
+    /** The spec served now (it follows new commits of the configuration). */
+    private readonly fleetNow: () => Fleet,
     private readonly warn: (message: string) => void = () => undefined,
   ) {}
 
@@ -48,9 +49,10 @@ export class FleetRecorder implements ChangeRecorder {
     const commandId = change.release ? `${change.release.id}/${change.release.seq}` : undefined;
     // A command run again after a crash finds the commit it already made.
     if (commandId && (await this.repo.findCommitByTrailer(COMMAND_TRAILER, commandId))) return;
-    const unit = this.fleet.units.find((u) => u.name === change.service);
+    const fleet = this.fleetNow();
+    const unit = fleet.units.find((u) => u.name === change.service);
     if (!unit) return;
-    const files = serviceFiles(renderUnit(unit, this.fleet.environment, change.state));
+    const files = serviceFiles(renderUnit(unit, fleet.environment, change.state));
     const service = unit.kind === 'Service' ? withState(unit, change.state) : undefined;
     await this.commit({
       environment: change.environment,

@@ -21,6 +21,8 @@ export interface ReplicaOptions {
   readonly environments: readonly LedEnvironment[];
   readonly configRepo: ConfigRepo;
   readonly releases: ReleaseReader;
+  /** Acts on new commits of a followed configuration repository: only the leader applies them. */
+  readonly follower?: { start(): void; stop(): Promise<void> };
   /** This replica's API, as the other replicas reach it. */
   readonly address: string;
   readonly retryMs?: number;
@@ -40,8 +42,8 @@ async function desiredMark(db: SqlClient, environments: readonly string[]): Prom
  * Leadership of this server among the replicas sharing its store. Leading: every
  * environment's runtime reads what runs again, the config repository catches up with its
  * remote, then each orchestrator recovers and resumes its releases exactly where they stopped.
- * Standing by: the orchestrators are halted, and what the leader changes is followed (runtimes
- * read again, event streams woken) so reads served here stay current.
+ * Standing by: the orchestrators are halted; what the leader commits is fetched and event
+ * streams are woken, so reads served here stay current (status reads the cluster itself).
  */
 export function replicaLeadership(options: ReplicaOptions): Leadership {
   const { store, environments, configRepo, say } = options;
@@ -51,7 +53,6 @@ export function replicaLeadership(options: ReplicaOptions): Leadership {
   const catchUp = async () => {
     const mark = await desiredMark(store, names);
     if (mark !== seenMark) {
-      for (const env of environments) await env.runtime.reload?.();
       await configRepo.refresh().catch((err: unknown) => say(`⚠ config repository: ${(err as Error).message}`));
       seenMark = mark;
     }
@@ -64,18 +65,25 @@ export function replicaLeadership(options: ReplicaOptions): Leadership {
     replicas: store.engine === 'postgres',
     ...(options.retryMs !== undefined ? { retryMs: options.retryMs } : {}),
     say,
+    // The one place leadership is gained: each runtime reads what runs again (another replica
+    // may have changed it) and starts what only the leader runs (worker autoscalers), then the
+    // releases resume and new configuration commits are taken.
     lead: async () => {
       seenMark = undefined;
+      for (const env of environments) await env.runtime.lead();
       await catchUp();
       for (const env of environments) {
         await env.orchestrator.recover();
         env.orchestrator.start();
       }
-      // Leadership gained: things only the leader runs on a runtime (worker autoscalers) start here.
+      options.follower?.start();
     },
+    // The one place leadership is lost: nothing new starts from here on.
     follow: async () => {
-      // Leadership lost: things only the leader runs on a runtime stop here, before anything else.
-      await Promise.all(environments.map((env) => env.orchestrator.halt()));
+      await Promise.all([
+        options.follower?.stop(),
+        ...environments.flatMap((env) => [env.orchestrator.halt(), env.runtime.follow()]),
+      ]);
     },
     standingBy: async () => {
       await catchUp();

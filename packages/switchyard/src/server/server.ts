@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { buildApi, newBus, type ApiContext } from '../api/index.js';
 import { API_LOG, apiLogger } from './log.js';
+import type { GitSource } from '../config-dir/index.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
 import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../release/index.js';
 import { GateMetrics, PrometheusHttpSource } from '../release/metrics/index.js';
@@ -22,6 +23,8 @@ import { adminToken } from './admin-token.js';
 import { defaultAdvertise } from './advertise.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
 import type { Leadership } from './leadership.js';
+import { directoryConfig } from './commits.js';
+import { ConfigFollower } from './follow.js';
 import { FleetRecorder } from './recorder.js';
 import { replicaLeadership, type LedEnvironment } from './replicas.js';
 
@@ -48,10 +51,22 @@ export interface ServerOptions {
   readonly advertise?: string;
   /** How often a standby tries to take the lead, and a leader checks it still holds it (default 1000 ms). */
   readonly leaderRetryMs?: number;
+  /** The git repository the fleets were read from, to follow (server/follow.ts); absent: the directory is read once. */
+  readonly follow?: FollowOptions;
+}
+
+export interface FollowOptions {
+  readonly source: GitSource;
+  /** The commit the fleets were read at. */
+  readonly served: string;
+  /** 0: no polling (the webhook only). */
+  readonly pollMs: number;
+  readonly webhookSecret?: string;
 }
 
 /** One environment as the server serves it: its runtime, its release orchestrator, its API context. */
 export interface ServedEnvironment {
+  /** The spec served now (a new commit of a followed repository replaces it). */
   readonly fleet: Fleet;
   readonly runtime: Runtime;
   readonly orchestrator: Orchestrator;
@@ -67,6 +82,8 @@ export interface RunningServer {
   readonly configRepo: ConfigRepo;
   readonly api: FastifyInstance;
   readonly address: string;
+  /** The followed repository (absent when the configuration is a directory read once). */
+  readonly follower?: ConfigFollower;
   /**
    * The admin token created on the first start (also in <data-dir>/admin.token); none on a
    * replica whose PostgreSQL store got its admin token from another replica.
@@ -151,6 +168,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const environments = new Map<string, ServedEnvironment>();
     const contexts: ApiContext[] = [];
     const led: LedEnvironment[] = [];
+    const follower = options.follow
+      ? new ConfigFollower({
+          ...options.follow,
+          runtimes: new Map(options.fleets.map((f, i) => [f.environment.name, runtimes[i] as Runtime])),
+          store,
+          configRepo,
+          releases,
+          ...(options.onLine ? { onLine: options.onLine } : {}),
+        })
+      : undefined;
+    const config = follower ?? directoryConfig(first.dir);
     for (const [i, fleet] of options.fleets.entries()) {
       const runtime = runtimes[i] as Runtime;
       const env = fleet.environment;
@@ -167,7 +195,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         },
         repository: releases,
         target: runtime,
-        recorder: new FleetRecorder(store, configRepo, fleet, (line) => options.onLine?.(`⚠ ${line}`)),
+        recorder: new FleetRecorder(
+          store,
+          configRepo,
+          () => runtime.fleet,
+          (line) => options.onLine?.(`⚠ ${line}`),
+        ),
         notifier: new Notifiers(notifiers),
         metrics: new GateMetrics(runtime, new PrometheusHttpSource()),
         ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
@@ -176,8 +209,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(process.env.SWITCHYARD_FAULT ? { fault: process.env.SWITCHYARD_FAULT } : {}),
       });
       cleanup.unshift(() => orchestrator.stop());
-      environments.set(env.name, { fleet, runtime, orchestrator });
-      contexts.push({ fleet, runtime, store, orchestrator, releases, configRepo, bus });
+      // The spec served is the runtime's: a new commit of a followed repository replaces it there.
+      const fleetNow = () => runtime.fleet;
+      environments.set(env.name, {
+        get fleet() {
+          return fleetNow();
+        },
+        runtime,
+        orchestrator,
+      });
+      contexts.push({
+        get fleet() {
+          return fleetNow();
+        },
+        runtime,
+        store,
+        orchestrator,
+        releases,
+        configRepo,
+        bus,
+        config,
+      });
       led.push({ name: env.name, runtime, orchestrator, bus });
     }
     const address = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
@@ -186,6 +238,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       environments: led,
       configRepo,
       releases,
+      ...(follower ? { follower } : {}),
       address: options.advertise ?? defaultAdvertise(listen, networkInterfaces()),
       ...(options.leaderRetryMs !== undefined ? { retryMs: options.leaderRetryMs } : {}),
       say: (line) => options.onLine?.(line),
@@ -210,6 +263,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       orchestrator,
       store,
       configRepo,
+      ...(follower ? { follower } : {}),
       api,
       address,
       adminToken: token,

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseDuration } from '@switchyard/worker/units';
-import { readConfig } from '../../config-dir/index.js';
+import { GitSource, isGitUrl, readConfig } from '../../config-dir/index.js';
 import { SwitchyardError } from '../../errors/index.js';
-import { startServer, tightenedLine } from '../../server/index.js';
+import { firstCommit, startServer, tightenedLine, type FollowOptions } from '../../server/index.js';
 import { resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
 import { VERSION } from '../../version.js';
 import { credentialsFile, saveCredentials } from '../client.js';
@@ -59,6 +60,57 @@ async function pickFleets(dir: string, names: readonly string[]): Promise<Fleet[
   return names.length > 0 ? names.map((name) => resolveFleet(files, name)) : resolveAll(files);
 }
 
+/** `--poll 30s` in milliseconds; `0` turns polling off. */
+export function parsePoll(text: string): number {
+  if (text.trim() === '0') return 0;
+  const ms = parseDuration(text.trim());
+  if (typeof ms !== 'number' || ms < 1000) {
+    throw new SwitchyardError('SWY_CLI_USAGE', {
+      message: `--poll ${text} is not a duration of at least 1 s`,
+      hint: 'Give e.g. --poll 30s or --poll 5m, or --poll 0 to rely on the webhook alone.',
+    });
+  }
+  return ms;
+}
+
+interface SourceOptions {
+  readonly branch?: string;
+  readonly path?: string;
+  readonly poll: string;
+}
+
+/** The environments to serve and, for a git URL, the repository to follow (cloned into the data directory). */
+async function openConfig(
+  arg: string,
+  names: readonly string[],
+  dataDir: string,
+  opts: SourceOptions,
+  line: (text: string) => void,
+): Promise<{ fleets: Fleet[]; follow?: FollowOptions }> {
+  if (!isGitUrl(arg)) {
+    if (opts.branch !== undefined || opts.path !== undefined) {
+      throw new SwitchyardError('SWY_CLI_USAGE', {
+        message: `${arg} is a configuration directory, not a git repository: --branch and --path do not apply`,
+        hint: 'Give a git URL (https://…, git@host:repo, file://…, a bare repository) to follow a branch.',
+      });
+    }
+    return { fleets: await pickFleets(arg, names) };
+  }
+  const source = new GitSource({
+    url: arg,
+    dir: join(dataDir, 'config-source'),
+    ...(opts.branch ? { branch: opts.branch } : {}),
+    ...(opts.path ? { path: opts.path } : {}),
+  });
+  const pollMs = parsePoll(opts.poll);
+  const { sha, fleets } = await firstCommit(source, (dir) => pickFleets(dir, names), line);
+  const secret = process.env.SWITCHYARD_WEBHOOK_SECRET;
+  line(
+    `following ${source.label} at ${sha.slice(0, 12)} (${pollMs > 0 ? `poll every ${pollMs / 1000} s` : 'no polling'}, webhook ${secret ? 'on' : 'off: no SWITCHYARD_WEBHOOK_SECRET'})`,
+  );
+  return { fleets, follow: { source, served: sha, pollMs, ...(secret ? { webhookSecret: secret } : {}) } };
+}
+
 function where(fleet: Fleet): string {
   const env = fleet.environment;
   return env.runtime === 'kubernetes' && env.cluster
@@ -72,7 +124,13 @@ export function registerServer(program: Command): void {
     .description(
       'Serve the API for one or several environments of a configuration, each on its runtime (local or Kubernetes), until Ctrl-C',
     )
-    .argument('<config-dir>', 'directory holding services/ and environments/')
+    .argument(
+      '<config>',
+      'a directory holding services/ and environments/ (read once), or a git URL to follow (https://…, git@host:repo, file://…, a bare repository)',
+    )
+    .option('--branch <branch>', "the branch to follow (default: the repository's default branch)")
+    .option('--path <dir>', 'the configuration directory inside the repository (default: its root)')
+    .option('--poll <duration>', 'how often to fetch the branch; 0: only when the webhook says it moved', '30s')
     .option('-e, --env <env...>', 'environments to serve (default: every one)')
     .option('--listen <host:port>', 'where the API listens', '127.0.0.1:7070')
     .option('--data-dir <dir>', 'where logs and state live (default: ~/.local/state/switchyard/server-<hash>)')
@@ -103,17 +161,17 @@ export function registerServer(program: Command): void {
           configRemote?: string;
           advertise?: string;
           leaderRetry: string;
-        },
+        } & SourceOptions,
       ) => {
         const listen = parseListen(opts.listen);
         const advertise = opts.advertise ? parseAdvertise(opts.advertise) : undefined;
         const leaderRetryMs = parseLeaderRetry(opts.leaderRetry);
         const store = opts.store ?? process.env.SWITCHYARD_STORE_URL;
-        const fleets = await pickFleets(dir, opts.env ?? []);
         const dataDir = opts.dataDir ?? defaultDataDir(dir, 'server');
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
         const out = process.stdout;
         const line = timestampedLine(out);
+        const { fleets, follow } = await openConfig(dir, opts.env ?? [], dataDir, opts, line);
         out.write(
           `Switchyard ${VERSION} server — ${fleets.map((f) => f.environment.name).join(', ')} (data in ${dataDir})\n`,
         );
@@ -130,6 +188,7 @@ export function registerServer(program: Command): void {
           onLine: line,
           ...(advertise ? { advertise } : {}),
           leaderRetryMs,
+          ...(follow ? { follow } : {}),
         });
         if (server.adminToken) {
           const tightened = await saveCredentials(server.address, server.adminToken);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { SwitchyardError } from '../../errors/index.js';
+import type { ConfigStatus } from '../../api/index.js';
+import { SwitchyardError, type Issue } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
@@ -127,10 +128,13 @@ export function registerTraffic(program: Command): void {
         'GET',
         '/v1/releases?status=running,paused,rolling-back',
       );
-      // A server from before replicas has no /v1/leader: it leads alone, and nothing is said.
+      // Servers from before GET /v1/leader or GET /v1/config answer 404: they have nothing to say about those.
       const leader = await callApi<LeaderView>(api, 'GET', '/v1/leader').catch(() => undefined);
+      const config = await callApi<ConfigStatus>(api, 'GET', '/v1/config').catch(() => undefined);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...status, releases, ...(leader ? { leader } : {}) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...status, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
@@ -139,17 +143,36 @@ export function registerTraffic(program: Command): void {
           ? 'no release in progress\n'
           : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`,
       );
+      const line = config && configLine(config);
+      if (line) process.stdout.write(`${line}\n`);
       if (leader?.replicas) process.stdout.write(`${describeLeadership(leader)}\n`);
     });
 }
 
-/** Who leads the replicas, as `status` and `server` say it; a lone server (no address of its own) is not a replica. */
+/** Who leads the replicas, as `status` and `server` say it. */
 export function describeLeadership(view: LeaderView): string {
   if (view.role === 'leader')
     return `leader: this replica (${view.self})${view.leader ? `, term ${view.leader.term}, since ${view.leader.since}` : ''}`;
   return view.leader
     ? `standby (${view.self}): ${view.leader.address} leads (term ${view.leader.term}, since ${view.leader.since}); writes are handed to it`
     : `standby (${view.self}): no replica leads now — writes are refused (SWY_API_NO_LEADER) until one takes over`;
+}
+
+/** One line about the configuration commit when it needs a look: refused, waiting, or not fetched. */
+export function configLine(config: ConfigStatus): string | undefined {
+  const sha = (commit: string | undefined) => (commit ?? '').slice(0, 12);
+  if (config.refused) {
+    const n = config.refused.issues.length;
+    return `✖ config: commit ${sha(config.refused.commit)} (${config.refused.subject}) refused: ${config.refused.code} — ${n > 0 ? `${n} problem${n === 1 ? '' : 's'}, first: ${describeIssue(config.refused.issues[0] as Issue)}` : config.refused.message}; serving ${sha(config.servedCommit)} (details: GET /v1/config)`;
+  }
+  if (config.waiting)
+    return `… config: commit ${sha(config.waiting.commit)} waits for ${config.waiting.releases.map((r) => `release ${r.release.slice(0, 8)} of ${r.service}`).join(', ')}; serving ${sha(config.servedCommit)}`;
+  if (config.fetchError) return `⚠ config: ${config.fetchError.message}; serving ${sha(config.servedCommit)}`;
+  return undefined;
+}
+
+function describeIssue(issue: Issue): string {
+  return `${issue.file ?? ''}${issue.line ? `:${issue.line}` : ''}${issue.path ? ` ${issue.path}` : ''}: ${issue.message}`;
 }
 
 export function formatStatus(

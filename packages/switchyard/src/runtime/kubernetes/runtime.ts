@@ -11,7 +11,7 @@ import {
   type UnitState,
 } from '../../render/index.js';
 import { initialRouting, routingFromMaps, type RoutingState } from '../../router/index.js';
-import type { Fleet, Service, Unit, Worker } from '../../spec/index.js';
+import { diffFleets, type Fleet, type Service, type Unit, type Worker } from '../../spec/index.js';
 import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
 import { applyObjects, inventorySelector, listAll, type ApplyOptions, type ApplyResult } from './apply.js';
 import { KubeClient, type KubeClientOptions } from './client.js';
@@ -56,12 +56,15 @@ export class KubernetesRuntime implements Runtime {
   private readonly states = new Map<string, UnitState>();
   private readonly routers = new Map<string, RouterPods>();
   private verified: ClusterCheck | undefined;
+  /** The fleet served; a new commit of the configuration replaces it (replaceFleet). */
+  private served: Fleet;
 
   private constructor(
     readonly client: KubeClient,
     private readonly options: KubernetesRuntimeOptions,
   ) {
     for (const [name, state] of Object.entries(options.states ?? {})) this.states.set(name, state);
+    this.served = options.fleet;
   }
 
   /** Connects to the environment's context (or options.context). Sends nothing yet. */
@@ -83,7 +86,32 @@ export class KubernetesRuntime implements Runtime {
   }
 
   get fleet(): Fleet {
-    return this.options.fleet;
+    return this.served;
+  }
+
+  /**
+   * A new commit of the configuration: the objects of units removed are pruned; units added or
+   * changed are applied (a rolling update where a Deployment changed), rendered with the state
+   * given or, for a unit not named there, with its new spec alone; then waits for their rollout.
+   */
+  async replaceFleet(next: Fleet, states: Readonly<Record<string, UnitState>>): Promise<void> {
+    const diff = diffFleets(this.served, next);
+    this.served = next;
+    for (const name of [...diff.removed, ...diff.changed, ...diff.added]) {
+      this.routers.delete(name);
+      const state = states[name];
+      if (state) this.states.set(name, state);
+      else this.states.delete(name);
+    }
+    if (diff.removed.length > 0) {
+      await applyObjects(this.client, next.environment, [], {
+        scope: diff.removed,
+        ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
+        onProgress: (line) => this.say(line),
+      });
+    }
+    const applied = [...diff.added, ...diff.changed];
+    if (applied.length > 0) await this.apply({ services: applied });
   }
 
   get namespace(): string {
@@ -219,11 +247,6 @@ export class KubernetesRuntime implements Runtime {
    */
   async start(): Promise<void> {
     await this.verifyCluster();
-    await this.load();
-  }
-
-  /** What runs is read from the cluster again: another replica may have changed it. */
-  async reload(): Promise<void> {
     await this.load();
   }
 

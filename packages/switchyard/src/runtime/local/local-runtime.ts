@@ -6,7 +6,7 @@ import { QueueAutoscaler, type ScaleTarget } from '@switchyard/worker';
 import { SwitchyardError } from '../../errors/index.js';
 import { withState, type UnitState } from '../../render/index.js';
 import { initialRouting, type RoutingState } from '../../router/index.js';
-import { routerPorts, type Fleet, type Service, type Worker } from '../../spec/index.js';
+import { diffFleets, routerPorts, type Fleet, type RouterPorts, type Service, type Worker } from '../../spec/index.js';
 import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
 import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
 import { sortLeftovers } from './leftovers.js';
@@ -35,21 +35,61 @@ interface Running {
  */
 export class LocalRuntime implements Runtime {
   private readonly running = new Map<string, Running>();
-  private readonly workerRunners: WorkerClassRunner[] = [];
-  private readonly autoscalers: QueueAutoscaler[] = [];
+  /** Worker name → its classes' runners and autoscalers. */
+  private readonly workers = new Map<string, { runners: WorkerClassRunner[]; autoscalers: QueueAutoscaler[] }>();
+  /** The fleet served; a new commit of the configuration replaces it (replaceFleet). */
+  private served: Fleet;
   /** Every process started here, written down before it starts (`<data-dir>/processes.json`). */
   private readonly record: ProcessRecord;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.record = new ProcessRecord(resolve(options.dataDir));
+    this.served = options.fleet;
   }
 
   get fleet(): Fleet {
-    return this.options.fleet;
+    return this.served;
+  }
+
+  private get logDir(): string {
+    return join(this.options.dataDir, 'logs');
+  }
+
+  /** A service's router and track runners, made but not started. */
+  private build(service: Service, state: UnitState | undefined, ports: RouterPorts, binary: HaproxyBinary): Running {
+    const { fleet } = this;
+    const onEvent = this.options.onEvent ? { onEvent: this.options.onEvent } : {};
+    const router = new LocalRouter({
+      service,
+      routing: state?.routing ?? initialRouting(service),
+      dir: join(this.options.dataDir, 'routers', service.name),
+      host: fleet.environment.local.host,
+      port: ports.port,
+      statsPort: ports.statsPort,
+      binary,
+      record: this.record,
+      ...onEvent,
+    });
+    const tracks = new Map(
+      service.tracks.map((t) => [
+        t.name,
+        new TrackRunner({
+          service,
+          track: t.name,
+          router,
+          cwd: resolve(fleet.dir),
+          logDir: this.logDir,
+          host: fleet.environment.local.host,
+          record: this.record,
+          ...onEvent,
+        }),
+      ]),
+    );
+    return { service, router, tracks };
   }
 
   async start(states: Readonly<Record<string, UnitState>> = {}): Promise<void> {
-    const { fleet } = this.options;
+    const { fleet } = this;
     const services = fleet.units
       .filter((u): u is Service => u.kind === 'Service')
       .map((s) => withState(s, states[s.name]));
@@ -62,43 +102,19 @@ export class LocalRuntime implements Runtime {
     }
     const binary = this.options.haproxy ?? findHaproxy();
     const ports = routerPorts(fleet);
-    const logDir = join(this.options.dataDir, 'logs');
-    await mkdir(logDir, { recursive: true });
-    const cwd = resolve(fleet.dir);
+    await mkdir(this.logDir, { recursive: true });
     const leftovers = await sortLeftovers(
       this.record,
       new Map(services.map((s) => [s.name, s.tracks.map((t) => t.name)])),
     );
     const recovery = { adopted: 0, stopped: leftovers.stopped };
-    const onEvent = this.options.onEvent ? { onEvent: this.options.onEvent } : {};
     try {
       for (const service of services) {
-        const { port, statsPort } = ports.get(service.name) as { port: number; statsPort: number };
-        const router = new LocalRouter({
+        const { router, tracks } = this.build(
           service,
-          routing: states[service.name]?.routing ?? initialRouting(service),
-          dir: join(this.options.dataDir, 'routers', service.name),
-          host: fleet.environment.local.host,
-          port,
-          statsPort,
+          states[service.name],
+          ports.get(service.name) as RouterPorts,
           binary,
-          record: this.record,
-          ...onEvent,
-        });
-        const tracks = new Map(
-          service.tracks.map((t) => [
-            t.name,
-            new TrackRunner({
-              service,
-              track: t.name,
-              router,
-              cwd,
-              logDir,
-              host: fleet.environment.local.host,
-              record: this.record,
-              ...onEvent,
-            }),
-          ]),
         );
         this.running.set(service.name, { service, router, tracks });
         // The router that kept serving while the control plane was down is kept; one that does not answer is replaced.
@@ -122,7 +138,7 @@ export class LocalRuntime implements Runtime {
       }
       if (recovery.adopted + recovery.stopped > 0) this.options.onEvent?.({ type: 'recovered', ...recovery });
       await Promise.all([...this.running.values()].flatMap((r) => [...r.tracks.values()].map((t) => t.start())));
-      await this.startWorkers(cwd, logDir);
+      for (const worker of this.runnableWorkers()) await this.startWorker(worker);
     } catch (err) {
       await this.stop();
       throw err;
@@ -141,59 +157,129 @@ export class LocalRuntime implements Runtime {
     return running;
   }
 
-  /** Workers run as local processes per class; a class without a ready broker keeps retrying without holding the fleet back. */
-  private async startWorkers(cwd: string, logDir: string): Promise<void> {
-    const workers = this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && u.command !== undefined);
+  private runnableWorkers(): Worker[] {
+    return this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && u.command !== undefined);
+  }
+
+  /** A worker runs as local processes per class; a class without a ready broker keeps retrying without holding the fleet back. */
+  private async startWorker(worker: Worker): Promise<void> {
     const settings = this.options.workers;
-    for (const worker of workers) {
-      const s3 =
-        worker.storageUrl?.startsWith('s3://') &&
-        !settings?.env.SWITCHYARD_S3_ENDPOINT &&
-        !settings?.env.AWS_ENDPOINT_URL_S3;
-      const env = {
-        ...settings?.env,
-        // No S3 endpoint on this machine: the worker keeps its objects in the data directory.
-        ...(s3 || !worker.storageUrl
-          ? { [WORKER_ENV.storageUrl.name]: `file://${join(this.options.dataDir, 'objects', worker.name)}` }
-          : {}),
-        [WORKER_ENV.statsFile.name]: join(this.options.dataDir, 'worker-stats', `${worker.name}.jsonl`),
-      };
-      await mkdir(join(this.options.dataDir, 'worker-stats'), { recursive: true });
-      for (const workerClass of [worker.normal, ...(worker.fallback ? [worker.fallback] : [])]) {
-        const runner = new WorkerClassRunner({
-          worker,
-          workerClass,
-          cwd,
-          logDir,
-          host: this.fleet.environment.local.host,
-          env,
-          record: this.record,
-          ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
-        });
-        this.workerRunners.push(runner);
-        if (settings?.depth) {
-          this.autoscalers.push(
-            new QueueAutoscaler({
-              queue: workerClass.queue,
-              source: settings.depth,
-              target: runner,
-              intervalMs: settings.autoscaleIntervalMs ?? 2000,
-              policy: {
-                minReplicas: workerClass.minReplicas,
-                maxReplicas: workerClass.maxReplicas,
-                tasksPerReplica: worker.scaling.tasksPerReplica,
-                prefetch: worker.queue.prefetch,
-                maxStepUp: 4,
-                maxStepDown: 2,
-                cooldownMs: worker.scaling.cooldownMs,
-              },
-            }),
-          );
-        }
+    const cwd = resolve(this.fleet.dir);
+    const logDir = this.logDir;
+    const runners: WorkerClassRunner[] = [];
+    const autoscalers: QueueAutoscaler[] = [];
+    this.workers.set(worker.name, { runners, autoscalers });
+    const s3 =
+      worker.storageUrl?.startsWith('s3://') &&
+      !settings?.env.SWITCHYARD_S3_ENDPOINT &&
+      !settings?.env.AWS_ENDPOINT_URL_S3;
+    const env = {
+      ...settings?.env,
+      // No S3 endpoint on this machine: the worker keeps its objects in the data directory.
+      ...(s3 || !worker.storageUrl
+        ? { [WORKER_ENV.storageUrl.name]: `file://${join(this.options.dataDir, 'objects', worker.name)}` }
+        : {}),
+      [WORKER_ENV.statsFile.name]: join(this.options.dataDir, 'worker-stats', `${worker.name}.jsonl`),
+    };
+    await mkdir(join(this.options.dataDir, 'worker-stats'), { recursive: true });
+    for (const workerClass of [worker.normal, ...(worker.fallback ? [worker.fallback] : [])]) {
+      const runner = new WorkerClassRunner({
+        worker,
+        workerClass,
+        cwd,
+        logDir,
+        host: this.fleet.environment.local.host,
+        env,
+        record: this.record,
+        ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
+      });
+      runners.push(runner);
+      if (settings?.depth) {
+        autoscalers.push(
+          new QueueAutoscaler({
+            queue: workerClass.queue,
+            source: settings.depth,
+            target: runner,
+            intervalMs: settings.autoscaleIntervalMs ?? 2000,
+            policy: {
+              minReplicas: workerClass.minReplicas,
+              maxReplicas: workerClass.maxReplicas,
+              tasksPerReplica: worker.scaling.tasksPerReplica,
+              prefetch: worker.queue.prefetch,
+              maxStepUp: 4,
+              maxStepDown: 2,
+              cooldownMs: worker.scaling.cooldownMs,
+            },
+          }),
+        );
       }
     }
-    await Promise.all(this.workerRunners.map((r) => r.start()));
-    for (const scaler of this.autoscalers) scaler.start();
+    await Promise.all(runners.map((r) => r.start()));
+    for (const scaler of autoscalers) scaler.start();
+  }
+
+  private async stopWorker(name: string): Promise<void> {
+    const running = this.workers.get(name);
+    if (!running) return;
+    this.workers.delete(name);
+    await Promise.all(running.autoscalers.map((a) => a.stop()));
+    await Promise.all(running.runners.map((w) => w.stop()));
+  }
+
+  /** Drains and stops one service's replicas, then its router. */
+  private async stopService(name: string): Promise<void> {
+    const running = this.running.get(name);
+    if (!running) return;
+    this.running.delete(name);
+    running.router.stopSupervising();
+    await Promise.all([...running.tracks.values()].map((t) => t.stop()));
+    await running.router.stop();
+  }
+
+  private get workerRunners(): WorkerClassRunner[] {
+    return [...this.workers.values()].flatMap((w) => w.runners);
+  }
+
+  /**
+   * A new commit of the configuration: services and workers removed stop; added ones start;
+   * a changed one (or one whose router port moved) is stopped and started again with its new
+   * spec and the desired state it is given, so on this machine its replicas and router are
+   * replaced (a brief gap for that service only).
+   */
+  async replaceFleet(next: Fleet, states: Readonly<Record<string, UnitState>>): Promise<void> {
+    const before = this.served;
+    const diff = diffFleets(before, next);
+    const oldPorts = routerPorts(before);
+    const newPorts = routerPorts(next);
+    const moved = (name: string) => {
+      const a = oldPorts.get(name);
+      const b = newPorts.get(name);
+      return a !== undefined && b !== undefined && (a.port !== b.port || a.statsPort !== b.statsPort);
+    };
+    const restart = new Set([...diff.changed, ...[...oldPorts.keys()].filter(moved)]);
+    // A service restarted only because its router port moved comes back exactly as it runs.
+    const kept: Record<string, UnitState> = {};
+    for (const name of restart)
+      if (!diff.changed.includes(name) && this.running.has(name)) kept[name] = this.desiredState(name);
+    for (const name of [...diff.removed, ...restart]) {
+      await this.stopService(name);
+      await this.stopWorker(name);
+    }
+    this.served = next;
+    const binary = this.options.haproxy ?? findHaproxy();
+    for (const unit of next.units) {
+      if (!diff.added.includes(unit.name) && !restart.has(unit.name)) continue;
+      if (unit.kind === 'Worker') {
+        if (unit.command !== undefined) await this.startWorker(unit);
+        continue;
+      }
+      const state = states[unit.name] ?? kept[unit.name];
+      const service = withState(unit, state);
+      const running = this.build(service, state, newPorts.get(unit.name) as RouterPorts, binary);
+      this.running.set(unit.name, running);
+      await running.router.start();
+      await Promise.all([...running.tracks.values()].map((t) => t.start()));
+    }
   }
 
   async workerStatus(): Promise<WorkerClassStatus[]> {
@@ -310,9 +396,11 @@ export class LocalRuntime implements Runtime {
 
   /** Drains and stops every replica, then every router. Nothing is left running. */
   async stop(): Promise<void> {
-    await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+    const workers = [...this.workers.values()];
+    this.workers.clear();
+    await Promise.all(workers.flatMap((w) => w.autoscalers).map((a) => a.stop()));
     await this.options.workers?.depth?.close?.();
-    await Promise.all(this.workerRunners.splice(0).map((w) => w.stop()));
+    await Promise.all(workers.flatMap((w) => w.runners).map((w) => w.stop()));
     const running = [...this.running.values()];
     for (const r of running) r.router.stopSupervising();
     await Promise.all(running.flatMap((r) => [...r.tracks.values()].map((t) => t.stop())));
