@@ -244,6 +244,7 @@ describe('on the test bed', () => {
       ['patch', 'deployments.apps:scale'],
       ['get', 'pods'],
       ['list', 'pods'],
+      ['watch', 'pods'],
       ['get', 'endpointslices.discovery.k8s.io'],
       ['list', 'endpointslices.discovery.k8s.io'],
       ['create', 'pods:exec'],

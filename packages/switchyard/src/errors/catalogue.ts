@@ -221,6 +221,11 @@ export const catalogue = {
     'The kubeconfig could not be used',
     'Check the file named in the message (KUBECONFIG, --kubeconfig or ~/.kube/config); `kubectl config view` shows what it holds.',
   ),
+  SWY_KUBE_SERVICE_ACCOUNT_INVALID: entry(
+    'input',
+    "The pod's service account could not be used",
+    'In a pod without a kubeconfig Switchyard uses its service account: mount its token (automountServiceAccountToken: true, the chart does), or give a kubeconfig with KUBECONFIG.',
+  ),
   SWY_KUBE_CONTEXT_NOT_FOUND: entry(
     'not-found',
     'The kubeconfig has no such context',

@@ -25,6 +25,10 @@ export interface Runtime extends ReleaseTarget {
   replaceFleet(next: Fleet, states: Readonly<Record<string, UnitState>>): Promise<void>;
   /** Lets go of what start() took: local replicas and routers drain and stop; a cluster keeps running. */
   stop(): Promise<void>;
+  /** Starts what only the leading server replica runs (the workers' autoscalers); after start(). */
+  lead(): Promise<void>;
+  /** Stops what lead() started; reads keep being served. */
+  follow(): Promise<void>;
   /** Every service as it runs: its router, routing and tracks. */
   status(): Promise<ServiceStatus[]>;
   /** Every class of every worker as it runs. */

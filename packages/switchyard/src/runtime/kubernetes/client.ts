@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SwitchyardError } from '../../errors/index.js';
 
@@ -18,6 +20,35 @@ export interface KubeClientOptions {
   readonly concurrency?: number;
   /** Milliseconds before one request gives up (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /**
+   * In a pod: what prefixes /var/run/secrets/kubernetes.io/serviceaccount, where the pod's
+   * token, CA and namespace are (default: nothing, the path itself).
+   */
+  readonly serviceAccountRoot?: string;
+}
+
+/** Where the client's cluster and credentials come from. */
+export type ConfigSource =
+  | { readonly from: 'file'; readonly path: string }
+  | { readonly from: 'default' }
+  | { readonly from: 'cluster'; readonly serviceAccountRoot: string };
+
+/**
+ * The kubeconfig named, else $KUBECONFIG, else ~/.kube/config; with none of them and
+ * KUBERNETES_SERVICE_HOST set (a pod), the pod's service account. Pure: `exists` and `env`
+ * are given.
+ */
+export function configSource(
+  options: Pick<KubeClientOptions, 'kubeconfig' | 'serviceAccountRoot'>,
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (path: string) => boolean,
+): ConfigSource {
+  if (options.kubeconfig) return { from: 'file', path: options.kubeconfig };
+  if (env.KUBECONFIG) return { from: 'default' };
+  const home = env.HOME ?? env.USERPROFILE;
+  if (home && exists(join(home, '.kube', 'config'))) return { from: 'default' };
+  if (env.KUBERNETES_SERVICE_HOST) return { from: 'cluster', serviceAccountRoot: options.serviceAccountRoot ?? '' };
+  return { from: 'default' };
 }
 
 export interface RequestParams {
@@ -82,21 +113,36 @@ export class KubeClient {
     this.headers = { ...(tls.headers as Record<string, string> | undefined) };
   }
 
-  /** Loads the kubeconfig and the context's credentials. Sends nothing yet. */
+  /**
+   * Loads the kubeconfig and the context's credentials, or in a pod without a kubeconfig its
+   * service account (the context is then not looked up: the pod's own cluster). Sends nothing yet.
+   */
   static async connect(options: KubeClientOptions = {}): Promise<KubeClient> {
     const config = new KubeConfig();
-    const where = options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
+    const source = configSource(options, process.env, existsSync);
+    const where =
+      source.from === 'cluster'
+        ? `the service account token of this pod (${source.serviceAccountRoot}/var/run/secrets/kubernetes.io/serviceaccount)`
+        : (options.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config');
     try {
-      if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+      if (source.from === 'file') config.loadFromFile(source.path);
+      else if (source.from === 'cluster') loadFromCluster(config, source.serviceAccountRoot);
       else config.loadFromDefault();
     } catch (err) {
+      if (source.from === 'cluster') {
+        throw new SwitchyardError('SWY_KUBE_SERVICE_ACCOUNT_INVALID', {
+          message: `KUBERNETES_SERVICE_HOST is set and no kubeconfig was found, but ${where} cannot be used: ${(err as Error).message}`,
+          cause: err,
+          details: { serviceAccount: where },
+        });
+      }
       throw new SwitchyardError('SWY_KUBE_CONFIG_INVALID', {
         message: `The kubeconfig ${where} could not be read: ${(err as Error).message}`,
         cause: err,
         details: { kubeconfig: where },
       });
     }
-    if (options.context) {
+    if (options.context && source.from !== 'cluster') {
       if (!config.getContextObject(options.context)) {
         throw new SwitchyardError('SWY_KUBE_CONTEXT_NOT_FOUND', {
           message: `The kubeconfig ${where} has no context ${options.context}`,
@@ -286,9 +332,16 @@ export class KubeClient {
           if ((res.statusCode ?? 0) >= 300) {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              reject(this.statusError('WATCH', path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))),
-            );
+            res.on('end', () => {
+              const err = this.statusError('WATCH', path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+              // Tokens expire (a pod's service account token rotates): the next watch sends a fresh one.
+              if (res.statusCode === 401)
+                this.refreshCredentials().then(
+                  () => reject(err),
+                  () => reject(err),
+                );
+              else reject(err);
+            });
             return;
           }
           let buffer = '';
@@ -333,4 +386,14 @@ export class KubeClient {
     this.agent.destroy();
     this.watchAgent.destroy();
   }
+}
+
+/** The pod's service account; a missing token or CA is said here rather than at the first request. */
+function loadFromCluster(config: KubeConfig, serviceAccountRoot: string): void {
+  const dir = `${serviceAccountRoot}/var/run/secrets/kubernetes.io/serviceaccount`;
+  for (const file of ['token', 'ca.crt']) {
+    if (!existsSync(join(dir, file)))
+      throw new Error(`${join(dir, file)} does not exist (is a service account token mounted?)`);
+  }
+  config.loadFromCluster(serviceAccountRoot);
 }

@@ -63,20 +63,29 @@ export async function scaleDeployment(
   });
 }
 
+export interface ScaleTargetOptions {
+  /** The replica count as a watch last saw it (undefined: not known, ask the API server). */
+  readonly replicas?: () => number | undefined;
+  readonly onScaled?: (replicas: number) => void;
+}
+
 /** The worker SDK autoscaler's port, for one worker class's Deployment. */
 export class DeploymentScaleTarget implements ScaleTarget {
   constructor(
     private readonly client: KubeClient,
     readonly namespace: string,
     readonly deployment: string,
+    private readonly options: ScaleTargetOptions = {},
   ) {}
 
   async current(): Promise<{ replicas: number }> {
-    return { replicas: await deploymentReplicas(this.client, this.namespace, this.deployment) };
+    const watched = this.options.replicas?.();
+    return { replicas: watched ?? (await deploymentReplicas(this.client, this.namespace, this.deployment)) };
   }
 
   /** Pods removed get SIGTERM and their grace period (rendered to cover the longest task). */
   async scaleTo(replicas: number): Promise<void> {
     await scaleDeployment(this.client, this.namespace, this.deployment, replicas);
+    this.options.onScaled?.(replicas);
   }
 }

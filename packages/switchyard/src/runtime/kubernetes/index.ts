@@ -6,6 +6,8 @@ export {
 } from './runtime.js';
 export {
   KubeClient,
+  configSource,
+  type ConfigSource,
   isNotFound,
   httpStatus,
   type KubeClientOptions,
@@ -49,3 +51,13 @@ export { readyEndpoints, scaleDeployment, deploymentReplicas, DeploymentScaleTar
 export { renderedHash, withHash, covers, upToDate, APPLIED_HASH } from './compare.js';
 export { RouterPods, updateRouters, readyRouterPods, type RuntimeApiOutcome } from './router-pods.js';
 export { KINDS, kindInfo, type KindInfo } from './kinds.js';
+export {
+  Informer,
+  ObjectCache,
+  backoffDelay,
+  type InformerOptions,
+  type InformerCounts,
+  type CacheChange,
+  type Backoff,
+} from './informer.js';
+export { LiveCache, type LiveCacheOptions, type LiveConfigMap } from './live-cache.js';

@@ -196,6 +196,8 @@ export interface WaitOptions {
   /** How often pods are examined while Deployments are not done (default 2 s). */
   readonly diagnoseEveryMs?: number;
   readonly onProgress?: (line: string) => void;
+  /** The namespace's pods as a watch keeps them (undefined: not watched now, list them). */
+  readonly pods?: () => readonly LivePod[] | undefined;
 }
 
 const DEPLOYMENTS = KINDS.find((k) => k.kind === 'Deployment') as (typeof KINDS)[number];
@@ -338,11 +340,13 @@ export async function waitForRollout(
       });
       if (abort.signal.aborted) return;
       if (pending().length === 0) continue;
-      const pods = (await listAll(
-        client,
-        collectionPath({ apiVersion: 'v1', plural: 'pods' }, namespace),
-        labelSelector,
-      )) as LivePod[];
+      const pods =
+        options.pods?.() ??
+        ((await listAll(
+          client,
+          collectionPath({ apiVersion: 'v1', plural: 'pods' }, namespace),
+          labelSelector,
+        )) as LivePod[]);
       const stuck = pending();
       // Thousands of pods are not listed every two seconds: the pause grows with the list.
       every = Math.max(options.diagnoseEveryMs ?? 2000, pods.length * 4);

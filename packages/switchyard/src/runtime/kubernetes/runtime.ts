@@ -12,12 +12,24 @@ import {
 } from '../../render/index.js';
 import { initialRouting, routingFromMaps, type RoutingState } from '../../router/index.js';
 import { diffFleets, type Fleet, type Service, type Unit, type Worker } from '../../spec/index.js';
-import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
+import type { QueueAutoscaler } from '@switchyard/worker';
+import type {
+  Runtime,
+  RuntimeOptions,
+  ServiceStatus,
+  TrackChange,
+  TrackStatus,
+  WorkerClassStatus,
+  WorkerSettings,
+} from '../port.js';
+import { workerAutoscalers } from '../worker-autoscalers.js';
 import { applyObjects, inventorySelector, listAll, type ApplyOptions, type ApplyResult } from './apply.js';
 import { KubeClient, type KubeClientOptions } from './client.js';
 import { DeploymentScaleTarget, readyEndpoints } from './endpoints.js';
 import { verifyCluster, type ClusterCheck } from './identity.js';
 import { collectionPath, KINDS } from './kinds.js';
+import type { InformerCounts } from './informer.js';
+import { LiveCache, type LiveConfigMap } from './live-cache.js';
 import { RouterPods } from './router-pods.js';
 import { waitForRollout, type LiveDeployment, type LivePod, type WaitOptions } from './rollout.js';
 import { liveTracks, serviceStatus, workerStatus, type LiveFleet } from './status.js';
@@ -26,14 +38,20 @@ export interface KubernetesRuntimeOptions {
   readonly fleet: Fleet;
   /** Path of the kubeconfig (default $KUBECONFIG, then ~/.kube/config). */
   readonly kubeconfig?: string;
-  /** Overrides the environment's cluster.context. */
+  /** Overrides the environment's cluster.context (not looked up in a pod without a kubeconfig). */
   readonly context?: string;
+  /** In a pod: what prefixes the service account's directory (tests point it at their own). */
+  readonly serviceAccountRoot?: string;
   /** Desired state to render with (a release's versions and routing); default: the spec alone. */
   readonly states?: Readonly<Record<string, UnitState>>;
   readonly onProgress?: (line: string) => void;
   readonly wait?: Omit<WaitOptions, 'onProgress'>;
   /** Requests in flight at once (default 32). */
   readonly concurrency?: number;
+  /** The workers' queue-depth source: with it, lead() drives each worker class's Deployment scale. */
+  readonly workers?: WorkerSettings;
+  /** How long the API server keeps each watch of the status cache open before it is resumed (default 300 s). */
+  readonly watchTimeoutSeconds?: number;
 }
 
 export interface KubernetesApplyOptions extends Pick<ApplyOptions, 'dryRun' | 'prune'> {
@@ -58,6 +76,10 @@ export class KubernetesRuntime implements Runtime {
   private verified: ClusterCheck | undefined;
   /** The fleet served; a new commit of the configuration replaces it (replaceFleet). */
   private served: Fleet;
+  /** The namespace's Deployments, Pods and ConfigMaps, watched from start() to stop(). */
+  private live: LiveCache | undefined;
+  private readonly autoscalers: QueueAutoscaler[] = [];
+  private leading = false;
 
   private constructor(
     readonly client: KubeClient,
@@ -81,6 +103,7 @@ export class KubernetesRuntime implements Runtime {
       ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
       ...(context ? { context } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.serviceAccountRoot ? { serviceAccountRoot: options.serviceAccountRoot } : {}),
     };
     return new KubernetesRuntime(await KubeClient.connect(clientOptions), options);
   }
@@ -112,6 +135,11 @@ export class KubernetesRuntime implements Runtime {
     }
     const applied = [...diff.added, ...diff.changed];
     if (applied.length > 0) await this.apply({ services: applied });
+    if (this.leading) {
+      // The autoscalers follow the workers of the new commit.
+      await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+      this.startAutoscalers();
+    }
   }
 
   get namespace(): string {
@@ -184,6 +212,7 @@ export class KubernetesRuntime implements Runtime {
       {
         ...this.options.wait,
         onProgress: (line) => this.say(line),
+        pods: () => (this.live?.running ? this.live.pods.cache.items() : undefined),
       },
     );
   }
@@ -203,15 +232,12 @@ export class KubernetesRuntime implements Runtime {
    * deployed yet keep their spec.
    */
   async load(): Promise<void> {
-    const [deployments, configMaps] = await Promise.all([
-      this.list<LiveDeployment>('Deployment'),
-      this.list<KubeObject & { data?: Record<string, string> }>('ConfigMap'),
-    ]);
+    const [deployments, configMaps] = this.live?.running
+      ? [this.live.deployments.cache.items(), this.live.configMaps.cache.items()]
+      : await Promise.all([this.list<LiveDeployment>('Deployment'), this.list<LiveConfigMap>('ConfigMap')]);
     for (const unit of this.fleet.units) {
       if (unit.kind !== 'Service') continue;
-      const cm = configMaps.find((c) => c.metadata.name === routerName(unit.name));
-      const routing = cm?.data ? routingFromMaps(unit, cm.data) : initialRouting(unit);
-      this.states.set(unit.name, { tracks: liveTracks(unit, deployments), routing });
+      this.states.set(unit.name, stateOnCluster(unit, deployments, configMaps));
     }
   }
 
@@ -224,8 +250,9 @@ export class KubernetesRuntime implements Runtime {
     )) as T[];
   }
 
-  /** The fleet's Deployments and Pods, read once. */
+  /** The fleet's Deployments and Pods: from the watched cache once started, else read once. */
   private async readLive(): Promise<LiveFleet> {
+    if (this.live?.running) return this.live.fleet();
     const [deployments, pods] = await Promise.all([this.list<LiveDeployment>('Deployment'), this.listPods()]);
     return { deployments, pods };
   }
@@ -242,23 +269,89 @@ export class KubernetesRuntime implements Runtime {
 
   /**
    * Checks that the context reaches this environment's cluster (a server pointed at another
-   * environment's cluster refuses to start), then reads what runs there; the store's copy of
-   * the desired state is not needed here.
+   * environment's cluster refuses to start), then lists and watches the namespace's
+   * Deployments, Pods and ConfigMaps and reads the desired state from them; the store's copy
+   * is not needed here.
    */
   async start(): Promise<void> {
     await this.verifyCluster();
+    if (!this.live) {
+      const live = new LiveCache(this.client, {
+        namespace: this.namespace,
+        labelSelector: inventorySelector(this.fleet.environment.name),
+        ...(this.options.watchTimeoutSeconds ? { timeoutSeconds: this.options.watchTimeoutSeconds } : {}),
+        onError: (kind, err) =>
+          this.say(`⚠ watch of ${kind}s in ${this.namespace}: ${err instanceof Error ? err.message : String(err)}`),
+      });
+      await live.start();
+      this.live = live;
+    }
     await this.load();
   }
 
   async stop(): Promise<void> {
+    await this.follow();
+    await this.options.workers?.depth?.close?.();
+    await this.live?.stop();
+    this.live = undefined;
     this.close();
+  }
+
+  /**
+   * Takes the desired state from the cluster as it is now (another replica may have led until
+   * now), then drives each worker class's Deployment scale from its queue's depth (workers
+   * scaled by KEDA are left to it).
+   */
+  async lead(): Promise<void> {
+    if (this.leading) return;
+    await this.load();
+    this.startAutoscalers();
+    this.leading = true;
+  }
+
+  /** One autoscaler per class of every worker KEDA does not scale. */
+  private startAutoscalers(): void {
+    const workers = this.fleet.units.filter((u): u is Worker => u.kind === 'Worker' && !u.scaling.keda);
+    this.autoscalers.push(
+      ...workerAutoscalers(workers, this.options.workers, (w, c) => this.scaleTarget(w.name, c.name)),
+    );
+    for (const scaler of this.autoscalers) scaler.start();
+  }
+
+  async follow(): Promise<void> {
+    this.leading = false;
+    await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
+  }
+
+  /** What the status cache's informers did since start() (lists, watches, events, errors); undefined when not started. */
+  watchCounts(): InformerCounts | undefined {
+    return this.live?.counts();
+  }
+
+  /**
+   * A service as status shows it. The leading replica shows its own desired state (what it
+   * applied); another replica shows what the cluster's objects say, as the leader left them.
+   */
+  private shown(live: LiveFleet): (name: string) => { service: Service; routing: RoutingState } {
+    const cache = this.live;
+    if (this.leading || !cache?.running)
+      return (name) => ({ service: this.service(name), routing: this.routing(name) });
+    const configMaps = cache.configMaps.cache.items();
+    return (name) => {
+      const state = stateOnCluster(this.spec(name), live.deployments, configMaps);
+      return { service: withState(this.spec(name), state), routing: state.routing ?? initialRouting(this.spec(name)) };
+    };
   }
 
   async status(): Promise<ServiceStatus[]> {
     const live = await this.readLive();
+    const shown = this.shown(live);
     return this.fleet.units
       .filter((u): u is Service => u.kind === 'Service')
-      .map((u) => serviceStatus(this.service(u.name), this.routing(u.name), live));
+      .map((u) => {
+        const { service, routing } = shown(u.name);
+        return serviceStatus(service, routing, live);
+      });
   }
 
   async workerStatus(): Promise<WorkerClassStatus[]> {
@@ -267,10 +360,9 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async trackStatus(name: string, track: string): Promise<TrackStatus> {
-    const service = this.service(name);
-    const found = serviceStatus(service, this.routing(name), await this.readLive()).tracks.find(
-      (t) => t.track === track,
-    );
+    const live = await this.readLive();
+    const { service, routing } = this.shown(live)(name);
+    const found = serviceStatus(service, routing, live).tracks.find((t) => t.track === track);
     if (!found) throw this.noTrack(service, track);
     return found;
   }
@@ -405,12 +497,28 @@ export class KubernetesRuntime implements Runtime {
         details: { service: worker, workerClass },
       });
     }
-    return new DeploymentScaleTarget(this.client, this.namespace, workerObjectName(unit as Worker, workerClass));
+    const deployment = workerObjectName(unit as Worker, workerClass);
+    return new DeploymentScaleTarget(this.client, this.namespace, deployment, {
+      // The watched Deployment answers current() without a request, once started.
+      replicas: () => this.live?.deployments.cache.get(deployment)?.spec.replicas,
+      onScaled: (replicas) => this.say(`${worker}/${workerClass}: scaled to ${replicas} replicas`),
+    });
   }
 
   close(): void {
     this.client.close();
   }
+}
+
+/** A service's tracks (its Deployments' versions and replicas) and routing (its router's ConfigMap), as on the cluster. */
+function stateOnCluster(
+  unit: Service,
+  deployments: readonly LiveDeployment[],
+  configMaps: readonly LiveConfigMap[],
+): UnitState {
+  const cm = configMaps.find((c) => c.metadata.name === routerName(unit.name));
+  const routing = cm?.data ? routingFromMaps(unit, cm.data) : initialRouting(unit);
+  return { tracks: liveTracks(unit, deployments), routing };
 }
 
 /** The Kubernetes runtime of the fleet's environment, connected through the kubeconfig ($KUBECONFIG, then ~/.kube/config); sends nothing yet. */
@@ -422,6 +530,7 @@ export function createRuntime(
     fleet,
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context ? { context: options.context } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
     onProgress: (line) => options.onEvent?.({ type: 'progress', line }),
   });
 }

@@ -22,8 +22,39 @@ function podState(pod: LivePod): string {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'ready' : 'starting';
 }
 
+/*
+ * Lookups by name and by service, built once per list of objects (a watched cache hands out
+ * the same list until something changes): status of thousands of units stays linear.
+ */
+const byName = new WeakMap<readonly LiveDeployment[], Map<string, LiveDeployment>>();
+const byService = new WeakMap<readonly LivePod[], Map<string, LivePod[]>>();
+
+function deploymentsByName(deployments: readonly LiveDeployment[]): Map<string, LiveDeployment> {
+  let index = byName.get(deployments);
+  if (!index) {
+    index = new Map(deployments.map((d) => [d.metadata.name, d]));
+    byName.set(deployments, index);
+  }
+  return index;
+}
+
+function podsOf(pods: readonly LivePod[], service: string): readonly LivePod[] {
+  let index = byService.get(pods);
+  if (!index) {
+    index = new Map();
+    for (const pod of pods) {
+      const key = pod.metadata.labels?.[LABEL.service] ?? '';
+      const list = index.get(key);
+      if (list) list.push(pod);
+      else index.set(key, [pod]);
+    }
+    byService.set(pods, index);
+  }
+  return index.get(service) ?? [];
+}
+
 function replicasOf(live: LiveFleet, labels: Readonly<Record<string, string>>, port: number) {
-  return live.pods
+  return podsOf(live.pods, labels[LABEL.service] ?? '')
     .filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v))
     .map((p) => ({
       name: p.metadata.name,
@@ -35,7 +66,7 @@ function replicasOf(live: LiveFleet, labels: Readonly<Record<string, string>>, p
 }
 
 function deployment(live: LiveFleet, name: string): LiveDeployment | undefined {
-  return live.deployments.find((d) => d.metadata.name === name);
+  return deploymentsByName(live.deployments).get(name);
 }
 
 /** A service's tracks and routing; `service` carries the versions and replicas the runtime wants now. */
@@ -91,7 +122,7 @@ export function liveTracks(
 ): Record<string, { version: string; replicas: number }> {
   const tracks: Record<string, { version: string; replicas: number }> = {};
   for (const track of service.tracks) {
-    const d = deployments.find((o) => o.metadata.name === trackObjectName(service.name, track.name));
+    const d = deploymentsByName(deployments).get(trackObjectName(service.name, track.name));
     tracks[track.name] = {
       version: d?.metadata.labels?.[LABEL.version] ?? track.version,
       replicas: d?.spec.replicas ?? track.replicas,

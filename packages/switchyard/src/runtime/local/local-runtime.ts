@@ -2,12 +2,13 @@ import { WORKER_ENV } from '@switchyard/worker/contract';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { QueueAutoscaler, type ScaleTarget } from '@switchyard/worker';
+import type { QueueAutoscaler, ScaleTarget } from '@switchyard/worker';
 import { SwitchyardError } from '../../errors/index.js';
 import { withState, type UnitState } from '../../render/index.js';
 import { initialRouting, type RoutingState } from '../../router/index.js';
 import { diffFleets, routerPorts, type Fleet, type RouterPorts, type Service, type Worker } from '../../spec/index.js';
 import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
+import { workerAutoscalers } from '../worker-autoscalers.js';
 import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
 import { sortLeftovers } from './leftovers.js';
 import { LocalRouter } from './local-router.js';
@@ -35,8 +36,9 @@ interface Running {
  */
 export class LocalRuntime implements Runtime {
   private readonly running = new Map<string, Running>();
-  /** Worker name → its classes' runners and autoscalers. */
+  /** Worker name → its classes' runners, and their autoscalers while this server leads. */
   private readonly workers = new Map<string, { runners: WorkerClassRunner[]; autoscalers: QueueAutoscaler[] }>();
+  private leading = false;
   /** The fleet served; a new commit of the configuration replaces it (replaceFleet). */
   private served: Fleet;
   /** Every process started here, written down before it starts (`<data-dir>/processes.json`). */
@@ -167,8 +169,7 @@ export class LocalRuntime implements Runtime {
     const cwd = resolve(this.fleet.dir);
     const logDir = this.logDir;
     const runners: WorkerClassRunner[] = [];
-    const autoscalers: QueueAutoscaler[] = [];
-    this.workers.set(worker.name, { runners, autoscalers });
+    this.workers.set(worker.name, { runners, autoscalers: [] });
     const s3 =
       worker.storageUrl?.startsWith('s3://') &&
       !settings?.env.SWITCHYARD_S3_ENDPOINT &&
@@ -194,28 +195,31 @@ export class LocalRuntime implements Runtime {
         ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
       });
       runners.push(runner);
-      if (settings?.depth) {
-        autoscalers.push(
-          new QueueAutoscaler({
-            queue: workerClass.queue,
-            source: settings.depth,
-            target: runner,
-            intervalMs: settings.autoscaleIntervalMs ?? 2000,
-            policy: {
-              minReplicas: workerClass.minReplicas,
-              maxReplicas: workerClass.maxReplicas,
-              tasksPerReplica: worker.scaling.tasksPerReplica,
-              prefetch: worker.queue.prefetch,
-              maxStepUp: 4,
-              maxStepDown: 2,
-              cooldownMs: worker.scaling.cooldownMs,
-            },
-          }),
-        );
-      }
     }
     await Promise.all(runners.map((r) => r.start()));
-    for (const scaler of autoscalers) scaler.start();
+    if (this.leading) this.scale(worker);
+  }
+
+  /** Starts the autoscalers of one worker's classes (none without a depth source). */
+  private scale(worker: Worker): void {
+    const entry = this.workers.get(worker.name);
+    if (!entry || entry.autoscalers.length > 0) return;
+    entry.autoscalers.push(
+      ...workerAutoscalers([worker], this.options.workers, (w, c) => this.scaleTarget(w.name, c.name)),
+    );
+    for (const scaler of entry.autoscalers) scaler.start();
+  }
+
+  /** Starts the workers' autoscalers: only the leading server drives replicas. */
+  async lead(): Promise<void> {
+    this.leading = true;
+    for (const worker of this.runnableWorkers()) this.scale(worker);
+  }
+
+  /** Stops the autoscalers; the workers keep the replicas they have. */
+  async follow(): Promise<void> {
+    this.leading = false;
+    await Promise.all([...this.workers.values()].flatMap((w) => w.autoscalers.splice(0)).map((a) => a.stop()));
   }
 
   private async stopWorker(name: string): Promise<void> {

@@ -60,6 +60,7 @@ describe('workers on the local runtime', () => {
       },
     });
     await runtime.start();
+    await runtime.lead();
   });
 
   afterAll(async () => {
