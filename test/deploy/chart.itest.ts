@@ -136,6 +136,26 @@ describe('the chart', () => {
     expect(spec.containers[0]!.env.some((e) => e.name.startsWith('GIT_'))).toBe(false);
   });
 
+  it('follows a branch and a directory of the git repository, and takes the webhook secret from a Secret', () => {
+    const plain = pod(objects());
+    expect(plain.containers[0]!.args).toContain('--poll');
+    expect(plain.containers[0]!.env.some((e) => e.name === 'SWITCHYARD_WEBHOOK_SECRET')).toBe(false);
+    const spec = pod(
+      objects({
+        'config.git.branch': 'release',
+        'config.git.path': 'deploy/fleet',
+        'config.git.poll': '0',
+        'config.webhook.existingSecret': 'git-hook',
+      }),
+    );
+    const args = spec.containers[0]!.args;
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    expect([after('--branch'), after('--path'), after('--poll')]).toEqual(['release', 'deploy/fleet', '0']);
+    expect(spec.containers[0]!.env.find((e) => e.name === 'SWITCHYARD_WEBHOOK_SECRET')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'git-hook', key: 'secret' },
+    });
+  });
+
   it('serves every environment, with a Role only where its namespace is in this cluster', () => {
     // --set replaces a list of the values file whole: both entries are given.
     const all = objects({
