@@ -80,6 +80,8 @@ export interface GuardContext {
   readonly db: SqlClient;
   readonly throttle: AuthThrottle;
   readonly onUnexpected?: UnexpectedListener;
+  /** On a replica that stands by, hands an authenticated write to the leader (true) instead of handling it here. */
+  readonly handOff?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 }
 
 /** One environment's routes: the same table for every environment, each bound to its own context. */
@@ -272,6 +274,7 @@ export function registerRoutes(app: FastifyInstance, served: readonly ServedRout
       ...(shape.credential ? { preParsing: keepRawBody } : {}),
       handler: async (request, reply) => {
         const principal = await gate.admit(request, shape);
+        if (shape.method !== 'GET' && (await guard.handOff?.(request, reply))) return reply;
         const here = gate.here(request, shape);
         const r = here.routes[i] as Route;
         const env = here.environment;

@@ -4,21 +4,24 @@ import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import type { ApiContext } from './context.js';
 import { errorAnswer, installErrorHandler, type UnexpectedListener } from './errors.js';
+import { ALONE, handedOffRequestId, handOff, readiness, type ApiLeadership } from './hand-off.js';
 import { openApiDocument } from './openapi.js';
 import { registerRoutes, type Route } from './route.js';
 import { configRoutes } from './routes/config.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
+import { leaderRoutes } from './routes/leader.js';
 import { releaseRoutes } from './routes/releases.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { AuthThrottle, type ThrottleSettings } from './throttle.js';
 
-export function apiRoutes(ctx: ApiContext, streams = new EventStreams()): Route[] {
+export function apiRoutes(ctx: ApiContext, streams = new EventStreams(), leadership?: ApiLeadership): Route[] {
   return [
     ...fleetRoutes(ctx),
     ...releaseRoutes(ctx),
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx, streams),
+    ...leaderRoutes(leadership),
     ...configRoutes(ctx),
   ];
 }
@@ -30,6 +33,10 @@ export interface ApiOptions {
   readonly throttle?: ThrottleSettings;
   /** Event streams one token may hold at once (default 20). */
   readonly streamsPerToken?: number;
+  /** Replicas of one store: a standby hands writes to the leader; GET /v1/leader and /readyz say who leads. Alone by default. */
+  readonly leadership?: ApiLeadership;
+  /** Whether the store answers, for /readyz (default: a trivial query). */
+  readonly storeAnswers?: () => Promise<boolean>;
 }
 
 /** Path parameters longer than this are refused (414) before any route sees them. */
@@ -48,7 +55,7 @@ export function buildApi(contexts: readonly ApiContext[], options: ApiOptions = 
     // Only refusals and failures are logged, by the routes themselves: not a line per request.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
-    genReqId: () => randomUUID(),
+    genReqId: (req) => handedOffRequestId(req.headers) ?? randomUUID(),
     routerOptions: { maxParamLength: MAX_SEGMENT },
     // A bad or over-long URL is refused by the router before any hook: answer it from the catalogue too.
     frameworkErrors: (err, request, reply) => {
@@ -64,7 +71,11 @@ export function buildApi(contexts: readonly ApiContext[], options: ApiOptions = 
     return payload;
   });
   const streams = new EventStreams(options.streamsPerToken);
-  const served = contexts.map((ctx) => ({ environment: ctx.fleet.environment, routes: apiRoutes(ctx, streams) }));
+  const { leadership } = options;
+  const served = contexts.map((ctx) => ({
+    environment: ctx.fleet.environment,
+    routes: apiRoutes(ctx, streams, leadership),
+  }));
   const document = openApiDocument(
     served[0]?.routes ?? [],
     contexts.map((c) => c.fleet.environment.name),
@@ -74,12 +85,20 @@ export function buildApi(contexts: readonly ApiContext[], options: ApiOptions = 
     version: VERSION,
     environments: contexts.map((c) => c.fleet.environment.name),
   }));
+  app.get('/readyz', async (_request, reply) => {
+    const storeAnswers = await (options.storeAnswers ?? (() => first.store.query('SELECT 1').then(() => true)))().catch(
+      () => false,
+    );
+    const { ready, why } = readiness(leadership ? await leadership.view().catch(() => undefined) : ALONE, storeAnswers);
+    return reply.status(ready ? 200 : 503).send({ ready, why });
+  });
   app.get('/v1/openapi.json', async () => document);
   app.get('/metrics', metricsHandler(contexts, streams));
   registerRoutes(app, served, {
     db: first.store,
     throttle: new AuthThrottle(options.throttle),
     ...(options.onUnexpected ? { onUnexpected: options.onUnexpected } : {}),
+    ...(leadership ? { handOff: (request, reply) => handOff(leadership, request, reply) } : {}),
   });
   return app;
 }

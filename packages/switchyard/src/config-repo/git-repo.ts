@@ -77,6 +77,16 @@ export class GitConfigRepo implements ConfigRepo {
     return this.git.head();
   }
 
+  async refresh(): Promise<void> {
+    await this.open();
+    const { remote } = this.copy;
+    if (remote)
+      await this.queue.run(async () => {
+        await clearLocks(this.copy);
+        await remote.sync();
+      });
+  }
+
   async commit(change: ConfigChange): Promise<CommitResult> {
     checkName('environment', change.environment);
     checkName('service', change.service);

@@ -14,6 +14,8 @@ export interface ConfigRepo {
   readAt(sha: string, environment: string, service: string): Promise<ServiceSnapshot>;
   /** The current commit, or undefined before the first one. */
   head(): Promise<string | undefined>;
+  /** Brings the working copy up to its remote (commits another replica pushed); nothing without a remote. */
+  refresh(): Promise<void>;
 }
 
 export interface Person {

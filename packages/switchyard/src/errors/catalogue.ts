@@ -396,6 +396,11 @@ export const catalogue = {
     'The token has expired',
     'Ask an admin for a new token (`switchyard token create`); expired tokens stay listed until they are revoked.',
   ),
+  SWY_API_NO_LEADER: entry(
+    'unavailable',
+    'No replica leads: this standby has no leader to hand the change to',
+    'Retry in a few seconds: a standby takes over within its retry interval once the leader is gone. `switchyard status` (or GET /v1/leader) on any replica shows which one leads.',
+  ),
   SWY_API_UNREACHABLE: entry(
     'unavailable',
     'The Switchyard API did not answer',

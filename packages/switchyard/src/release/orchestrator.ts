@@ -92,6 +92,8 @@ export class Orchestrator {
   private readonly chains = new Map<string, Promise<unknown>>();
   private ticker: NodeJS.Timeout | undefined;
   private readonly clock: Clock;
+  /** Set by stop(): no command starts and no outcome is recorded until recover() (another replica may lead). */
+  private halted = false;
 
   constructor(private readonly options: OrchestratorOptions) {
     this.clock = options.clock ?? { now: () => new Date() };
@@ -228,11 +230,13 @@ export class Orchestrator {
 
   /** Runs what every active release left unsettled; call once after a start. */
   async recover(): Promise<void> {
+    this.halted = false;
     for (const release of await this.options.repository.active(this.options.environment))
       void this.serial(release.id, () => this.drive(release.id));
   }
 
   start(): void {
+    this.halted = false;
     const tickMs = this.options.tickMs ?? 1000;
     this.ticker = setInterval(() => void this.tick().catch((err) => this.options.onError?.(err)), tickMs);
     this.ticker.unref();
@@ -241,6 +245,17 @@ export class Orchestrator {
   async stop(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /**
+   * Stops driving releases at once, for a replica that no longer leads: a command already
+   * running finishes, but its outcome is not recorded and no further command starts, so the
+   * replica that resumes the release runs it again (every command is safe to repeat, as after
+   * a crash). recover() starts driving again.
+   */
+  async halt(): Promise<void> {
+    this.halted = true;
+    await this.stop();
   }
 
   /**
@@ -282,6 +297,7 @@ export class Orchestrator {
   }
 
   private async tick(): Promise<void> {
+    if (this.halted) return;
     for (const release of await this.options.repository.active(this.options.environment)) {
       if (this.chains.has(release.id)) continue;
       void this.serial(release.id, async () => {
@@ -313,6 +329,7 @@ export class Orchestrator {
   /** Runs queued commands one by one until none is left; each outcome is recorded as an event. */
   private async drive(id: string): Promise<void> {
     for (;;) {
+      if (this.halted) return;
       const [command] = await this.options.repository.pending(id);
       if (!command) return;
       const state = await this.load(id);
@@ -341,6 +358,7 @@ export class Orchestrator {
           error: err instanceof Error ? err.message : String(err),
         };
       }
+      if (this.halted) return;
       await this.commit(state, event, transition(state, event));
     }
   }

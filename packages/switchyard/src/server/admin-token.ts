@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { SwitchyardError } from '../errors/index.js';
+import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
 import {
   appendAudit,
   createToken,
@@ -52,7 +52,23 @@ function whyUnusable(found: Awaited<ReturnType<typeof inspectSecret>>): string {
  * is missing or holds a token that no longer works is refused with `recovery`, the exact command
  * that gets the owner back in: a server whose owner has no way to reach its API is no use.
  */
-export async function adminToken(store: Store, dataDir: string, recovery: string): Promise<string> {
+export async function adminToken(store: Store, dataDir: string, recovery: string): Promise<string>;
+/**
+ * With `shared` (a PostgreSQL store other replicas may use), a data directory without the file
+ * is a replica of its own: it starts without a token (undefined) and `onShared` says where to get one.
+ */
+export async function adminToken(
+  store: Store,
+  dataDir: string,
+  recovery: string,
+  shared: { readonly onShared: (line: string) => void },
+): Promise<string | undefined>;
+export async function adminToken(
+  store: Store,
+  dataDir: string,
+  recovery: string,
+  shared?: { readonly onShared: (line: string) => void },
+): Promise<string | undefined> {
   const file = join(dataDir, ADMIN_TOKEN_FILE);
   const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
   if (saved) {
@@ -60,9 +76,23 @@ export async function adminToken(store: Store, dataDir: string, recovery: string
     if (found?.state === 'active') return saved;
     throw lost(`The admin token in ${file} ${whyUnusable(found)}`, recovery);
   }
-  if ((await listTokens(store)).some((t) => t.name === ADMIN.name))
-    throw lost(`The admin token of this store is not in ${file}: the file is missing or empty`, recovery);
-  return (await mintAdmin(store, dataDir, 'first start')).secret;
+  const madeElsewhere = () =>
+    shared?.onShared(
+      `admin token: this store's admin token was made by another replica (or an earlier data directory), so none is written to ${file}: use that replica's admin.token, a token from \`switchyard token create\`, or run \`${recovery}\` with this replica stopped (it revokes the old one)`,
+    );
+  if ((await listTokens(store)).some((t) => t.name === ADMIN.name)) {
+    if (!shared) throw lost(`The admin token of this store is not in ${file}: the file is missing or empty`, recovery);
+    madeElsewhere();
+    return undefined;
+  }
+  try {
+    return (await mintAdmin(store, dataDir, 'first start')).secret;
+  } catch (err) {
+    // Replicas starting together on an empty store: one of them makes the token, the others use it.
+    if (!shared || !isSwitchyardError(err) || err.code !== 'SWY_STORE_TOKEN_NAME_TAKEN') throw err;
+    madeElsewhere();
+    return undefined;
+  }
 }
 
 export interface AdminRecovery {

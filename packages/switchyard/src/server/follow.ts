@@ -98,7 +98,9 @@ export class ConfigFollower implements ConfigFollowing {
     this.timer.unref();
   }
 
+  /** Stops acting on new commits (a replica that no longer leads); start() acts again. */
   async stop(): Promise<void> {
+    this.started = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.queue.catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { buildApi, newBus, type ApiContext } from '../api/index.js';
 import { API_LOG, apiLogger } from './log.js';
@@ -19,10 +20,13 @@ import type { Fleet } from '../spec/index.js';
 import { SwitchyardError } from '../errors/index.js';
 import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
+import { defaultAdvertise } from './advertise.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
+import type { Leadership } from './leadership.js';
 import { directoryConfig } from './commits.js';
 import { ConfigFollower } from './follow.js';
 import { FleetRecorder } from './recorder.js';
+import { replicaLeadership, type LedEnvironment } from './replicas.js';
 
 export interface ServerOptions {
   /** The environments this server serves, each on the runtime its file names; `up` serves one. */
@@ -43,6 +47,10 @@ export interface ServerOptions {
   /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
   readonly workers?: WorkerSettings;
   readonly onLine?: (line: string) => void;
+  /** Where the other replicas reach this one's API (default: the listen address; for 0.0.0.0, this host's address). */
+  readonly advertise?: string;
+  /** How often a standby tries to take the lead, and a leader checks it still holds it (default 1000 ms). */
+  readonly leaderRetryMs?: number;
   /** The git repository the fleets were read from, to follow (server/follow.ts); absent: the directory is read once. */
   readonly follow?: FollowOptions;
 }
@@ -76,8 +84,13 @@ export interface RunningServer {
   readonly address: string;
   /** The followed repository (absent when the configuration is a directory read once). */
   readonly follower?: ConfigFollower;
-  /** The admin token created on the first start (also in <data-dir>/admin.token). */
-  readonly adminToken: string;
+  /**
+   * The admin token created on the first start (also in <data-dir>/admin.token); none on a
+   * replica whose PostgreSQL store got its admin token from another replica.
+   */
+  readonly adminToken: string | undefined;
+  /** Whether this replica leads the replicas sharing its store (a lone server always does). */
+  readonly leadership: Leadership;
   stop(): Promise<void>;
 }
 
@@ -140,7 +153,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
   try {
-    const token = await adminToken(store, dataDir, recoveryCommand(options, first, store));
+    const recovery = recoveryCommand(options, first, store);
+    const token =
+      store.engine === 'postgres'
+        ? await adminToken(store, dataDir, recovery, { onShared: (line) => options.onLine?.(`ⓘ ${line}`) })
+        : await adminToken(store, dataDir, recovery);
     const configRepo = await openConfigRepo({
       dir: options.configRepoDir ?? join(dataDir, 'config-repo'),
       ...(options.configRepoRemote ? { remote: options.configRepoRemote } : {}),
@@ -150,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const releases = new StoreReleaseRepository(store);
     const environments = new Map<string, ServedEnvironment>();
     const contexts: ApiContext[] = [];
+    const led: LedEnvironment[] = [];
     const follower = options.follow
       ? new ConfigFollower({
           ...options.follow,
@@ -168,7 +186,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       for (const record of await listDesiredState<UnitState>(store, env.name)) states[record.service] = record.state;
       await runtime.start(states);
       cleanup.unshift(() => runtime.stop());
-      await runtime.lead();
       const bus = newBus();
       const orchestrator = new Orchestrator({
         environment: env.name,
@@ -213,25 +230,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         bus,
         config,
       });
+      led.push({ name: env.name, runtime, orchestrator, bus });
     }
+    const address = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
+    const leadership = replicaLeadership({
+      store,
+      environments: led,
+      configRepo,
+      releases,
+      ...(follower ? { follower } : {}),
+      address: options.advertise ?? defaultAdvertise(listen, networkInterfaces()),
+      ...(options.leaderRetryMs !== undefined ? { retryMs: options.leaderRetryMs } : {}),
+      say: (line) => options.onLine?.(line),
+    });
     const api = buildApi(contexts, {
+      leadership,
       logger: apiLogger(join(dataDir, 'logs', API_LOG)),
       onUnexpected: ({ requestId, method, url }) =>
         options.onLine?.(
           `✖ API: unexpected failure of ${method} ${url.split('?')[0]} (request ${requestId}; details in ${join(dataDir, 'logs', API_LOG)})`,
         ),
     });
+    // A lone server (and the embedded store's one opener) leads, and has resumed its releases, before it answers.
+    cleanup.unshift(() => leadership.stop());
+    await leadership.start();
     await api.listen(listen);
     cleanup.unshift(() => api.close());
-    for (const served of environments.values()) {
-      await served.orchestrator.recover();
-      served.orchestrator.start();
-    }
-    if (follower) {
-      cleanup.unshift(() => follower.stop());
-      // The one place a server starts acting on new commits of the configuration repository.
-      follower.start();
-    }
     const { runtime, orchestrator } = environments.get(first.environment.name) as ServedEnvironment;
     return {
       environments,
@@ -241,8 +265,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       configRepo,
       ...(follower ? { follower } : {}),
       api,
-      address: `http://${listen.host}:${listen.port}`,
+      address,
       adminToken: token,
+      leadership,
       async stop() {
         for (const step of cleanup) await step().catch(() => undefined);
       },

@@ -63,3 +63,4 @@ export {
   type Claim,
   type ClaimOptions,
 } from './idempotency.js';
+export { leaderLock, readLeader, recordLeader, type LeaderLock, type LeaderRecord } from './leader.js';

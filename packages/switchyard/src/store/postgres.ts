@@ -44,9 +44,13 @@ export class PostgresClient implements Store {
   readonly engine = 'postgres';
   readonly location: string;
   private readonly pool: pg.Pool;
+  private readonly url: string;
+  private readonly schema: string | undefined;
 
   private constructor(url: string, options: PostgresOptions) {
     this.location = redactUrl(url);
+    this.url = url;
+    this.schema = options.schema;
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
@@ -110,5 +114,24 @@ export class PostgresClient implements Store {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /**
+   * A connection of its own, outside the pool, on the same database and schema: for a
+   * session-level lock held for as long as the connection lives. `settings` are extra server
+   * settings of that session (`-c name=value`). Not yet connected.
+   */
+  session(settings: Readonly<Record<string, string | number>> = {}): pg.Client {
+    const options = [
+      ...(this.schema ? [`-c search_path=${quoteIdent(this.schema)}`] : []),
+      ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
+    ].join(' ');
+    return new pg.Client({
+      connectionString: this.url,
+      types,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      ...(options ? { options } : {}),
+    });
   }
 }

@@ -356,7 +356,7 @@ describe('switchyard token (the built CLI)', () => {
   beforeAll(async () => {
     env = {
       SWITCHYARD_API: fleet.api,
-      SWITCHYARD_TOKEN: fleet.server.adminToken,
+      SWITCHYARD_TOKEN: fleet.server.adminToken as string,
       XDG_CONFIG_HOME: await mkdtemp(join(tmpdir(), 'sy-cli-home-')),
     };
   });

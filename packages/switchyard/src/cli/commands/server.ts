@@ -9,7 +9,7 @@ import { resolveAll, resolveFleet, type Fleet } from '../../spec/index.js';
 import { VERSION } from '../../version.js';
 import { credentialsFile, saveCredentials } from '../client.js';
 import { describeEvent, timestampedLine, untilStopped, workerSettings } from '../foreground.js';
-import { formatStatus } from './traffic.js';
+import { describeLeadership, formatStatus } from './traffic.js';
 import { defaultDataDir } from './up.js';
 
 /** `host:port` as `--listen` takes it. */
@@ -23,6 +23,35 @@ export function parseListen(text: string): { host: string; port: number } {
     });
   }
   return { host: (match[1] as string).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** `--advertise`: the URL the other replicas reach this one's API at. */
+export function parseAdvertise(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    throw new SwitchyardError('SWY_CLI_USAGE', {
+      message: `--advertise ${text} is not an http:// or https:// address`,
+      hint: 'Give the address the other replicas reach this API at, e.g. --advertise http://10.0.3.17:7070 (the pod IP in a cluster).',
+    });
+  }
+  return url.origin;
+}
+
+/** `--leader-retry`: a duration such as 1s or 500ms, at least 100 ms. */
+export function parseLeaderRetry(text: string): number {
+  const ms = parseDuration(text.trim());
+  if (ms === undefined || ms < 100 || ms > 3_600_000) {
+    throw new SwitchyardError('SWY_CLI_USAGE', {
+      message: `--leader-retry ${text} is not a duration between 100ms and 1h`,
+      hint: 'e.g. --leader-retry 1s (the default) or 500ms.',
+    });
+  }
+  return ms;
 }
 
 /** The environments to serve: the ones named, or every environment of the configuration. */
@@ -111,6 +140,15 @@ export function registerServer(program: Command): void {
     )
     .option('--config-repo <dir>', 'the config repository desired-state changes are committed to')
     .option('--config-remote <url>', 'a git remote the config repository pushes each commit to')
+    .option(
+      '--advertise <url>',
+      "where the other replicas sharing the store reach this API (default: the --listen address; for 0.0.0.0, this host's own address, the pod IP in a cluster)",
+    )
+    .option(
+      '--leader-retry <duration>',
+      'how often a standby tries to take the lead, and a leader checks it holds it',
+      '1s',
+    )
     .action(
       async (
         dir: string,
@@ -121,9 +159,13 @@ export function registerServer(program: Command): void {
           store?: string;
           configRepo?: string;
           configRemote?: string;
+          advertise?: string;
+          leaderRetry: string;
         } & SourceOptions,
       ) => {
         const listen = parseListen(opts.listen);
+        const advertise = opts.advertise ? parseAdvertise(opts.advertise) : undefined;
+        const leaderRetryMs = parseLeaderRetry(opts.leaderRetry);
         const store = opts.store ?? process.env.SWITCHYARD_STORE_URL;
         const dataDir = opts.dataDir ?? defaultDataDir(dir, 'server');
         await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -144,10 +186,14 @@ export function registerServer(program: Command): void {
           workers: workerSettings(),
           onRuntimeEvent: (e) => line(describeEvent(e)),
           onLine: line,
+          ...(advertise ? { advertise } : {}),
+          leaderRetryMs,
           ...(follow ? { follow } : {}),
         });
-        const tightened = await saveCredentials(server.address, server.adminToken);
-        if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
+        if (server.adminToken) {
+          const tightened = await saveCredentials(server.address, server.adminToken);
+          if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
+        }
         for (const served of server.environments.values()) {
           const name = served.fleet.environment.name;
           out.write(
@@ -160,8 +206,10 @@ export function registerServer(program: Command): void {
         }
         const several = server.environments.size > 1;
         out.write(
-          `API and metrics: ${server.address}/v1/status${several ? ' (name the environment: --env on the CLI, X-Switchyard-Environment or ?env=)' : ''}  ·  /metrics  ·  /v1/openapi.json (admin token saved for the CLI in ${credentialsFile()})\n`,
+          `API and metrics: ${server.address}/v1/status${several ? ' (name the environment: --env on the CLI, X-Switchyard-Environment or ?env=)' : ''}  ·  /metrics  ·  /v1/openapi.json${server.adminToken ? ` (admin token saved for the CLI in ${credentialsFile()})` : ''}\n`,
         );
+        const leadership = await server.leadership.view();
+        if (leadership.replicas) out.write(`${describeLeadership(leadership)}\n`);
         out.write('Ctrl-C stops serving (local replicas and routers drain and stop; a cluster keeps running).\n');
         await untilStopped(server, out, () => undefined);
       },

@@ -6,6 +6,7 @@ import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
 import { API_OPTION, apiTarget, ENV_OPTION, callApi } from '../client.js';
+import type { LeaderView } from '../../api/index.js';
 import { describeRelease, type ReleaseView } from './release.js';
 
 function percent(text: string): number {
@@ -127,10 +128,13 @@ export function registerTraffic(program: Command): void {
         'GET',
         '/v1/releases?status=running,paused,rolling-back',
       );
-      // A server from before GET /v1/config answers 404: it has nothing to say about commits.
+      // Servers from before GET /v1/leader or GET /v1/config answer 404: they have nothing to say about those.
+      const leader = await callApi<LeaderView>(api, 'GET', '/v1/leader').catch(() => undefined);
       const config = await callApi<ConfigStatus>(api, 'GET', '/v1/config').catch(() => undefined);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...status, releases, ...(config ? { config } : {}) }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ ...status, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
@@ -141,7 +145,17 @@ export function registerTraffic(program: Command): void {
       );
       const line = config && configLine(config);
       if (line) process.stdout.write(`${line}\n`);
+      if (leader?.replicas) process.stdout.write(`${describeLeadership(leader)}\n`);
     });
+}
+
+/** Who leads the replicas, as `status` and `server` say it. */
+export function describeLeadership(view: LeaderView): string {
+  if (view.role === 'leader')
+    return `leader: this replica (${view.self})${view.leader ? `, term ${view.leader.term}, since ${view.leader.since}` : ''}`;
+  return view.leader
+    ? `standby (${view.self}): ${view.leader.address} leads (term ${view.leader.term}, since ${view.leader.since}); writes are handed to it`
+    : `standby (${view.self}): no replica leads now — writes are refused (SWY_API_NO_LEADER) until one takes over`;
 }
 
 /** One line about the configuration commit when it needs a look: refused, waiting, or not fetched. */

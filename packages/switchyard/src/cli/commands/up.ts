@@ -84,7 +84,8 @@ export function registerUp(program: Command): void {
           onLine: line,
         });
         const runtime = server.runtime;
-        const tightened = await saveCredentials(server.address, server.adminToken);
+        // `up` keeps its store in the data directory, so its first start always makes the token.
+        const tightened = server.adminToken ? await saveCredentials(server.address, server.adminToken) : [];
         if (tightened.length > 0) line(`⚠ ${tightenedLine(tightened)}`);
         const services = await runtime.status();
         const example = [...services].sort((a, b) => b.tracks.length - a.tracks.length)[0];
