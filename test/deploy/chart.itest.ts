@@ -50,6 +50,8 @@ function objects(sets: Record<string, string> = {}, namespace?: string): Manifes
 }
 
 interface Container {
+  livenessProbe?: { httpGet: { path: string } };
+  readinessProbe?: { httpGet: { path: string } };
   args: string[];
   env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   volumeMounts: { name: string; mountPath: string }[];
@@ -154,6 +156,11 @@ describe('the chart', () => {
     expect(spec.containers[0]!.env.find((e) => e.name === 'SWITCHYARD_WEBHOOK_SECRET')?.valueFrom).toEqual({
       secretKeyRef: { name: 'git-hook', key: 'secret' },
     });
+  });
+
+  it('keeps a replica alive on /healthz and in the Service only while /readyz says it leads or knows the leader', () => {
+    const c = pod(objects()).containers[0]!;
+    expect([c.livenessProbe?.httpGet.path, c.readinessProbe?.httpGet.path]).toEqual(['/healthz', '/readyz']);
   });
 
   it('serves every environment, with a Role only where its namespace is in this cluster', () => {
