@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../api/index.js';
 import { freePort } from '../runtime/index.js';
+import { FIELD_MANAGER } from '../runtime/kubernetes/index.js';
 import { REPO_ROOT, runCli } from '../../test/support/cli.js';
 import { setIn } from '../../test/support/config.js';
 import { adminAuth, startForeground, waitFor, type UpProcess } from '../../test/support/up.js';
@@ -33,22 +34,29 @@ function kubectl(...args: string[]): string {
 
 /** Name → resourceVersion of the Deployments of one service. */
 /**
- * Each Deployment of a service by what a write of Switchyard's would change: its generation (the
- * spec), labels and annotations. Not its resourceVersion: the controllers write status.
+ * Each Deployment of a service by what Switchyard last wrote to it: its field manager's entry
+ * (the fields it owns and when it last changed them). Not the resourceVersion or generation:
+ * the controllers write status, and the HPA of the example's production track writes replicas.
  */
 function deployments(service: string): Record<string, string> {
   const list = JSON.parse(
-    kubectl('-n', NAMESPACE, 'get', 'deployments', '-l', `switchyard.dev/service=${service}`, '-o', 'json'),
-  ) as {
-    items: {
-      metadata: { name: string; generation: number; labels?: unknown; annotations?: Record<string, string> };
-    }[];
-  };
+    kubectl(
+      '-n',
+      NAMESPACE,
+      'get',
+      'deployments',
+      '-l',
+      `switchyard.dev/service=${service}`,
+      '-o',
+      'json',
+      '--show-managed-fields',
+    ),
+  ) as { items: { metadata: { name: string; managedFields?: { manager: string }[] } }[] };
   return Object.fromEntries(
-    list.items.map(({ metadata: m }) => {
-      const { 'deployment.kubernetes.io/revision': _revision, ...annotations } = m.annotations ?? {};
-      return [m.name, JSON.stringify([m.generation, m.labels ?? {}, annotations])];
-    }),
+    list.items.map(({ metadata: m }) => [
+      m.name,
+      JSON.stringify((m.managedFields ?? []).filter((f) => f.manager === FIELD_MANAGER)),
+    ]),
   );
 }
 
@@ -123,6 +131,7 @@ describe('a server following a configuration repository on a Kubernetes cluster'
   it('applies a service a commit adds, refuses a bad commit without a write, and prunes a service a commit removes', async () => {
     const catalogBefore = deployments('catalog-api');
     expect(Object.keys(catalogBefore).length).toBeGreaterThan(0);
+    for (const written of Object.values(catalogBefore)) expect(JSON.parse(written)).toHaveLength(1);
     const search = setIn(setIn(catalog, 'name', 'search-api'), 'hosts', ['search.example.com']);
     const added = await push({ 'services/search-api.yaml': search }, 'add search-api');
     await waitFor('search-api served', async () => (await config()).servedCommit === added, 180_000);
