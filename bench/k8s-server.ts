@@ -10,16 +10,16 @@
  *   BENCH_SERVICES (default 500), BENCH_IDLE_SECONDS (30), BENCH_CALLS (200),
  *   BENCH_RELEASES (3), BENCH_KEEP=1 keeps the cluster up afterwards.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { writeTree } from '../packages/switchyard/src/cli/write-tree.js';
 import { freePort } from '../packages/switchyard/src/runtime/index.js';
+import { freshDatabase } from '../packages/switchyard/test/support/bed.js';
 import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
 import { benchLog, fleetTexts, serviceName, startBenchCluster, type BenchCluster } from './k8s-bench.js';
-import { percentile, round } from './lib.js';
+import { percentile, round, testBedPostgres } from './lib.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 500);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
@@ -54,27 +54,8 @@ async function call<T>(served: Served, method: string, path: string, body?: unkn
   return JSON.parse(text) as T;
 }
 
-/**
- * A fresh database on the test infrastructure's PostgreSQL, as the chart runs the server (the
- * embedded store would count its own memory in the server's).
- */
-async function storeUrl(name: string): Promise<string> {
-  execFileSync(join(REPO_ROOT, 'test/infra/up'), ['postgres'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const envFile = join(process.env.SWITCHYARD_RUN ?? '/tmp/switchyard', 'postgres.env');
-  const url = /SWITCHYARD_TEST_PG_URL='([^']+)'/.exec(readFileSync(envFile, 'utf8'))?.[1];
-  if (!url) throw new Error(`no SWITCHYARD_TEST_PG_URL in ${envFile}`);
-  const database = `bench_${name}_${Date.now().toString(36)}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await client.end();
-  }
-  const out = new URL(url);
-  out.pathname = `/${database}`;
-  return out.toString();
-}
+/** The store: a fresh database on the test bed's PostgreSQL, as the chart runs the server (the embedded store would count its own memory in the server's). */
+const storeUrl = () => freshDatabase(testBedPostgres(), 'sy_bench');
 
 /** Applies the environment (no rollout wait), then starts `switchyard server` on it from the build. */
 async function serve(cluster: BenchCluster, services: number, namespace: string): Promise<Served> {
@@ -92,7 +73,7 @@ async function serve(cluster: BenchCluster, services: number, namespace: string)
   if (code !== 0) throw new Error(`switchyard apply of ${services} services exited with ${code}`);
   const dataDir = join(dir, 'data');
   const api = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
-  const store = await storeUrl(namespace.replace(/-/g, '_'));
+  const store = await storeUrl();
   const child = spawn(process.execPath, [CLI, 'server', dir, '--listen', new URL(api).host, '--data-dir', dataDir], {
     env: { ...env, SWITCHYARD_STORE_URL: store },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -9,10 +9,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { KubeClient, KubernetesRuntime } from '../packages/switchyard/src/runtime/kubernetes/index.js';
 import { parseConfig, resolveFleet } from '../packages/switchyard/src/spec/index.js';
-import { round } from './lib.js';
+import { benchLog, fleetTexts } from './k8s-bench.js';
+import { percentile, round } from './lib.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 200);
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
@@ -20,54 +20,10 @@ const KUBECONFIG =
   process.env.SWITCHYARD_TEST_KUBECONFIG ?? join(process.env.SWITCHYARD_RUN ?? '/tmp/switchyard', 'k8s', 'kubeconfig');
 const CONTEXT = 'switchyard-sandbox';
 
-function log(line: string): void {
-  process.stderr.write(`[bench k8s-status] ${line}\n`);
-}
-
-function texts(namespace: string): Record<string, string> {
-  const out: Record<string, string> = {
-    'environments/bench.yaml': stringify({
-      apiVersion: 'switchyard.dev/v1',
-      kind: 'Environment',
-      name: 'bench',
-      runtime: 'kubernetes',
-      cluster: { context: CONTEXT, namespace },
-    }),
-  };
-  for (let i = 0; i < SERVICES; i++) {
-    const name = `svc-${String(i).padStart(3, '0')}`;
-    out[`services/${name}.yaml`] = stringify({
-      apiVersion: 'switchyard.dev/v1',
-      kind: 'Service',
-      name,
-      team: 'bench',
-      product: 'bench',
-      costCenter: 'bench',
-      image: `registry.example.com/bench/${name}`,
-      version: '1.0.0',
-      resources: { cpu: '10m', memory: '16Mi' },
-      probes: { readiness: { path: '/ready' }, liveness: { path: '/healthz' } },
-      minReplicasPerTrack: 1,
-      tracks: { internal: { replicas: 1 }, free: { replicas: 1 }, paid: { replicas: 1 }, production: { replicas: 1 } },
-      traffic: {
-        groups: {
-          internal: { track: 'internal' },
-          free: { canaryTrack: 'free', share: 5 },
-          paid: { canaryTrack: 'paid', share: 5 },
-        },
-      },
-      router: { replicas: 1, resources: { cpu: '10m', memory: '16Mi' } },
-      nodePool: { class: '1:4' },
-    });
-  }
-  return out;
-}
+const log = benchLog('k8s-status');
+const texts = (namespace: string) => fleetTexts({ services: SERVICES, namespace, context: CONTEXT });
 
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 /** `CALLS` status calls: requests per call and the latency distribution. */
 async function measure(runtime: KubernetesRuntime): Promise<{ requestsPerCall: number; p50Ms: number; p99Ms: number }> {
@@ -78,7 +34,6 @@ async function measure(runtime: KubernetesRuntime): Promise<{ requestsPerCall: n
     await runtime.status();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
   return {
     requestsPerCall: round((total(runtime.client.counts) - before) / CALLS),
     p50Ms: round(percentile(times, 50)),

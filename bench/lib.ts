@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
 
 /** Shared pieces of the benchmarks: load generation with wrk, percentiles, nginx. */
 
@@ -95,4 +96,23 @@ export async function startNginx(httpBody: string): Promise<() => Promise<void>>
     child.kill('SIGQUIT');
     await exited;
   };
+}
+
+/** The variables an env file of the test bed exports (test/infra, test/k8s write them). */
+export function envFile(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) out[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+/** Starts the test bed's PostgreSQL (test/infra/up postgres, idempotent) and answers its URL. */
+export function testBedPostgres(): string {
+  execFileSync(join(REPO_ROOT, 'test/infra/up'), ['postgres'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const file = join(process.env.SWITCHYARD_RUN ?? '/tmp/switchyard', 'postgres.env');
+  const url = envFile(file)['SWITCHYARD_TEST_PG_URL'];
+  if (!url) throw new Error(`SWITCHYARD_TEST_PG_URL is not in ${file}`);
+  return url;
 }

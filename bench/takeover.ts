@@ -12,12 +12,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { freePort } from '../packages/switchyard/src/runtime/index.js';
+import { freshDatabase } from '../packages/switchyard/test/support/bed.js';
 import { REPO_ROOT, runCli, writeConfig } from '../packages/switchyard/test/support/cli.js';
 import { startForeground, type UpProcess } from '../packages/switchyard/test/support/up.js';
-import { percentile, round } from './lib.js';
+import { envFile, percentile, round, testBedPostgres } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RETRIES = (process.env.BENCH_RETRIES ?? '250,1000').split(',').map(Number);
@@ -25,27 +25,6 @@ const RUN_DIR = process.env.SWITCHYARD_RUN ?? '/tmp/switchyard';
 
 function log(line: string): void {
   process.stderr.write(`[bench takeover] ${line}\n`);
-}
-
-/** The variables an env file of the test bed exports. */
-function envFile(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) out[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return out;
-}
-
-async function freshDatabase(url: string): Promise<string> {
-  const database = `sy_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 interface Server {
@@ -56,13 +35,10 @@ interface Server {
 
 async function main(): Promise<void> {
   log('starting PostgreSQL and the sandbox cluster (test/infra/up postgres, test/k8s/up)');
-  execFileSync(join(REPO_ROOT, 'test/infra/up'), ['postgres'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const pgUrl = testBedPostgres();
   execFileSync(join(REPO_ROOT, 'test/k8s/up'), [], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const infra = envFile(join(RUN_DIR, 'infra.env'));
   const k8s = envFile(join(RUN_DIR, 'k8s/env.sh'));
-  const pgUrl = infra['SWITCHYARD_TEST_PG_URL'];
   const kubeconfig = k8s['SWITCHYARD_TEST_KUBECONFIG'] ?? join(RUN_DIR, 'k8s/kubeconfig');
-  if (!pgUrl) throw new Error(`SWITCHYARD_TEST_PG_URL is not in ${join(RUN_DIR, 'infra.env')}`);
   const kubectl = join(k8s['SWITCHYARD_K8S_BIN'] ?? join(RUN_DIR, 'k8s/bin'), 'kubectl');
   const namespace = `bench-takeover-${Date.now().toString(36)}`;
   const dir = await writeConfig({
@@ -91,7 +67,7 @@ async function main(): Promise<void> {
   try {
     const applied = await runCli(['apply', dir, '--env', 'bench', '--timeout', '3m'], { env });
     if (applied.code !== 0) throw new Error(`apply failed: ${applied.stderr}`);
-    const storeUrl = await freshDatabase(pgUrl);
+    const storeUrl = await freshDatabase(pgUrl, 'sy_bench');
     let token = '';
 
     const start = async (flags: string[] = [], dataDir = mkdtempSync(join(tmpdir(), 'sy-bench-takeover-'))) => {

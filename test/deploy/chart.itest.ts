@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parseDocument } from 'yaml';
+import { required } from '../../packages/switchyard/test/support/bed.js';
 import { REPO_ROOT, runCli } from '../../packages/switchyard/test/support/cli.js';
 import { setIn } from '../../packages/switchyard/test/support/config.js';
 
@@ -190,13 +191,6 @@ describe('the chart', () => {
     expect(c.volumeMounts.find((m) => m.name === 'kubeconfig')?.mountPath).toBe('/etc/switchyard/kube');
   });
 });
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: start the test bed with test/k8s/up (test/run does) and source its env.sh`);
-  return value;
-}
 
 describe('on the test bed', () => {
   const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');

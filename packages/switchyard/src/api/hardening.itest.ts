@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
+import { freshDatabase } from '../../test/support/bed.js';
 import { runCli } from '../../test/support/cli.js';
 import { startTestFleet, type FleetOptions, type TestFleet } from '../../test/support/local-fleet.js';
 import { BUILDS, call, terminal, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
@@ -477,19 +476,7 @@ describe('an unexpected failure', () => {
 describe('the same refusals with the state in PostgreSQL', () => {
   let fleet: TestFleet;
   beforeAll(async () => {
-    const url = process.env.SWITCHYARD_TEST_PG_URL;
-    if (!url)
-      throw new Error(
-        'SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env',
-      );
-    const database = `sy_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const storeUrl = new URL(url);
-    storeUrl.pathname = `/${database}`;
-    fleet = await quickFleet({ storeUrl: storeUrl.toString() });
+    fleet = await quickFleet({ storeUrl: await freshDatabase() });
   });
   afterAll(async () => {
     await fleet?.stop();

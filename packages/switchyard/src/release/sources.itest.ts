@@ -1,25 +1,12 @@
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../runtime/index.js';
+import { freshDatabase, startPrometheus } from '../../test/support/bed.js';
 import { CLI, runCli } from '../../test/support/cli.js';
 import type { TestFleet } from '../../test/support/local-fleet.js';
 import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
 
 /** The same releases on PostgreSQL, judged by a real Prometheus, and driven from the CLI. */
-
-function pgUrl(): string {
-  const url = process.env.SWITCHYARD_TEST_PG_URL;
-  if (!url)
-    throw new Error(
-      'SWITCHYARD_TEST_PG_URL is not set: start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env',
-    );
-  return url;
-}
 
 async function approveAndWait(fleet: TestFleet, id: string): Promise<ReleaseBody> {
   await waitForRelease(fleet.api, fleet.auth, id, (r) => r.phase === 'awaiting-approval');
@@ -29,16 +16,8 @@ async function approveAndWait(fleet: TestFleet, id: string): Promise<ReleaseBody
 
 describe('a release with its state in PostgreSQL', () => {
   let fleet: TestFleet;
-  let database: string;
   beforeAll(async () => {
-    database = `sy_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const admin = new pg.Client({ connectionString: pgUrl() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const url = new URL(pgUrl());
-    url.pathname = `/${database}`;
-    fleet = await releaseFleet({ storeUrl: url.toString() });
+    fleet = await releaseFleet({ storeUrl: await freshDatabase() });
   });
   afterAll(async () => {
     await fleet?.stop();
@@ -66,7 +45,7 @@ describe('a release with its state in PostgreSQL', () => {
 
 describe('a release judged by Prometheus', () => {
   let fleet: TestFleet;
-  let prometheus: ReturnType<typeof spawn>;
+  let prometheus: ChildProcess;
   beforeAll(async () => {
     const port = await freePort('127.0.0.1');
     const promUrl = `http://127.0.0.1:${port}`;
@@ -88,29 +67,7 @@ describe('a release judged by Prometheus', () => {
         },
       },
     });
-    const dir = mkdtempSync(join(tmpdir(), 'sy-prom-'));
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: switchyard\n    static_configs:\n      - targets: ['${new URL(fleet.api).host}']\n`,
-    );
-    prometheus = spawn(
-      process.env.SWITCHYARD_PROMETHEUS_BIN ?? '/usr/bin/prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const ready = await fetch(`${promUrl}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    prometheus = (await startPrometheus({ port, targets: [new URL(fleet.api).host], scrape: '1s' })).process;
   });
   afterAll(async () => {
     prometheus?.kill('SIGTERM');

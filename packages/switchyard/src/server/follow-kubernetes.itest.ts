@@ -1,11 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../api/index.js';
 import { freePort } from '../runtime/index.js';
 import { FIELD_MANAGER } from '../runtime/kubernetes/index.js';
+import { gitAsPerson, pushFiles, required } from '../../test/support/bed.js';
 import { REPO_ROOT, runCli } from '../../test/support/cli.js';
 import { setIn } from '../../test/support/config.js';
 import { adminAuth, startForeground, waitFor, type UpProcess } from '../../test/support/up.js';
@@ -15,12 +16,6 @@ import { adminAuth, startForeground, waitFor, type UpProcess } from '../../test/
  * a service added by a commit is applied to the cluster without a restart, a bad commit writes
  * nothing, and a service removed by a commit has its objects pruned.
  */
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: start the test bed with test/k8s/up (test/run does) and source its env.sh`);
-  return value;
-}
 
 const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');
 const KUBECTL = join(required('SWITCHYARD_K8S_BIN'), 'kubectl');
@@ -60,12 +55,7 @@ function deployments(service: string): Record<string, string> {
   );
 }
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
-    cwd,
-    encoding: 'utf8',
-  }).trim();
-}
+const git = gitAsPerson;
 
 describe('a server following a configuration repository on a Kubernetes cluster', () => {
   let work: string;
@@ -74,19 +64,7 @@ describe('a server following a configuration repository on a Kubernetes cluster'
   let server: UpProcess;
   let catalog: string;
 
-  async function push(files: Record<string, string | null>, message: string): Promise<string> {
-    for (const [path, text] of Object.entries(files)) {
-      if (text === null) git(work, 'rm', '--quiet', path);
-      else {
-        await mkdir(dirname(join(work, path)), { recursive: true });
-        await writeFile(join(work, path), text);
-        git(work, 'add', path);
-      }
-    }
-    git(work, 'commit', '--quiet', '-m', message);
-    git(work, 'push', '--quiet', 'origin', 'HEAD:main');
-    return git(work, 'rev-parse', 'HEAD');
-  }
+  const push = (files: Record<string, string | null>, message: string) => pushFiles(work, files, message);
 
   const config = async () =>
     (await (

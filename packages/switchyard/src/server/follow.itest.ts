@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigStatus } from '../api/index.js';
 import { signBody } from '../api/signature.js';
 import { freePort } from '../runtime/index.js';
+import { gitAsPerson, pushFiles } from '../../test/support/bed.js';
 import { runCli } from '../../test/support/cli.js';
 import { terminal, waitForRelease } from '../../test/support/release.js';
 import { HTTP_SERVICE } from '../../test/support/local-fleet.js';
@@ -20,12 +20,7 @@ import { adminAuth, sleep, startForeground, waitFor, type UpProcess } from '../.
  */
 const SECRET = 'a webhook secret for the test';
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
-    cwd,
-    encoding: 'utf8',
-  }).trim();
-}
+const git = gitAsPerson;
 
 function service(name: string, extra: Record<string, unknown> = {}): string {
   return stringify({
@@ -57,19 +52,7 @@ describe('a server following a configuration repository', () => {
   let server: UpProcess;
   let ports: { router: number; stats: number; api: number };
 
-  async function push(files: Record<string, string | null>, message: string): Promise<string> {
-    for (const [path, text] of Object.entries(files)) {
-      if (text === null) git(work, 'rm', '--quiet', path);
-      else {
-        await mkdir(dirname(join(work, path)), { recursive: true });
-        await writeFile(join(work, path), text);
-        git(work, 'add', path);
-      }
-    }
-    git(work, 'commit', '--quiet', '-m', message);
-    git(work, 'push', '--quiet', 'origin', 'HEAD:main');
-    return git(work, 'rev-parse', 'HEAD');
-  }
+  const push = (files: Record<string, string | null>, message: string) => pushFiles(work, files, message);
 
   async function call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${api}${path}`, {

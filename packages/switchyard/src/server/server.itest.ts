@@ -1,12 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../errors/index.js';
 import { freePort } from '../runtime/index.js';
-import { REPO_ROOT, runCli, writeConfig } from '../../test/support/cli.js';
-import { setIn } from '../../test/support/config.js';
+import { judgedCatalog, required, startPrometheus } from '../../test/support/bed.js';
+import { runCli, writeConfig } from '../../test/support/cli.js';
 import { startForeground, waitFor, type UpProcess } from '../../test/support/up.js';
 
 /**
@@ -15,19 +15,11 @@ import { startForeground, waitFor, type UpProcess } from '../../test/support/up.
  * never cross clusters, and a CLI or a server pointed at the wrong environment or cluster refused.
  */
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: start the test bed with test/k8s/up (test/run does) and source its env.sh`);
-  return value;
-}
-
 const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');
 const KUBECONFIG_SECOND = required('SWITCHYARD_TEST_KUBECONFIG_SECOND');
 const KUBECTL = join(required('SWITCHYARD_K8S_BIN'), 'kubectl');
 const BOTH = `${KUBECONFIG}:${KUBECONFIG_SECOND}`;
 const RUN = Date.now().toString(36);
-const EXAMPLE = join(REPO_ROOT, 'examples/video-platform');
 
 function kubectl(kubeconfig: string, ...args: string[]): string {
   const run = spawnSync(KUBECTL, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } });
@@ -62,8 +54,6 @@ function versions(kubeconfig: string, namespace: string): Record<string, string>
   );
 }
 
-const gate = (query: string) => [{ metric: 'prometheus', name: 'probe', query, max: 0.5 }];
-
 describe('switchyard server on Kubernetes clusters', () => {
   let dir: string;
   let dataDir: string;
@@ -75,33 +65,9 @@ describe('switchyard server on Kubernetes clusters', () => {
     runCli(args, { env: { SWITCHYARD_API: api, XDG_CONFIG_HOME: dataDir, KUBECONFIG: BOTH, ...env } });
 
   beforeAll(async () => {
-    const promPort = await freePort('127.0.0.1');
-    const promDir = mkdtempSync(join(tmpdir(), 'sy-srv-prom-'));
-    writeFileSync(join(promDir, 'prometheus.yml'), 'global:\n  scrape_interval: 5s\nscrape_configs: []\n');
-    prometheus = spawn(
-      process.env.SWITCHYARD_PROMETHEUS_BIN ?? '/usr/bin/prometheus',
-      [
-        `--config.file=${join(promDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(promDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    let catalog = readFileSync(join(EXAMPLE, 'services/catalog-api.yaml'), 'utf8');
-    catalog = setIn(catalog, 'release', {
-      minRequests: 0,
-      interval: '1s',
-      inconclusiveAfter: '60s',
-      prometheus: { url: `http://127.0.0.1:${promPort}` },
-      gates: gate('vector(0)'),
-      stages: [
-        { name: 'internal', track: 'internal', duration: '1s', approval: true },
-        { name: 'free', track: 'free', shares: { free: 10 }, duration: '1s' },
-        { name: 'paid', track: 'paid', shares: { paid: 10 }, duration: '1s' },
-        { name: 'production', track: 'production', duration: '1s' },
-      ],
-      plans: { judged: [{ name: 'internal', track: 'internal', duration: '1s', gates: gate('vector(1)') }] },
-    });
+    const prom = await startPrometheus();
+    prometheus = prom.process;
+    const catalog = judgedCatalog(prom.url, true);
     const environment = (name: string, context: string, namespace: string, protectedEnv: boolean) =>
       `kind: Environment\nname: ${name}\nruntime: kubernetes\nprotected: ${protectedEnv}\ncluster: { context: ${context}, namespace: ${namespace} }\n`;
     dir = await writeConfig({
@@ -238,7 +204,7 @@ describe('switchyard server on Kubernetes clusters', () => {
         env: { KUBECONFIG: BOTH, XDG_CONFIG_HOME: dataDir },
       },
     );
-    expect(wrong.code).toBe(EXIT.conflict);
+    expect(wrong.code, wrong.stderr).toBe(EXIT.conflict);
     expect(wrong.stderr).toContain('SWY_KUBE_WRONG_CLUSTER');
     expect(versions(KUBECONFIG, ns.staging).internal).toBe('1.5.0');
   });

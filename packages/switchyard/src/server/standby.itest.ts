@@ -1,14 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../errors/index.js';
 import { freePort } from '../runtime/index.js';
-import { REPO_ROOT, runCli, writeConfig } from '../../test/support/cli.js';
-import { setIn } from '../../test/support/config.js';
+import { freshDatabase, INFRA_HINT, judgedCatalog, required, startPrometheus } from '../../test/support/bed.js';
+import { runCli, writeConfig } from '../../test/support/cli.js';
 import { startForeground, waitFor, type UpProcess } from '../../test/support/up.js';
 
 /**
@@ -19,21 +19,10 @@ import { startForeground, waitFor, type UpProcess } from '../../test/support/up.
  * has not taken over refusing writes with SWY_API_NO_LEADER once no replica leads.
  */
 
-function required(name: string, hint: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: ${hint}`);
-  return value;
-}
-
-const KUBE_HINT = 'start the test bed with test/k8s/up and source /tmp/switchyard/k8s/env.sh';
-const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG', KUBE_HINT);
-const KUBECTL = join(required('SWITCHYARD_K8S_BIN', KUBE_HINT), 'kubectl');
-const PG_URL = required(
-  'SWITCHYARD_TEST_PG_URL',
-  'start PostgreSQL with test/infra/up postgres and source /tmp/switchyard/infra.env',
-);
+const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');
+const KUBECTL = join(required('SWITCHYARD_K8S_BIN'), 'kubectl');
+const PG_URL = required('SWITCHYARD_TEST_PG_URL', INFRA_HINT);
 const RUN = Date.now().toString(36);
-const EXAMPLE = join(REPO_ROOT, 'examples/video-platform');
 const NAMESPACE = `it-${RUN}-standby`;
 
 function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
@@ -55,19 +44,6 @@ function versions(): Record<string, string> {
       .map((d) => [d.metadata.labels['switchyard.dev/track'], d.metadata.labels['switchyard.dev/version']]),
   ) as Record<string, string>;
 }
-
-async function freshDatabase(): Promise<string> {
-  const database = `sy_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-const gate = (query: string) => [{ metric: 'prometheus', name: 'probe', query, max: 0.5 }];
 
 interface HistoryCommit {
   readonly releaseId: string | null;
@@ -127,32 +103,9 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
   }
 
   beforeAll(async () => {
-    const promPort = await freePort('127.0.0.1');
-    const promDir = mkdtempSync(join(tmpdir(), 'sy-standby-prom-'));
-    writeFileSync(join(promDir, 'prometheus.yml'), 'global:\n  scrape_interval: 5s\nscrape_configs: []\n');
-    prometheus = spawn(
-      process.env.SWITCHYARD_PROMETHEUS_BIN ?? '/usr/bin/prometheus',
-      [
-        `--config.file=${join(promDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(promDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    let catalog = readFileSync(join(EXAMPLE, 'services/catalog-api.yaml'), 'utf8');
-    catalog = setIn(catalog, 'release', {
-      minRequests: 0,
-      interval: '1s',
-      inconclusiveAfter: '60s',
-      prometheus: { url: `http://127.0.0.1:${promPort}` },
-      gates: gate('vector(0)'),
-      stages: [
-        { name: 'internal', track: 'internal', duration: '1s', approval: true },
-        { name: 'free', track: 'free', shares: { free: 10 }, duration: '1s' },
-        { name: 'paid', track: 'paid', shares: { paid: 10 }, duration: '1s' },
-        { name: 'production', track: 'production', duration: '1s' },
-      ],
-    });
+    const prom = await startPrometheus();
+    prometheus = prom.process;
+    const catalog = judgedCatalog(prom.url);
     dir = await writeConfig({
       'services/catalog-api.yaml': catalog,
       'environments/staging.yaml': `kind: Environment\nname: staging\nruntime: kubernetes\ncluster: { context: switchyard-sandbox, namespace: ${NAMESPACE} }\n`,
@@ -160,7 +113,7 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
     run(KUBECTL, ['create', 'namespace', NAMESPACE], { KUBECONFIG });
     const applied = await runCli(['apply', dir, '--env', 'staging', '--timeout', '3m'], { env: { KUBECONFIG } });
     expect(applied.code, applied.stderr).toBe(0);
-    storeUrl = await freshDatabase();
+    storeUrl = await freshDatabase(PG_URL);
     remote = mkdtempSync(join(tmpdir(), 'sy-standby-remote-'));
     run('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
   }, 300_000);

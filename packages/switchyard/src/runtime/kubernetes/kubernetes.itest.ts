@@ -20,6 +20,7 @@ import {
 import { GateMetrics } from '../../release/metrics/index.js';
 import { renderFleet, type KubeObject } from '../../render/index.js';
 import { parseConfig, resolveFleet, type Fleet } from '../../spec/index.js';
+import { required } from '../../../test/support/bed.js';
 import { REPO_ROOT, runCli } from '../../../test/support/cli.js';
 import { SERVICE, setIn, type Texts } from '../../../test/support/config.js';
 import type { Runtime, RuntimeEvent } from '../index.js';
@@ -33,13 +34,6 @@ import {
   readIdentity,
   type LivePod,
 } from './index.js';
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: start the test bed with test/k8s/up (test/run does) and source its env.sh`);
-  return value;
-}
 
 const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');
 const KUBECONFIG_SECOND = required('SWITCHYARD_TEST_KUBECONFIG_SECOND');

@@ -9,19 +9,12 @@ import { join } from 'node:path';
 import { createTaskProducer, RabbitMqDepth } from '@switchyard/worker';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INFRA_HINT, required } from '../../../test/support/bed.js';
 import { baseTexts, fleetOf, setIn, type Texts } from '../../../test/support/config.js';
 import type { Fleet } from '../../spec/index.js';
 import { Informer, inventorySelector, KubeClient, KubernetesRuntime, type LiveDeployment } from './index.js';
 
-function required(name: string, how: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: ${how}`);
-  return value;
-}
-
-const K8S = 'start the test bed with test/k8s/up and source /tmp/switchyard/k8s/env.sh';
-const INFRA = 'start RabbitMQ with test/infra/up rabbitmq and source /tmp/switchyard/infra.env';
-const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG', K8S);
+const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');
 const CONTEXT = 'switchyard-sandbox';
 const RUN = Date.now().toString(36);
 const namespaces: string[] = [];
@@ -215,8 +208,8 @@ describe('status from watches', () => {
 
 describe('the worker autoscaler on a cluster', () => {
   it('scales a worker class Deployment up within bounds on a burst, and down after the cooldown once drained', async () => {
-    const amqpUrl = required('SWITCHYARD_TEST_AMQP_URL', INFRA);
-    const managementUrl = required('SWITCHYARD_TEST_RABBIT_MGMT_URL', INFRA);
+    const amqpUrl = required('SWITCHYARD_TEST_AMQP_URL', INFRA_HINT);
+    const managementUrl = required('SWITCHYARD_TEST_RABBIT_MGMT_URL', INFRA_HINT);
     const ns = namespace('autoscale');
     const queue = `encode-${randomUUID().slice(0, 8)}`;
     const fleet = fleetIn(texts(ns, queue));
