@@ -15,6 +15,7 @@ export const LABEL = {
   costCenter: 'switchyard.dev/cost-center',
   workerClass: 'switchyard.dev/worker-class',
   nodePoolClass: 'switchyard.dev/node-class',
+  nodePool: 'switchyard.dev/node-pool',
   capacityType: 'switchyard.dev/capacity-type',
 } as const;
 

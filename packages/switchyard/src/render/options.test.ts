@@ -317,6 +317,23 @@ describe('service options', () => {
     expect(deployment(o, 'api-router').spec.template.spec.tolerations).toBeUndefined();
   });
 
+  it("nodePool.name → only the dedicated pool's nodes, tolerating its taint", () => {
+    const o = objectsOf(withService('nodePool', { class: '1:4', name: 'real', capacity: 'on-demand' }));
+    const pod = deployment(o, 'api-free').spec.template.spec;
+    expect(
+      pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+        ?.matchExpressions,
+    ).toEqual([
+      { key: 'switchyard.dev/node-pool', operator: 'In', values: ['real'] },
+      { key: 'switchyard.dev/node-class', operator: 'In', values: ['1-4'] },
+      { key: 'switchyard.dev/capacity-type', operator: 'NotIn', values: ['spot'] },
+    ]);
+    expect(pod.tolerations).toEqual([
+      { key: 'switchyard.dev/node-pool', operator: 'Equal', value: 'real', effect: 'NoSchedule' },
+    ]);
+    expect(deployment(o, 'api-router').spec.template.spec.tolerations).toBeUndefined();
+  });
+
   it('env → container environment', () => {
     const o = objectsOf(withService('env', { CDN_BASE: 'https://cdn.example.com', A_FLAG: 'on' }));
     expect(envVar(o, 'api-paid', 'CDN_BASE')).toBe('https://cdn.example.com');

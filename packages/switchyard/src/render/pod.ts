@@ -6,6 +6,7 @@ import type { Container, NodeSelectorRequirement, PodSpec, Probe, Toleration } f
 /** Node labels and the spot taint that node pools carry (see test/k8s for the sandbox's pools). */
 export const NODE_LABEL = {
   nodeClass: LABEL.nodePoolClass,
+  pool: LABEL.nodePool,
   capacityType: LABEL.capacityType,
 } as const;
 
@@ -41,9 +42,18 @@ export function probeBlock(p: SpecProbe | undefined): Probe | undefined {
   return { tcpSocket: { port: p.port }, ...timing };
 }
 
-/** Where a pod may run: its node pool class, and whether spot capacity is required, allowed or refused. */
+/** The taint that keeps a dedicated pool's nodes to the pods that name the pool. */
+export function poolTaint(name: string): Toleration {
+  return { key: NODE_LABEL.pool, operator: 'Equal', value: name, effect: 'NoSchedule' };
+}
+
+/**
+ * Where a pod may run: its dedicated pool, its node pool class, and whether spot capacity is
+ * required, allowed or refused.
+ */
 export function placement(pool: NodePool): Pick<PodSpec, 'affinity' | 'tolerations'> {
   const required: NodeSelectorRequirement[] = [];
+  if (pool.name) required.push({ key: NODE_LABEL.pool, operator: 'In', values: [pool.name] });
   const preferred: { weight: number; preference: { matchExpressions: NodeSelectorRequirement[] } }[] = [];
   if (pool.class) required.push({ key: NODE_LABEL.nodeClass, operator: 'In', values: [nodeClassLabel(pool.class)] });
   if (pool.capacity === 'on-demand') {
@@ -60,9 +70,13 @@ export function placement(pool: NodePool): Pick<PodSpec, 'affinity' | 'toleratio
       : {}),
     ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
   };
+  const tolerations = [
+    ...(pool.name ? [poolTaint(pool.name)] : []),
+    ...(pool.capacity === 'on-demand' ? [] : [SPOT_TAINT]),
+  ];
   return {
     ...(Object.keys(nodeAffinity).length > 0 ? { affinity: { nodeAffinity } } : {}),
-    ...(pool.capacity === 'on-demand' ? {} : { tolerations: [SPOT_TAINT] }),
+    ...(tolerations.length > 0 ? { tolerations } : {}),
   };
 }
 

@@ -4,14 +4,14 @@ import { basename, extname, join } from 'node:path';
 export const YAML_FILE = /\.ya?ml$/;
 import { SwitchyardError, type Issue } from '../errors/index.js';
 import { DEFAULTS } from './defaults.js';
-import { append, at, issuesFromZod } from './issues.js';
+import { append, at, issuesFromZod, placeOf, type Place } from './issues.js';
 import type { Environment, Fleet, Unit } from './model.js';
 import { isPlainObject, mergeLayers, type Layer } from './overlay.js';
 import { resolveService, resolveWorker, withDefaultTracks } from './resolve.js';
 import { environmentSchema, serviceSchema, unitSchema, workerSchema, type EnvironmentSpec } from './schema.js';
 import { portProblems } from './ports.js';
 import { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';
-import { SourceFile } from './source.js';
+import { SourceFile, type DocPath } from './source.js';
 
 export const SERVICES_DIR = 'services';
 export const ENVIRONMENTS_DIR = 'environments';
@@ -140,17 +140,29 @@ function unitKind(source: SourceFile): string | undefined {
   return isPlainObject(data) && typeof data.kind === 'string' ? data.kind : undefined;
 }
 
+/** What a unit is merged from in one environment, in order: its file, the environment's defaults, its overlay. */
+function unitLayers(source: SourceFile, env: ParsedEnvironment): Layer[] {
+  const name = unitName(source);
+  const layers: Layer[] = [
+    { source, prefix: [], value: isPlainObject(source.data) ? withDefaultTracks(source.data) : {} },
+  ];
+  const defaultsKey = unitKind(source) === 'Worker' ? 'workerDefaults' : 'serviceDefaults';
+  const defaults = env.spec?.[defaultsKey];
+  if (env.source && defaults && isPlainObject(defaults))
+    layers.push({ source: env.source, prefix: [defaultsKey], value: defaults });
+  const overlay = name !== undefined ? env.spec?.services?.[name] : undefined;
+  if (env.source && overlay) layers.push({ source: env.source, prefix: ['services', name as string], value: overlay });
+  return layers;
+}
+
 /** Resolves every unit for one environment; problems are collected, never thrown one by one. */
 function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[]): Unit[] {
   const units: Unit[] = [];
   const seen = new Map<string, SourceFile>();
   for (const source of files.units) {
     const name = unitName(source);
-    const baseLayer: Layer = {
-      source,
-      prefix: [],
-      value: isPlainObject(source.data) ? withDefaultTracks(source.data) : {},
-    };
+    const layers = unitLayers(source, env);
+    const baseLayer = layers[0] as Layer;
     if (name !== undefined) {
       const first = seen.get(name);
       if (first) {
@@ -165,15 +177,7 @@ function resolveUnits(files: ConfigFiles, env: ParsedEnvironment, issues: Issue[
       }
       seen.set(name, source);
     }
-    const layers: Layer[] = [baseLayer];
     const kind = unitKind(source);
-    const defaultsKey = kind === 'Worker' ? 'workerDefaults' : 'serviceDefaults';
-    const defaults = env.spec?.[defaultsKey];
-    if (env.source && defaults && isPlainObject(defaults))
-      layers.push({ source: env.source, prefix: [defaultsKey], value: defaults });
-    const overlay = name !== undefined ? env.spec?.services?.[name] : undefined;
-    if (env.source && overlay)
-      layers.push({ source: env.source, prefix: ['services', name as string], value: overlay });
     for (const layer of layers.slice(1)) {
       for (const fixed of ['name', 'kind', 'apiVersion']) {
         if (fixed in layer.value) {
@@ -323,4 +327,40 @@ export function resolveAll(files: ConfigFiles): Fleet[] {
   }));
   if (issues.length > 0) throw invalid(issues, files.dir);
   return fleets;
+}
+
+/**
+ * A field of the configuration, named as a user writes it: in a unit's description (its service
+ * file, then the environment's defaults and overlay of it) or in the environment file.
+ */
+export interface ConfigField {
+  readonly file: 'unit' | 'environment';
+  /** Paths that may set the value, most specific first: the first one written is the place. */
+  readonly paths: readonly DocPath[];
+}
+
+/** Where a field of a unit (by name) or of the environment is written; undefined when no file holds either. */
+export type LocateField = (unit: string | undefined, field: ConfigField) => Place | undefined;
+
+/**
+ * Finds fields in one environment's files by the parser's positions: the first of `paths` that a
+ * layer wrote, else the nearest written ancestor of the first, in the layer that would hold it.
+ */
+export function locateFields(files: ConfigFiles, envName: string): LocateField {
+  const envSource = files.environments.find((s) => basename(s.file, extname(s.file)) === envName);
+  const env: ParsedEnvironment | undefined = envSource
+    ? parseEnvironment(envSource, [])
+    : { environment: IMPLICIT_ENVIRONMENT };
+  return (unit, field) => {
+    if (!env) return undefined;
+    let layers: Layer[] = [];
+    if (field.file === 'environment') {
+      if (env.source) layers = [{ source: env.source, prefix: [], value: env.source.data as Record<string, unknown> }];
+    } else {
+      const source = files.units.find((s) => unit !== undefined && unitName(s) === unit);
+      if (source) layers = unitLayers(source, env);
+    }
+    const written = field.paths.find((path) => layers.some((l) => l.source.has([...l.prefix, ...path])));
+    return placeOf(layers, written ?? field.paths[0] ?? [], true);
+  };
 }

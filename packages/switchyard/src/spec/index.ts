@@ -3,12 +3,17 @@ export {
   parseConfig,
   resolveFleet,
   resolveAll,
+  locateFields,
   SERVICES_DIR,
   ENVIRONMENTS_DIR,
   YAML_FILE,
   type ConfigFiles,
   type ParseOptions,
+  type ConfigField,
+  type LocateField,
 } from './config.js';
+export type { Place } from './issues.js';
+export type { DocPath } from './source.js';
 export { jsonSchemas } from './json-schema.js';
 export { SourceFile } from './source.js';
 export { CONFIG_LIMITS, checkSizes, type ConfigLimits } from './limits.js';

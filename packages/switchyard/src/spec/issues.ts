@@ -39,6 +39,27 @@ export function append<T>(target: T[], more: readonly T[]): void {
   for (const item of more) target.push(item);
 }
 
+/** Where a field is written: the file of the layer that set it, the path there, its line and column. */
+export interface Place {
+  readonly file: string;
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** The place of `path` in the layer that set it; the nearest written ancestor when no layer wrote it. */
+export function placeOf(layers: readonly Layer[], path: DocPath, key = false): Place | undefined {
+  const layer = layerFor(layers, path);
+  if (!layer) return undefined;
+  const location = layer.source.locate([...layer.prefix, ...path], { key });
+  return {
+    file: layer.source.file,
+    path: [...layer.prefix, ...path].join('.') || path.join('.'),
+    line: location.line,
+    column: location.column,
+  };
+}
+
 /** Places an issue at the file and line of the layer that set `path`. */
 export function at(
   layers: readonly Layer[],
@@ -46,17 +67,8 @@ export function at(
   issue: { code: string; message: string; hint?: string },
   key = false,
 ): Issue {
-  const layer = layerFor(layers, path);
-  const shown = path.join('.');
-  if (!layer) return { ...issue, path: shown };
-  const location = layer.source.locate([...layer.prefix, ...path], { key });
-  return {
-    ...issue,
-    file: layer.source.file,
-    path: [...layer.prefix, ...path].join('.') || shown,
-    line: location.line,
-    column: location.column,
-  };
+  const place = placeOf(layers, path, key);
+  return place ? { ...issue, ...place } : { ...issue, path: path.join('.') };
 }
 
 function describe(

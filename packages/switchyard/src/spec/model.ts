@@ -53,6 +53,8 @@ export interface Traffic {
 export interface NodePool {
   /** `cores:GiB`, e.g. `1:4`. */
   readonly class?: string;
+  /** A dedicated pool: its nodes carry the pool's label and taint. */
+  readonly name?: string;
   readonly capacity: 'on-demand' | 'spot' | 'any';
 }
 

@@ -337,6 +337,16 @@ const nodePool = z.strictObject({
     .string()
     .regex(/^[1-9][0-9]*:[1-9][0-9]*$/, { error: 'must be a CPU:memory ratio in cores:GiB, e.g. 1:4' })
     .meta({ description: 'CPU:memory ratio (cores:GiB) of the node pool this runs on' }),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/, {
+      error: 'must be a node pool name: lowercase letters, digits, dots and dashes (a Kubernetes label value)',
+    })
+    .optional()
+    .meta({
+      description:
+        'A dedicated pool: runs only on nodes labelled switchyard.dev/node-pool=<name> and tolerates their switchyard.dev/node-pool=<name>:NoSchedule taint',
+    }),
   capacity: z.enum(['on-demand', 'spot', 'any']).default(DEFAULTS.nodePoolCapacity),
 });
 

@@ -107,7 +107,10 @@ export class SourceFile {
     return { source, issues };
   }
 
-  /** The closest position for `path`: the node itself, or its nearest existing ancestor. */
+  /**
+   * The closest position for `path`: the node itself, or its nearest existing ancestor. With
+   * `key`, a mapping's entry is placed at its key (`resources:`) rather than at its value.
+   */
   locate(path: DocPath, { key = false }: { key?: boolean } = {}): Location {
     const node = this.nodeAt(path, key).node;
     const offset = node?.range?.[0] ?? 0;
@@ -124,22 +127,26 @@ export class SourceFile {
     if (!this.doc) return { node: undefined, exact: false };
     let current: unknown = this.doc.contents;
     let found: Node | undefined = (current as Node | null) ?? undefined;
+    // The nearest ancestor as `key` places it: the key of the last entry found.
+    let ancestor = found;
     for (let i = 0; i < path.length; i++) {
       const segment = path[i];
       const last = i === path.length - 1;
       if (isMap(current)) {
         const pair = this.pairs(current).get(String(segment));
-        if (!pair) return { node: found, exact: false };
+        if (!pair) return { node: key ? ancestor : found, exact: false };
         if (last && key && pair.key) return { node: pair.key as Node, exact: true };
         current = pair.value;
         found = (pair.value as Node | null) ?? (pair.key as Node);
+        ancestor = (pair.key as Node | null) ?? found;
       } else if (isSeq(current) && typeof segment === 'number') {
         const item = current.items[segment];
-        if (item === undefined) return { node: found, exact: false };
+        if (item === undefined) return { node: key ? ancestor : found, exact: false };
         current = item;
         found = item as Node;
+        ancestor = found;
       } else {
-        return { node: found, exact: false };
+        return { node: key ? ancestor : found, exact: false };
       }
     }
     return { node: found, exact: true };
