@@ -4,6 +4,8 @@
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT ?? 8080);
+// Loopback on one machine; a container image sets HOST=0.0.0.0 so the pod's router reaches it.
+const host = process.env.HOST ?? '127.0.0.1';
 const identity = {
   service: process.env.SWITCHYARD_SERVICE ?? 'unknown',
   track: process.env.SWITCHYARD_TRACK ?? 'unknown',
