@@ -38,8 +38,8 @@ function reply(res, status, body) {
   res.end(text);
 }
 
-server.listen(port, '127.0.0.1', () => {
-  console.log(JSON.stringify({ msg: 'listening', port, ...identity }));
+server.listen(port, host, () => {
+  console.log(JSON.stringify({ msg: 'listening', host, port, ...identity }));
 });
 
 process.on('SIGTERM', () => {
