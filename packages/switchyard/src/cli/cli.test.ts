@@ -127,7 +127,9 @@ describe.concurrent('switchyard check exit codes', () => {
       '✖ error image-tag-immutable: Images are pinned to a version, never latest — 4 objects: Deployment api-free, Deployment api-internal, Deployment api-paid, Deployment api-production\n      fix: Use an immutable tag',
     );
     expect(human.stdout).toContain('api (services/api.yaml)');
-    const sarif = JSON.parse((await runCli(['check', dir, '--env', 'production', '-f', 'sarif'])).stdout) as {
+    const sarif = JSON.parse(
+      (await runCli(['check', dir, '--env', 'production', '-f', 'sarif'], { cwd: dir })).stdout,
+    ) as {
       runs: {
         results: {
           ruleId: string;

@@ -39,3 +39,4 @@ export async function loadFleet(dir: string, envName: string): Promise<Fleet> {
 }
 
 export { GitSource, isGitUrl, redactUrl, type GitSourceOptions } from './git-source.js';
+export { gitWorkTree } from './work-tree.js';

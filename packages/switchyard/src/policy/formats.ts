@@ -1,5 +1,5 @@
 import { VERSION } from '../version.js';
-import { worstSeverity } from './run.js';
+import { failsRun, worstSeverity } from './run.js';
 import type { Finding, PolicyReport, Rule, Severity } from './types.js';
 
 export const FORMATS = ['human', 'json', 'sarif', 'junit'] as const;
@@ -77,9 +77,68 @@ export function formatJson(reports: readonly PolicyReport[]): string {
 
 const SARIF_LEVEL: Readonly<Record<Severity, string>> = { error: 'error', warning: 'warning', info: 'note' };
 
-/** SARIF 2.1.0, so code scanning shows each finding on the service file it comes from. */
-export function formatSarif(reports: readonly PolicyReport[]): string {
+/** What the formats need beyond the reports: the command line's threshold and where the files are. */
+export interface FormatOptions {
+  /** The lowest severity that fails the run (`check --fail-on`, warning by default). */
+  readonly failOn?: Exclude<Severity, 'info'>;
+  /**
+   * Where SARIF artifact URIs start: `uri`, an absolute URI ending in `/` (the work tree of the git
+   * repository holding the configuration, else the current directory), and `dir`, the
+   * configuration directory relative to it (empty or ending in `/`).
+   */
+  readonly sourceRoot?: { readonly uri: string; readonly dir: string };
+  /** The URL of the directory of the policy pages (`docs/policy/`, ending in `/`), when they are at hand. */
+  readonly docs?: string;
+}
+
+/** The base id SARIF consumers (GitHub code scanning among them) resolve against the repository's root. */
+const SOURCE_ROOT = 'SRCROOT';
+
+function artifactLocation(file: string, root: FormatOptions['sourceRoot']): { uri: string; uriBaseId?: string } {
+  const uri = `${root?.dir ?? ''}${file}`.split('/').map(encodeURIComponent).join('/');
+  return root ? { uri, uriBaseId: SOURCE_ROOT } : { uri };
+}
+
+function physicalLocation(f: Finding, root: FormatOptions['sourceRoot']) {
+  const file = f.location?.file ?? f.source;
+  if (!file) return {};
+  return {
+    physicalLocation: {
+      artifactLocation: artifactLocation(file, root),
+      ...(f.location ? { region: { startLine: f.location.line, startColumn: f.location.column } } : {}),
+    },
+  };
+}
+
+/** A rule's help as code scanning shows it beside each result: what, why, how to fix, how to exempt. */
+export function ruleHelp(rule: Rule, page: string | undefined): { text: string; markdown: string } {
+  const exempt = `policy:\n  exempt:\n    ${rule.id}: "why this service may break the rule"`;
+  const more = `docs/policy/${rule.id}.md`;
+  return {
+    text: [
+      `${rule.title} (${rule.severity}).`,
+      rule.rationale,
+      `Fix: ${rule.remedy} Each result names the field to change.`,
+      `Exempt a service by giving the reason in its service file, or in an environment's overlay of it:\n${exempt}`,
+      `More: ${page ?? `${more} in the Switchyard repository`}`,
+    ].join('\n\n'),
+    markdown: [
+      `**${rule.title}** (${rule.severity})`,
+      rule.rationale,
+      `**Fix:** ${rule.remedy} Each result names the field to change.`,
+      `**Exempt** a service by giving the reason in its service file, or in an environment's overlay of it:\n\n\`\`\`yaml\n${exempt}\n\`\`\``,
+      `More: ${page ? `[${more}](${page})` : `\`${more}\` in the Switchyard repository`}`,
+    ].join('\n\n'),
+  };
+}
+
+/**
+ * SARIF 2.1.0, so code scanning shows each finding on the line of the file that sets the field:
+ * URIs are relative to the repository's root (SRCROOT), regions name the line and column.
+ */
+export function formatSarif(reports: readonly PolicyReport[], options: FormatOptions = {}): string {
   const rules: readonly Rule[] = reports[0]?.rules ?? [];
+  const root = options.sourceRoot;
   const results = reports.flatMap((r) =>
     r.findings.map((f) => ({
       ruleId: f.rule,
@@ -87,7 +146,7 @@ export function formatSarif(reports: readonly PolicyReport[]): string {
       message: { text: `${f.message} (${r.environment}). Fix: ${f.fix}` },
       locations: [
         {
-          ...(f.source ? { physicalLocation: { artifactLocation: { uri: f.source } } } : {}),
+          ...physicalLocation(f, root),
           logicalLocations: [
             {
               name: f.name,
@@ -100,6 +159,7 @@ export function formatSarif(reports: readonly PolicyReport[]): string {
       ...(f.exemption ? { suppressions: [{ kind: 'inSource', justification: f.exemption }] } : {}),
     })),
   );
+  const page = (id: string) => (options.docs ? `${options.docs}${id}.md` : undefined);
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -109,17 +169,28 @@ export function formatSarif(reports: readonly PolicyReport[]): string {
           driver: {
             name: 'switchyard',
             version: VERSION,
-            informationUri: 'https://switchyard.dev/docs/policy',
+            ...(options.docs ? { informationUri: `${options.docs}README.md` } : {}),
             rules: rules.map((rule) => ({
               id: rule.id,
               name: rule.id,
               shortDescription: { text: rule.title },
               fullDescription: { text: rule.rationale },
               defaultConfiguration: { level: SARIF_LEVEL[rule.severity] },
-              helpUri: `https://switchyard.dev/docs/policy#${rule.id}`,
+              help: ruleHelp(rule, page(rule.id)),
+              ...(page(rule.id) ? { helpUri: page(rule.id) } : {}),
             })),
           },
         },
+        ...(root
+          ? {
+              originalUriBaseIds: {
+                [SOURCE_ROOT]: {
+                  uri: root.uri,
+                  description: { text: 'The root of the repository holding the configuration' },
+                },
+              },
+            }
+          : {}),
         results,
       },
     ],
@@ -136,34 +207,51 @@ function xml(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-/** JUnit XML: one suite per environment, one test case per rule, failed when the rule found something. */
-export function formatJunit(reports: readonly PolicyReport[]): string {
+function where(f: Finding): string {
+  const at = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.source;
+  return at ? ` (at ${at})` : '';
+}
+
+/**
+ * JUnit XML: one suite per environment, one test case per rule. A test fails on the findings that
+ * fail the run (as the exit code does); the others (warnings below `--fail-on`, info, exemptions)
+ * pass with their findings in <system-out>: CI systems count a passed test as passed and show its
+ * output on the test's page, where a skipped one would read as a rule that never ran.
+ */
+export function formatJunit(reports: readonly PolicyReport[], options: FormatOptions = {}): string {
+  const failOn = options.failOn ?? 'warning';
   const suites = reports.map((r) => {
+    let failures = 0;
     const cases = r.rules.map((rule) => {
-      const failing = r.findings.filter((f) => f.rule === rule.id && !f.exemption && f.severity !== 'info');
-      const body =
+      const found = r.findings.filter((f) => f.rule === rule.id);
+      const failing = found.filter((f) => failsRun(f, failOn));
+      const passing = found.filter((f) => !failsRun(f, failOn));
+      if (failing.length > 0) failures++;
+      const failure =
         failing.length === 0
           ? ''
-          : `\n      <failure message="${xml(`${failing.length} finding${failing.length === 1 ? '' : 's'}`)}" type="${rule.severity}">${xml(failing.map((f) => `${f.message} — fix: ${f.fix}`).join('\n'))}</failure>\n    `;
+          : `\n      <failure message="${xml(`${failing.length} finding${failing.length === 1 ? '' : 's'}`)}" type="${rule.severity}">${xml(failing.map((f) => `${f.message} — fix: ${f.fix}${where(f)}`).join('\n'))}</failure>`;
+      const output =
+        passing.length === 0
+          ? ''
+          : `\n      <system-out>${xml(passing.map((f) => `${f.exemption ? `exempted (${f.exemption})` : f.severity}: ${f.message} — fix: ${f.fix}${where(f)}`).join('\n'))}</system-out>`;
+      const body = failure || output ? `${failure}${output}\n    ` : '';
       return `    <testcase classname="switchyard.policy.${xml(r.environment)}" name="${xml(rule.id)}">${body}</testcase>`;
     });
-    const failures = r.rules.filter((rule) =>
-      r.findings.some((f) => f.rule === rule.id && !f.exemption && f.severity !== 'info'),
-    ).length;
     return `  <testsuite name="${xml(r.environment)}" tests="${r.rules.length}" failures="${failures}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="switchyard check">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
-export function formatReports(reports: readonly PolicyReport[], format: Format): string {
+export function formatReports(reports: readonly PolicyReport[], format: Format, options: FormatOptions = {}): string {
   switch (format) {
     case 'human':
       return formatHuman(reports);
     case 'json':
       return formatJson(reports);
     case 'sarif':
-      return formatSarif(reports);
+      return formatSarif(reports, options);
     case 'junit':
-      return formatJunit(reports);
+      return formatJunit(reports, options);
   }
 }

@@ -1,5 +1,6 @@
 import { parseCpu, parseMemory } from '@switchyard/worker/units';
 import { isDeployment, LABEL, type Container, type Deployment, type KubeObject } from '../render/index.js';
+import type { ConfigField, DocPath } from '../spec/index.js';
 
 /** Helpers rules share to read rendered objects. */
 
@@ -81,4 +82,34 @@ export function memoryBytes(value: string | undefined): number | undefined {
 
 export function describe(o: KubeObject): string {
   return `${o.kind} ${o.metadata.name}`;
+}
+
+/** Where an object's containers are described: the service itself, its router, or a worker class. */
+export function settingsOf(o: KubeObject): DocPath {
+  if (isRouter(o)) return ['router'];
+  const workerClass = o.metadata.labels?.[LABEL.workerClass];
+  return workerClass ? [workerClass] : [];
+}
+
+/** Where an object's containers are sized: the service's resources, the router's, or a worker class (its cpu and memory). */
+export function resourcesOf(o: KubeObject): DocPath {
+  const settings = settingsOf(o);
+  return settings[0] === 'router' || settings.length === 0 ? [...settings, 'resources'] : settings;
+}
+
+/** Where a container's CPU or memory limit is set; a worker class has none of its own, its request sets it. */
+export function limitOf(o: KubeObject, resource: 'cpu' | 'memory'): DocPath {
+  const sized = resourcesOf(o);
+  return sized[sized.length - 1] === 'resources' ? [...sized, 'limits', resource] : [...sized, resource];
+}
+
+/** The part of its unit's description an object is rendered from: a track, the router, or a worker class. */
+export function partOf(o: KubeObject): DocPath {
+  const track = o.metadata.labels?.[LABEL.track];
+  return track && !isRouter(o) ? ['tracks', track] : settingsOf(o);
+}
+
+/** A field of the object's unit; of several paths that may set it, the first one written is reported. */
+export function unitField(...paths: DocPath[]): ConfigField {
+  return { file: 'unit', paths };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Deployment, KubeObject } from '../render/index.js';
-import { baseTexts, objectsOf, setIn } from '../../test/support/config.js';
-import { RULES, runPolicy, worstSeverity } from './index.js';
+import { locateFields, parseConfig } from '../spec/index.js';
+import { baseTexts, objectsOf, setIn, type Texts } from '../../test/support/config.js';
+import { RULES, runPolicy, worstSeverity, type Finding } from './index.js';
 
 /** Each rule: silent on what Switchyard renders, loud on one object broken the way it guards against. */
 
@@ -10,8 +11,10 @@ const deployment = (objects: KubeObject[], name: string) =>
   objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as Deployment;
 const byName = (objects: KubeObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject;
-const run = (objects: KubeObject[], runtime: 'local' | 'kubernetes' = 'kubernetes') =>
-  runPolicy('production', runtime, objects);
+const run = (objects: KubeObject[], runtime: 'local' | 'kubernetes' = 'kubernetes', texts: Texts = baseTexts()) =>
+  runPolicy('production', runtime, objects, RULES, locateFields(parseConfig('config', texts), 'production'));
+const placed = (f: Finding | undefined) =>
+  f?.location && `${f.location.file}:${f.location.line}:${f.location.column} ${f.location.path}`;
 
 const BREAK: Record<string, (o: KubeObject[]) => string> = {
   'resources-set': (o) => {
@@ -124,13 +127,42 @@ const BREAK: Record<string, (o: KubeObject[]) => string> = {
   },
 };
 
+/**
+ * Where each breaking case is reported in the files of baseTexts(): the field to change where it
+ * is written, else the nearest written ancestor (the top of the file when none is), with its path.
+ */
+const PLACE: Record<string, string> = {
+  'resources-set': 'services/api.yaml:10:1 resources',
+  'limits-not-below-requests': 'services/api.yaml:10:1 resources.limits.memory',
+  'replicas-min': 'services/api.yaml:1:1 tracks.internal.replicas',
+  'probes-present': 'services/api.yaml:15:3 probes.liveness',
+  'probes-differ': 'services/api.yaml:15:3 probes.liveness',
+  'pdb-present': 'services/api.yaml:1:1 tracks.paid',
+  'pdb-allows-eviction': 'services/api.yaml:1:1 tracks.paid',
+  'pdb-selects-pods': 'services/api.yaml:1:1 tracks.paid',
+  'cost-labels': 'services/api.yaml:6:1 costCenter',
+  'image-tag-immutable': 'services/api.yaml:9:1 version',
+  'router-not-on-spot': 'services/api.yaml:1:1 router.nodePool.capacity',
+  'hpa-min-replicas': 'services/api.yaml:1:1 autoscaling.cpu.min',
+  'hpa-target-exists': 'services/api.yaml:1:1 tracks.free',
+  'service-selects-pods': 'services/api.yaml:1:1 tracks.free',
+  'rolling-update-safe': 'services/api.yaml:1:1 tracks.free',
+  'spread-replicas': 'services/api.yaml:1:1 tracks.free',
+  'worker-grace-covers-timeout': 'services/encoder.yaml:11:37 normal.timeout',
+  'node-pool-class': 'services/api.yaml:16:13 nodePool.class',
+  'security-context': 'services/api.yaml:1:1 tracks.free',
+  'no-host-network': 'services/api.yaml:1:1 tracks.free',
+  'namespace-set': 'environments/production.yaml:5:27 cluster.namespace',
+};
+
 describe('policy rules', () => {
   it('finds nothing on what Switchyard renders', () => {
     expect(run(clean()).findings).toEqual([]);
   });
 
-  it('has a breaking case for every rule, and ids are unique', () => {
+  it('has a breaking case and its place for every rule, and ids are unique', () => {
     expect(Object.keys(BREAK).sort()).toEqual(RULES.map((r) => r.id).sort());
+    expect(Object.keys(PLACE).sort()).toEqual(RULES.map((r) => r.id).sort());
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
   });
 
@@ -144,6 +176,7 @@ describe('policy rules', () => {
       expect(own[0]?.severity).toBe(rule.severity);
       expect(own[0]?.message.length).toBeGreaterThan(10);
       expect(own[0]?.fix).toMatch(/\.$/);
+      expect(placed(own[0])).toBe(PLACE[rule.id]);
     });
   }
 
@@ -163,6 +196,19 @@ describe('policy rules', () => {
     const finding = report.findings.find((f) => f.rule === 'replicas-min');
     expect(finding?.exemption).toBe('a batch endpoint nobody waits on');
     expect(worstSeverity(report.findings)).toBeUndefined();
+  });
+
+  it('places a finding in the environment file when its defaults or overlay set the field', () => {
+    const texts = baseTexts();
+    texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'minReplicasPerTrack', 1);
+    let production = setIn(texts['environments/production.yaml'] as string, 'serviceDefaults.router.replicas', 1);
+    production = setIn(production, 'services.api.tracks.internal.replicas', 1);
+    texts['environments/production.yaml'] = production;
+    const findings = run(objectsOf(texts), 'kubernetes', texts).findings.filter((f) => f.rule === 'replicas-min');
+    expect(findings.map((f) => `${f.name} ${placed(f)}`)).toEqual([
+      'api-internal environments/production.yaml:13:9 services.api.tracks.internal.replicas',
+      'api-router environments/production.yaml:8:5 serviceDefaults.router.replicas',
+    ]);
   });
 
   it('skips cluster-only rules on the local runtime', () => {

@@ -1,4 +1,5 @@
 import { ANNOTATION, LABEL, type KubeObject } from '../render/index.js';
+import type { ConfigField, LocateField } from '../spec/index.js';
 import { RULES } from './rules/index.js';
 import {
   SEVERITY_RANK,
@@ -15,17 +16,23 @@ export function exemption(object: KubeObject, rule: string): string | undefined 
   return reason ? reason : undefined;
 }
 
+/** A rule that names no field points at the top of the unit's description. */
+const WHOLE_UNIT: ConfigField = { file: 'unit', paths: [[]] };
+
+/** Runs `rules` on one environment's objects; `locate` places each finding in the configuration's files. */
 export function runPolicy(
   environment: string,
   runtime: PolicyContext['runtime'],
   objects: readonly KubeObject[],
   rules: readonly Rule[] = RULES,
+  locate?: LocateField,
 ): PolicyReport {
   const findings: Finding[] = [];
   for (const rule of rules) {
     for (const violation of rule.check({ objects, runtime })) {
       const o = violation.object;
       const reason = exemption(o, rule.id);
+      const location = locate?.(o.metadata.labels?.[LABEL.service], violation.field ?? WHOLE_UNIT);
       findings.push({
         rule: rule.id,
         severity: rule.severity,
@@ -38,10 +45,16 @@ export function runPolicy(
         message: violation.message,
         fix: violation.fix,
         ...(reason ? { exemption: reason } : {}),
+        ...(location ? { location } : {}),
       });
     }
   }
   return { environment, rules, objects: objects.length, findings };
+}
+
+/** Whether a finding makes `check --fail-on <failOn>` fail: it counts and is at least that severe. */
+export function failsRun(finding: Finding, failOn: Severity): boolean {
+  return !finding.exemption && SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[failOn];
 }
 
 /** The worst severity among findings that count (not exempted); undefined when there are none. */

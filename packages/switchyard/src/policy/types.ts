@@ -1,4 +1,5 @@
 import type { KubeObject } from '../render/index.js';
+import type { ConfigField, Place } from '../spec/index.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -10,6 +11,8 @@ export interface Violation {
   readonly message: string;
   /** How to fix it, in the words of the service file where possible. */
   readonly fix: string;
+  /** The field the fix changes; the unit's own description when the rule names none. */
+  readonly field?: ConfigField;
 }
 
 export interface PolicyContext {
@@ -26,6 +29,8 @@ export interface Rule {
   readonly title: string;
   /** Why the rule exists: what goes wrong in production without it. */
   readonly rationale: string;
+  /** How to satisfy it, in the words of the configuration files; each violation's `fix` says it for one object. */
+  readonly remedy: string;
   check(context: PolicyContext): Violation[];
 }
 
@@ -44,6 +49,8 @@ export interface Finding {
   readonly fix: string;
   /** Set when the object is exempted from the rule; the finding does not count. */
   readonly exemption?: string;
+  /** Where the field to change is written (file relative to the configuration directory), when the files are at hand. */
+  readonly location?: Place;
 }
 
 export interface PolicyReport {

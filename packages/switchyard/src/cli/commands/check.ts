@@ -1,8 +1,40 @@
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Option, type Command } from 'commander';
+import { gitWorkTree, readConfig } from '../../config-dir/index.js';
 import { SwitchyardError, EXIT } from '../../errors/index.js';
-import { FORMATS, RULES, findRule, formatReports, runPolicy, worstSeverity, type Format } from '../../policy/index.js';
+import {
+  FORMATS,
+  RULES,
+  findRule,
+  formatReports,
+  runPolicy,
+  worstSeverity,
+  type Format,
+  type FormatOptions,
+} from '../../policy/index.js';
 import { renderFleet } from '../../render/index.js';
-import { loadFleets, selectUnits } from '../fleet.js';
+import { locateFields, resolveAll, resolveFleet } from '../../spec/index.js';
+import { selectUnits } from '../fleet.js';
+
+/** docs/policy of the checkout this CLI runs from (src/ or dist/ alike), when it is there. */
+function policyDocs(): string | undefined {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../../../docs/policy');
+  return existsSync(dir) ? pathToFileURL(`${dir}/`).href : undefined;
+}
+
+/**
+ * What SARIF paths are relative to: the git work tree holding the configuration, so that code
+ * scanning finds the files in the repository; outside git, the current directory.
+ */
+async function sourceRoot(dir: string): Promise<NonNullable<FormatOptions['sourceRoot']>> {
+  const config = await realpath(dir);
+  const root = (await gitWorkTree(config)) ?? (await realpath(process.cwd()));
+  const path = relative(root, config).split(sep).join('/');
+  return { uri: pathToFileURL(`${root}/`).href, dir: path ? `${path}/` : '' };
+}
 
 export function registerCheck(program: Command): void {
   program
@@ -50,7 +82,8 @@ export function registerCheck(program: Command): void {
             });
           return rule;
         });
-        const fleets = await loadFleets(dir, opts.env);
+        const files = await readConfig(dir);
+        const fleets = opts.env ? [resolveFleet(files, opts.env)] : resolveAll(files);
         const reports = fleets.map((fleet) => {
           const objects = renderFleet(selectUnits(fleet, opts.service)).flatMap((u) => u.objects);
           return runPolicy(
@@ -58,9 +91,17 @@ export function registerCheck(program: Command): void {
             fleet.environment.runtime,
             objects,
             rules.length > 0 ? rules : RULES,
+            locateFields(files, fleet.environment.name),
           );
         });
-        process.stdout.write(formatReports(reports, opts.format));
+        const docs = policyDocs();
+        process.stdout.write(
+          formatReports(reports, opts.format, {
+            failOn: opts.failOn,
+            ...(opts.format === 'sarif' ? { sourceRoot: await sourceRoot(dir) } : {}),
+            ...(docs ? { docs } : {}),
+          }),
+        );
         const worst = worstSeverity(reports.flatMap((r) => r.findings));
         if (worst === 'error') process.exitCode = EXIT.policyError;
         else if (worst === 'warning' && opts.failOn === 'warning') process.exitCode = EXIT.policyWarning;

@@ -5,11 +5,12 @@ import {
   deployments,
   describe,
   effectiveReplicas,
-  isRouter,
   matches,
   ofKind,
+  partOf,
   sameNamespace,
   scalesToZero,
+  unitField,
 } from '../objects.js';
 
 const MIN_REPLICAS = 2;
@@ -20,22 +21,22 @@ export const replicasMin: Rule = {
   title: `Every track, router and worker runs at least ${MIN_REPLICAS} replicas`,
   rationale:
     'With one replica, a node drain, a crash or a rollout takes the track down; Bitmovin runs every canary track at 2 or more.',
+  remedy:
+    'Set tracks.<track>.replicas, router.replicas or normal.replicas.min to 2 or more; for an autoscaled track, autoscaling.cpu.min.',
   check: ({ objects }) =>
     deployments(objects)
       .filter((d) => !scalesToZero(d))
       .flatMap((d) => {
         const replicas = effectiveReplicas(d, objects) ?? 1;
         if (replicas >= MIN_REPLICAS) return [];
-        const what = isRouter(d)
-          ? 'router.replicas'
-          : component(d) === 'worker'
-            ? 'normal.replicas.min'
-            : `tracks.${d.metadata.labels?.['switchyard.dev/track'] ?? '<track>'}.replicas`;
+        const field = [...partOf(d), 'replicas', ...(component(d) === 'worker' ? ['min'] : [])];
         return [
           {
             object: d,
             message: `${describe(d)} runs ${replicas} replica${replicas === 1 ? '' : 's'}`,
-            fix: `Set ${what} to at least ${MIN_REPLICAS}.`,
+            fix: `Set ${field.join('.')} to at least ${MIN_REPLICAS}.`,
+            // An autoscaled track takes its floor from the autoscaler.
+            field: component(d) === 'track' ? unitField(field, ['autoscaling', 'cpu', 'min']) : unitField(field),
           },
         ];
       }),
@@ -57,6 +58,8 @@ export const pdbPresent: Rule = {
   severity: 'error',
   title: 'Every Deployment with replicas to protect has a PodDisruptionBudget',
   rationale: 'Without a budget a node upgrade may evict every replica of a track at once.',
+  remedy:
+    'Let Switchyard render the service: it adds a PodDisruptionBudget per track, router and worker class; an object rendered elsewhere needs a budget of its own.',
   check: ({ objects }) =>
     deployments(objects)
       .filter((d) => !scalesToZero(d) && (effectiveReplicas(d, objects) ?? 1) >= MIN_REPLICAS)
@@ -65,6 +68,7 @@ export const pdbPresent: Rule = {
         object: d,
         message: `no PodDisruptionBudget selects the pods of ${describe(d)}`,
         fix: 'Render the service with Switchyard (it adds one per track) or add a PodDisruptionBudget.',
+        field: unitField(partOf(d)),
       })),
 };
 
@@ -73,6 +77,8 @@ export const pdbAllowsEviction: Rule = {
   severity: 'warning',
   title: 'PodDisruptionBudgets allow at least one eviction',
   rationale: 'A budget that allows no eviction blocks node drains, cluster upgrades and spot reclaims forever.',
+  remedy:
+    'Use maxUnavailable: 1 (Switchyard renders it so), not maxUnavailable: 0 or a minAvailable as large as the replicas.',
   check: ({ objects }) =>
     ofKind(objects, 'PodDisruptionBudget').flatMap((p): Violation[] => {
       const spec = p.spec as { maxUnavailable?: number | string; minAvailable?: number | string };
@@ -82,6 +88,7 @@ export const pdbAllowsEviction: Rule = {
             object: p,
             message: `${describe(p)} allows no eviction (maxUnavailable: 0)`,
             fix: 'Use maxUnavailable: 1.',
+            field: unitField(partOf(p)),
           },
         ];
       }
@@ -104,6 +111,7 @@ export const pdbAllowsEviction: Rule = {
               object: p,
               message: `${describe(p)} requires every replica to stay available`,
               fix: 'Use maxUnavailable: 1 instead of minAvailable.',
+              field: unitField(partOf(p)),
             },
           ];
         }
@@ -117,6 +125,7 @@ export const pdbSelectsPods: Rule = {
   severity: 'warning',
   title: 'Every PodDisruptionBudget selects some pods',
   rationale: 'A budget that selects nothing protects nothing and hides a renamed label.',
+  remedy: "Fix the budget's selector so it matches the pods' labels, or remove it with the Deployment it protected.",
   check: ({ objects }) =>
     ofKind(objects, 'PodDisruptionBudget')
       .filter(
@@ -134,6 +143,7 @@ export const pdbSelectsPods: Rule = {
         object: p,
         message: `${describe(p)} selects no pods`,
         fix: 'Fix its selector, or remove it with the Deployment it protected.',
+        field: unitField(partOf(p)),
       })),
 };
 
@@ -143,6 +153,7 @@ export const serviceSelectsPods: Rule = {
   title: 'Every Service selects the pods of a Deployment',
   rationale:
     "A Service whose selector matches no pods has no endpoints: the router would send its track's traffic nowhere.",
+  remedy: 'Fix the Service selector so it matches the pod labels of a track (Switchyard renders it so).',
   check: ({ objects }) =>
     ofKind(objects, 'Service')
       .filter(
@@ -157,6 +168,7 @@ export const serviceSelectsPods: Rule = {
         object: s,
         message: `${describe(s)} selects no pods of any Deployment`,
         fix: 'Fix the Service selector so it matches the pod labels of a track.',
+        field: unitField(partOf(s)),
       })),
 };
 
@@ -166,6 +178,7 @@ export const hpaMinReplicas: Rule = {
   title: `Autoscalers keep at least ${MIN_REPLICAS} replicas`,
   rationale:
     'An autoscaler that may scale to one replica removes redundancy exactly when traffic is low and a node is drained.',
+  remedy: 'Set autoscaling.cpu.min to 2 or more.',
   check: ({ objects }) =>
     ofKind(objects, 'HorizontalPodAutoscaler')
       .filter((h) => ((h.spec as { minReplicas?: number }).minReplicas ?? 1) < MIN_REPLICAS)
@@ -173,6 +186,7 @@ export const hpaMinReplicas: Rule = {
         object: h,
         message: `${describe(h)} may scale down to ${(h.spec as { minReplicas?: number }).minReplicas ?? 1} replica`,
         fix: `Set autoscaling.cpu.min to at least ${MIN_REPLICAS}.`,
+        field: unitField(['autoscaling', 'cpu', 'min']),
       })),
 };
 
@@ -181,6 +195,7 @@ export const hpaTargetExists: Rule = {
   severity: 'error',
   title: 'Autoscalers target an existing Deployment',
   rationale: 'An autoscaler pointing at nothing silently never scales.',
+  remedy: "Point the autoscaler's scaleTargetRef at a rendered track Deployment (Switchyard renders it so).",
   check: ({ objects }) =>
     ofKind(objects, 'HorizontalPodAutoscaler')
       .filter((h) => {
@@ -193,6 +208,7 @@ export const hpaTargetExists: Rule = {
         object: h,
         message: `${describe(h)} targets a Deployment that is not rendered`,
         fix: 'Point scaleTargetRef at a track Deployment.',
+        field: unitField(partOf(h)),
       })),
 };
 
@@ -201,6 +217,7 @@ export const rollingUpdateSafe: Rule = {
   severity: 'warning',
   title: 'Rollouts never take a serving replica down before its replacement is ready',
   rationale: 'maxUnavailable above 0 drops capacity during every deploy; at the evening peak that is dropped requests.',
+  remedy: 'Use strategy.rollingUpdate.maxUnavailable: 0 (Switchyard renders it so).',
   check: ({ objects }) =>
     deployments(objects)
       .filter(
@@ -213,6 +230,7 @@ export const rollingUpdateSafe: Rule = {
         object: d,
         message: `${describe(d)} may remove ready replicas during a rollout`,
         fix: 'Use strategy.rollingUpdate.maxUnavailable: 0 (Switchyard renders it so).',
+        field: unitField(partOf(d)),
       })),
 };
 
@@ -221,6 +239,7 @@ export const spreadReplicas: Rule = {
   severity: 'warning',
   title: 'Replicas are spread across nodes',
   rationale: 'Replicas packed on one node all go down with it.',
+  remedy: 'Spread the replicas with topologySpreadConstraints on kubernetes.io/hostname (Switchyard renders them).',
   check: ({ objects }) =>
     deployments(objects)
       .filter((d) => (effectiveReplicas(d, objects) ?? 1) >= MIN_REPLICAS)
@@ -235,5 +254,6 @@ export const spreadReplicas: Rule = {
         object: d,
         message: `${describe(d)} does not spread its replicas over nodes`,
         fix: 'Add topologySpreadConstraints on kubernetes.io/hostname (Switchyard renders them).',
+        field: unitField(partOf(d)),
       })),
 };

@@ -1,6 +1,6 @@
-import { LABEL } from '../../render/index.js';
+import { LABEL, type Deployment } from '../../render/index.js';
 import type { Rule } from '../types.js';
-import { clusterScoped, containers, deployments, describe } from '../objects.js';
+import { clusterScoped, containers, deployments, describe, partOf, settingsOf, unitField } from '../objects.js';
 
 const COST_LABELS = [LABEL.team, LABEL.product, LABEL.costCenter] as const;
 const FIELD: Readonly<Record<string, string>> = {
@@ -15,6 +15,8 @@ export const costLabels: Rule = {
   title: 'Every object carries team, product and cost-center labels',
   rationale:
     'Cost per team, product and environment is only as good as the labels: an unlabelled pod is money nobody owns.',
+  remedy:
+    "Set team, product and costCenter in the service file, or for every service in an environment's serviceDefaults.",
   check: ({ objects }) =>
     objects.flatMap((o) => {
       const missing = COST_LABELS.filter((l) => !o.metadata.labels?.[l]);
@@ -25,6 +27,7 @@ export const costLabels: Rule = {
               object: o,
               message: `${describe(o)} has no ${missing.join(', ')} label`,
               fix: `Set ${missing.map((l) => FIELD[l]).join(', ')} in the service file.`,
+              field: unitField(...missing.map((l) => [FIELD[l] as string])),
             },
           ];
     }),
@@ -36,6 +39,7 @@ export const namespaceSet: Rule = {
   title: 'Objects live in a namespace of their own, not default',
   rationale:
     'The default namespace mixes everything; a namespace per environment keeps quotas, access and pruning apart.',
+  remedy: 'Set cluster.namespace in the environment file.',
   check: ({ objects, runtime }) =>
     objects
       .filter(() => runtime === 'kubernetes')
@@ -45,6 +49,7 @@ export const namespaceSet: Rule = {
         object: o,
         message: `${describe(o)} is in the default namespace`,
         fix: 'Set cluster.namespace in the environment file.',
+        field: { file: 'environment' as const, paths: [['cluster', 'namespace']] },
       })),
 };
 
@@ -66,12 +71,22 @@ export function imageTag(image: string): { tag?: string; digest?: string } {
   };
 }
 
+/** Where an image's tag comes from: the router's image, or a track's version, the unit's version, its image. */
+function imageField(d: Deployment) {
+  const settings = settingsOf(d);
+  return settings[0] === 'router'
+    ? unitField([...settings, 'image'])
+    : unitField([...partOf(d), 'version'], ['version'], ['image']);
+}
+
 export const imageTagImmutable: Rule = {
   id: 'image-tag-immutable',
   severity: 'error',
   title: 'Images are pinned to a version, never latest',
   rationale:
     'A mutable tag means two replicas of one track can run different code, and a rollback does not roll anything back.',
+  remedy:
+    "Set version (or the track's version) to an immutable tag such as 1.4.2 or a git sha, and pin router.image to a version as well.",
   check: ({ objects }) =>
     deployments(objects).flatMap((d) =>
       containers(d).flatMap((c) => {
@@ -83,6 +98,7 @@ export const imageTagImmutable: Rule = {
               object: d,
               message: `container ${c.name} of ${describe(d)} has no tag: ${c.image}`,
               fix: "Set version (or the track's version) to an immutable tag such as 1.4.2.",
+              field: imageField(d),
             },
           ];
         if (MUTABLE_TAGS.has(tag.toLowerCase()))
@@ -91,6 +107,7 @@ export const imageTagImmutable: Rule = {
               object: d,
               message: `container ${c.name} of ${describe(d)} uses the mutable tag ${tag}`,
               fix: 'Use an immutable tag such as 1.4.2 or a git sha.',
+              field: imageField(d),
             },
           ];
         return [];

@@ -2,7 +2,7 @@ import { WORKER_ENV } from '@switchyard/worker/contract';
 import { parseDuration } from '@switchyard/worker/units';
 import { LABEL, SPOT_TAINT, type Deployment } from '../../render/index.js';
 import type { Rule } from '../types.js';
-import { deployments, describe, isRouter } from '../objects.js';
+import { deployments, describe, isRouter, partOf, unitField } from '../objects.js';
 
 /** Whether a pod may land on spot capacity: it tolerates the spot taint and does not exclude spot nodes. */
 export function mayRunOnSpot(d: Deployment): boolean {
@@ -32,6 +32,7 @@ export const routerNotOnSpot: Rule = {
   severity: 'error',
   title: 'Routers run on on-demand capacity',
   rationale: 'Every request of a service passes through its router; spot reclaims would take several routers at once.',
+  remedy: 'Keep router.nodePool.capacity at on-demand (the default).',
   check: ({ objects }) =>
     deployments(objects)
       .filter((d) => isRouter(d) && mayRunOnSpot(d))
@@ -39,6 +40,7 @@ export const routerNotOnSpot: Rule = {
         object: d,
         message: `${describe(d)} may be scheduled on spot nodes`,
         fix: 'Set router.nodePool.capacity: on-demand (the default) in the service file.',
+        field: unitField(['router', 'nodePool', 'capacity']),
       })),
 };
 
@@ -47,6 +49,7 @@ export const nodePoolClass: Rule = {
   severity: 'warning',
   title: 'Workloads name the node pool class they fit',
   rationale: 'Pods placed by CPU:memory ratio strand the least capacity; capacity planning groups pools by this class.',
+  remedy: 'Set nodePool.class to the CPU:memory ratio the workload fits, in cores:GiB (e.g. "1:4").',
   check: ({ objects }) =>
     deployments(objects)
       .filter((d) => !isRouter(d))
@@ -60,6 +63,7 @@ export const nodePoolClass: Rule = {
         object: d,
         message: `${describe(d)} does not name a node pool class`,
         fix: 'Set nodePool.class (CPU:memory in cores:GiB, e.g. "1:4") in the service file.',
+        field: unitField(['nodePool', 'class']),
       })),
 };
 
@@ -69,6 +73,7 @@ export const workerGraceCoversTimeout: Rule = {
   title: 'Workers get time to finish their longest task when stopped',
   rationale:
     'When a spot node is reclaimed the worker gets SIGTERM; a grace period shorter than the task timeout kills tasks half-done.',
+  remedy: 'Raise terminationGraceSeconds above the longest class timeout, or shorten that timeout.',
   check: ({ objects }) =>
     deployments(objects).flatMap((d) => {
       const timeout = d.spec.template.spec.containers
@@ -84,6 +89,7 @@ export const workerGraceCoversTimeout: Rule = {
               object: d,
               message: `${describe(d)} gives ${grace}s to finish tasks that may run ${timeout}`,
               fix: 'Raise terminationGraceSeconds above the class timeout.',
+              field: unitField(['terminationGraceSeconds'], [...partOf(d), 'timeout']),
             },
           ];
     }),
