@@ -111,7 +111,7 @@ function physicalLocation(f: Finding, root: FormatOptions['sourceRoot']) {
 }
 
 /** A rule's help as code scanning shows it beside each result: what, why, how to fix, how to exempt. */
-export function ruleHelp(rule: Rule, page: string | undefined): { text: string; markdown: string } {
+function ruleHelp(rule: Rule, page: string | undefined): { text: string; markdown: string } {
   const exempt = `policy:\n  exempt:\n    ${rule.id}: "why this service may break the rule"`;
   const more = `docs/policy/${rule.id}.md`;
   return {
