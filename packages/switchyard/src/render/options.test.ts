@@ -332,6 +332,14 @@ describe('service options', () => {
       { key: 'switchyard.dev/node-pool', operator: 'Equal', value: 'real', effect: 'NoSchedule' },
     ]);
     expect(deployment(o, 'api-router').spec.template.spec.tolerations).toBeUndefined();
+    const named = objectsOf(withService('nodePool', { name: 'media' }));
+    expect(
+      deployment(named, 'api-free').spec.template.spec.affinity?.nodeAffinity
+        ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions,
+    ).toEqual([
+      { key: 'switchyard.dev/node-pool', operator: 'In', values: ['media'] },
+      { key: 'switchyard.dev/capacity-type', operator: 'NotIn', values: ['spot'] },
+    ]);
   });
 
   it('env → container environment', () => {

@@ -90,7 +90,11 @@ function resolveNodePool(
   fallback: NodePool['capacity'] = DEFAULTS.nodePoolCapacity,
 ): NodePool {
   if (!spec) return { capacity: fallback };
-  return { class: spec.class, capacity: spec.capacity, ...(spec.name ? { name: spec.name } : {}) };
+  return {
+    capacity: spec.capacity,
+    ...(spec.class ? { class: spec.class } : {}),
+    ...(spec.name ? { name: spec.name } : {}),
+  };
 }
 
 function resolveProbe(spec: ProbeSpec | undefined, port: number): Probe | undefined {

@@ -336,6 +336,7 @@ const nodePool = z.strictObject({
   class: z
     .string()
     .regex(/^[1-9][0-9]*:[1-9][0-9]*$/, { error: 'must be a CPU:memory ratio in cores:GiB, e.g. 1:4' })
+    .optional()
     .meta({ description: 'CPU:memory ratio (cores:GiB) of the node pool this runs on' }),
   name: z
     .string()

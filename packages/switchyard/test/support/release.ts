@@ -29,7 +29,12 @@ export interface ReleaseBody {
   verdict: { outcome: string; summary: string } | null;
   outcome: string | null;
   allowed: string[];
-  verdicts?: { outcome: string; summary: string; gates: { gate: string; value: number | null; ok: boolean }[] }[];
+  verdicts?: {
+    at: string;
+    outcome: string;
+    summary: string;
+    gates: { gate: string; value: number | null; ok: boolean }[];
+  }[];
 }
 
 /** Polls a release until `done` says so. */
