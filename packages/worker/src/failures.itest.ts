@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readStats } from './stats/index.js';
 import { describeDeadLetter, encodeEnvelope } from './task/index.js';
 import { broker, drainQueue, infra, runInfraCommand, versionsByKey, waitFor } from '../test/support/infra.js';
+import { promtoolProblems } from '../../../test/support/promtool.js';
 import { scenario, type Scenario } from '../test/support/scenario.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +64,7 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^switchyard_worker_tasks_in_flight\{[^}]*class="normal"[^}]*\} 3$/m);
     expect(metrics).toMatch(/^switchyard_worker_task_progress_ratio\{[^}]*task_id="short-1"[^}]*\} 0\.5$/m);
+    expect(promtoolProblems(metrics)).toBe('');
     const waiting = ['waiting-1', 'waiting-2'];
     for (const id of waiting) await producer.submit({ kind: 'small' }, { id });
     expect(await s.processes.terminate(first)).toEqual({ code: 0, signal: null });
@@ -81,8 +83,14 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
     expect(second.stopped?.requeued).toBe(3);
 
     // A new worker finishes everything; nothing is lost and nothing is written twice.
-    s.processes.spawn('normal');
+    const third = s.processes.spawn('normal');
     await outputsOnce(s, [...short, ...waiting, ...long], 60_000);
+    // Its counters and histograms now hold samples: what Prometheus scrapes passes promtool's lint.
+    const port = (await s.processes.waitForLine(third, (l) => l.msg === 'worker started')).metricsPort;
+    const done = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+    expect(done).toMatch(/^switchyard_worker_tasks_total\{[^}]*result="done"[^}]*\} [1-9]/m);
+    expect(done).toMatch(/^# TYPE switchyard_worker_task_duration_seconds histogram$/m);
+    expect(promtoolProblems(done)).toBe('');
     expect(await deadLetters(s)).toEqual([]);
     const interrupted = (await allStats(s)).filter((st) => st.outcome === 'interrupted');
     expect(interrupted.map((st) => st.taskId).sort()).toEqual(long);

@@ -1,4 +1,4 @@
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Runtime } from '../runtime/index.js';
 
 /**
@@ -18,19 +18,19 @@ export interface FleetMetrics {
 export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => number = () => 0): FleetMetrics {
   const registry = new Registry();
   const labels = ['service', 'track', 'environment'] as const;
-  const requests = new Gauge({
+  const requests = new Counter({
     name: 'switchyard_router_requests_total',
     help: 'HTTP requests answered by a track (counter since the router started)',
     labelNames: labels,
     registers: [registry],
   });
-  const responses = new Gauge({
+  const responses = new Counter({
     name: 'switchyard_router_responses_total',
     help: 'HTTP responses of a track by class (counter since the router started)',
     labelNames: ['service', 'track', 'code', 'environment'],
     registers: [registry],
   });
-  const errors = new Gauge({
+  const errors = new Counter({
     name: 'switchyard_router_errors_total',
     help: 'Connection and response errors towards a track (counter since the router started)',
     labelNames: ['service', 'track', 'kind', 'environment'],
@@ -74,6 +74,12 @@ export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => nu
       this.set(openStreams());
     },
   });
+  /**
+   * The routers count since they started; a scrape exposes their totals as they are now. A
+   * counter that goes down (a router restarted) is a counter reset, which rate() and increase() expect.
+   */
+  const total = (counter: Counter<string>, labels: Record<string, string>, value: number) =>
+    counter.inc(labels, Math.max(0, value));
   async function refresh(): Promise<void> {
     for (const m of [requests, responses, errors, responseTime, share, legacy, ready, desired]) m.reset();
     for (const runtime of runtimes) {
@@ -99,10 +105,10 @@ export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => nu
             ['4xx', f.responses4xx],
             ['5xx', f.responses5xx],
           ] as const)
-            responses.set({ ...at, code, environment }, value);
-          requests.set({ ...at, environment }, f.requests);
-          errors.set({ ...at, kind: 'connection', environment }, f.connectionErrors);
-          errors.set({ ...at, kind: 'response', environment }, f.responseErrors);
+            total(responses, { ...at, code, environment }, value);
+          total(requests, { ...at, environment }, f.requests);
+          total(errors, { ...at, kind: 'connection', environment }, f.connectionErrors);
+          total(errors, { ...at, kind: 'response', environment }, f.responseErrors);
           responseTime.set({ ...at, environment }, f.responseTimeMs / 1000);
         }
       }

@@ -11,6 +11,7 @@ import { CLI, runCli } from '../../../test/support/cli.js';
 import { answeredBy, hammer } from '../../../test/support/load.js';
 import { startTestFleet, type TestFleet } from '../../../test/support/local-fleet.js';
 import { alive, recordedPids } from '../../../test/support/processes.js';
+import { promtoolProblems } from '../../../../../test/support/promtool.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -178,6 +179,13 @@ describe('local runtime under load', () => {
     );
     expect(metrics.body).toMatch(
       /switchyard_track_replicas_ready\{service="api",track="free",environment="sandbox"\} 2/,
+    );
+    for (const name of ['requests', 'responses', 'errors'])
+      expect(metrics.body).toContain(`# TYPE switchyard_router_${name}_total counter\n`);
+    expect(promtoolProblems(metrics.body)).toBe('');
+    // The lint has teeth: a gauge with a counter's suffix, as these three once were, fails it.
+    expect(promtoolProblems('# HELP x_total x\n# TYPE x_total gauge\nx_total 1\n')).toMatch(
+      /non-counter metrics should not have "_total" suffix/,
     );
   });
 });
