@@ -55,6 +55,11 @@ function collect(): { stream: Writable; text: () => string } {
   return { stream, text: () => text };
 }
 
+/** What `exec` runs in a router pod's haproxy container: the commands, one per line, to the Runtime API's socket. */
+export function runtimeApiExec(commands: readonly string[]): string[] {
+  return ['sh', '-c', `printf '%s\\n' "$@" | socat -t 2 stdio unix-connect:${ROUTER_SOCKET}`, 'sh', ...commands];
+}
+
 /** Runs Runtime API commands in one router pod; throws when the pod cannot be reached. */
 async function execRuntimeApi(
   client: KubeClient,
@@ -64,7 +69,6 @@ async function execRuntimeApi(
 ): Promise<string> {
   const out = collect();
   const err = collect();
-  const script = `printf '%s\\n' "$@" | socat -t 2 stdio unix-connect:${ROUTER_SOCKET}`;
   const exec = new Exec(client.kubeConfig);
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -72,21 +76,11 @@ async function execRuntimeApi(
       EXEC_TIMEOUT_MS,
     );
     exec
-      .exec(
-        namespace,
-        pod,
-        'haproxy',
-        ['sh', '-c', script, 'sh', ...commands],
-        out.stream,
-        err.stream,
-        null,
-        false,
-        (status) => {
-          clearTimeout(timer);
-          if (status.status === 'Success') resolve(out.text());
-          else reject(new Error(`${pod}: ${status.message ?? status.reason ?? 'exec failed'} ${err.text()}`.trim()));
-        },
-      )
+      .exec(namespace, pod, 'haproxy', runtimeApiExec(commands), out.stream, err.stream, null, false, (status) => {
+        clearTimeout(timer);
+        if (status.status === 'Success') resolve(out.text());
+        else reject(new Error(`${pod}: ${status.message ?? status.reason ?? 'exec failed'} ${err.text()}`.trim()));
+      })
       .then((socket) =>
         socket.on('error', (e: Error) => {
           clearTimeout(timer);
