@@ -199,6 +199,115 @@ k8s_port_in_use() {
   fi
 }
 
+# start_daemon NAME CMD...: runs CMD in its own session, pid in
+# $RUN_DIR/NAME.pid, output in $RUN_DIR/NAME.log (NAME may name a subdirectory,
+# e.g. node/kubelet). The daemon holds none of the scripts' lock files.
+start_daemon() {
+  local name=$1; shift
+  log "starting ${name##*/}"
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN_DIR/$name.pid" "$@" \
+    >"$RUN_DIR/$name.log" 2>&1 </dev/null 7>&- 8>&- 9>&- &
+  local t=0
+  until [[ -s "$RUN_DIR/$name.pid" ]]; do
+    sleep 0.05; t=$((t+1)); (( t < 100 )) || die "${name##*/} did not start"
+  done
+}
+
+# await NAME TIMEOUT CHECK...: wait for CHECK while daemon NAME stays alive.
+await() {
+  local name=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ! k8s_daemon_pid "$name" >/dev/null; then
+      tail -n 30 "$RUN_DIR/$name.log" >&2 || true
+      die "${name##*/} exited during startup (log: $RUN_DIR/$name.log)"
+    fi
+    if (( SECONDS >= deadline )); then
+      tail -n 30 "$RUN_DIR/$name.log" >&2 || true
+      die "${name##*/} not healthy after ${timeout}s (log: $RUN_DIR/$name.log)"
+    fi
+    sleep 0.3
+  done
+}
+
+# --- certificates and kubeconfigs -------------------------------------------
+
+# k8s_issue_cert DIR NAME CN O EXTENDED_KEY_USAGE [SUBJECT_ALT_NAME]: an EC key
+# and a ten-year certificate from the cluster CA ($PKI/ca.*) in DIR/NAME.*.
+k8s_issue_cert() (
+  local dir=$1 name=$2 cn=$3 o=$4 eku=$5 san=${6:-}
+  cd "$dir" || exit 1
+  umask 077
+  ossl() { openssl "$@" 2>/dev/null || { openssl "$@"; exit 1; }; }
+  ossl ecparam -name prime256v1 -genkey -noout -out "$name.key"
+  local subj="/CN=$cn"
+  if [[ -n "$o" ]]; then subj="/O=$o/CN=$cn"; fi
+  ossl req -new -key "$name.key" -subj "$subj" -out "$name.csr"
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "extendedKeyUsage=$eku"
+    if [[ -n "$san" ]]; then echo "subjectAltName=$san"; fi
+  } >"$name.ext"
+  ossl x509 -req -in "$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+    -days 3650 -sha256 -extfile "$name.ext" -out "$name.crt"
+  rm -f "$name.csr" "$name.ext"
+)
+
+# write_kubeconfig FILE USER CERT [embed]: a kubeconfig for the cluster's
+# apiserver with the client certificate CERT.{crt,key} (a path, or a name in
+# $PKI), the files referenced or, with embed, inlined.
+write_kubeconfig() {
+  local file=$1 user=$2 cert=$3 embed=${4:-no}
+  [[ "$cert" == */* ]] || cert="$PKI/$cert"
+  if [[ $embed == yes ]]; then
+    cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: $CONTEXT_NAME
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 <"$cert.crt")
+    client-key-data: $(base64 -w0 <"$cert.key")
+contexts:
+- name: $CONTEXT_NAME
+  context:
+    cluster: $CONTEXT_NAME
+    user: $user
+    namespace: default
+current-context: $CONTEXT_NAME
+EOF
+  else
+    cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: $CONTEXT_NAME
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority: $PKI/ca.crt
+users:
+- name: $user
+  user:
+    client-certificate: $cert.crt
+    client-key: $cert.key
+contexts:
+- name: $CONTEXT_NAME
+  context:
+    cluster: $CONTEXT_NAME
+    user: $user
+current-context: $CONTEXT_NAME
+EOF
+  fi
+  chmod 600 "$file"
+}
+
 # --- API access ------------------------------------------------------------
 
 k8s_curl() { # path -> body; uses the admin client cert
