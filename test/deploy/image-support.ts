@@ -186,8 +186,8 @@ export interface PodOptions {
 
 /**
  * A container as the kubelet starts it from the image and the rendered pod: its command,
- * user, environment and working directory, in the root filesystem; its emptyDir volumes as
- * tmpfs; /proc and /dev mounted; in a pod's network of its own (see POD_NETWORK), or this
+ * user, environment and working directory, in the root filesystem (read-only when its
+ * securityContext says so); its emptyDir volumes as tmpfs; /proc and /dev mounted; in a pod's network of its own (see POD_NETWORK), or this
  * machine's. The namespaces go with the process.
  */
 export class PodProcess {
@@ -220,8 +220,10 @@ export class PodProcess {
       .filter((m) => emptyDirs.has(m.name))
       .map((m) => rootfsPath(rootfs, m.mountPath));
     for (const dir of tmpfs) mkdirSync(dir, { recursive: true });
+    const readOnly = container?.securityContext?.readOnlyRootFilesystem === true;
     const setup = [
       ...(options.hostNetwork ? [] : POD_NETWORK),
+      ...(readOnly ? [`mount --bind ${rootfs} ${rootfs}`, `mount -o remount,bind,ro ${rootfs}`] : []),
       `mount -t proc proc ${rootfs}/proc`,
       `mount --rbind /dev ${rootfs}/dev`,
       ...tmpfs.map((dir) => `mount -t tmpfs -o mode=0777 emptydir ${dir}`),
