@@ -257,7 +257,7 @@ record_uses() {
   local i
   { for i in "${!LAYER_NAMES[@]}"; do
       echo "layers/${LAYER_NAMES[$i]}-${LAYER_KEYS[$i]}.tar"
-      echo "layers/${LAYER_NAMES[$i]}-${LAYER_KEYS[$i]}.packages"
+      [[ ${LAYER_NAMES[$i]} != debian ]] || echo "layers/${LAYER_NAMES[$i]}-${LAYER_KEYS[$i]}.packages"
     done
     basename "$(base_dir)"
   } >"$IMAGE_CACHE/$IMAGE_NAME.uses"
