@@ -65,8 +65,16 @@ export function registerSandbox(program: Command): void {
     .description('Start the sandbox cluster (the first start builds Kubernetes from source: 15-30 min; then seconds)')
     .option('--name <name>', 'cluster name, for several sandboxes side by side', 'sandbox')
     .option('--port-offset <n>', 'added to every port of a second cluster (e.g. 100)')
-    .action(async (opts: { name?: string; portOffset?: string }) => {
-      const args = [...nameArgs(opts), ...(opts.portOffset ? ['--port-offset', opts.portOffset] : [])];
+    .option(
+      '--real-node',
+      'also run a real node (kubelet + containerd on this machine, node pool "real") where the example fleet serves',
+    )
+    .action(async (opts: { name?: string; portOffset?: string; realNode?: boolean }) => {
+      const args = [
+        ...nameArgs(opts),
+        ...(opts.portOffset ? ['--port-offset', opts.portOffset] : []),
+        ...(opts.realNode ? ['--real-node'] : []),
+      ];
       const { code, stdout } = await runScript('up', args, 'capture');
       if (code !== 0)
         throw new SwitchyardError('SWY_KUBE_SANDBOX_UNAVAILABLE', {
