@@ -37,6 +37,7 @@ export interface Container {
   startupProbe?: Probe;
   securityContext?: Record<string, unknown>;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  lifecycle?: { preStop?: { sleep: { seconds: number } } };
 }
 
 export interface NodeSelectorRequirement {

@@ -342,6 +342,16 @@ describe('service options', () => {
     ]);
   });
 
+  it('terminationGraceSeconds → a drain pause before the stop, leaving a second for the drain', () => {
+    expect(container(objectsOf(withService('terminationGraceSeconds', 30)), 'api-paid')?.lifecycle).toEqual({
+      preStop: { sleep: { seconds: 5 } },
+    });
+    expect(container(objectsOf(withService('terminationGraceSeconds', 3)), 'api-paid')?.lifecycle).toEqual({
+      preStop: { sleep: { seconds: 2 } },
+    });
+    expect(container(objectsOf(withService('terminationGraceSeconds', 1)), 'api-paid')?.lifecycle).toBeUndefined();
+  });
+
   it('env → container environment', () => {
     const o = objectsOf(withService('env', { CDN_BASE: 'https://cdn.example.com', A_FLAG: 'on' }));
     expect(envVar(o, 'api-paid', 'CDN_BASE')).toBe('https://cdn.example.com');

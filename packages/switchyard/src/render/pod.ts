@@ -80,6 +80,17 @@ export function placement(pool: NodePool): Pick<PodSpec, 'affinity' | 'toleratio
   };
 }
 
+/**
+ * A pause before the container is told to stop: a pod being deleted leaves its Service's
+ * endpoints at once, but every node's kube-proxy (and every router's kept-alive connection)
+ * learns it a moment later, so the pod keeps serving until they have. Up to 5 s, always
+ * leaving a second of the grace period for the container's own drain.
+ */
+export function drainPause(graceSeconds: number): Pick<Container, 'lifecycle'> {
+  const seconds = Math.min(5, graceSeconds - 1);
+  return seconds >= 1 ? { lifecycle: { preStop: { sleep: { seconds } } } } : {};
+}
+
 /** Spread replicas of one selector over nodes, so one node going away takes few of them. */
 export function spread(selector: Record<string, string>): NonNullable<PodSpec['topologySpreadConstraints']> {
   return [

@@ -3,7 +3,7 @@ import { renderHaproxyConfig, renderMaps, type RoutingState } from '../router/in
 import type { Service } from '../spec/index.js';
 import { ANNOTATION, LABEL, unitLabels } from './labels.js';
 import type { Deployment, KubeObject } from './objects.js';
-import { CONTAINER_SECURITY, placement, POD_SECURITY, resourceBlock, spread } from './pod.js';
+import { CONTAINER_SECURITY, drainPause, placement, POD_SECURITY, resourceBlock, spread } from './pod.js';
 import { disruptionBudget, serviceMeta, trackObjectName } from './service.js';
 
 export const ROUTER_PORT = 8080;
@@ -13,6 +13,8 @@ export const ROUTER_CONFIG_DIR = '/usr/local/etc/haproxy';
 const SOCKET_DIR = '/var/run/haproxy';
 /** The Runtime API's socket in a router pod. */
 export const ROUTER_SOCKET = `${SOCKET_DIR}/admin.sock`;
+/** Time for a router to finish what is in flight when it stops (HAProxy's soft stop). */
+const ROUTER_GRACE_SECONDS = 35;
 /** The haproxy user of the official image. */
 const HAPROXY_UID = 99;
 
@@ -112,11 +114,12 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
                 { name: 'config', mountPath: ROUTER_CONFIG_DIR, readOnly: true },
                 { name: 'run', mountPath: SOCKET_DIR },
               ],
+              ...drainPause(ROUTER_GRACE_SECONDS),
             },
           ],
           ...placement(service.router.nodePool),
           topologySpreadConstraints: spread(selector),
-          terminationGracePeriodSeconds: 35,
+          terminationGracePeriodSeconds: ROUTER_GRACE_SECONDS,
           securityContext: { ...POD_SECURITY },
           automountServiceAccountToken: false,
           enableServiceLinks: false,
