@@ -1,6 +1,7 @@
 import { SwitchyardError } from '../../errors/index.js';
 import {
   isDeployment,
+  LABEL,
   renderUnit,
   routerName,
   trackObjectName,
@@ -425,7 +426,33 @@ export class KubernetesRuntime implements Runtime {
   /** Applies the service with one track at a new version and waits for that rollout. */
   async setTrack(name: string, track: string, version: string): Promise<void> {
     await this.updateTrack(name, track, { version });
+    await this.untilOnly(name, track, version);
     this.say(`${name}: track ${track} runs ${version}`);
+  }
+
+  /**
+   * Until every pod of the track runs `version`: a replaced pod still answers the connections
+   * routers keep open to it while it drains, so a track counts as changed once those are gone
+   * too (a rollback's traffic may return to it then). Waits at most the drain time and 30 s more.
+   */
+  private async untilOnly(name: string, track: string, version: string): Promise<void> {
+    const service = this.spec(name);
+    const deadline = Date.now() + (service.terminationGraceSeconds + 30) * 1000;
+    const labelSelector = `${LABEL.service}=${name},${LABEL.track}=${track}`;
+    for (;;) {
+      const pods = await this.client.request<{ items: LivePod[] }>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods`,
+        { query: { labelSelector } },
+      );
+      const others = pods.items.filter((p) => p.metadata.labels?.[LABEL.version] !== version).length;
+      if (others === 0) return;
+      if (Date.now() > deadline) {
+        this.say(`! ${name}: ${others} pod(s) of track ${track} still run another version than ${version}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** A track's version and/or replica count, kept in the desired state so the next apply keeps it; waits for the rollout. */
