@@ -379,6 +379,28 @@ describe('service options', () => {
     const o = objectsOf(withService('terminationGraceSeconds', 45));
     expect(deployment(o, 'api-paid').spec.template.spec.terminationGracePeriodSeconds).toBe(45);
   });
+
+  it('no runAs → every app container runs as 10001:10001, non-root, by number', () => {
+    const o = objectsOf(baseTexts());
+    for (const name of ['api-free', 'api-production', 'encoder', 'encoder-fallback'])
+      expect(container(o, name)?.securityContext, name).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        runAsGroup: 10001,
+      });
+  });
+
+  it("runAs.user and group → the tracks' containers, not the router's", () => {
+    const o = objectsOf(withService('runAs', { user: 1234, group: 5678 }));
+    expect(container(o, 'api-paid')?.securityContext).toMatchObject({ runAsUser: 1234, runAsGroup: 5678 });
+    expect(container(o, 'api-router')?.securityContext?.['runAsUser']).not.toBe(1234);
+    expect(container(o, 'encoder')?.securityContext).toMatchObject({ runAsUser: 10001 });
+  });
+
+  it('runAs.user alone → the group is the user', () => {
+    const o = objectsOf(withService('runAs', { user: 4321 }));
+    expect(container(o, 'api-free')?.securityContext).toMatchObject({ runAsUser: 4321, runAsGroup: 4321 });
+  });
 });
 
 describe('environment options', () => {
@@ -487,6 +509,12 @@ describe('worker options', () => {
 
   it('scaling without keda → no ScaledObject', () => {
     expect(objectsOf(baseTexts()).some((x) => x.kind === 'ScaledObject')).toBe(false);
+  });
+
+  it('runAs → the worker containers', () => {
+    const o = objectsOf(withWorker('runAs', { user: 2345, group: 3456 }));
+    for (const name of ['encoder', 'encoder-fallback'])
+      expect(container(o, name)?.securityContext, name).toMatchObject({ runAsUser: 2345, runAsGroup: 3456 });
   });
 
   it('storage.url → SWITCHYARD_STORAGE_URL', () => {

@@ -116,6 +116,18 @@ export const CONTAINER_SECURITY = {
   runAsNonRoot: true,
 } as const;
 
+/**
+ * An app container's security context: runAsNonRoot with a numeric user and group, since the
+ * kubelet cannot tell whether an image's named USER is root and refuses to start it
+ * (CreateContainerConfigError).
+ */
+export function appSecurity(runAs: {
+  readonly user: number;
+  readonly group: number;
+}): NonNullable<Container['securityContext']> {
+  return { ...CONTAINER_SECURITY, runAsUser: runAs.user, runAsGroup: runAs.group };
+}
+
 export const POD_SECURITY = { seccompProfile: { type: 'RuntimeDefault' } } as const;
 
 export function envList(vars: Readonly<Record<string, string>>): NonNullable<Container['env']> {

@@ -1,16 +1,7 @@
 import type { Environment, Service, Track } from '../spec/index.js';
 import { ANNOTATION, LABEL, unitAnnotations, unitLabels } from './labels.js';
 import type { Deployment, KubeObject } from './objects.js';
-import {
-  CONTAINER_SECURITY,
-  drainPause,
-  envList,
-  placement,
-  POD_SECURITY,
-  probeBlock,
-  resourceBlock,
-  spread,
-} from './pod.js';
+import { appSecurity, drainPause, envList, placement, POD_SECURITY, probeBlock, resourceBlock, spread } from './pod.js';
 
 /** A track's own name for its Deployment, Service and PodDisruptionBudget. */
 export function trackObjectName(service: string, track: string): string {
@@ -77,7 +68,7 @@ export function trackDeployment(service: Service, track: Track): Deployment {
               ...(readiness ? { readinessProbe: readiness } : {}),
               ...(liveness ? { livenessProbe: liveness } : {}),
               ...(startup ? { startupProbe: startup } : {}),
-              securityContext: { ...CONTAINER_SECURITY },
+              securityContext: appSecurity(service.runAs),
               ...drainPause(service.terminationGraceSeconds),
             },
           ],

@@ -2,7 +2,7 @@ import { encodeWorkerEnv, WORKER_METRICS_PORT } from '@switchyard/worker/contrac
 import type { Worker, WorkerClass } from '../spec/index.js';
 import { ANNOTATION, LABEL, unitAnnotations, unitLabels } from './labels.js';
 import type { Deployment, KubeObject } from './objects.js';
-import { CONTAINER_SECURITY, envList, placement, POD_SECURITY, resourceBlock, spread } from './pod.js';
+import { appSecurity, envList, placement, POD_SECURITY, resourceBlock, spread } from './pod.js';
 
 export function workerObjectName(worker: Worker, workerClass: WorkerClass['name']): string {
   return workerClass === 'normal' ? worker.name : `${worker.name}-fallback`;
@@ -93,7 +93,7 @@ function classDeployment(worker: Worker, cls: WorkerClass, replicas: number): De
                 failureThreshold: 3,
                 initialDelaySeconds: 5,
               },
-              securityContext: { ...CONTAINER_SECURITY },
+              securityContext: appSecurity(worker.runAs),
             },
           ],
           ...placement(worker.nodePool),

@@ -49,6 +49,8 @@ export const DEFAULTS = {
     migrationLegacyShares: [99, 75, 50, 0],
   },
   terminationGraceSeconds: 30,
+  /** The user app containers run as: the example apps image's (a named USER cannot be checked as non-root). */
+  runAs: { user: 10001, group: 10001 },
   runtime: 'local',
   local: { host: '127.0.0.1', routerPort: 8080, statsPort: 8400, apiPort: 7070 },
   namespace: 'default',

@@ -138,6 +138,8 @@ interface UnitBase {
   /** Policy rule id → reason. */
   readonly exemptions: Readonly<Record<string, string>>;
   readonly terminationGraceSeconds: number;
+  /** Numeric user and group the app container runs as. */
+  readonly runAs: { readonly user: number; readonly group: number };
 }
 
 export interface Service extends UnitBase {

@@ -153,6 +153,7 @@ function commonFields(spec: ServiceSpec | WorkerSpec, env: Environment, file: st
     envVars: spec.env ?? {},
     labels: spec.labels ?? {},
     exemptions: spec.policy?.exempt ?? {},
+    runAs: spec.runAs ? { user: spec.runAs.user, group: spec.runAs.group ?? spec.runAs.user } : { ...DEFAULTS.runAs },
   };
 }
 

@@ -351,6 +351,20 @@ const nodePool = z.strictObject({
   capacity: z.enum(['on-demand', 'spot', 'any']).default(DEFAULTS.nodePoolCapacity),
 });
 
+const runAs = z
+  .strictObject({
+    user: z
+      .number()
+      .int()
+      .min(1, { error: 'must not be 0: the container runs as a user other than root' })
+      .max(2147483647)
+      .meta({ description: 'Numeric user id the container runs as' }),
+    group: z.number().int().min(0).max(2147483647).optional().meta({ description: 'Numeric group id (default: user)' }),
+  })
+  .meta({
+    description: `Numeric user and group the app container runs as (default ${DEFAULTS.runAs.user}:${DEFAULTS.runAs.group}); Kubernetes can only prove a named USER is not root when it is given a number`,
+  });
+
 const router = z.strictObject({
   replicas: replicas(1).default(DEFAULTS.routerReplicas),
   image: z.string().min(1).optional().meta({ description: 'HAProxy image with a pinned tag' }),
@@ -389,6 +403,7 @@ const common = {
   labels: z.record(z.string(), labelValue).optional(),
   policy: policy.optional(),
   terminationGraceSeconds: z.number().int().min(1).max(3600).optional(),
+  runAs: runAs.optional(),
 };
 
 export const serviceSchema = z
