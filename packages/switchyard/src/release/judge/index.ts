@@ -1,0 +1,16 @@
+export {
+  SEQUENTIAL_DEFAULTS,
+  NO_EVIDENCE,
+  addBatch,
+  boundaries,
+  decide,
+  describeEvidence,
+  needed,
+  referenceRatio,
+  regressedRatio,
+  type Boundaries,
+  type Counts,
+  type Decision,
+  type ErrorEvidence,
+  type SequentialSettings,
+} from './errors.js';
