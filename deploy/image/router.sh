@@ -6,17 +6,18 @@
 # /usr/local/etc/haproxy/haproxy.cfg`, with no command: the image has no entrypoint, so they
 # run as they are, and the same arguments are its default command. The pod runs as uid 99, the
 # haproxy user of the official image the rendered specs name by default; Debian's haproxy user
-# is renumbered to it. The ConfigMap is mounted on /usr/local/etc/haproxy; the Runtime API's
-# socket lives in the pod's emptyDir on /var/run/haproxy, where Switchyard reaches it by
-# exec'ing `sh -c 'printf ... | socat -t 2 stdio unix-connect:/var/run/haproxy/admin.sock'`.
+# is renumbered to it. The ConfigMap is mounted on /usr/local/etc/haproxy; the Runtime API
+# listens on the pod's loopback (127.0.0.1:8405), where Switchyard reaches it through the API
+# server's port-forward, so the image needs no client of its own. Debian's HAProxy is built
+# with the Prometheus exporter the stats port serves on /metrics.
 
 IMAGE_NAME=router
 IMAGE_REPO=switchyard/router
 ROUTER_UID=99
 
-# socat for the Runtime API; CA certificates for a legacy backend over TLS (ca-file @system-ca).
+# CA certificates for a legacy backend over TLS (ca-file @system-ca).
 DEBIAN_SUITE=bookworm
-DEBIAN_PACKAGES=(haproxy socat ca-certificates)
+DEBIAN_PACKAGES=(haproxy ca-certificates)
 # shellcheck disable=SC2016 # "$1" is mmdebstrap's root directory, expanded by its shell
 DEBIAN_HOOKS=(
   "chroot \"\$1\" groupmod --gid $ROUTER_UID haproxy"

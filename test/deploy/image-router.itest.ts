@@ -1,8 +1,8 @@
 /**
  * The router image (deploy/image/build --image router): what a service's router pods run.
  * Its HAProxy takes every router configuration Switchyard renders, starts from exactly the
- * rendered Deployment's arguments as its user, and answers the Runtime API through the very
- * command Switchyard execs in the pod (socat on the socket).
+ * rendered Deployment's arguments as its user, answers the Runtime API on the pod's loopback as
+ * Switchyard's port-forward reaches it, and serves HAProxy's Prometheus exporter.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
   isDeployment,
   renderFleet,
   ROUTER_CONFIG_DIR,
+  ROUTER_RUNTIME_API_PORT,
   ROUTER_STATS_PORT,
   routerName,
   type Container,
@@ -20,11 +21,12 @@ import {
 import {
   basisPoints,
   initialRouting,
+  interactiveAnswers,
+  interactiveScript,
   MAP_FILES,
   mapFile,
   planRouting,
 } from '../../packages/switchyard/src/router/index.js';
-import { runtimeApiExec } from '../../packages/switchyard/src/runtime/kubernetes/index.js';
 import type { Service } from '../../packages/switchyard/src/spec/index.js';
 import { REPO_ROOT } from '../../packages/switchyard/test/support/cli.js';
 import { build, CLUSTER_DNS, containerEnv, containerUser, execIn, ImageLayout, PodProcess } from './image-support.js';
@@ -133,11 +135,11 @@ describe('the router image', () => {
     const user = () => containerUser(image.config(), routers[0]!.container);
     const inImage = (...argv: string[]) => execIn(rootfs, user(), containerEnv(image.config()), argv);
 
-    it("holds the tag's HAProxy, socat and the CA certificates; uid 99 is haproxy", () => {
+    it("holds the tag's HAProxy with its Prometheus exporter and the CA certificates; uid 99 is haproxy", () => {
       const version = image.tag.slice(0, image.tag.lastIndexOf('-'));
       expect(user()).toBe('99:99');
       expect(inImage('haproxy', '-v').stdout).toContain(`HAProxy version ${version}`);
-      expect(inImage('socat', '-V').stdout).toMatch(/socat version \d/);
+      expect(inImage('haproxy', '-vv').stdout).toMatch(/Available services : .*prometheus-exporter/);
       expect(inImage('id', '-un').stdout.trim()).toBe('haproxy');
       expect(inImage('test', '-s', '/etc/ssl/certs/ca-certificates.crt').code).toBe(0);
     });
@@ -168,7 +170,7 @@ describe('the router image', () => {
       expect(routers.some((r) => r.files['haproxy.cfg']!.includes('ca-file @system-ca'))).toBe(true);
     });
 
-    it('runs as the router pod does: ready on its stats port, a share change through the Runtime API, a soft stop', async () => {
+    it('runs as the router pod does: ready on its stats port, a share change through the Runtime API on its loopback, the exporter, a soft stop', async () => {
       const router = routers.find((r) => r.env === 'production' && r.service.name === 'catalog-api')!;
       mountConfig(rootfs, router);
       const config = image.config();
@@ -181,12 +183,21 @@ describe('the router image', () => {
           { kind: 'share', group: 'free', share: 20 },
           ROUTER_CONFIG_DIR,
         );
-        // Exactly what Switchyard execs in the pod's haproxy container.
-        const change = pod.exec(runtimeApiExec(plan.commands));
-        expect(change.code, change.stderr).toBe(0);
-        const shares = pod.exec(runtimeApiExec([`show map ${mapFile(ROUTER_CONFIG_DIR, MAP_FILES.shares)}`]));
-        expect(shares.code, shares.stderr).toBe(0);
-        expect(shares.stdout).toContain(`free ${basisPoints(20)}`);
+        // Exactly the session Switchyard holds with the pod through a port-forward.
+        const commands = [...plan.commands, `show map ${mapFile(ROUTER_CONFIG_DIR, MAP_FILES.shares)}`];
+        const session = pod.loopback(ROUTER_RUNTIME_API_PORT, interactiveScript(commands));
+        expect(session.code, session.stderr).toBe(0);
+        const answers = interactiveAnswers(session.stdout, commands.length);
+        expect(answers, session.stdout).toBeDefined();
+        expect(answers?.slice(0, -1)).toEqual(plan.commands.map(() => ''));
+        expect(answers?.at(-1)).toContain(`free ${basisPoints(20)}`);
+        // Nothing but the loopback: the pod's own address does not answer the Runtime API.
+        expect(pod.get(ROUTER_RUNTIME_API_PORT, '/').status).toBe(0);
+        const metrics = pod.get(ROUTER_STATS_PORT, '/metrics');
+        expect(metrics.status).toBe(200);
+        expect(metrics.body).toMatch(
+          /^haproxy_backend_http_responses_total\{proxy="track_production",code="5xx"\} \d+/m,
+        );
         expect(await pod.stop(config.config.StopSignal as NodeJS.Signals)).toBe(0);
       } finally {
         await pod.stop('SIGKILL');

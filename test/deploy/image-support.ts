@@ -16,8 +16,8 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function run(command: string, args: readonly string[]): Run {
-  const r = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+export function run(command: string, args: readonly string[], input?: string): Run {
+  const r = spawnSync(command, args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 << 20, input });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -282,6 +282,19 @@ export class PodProcess {
     ]);
     const at = r.stdout.lastIndexOf('\n');
     return { status: Number(r.stdout.slice(at + 1)) || 0, body: r.stdout.slice(0, Math.max(at, 0)) };
+  }
+
+  /**
+   * A TCP conversation with a port on the pod's loopback, from inside its network namespace, as
+   * the API server's port-forward holds it: writes `input`, returns what came back until the pod
+   * closed the connection.
+   */
+  loopback(port: number, input: string): Run {
+    const client =
+      "const s = require('node:net').connect(Number(process.argv[1]), '127.0.0.1');" +
+      's.on("connect", () => process.stdin.pipe(s)); s.pipe(process.stdout);' +
+      's.on("error", (e) => { console.error(e.message); process.exit(1); });';
+    return run('nsenter', [`--net=/proc/${this.pid}/ns/net`, process.execPath, '-e', client, String(port)], input);
   }
 
   /** Waits until GET path answers `status`; fails with the process's output if it never does. */

@@ -10,9 +10,12 @@ export const ROUTER_PORT = 8080;
 export const ROUTER_STATS_PORT = 8404;
 /** The official image's configuration directory; the ConfigMap (haproxy.cfg and the map files) is mounted there. */
 export const ROUTER_CONFIG_DIR = '/usr/local/etc/haproxy';
-const SOCKET_DIR = '/var/run/haproxy';
-/** The Runtime API's socket in a router pod. */
-export const ROUTER_SOCKET = `${SOCKET_DIR}/admin.sock`;
+/**
+ * The Runtime API's port in a router pod. It listens on the pod's loopback only, so nothing on
+ * the pod network reaches it; Switchyard does through the API server's port-forward (which
+ * connects inside the pod's network namespace), and any HAProxy image works, no client inside.
+ */
+export const ROUTER_RUNTIME_API_PORT = 8405;
 /** Time for a router to finish what is in flight when it stops (HAProxy's soft stop). */
 const ROUTER_GRACE_SECONDS = 35;
 /** The haproxy user of the official image. */
@@ -45,7 +48,7 @@ export function routerConfigData(service: Service, routing: RoutingState): Recor
     ),
     bind: `:${ROUTER_PORT}`,
     statsBind: `:${ROUTER_STATS_PORT}`,
-    statsSocket: ROUTER_SOCKET,
+    statsSocket: `ipv4@127.0.0.1:${ROUTER_RUNTIME_API_PORT}`,
     mapsDir: ROUTER_CONFIG_DIR,
     dns: true,
     log: 'stdout',
@@ -81,7 +84,13 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
       template: {
         metadata: {
           labels: { ...unitLabels(service), ...selector },
-          annotations: { [ANNOTATION.configHash]: configHash },
+          annotations: {
+            [ANNOTATION.configHash]: configHash,
+            // The usual scrape annotations, for HAProxy's exporter on the stats port.
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(ROUTER_STATS_PORT),
+            'prometheus.io/path': '/metrics',
+          },
         },
         spec: {
           containers: [
@@ -110,10 +119,7 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
                 initialDelaySeconds: 5,
               },
               securityContext: { ...CONTAINER_SECURITY, runAsUser: HAPROXY_UID },
-              volumeMounts: [
-                { name: 'config', mountPath: ROUTER_CONFIG_DIR, readOnly: true },
-                { name: 'run', mountPath: SOCKET_DIR },
-              ],
+              volumeMounts: [{ name: 'config', mountPath: ROUTER_CONFIG_DIR, readOnly: true }],
               ...drainPause(ROUTER_GRACE_SECONDS),
             },
           ],
@@ -123,10 +129,7 @@ export function routerObjects(service: Service, routing: RoutingState): KubeObje
           securityContext: { ...POD_SECURITY },
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          volumes: [
-            { name: 'config', configMap: { name } },
-            { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-          ],
+          volumes: [{ name: 'config', configMap: { name } }],
         },
       },
     },

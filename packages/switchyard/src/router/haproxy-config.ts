@@ -25,6 +25,10 @@ export interface HaproxyConfigInput {
   readonly servers: Readonly<Record<string, readonly RouterServer[]>>;
   readonly bind: string;
   readonly statsBind: string;
+  /**
+   * Where the Runtime API listens: a unix socket path, or an address such as
+   * `ipv4@127.0.0.1:8405` (a pod's loopback, reached only through a port-forward).
+   */
   readonly statsSocket: string;
   readonly mapsDir: string;
   /** Resolve server host names through the cluster's DNS (Kubernetes). */
@@ -96,7 +100,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     `# Router of ${service.name} in ${service.env}, rendered by Switchyard from ${service.file}.`,
     '# Do not edit: shares and tables change live through the Runtime API and are saved to the map files.',
     'global',
-    `    stats socket ${input.statsSocket} mode 660 level admin expose-fd listeners`,
+    input.statsSocket.startsWith('/')
+      ? `    stats socket ${input.statsSocket} mode 660 level admin expose-fd listeners`
+      : `    stats socket ${input.statsSocket} level admin`,
     '    stats timeout 30s',
     '    hard-stop-after 30s',
   ];
@@ -175,6 +181,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     'frontend stats',
     `    bind ${input.statsBind}`,
     '    monitor-uri /healthz',
+    "    # HAProxy's own Prometheus exporter: per-backend counters and response times (haproxy_backend_*).",
+    '    http-request use-service prometheus-exporter if { path /metrics }',
     '    stats enable',
     '    stats uri /stats',
     '    stats refresh 5s',

@@ -19,3 +19,4 @@ export {
 } from './stats.js';
 export { parseServersState, configStructure, type LiveServer } from './servers-state.js';
 export type { Router } from './port.js';
+export { refusal, interactiveScript, interactiveAnswers } from './runtime-answers.js';

@@ -22,6 +22,11 @@ export const DEFAULTS = {
     enterprise: { canary: false },
   },
   routerReplicas: 4,
+  /**
+   * The official HAProxy image: built with the Prometheus exporter, runs as uid 99 and reads
+   * /usr/local/etc/haproxy, which is all a router pod needs (the Runtime API is reached on the
+   * pod's loopback through a port-forward, with no client in the image).
+   */
   routerImage: 'docker.io/library/haproxy:2.8.10',
   routerResources: { cpu: '250m', memory: '128Mi' },
   port: 8080,

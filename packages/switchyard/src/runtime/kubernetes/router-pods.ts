@@ -1,12 +1,21 @@
-import { Writable } from 'node:stream';
-import { Exec } from '@kubernetes/client-node';
-import { LABEL, ROUTER_CONFIG_DIR, ROUTER_SOCKET, ROUTER_STATS_PORT, routerName } from '../../render/index.js';
+import { PassThrough, Writable } from 'node:stream';
+import { PortForward } from '@kubernetes/client-node';
+import {
+  LABEL,
+  ROUTER_CONFIG_DIR,
+  ROUTER_RUNTIME_API_PORT,
+  ROUTER_STATS_PORT,
+  routerName,
+} from '../../render/index.js';
 import {
   backendName,
   combineFigures,
+  interactiveAnswers,
+  interactiveScript,
   LEGACY_TRACK,
   parseShowStat,
   planRouting,
+  refusal,
   trackFigures,
   type Router,
   type RoutingChange,
@@ -18,14 +27,15 @@ import type { KubeClient } from './client.js';
 import type { LivePod } from './rollout.js';
 
 /**
- * Reaching the routers' HAProxy inside the cluster. The Runtime API listens on a unix socket
- * in each router pod, so a command reaches it through `exec` (socat in the router image);
- * statistics come over the stats port through the API server's pod proxy. Either needs a
- * kubelet and a pod network the API server can reach: on kwok neither exists, and both
- * report the routers as unreachable instead of failing the change.
+ * Reaching the routers' HAProxy inside the cluster. The Runtime API listens on each router
+ * pod's loopback, and a change reaches it through the API server's port-forward (one short
+ * interactive session per change: no process starts in the pod, so it takes milliseconds, and
+ * the router image needs nothing but HAProxy); statistics come over the stats port through the
+ * API server's pod proxy. Either needs a kubelet and a pod network: on kwok neither exists, and
+ * both report the routers as unreachable instead of failing the change.
  */
 
-const EXEC_TIMEOUT_MS = 5000;
+const SESSION_TIMEOUT_MS = 5000;
 
 export async function readyRouterPods(client: KubeClient, service: Service): Promise<string[]> {
   const list = await client.request<{ items: LivePod[] }>(
@@ -44,54 +54,62 @@ export async function readyRouterPods(client: KubeClient, service: Service): Pro
     .sort();
 }
 
-function collect(): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
+function sink(onText: (text: string) => void): Writable {
+  return new Writable({
     write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
+      onText(chunk.toString());
       done();
     },
   });
-  return { stream, text: () => text };
 }
 
-/** What `exec` runs in a router pod's haproxy container: the commands, one per line, to the Runtime API's socket. */
-export function runtimeApiExec(commands: readonly string[]): string[] {
-  return ['sh', '-c', `printf '%s\\n' "$@" | socat -t 2 stdio unix-connect:${ROUTER_SOCKET}`, 'sh', ...commands];
-}
-
-/** Runs Runtime API commands in one router pod; throws when the pod cannot be reached. */
-async function execRuntimeApi(
+/**
+ * Runs Runtime API commands in one router pod over a port-forward to its loopback Runtime API;
+ * resolves with each command's answer once all are answered, and throws when the pod cannot be
+ * reached or HAProxy refuses a command.
+ */
+export async function runtimeApiSession(
   client: KubeClient,
   namespace: string,
   pod: string,
   commands: readonly string[],
-): Promise<string> {
-  const out = collect();
-  const err = collect();
-  const exec = new Exec(client.kubeConfig);
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no answer from ${pod} within ${EXEC_TIMEOUT_MS} ms`)),
-      EXEC_TIMEOUT_MS,
-    );
-    exec
-      .exec(namespace, pod, 'haproxy', runtimeApiExec(commands), out.stream, err.stream, null, false, (status) => {
-        clearTimeout(timer);
-        if (status.status === 'Success') resolve(out.text());
-        else reject(new Error(`${pod}: ${status.message ?? status.reason ?? 'exec failed'} ${err.text()}`.trim()));
-      })
-      .then((socket) =>
-        socket.on('error', (e: Error) => {
-          clearTimeout(timer);
-          reject(e);
-        }),
-      )
-      .catch((e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      });
-  });
+): Promise<string[]> {
+  const input = new PassThrough();
+  let output = '';
+  let errors = '';
+  let settle: (answers: string[] | Error) => void = () => undefined;
+  const settled = new Promise<string[] | Error>((resolve) => (settle = resolve));
+  const forward = new PortForward(client.kubeConfig);
+  const socket = await forward.portForward(
+    namespace,
+    pod,
+    [ROUTER_RUNTIME_API_PORT],
+    sink((text) => {
+      output += text;
+      const answers = interactiveAnswers(output, commands.length);
+      if (answers) settle(answers);
+    }),
+    sink((text) => {
+      errors += text;
+      settle(new Error(`${pod}: ${errors.trim()}`));
+    }),
+    input,
+  );
+  const timer = setTimeout(
+    () => settle(new Error(`${pod}: no answer from the Runtime API within ${SESSION_TIMEOUT_MS} ms`)),
+    SESSION_TIMEOUT_MS,
+  );
+  socket.on('error', (e: Error) => settle(new Error(`${pod}: ${e.message}`)));
+  socket.on('close', () => settle(new Error(`${pod}: the port-forward closed before every command was answered`)));
+  input.write(interactiveScript(commands));
+  const outcome = await settled;
+  clearTimeout(timer);
+  input.end();
+  socket.close();
+  if (outcome instanceof Error) throw outcome;
+  const refused = outcome.map((answer, i) => ({ answer: refusal(answer), command: commands[i] })).find((r) => r.answer);
+  if (refused) throw new Error(`${pod}: HAProxy refused "${refused.command ?? ''}": ${refused.answer ?? ''}`);
+  return outcome;
 }
 
 export interface RuntimeApiOutcome {
@@ -111,7 +129,7 @@ export async function updateRouters(
   await Promise.all(
     pods.map(async (pod) => {
       try {
-        await execRuntimeApi(client, service.namespace, pod, commands);
+        await runtimeApiSession(client, service.namespace, pod, commands);
         updated.push(pod);
       } catch (err) {
         unreachable.push({ pod, error: err instanceof Error ? err.message : String(err) });

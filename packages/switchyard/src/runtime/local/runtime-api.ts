@@ -1,9 +1,6 @@
 import { connect } from 'node:net';
 import { SwitchyardError } from '../../errors/index.js';
-
-/** Answers HAProxy gives to a command it did not apply. */
-const FAILURE =
-  /^(Unknown command|No such|Unknown|Require|Can't|Cannot|Invalid|'[^']+' (expects|is)|.*not found|.*unknown)/im;
+import { refusal } from '../../router/index.js';
 
 /**
  * HAProxy's Runtime API over its stats socket: each call is one connection in
@@ -47,10 +44,7 @@ export class RuntimeApi {
   async apply(commands: readonly string[]): Promise<void> {
     if (commands.length === 0) return;
     const answer = await this.send(commands.join('; '));
-    const refused = answer
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => FAILURE.test(l));
+    const refused = refusal(answer);
     if (refused) {
       throw new SwitchyardError('SWY_ROUTER_RUNTIME_API', {
         message: `HAProxy refused "${commands.join('; ')}": ${refused}`,
