@@ -5,8 +5,10 @@
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # Environment:
-#   SWITCHYARD_CACHE  where installed artefacts are cached (default ~/.cache/switchyard)
-#   SWITCHYARD_RUN    runtime state: data dirs, logs, pidfiles, *.env (default /tmp/switchyard)
+#   SWITCHYARD_CACHE  where installed artefacts are cached
+#                     (default ${XDG_CACHE_HOME:-~/.cache}/switchyard)
+#   SWITCHYARD_RUN    runtime state: data dirs, logs, pidfiles, *.env (default /tmp/switchyard);
+#                     what apt and builds print goes to $SWITCHYARD_RUN/logs/, named on failure
 #   SWITCHYARD_INFRA_QUIET=1  silence info logs (warnings/errors still go to stderr)
 #
 # Ports (each overridable; a started component remembers the ports it was started with
@@ -19,7 +21,7 @@
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-SWITCHYARD_CACHE="${SWITCHYARD_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/switchyard}"
+SWITCHYARD_CACHE="${SWITCHYARD_CACHE:-${XDG_CACHE_HOME:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache}/switchyard}"
 SWITCHYARD_RUN="${SWITCHYARD_RUN:-/tmp/switchyard}"
 export SWITCHYARD_CACHE SWITCHYARD_RUN
 
@@ -42,6 +44,22 @@ _ts() { date +%H:%M:%S; }
 log() { [[ "${SWITCHYARD_INFRA_QUIET:-0}" == 1 ]] || printf '%s [infra] %s\n' "$(_ts)" "$*" >&2; }
 warn() { printf '%s [infra] WARN: %s\n' "$(_ts)" "$*" >&2; }
 die() { printf '%s [infra] ERROR: %s\n' "$(_ts)" "$*" >&2; exit 1; }
+
+# quietly LOGFILE CMD...: runs CMD with its output appended to LOGFILE (under a line naming it),
+# so package managers and builds print nothing here; on failure, shows the last lines and
+# names the log.
+quietly() {
+  local logf="$1"; shift
+  mkdir -p "$(dirname "$logf")"
+  printf '\n== %s %s\n' "$(date '+%F %T')" "$*" >>"$logf"
+  local from; from=$(wc -l <"$logf")
+  "$@" >>"$logf" 2>&1 && return 0
+  local rc=$? what="$1"
+  [[ "$what" == sudo ]] && what="$2"
+  tail -n "+$((from + 1))" "$logf" | tail -n 15 | sed 's/^/    /' >&2
+  warn "$(basename "$what") failed (exit $rc); its whole output is in $logf"
+  return "$rc"
+}
 
 # ---------------------------------------------------------------- components
 
@@ -272,9 +290,10 @@ apt_install() {
     fi
     export DEBIAN_FRONTEND=noninteractive
     local aptopts=(-q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
-    log "apt: installing ${missing[*]}"
-    "${sudo[@]}" apt-get "${aptopts[@]}" update >&2
-    "${sudo[@]}" apt-get "${aptopts[@]}" install -y --no-install-recommends "${missing[@]}" >&2
+    local logf="$SWITCHYARD_RUN/logs/apt.log"
+    log "apt: installing ${missing[*]} (log: $logf)"
+    quietly "$logf" "${sudo[@]}" apt-get "${aptopts[@]}" update &&
+      quietly "$logf" "${sudo[@]}" apt-get "${aptopts[@]}" install -y --no-install-recommends "${missing[@]}"
   )
 }
 
