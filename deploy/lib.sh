@@ -5,7 +5,8 @@
 # Pinned tools: change the version here (helm) or in tools/gomod/go.mod (umoci); the stamp
 # beside each binary names its version and sources, so a change rebuilds it.
 #
-# Env: SWITCHYARD_CACHE (cache root, default ~/.cache/switchyard), GOMODCACHE/GOCACHE (Go's).
+# Env: SWITCHYARD_CACHE (cache root, default ${XDG_CACHE_HOME:-~/.cache}/switchyard), GOMODCACHE/GOCACHE
+# (Go's). What the Go builds print goes to $SWITCHYARD_CACHE/tools/build.log.
 
 set -euo pipefail
 
@@ -15,7 +16,7 @@ UMOCI_VERSION="$(awk '$1 == "require" && $2 == "github.com/opencontainers/umoci"
 
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$DEPLOY_DIR/.." && pwd)"
-DEPLOY_CACHE="${SWITCHYARD_CACHE:-${HOME:-/tmp}/.cache/switchyard}"
+DEPLOY_CACHE="${SWITCHYARD_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/switchyard}"
 TOOLS_DIR="$DEPLOY_CACHE/tools"
 
 log() { printf '[deploy %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -61,18 +62,22 @@ build_tool() {
   go=$(find_go)
   tmp="$(tool_dir "$name").tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
-  log "building $name ($(tool_stamp "$name")) from the Go module proxy; a cold build takes minutes"
+  local logf="$TOOLS_DIR/build.log"
+  log "building $name ($(tool_stamp "$name")) from the Go module proxy; a cold build takes minutes (log: $logf)"
+  printf '\n== %s %s %s\n' "$(date '+%F %T')" "$name" "$(tool_stamp "$name")" >>"$logf"
+  local from; from=$(wc -l <"$logf")
   case "$name" in
     helm)
       # The version is stamped as helm's own release build does, so `helm version` names it.
       GOTOOLCHAIN=local GOFLAGS='' CGO_ENABLED=0 GOBIN="$tmp" "$go" install -trimpath \
         -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
-        "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" >&2 || { rm -rf "$tmp"; die "go install of helm $HELM_VERSION failed"; }
+        "helm.sh/helm/v4/cmd/helm@$HELM_VERSION" >>"$logf" 2>&1 ||
+        { rm -rf "$tmp"; tail -n "+$((from + 1))" "$logf" | tail -n 15 >&2; die "go install of helm $HELM_VERSION failed; see $logf"; }
       ;;
     umoci)
       (cd "$DEPLOY_DIR/tools/gomod" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 "$go" build -trimpath \
-        -ldflags "-s -w" -o "$tmp/" github.com/opencontainers/umoci/cmd/umoci) >&2 ||
-        { rm -rf "$tmp"; die "go build of umoci $UMOCI_VERSION failed"; }
+        -ldflags "-s -w" -o "$tmp/" github.com/opencontainers/umoci/cmd/umoci) >>"$logf" 2>&1 ||
+        { rm -rf "$tmp"; tail -n "+$((from + 1))" "$logf" | tail -n 15 >&2; die "go build of umoci $UMOCI_VERSION failed; see $logf"; }
       ;;
   esac
   tool_stamp "$name" >"$tmp/.stamp"
