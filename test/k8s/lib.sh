@@ -21,7 +21,7 @@ KWOK_LDFLAGS="-s -w"
 
 K8S_TESTBED_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 K8S_GOMOD_DIR="$K8S_TESTBED_DIR/gomod"
-K8S_CACHE_ROOT="${SWITCHYARD_CACHE:-${HOME:-/tmp}/.cache/switchyard}/k8s"
+K8S_CACHE_ROOT="${SWITCHYARD_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/switchyard}/k8s"
 K8S_BIN_DIR="$K8S_CACHE_ROOT/$K8S_VERSION/bin"
 K8S_STAMP_FILE="$K8S_BIN_DIR/.stamp"
 K8S_BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
