@@ -245,12 +245,60 @@ describe('release engine', () => {
     expect(failing.status).toBe('rolled-back');
   });
 
+  it('takes an approval ahead of time: recorded at once, applied when the stage passes, without waiting', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    expect(allowedActions(state)).toContain('approve');
+    const approved = transition(state, { type: 'approve', at: world.at(), by: 'qa' });
+    expect(approved.refused).toBeUndefined();
+    expect(approved.commands).toEqual([]);
+    state = step(world, state, { type: 'approve', at: world.at(), by: 'qa' });
+    expect(state.approvedAhead).toEqual({ stage: 0, by: 'qa', at: world.at() });
+    expect(allowedActions(state)).not.toContain('approve');
+    // A second approval keeps the first one's name and time.
+    expect(transition(state, { type: 'approve', at: 'later', by: 'bo' }).state.approvedAhead?.by).toBe('qa');
+    expect(world.versions.free).toBe('1.0.0');
+    state = observe(world, state, 330);
+    expect(state.stages[state.stage]?.name).toBe('free');
+    expect(state.phase).toBe('observing');
+    expect(state.approvedAhead).toBeUndefined();
+    expect(world.versions.free).toBe('2.0.0');
+    expect(world.log).toContainEqual({
+      kind: 'notify',
+      level: 'info',
+      message: 'api 2.0.0: stage internal passed; approved ahead by qa, continuing',
+    });
+    state = observe(world, state, 1000);
+    expect(state.status).toBe('succeeded');
+  });
+
+  it('holds an approved-ahead stage during a freeze; a promote past it spends the approval', () => {
+    const svc = service();
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = step(world, state, { type: 'approve', at: world.at(), by: 'qa' });
+    world.hold = 'match-night';
+    state = observe(world, state, 700);
+    expect(state.stages[state.stage]?.name).toBe('internal');
+    expect(state.verdicts.at(-1)?.summary).toMatch(/held by the freeze match-night$/);
+    world.hold = undefined;
+    state = observe(world, state, 20);
+    expect(state.stages[state.stage]?.name).toBe('free');
+
+    let promoted = begin(svc, new World(svc, () => 0), '2.0.0');
+    promoted = transition(promoted, { type: 'approve', at: world.at(), by: 'qa' }).state;
+    promoted = transition(promoted, { type: 'promote', at: world.at(), by: 'qa' }).state;
+    expect(promoted.approvedAhead).toBeUndefined();
+  });
+
   it('refuses what does not fit the moment, and says why', () => {
     const svc = service();
     const world = new World(svc, () => 0);
     const state = begin(svc, world, '2.0.0');
-    expect(transition(state, { type: 'approve', at: world.at(), by: 'x' }).refused).toMatch(
-      /approve is not possible while the release is running \(observing\)/,
+    const past = step(world, state, { type: 'promote', at: world.at(), by: 'x' });
+    expect(transition(past, { type: 'approve', at: world.at(), by: 'x' }).refused).toMatch(
+      /no stage left in this release waits for approval/,
     );
     expect(transition(state, { type: 'resume', at: world.at(), by: 'x' }).refused).toMatch(/resume is not possible/);
     expect(transition(state, { type: 'start', at: world.at() }).refused).toMatch(/already started/);

@@ -127,7 +127,34 @@ function finish(state: ReleaseState): Emitted {
 }
 
 function advance(state: ReleaseState): Emitted {
-  return state.stage + 1 < state.stages.length ? startStage(state, state.stage + 1) : finish(state);
+  // An approval given ahead belongs to one stage: leaving that stage (or a promote past it) spends it.
+  const { approvedAhead, ...rest } = state;
+  const next = approvedAhead && approvedAhead.stage > state.stage ? state : rest;
+  return next.stage + 1 < next.stages.length ? startStage(next, next.stage + 1) : finish(next);
+}
+
+/** The stage an approval given now is for: this one if it has not waited yet, else the next that needs one. */
+function stageToApproveAhead(state: ReleaseState): number | undefined {
+  if (state.phase !== 'applying' && state.phase !== 'observing') return undefined;
+  const index = state.stages.findIndex((s, i) => i >= state.stage && s.approval);
+  return index === -1 ? undefined : index;
+}
+
+/** Records an approval before its stage waits: no command, the stage advances on its own once it passes. */
+function approveAhead(state: ReleaseState, by: string, at: string): Transition {
+  const stage = stageToApproveAhead(state);
+  if (stage === undefined)
+    return {
+      state,
+      commands: [],
+      refused:
+        state.phase === 'applying' || state.phase === 'observing'
+          ? 'no stage left in this release waits for approval'
+          : `approve is not possible while the release is ${state.status} (${state.phase})`,
+    };
+  // Approving the same stage twice keeps the first approval: who approved first, and when.
+  if (state.approvedAhead?.stage === stage) return { state, commands: [] };
+  return { state: { ...state, approvedAhead: { stage, by, at } }, commands: [] };
 }
 
 /**
@@ -182,12 +209,13 @@ function onVerdict(state: ReleaseState, verdict: Verdict, at: string, hold: stri
   const stage = state.stages[state.stage] as Stage;
   const observed = elapsed(state.observingSince, at);
   // A freeze never stops a rollback, only the next step forward.
+  const approvedAhead = state.approvedAhead?.stage === state.stage;
   const held =
     hold !== undefined &&
     verdict.outcome === 'pass' &&
     observed >= stage.durationMs &&
     state.phase === 'observing' &&
-    !stage.approval;
+    (!stage.approval || approvedAhead);
   const recorded = held ? { ...verdict, summary: `${verdict.summary}; held by the freeze ${hold}` } : verdict;
   const verdicts = [...state.verdicts, recorded].slice(-MAX_VERDICTS);
   const next = { ...state, verdicts, lastMeasuredAt: at };
@@ -202,6 +230,17 @@ function onVerdict(state: ReleaseState, verdict: Verdict, at: string, hold: stri
     return { state: next, commands: [] };
   }
   if (held || observed < stage.durationMs || state.phase !== 'observing') return { state: next, commands: [] };
+  if (stage.approval && approvedAhead) {
+    const told = emit(next, [
+      {
+        kind: 'notify',
+        level: 'info',
+        message: `${state.service} ${state.version}: stage ${stage.name} passed; approved ahead by ${state.approvedAhead?.by ?? '?'}, continuing`,
+      },
+    ]);
+    const moved = advance(told.state);
+    return { state: moved.state, commands: [...told.commands, ...moved.commands] };
+  }
   if (stage.approval) {
     return emit(
       next,
@@ -270,8 +309,25 @@ export function allowedActions(state: ReleaseState): Action[] {
   if (state.status === 'paused') actions.push('resume');
   else actions.push('pause');
   if (state.phase === 'awaiting-approval') actions.push('approve', 'promote');
-  else if (state.phase === 'observing') actions.push('promote');
+  else {
+    const ahead = stageToApproveAhead(state);
+    if (ahead !== undefined && state.approvedAhead?.stage !== ahead) actions.push('approve');
+    if (state.phase === 'observing') actions.push('promote');
+  }
   return actions;
+}
+
+/** Approve or promote: the next stage now. */
+function moveOn(state: ReleaseState, action: 'approve' | 'promote'): Transition {
+  if (!allowedActions(state).includes(action))
+    return {
+      state,
+      commands: [],
+      refused: `${action} is not possible while the release is ${state.status} (${state.phase})`,
+    };
+  if (state.awaiting.some((a) => !PASSIVE.has(a.kind)))
+    return { state, commands: [], refused: 'a step is still running; try again in a moment' };
+  return advance({ ...state, status: 'running' });
 }
 
 export function transition(state: ReleaseState, event: ReleaseEvent): Transition {
@@ -315,13 +371,10 @@ export function transition(state: ReleaseState, event: ReleaseEvent): Transition
       return emit({ ...state, lastMeasuredAt: event.at }, [{ kind: 'measure' }]);
     }
     case 'approve':
-    case 'promote': {
-      if (!allowedActions(state).includes(event.type))
-        return refuse(`${event.type} is not possible while the release is ${state.status} (${state.phase})`);
-      if (state.awaiting.some((a) => !PASSIVE.has(a.kind)))
-        return refuse('a step is still running; try again in a moment');
-      return advance({ ...state, status: 'running' });
-    }
+      if (state.phase !== 'awaiting-approval') return approveAhead(state, event.by, event.at);
+      return moveOn(state, event.type);
+    case 'promote':
+      return moveOn(state, event.type);
     case 'pause':
       if (!allowedActions(state).includes('pause'))
         return refuse(`pause is not possible while the release is ${state.status} (${state.phase})`);

@@ -116,6 +116,11 @@ export interface ReleaseState {
   readonly revertTo?: 'rolled-back' | 'aborted';
   readonly createdBy: string;
   readonly reason: string;
+  /**
+   * An approval given before its stage waited for it (the next stage that needs one, by index):
+   * that stage advances once it passes instead of waiting.
+   */
+  readonly approvedAhead?: { readonly stage: number; readonly by: string; readonly at: string };
 }
 
 export interface Transition {

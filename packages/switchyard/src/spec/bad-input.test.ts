@@ -396,7 +396,7 @@ const CASES: Case[] = [
     }),
     file: SVC,
     path: 'autoscaling.schedule.0.duration',
-    says: /duration such as/,
+    says: /must be a duration such as 250ms, 90s, 5m, 1h30m or 2d, not "4 hours"/,
   },
   {
     name: 'autoscaling with nothing to scale on',

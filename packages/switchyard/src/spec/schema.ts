@@ -1,4 +1,4 @@
-import { parseCpu, parseDuration, parseMemory } from '@switchyard/worker/units';
+import { DURATION_EXAMPLES, parseCpu, parseDuration, parseMemory } from '@switchyard/worker/units';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
 import { parseCron } from './cron.js';
@@ -69,9 +69,9 @@ const memory = z
   )
   .meta({ description: 'Memory: bytes with a suffix (Ki, Mi, Gi, or k, M, G)', examples: ['256Mi', '1Gi'] });
 
-const duration = z
-  .string()
-  .refine((v) => parseDuration(v) !== undefined, { error: 'must be a duration such as 500ms, 20s, 5m or 1h' });
+const duration = z.string().refine((v) => parseDuration(v) !== undefined, {
+  error: (issue) => `must be a duration such as ${DURATION_EXAMPLES}, not "${String(issue.input)}"`,
+});
 
 /** Reports a problem the types cannot express, with its own message and hint (see issuesFromZod). */
 function problem<T>(code: string, find: (value: T) => { message: string; hint: string } | undefined) {

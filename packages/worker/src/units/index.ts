@@ -3,4 +3,4 @@
  * durations (milliseconds). One parser, used by the platform's spec and by the worker SDK.
  */
 export { formatCpu, formatMemory, parseCpu, parseMemory, parseQuantity } from './quantity.js';
-export { formatDuration, parseDuration } from './duration.js';
+export { DURATION_EXAMPLES, formatDuration, parseDuration } from './duration.js';

@@ -46,6 +46,20 @@ describe('quantities', () => {
     ['20', undefined],
     ['20 seconds', undefined],
     ['0.5ms', undefined],
+    ['1h30m', 5_400_000],
+    ['2m30s', 150_000],
+    ['1s500ms', 1500],
+    ['1h0m0s', 3_600_000],
+    ['1.5m30s', 120_000],
+    ['1500us', undefined],
+    ['2000us', 2],
+    ['3000000ns', 3],
+    ['0', 0],
+    ['0s', 0],
+    ['1h 30m', undefined],
+    ['h30m', undefined],
+    ['-1h', undefined],
+    ['1h30', undefined],
   ] as const)('parses duration %s', (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });

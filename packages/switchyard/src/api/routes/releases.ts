@@ -48,7 +48,11 @@ const auditQuery = z.object({
 const ACTIONS: Readonly<
   Record<Action, { readonly api: ApiAction; readonly summary: string; readonly advances: boolean }>
 > = {
-  approve: { api: 'approve', summary: 'Approve the stage that waits for a person', advances: true },
+  approve: {
+    api: 'approve',
+    summary: 'Approve the stage that waits for a person, or ahead of time the next stage that will',
+    advances: true,
+  },
   promote: { api: 'promote', summary: 'Go to the next stage now', advances: true },
   pause: { api: 'pause', summary: 'Stop measuring and advancing', advances: false },
   resume: { api: 'resume', summary: 'Carry on after a pause', advances: false },

@@ -27,6 +27,14 @@ export function stateView(state: ReleaseState) {
     verdict: state.verdicts.at(-1) ?? null,
     outcome: state.outcome ?? null,
     allowed: allowedActions(state),
+    /** A stage approved before it waited for a person: it advances once it passes. */
+    approval: state.approvedAhead
+      ? {
+          stage: state.stages[state.approvedAhead.stage]?.name ?? String(state.approvedAhead.stage),
+          by: state.approvedAhead.by,
+          at: state.approvedAhead.at,
+        }
+      : null,
     createdBy: state.createdBy,
     reason: state.reason,
   };
