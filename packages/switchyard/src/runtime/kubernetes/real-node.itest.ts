@@ -116,6 +116,14 @@ function pods(): PodView[] {
   }));
 }
 
+/** The first failed answers of a run, with when they came, for the figures: what failed is as telling as how many. */
+function failed(traffic: Traffic): { group: string; track: string; status: number; at: string }[] {
+  return traffic.seen
+    .filter((s) => s.status !== 200)
+    .slice(0, 10)
+    .map((s) => ({ group: s.group, track: s.track, status: s.status, at: new Date(s.at).toISOString() }));
+}
+
 const readyRouters = () => pods().filter((p) => p.component === 'router' && p.ready && !p.deleting);
 
 /** The share of a group's answers that came from `track`, in percent. */
@@ -270,7 +278,7 @@ describe('releases on the real node, with real traffic', () => {
     await traffic.stop();
     expect(internal.status, JSON.stringify(internal)).toBe('succeeded');
     figures.shares = measured;
-    figures.goodRelease = { requests: traffic.seen.length, failed: traffic.failures() };
+    figures.goodRelease = { requests: traffic.seen.length, failed: traffic.failures(), failures: failed(traffic) };
     expect(traffic.failures()).toBe(0);
     expect(traffic.seen.filter((s) => s.group === 'enterprise' && s.track !== 'production')).toEqual([]);
     expect(traffic.seen.length).toBeGreaterThan(1000);
@@ -344,6 +352,7 @@ describe('releases on the real node, with real traffic', () => {
     figures.routerKilled = {
       requests: traffic.seen.length,
       failed: traffic.failures(),
+      failures: failed(traffic),
       answeredAfterKill: after.filter((s) => s.status === 200).length,
     };
     expect(after.filter((s) => s.status === 200).length).toBeGreaterThan(100);
@@ -370,7 +379,7 @@ describe('releases on the real node, with real traffic', () => {
     );
     await sleep(1000);
     await traffic.stop();
-    figures.trackPodKilled = { requests: traffic.seen.length, failed: traffic.failures() };
+    figures.trackPodKilled = { requests: traffic.seen.length, failed: traffic.failures(), failures: failed(traffic) };
     expect(traffic.seen.filter((s) => s.status === 200).length).toBeGreaterThan(100);
     // Reported: the figure is in test-results/real-node.json; what a kill without notice costs.
     expect(traffic.failures()).toBeLessThan(traffic.seen.length / 10);
@@ -417,7 +426,13 @@ describe('releases on the real node, with real traffic', () => {
     clearInterval(watching);
     await traffic.stop();
     kubectlOk('uncordon', NODE);
-    figures.drain = { exit: drain.code, requests: traffic.seen.length, failed: traffic.failures(), least };
+    figures.drain = {
+      exit: drain.code,
+      requests: traffic.seen.length,
+      failed: traffic.failures(),
+      failures: failed(traffic),
+      least,
+    };
     expect(drain.code).not.toBe(0);
     expect(drain.stderr).toMatch(/disruption budget/);
     // One pod per budget at most went away: every track and the routers kept a ready pod.
