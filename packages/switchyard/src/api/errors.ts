@@ -69,10 +69,23 @@ export function errorAnswer(err: unknown, request: FastifyRequest, onUnexpected?
 
 export { invalidRequest };
 
+/**
+ * The challenge of a 401 (RFC 6750): the scheme and realm; `invalid_token` when a bearer token
+ * was sent and refused, `invalid_request` when the Authorization header is not a bearer token.
+ */
+export function bearerChallenge(authorization: string | undefined): string {
+  const realm = 'Bearer realm="switchyard"';
+  if (authorization === undefined || authorization.trim() === '') return realm;
+  return /^Bearer\s+\S+$/i.test(authorization)
+    ? `${realm}, error="invalid_token", error_description="The token is unknown, revoked or expired"`
+    : `${realm}, error="invalid_request", error_description="Send Authorization: Bearer <token>"`;
+}
+
 /** Routes' errors, the framework's and unknown endpoints all answer from the catalogue. */
 export function installErrorHandler(app: FastifyInstance, onUnexpected?: UnexpectedListener): void {
   app.setErrorHandler((err, request, reply) => {
     const answer = errorAnswer(err, request, onUnexpected);
+    if (answer.status === 401) reply.header('www-authenticate', bearerChallenge(request.headers.authorization));
     const retryAfter = isSwitchyardError(err) ? err.details['retryAfterSeconds'] : undefined;
     if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
     return reply.status(answer.status).send(answer.body);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
-import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
+import { isSwitchyardError, SwitchyardError, type ErrorCode } from '../errors/index.js';
 import type { Environment } from '../spec/index.js';
 import {
   appendAudit,
@@ -52,6 +52,16 @@ export interface Route<
   readonly audit?: string;
   /** Status of a successful answer (default 200). */
   readonly status?: number;
+  /**
+   * What a successful answer holds (answers.ts): the OpenAPI document's response schema, and
+   * what the API's tests check each answer against. For a stream, the data of one event.
+   */
+  readonly response: z.ZodType;
+  /**
+   * Catalogue errors this route's own work can answer; the gate's (token, role, environment,
+   * input, idempotency, hand-off) are added from what the route is (see openapi.ts: errorsOf).
+   */
+  readonly errors?: readonly ErrorCode[];
   /** Streams its own answer (server-sent events). */
   readonly raw?: boolean;
   /**

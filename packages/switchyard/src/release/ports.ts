@@ -39,6 +39,8 @@ export interface RecordedEvent {
   readonly type: string;
   /** The ReleaseEvent the engine recorded (or a note appended beside it). */
   readonly payload: unknown;
+  /** The release's state right after the event (null for events recorded before it was kept). */
+  readonly state: ReleaseState | null;
 }
 
 /**

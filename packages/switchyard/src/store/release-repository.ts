@@ -106,12 +106,12 @@ export class StoreReleaseRepository implements ReleaseRepository, ReleaseReader 
     return (await listPendingCommands<Command>(this.db, id)).map((c) => ({ seq: c.seq, command: c.command }));
   }
 
-  events(id: string): Promise<RecordedEvent[]> {
-    return listReleaseEvents(this.db, id);
+  async events(id: string): Promise<RecordedEvent[]> {
+    return (await listReleaseEvents(this.db, id)) as RecordedEvent[];
   }
 
-  eventsAfter(seq: number, limit: number, releaseId?: string): Promise<RecordedEvent[]> {
-    return listEventsAfter(this.db, seq, limit, releaseId);
+  async eventsAfter(seq: number, limit: number, releaseId?: string): Promise<RecordedEvent[]> {
+    return (await listEventsAfter(this.db, seq, limit, releaseId)) as RecordedEvent[];
   }
 
   latestSeq(): Promise<number> {

@@ -9,6 +9,8 @@ export interface ReleaseEventRecord<Payload = unknown> {
   readonly at: Date;
   readonly type: string;
   readonly payload: Payload;
+  /** The release's state right after the event (null for events recorded before it was kept). */
+  readonly state: unknown;
 }
 
 export type CommandStatus = 'pending' | 'done' | 'failed';
@@ -88,8 +90,9 @@ export async function recordTransition(db: SqlClient, input: TransitionInput): P
       }
       const at = input.event.at === undefined ? null : new Date(input.event.at).toISOString();
       const event = await tx.query<{ seq: number }>(
-        `INSERT INTO release_events (release_id, at, type, payload) VALUES ($1, coalesce($2::timestamptz, now()), $3, $4::jsonb) RETURNING seq`,
-        [input.releaseId, at, input.event.type, json(input.event.payload ?? {})],
+        `INSERT INTO release_events (release_id, at, type, payload, state)
+         VALUES ($1, coalesce($2::timestamptz, now()), $3, $4::jsonb, $5::jsonb) RETURNING seq`,
+        [input.releaseId, at, input.event.type, json(input.event.payload ?? {}), json(input.state)],
       );
       if (input.commands && input.commands.length > 0) {
         await tx.query(
@@ -115,8 +118,8 @@ export async function appendReleaseEvent(
 ): Promise<number> {
   const at = event.at === undefined ? null : new Date(event.at).toISOString();
   const rows = await db.query<{ seq: number }>(
-    `INSERT INTO release_events (release_id, at, type, payload)
-     SELECT id, coalesce($2::timestamptz, now()), $3, $4::jsonb FROM releases WHERE id = $1 RETURNING seq`,
+    `INSERT INTO release_events (release_id, at, type, payload, state)
+     SELECT id, coalesce($2::timestamptz, now()), $3, $4::jsonb, state FROM releases WHERE id = $1 RETURNING seq`,
     [releaseId, at, event.type, json(event.payload ?? {})],
   );
   if (!rows[0]) throw releaseNotFound(releaseId);
@@ -129,10 +132,18 @@ interface EventRow {
   at: Date;
   type: string;
   payload: unknown;
+  state: unknown;
 }
 
 function toEvent<P>(row: EventRow): ReleaseEventRecord<P> {
-  return { seq: Number(row.seq), releaseId: row.release_id, at: row.at, type: row.type, payload: row.payload as P };
+  return {
+    seq: Number(row.seq),
+    releaseId: row.release_id,
+    at: row.at,
+    type: row.type,
+    payload: row.payload as P,
+    state: row.state ?? null,
+  };
 }
 
 /** The events of one release in order, optionally only those after `afterSeq`. */
@@ -142,7 +153,7 @@ export async function listReleaseEvents<P = unknown>(
   options: { afterSeq?: number; limit?: number } = {},
 ): Promise<ReleaseEventRecord<P>[]> {
   const rows = await db.query<EventRow>(
-    'SELECT seq, release_id, at, type, payload FROM release_events WHERE release_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+    'SELECT seq, release_id, at, type, payload, state FROM release_events WHERE release_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
     [releaseId, options.afterSeq ?? 0, options.limit ?? 10_000],
   );
   return rows.map((r) => toEvent<P>(r));
@@ -165,7 +176,7 @@ export async function listEventsAfter<P = unknown>(
   releaseId?: string,
 ): Promise<ReleaseEventRecord<P>[]> {
   const rows = await db.query<EventRow>(
-    `SELECT seq, release_id, at, type, payload FROM release_events
+    `SELECT seq, release_id, at, type, payload, state FROM release_events
      WHERE seq > $1 AND ($3::text IS NULL OR release_id = $3) AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT $2`,
     [afterSeq, limit, releaseId ?? null],
   );

@@ -349,6 +349,8 @@ export function describeStoreContract(harness: StoreHarness): void {
             at: new Date('2026-01-01T00:00:00.000Z'),
             type: 'start',
             payload: { type: 'start', at: '2026-01-01T00:00:00.000Z' },
+            // The state right after the event, kept with it: a replay shows each step as it was.
+            state: { stage: 0, awaiting: [1, 2] },
           },
         ]);
         const pending = await listPendingCommands(store, release.id);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../errors/index.js';
 import type { Principal } from '../auth.js';
 import type { ApiContext, ConfigFollowing, ConfigStatus } from '../context.js';
+import { configAnswer, webhookAnswer } from '../answers.js';
 import { rawBody, route, type Route } from '../route.js';
 import { SIGNATURE_HEADER, verifySignature } from '../signature.js';
 
@@ -43,6 +44,7 @@ export function configRoutes(ctx: ApiContext): Route[] {
         'Where the configuration comes from: the commit served, the newest seen, and a refused one with its problems',
       tag: 'config',
       action: 'read',
+      response: configAnswer,
       handler: async () => ctx.config?.status() ?? directory(ctx),
     }),
     route({
@@ -54,6 +56,8 @@ export function configRoutes(ctx: ApiContext): Route[] {
       action: 'read',
       audit: 'config.webhook',
       credential: (request) => webhookCaller(ctx.config, request),
+      response: webhookAnswer,
+      errors: ['SWY_CONFIG_WEBHOOK_DISABLED', 'SWY_CONFIG_SOURCE_FAILED'],
       handler: async () => {
         const status = await (ctx.config as ConfigFollowing).check('webhook');
         return {

@@ -2,8 +2,10 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { SwitchyardError } from '../../errors/index.js';
+import type { RecordedEvent } from '../../release/index.js';
 import type { ApiContext } from '../context.js';
 import { releaseId } from '../input.js';
+import { streamedEventAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
 import { stateView } from './views.js';
 
@@ -75,10 +77,10 @@ async function send(out: ServerResponse, text: string, gone: () => boolean): Pro
   controller.abort();
 }
 
-/** One event as a block of the stream; the release's view is serialised once per page, not per event. */
-function block(e: { seq: number; releaseId: string; type: string; at: Date; payload: unknown }, state: string): string {
-  const head = JSON.stringify({ seq: e.seq, release: e.releaseId, type: e.type, at: e.at, event: e.payload });
-  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${head.slice(0, -1)},"state":${state}}\n\n`;
+/** One event as a block of the stream, with the release as it stood right after that event. */
+function block(e: RecordedEvent, state: unknown): string {
+  const data = JSON.stringify({ seq: e.seq, release: e.releaseId, type: e.type, at: e.at, event: e.payload, state });
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${data}\n\n`;
 }
 
 /** Server-sent events of every release (or one), resumable with Last-Event-ID or ?after. */
@@ -92,6 +94,8 @@ export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
       action: 'read',
       query: eventsQuery,
       raw: true,
+      response: streamedEventAnswer,
+      errors: ['SWY_API_TOO_MANY_STREAMS'],
       handler: async ({ query, request, reply, principal }) => {
         const header = request.headers['last-event-id'];
         const resumeAt =
@@ -124,15 +128,18 @@ export function eventRoutes(ctx: ApiContext, streams: EventStreams): Route[] {
               again = false;
               for (;;) {
                 if (closed) return;
-                const { events, states } = await streams.page(async () => {
+                const { events, current } = await streams.page(async () => {
                   const events = closed ? [] : await ctx.releases.eventsAfter(after, PAGE, query.release);
-                  const releases = await ctx.releases.getMany([...new Set(events.map((e) => e.releaseId))]);
-                  return { events, states: new Map(releases.map((r) => [r.id, JSON.stringify(stateView(r))])) };
+                  // Events recorded before the state was kept with each one show the release as it is now.
+                  const unkept = [...new Set(events.filter((e) => !e.state).map((e) => e.releaseId))];
+                  const releases = unkept.length > 0 ? await ctx.releases.getMany(unkept) : [];
+                  return { events, current: new Map(releases.map((r) => [r.id, stateView(r)])) };
                 });
                 for (const e of events) {
                   if (closed) return;
                   after = e.seq;
-                  await send(out, block(e, states.get(e.releaseId) ?? 'null'), () => closed);
+                  const state = e.state ? stateView(e.state) : (current.get(e.releaseId) ?? null);
+                  await send(out, block(e, state), () => closed);
                 }
                 if (events.length < PAGE) break;
                 // Other requests are served between two pages of a long replay.

@@ -4,6 +4,7 @@ import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
 import { groupName, overrideFreeze, reason, serviceName, trackName, versionTag } from '../input.js';
 import { fleetMetrics } from '../metrics.js';
+import { figuresAnswer, legacyShareAnswer, serviceAnswer, shareAnswer, statusAnswer, trackAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
 import type { EventStreams } from './events.js';
 
@@ -37,6 +38,8 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       summary: 'The running fleet: routers, tracks, versions, ready replicas, shares',
       tag: 'fleet',
       action: 'read',
+      response: statusAnswer,
+      errors: ['SWY_KUBE_UNREACHABLE'],
       handler: async () => ({
         environment: env.name,
         services: await runtime.status(),
@@ -50,6 +53,8 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       tag: 'fleet',
       action: 'read',
       params: service,
+      response: serviceAnswer,
+      errors: ['SWY_SPEC_SERVICE_NOT_FOUND', 'SWY_KUBE_UNREACHABLE'],
       handler: async ({ params }) => {
         runtime.router(params.service);
         return (await runtime.status()).find((s) => s.service === params.service);
@@ -62,6 +67,8 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       tag: 'fleet',
       action: 'read',
       params: service,
+      response: figuresAnswer,
+      errors: ['SWY_SPEC_SERVICE_NOT_FOUND', 'SWY_ROUTER_RUNTIME_API'],
       handler: async ({ params }) => ({
         service: params.service,
         tracks: await runtime.router(params.service).figures(),
@@ -76,6 +83,19 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       audit: 'traffic.share',
       params: serviceGroup,
       body: shareBody,
+      response: shareAnswer,
+      errors: [
+        'SWY_SPEC_SERVICE_NOT_FOUND',
+        'SWY_SPEC_GROUP_NOT_FOUND',
+        'SWY_ROUTER_SHARE_INVALID',
+        'SWY_ROUTER_GROUP_NEVER_CANARY',
+        'SWY_RELEASE_FROZEN',
+        'SWY_ROUTER_RUNTIME_API',
+        'SWY_KUBE_API_ERROR',
+        'SWY_KUBE_UNREACHABLE',
+        'SWY_REPO_GIT_FAILED',
+        'SWY_REPO_LOCKED',
+      ],
       handler: async ({ params, body, principal }) => {
         validateShare(runtime.service(params.service), params.group, body.share);
         const { routing } = runtime.current(params.service);
@@ -115,6 +135,18 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       audit: 'traffic.legacy',
       params: service,
       body: shareBody,
+      response: legacyShareAnswer,
+      errors: [
+        'SWY_SPEC_SERVICE_NOT_FOUND',
+        'SWY_ROUTER_SHARE_INVALID',
+        'SWY_ROUTER_NO_LEGACY',
+        'SWY_RELEASE_FROZEN',
+        'SWY_ROUTER_RUNTIME_API',
+        'SWY_KUBE_API_ERROR',
+        'SWY_KUBE_UNREACHABLE',
+        'SWY_REPO_GIT_FAILED',
+        'SWY_REPO_LOCKED',
+      ],
       handler: async ({ params, body, principal }) => {
         validateLegacyShare(runtime.service(params.service), body.share);
         const { routing } = runtime.current(params.service);
@@ -147,6 +179,20 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
       audit: 'track.update',
       params: serviceTrack,
       body: trackBody,
+      response: trackAnswer,
+      errors: [
+        'SWY_SPEC_SERVICE_NOT_FOUND',
+        'SWY_SPEC_TRACK_NOT_FOUND',
+        'SWY_RELEASE_VERSION_UNKNOWN',
+        'SWY_RELEASE_FROZEN',
+        'SWY_KUBE_ROLLOUT_FAILED',
+        'SWY_RUNTIME_START_FAILED',
+        'SWY_ROUTER_RUNTIME_API',
+        'SWY_KUBE_API_ERROR',
+        'SWY_KUBE_UNREACHABLE',
+        'SWY_REPO_GIT_FAILED',
+        'SWY_REPO_LOCKED',
+      ],
       handler: async ({ params, body, principal }) => {
         const current = await runtime.trackStatus(params.service, params.track);
         const was = { version: current.version, replicas: current.desired };

@@ -1,4 +1,5 @@
 import { ALONE, type ApiLeadership } from '../hand-off.js';
+import { leaderAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
 
 /** Which replica leads the replicas sharing this server's store. */
@@ -10,6 +11,7 @@ export function leaderRoutes(leadership: ApiLeadership = { view: () => Promise.r
       summary: 'Which replica leads (runs the release engines and takes writes) and what this one is',
       tag: 'fleet',
       action: 'read',
+      response: leaderAnswer,
       handler: () => leadership.view(),
     }),
   ];

@@ -5,6 +5,7 @@ import { authorize, type ApiAction } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
 import { freeText, overrideFreeze, planName, reason, releaseId, serviceName, versionTag } from '../input.js';
+import { releaseAnswer, releaseDetailAnswer, releaseListAnswer, historyAnswer, auditAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
 import { stateView } from './views.js';
 
@@ -86,6 +87,12 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       audit: `release.${action}`,
       params: idParams,
       body: actionBody,
+      response: releaseAnswer,
+      errors: [
+        'SWY_RELEASE_NOT_FOUND',
+        'SWY_RELEASE_ACTION_REFUSED',
+        ...(advances ? (['SWY_RELEASE_FROZEN'] as const) : []),
+      ],
       handler: async ({ params, body, principal }) => {
         const release = await releaseHere(params.id);
         if (advances) guardFreeze(env, principal, `Advancing ${release.service}'s release in ${env.name} is`, body);
@@ -104,6 +111,16 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       audit: 'release.deploy',
       body: deployBody,
       status: 201,
+      response: releaseAnswer,
+      errors: [
+        'SWY_RELEASE_FROZEN',
+        'SWY_RELEASE_CONFLICT',
+        'SWY_SPEC_SERVICE_NOT_FOUND',
+        'SWY_RELEASE_PLAN_NOT_FOUND',
+        'SWY_RELEASE_PLAN_RESERVED',
+        'SWY_RELEASE_VERSION_UNKNOWN',
+        'SWY_RELEASE_NOTHING_TO_DO',
+      ],
       handler: async ({ body, principal }) => {
         guardFreeze(env, principal, `Deploys to ${env.name} are`, body);
         return stateView(
@@ -124,6 +141,7 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       tag: 'releases',
       action: 'read',
       query: listQuery,
+      response: releaseListAnswer,
       handler: async ({ query }) => ({
         releases: (
           await ctx.releases.list({
@@ -142,9 +160,19 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       tag: 'releases',
       action: 'read',
       params: idParams,
+      response: releaseDetailAnswer,
+      errors: ['SWY_RELEASE_NOT_FOUND'],
       handler: async ({ params }) => {
         const state = await releaseHere(params.id);
-        return { ...stateView(state), verdicts: state.verdicts, events: await ctx.releases.events(params.id) };
+        // Each event's own state stays out: the release's verdicts and stage are here already.
+        const events = (await ctx.releases.events(params.id)).map(({ seq, releaseId, at, type, payload }) => ({
+          seq,
+          releaseId,
+          at,
+          type,
+          payload,
+        }));
+        return { ...stateView(state), verdicts: state.verdicts, events };
       },
     }),
     ...(['approve', 'promote', 'pause', 'resume', 'abort', 'rollback'] as const).map(actionRoute),
@@ -158,6 +186,14 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       params: serviceParams,
       body: rollbackBody,
       status: 202,
+      response: releaseAnswer,
+      errors: [
+        'SWY_SPEC_SERVICE_NOT_FOUND',
+        'SWY_RELEASE_ACTION_REFUSED',
+        'SWY_RELEASE_CONFLICT',
+        'SWY_RELEASE_NEVER_RELEASED',
+        'SWY_RELEASE_NOTHING_TO_DO',
+      ],
       handler: async ({ params, body, principal }) => {
         const active = await ctx.releases.activeFor(params.service, env.name);
         if (active)
@@ -184,6 +220,8 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       action: 'read',
       params: serviceParams,
       query: historyQuery,
+      response: historyAnswer,
+      errors: ['SWY_SPEC_SERVICE_NOT_FOUND', 'SWY_REPO_GIT_FAILED'],
       handler: async ({ params, query }) => {
         ctx.runtime.service(params.service);
         return {
@@ -203,6 +241,7 @@ export function releaseRoutes(ctx: ApiContext): Route[] {
       tag: 'audit',
       action: 'read',
       query: auditQuery,
+      response: auditAnswer,
       handler: async ({ query }) => ({
         entries: await listAudit(ctx.store, {
           limit: query.limit ?? 100,

@@ -14,6 +14,7 @@ import {
 } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { freeText } from '../input.js';
+import { createdTokenAnswer, tokenAnswer, tokenListAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
 import { authorizeGrants, grantRefusals, mayView, parseExpiry } from '../token-rules.js';
 
@@ -82,6 +83,8 @@ export function tokenRoutes(ctx: ApiContext): Route[] {
       audit: 'token.create',
       body: createBody,
       status: 201,
+      response: createdTokenAnswer,
+      errors: ['SWY_STORE_TOKEN_INVALID', 'SWY_STORE_TOKEN_NAME_TAKEN'],
       replayAnswer: withoutSecret,
       handler: async ({ body, principal }) => {
         authorizeGrants(principal, body.roles, `create a token with ${describeGrants(body.roles)}`);
@@ -101,6 +104,7 @@ export function tokenRoutes(ctx: ApiContext): Route[] {
       summary: 'The API tokens that reach an environment the caller administers, revoked ones included; never a secret',
       tag: 'tokens',
       action: 'manage-tokens',
+      response: tokenListAnswer,
       handler: async ({ principal }) => {
         const now = new Date();
         return {
@@ -116,6 +120,8 @@ export function tokenRoutes(ctx: ApiContext): Route[] {
       action: 'manage-tokens',
       audit: 'token.revoke',
       params: tokenParams,
+      response: tokenAnswer,
+      errors: ['SWY_STORE_TOKEN_NOT_FOUND'],
       handler: async ({ params, principal }) => {
         const token = await findToken(store, params.id);
         // Only an admin of * learns that a token does not exist; anyone else hears the same refusal for
