@@ -19,9 +19,10 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     );
   });
 
-  it('validate --json lists the units', async () => {
-    const r = await runCli(['validate', EXAMPLE, '--env', 'staging', '--json']);
+  it('validate -o json lists the units', async () => {
+    const r = await runCli(['validate', EXAMPLE, '--env', 'staging', '-o', 'json']);
     expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
     const json = JSON.parse(r.stdout) as {
       valid: boolean;
       environments: { environment: string; units: { name: string; kind: string }[] }[];
@@ -42,9 +43,41 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     expect(r.stdout).toBe(readFileSync(join(REPO_ROOT, 'test/golden/production.yaml'), 'utf8'));
   });
 
-  it('render --out writes one file per object, and a second render gives the same files', async () => {
+  it('validate --json still works, saying on stderr what to write instead; -o yaml is the same data', async () => {
+    const [old, json, yaml] = await Promise.all([
+      runCli(['validate', EXAMPLE, '--env', 'staging', '--json']),
+      runCli(['validate', EXAMPLE, '--env', 'staging', '--output=json']),
+      runCli(['validate', EXAMPLE, '--env', 'staging', '-o', 'yaml']),
+    ]);
+    expect(old.code).toBe(0);
+    expect(old.stdout).toBe(json.stdout);
+    expect(old.stderr).toBe('warning: --json is deprecated; use -o json (switchyard validate -o json)\n');
+    expect(parseDocument(yaml.stdout).toJS()).toEqual(JSON.parse(json.stdout));
+  });
+
+  it('render -o json prints a List of the objects; -o yaml is the multi-document stream', async () => {
+    const [json, yaml] = await Promise.all([
+      runCli(['render', EXAMPLE, '--env', 'production', '-o', 'json']),
+      runCli(['render', EXAMPLE, '--env', 'production', '-o', 'yaml']),
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: { kind: string }[] };
+    expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    expect(yaml.stdout).toBe(readFileSync(join(REPO_ROOT, 'test/golden/production.yaml'), 'utf8'));
+    expect(list.items).toHaveLength(yaml.stdout.match(/^---$/gm)?.length ?? 0);
+  });
+
+  it('render -o with a directory (what -o once meant) names --out-dir', async () => {
+    const r = await runCli(['render', EXAMPLE, '--env', 'production', '-o', 'out']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('SWY_CLI_USAGE: render -o takes json or yaml, not out');
+    expect(r.stderr).toContain('hint: To write one file per object under a directory, use --out-dir out.');
+    expect(r.stdout).toBe('');
+  });
+
+  it('render --out-dir writes one file per object, and a second render gives the same files', async () => {
     const out = await mkdtemp(join(tmpdir(), 'switchyard-render-'));
-    const first = await runCli(['render', EXAMPLE, '--env', 'staging', '--out', out]);
+    const first = await runCli(['render', EXAMPLE, '--env', 'staging', '--out-dir', out]);
     expect(first.code, first.stderr).toBe(0);
     const dirs = readdirSync(join(out, 'staging')).sort();
     expect(dirs).toEqual(['api-gateway', 'catalog-api', 'encoding-worker', 'thumbnail', 'user-preferences-api']);
@@ -57,8 +90,10 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
       kind: 'Deployment',
       metadata: { name: 'catalog-api-free', namespace: 'video-staging' },
     });
+    // --out, the old name, still writes the same files and says what to write instead.
     const second = await runCli(['render', EXAMPLE, '--env', 'staging', '--out', out]);
     expect(second.code).toBe(0);
+    expect(second.stderr).toContain('warning: --out is deprecated; use --out-dir\n');
     expect(readFileSync(join(out, 'staging/catalog-api/deployment-catalog-api-free.yaml'), 'utf8')).toBe(before);
     expect(first.stderr).toMatch(/rendered \d+ objects of 5 services/);
   });
@@ -83,8 +118,8 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     expect(r.stdout).toMatch(/^sandbox: .* 0 errors, 0 warnings, 0 info, 5 exempted$/m);
   });
 
-  it('check --format sarif is SARIF 2.1.0 with every rule', async () => {
-    const r = await runCli(['check', EXAMPLE, '--env', 'production', '--format', 'sarif']);
+  it('check -o sarif is SARIF 2.1.0 with every rule', async () => {
+    const r = await runCli(['check', EXAMPLE, '--env', 'production', '-o', 'sarif']);
     expect(r.code).toBe(0);
     const sarif = JSON.parse(r.stdout) as {
       version: string;
@@ -95,8 +130,11 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     expect(sarif.runs[0]?.results).toEqual([]);
   });
 
-  it('check --format junit has one test case per rule', async () => {
-    const r = await runCli(['check', EXAMPLE, '--env', 'production', '--format', 'junit']);
+  it('check -o junit has one test case per rule; --format, the old name, still works and says so', async () => {
+    const old = await runCli(['check', EXAMPLE, '--env', 'production', '--format', 'junit']);
+    expect(old.stderr).toBe('warning: --format is deprecated; use -o junit\n');
+    const r = await runCli(['check', EXAMPLE, '--env', 'production', '-o', 'junit']);
+    expect(r.stdout).toBe(old.stdout);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="switchyard check">/);
     expect(r.stdout.match(/<testcase /g)).toHaveLength(21);
@@ -110,9 +148,31 @@ describe.concurrent('switchyard CLI on the example fleet', () => {
     expect(r.stdout).toMatch(/^router-not-on-spot\s+error\s+Routers run on on-demand capacity$/m);
   });
 
-  it('schema prints the published JSON Schema', async () => {
-    const r = await runCli(['schema']);
-    expect(r.stdout).toBe(readFileSync(join(REPO_ROOT, 'packages/switchyard/schema/unit.schema.json'), 'utf8'));
+  it('schema prints the published JSON Schema; -o yaml the same schema as YAML', async () => {
+    const [json, yaml] = await Promise.all([runCli(['schema']), runCli(['schema', '-o', 'yaml'])]);
+    expect(json.stdout).toBe(readFileSync(join(REPO_ROOT, 'packages/switchyard/schema/unit.schema.json'), 'utf8'));
+    expect(parseDocument(yaml.stdout).toJS()).toEqual(JSON.parse(json.stdout));
+  });
+
+  it('a duration flag takes the Go style and names a bad value', async () => {
+    const r = await runCli(['deploy', 'catalog-api', '1.5.0', '--timeout', '1h 30m', '--api', 'http://127.0.0.1:9']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('SWY_CLI_USAGE: --timeout 1h 30m is not a duration');
+    expect(r.stderr).toContain('hint: Give a duration such as 250ms, 90s, 5m, 1h30m or 2d.');
+  });
+
+  it('FORCE_COLOR colours what goes to a pipe, NO_COLOR and FORCE_COLOR=0 do not', async () => {
+    const args = ['render', EXAMPLE];
+    const [forced, plain, off] = await Promise.all([
+      runCli(args, { env: { FORCE_COLOR: '1' } }),
+      runCli(args),
+      runCli(args, { env: { FORCE_COLOR: '0' } }),
+    ]);
+    expect(forced.stderr).toContain('\u001b[31merror\u001b[39m \u001b[1mSWY_CLI_USAGE\u001b[22m');
+    for (const r of [plain, off]) {
+      expect(r.stderr).toContain('error SWY_CLI_USAGE');
+      expect(r.stderr).not.toContain('\u001b[');
+    }
   });
 });
 
@@ -128,7 +188,7 @@ describe.concurrent('switchyard check exit codes', () => {
     );
     expect(human.stdout).toContain('api (services/api.yaml)');
     const sarif = JSON.parse(
-      (await runCli(['check', dir, '--env', 'production', '-f', 'sarif'], { cwd: dir })).stdout,
+      (await runCli(['check', dir, '--env', 'production', '-o', 'sarif'], { cwd: dir })).stdout,
     ) as {
       runs: {
         results: {
@@ -142,7 +202,7 @@ describe.concurrent('switchyard check exit codes', () => {
     expect(result?.ruleId).toBe('image-tag-immutable');
     expect(result?.level).toBe('error');
     expect(result?.locations[0]?.physicalLocation.artifactLocation.uri).toBe('services/api.yaml');
-    const junit = await runCli(['check', dir, '--env', 'production', '-f', 'junit']);
+    const junit = await runCli(['check', dir, '--env', 'production', '-o', 'junit']);
     expect(junit.code).toBe(4);
     expect(junit.stdout).toMatch(
       /<testcase classname="switchyard.policy.production" name="image-tag-immutable">\s*<failure message="4 findings" type="error">/,
@@ -153,7 +213,7 @@ describe.concurrent('switchyard check exit codes', () => {
     const texts = baseTexts();
     texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'probes.liveness', { path: '/ready' });
     const dir = await writeConfig(texts);
-    const strict = await runCli(['check', dir, '--env', 'production', '--format', 'json']);
+    const strict = await runCli(['check', dir, '--env', 'production', '-o', 'json']);
     expect(strict.code).toBe(3);
     const json = JSON.parse(strict.stdout) as { worst: string; environments: { counts: { warning: number } }[] };
     expect(json.worst).toBe('warning');
@@ -166,7 +226,7 @@ describe.concurrent('switchyard check exit codes', () => {
     const rule = await runCli(['check', EXAMPLE, '--rule', 'no-such-rule']);
     expect(rule.code).toBe(64);
     expect(rule.stderr).toContain('SWY_POLICY_UNKNOWN_RULE');
-    const format = await runCli(['check', EXAMPLE, '--format', 'xml']);
+    const format = await runCli(['check', EXAMPLE, '-o', 'xml']);
     expect(format.code).toBe(64);
     expect(format.stderr).toMatch(/SWY_CLI_USAGE.*xml/);
     const missing = await runCli(['render', EXAMPLE]);

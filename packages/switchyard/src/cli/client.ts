@@ -122,16 +122,27 @@ export async function callApi<T>(
   return json as T;
 }
 
-/** Reads a server-sent event stream; `onData` returns true to stop. Reconnects with Last-Event-ID if the stream drops. */
-export async function streamEvents(target: ApiTarget, path: string, onData: (data: unknown) => boolean): Promise<void> {
+/**
+ * Reads a server-sent event stream; `onData` returns true to stop, and so does `signal` (a
+ * deadline). Reconnects with Last-Event-ID if the stream drops.
+ */
+export async function streamEvents(
+  target: ApiTarget,
+  path: string,
+  onData: (data: unknown) => boolean,
+  signal?: AbortSignal,
+): Promise<void> {
   let lastId: string | undefined;
   for (let attempt = 0; attempt < 30; attempt++) {
+    if (signal?.aborted) return;
     let response: Response;
     try {
       response = await fetch(`${target.address}${path}`, {
         headers: headers(target, { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }),
+        ...(signal ? { signal } : {}),
       });
     } catch (err) {
+      if (signal?.aborted) return;
       if (attempt >= 29) throw unreachable(target.address, err);
       await new Promise((r) => setTimeout(r, 1000));
       continue;
@@ -159,8 +170,9 @@ export async function streamEvents(target: ApiTarget, path: string, onData: (dat
         }
       }
     } catch {
-      // the server went away: reconnect and resume after the last event seen
+      // the server went away (or the deadline passed): reconnect and resume after the last event seen
     }
+    if (signal?.aborted) return;
     await new Promise((r) => setTimeout(r, 500));
   }
 }

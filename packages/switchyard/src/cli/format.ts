@@ -3,9 +3,21 @@ import { EXIT, isSwitchyardError, type Issue, type SwitchyardError } from '../er
 
 type Style = Parameters<typeof styleText>[0];
 
-/** Colours only when writing to a terminal that wants them. */
+/**
+ * Whether to colour what goes to a stream, as Node and most CLIs decide it: FORCE_COLOR set
+ * (to anything but 0 or false) colours even a pipe (CI logs), NO_COLOR set turns colour off,
+ * else only a terminal gets colour.
+ */
+export function wantsColour(stream: Pick<NodeJS.WriteStream, 'isTTY'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if (env.NO_COLOR) return false;
+  return stream.isTTY === true;
+}
+
+/** Colours only when the stream wants them (see wantsColour); the decision is ours, not Node's. */
 export function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
-  return stream.isTTY && !process.env.NO_COLOR ? styleText(style, text) : text;
+  return wantsColour(stream) ? styleText(style, text, { validateStream: false }) : text;
 }
 
 export function issueLocation(issue: Issue): string {

@@ -3,6 +3,7 @@ import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import { registerApply } from './commands/apply.js';
 import { registerCheck } from './commands/check.js';
+import { registerMeta } from './commands/meta.js';
 import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -13,7 +14,9 @@ import { registerServer } from './commands/server.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorkers } from './commands/workers.js';
+import { addExamples } from './examples.js';
 import { reportError } from './format.js';
+import { wantsJson } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('switchyard')
@@ -38,15 +41,9 @@ export function buildProgram(): Command {
   registerApply(program);
   registerSandbox(program);
   registerToken(program);
+  registerMeta(program);
+  addExamples(program);
   return program;
-}
-
-function wantsJson(argv: readonly string[]): boolean {
-  return (
-    argv.includes('--json') ||
-    argv.some((a, i) => (a === '--format' || a === '-f') && argv[i + 1] === 'json') ||
-    argv.includes('--format=json')
-  );
 }
 
 /** Runs one command line; returns the process exit code. */

@@ -27,6 +27,7 @@ export const EXIT = {
   policyError: 4,
   releaseRolledBack: 5,
   releaseFailed: 6,
+  releaseTimedOut: 7,
   usage: 64,
   notFound: 66,
   unavailable: 69,
@@ -48,6 +49,8 @@ export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
   releaseRolledBack: 'The release `deploy` followed was rolled back or aborted: users are back on what ran before',
   releaseFailed:
     'The release `deploy` or `rollback` followed failed: a step of its revert failed, and a person must look',
+  releaseTimedOut:
+    'The release `deploy` or `status --watch` followed had not ended within `--timeout`; it goes on, nothing was undone',
   usage: 'The command line, or a request, is invalid',
   notFound: 'What was named does not exist',
   unavailable:
@@ -315,6 +318,12 @@ export const catalogue = {
     'conflict',
     'The release cannot do that now',
     'Check its status and phase with `switchyard status`; the message says what is possible.',
+  ),
+  SWY_RELEASE_WAIT_TIMEOUT: entry(
+    'unavailable',
+    'The release has not ended within the time given',
+    'The release goes on: follow it with `switchyard status <service> --watch`, approve a stage that waits with `switchyard approve <service>`, or stop it with `switchyard abort <service>`.',
+    { status: 504, exit: EXIT.releaseTimedOut },
   ),
   SWY_RELEASE_VERSION_UNKNOWN: entry(
     'not-found',

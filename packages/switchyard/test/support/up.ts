@@ -41,6 +41,7 @@ export async function writeUpFleet(): Promise<{ dir: string; routerPort: number;
 /** The release tests' service (four tracks, builds by version, quick stages) on free ports, with a data directory of its own. */
 export async function writeReleaseUpFleet(
   prefix: string,
+  release: Partial<(typeof RELEASE_SERVICE)['release']> = {},
 ): Promise<{ dir: string; dataDir: string; api: string; url: string }> {
   const [routerPort, statsPort, apiPort] = [
     await freePort('127.0.0.1'),
@@ -58,6 +59,7 @@ export async function writeReleaseUpFleet(
     probes: { readiness: { path: '/ready', periodSeconds: 1 }, liveness: { path: '/healthz' } },
     terminationGraceSeconds: 5,
     ...RELEASE_SERVICE,
+    release: { ...RELEASE_SERVICE.release, ...release },
   };
   const dir = await writeConfig({
     'services/api.yaml': stringify(service),

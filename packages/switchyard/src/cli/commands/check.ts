@@ -43,7 +43,8 @@ export function registerCheck(program: Command): void {
     .argument('[config-dir]', 'directory holding services/ and environments/')
     .option('-e, --env <env>', 'check one environment only')
     .option('-s, --service <name...>', 'check only these services')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('human'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(FORMATS).default('human'))
+    .addOption(new Option('-f, --format <format>', 'deprecated: use -o').choices(FORMATS).hideHelp())
     .addOption(
       new Option('--fail-on <severity>', 'lowest severity that fails the command')
         .choices(['error', 'warning'])
@@ -57,12 +58,15 @@ export function registerCheck(program: Command): void {
         opts: {
           env?: string;
           service?: string[];
-          format: Format;
+          output: Format;
+          format?: Format;
           failOn: 'error' | 'warning';
           rule?: string[];
           listRules?: boolean;
         },
       ) => {
+        if (opts.format) process.stderr.write(`warning: --format is deprecated; use -o ${opts.format}\n`);
+        const format = opts.format ?? opts.output;
         if (opts.listRules) {
           for (const rule of RULES)
             process.stdout.write(`${rule.id.padEnd(28)} ${rule.severity.padEnd(8)} ${rule.title}\n`);
@@ -96,9 +100,9 @@ export function registerCheck(program: Command): void {
         });
         const docs = policyDocs();
         process.stdout.write(
-          formatReports(reports, opts.format, {
+          formatReports(reports, format, {
             failOn: opts.failOn,
-            ...(opts.format === 'sarif' ? { sourceRoot: await sourceRoot(dir) } : {}),
+            ...(format === 'sarif' ? { sourceRoot: await sourceRoot(dir) } : {}),
             ...(docs ? { docs } : {}),
           }),
         );

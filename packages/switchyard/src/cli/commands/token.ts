@@ -6,6 +6,7 @@ import { isSwitchyardError, SwitchyardError } from '../../errors/index.js';
 import { localActor, recoverAdminToken, secureDataDir, tightenedLine } from '../../server/index.js';
 import { openStore, ROLES, type Store } from '../../store/index.js';
 import { API_OPTION, apiTarget, ENV_OPTION, callApi, credentialsFile, saveCredentials } from '../client.js';
+import { printData, withOutput, type OutputFlags } from '../output.js';
 import { paint } from '../format.js';
 import { defaultDataDir, pickLocalFleet } from './up.js';
 
@@ -81,65 +82,65 @@ function table(tokens: readonly TokenView[]): string {
 }
 
 function registerApiCommands(token: Command): void {
-  token
-    .command('create')
-    .description(
-      'Create an API token; its secret is printed once, alone on stdout (TOKEN=$(switchyard token create …))',
-    )
-    .argument('<name>', 'unique among active tokens; the audit log names the token by it')
-    .option(
-      '--role <env=role>',
-      `a role in an environment, or * for every one (${ROLES.join(', ')}); repeat for more`,
-      (v: string, all: string[]) => [...all, v],
-      [] as string[],
-    )
-    .option('--expires <when>', '12h, 30d, 2w, a date (2027-01-31: 00:00 UTC) or an RFC 3339 time (default: never)')
-    .option('--description <text>', 'what the token is for')
-    .option('--json', 'print JSON (the secret included)')
-    .option(...API_OPTION)
-    .option(...ENV_OPTION)
-    .action(
-      async (
-        name: string,
-        opts: { role: string[]; expires?: string; description?: string; json?: boolean; api?: string; env?: string },
-      ) => {
-        const body = {
-          name,
-          roles: parseRoles(opts.role),
-          ...(opts.expires ? { expires: opts.expires } : {}),
-          ...(opts.description ? { description: opts.description } : {}),
-        };
-        const created = await callApi<{ token: TokenView; secret: string }>(
-          apiTarget(opts),
-          'POST',
-          '/v1/tokens',
-          body,
-          randomUUID(),
-        );
-        if (opts.json) return void process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
-        const t = created.token;
-        process.stderr.write(
-          `${paint(process.stderr, 'green', '✔')} token ${t.name} (${t.id}): ${describeRoles(t.roles)}, expires ${t.expiresAt ?? 'never'}\n`,
-        );
-        process.stderr.write(
-          '  its secret is below and is not shown again: keep it now (a CI secret, a password manager)\n',
-        );
-        process.stdout.write(`${created.secret}\n`);
-      },
-    );
+  withOutput(
+    token
+      .command('create')
+      .description(
+        'Create an API token; its secret is printed once, alone on stdout (TOKEN=$(switchyard token create …))',
+      )
+      .argument('<name>', 'unique among active tokens; the audit log names the token by it')
+      .option(
+        '--role <env=role>',
+        `a role in an environment, or * for every one (${ROLES.join(', ')}); repeat for more`,
+        (v: string, all: string[]) => [...all, v],
+        [] as string[],
+      )
+      .option('--expires <when>', '12h, 30d, 2w, a date (2027-01-31: 00:00 UTC) or an RFC 3339 time (default: never)')
+      .option('--description <text>', 'what the token is for')
+      .option(...API_OPTION)
+      .option(...ENV_OPTION),
+  ).action(
+    async (
+      name: string,
+      opts: { role: string[]; expires?: string; description?: string; api?: string; env?: string } & OutputFlags,
+    ) => {
+      const body = {
+        name,
+        roles: parseRoles(opts.role),
+        ...(opts.expires ? { expires: opts.expires } : {}),
+        ...(opts.description ? { description: opts.description } : {}),
+      };
+      const created = await callApi<{ token: TokenView; secret: string }>(
+        apiTarget(opts),
+        'POST',
+        '/v1/tokens',
+        body,
+        randomUUID(),
+      );
+      if (printData(opts, created)) return;
+      const t = created.token;
+      process.stderr.write(
+        `${paint(process.stderr, 'green', '✔')} token ${t.name} (${t.id}): ${describeRoles(t.roles)}, expires ${t.expiresAt ?? 'never'}\n`,
+      );
+      process.stderr.write(
+        '  its secret is below and is not shown again: keep it now (a CI secret, a password manager)\n',
+      );
+      process.stdout.write(`${created.secret}\n`);
+    },
+  );
 
-  token
-    .command('list')
-    .description(
-      'The API tokens that reach an environment you administer: roles, creator, expiry, last use, revocation; never a secret',
-    )
-    .option('--json', 'print JSON')
-    .option(...API_OPTION)
-    .option(...ENV_OPTION)
-    .action(async (opts: { json?: boolean; api?: string; env?: string }) => {
-      const result = await callApi<{ tokens: TokenView[] }>(apiTarget(opts), 'GET', '/v1/tokens');
-      process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${table(result.tokens)}\n`);
-    });
+  withOutput(
+    token
+      .command('list')
+      .description(
+        'The API tokens that reach an environment you administer: roles, creator, expiry, last use, revocation; never a secret',
+      )
+      .option(...API_OPTION)
+      .option(...ENV_OPTION),
+  ).action(async (opts: { api?: string; env?: string } & OutputFlags) => {
+    const result = await callApi<{ tokens: TokenView[] }>(apiTarget(opts), 'GET', '/v1/tokens');
+    if (!printData(opts, result)) process.stdout.write(`${table(result.tokens)}\n`);
+  });
 
   token
     .command('revoke')

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { ConfigStatus } from '../../api/index.js';
-import { SwitchyardError, type Issue } from '../../errors/index.js';
+import { EXIT, SwitchyardError, type Issue } from '../../errors/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
-import { API_OPTION, apiTarget, ENV_OPTION, callApi } from '../client.js';
+import { API_OPTION, apiTarget, ENV_OPTION, callApi, type ApiTarget } from '../client.js';
+import { durationFlag } from '../duration.js';
+import { paint } from '../format.js';
+import { printData, serialise, withOutput, type OutputFlags } from '../output.js';
 import type { LeaderView } from '../../api/index.js';
-import { describeRelease, type ReleaseView } from './release.js';
+import { describeRelease, follow, type ReleaseView } from './release.js';
 
 function percent(text: string): number {
   const value = Number(text.replace(/%$/, ''));
@@ -28,17 +31,24 @@ export function registerTraffic(program: Command): void {
   const traffic = program
     .command('traffic')
     .description("Change how a running service's router splits traffic (live, no reload)");
-  withChangeOptions(
-    traffic
-      .command('share')
-      .description("Send <percent> of a traffic group's users to its canary track")
-      .argument('<service>')
-      .argument('<group>')
-      .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-      .option(...API_OPTION)
-      .option(...ENV_OPTION),
+  withOutput(
+    withChangeOptions(
+      traffic
+        .command('share')
+        .description("Send <percent> of a traffic group's users to its canary track")
+        .argument('<service>')
+        .argument('<group>')
+        .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
+        .option(...API_OPTION)
+        .option(...ENV_OPTION),
+    ),
   ).action(
-    async (service: string, group: string, share: number, opts: ChangeOptions & { api?: string; env?: string }) => {
+    async (
+      service: string,
+      group: string,
+      share: number,
+      opts: ChangeOptions & OutputFlags & { api?: string; env?: string },
+    ) => {
       const result = await callApi<{ routing: RoutingState }>(
         apiTarget(opts),
         'PUT',
@@ -46,6 +56,7 @@ export function registerTraffic(program: Command): void {
         { share, ...changeFields(opts) },
         randomUUID(),
       );
+      if (printData(opts, result)) return;
       process.stdout.write(
         `✔ ${service}: ${share}% of ${group} users on its canary track (shares: ${Object.entries(result.routing.shares)
           .map(([g, s]) => `${g} ${s}%`)
@@ -53,40 +64,47 @@ export function registerTraffic(program: Command): void {
       );
     },
   );
-  withChangeOptions(
-    traffic
-      .command('legacy')
-      .description("Send <percent> of all of a service's traffic to its legacy backend")
-      .argument('<service>')
-      .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
-      .option(...API_OPTION)
-      .option(...ENV_OPTION),
-  ).action(async (service: string, share: number, opts: ChangeOptions & { api?: string; env?: string }) => {
-    await callApi(
-      apiTarget(opts),
-      'PUT',
-      `/v1/services/${encodeURIComponent(service)}/legacy/share`,
-      { share, ...changeFields(opts) },
-      randomUUID(),
-    );
-    process.stdout.write(`✔ ${service}: ${share}% of traffic on the legacy backend, ${100 - share}% on its tracks\n`);
-  });
+  withOutput(
+    withChangeOptions(
+      traffic
+        .command('legacy')
+        .description("Send <percent> of all of a service's traffic to its legacy backend")
+        .argument('<service>')
+        .argument('<percent>', 'percentage, 0–100, 0.01 steps', percent)
+        .option(...API_OPTION)
+        .option(...ENV_OPTION),
+    ),
+  ).action(
+    async (service: string, share: number, opts: ChangeOptions & OutputFlags & { api?: string; env?: string }) => {
+      const result = await callApi(
+        apiTarget(opts),
+        'PUT',
+        `/v1/services/${encodeURIComponent(service)}/legacy/share`,
+        { share, ...changeFields(opts) },
+        randomUUID(),
+      );
+      if (printData(opts, result)) return;
+      process.stdout.write(`✔ ${service}: ${share}% of traffic on the legacy backend, ${100 - share}% on its tracks\n`);
+    },
+  );
 
-  withChangeOptions(
-    program
-      .command('track')
-      .description('Roll a running track to a version and/or replica count, one replica at a time')
-      .argument('<service>')
-      .argument('<track>')
-      .option('--version <version>', 'version (image tag) to run')
-      .option('--replicas <n>', 'replicas to run', positiveInt)
-      .option(...API_OPTION)
-      .option(...ENV_OPTION),
+  withOutput(
+    withChangeOptions(
+      program
+        .command('track')
+        .description('Roll a running track to a version and/or replica count, one replica at a time')
+        .argument('<service>')
+        .argument('<track>')
+        .option('--version <version>', 'version (image tag) to run')
+        .option('--replicas <n>', 'replicas to run', positiveInt)
+        .option(...API_OPTION)
+        .option(...ENV_OPTION),
+    ),
   ).action(
     async (
       service: string,
       track: string,
-      opts: ChangeOptions & { version?: string; replicas?: number; api?: string; env?: string },
+      opts: ChangeOptions & OutputFlags & { version?: string; replicas?: number; api?: string; env?: string },
     ) => {
       if (opts.version === undefined && opts.replicas === undefined)
         throw new SwitchyardError('SWY_CLI_USAGE', { message: 'track needs --version, --replicas or both' });
@@ -102,51 +120,135 @@ export function registerTraffic(program: Command): void {
         body,
         randomUUID(),
       );
+      if (printData(opts, status)) return;
       process.stdout.write(
         `✔ ${service}/${track}: ${status.ready}/${status.desired} replicas ready on ${status.version}\n`,
       );
     },
   );
 
-  program
-    .command('status')
-    .description(
-      'Show the running fleet (routers, tracks, versions, ready replicas, shares) and the releases in progress',
-    )
-    .option(...API_OPTION)
-    .option(...ENV_OPTION)
-    .option('--json', 'print JSON')
-    .action(async (opts: { api?: string; env?: string; json?: boolean }) => {
-      const api = apiTarget(opts);
-      const status = await callApi<{ environment: string; services: ServiceStatus[]; workers?: WorkerClassStatus[] }>(
-        api,
-        'GET',
-        '/v1/status',
-      );
-      const { releases } = await callApi<{ releases: ReleaseView[] }>(
-        api,
-        'GET',
-        '/v1/releases?status=running,paused,rolling-back',
-      );
-      // Servers from before GET /v1/leader or GET /v1/config answer 404: they have nothing to say about those.
-      const leader = await callApi<LeaderView>(api, 'GET', '/v1/leader').catch(() => undefined);
-      const config = await callApi<ConfigStatus>(api, 'GET', '/v1/config').catch(() => undefined);
-      if (opts.json) {
-        process.stdout.write(
-          `${JSON.stringify({ ...status, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) }, null, 2)}\n`,
-        );
-        return;
+  withOutput(
+    program
+      .command('status')
+      .description(
+        'Show the running fleet (routers, tracks, versions, ready replicas, shares) and the releases in progress; ' +
+          'with --watch, follow it as it changes',
+      )
+      .argument('[service]', 'only this service (with --watch: follow its release in progress until it ends)')
+      .option('-w, --watch', 'print again whenever something changes, until Ctrl-C (or the release of <service> ends)')
+      .option(
+        '--timeout <duration>',
+        `with --watch and a service: stop following after this long (exit ${EXIT.releaseTimedOut})`,
+        durationFlag('--timeout'),
+      )
+      .option(...API_OPTION)
+      .option(...ENV_OPTION),
+    ['json', 'yaml', 'wide'],
+  ).action(async (service: string | undefined, opts: StatusFlags) => {
+    const api = apiTarget(opts);
+    if (opts.watch && service) return void (process.exitCode = await watchRelease(api, service, opts));
+    let last = '';
+    for (;;) {
+      const snapshot = await statusOf(api, service);
+      const text =
+        opts.output === 'json' || opts.output === 'yaml'
+          ? serialise(opts.output, snapshot)
+          : describeStatus(snapshot, opts.output === 'wide');
+      if (!opts.watch) return void process.stdout.write(text);
+      if (text !== last) {
+        const out = process.stdout;
+        // A terminal is redrawn as `watch` does; a pipe or a file gets each new picture after a time line.
+        if (out.isTTY && !opts.output)
+          out.write(`\x1b[H\x1b[2J${paint(out, 'dim', new Date().toISOString())}\n${text}`);
+        else
+          out.write(
+            `${opts.output ? '' : `--- ${new Date().toISOString()}\n`}${text}${opts.output === 'yaml' ? '---\n' : ''}`,
+          );
+        last = text;
       }
-      process.stdout.write(formatStatus(status.environment, status.services, status.workers ?? []));
-      process.stdout.write(
-        releases.length === 0
-          ? 'no release in progress\n'
-          : `releases in progress:\n${releases.map((r) => `  ${r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`,
-      );
-      const line = config && configLine(config);
-      if (line) process.stdout.write(`${line}\n`);
-      if (leader?.replicas) process.stdout.write(`${describeLeadership(leader)}\n`);
-    });
+      await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
+    }
+  });
+}
+
+interface StatusFlags extends OutputFlags {
+  readonly watch?: boolean;
+  readonly timeout?: number;
+  readonly api?: string;
+  readonly env?: string;
+}
+
+/** How often `status --watch` asks for the fleet when no release is followed. */
+const WATCH_INTERVAL_MS = 2000;
+
+interface StatusSnapshot {
+  environment: string;
+  services: ServiceStatus[];
+  workers?: WorkerClassStatus[];
+  releases: ReleaseView[];
+  config?: ConfigStatus;
+  leader?: LeaderView;
+}
+
+async function statusOf(api: ApiTarget, service: string | undefined): Promise<StatusSnapshot> {
+  const status = await callApi<{ environment: string; services: ServiceStatus[]; workers?: WorkerClassStatus[] }>(
+    api,
+    'GET',
+    '/v1/status',
+  );
+  const { releases } = await callApi<{ releases: ReleaseView[] }>(
+    api,
+    'GET',
+    `/v1/releases?status=running,paused,rolling-back${service ? `&service=${encodeURIComponent(service)}` : ''}`,
+  );
+  // Servers from before GET /v1/leader or GET /v1/config answer 404: they have nothing to say about those.
+  const leader = await callApi<LeaderView>(api, 'GET', '/v1/leader').catch(() => undefined);
+  const config = await callApi<ConfigStatus>(api, 'GET', '/v1/config').catch(() => undefined);
+  if (service) {
+    const services = status.services.filter((s) => s.service === service);
+    const workers = (status.workers ?? []).filter((w) => w.worker === service);
+    if (services.length === 0 && workers.length === 0)
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
+        message: `${env(status.environment)} has no service or worker ${service}`,
+        hint: `Use one of: ${[...status.services.map((s) => s.service), ...new Set((status.workers ?? []).map((w) => w.worker))].join(', ')}.`,
+        details: { service },
+      });
+    return { ...status, services, workers, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) };
+  }
+  return { ...status, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) };
+}
+
+const env = (name: string) => `The environment ${name}`;
+
+function describeStatus(s: StatusSnapshot, wide: boolean): string {
+  const releases =
+    s.releases.length === 0
+      ? 'no release in progress\n'
+      : `releases in progress:\n${s.releases.map((r) => `  ${wide ? r.id : r.id.slice(0, 8)} ${describeRelease(r)}\n`).join('')}`;
+  const line = s.config && configLine(s.config);
+  return [
+    formatStatus(s.environment, s.services, s.workers ?? [], wide),
+    releases,
+    line ? `${line}\n` : '',
+    s.leader?.replicas ? `${describeLeadership(s.leader)}\n` : '',
+  ].join('');
+}
+
+/** `status <service> --watch`: the release in progress followed to its end, as `deploy` follows it. */
+async function watchRelease(api: ApiTarget, service: string, opts: StatusFlags): Promise<number> {
+  const snapshot = await statusOf(api, service);
+  const release = snapshot.releases[0];
+  if (!release) {
+    process.stdout.write(describeStatus(snapshot, opts.output === 'wide'));
+    return EXIT.ok;
+  }
+  const data = opts.output === 'json' || opts.output === 'yaml';
+  const result = await follow(api, release, {
+    out: data ? process.stderr : process.stdout,
+    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+  });
+  printData(opts, result.release);
+  return result.code;
 }
 
 /** Who leads the replicas, as `status` and `server` say it. */
@@ -179,6 +281,7 @@ export function formatStatus(
   environment: string,
   services: readonly ServiceStatus[],
   workers: readonly WorkerClassStatus[] = [],
+  wide = false,
 ): string {
   const lines = [`${environment}:`];
   for (const s of services) {
@@ -194,6 +297,11 @@ export function formatStatus(
     lines.push(
       `  ${s.service.padEnd(22)} ${s.address.padEnd(24)} ${tracks}${shares ? `  [canary: ${shares}]` : ''}${s.routing.legacyShare > 0 ? `  [legacy ${s.routing.legacyShare}%]` : ''}`,
     );
+    // Wide, as `kubectl get -o wide`: the router's statistics page and every replica.
+    if (wide) {
+      lines.push(`    stats ${s.stats}${s.routerPid ? ` (router pid ${s.routerPid})` : ''}`);
+      for (const t of s.tracks) for (const r of t.replicas) lines.push(`    ${t.track.padEnd(12)} ${replicaLine(r)}`);
+    }
   }
   const byWorker = new Map<string, WorkerClassStatus[]>();
   for (const w of workers) byWorker.set(w.worker, [...(byWorker.get(w.worker) ?? []), w]);
@@ -201,6 +309,13 @@ export function formatStatus(
     lines.push(
       `  ${worker.padEnd(22)} ${`queue ${classes[0]?.queue ?? ''}`.padEnd(24)} ${classes.map((c) => `${c.workerClass} ${c.ready}/${c.desired}`).join(' · ')}`,
     );
+    if (wide)
+      for (const c of classes)
+        for (const r of c.replicas) lines.push(`    ${c.workerClass.padEnd(12)} ${replicaLine(r)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function replicaLine(r: { name: string; version?: string; port: number; pid?: number; state: string }): string {
+  return `${r.name.padEnd(28)} ${r.state.padEnd(10)}${r.version ? ` ${r.version}` : ''} port ${r.port}${r.pid ? ` pid ${r.pid}` : ''}`;
 }

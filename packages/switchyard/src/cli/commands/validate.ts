@@ -1,30 +1,28 @@
 import type { Command } from 'commander';
 import { loadFleets } from '../fleet.js';
+import { printData, withOutput, type OutputFlags } from '../output.js';
 
 export function registerValidate(program: Command): void {
-  program
-    .command('validate')
-    .description('Check service, worker and environment files (every environment, or --env)')
-    .argument('<config-dir>', 'directory holding services/ and environments/')
-    .option('-e, --env <env>', 'validate for one environment only')
-    .option('--json', 'print the result as JSON')
-    .action(async (dir: string, opts: { env?: string; json?: boolean }) => {
-      const fleets = await loadFleets(dir, opts.env);
-      if (opts.json) {
-        const summary = fleets.map((f) => ({
-          environment: f.environment.name,
-          runtime: f.environment.runtime,
-          units: f.units.map((u) => ({ name: u.name, kind: u.kind })),
-        }));
-        process.stdout.write(`${JSON.stringify({ valid: true, environments: summary }, null, 2)}\n`);
-        return;
-      }
-      for (const fleet of fleets) {
-        const services = fleet.units.filter((u) => u.kind === 'Service').length;
-        const workers = fleet.units.length - services;
-        process.stdout.write(
-          `✔ ${fleet.environment.name} (${fleet.environment.runtime}): ${services} service${services === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'} valid\n`,
-        );
-      }
-    });
+  withOutput(
+    program
+      .command('validate')
+      .description('Check service, worker and environment files (every environment, or --env)')
+      .argument('<config-dir>', 'directory holding services/ and environments/')
+      .option('-e, --env <env>', 'validate for one environment only'),
+  ).action(async (dir: string, opts: { env?: string } & OutputFlags) => {
+    const fleets = await loadFleets(dir, opts.env);
+    const summary = fleets.map((f) => ({
+      environment: f.environment.name,
+      runtime: f.environment.runtime,
+      units: f.units.map((u) => ({ name: u.name, kind: u.kind })),
+    }));
+    if (printData(opts, { valid: true, environments: summary })) return;
+    for (const fleet of fleets) {
+      const services = fleet.units.filter((u) => u.kind === 'Service').length;
+      const workers = fleet.units.length - services;
+      process.stdout.write(
+        `✔ ${fleet.environment.name} (${fleet.environment.runtime}): ${services} service${services === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'} valid\n`,
+      );
+    }
+  });
 }

@@ -12,6 +12,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import { loadOneFleet, selectUnits } from '../fleet.js';
+import { printData, withOutput, type OutputFlags } from '../output.js';
 
 interface CalibrateOptions {
   stats: string[];
@@ -19,7 +20,7 @@ interface CalibrateOptions {
   headroom: string;
   config?: string;
   env?: string;
-  json?: boolean;
+  output?: string;
 }
 
 /** Stats files: the paths given, and every *.jsonl file in the directories given. */
@@ -102,34 +103,36 @@ export function formatCalibration(worker: string, c: Calibration): string {
  */
 export function registerWorkers(program: Command): void {
   const workers = program.command('workers').description('Queue workers: size their classes');
-  workers
-    .command('calibrate')
-    .description("Suggest the normal class's limits so that a target share of tasks fits, from recorded task stats")
-    .argument('<worker>', 'worker name (the service field of the stats records)')
-    .requiredOption('-s, --stats <path...>', 'stats files or directories of *.jsonl files (SWITCHYARD_TASK_STATS_FILE)')
-    .option('-t, --target <percent>', 'share of tasks the normal class should fit', '95')
-    .option('--headroom <percent>', 'added to the measured needs before rounding', '20')
-    .option('-c, --config <dir>', "configuration directory, to compare with the worker's current limits")
-    .option('-e, --env <env>', 'environment whose limits to compare with (with --config)')
-    .option('--json', 'print the result as JSON')
-    .action(async (worker: string, opts: CalibrateOptions) => {
-      const target = percent(opts.target, 'target');
-      const headroom = Number(opts.headroom) / 100;
-      if (!Number.isFinite(headroom) || headroom < 0)
-        throw new SwitchyardError('SWY_CLI_USAGE', {
-          message: `--headroom must be a percentage of at least 0, not ${opts.headroom}`,
-        });
-      const current = await currentLimits(opts, worker);
-      const stats = (await readStats(await statsFiles(opts.stats))).filter((s) => s.service === worker);
-      if (stats.length === 0) {
-        throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
-          message: `No task stats of ${worker} in ${opts.stats.join(', ')}`,
-          hint: 'Run the worker with SWITCHYARD_TASK_STATS_FILE set, then pass that file (or its directory) with --stats.',
-          details: { service: worker },
-        });
-      }
-      const result = calibrate(stats, { target, headroom, ...(current ? { current } : {}) });
-      if (opts.json) process.stdout.write(`${JSON.stringify({ worker, ...result }, null, 2)}\n`);
-      else process.stdout.write(formatCalibration(worker, result));
-    });
+  withOutput(
+    workers
+      .command('calibrate')
+      .description("Suggest the normal class's limits so that a target share of tasks fits, from recorded task stats")
+      .argument('<worker>', 'worker name (the service field of the stats records)')
+      .requiredOption(
+        '-s, --stats <path...>',
+        'stats files or directories of *.jsonl files (SWITCHYARD_TASK_STATS_FILE)',
+      )
+      .option('-t, --target <percent>', 'share of tasks the normal class should fit', '95')
+      .option('--headroom <percent>', 'added to the measured needs before rounding', '20')
+      .option('-c, --config <dir>', "configuration directory, to compare with the worker's current limits")
+      .option('-e, --env <env>', 'environment whose limits to compare with (with --config)'),
+  ).action(async (worker: string, opts: CalibrateOptions & OutputFlags) => {
+    const target = percent(opts.target, 'target');
+    const headroom = Number(opts.headroom) / 100;
+    if (!Number.isFinite(headroom) || headroom < 0)
+      throw new SwitchyardError('SWY_CLI_USAGE', {
+        message: `--headroom must be a percentage of at least 0, not ${opts.headroom}`,
+      });
+    const current = await currentLimits(opts, worker);
+    const stats = (await readStats(await statsFiles(opts.stats))).filter((s) => s.service === worker);
+    if (stats.length === 0) {
+      throw new SwitchyardError('SWY_SPEC_SERVICE_NOT_FOUND', {
+        message: `No task stats of ${worker} in ${opts.stats.join(', ')}`,
+        hint: 'Run the worker with SWITCHYARD_TASK_STATS_FILE set, then pass that file (or its directory) with --stats.',
+        details: { service: worker },
+      });
+    }
+    const result = calibrate(stats, { target, headroom, ...(current ? { current } : {}) });
+    if (!printData(opts, { worker, ...result })) process.stdout.write(formatCalibration(worker, result));
+  });
 }
