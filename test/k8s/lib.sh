@@ -261,20 +261,26 @@ k8s_issue_cert() (
 write_kubeconfig() {
   local file=$1 user=$2 cert=$3 embed=${4:-no}
   [[ "$cert" == */* ]] || cert="$PKI/$cert"
+  local ca="certificate-authority: $PKI/ca.crt"
+  local crt="client-certificate: $cert.crt" key="client-key: $cert.key"
   if [[ $embed == yes ]]; then
-    cat >"$file" <<EOF
+    ca="certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")"
+    crt="client-certificate-data: $(base64 -w0 <"$cert.crt")"
+    key="client-key-data: $(base64 -w0 <"$cert.key")"
+  fi
+  cat >"$file" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: $CONTEXT_NAME
   cluster:
     server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
+    $ca
 users:
 - name: $user
   user:
-    client-certificate-data: $(base64 -w0 <"$cert.crt")
-    client-key-data: $(base64 -w0 <"$cert.key")
+    $crt
+    $key
 contexts:
 - name: $CONTEXT_NAME
   context:
@@ -283,28 +289,6 @@ contexts:
     namespace: default
 current-context: $CONTEXT_NAME
 EOF
-  else
-    cat >"$file" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: $CONTEXT_NAME
-  cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority: $PKI/ca.crt
-users:
-- name: $user
-  user:
-    client-certificate: $cert.crt
-    client-key: $cert.key
-contexts:
-- name: $CONTEXT_NAME
-  context:
-    cluster: $CONTEXT_NAME
-    user: $user
-current-context: $CONTEXT_NAME
-EOF
-  fi
   chmod 600 "$file"
 }
 

@@ -1,5 +1,14 @@
 import type { Gate, Stage } from '../spec/index.js';
-import type { GateResult, Measurement, ReleaseSettings, TrackCounters, Verdict } from './types.js';
+import {
+  NO_EVIDENCE,
+  addBatch,
+  boundaries,
+  decide,
+  describeEvidence,
+  type ErrorEvidence,
+  type SequentialSettings,
+} from './judge/index.js';
+import type { GateResult, Judgement, Measurement, ReleaseSettings, TrackCounters, Verdict } from './types.js';
 
 const ZERO: TrackCounters = { requests: 0, errors: 0, responseTimeMs: 0 };
 
@@ -27,8 +36,87 @@ export function judgedTrack(stage: Stage, stableTrack: string): string {
   return stage.track ?? stableTrack;
 }
 
+type SequentialGate = Extract<Gate, { metric: 'errors-vs-stable' }>;
+
+export function sequentialSettings(gate: SequentialGate): SequentialSettings {
+  return {
+    falseRollback: gate.falseRollback,
+    missedRegression: gate.missedRegression,
+    factor: gate.regression.factor,
+    margin: gate.regression.margin,
+  };
+}
+
+/** A judgement that starts from these counters: the evidence of every sequential gate starts at none. */
+export function startJudgement(m: Measurement): Judgement {
+  return { last: m.tracks, evidence: [] };
+}
+
+/**
+ * The sequential gates' evidence after one more counter update: the batch is what each track
+ * answered since the last update (the judged track against the stable one, in the same window).
+ */
+function accumulate(
+  stage: Stage,
+  stableTrack: string,
+  judgement: Judgement,
+  current: Measurement,
+): readonly ErrorEvidence[] {
+  const track = judgedTrack(stage, stableTrack);
+  const canary = delta(current.tracks[track], judgement.last[track]);
+  const stable = delta(current.tracks[stableTrack], judgement.last[stableTrack]);
+  return stage.gates
+    .filter((g): g is SequentialGate => g.metric === 'errors-vs-stable')
+    .map((g, i) => {
+      const before = judgement.evidence[i] ?? NO_EVIDENCE;
+      return track === stableTrack ? before : addBatch(before, canary, stable, sequentialSettings(g));
+    });
+}
+
+type Judged = GateResult & { readonly waiting?: string };
+
+function sequential(
+  gate: SequentialGate,
+  evidence: ErrorEvidence,
+  judgedIsStable: boolean,
+  enoughRequests: boolean,
+  final: boolean,
+): Judged {
+  const s = sequentialSettings(gate);
+  const threshold = `no regression of ×${s.factor} and +${pct(s.margin)} over stable (false rollback ≤ ${pct(s.falseRollback)}, missed regression ≤ ${pct(s.missedRegression)})`;
+  if (judgedIsStable)
+    return {
+      gate: gate.metric,
+      value: 0,
+      threshold,
+      ok: true,
+      detail: 'the stable track itself: nothing to compare with',
+    };
+  const decision = decide(evidence, s, final);
+  // A team's minimum traffic holds a pass back, never a rollback.
+  const outcome = decision === 'pass' && !enoughRequests && !final ? 'undecided' : decision;
+  const b = boundaries(s);
+  const detail = describeEvidence(evidence, s, outcome, final && !evidence.passed);
+  return {
+    gate: gate.metric,
+    value: evidence.canary.requests === 0 ? 0 : evidence.canary.errors / evidence.canary.requests,
+    threshold,
+    ok: outcome !== 'fail',
+    detail,
+    evidence: {
+      canary: evidence.canary,
+      stable: evidence.stable,
+      relative: evidence.relative,
+      absolute: evidence.absolute,
+      failAt: b.fail,
+      passAt: b.pass,
+    },
+    ...(outcome === 'undecided' ? { waiting: `${gate.metric} ${detail}` } : {}),
+  };
+}
+
 function check(
-  gate: Gate,
+  gate: Exclude<Gate, SequentialGate>,
   judged: TrackCounters,
   stable: TrackCounters,
   judgedIsStable: boolean,
@@ -67,65 +155,88 @@ function check(
   }
 }
 
+export interface Evaluation {
+  readonly at: string;
+  readonly stage: Stage;
+  readonly settings: ReleaseSettings;
+  readonly stableTrack: string;
+  /** Counters when the stage began. */
+  readonly baseline: Measurement;
+  readonly current: Measurement;
+  /** Where the sequential gates stood at the last update (none: from the baseline). */
+  readonly judgement?: Judgement;
+  /** The stage's time for a verdict ran out: sequential gates decide by where their evidence leans. */
+  readonly final?: boolean;
+}
+
+const describe = (g: GateResult) =>
+  g.detail !== undefined
+    ? `${g.gate} (${g.detail})`
+    : `${g.gate} ${g.value === null ? 'no value' : g.gate.includes('ratio') ? pct(g.value) : g.value} (${g.threshold})`;
+
 /**
- * Judges a stage from the counters since it began: inconclusive below the minimum traffic,
- * failed when any gate fails, passed otherwise.
+ * Judges a stage from the counters since it began, gate by gate: sequential gates on every
+ * counter update (a rollback as soon as the evidence is enough, whatever the traffic so far),
+ * threshold gates once the judged track has answered the minimum traffic. The stage fails when
+ * any gate fails, waits while any is undecided, and passes when all pass.
  */
-export function evaluate(
-  at: string,
-  stage: Stage,
-  settings: ReleaseSettings,
-  stableTrack: string,
-  baseline: Measurement,
-  current: Measurement,
-): Verdict {
+export function evaluate(e: Evaluation): { verdict: Verdict; judgement: Judgement } {
+  const { at, stage, settings, stableTrack, current } = e;
   const track = judgedTrack(stage, stableTrack);
-  const judged = delta(current.tracks[track], baseline.tracks[track]);
-  const stable = delta(current.tracks[stableTrack], baseline.tracks[stableTrack]);
-  if (stage.gates.length > 0 && judged.requests < settings.minRequests) {
-    return {
-      at,
-      stage: stage.name,
-      outcome: 'inconclusive',
-      requests: judged.requests,
-      gates: [],
-      summary: `${track} answered ${judged.requests} of the ${settings.minRequests} requests needed for a verdict`,
-    };
-  }
-  const gates = stage.gates.map((g) => check(g, judged, stable, track === stableTrack, current));
-  const failed = gates.filter((g) => !g.ok);
-  const unknown = failed.filter((g) => g.value === null);
-  if (unknown.length > 0 && unknown.length === failed.length) {
-    return {
-      at,
-      stage: stage.name,
-      outcome: 'inconclusive',
-      requests: judged.requests,
-      gates,
-      summary: `no value yet for ${unknown.map((g) => g.gate).join(', ')}`,
-    };
-  }
-  const describe = (g: GateResult) =>
-    `${g.gate} ${g.value === null ? 'no value' : g.gate.includes('ratio') ? pct(g.value) : g.value} (${g.threshold})`;
-  if (failed.length > 0) {
-    return {
-      at,
-      stage: stage.name,
-      outcome: 'fail',
-      requests: judged.requests,
-      gates,
-      summary: `${track} failed ${failed.map(describe).join(', ')} over ${judged.requests} requests`,
-    };
-  }
-  return {
-    at,
-    stage: stage.name,
-    outcome: 'pass',
-    requests: judged.requests,
-    gates,
-    summary:
-      gates.length === 0
-        ? 'no gates'
-        : `${track} passed ${gates.map(describe).join(', ')} over ${judged.requests} requests`,
-  };
+  const judged = delta(current.tracks[track], e.baseline.tracks[track]);
+  const stable = delta(current.tracks[stableTrack], e.baseline.tracks[stableTrack]);
+  const judgedIsStable = track === stableTrack;
+  const evidence = accumulate(stage, stableTrack, e.judgement ?? startJudgement(e.baseline), current);
+  const judgement: Judgement = { last: current.tracks, evidence };
+  const enoughRequests = judged.requests >= settings.minRequests;
+  let sequentialIndex = 0;
+  const results: Judged[] = stage.gates.map((g) => {
+    if (g.metric === 'errors-vs-stable')
+      return sequential(
+        g,
+        evidence[sequentialIndex++] ?? NO_EVIDENCE,
+        judgedIsStable,
+        enoughRequests,
+        e.final ?? false,
+      );
+    if (!enoughRequests)
+      return {
+        gate: g.metric === 'prometheus' ? `prometheus:${g.name}` : g.metric,
+        value: null,
+        threshold: `at least ${settings.minRequests} requests`,
+        ok: true,
+        waiting: `${track} answered ${judged.requests} of the ${settings.minRequests} requests needed for a verdict`,
+      };
+    const r = check(g, judged, stable, judgedIsStable, current);
+    return r.ok || r.value !== null ? r : { ...r, ok: true, waiting: `no value yet for ${r.gate}` };
+  });
+  const gates: GateResult[] = results.map(({ waiting: _w, ...g }) => g);
+  const base = { at, stage: stage.name, requests: judged.requests };
+  const failed = results.filter((g) => !g.ok);
+  const waiting = [...new Set(results.flatMap((g) => (g.waiting !== undefined ? [g.waiting] : [])))];
+  const verdict: Verdict =
+    failed.length > 0
+      ? {
+          ...base,
+          outcome: 'fail',
+          gates,
+          summary: `${track} failed ${failed.map(describe).join(', ')} over ${judged.requests} requests`,
+        }
+      : waiting.length > 0
+        ? {
+            ...base,
+            outcome: 'inconclusive',
+            gates: gates.filter((g) => g.value !== null),
+            summary: waiting.join('; '),
+          }
+        : {
+            ...base,
+            outcome: 'pass',
+            gates,
+            summary:
+              gates.length === 0
+                ? 'no gates'
+                : `${track} passed ${gates.map(describe).join(', ')} over ${judged.requests} requests`,
+          };
+  return { verdict, judgement };
 }

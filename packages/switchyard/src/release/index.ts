@@ -1,5 +1,6 @@
 export { createRelease, transition, allowedActions, type NewRelease } from './machine.js';
-export { evaluate, delta, judgedTrack } from './gates.js';
+export { evaluate, delta, judgedTrack, startJudgement, type Evaluation } from './gates.js';
+export * as judge from './judge/index.js';
 export { activeFreeze, describeFreeze, inWindow } from './freeze.js';
 export {
   Orchestrator,

@@ -189,8 +189,9 @@ describe('release engine', () => {
     const verdict = state.verdicts.at(-1);
     expect(verdict?.outcome).toBe('fail');
     expect(verdict?.summary).toMatch(
-      /free failed error-ratio-vs-stable 19\.00% \(≤ \+1\.00% over stable \(1\.00%\)\), error-ratio 20\.00% \(≤ 5\.00%\) over 100 requests/,
+      /^free failed errors-vs-stable \(errors 20\/100 \(20\.00%\) vs stable 1\/100 \(1\.00%\); evidence of a regression \(×2 and \+1\.00%\): by failure origin 5\.35, by the canary's own requests 12\.65 .*: a regression, with at most 1\.00% chance of a false rollback\), error-ratio 20\.00% \(≤ 5\.00%\) over 100 requests$/,
     );
+    expect(verdict?.gates[0]?.evidence).toMatchObject({ canary: { requests: 100, errors: 20 }, failAt: Math.log(100) });
     expect(state.outcome).toContain('stage free');
   });
 
@@ -424,6 +425,57 @@ describe('release engine', () => {
     state = observe(world, state, 30);
     expect(state.status).toBe('rolled-back');
     expect(state.verdicts.at(-1)?.summary).toMatch(/response-time 5 \(≤ 1 ms\)/);
+  });
+});
+
+describe('release engine judging sequentially', () => {
+  it('rolls a bad canary back on the counter update that makes the evidence enough, before the minimum traffic', () => {
+    const svc = service();
+    const world = new World(svc, (v) => (v === '2.0.0-bad' ? 0.2 : 0));
+    let state = begin(svc, world, '2.0.0-bad');
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    const verdicts: string[] = [];
+    for (let t = 0; t < 6 && state.phase !== 'done'; t++) {
+      state = observe(world, state, 10, 30);
+      verdicts.push(state.verdicts.at(-1)?.outcome ?? '');
+    }
+    expect(state.status).toBe('rolled-back');
+    // 6 failures each update, from the canary only, at an even split: ln(4/3) each, ln(100) needed.
+    expect(verdicts).toEqual(['inconclusive', 'inconclusive', 'fail']);
+    expect(state.verdicts.at(-1)?.requests).toBe(90);
+    expect(state.outcome).toMatch(/^stage free: free failed errors-vs-stable \(errors 18\/90 \(20\.00%\)/);
+  });
+
+  it('says while undecided what a decision still needs, and passes once the evidence is enough', () => {
+    const svc = service({ gates: [{ metric: 'errors-vs-stable' }] });
+    const world = new World(svc, () => 0);
+    let state = begin(svc, world, '2.0.0');
+    state = observe(world, state, 10, 100);
+    expect(state.verdicts.at(-1)?.outcome).toBe('inconclusive');
+    expect(state.verdicts.at(-1)?.summary).toMatch(
+      /^errors-vs-stable errors 0\/100 \(0\.00%\) vs stable 0\/100 .*undecided — about \d+ more clean canary requests to pass, 17 more canary failures to roll back$/,
+    );
+    state = observe(world, state, 40, 100);
+    expect(state.verdicts.at(-1)?.outcome).toBe('pass');
+    expect(state.verdicts.at(-1)?.summary).toMatch(
+      /no regression, with at most 5\.00% chance of missing one\) over 500 requests$/,
+    );
+  });
+
+  it('keeps the evidence across a router restart and does not count the gap', () => {
+    const svc = service({ gates: [{ metric: 'errors-vs-stable' }] });
+    const world = new World(svc, (v) => (v === '2.0.0-bad' ? 0.1 : 0));
+    let state = begin(svc, world, '2.0.0-bad');
+    state = step(world, state, { type: 'promote', at: world.at(), by: 'qa' });
+    state = observe(world, state, 10, 20);
+    const before = state.judgement?.evidence[0];
+    expect(before?.canary).toEqual({ requests: 20, errors: 2 });
+    // The router restarts: its counters start again, with a burst of 503s while replicas came back.
+    for (const c of Object.values(world.counters)) Object.assign(c, { requests: 5, errors: 5 });
+    state = observe(world, state, 10, 0);
+    expect(state.judgement?.evidence[0]).toEqual(before);
+    state = observe(world, state, 10, 20);
+    expect(state.judgement?.evidence[0]?.canary).toEqual({ requests: 40, errors: 4 });
   });
 });
 

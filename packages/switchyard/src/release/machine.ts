@@ -1,6 +1,6 @@
 import type { RoutingState } from '../router/index.js';
 import type { Service, Stage } from '../spec/index.js';
-import { evaluate } from './gates.js';
+import { evaluate, startJudgement } from './gates.js';
 import type {
   Action,
   Command,
@@ -110,7 +110,7 @@ function startStage(state: ReleaseState, index: number): Emitted {
     { kind: 'snapshot' },
   );
   const applied = stage.track && !state.applied.includes(stage.track) ? [...state.applied, stage.track] : state.applied;
-  const { observingSince: _o, lastMeasuredAt: _l, baseline: _b, ...rest } = state;
+  const { observingSince: _o, lastMeasuredAt: _l, baseline: _b, judgement: _j, ...rest } = state;
   return emit({ ...rest, stage: index, phase: 'applying', applied }, commands);
 }
 
@@ -257,10 +257,10 @@ function onVerdict(state: ReleaseState, verdict: Verdict, at: string, hold: stri
   return advance(next);
 }
 
-function countersReset(baseline: Measurement, current: Measurement): boolean {
-  return Object.entries(baseline.tracks).some(
-    ([track, before]) => (current.tracks[track]?.requests ?? 0) < before.requests,
-  );
+function countersReset(state: ReleaseState, baseline: Measurement, current: Measurement): boolean {
+  const below = (seen: Measurement['tracks']) =>
+    Object.entries(seen).some(([track, before]) => (current.tracks[track]?.requests ?? 0) < before.requests);
+  return below(baseline.tracks) || (state.judgement !== undefined && below(state.judgement.last));
 }
 
 /** Commands that only observe or tell: they never hold a person's action back. */
@@ -273,20 +273,32 @@ function stepDone(
   result: Measurement | undefined,
   hold?: string,
 ): Emitted {
-  if (kind === 'snapshot' && result) state = { ...state, baseline: result };
+  if (kind === 'snapshot' && result) state = { ...state, baseline: result, judgement: startJudgement(result) };
   if (kind === 'measure') {
     if (!result || !state.baseline || (state.phase !== 'observing' && state.phase !== 'awaiting-approval'))
       return { state, commands: [] };
-    // The router restarted (its counters went back): judge from here on, not across the gap.
-    if (countersReset(state.baseline, result)) return { state: { ...state, baseline: result }, commands: [] };
-    const verdict = evaluate(
+    // The router restarted (its counters went back): judge from here on, not across the gap;
+    // the sequential gates keep the evidence gathered before it.
+    if (countersReset(state, state.baseline, result))
+      return {
+        state: {
+          ...state,
+          baseline: result,
+          judgement: { ...(state.judgement ?? startJudgement(result)), last: result.tracks },
+        },
+        commands: [],
+      };
+    const { verdict, judgement } = evaluate({
       at,
-      state.stages[state.stage] as Stage,
-      state.settings,
-      state.stableTrack,
-      state.baseline,
-      result,
-    );
+      stage: state.stages[state.stage] as Stage,
+      settings: state.settings,
+      stableTrack: state.stableTrack,
+      baseline: state.baseline,
+      current: result,
+      ...(state.judgement ? { judgement: state.judgement } : {}),
+      final: elapsed(state.observingSince, at) >= state.settings.inconclusiveAfterMs,
+    });
+    state = { ...state, judgement };
     return onVerdict(state, verdict, at, hold);
   }
   if (state.awaiting.some((a) => !PASSIVE.has(a.kind))) return { state, commands: [] };

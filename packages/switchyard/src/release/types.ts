@@ -1,5 +1,6 @@
 import type { RoutingState } from '../router/index.js';
 import type { Gate, Stage } from '../spec/index.js';
+import type { ErrorEvidence } from './judge/index.js';
 
 /** Everything here is plain, serialisable data: the state and its commands survive a JSON round trip. */
 
@@ -29,6 +30,28 @@ export interface GateResult {
   readonly value: number | null;
   readonly threshold: string;
   readonly ok: boolean;
+  /** A sequential gate's verdict in words: observed rates, evidence, what a decision needs. */
+  readonly detail?: string;
+  /** A sequential gate's evidence so far, as log-likelihood ratios of a regression over none. */
+  readonly evidence?: {
+    readonly canary: { readonly requests: number; readonly errors: number };
+    readonly stable: { readonly requests: number; readonly errors: number };
+    /** From which track each failure came, given the split. */
+    readonly relative: number;
+    /** From the canary's own requests against the stable track's ratio. */
+    readonly absolute: number;
+    /** Both at or above: rolled back. */
+    readonly failAt: number;
+    /** Either at or below: passed. */
+    readonly passAt: number;
+  };
+}
+
+/** Where the sequential gates of the current stage stand: the counters last seen and each gate's evidence. */
+export interface Judgement {
+  readonly last: Readonly<Record<string, TrackCounters>>;
+  /** One entry per sequential gate of the stage, in order. */
+  readonly evidence: readonly ErrorEvidence[];
 }
 
 export interface Verdict {
@@ -106,6 +129,7 @@ export interface ReleaseState {
   readonly observingSince?: string;
   readonly lastMeasuredAt?: string;
   readonly baseline?: Measurement;
+  readonly judgement?: Judgement;
   /** Commands emitted and not yet done. */
   readonly awaiting: readonly { readonly seq: number; readonly kind: Command['kind'] }[];
   readonly nextSeq: number;

@@ -46,10 +46,25 @@ export const DEFAULTS = {
   autoscalingCpuTarget: 70,
   release: {
     stageDuration: '5m',
+    /**
+     * The canary judged against the stable track on every counter update: rolled back as soon as
+     * the evidence is enough (at most 1% of good canaries), passed once it is (at most 5% of
+     * canaries twice as failing and a point above stable). The ratio cap guards the stable stage.
+     */
     gates: [
-      { metric: 'error-ratio-vs-stable', max: 0.01 },
+      {
+        metric: 'errors-vs-stable',
+        falseRollback: 0.01,
+        missedRegression: 0.05,
+        regression: { factor: 2, margin: 0.01 },
+      },
       { metric: 'error-ratio', max: 0.05 },
     ],
+    sequential: { falseRollback: 0.01, missedRegression: 0.05, regression: { factor: 2, margin: 0.01 } },
+    /** Gates are read this often: sequential gates judge every update, so often is better. */
+    interval: '1s',
+    minRequests: 50,
+    inconclusiveAfter: '10m',
     /** A migration moves this much traffic off the legacy backend at each stage. */
     migrationLegacyShares: [99, 75, 50, 0],
   },

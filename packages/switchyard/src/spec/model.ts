@@ -79,6 +79,13 @@ export interface Router {
 }
 
 export type Gate =
+  | {
+      /** The sequential comparison of the stage's error ratio with the stable track's (release/judge). */
+      readonly metric: 'errors-vs-stable';
+      readonly falseRollback: number;
+      readonly missedRegression: number;
+      readonly regression: { readonly factor: number; readonly margin: number };
+    }
   | { readonly metric: 'error-ratio'; readonly max: number }
   | { readonly metric: 'error-ratio-vs-stable'; readonly max: number }
   | { readonly metric: 'response-time'; readonly maxMs: number }

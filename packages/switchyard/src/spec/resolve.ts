@@ -198,6 +198,13 @@ function resolveGate(g: GateSpec): Gate {
         ...(g.max !== undefined ? { max: g.max } : {}),
         ...(g.min !== undefined ? { min: g.min } : {}),
       };
+    case 'errors-vs-stable':
+      return {
+        metric: 'errors-vs-stable',
+        falseRollback: g.falseRollback,
+        missedRegression: g.missedRegression,
+        regression: { factor: g.regression.factor, margin: g.regression.margin },
+      };
     default:
       return { metric: g.metric, max: g.max };
   }
@@ -327,7 +334,7 @@ function resolveRelease(
   stable: string,
 ): ReleasePolicy {
   const r = spec.release;
-  const gates = r?.gates ? r.gates.map(resolveGate) : DEFAULTS.release.gates.map((g) => ({ ...g }) as Gate);
+  const gates = r?.gates ? r.gates.map(resolveGate) : DEFAULTS.release.gates.map((g) => structuredClone(g) as Gate);
   const context = {
     tracks: new Set(tracks.map((t) => t.name)),
     stable,
@@ -341,7 +348,11 @@ function resolveRelease(
       ? resolveStages(problems, ['release', 'stages'], r.stages, context)
       : derivedPlan(tracks, groups, gates),
   };
-  if (spec.legacy) plans.migration = migrationPlan(gates.filter((g) => g.metric !== 'error-ratio-vs-stable'));
+  // A migration has no canary track: the stable track is all there is to judge.
+  if (spec.legacy)
+    plans.migration = migrationPlan(
+      gates.filter((g) => g.metric !== 'error-ratio-vs-stable' && g.metric !== 'errors-vs-stable'),
+    );
   for (const [name, stages] of Object.entries(r?.plans ?? {})) {
     if (name === 'default' || name === 'rollback') {
       problems.add(
@@ -355,9 +366,9 @@ function resolveRelease(
   }
   return {
     plans,
-    minRequests: r?.minRequests ?? 50,
-    intervalMs: parseDuration(r?.interval ?? '10s') as number,
-    inconclusiveAfterMs: parseDuration(r?.inconclusiveAfter ?? '10m') as number,
+    minRequests: r?.minRequests ?? DEFAULTS.release.minRequests,
+    intervalMs: parseDuration(r?.interval ?? DEFAULTS.release.interval) as number,
+    inconclusiveAfterMs: parseDuration(r?.inconclusiveAfter ?? DEFAULTS.release.inconclusiveAfter) as number,
     ...(r?.prometheus ? { prometheusUrl: r.prometheus.url } : {}),
   };
 }

@@ -236,9 +236,41 @@ const ratio = z
   .min(0, { error: 'must be between 0 and 1' })
   .max(1, { error: 'must be between 0 and 1' });
 
+/** A chance a gate may get wrong: above 0 (0 would never decide) and below a half (a coin does better). */
+const chance = z
+  .number({ error: 'must be a chance between 0 and 0.5, e.g. 0.01 for 1%' })
+  .gt(0, { error: 'must be above 0: a test allowed no mistake never decides' })
+  .lt(0.5, { error: 'must be below 0.5' });
+
+const SEQUENTIAL = DEFAULTS.release.sequential;
+
+const regression = z
+  .strictObject({
+    factor: z
+      .number()
+      .gt(1, { error: 'must be above 1: the canary failing this many times as often as stable' })
+      .default(SEQUENTIAL.regression.factor)
+      .meta({ description: "A regression: the canary's error ratio at least this many times the stable track's" }),
+    margin: ratio
+      .default(SEQUENTIAL.regression.margin)
+      .meta({ description: '…and at least this much above it (0.01 is one percentage point)' }),
+  })
+  .default({ ...SEQUENTIAL.regression })
+  .meta({ description: 'The smallest regression the gate must catch with the missed-regression rate' });
+
 const gate = z.discriminatedUnion(
   'metric',
   [
+    z.strictObject({
+      metric: z.literal('errors-vs-stable'),
+      falseRollback: chance.default(SEQUENTIAL.falseRollback).meta({
+        description: 'Highest chance of rolling back a canary that fails no more often than the stable track',
+      }),
+      missedRegression: chance.default(SEQUENTIAL.missedRegression).meta({
+        description: 'Highest chance of passing a canary that regressed by `regression`',
+      }),
+      regression,
+    }),
     z.strictObject({
       metric: z.literal('error-ratio'),
       max: ratio.meta({ description: "Highest share of 5xx answers (and failed connections) on the stage's track" }),
@@ -262,7 +294,7 @@ const gate = z.discriminatedUnion(
       min: z.number().optional(),
     }),
   ],
-  { error: 'metric must be error-ratio, error-ratio-vs-stable, response-time or prometheus' },
+  { error: 'metric must be errors-vs-stable, error-ratio, error-ratio-vs-stable, response-time or prometheus' },
 );
 
 const stage = z.strictObject({
@@ -291,16 +323,17 @@ const release = z.strictObject({
     .optional()
     .meta({ description: 'More named plans, chosen with deploy --plan' }),
   gates: z.array(gate).optional().meta({ description: 'Gates of every stage that sets none' }),
-  minRequests: z
-    .number()
-    .int()
-    .min(0)
-    .default(50)
-    .meta({ description: "No verdict before a stage's track has answered this many requests" }),
-  interval: positiveDuration.default('10s').meta({ description: 'How often gates are measured' }),
-  inconclusiveAfter: positiveDuration
-    .default('10m')
-    .meta({ description: 'A stage without enough traffic for this long fails' }),
+  minRequests: z.number().int().min(0).default(DEFAULTS.release.minRequests).meta({
+    description:
+      "Threshold gates judge once a stage's track has answered this many requests; a sequential gate's pass waits for it too, its rollback never",
+  }),
+  interval: positiveDuration
+    .default(DEFAULTS.release.interval)
+    .meta({ description: 'How often gates are measured (sequential gates judge every measurement)' }),
+  inconclusiveAfter: positiveDuration.default(DEFAULTS.release.inconclusiveAfter).meta({
+    description:
+      'A stage still without a verdict this long fails; an undecided sequential gate then decides by where its evidence leans',
+  }),
   prometheus: z
     .strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'must be an http(s) URL' }) })
     .optional()

@@ -438,14 +438,10 @@ export class KubernetesRuntime implements Runtime {
   private async untilOnly(name: string, track: string, version: string): Promise<void> {
     const service = this.spec(name);
     const deadline = Date.now() + (service.terminationGraceSeconds + 30) * 1000;
-    const labelSelector = `${LABEL.service}=${name},${LABEL.track}=${track}`;
     for (;;) {
-      const pods = await this.client.request<{ items: LivePod[] }>(
-        'GET',
-        `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods`,
-        { query: { labelSelector } },
-      );
-      const others = pods.items.filter((p) => p.metadata.labels?.[LABEL.version] !== version).length;
+      const others = (await this.trackPods(name, track)).filter(
+        (p) => p.metadata.labels?.[LABEL.version] !== version,
+      ).length;
       if (others === 0) return;
       if (Date.now() > deadline) {
         this.say(`! ${name}: ${others} pod(s) of track ${track} still run another version than ${version}`);
@@ -453,6 +449,20 @@ export class KubernetesRuntime implements Runtime {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+
+  /** A track's pods: from the watched cache once started (no request), else listed. */
+  private async trackPods(name: string, track: string): Promise<LivePod[]> {
+    const matches = (p: LivePod) =>
+      p.metadata.labels?.[LABEL.service] === name && p.metadata.labels[LABEL.track] === track;
+    if (this.live?.running) return this.live.pods.cache.items().filter(matches);
+    const labelSelector = `${LABEL.service}=${name},${LABEL.track}=${track}`;
+    const pods = await this.client.request<{ items: LivePod[] }>(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods`,
+      { query: { labelSelector } },
+    );
+    return pods.items;
   }
 
   /** A track's version and/or replica count, kept in the desired state so the next apply keeps it; waits for the rollout. */
