@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../test/support/cli.js';
+import { VERSION } from '../version.js';
 import { call, RELEASE_SERVICE, terminal, Traffic, waitForRelease } from '../../test/support/release.js';
 import {
   adminAuth,
@@ -31,9 +32,9 @@ describe('switchyard deploy, approve and status --watch against a running server
   }
 
   beforeAll(async () => {
-    // The internal stage lasts long enough to approve it before it waits.
+    // The internal stage lasts long enough to approve it, and restart the server, before it waits.
     const [internal, ...rest] = RELEASE_SERVICE.release.stages;
-    fleet = await writeReleaseUpFleet('sy-cli-release-', { stages: [{ ...internal!, duration: '12s' }, ...rest] });
+    fleet = await writeReleaseUpFleet('sy-cli-release-', { stages: [{ ...internal!, duration: '30s' }, ...rest] });
     await start();
     traffic = new Traffic(fleet.url, ['free', 'paid', 'enterprise']);
   });
@@ -41,6 +42,16 @@ describe('switchyard deploy, approve and status --watch against a running server
   afterAll(async () => {
     await traffic?.stop();
     await up?.stop();
+  });
+
+  it("version prints the client's version and the server's", async () => {
+    const json = await cli(['version', '-o', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      client: { version: VERSION },
+      server: { address: fleet.api, version: VERSION, environments: ['sandbox'] },
+    });
+    expect((await cli(['version'])).stdout).toBe(`client: ${VERSION}\nserver: ${VERSION} at ${fleet.api} (sandbox)\n`);
   });
 
   it('approve right after deploy is recorded, kept across a restart, and applied when the stage passes', async () => {
@@ -79,12 +90,12 @@ describe('switchyard deploy, approve and status --watch against a running server
   });
 
   it('deploy prints the approve command when the release waits, and --timeout ends it with exit 7', async () => {
-    const deployed = await cli(['deploy', 'api', '1.3.0', '--timeout', '20s']);
+    const deployed = await cli(['deploy', 'api', '1.3.0', '--timeout', '45s']);
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(7);
     const id = /^release (\S+)$/m.exec(deployed.stdout)?.[1] ?? '';
     // The command as it works from anywhere: the API address is in it (the default one would not be).
     expect(deployed.stdout).toContain(`⏸ waiting for approval: switchyard approve ${id} --api ${fleet.api}\n`);
-    expect(deployed.stderr).toContain('error SWY_RELEASE_WAIT_TIMEOUT: api 1.3.0 has not ended within 20s:');
+    expect(deployed.stderr).toContain('error SWY_RELEASE_WAIT_TIMEOUT: api 1.3.0 has not ended within 45s:');
     expect(deployed.stderr).toContain('the release goes on');
     expect(deployed.stderr).toContain(`approve it with \`switchyard approve ${id}\``);
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { durationFlag } from '../duration.js';
 import { loadOneFleet, selectUnits } from '../fleet.js';
 import { paint } from '../format.js';
+import { objectDiff } from '../object-diff.js';
 import { printData, withOutput, type OutputFlags } from '../output.js';
 
 interface ApplyFlags {
@@ -30,7 +31,7 @@ export function registerApply(program: Command): void {
       .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
       .option(
         '--dry-run',
-        'validate every object with the API server (server-side dry run) and show what would change; write nothing',
+        'validate every object with the API server (server-side dry run) and print what would change as a unified diff (like kubectl diff); write nothing',
       )
       .option('-s, --service <name...>', 'apply only these services (pruning stays among them)')
       .option('--no-prune', 'keep objects Switchyard rendered before and does not render now')
@@ -60,6 +61,7 @@ export function registerApply(program: Command): void {
         wait: opts.wait,
       });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const diff = result.changes ? objectDiff(result.changes) : undefined;
       if (
         printData(opts, {
           environment: fleet.environment.name,
@@ -70,10 +72,12 @@ export function registerApply(program: Command): void {
           applied: result.applied,
           unchanged: result.unchanged,
           pruned: result.pruned,
+          ...(diff !== undefined ? { diff } : {}),
           seconds: Number(seconds),
         })
       )
         return;
+      if (diff) process.stdout.write(colourDiff(diff, process.stdout));
       const where = `namespace ${fleet.environment.namespace} of ${result.cluster.identity.name ? `cluster ${result.cluster.identity.name}` : `context ${runtime.client.context}`}`;
       const written = result.dryRun
         ? `${result.applied.length} objects valid (nothing written)`
@@ -83,4 +87,22 @@ export function registerApply(program: Command): void {
       runtime.close();
     }
   });
+}
+
+/** A unified diff as git colours it: removed lines red, added green, hunk headers cyan. */
+function colourDiff(diff: string, out: NodeJS.WriteStream): string {
+  return diff
+    .split('\n')
+    .map((line) =>
+      /^(---|\+\+\+) /.test(line)
+        ? paint(out, 'bold', line)
+        : line.startsWith('@@')
+          ? paint(out, 'cyan', line)
+          : line.startsWith('-')
+            ? paint(out, 'red', line)
+            : line.startsWith('+')
+              ? paint(out, 'green', line)
+              : line,
+    )
+    .join('\n');
 }

@@ -29,6 +29,18 @@ export interface ApplyResult {
   readonly unchanged: number;
   readonly pruned: readonly string[];
   readonly namespaceCreated: boolean;
+  /**
+   * In a dry run, what would change, as `kubectl diff` shows it: each object live (null when it
+   * would be created) and as the API server would store it (null when it would be pruned).
+   */
+  readonly changes?: readonly ObjectChange[];
+}
+
+export interface ObjectChange {
+  /** `Kind/name`. */
+  readonly key: string;
+  readonly before: KubeObject | null;
+  readonly after: KubeObject | null;
 }
 
 export interface Plan {
@@ -240,13 +252,15 @@ export async function applyObjects(
   );
 
   const applied: string[] = [];
+  const changes: ObjectChange[] = [];
+  const liveByKey = new Map(live.map((o) => [objectKey(o), o]));
   const changed = new Set(planned.apply);
   const concurrency = options.concurrency ?? 32;
   for (const info of KINDS) {
     const batch = toApply.filter((o) => o.kind === info.kind);
     await mapLimit(batch, concurrency, async (object) => {
       const sent = target === namespace ? object : { ...object, metadata: { ...object.metadata, namespace: target } };
-      await applyRequest(client, sent, target, dryRun).catch((err: unknown) => {
+      const stored = await applyRequest(client, sent, target, dryRun).catch((err: unknown) => {
         if (err instanceof SwitchyardError)
           throw new SwitchyardError(err.code, {
             message: `${objectKey(object)}: ${err.message}`,
@@ -256,6 +270,12 @@ export async function applyObjects(
         throw err;
       });
       applied.push(objectKey(object));
+      if (dryRun && changed.has(object))
+        changes.push({
+          key: objectKey(object),
+          before: liveByKey.get(objectKey(object)) ?? null,
+          after: { ...(stored as KubeObject), metadata: { ...(stored as KubeObject).metadata, namespace } },
+        });
       if (changed.has(object)) say(`${dryRun ? 'valid' : 'applied'} ${objectKey(object)}`);
     });
   }
@@ -276,6 +296,7 @@ export async function applyObjects(
           if (!isNotFound(err)) throw err;
         });
       pruned.push(objectKey(object));
+      if (dryRun) changes.push({ key: objectKey(object), before: object, after: null });
       say(`${dryRun ? 'would prune' : 'pruned'} ${objectKey(object)}`);
     });
   }
@@ -286,5 +307,6 @@ export async function applyObjects(
     unchanged: planned.unchanged.length,
     pruned: pruned.sort(),
     namespaceCreated,
+    ...(dryRun ? { changes: changes.sort((a, b) => a.key.localeCompare(b.key)) } : {}),
   };
 }

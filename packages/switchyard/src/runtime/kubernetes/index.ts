@@ -22,6 +22,7 @@ export {
   FIELD_MANAGER,
   type ApplyOptions,
   type ApplyResult,
+  type ObjectChange,
   type Plan,
 } from './apply.js';
 export {
