@@ -96,7 +96,7 @@ function sequential(
   // A team's minimum traffic holds a pass back, never a rollback.
   const outcome = decision === 'pass' && !enoughRequests && !final ? 'undecided' : decision;
   const b = boundaries(s);
-  const detail = describeEvidence(evidence, s, outcome, final && !evidence.passed);
+  const detail = describeEvidence(evidence, s, outcome);
   return {
     gate: gate.metric,
     value: evidence.canary.requests === 0 ? 0 : evidence.canary.errors / evidence.canary.requests,

@@ -332,7 +332,7 @@ const release = z.strictObject({
     .meta({ description: 'How often gates are measured (sequential gates judge every measurement)' }),
   inconclusiveAfter: positiveDuration.default(DEFAULTS.release.inconclusiveAfter).meta({
     description:
-      'A stage still without a verdict this long fails; an undecided sequential gate then decides by where its evidence leans',
+      'A stage still without a verdict this long fails; an undecided sequential gate then passes, without its missed-regression guarantee',
   }),
   prometheus: z
     .strictObject({ url: z.string().regex(/^https?:\/\//, { error: 'must be an http(s) URL' }) })

@@ -14,3 +14,4 @@ export {
   type ErrorEvidence,
   type SequentialSettings,
 } from './errors.js';
+export { addLatencyBatch, histogramDelta, quantileBound, slowerThan, type Bucket, type Histogram } from './latency.js';
