@@ -111,7 +111,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     '',
     'defaults',
     '    mode http',
-    "    # Stopping (soft stop), an idle client connection is not cut under a request about to be sent:",
+    '    # Stopping (soft stop), an idle client connection is not cut under a request about to be sent:',
     '    # it stays until its next request, answered with Connection: close.',
     '    option idle-close-on-response',
     ...(input.log ? ['    log global', '    option httplog', '    option dontlognull'] : []),

@@ -50,7 +50,13 @@ export {
 } from './identity.js';
 export { readyEndpoints, scaleDeployment, deploymentReplicas, DeploymentScaleTarget } from './endpoints.js';
 export { renderedHash, withHash, covers, upToDate, APPLIED_HASH } from './compare.js';
-export { RouterPods, updateRouters, readyRouterPods, runtimeApiSession, type RuntimeApiOutcome } from './router-pods.js';
+export {
+  RouterPods,
+  updateRouters,
+  readyRouterPods,
+  runtimeApiSession,
+  type RuntimeApiOutcome,
+} from './router-pods.js';
 export { KINDS, kindInfo, type KindInfo } from './kinds.js';
 export {
   Informer,
