@@ -41,13 +41,13 @@ async function writeTexts(dir: string, texts: Texts): Promise<void> {
   }
 }
 
-describe.concurrent('switchyard check --format sarif', () => {
+describe.concurrent('switchyard check -o sarif', () => {
   it('names files from the root of the git work tree holding the configuration, wherever it runs', async () => {
     const repo = await mkdtemp(join(tmpdir(), 'switchyard-repo-'));
     execFileSync('git', ['init', '--quiet', repo]);
     const config = join(repo, 'deploy', 'video platform');
     await writeTexts(config, troubled());
-    const r = await runCli(['check', config, '--env', 'production', '-f', 'sarif'], { cwd: tmpdir() });
+    const r = await runCli(['check', config, '--env', 'production', '-o', 'sarif'], { cwd: tmpdir() });
     expect(r.code, r.stderr).toBe(4);
     const log = JSON.parse(r.stdout) as SarifLog;
     expect(sarifSchemaErrors(log)).toEqual([]);
@@ -62,7 +62,7 @@ describe.concurrent('switchyard check --format sarif', () => {
 
   it('outside git, names files from the current directory', async () => {
     const config = await writeConfig(troubled());
-    const r = await runCli(['check', config, '--env', 'production', '-f', 'sarif'], { cwd: dirname(config) });
+    const r = await runCli(['check', config, '--env', 'production', '-o', 'sarif'], { cwd: dirname(config) });
     const run = (JSON.parse(r.stdout) as SarifLog).runs[0]!;
     expect(run.originalUriBaseIds?.SRCROOT?.uri).toBe(pathToFileURL(`${realpathSync(dirname(config))}/`).href);
     expect(run.results[0]?.locations[0]?.physicalLocation?.artifactLocation).toEqual({
@@ -72,7 +72,7 @@ describe.concurrent('switchyard check --format sarif', () => {
   });
 
   it("points every rule's helpUri at its page in this checkout's docs/policy", async () => {
-    const r = await runCli(['check', 'examples/video-platform', '--env', 'production', '-f', 'sarif']);
+    const r = await runCli(['check', 'examples/video-platform', '--env', 'production', '-o', 'sarif']);
     expect(r.code, r.stderr).toBe(0);
     const log = JSON.parse(r.stdout) as SarifLog;
     expect(sarifSchemaErrors(log)).toEqual([]);
@@ -87,19 +87,19 @@ describe.concurrent('switchyard check --format sarif', () => {
   });
 });
 
-describe.concurrent('switchyard check --format junit', () => {
+describe.concurrent('switchyard check -o junit', () => {
   it('passes a warning below --fail-on with the finding in its output, as the exit code does', async () => {
     const texts = baseTexts();
     texts['services/api.yaml'] = setIn(texts['services/api.yaml'] as string, 'probes.liveness', { path: '/ready' });
     const dir = await writeConfig(texts);
-    const lenient = await runCli(['check', dir, '--env', 'production', '-f', 'junit', '--fail-on', 'error']);
+    const lenient = await runCli(['check', dir, '--env', 'production', '-o', 'junit', '--fail-on', 'error']);
     expect(lenient.code, lenient.stderr).toBe(0);
     expect(lenient.stdout).toContain('<testsuite name="production" tests="21" failures="0" errors="0" skipped="0">');
     expect(lenient.stdout).toMatch(
       /<testcase classname="switchyard.policy.production" name="probes-differ">\s*<system-out>warning: container api of Deployment api-free uses the same probe for readiness and liveness — fix: .* \(at services\/api\.yaml:\d+:\d+\)\n/,
     );
     expect(lenient.stdout).not.toContain('<failure');
-    const strict = await runCli(['check', dir, '--env', 'production', '-f', 'junit']);
+    const strict = await runCli(['check', dir, '--env', 'production', '-o', 'junit']);
     expect(strict.code).toBe(3);
     expect(strict.stdout).toMatch(
       /<testcase classname="switchyard.policy.production" name="probes-differ">\s*<failure message="4 findings" type="warning">/,

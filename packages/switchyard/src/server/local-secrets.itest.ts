@@ -122,7 +122,7 @@ describe('a data directory on disk', () => {
     await second.ready();
     try {
       expect((await call(api, `Bearer ${lost}`, 'GET', '/v1/status')).status).toBe(401);
-      const listed = await runCli(['token', 'list', '--json'], { env: { ...env, SWITCHYARD_API: api } });
+      const listed = await runCli(['token', 'list', '-o', 'json'], { env: { ...env, SWITCHYARD_API: api } });
       expect(listed.code, listed.stderr).toBe(0);
       const tokens = (
         JSON.parse(listed.stdout) as {

@@ -112,7 +112,7 @@ describe('switchyard server on Kubernetes clusters', () => {
     const wrong = await cli(['status', '--env', 'qa']);
     expect(wrong.code).toBe(EXIT.notFound);
     expect(wrong.stderr).toContain('This server does not serve the environment qa: it serves production, staging');
-    const staging = await cli(['status', '--env', 'staging', '--json']);
+    const staging = await cli(['status', '--env', 'staging', '-o', 'json']);
     expect(staging.code, staging.stderr).toBe(0);
     expect(JSON.parse(staging.stdout)).toMatchObject({
       environment: 'staging',

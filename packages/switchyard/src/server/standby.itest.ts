@@ -239,7 +239,7 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain(`standby (${c.api}): ${b.api} leads (term 2`);
     // The new leader's config repository caught up with the commits the old one pushed.
-    const history = await cli(b.api, ['history', 'catalog-api', '--env', 'staging', '--json']);
+    const history = await cli(b.api, ['history', 'catalog-api', '--env', 'staging', '-o', 'json']);
     expect(history.code, history.stderr).toBe(0);
     const commits = JSON.parse(history.stdout) as { commits?: HistoryCommit[] } | HistoryCommit[];
     const list = Array.isArray(commits) ? commits : (commits.commits ?? []);

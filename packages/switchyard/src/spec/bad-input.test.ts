@@ -686,7 +686,7 @@ describe.concurrent('bad input', () => {
       c.change(texts);
       const dir = await writeConfig(texts);
       const out = join(dir, 'rendered');
-      const result = await runCli(['render', dir, '--env', c.env ?? 'production', '--out', out]);
+      const result = await runCli(['render', dir, '--env', c.env ?? 'production', '--out-dir', out]);
       expect(result.code, result.stderr).toBe(c.exit ?? 2);
       expect(result.stderr).toMatch(c.says);
       if (c.file) {
