@@ -32,7 +32,7 @@ SWITCHYARD_MINIO_VERSION="${SWITCHYARD_MINIO_VERSION:-v0.0.0-20260212201848-7aac
 # Components that `up` can start, in start order (down uses the reverse).
 DAEMONS=(postgres rabbitmq minio redis)
 # Components that are only installed (never started by these scripts).
-TOOLS=(haproxy nginx wrk prometheus git openssl curl)
+TOOLS=(haproxy nginx wrk prometheus git openssl curl zsh fish)
 
 PG_BIN="${SWITCHYARD_PG_BIN:-/usr/lib/postgresql/15/bin}"
 RABBIT_NODE="${SWITCHYARD_RABBIT_NODE:-switchyard@localhost}"
@@ -69,7 +69,7 @@ canonical_component() {
     rabbitmq|rabbit|rabbitmq-server) echo rabbitmq ;;
     minio|s3) echo minio ;;
     redis|redis-server) echo redis ;;
-    haproxy|nginx|wrk|prometheus|git|openssl|curl) echo "$1" ;;
+    haproxy|nginx|wrk|prometheus|git|openssl|curl|zsh|fish) echo "$1" ;;
     *) return 1 ;;
   esac
 }
@@ -318,7 +318,7 @@ first_executable() { local f; for f in "$@"; do if [[ -n "$f" && -x "$f" ]]; the
 tool_bin() {
   case "$1" in
     haproxy|nginx) first_executable "$(command -v "$1" || true)" "/usr/sbin/$1" ;;
-    wrk|prometheus|git|openssl|curl) first_executable "$(command -v "$1" || true)" "/usr/bin/$1" ;;
+    wrk|prometheus|git|openssl|curl|zsh|fish) first_executable "$(command -v "$1" || true)" "/usr/bin/$1" ;;
     minio) first_executable "$(minio_bin)" ;;
     redis) first_executable "$(command -v redis-server || true)" /usr/bin/redis-server ;;
     postgres) first_executable "$PG_BIN/postgres" ;;
