@@ -588,7 +588,8 @@ describe('switchyard apply (the CLI)', () => {
       '--kubeconfig',
       KUBECONFIG,
       '--dry-run',
-      '--json',
+      '-o',
+      'json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as { dryRun: boolean; applied: string[]; namespace: string };

@@ -447,7 +447,7 @@ describe('releases on the real node, with real traffic', () => {
       () => pods().filter((p) => p.ready && !p.deleting).length === 10,
       120_000,
     );
-    const status = await runCli(['status', '--env', 'real', '--json'], {
+    const status = await runCli(['status', '--env', 'real', '-o', 'json'], {
       env: { SWITCHYARD_API: api, XDG_CONFIG_HOME: dataDir },
     });
     expect(status.code, status.stderr).toBe(EXIT.ok);
