@@ -19,7 +19,33 @@ export const routingAnswer = z
   })
   .meta({ id: 'Routing' });
 
-const gateResult = z.object({ gate: z.string(), value: z.number().nullable(), threshold: z.string(), ok: z.boolean() });
+const trackCounts = z.object({ requests: z.number().int(), errors: z.number().int() });
+
+const gateResult = z.object({
+  gate: z.string(),
+  value: z.number().nullable(),
+  threshold: z.string(),
+  ok: z.boolean(),
+  detail: z
+    .string()
+    .optional()
+    .meta({ description: "A sequential gate's verdict in words: observed rates, evidence, what a decision needs" }),
+  evidence: z
+    .object({
+      canary: trackCounts,
+      stable: trackCounts,
+      relative: z
+        .number()
+        .meta({ description: 'Log-likelihood ratio of a regression, from which track each failure came' }),
+      absolute: z
+        .number()
+        .meta({ description: "Log-likelihood ratio of a regression, from the canary's own requests" }),
+      failAt: z.number().meta({ description: 'Both ratios at or above this: rolled back' }),
+      passAt: z.number().meta({ description: 'Either ratio at or below this: passed' }),
+    })
+    .optional()
+    .meta({ description: "A sequential gate's evidence since the stage began" }),
+});
 
 export const verdictAnswer = z
   .object({
