@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { required } from '../../test/support/bed.js';
 import { runCli, writeConfig } from '../../test/support/cli.js';
-import { baseTexts, PRODUCTION, setIn } from '../../test/support/config.js';
+import { baseTexts, setIn } from '../../test/support/config.js';
 
 const KUBECONFIG = required('SWITCHYARD_TEST_KUBECONFIG');
 const CONTEXT = 'switchyard-sandbox';
@@ -14,20 +14,26 @@ function kubectl(args: readonly string[]): string {
   return r.stdout;
 }
 
-/** The small test fleet, its production environment pointed at a namespace of the sandbox cluster. */
+/** An environment of its own: the sandbox cluster holds other tests' environments, and claims are per name. */
+const ENV = 'apply-diff';
+
+/** The small test fleet with an environment of its own in a namespace of the sandbox cluster. */
 async function fleet(change: (service: string) => string = (s) => s): Promise<string> {
   const texts = baseTexts();
-  texts['environments/production.yaml'] = setIn(
-    setIn(PRODUCTION, 'cluster.context', CONTEXT),
-    'cluster.namespace',
-    NAMESPACE,
-  );
+  texts[`environments/${ENV}.yaml`] = [
+    'apiVersion: switchyard.dev/v1',
+    'kind: Environment',
+    `name: ${ENV}`,
+    'runtime: kubernetes',
+    `cluster: { context: ${CONTEXT}, namespace: ${NAMESPACE} }`,
+    '',
+  ].join('\n');
   texts['services/api.yaml'] = change(texts['services/api.yaml'] as string);
   return writeConfig(texts);
 }
 
 const apply = (dir: string, ...more: string[]) =>
-  runCli(['apply', dir, '--env', 'production', '-s', 'api', '--kubeconfig', KUBECONFIG, '--no-wait', ...more]);
+  runCli(['apply', dir, '--env', ENV, '-s', 'api', '--kubeconfig', KUBECONFIG, '--no-wait', ...more]);
 
 afterAll(() => {
   spawnSync('kubectl', [
