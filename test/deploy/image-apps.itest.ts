@@ -57,7 +57,7 @@ describe('the example apps image', () => {
     });
   });
 
-  it('starts from its own entrypoint as a numeric user, since the rendered pods give no command and no runAsUser', () => {
+  it('starts from its own entrypoint as the numeric user the rendered pods run as (they give no command)', () => {
     const { config } = image.config();
     const all = [...deployments('Service'), ...deployments('Worker')];
     expect(all.length).toBeGreaterThanOrEqual(5);
@@ -65,7 +65,8 @@ describe('the example apps image', () => {
       const container = containerOf(d);
       expect(container.args, d.metadata.name).toBeUndefined();
       expect(container.securityContext?.runAsNonRoot).toBe(true);
-      expect(container.securityContext?.runAsUser).toBeUndefined();
+      const { runAsUser, runAsGroup } = container.securityContext ?? {};
+      expect(`${runAsUser}:${runAsGroup}`, d.metadata.name).toBe(config.User);
       for (const p of container.ports ?? [])
         expect(Object.keys(config.ExposedPorts ?? {})).toContain(`${p.containerPort}/tcp`);
     }
