@@ -268,7 +268,8 @@ describe('on the test bed', () => {
       ['watch', 'pods'],
       ['get', 'endpointslices.discovery.k8s.io'],
       ['list', 'endpointslices.discovery.k8s.io'],
-      ['create', 'pods:exec'],
+      ['get', 'pods:portforward'],
+      ['create', 'pods:portforward'],
       ['get', 'pods:proxy'],
     ] as const)
       expect(can(verb, resource, managed), `${verb} ${resource}`).toBe(true);
@@ -282,6 +283,8 @@ describe('on the test bed', () => {
       ['list', 'secrets', managed],
       ['delete', 'pods', managed],
       ['create', 'pods:eviction', managed],
+      ['create', 'pods:exec', managed],
+      ['get', 'pods:exec', managed],
       ['create', 'deployments.apps:scale', managed],
       ['create', 'roles.rbac.authorization.k8s.io', managed],
       ['update', 'deployments.apps', managed],
