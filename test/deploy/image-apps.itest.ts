@@ -155,7 +155,7 @@ describe('the example apps image', () => {
       });
       try {
         await pod.waitFor(port, container.readinessProbe!.httpGet!.path);
-        expect(pod.output()).toContain('worker started');
+        await pod.waitForOutput('worker started');
         expect(await pod.stop('SIGTERM')).toBe(0);
       } finally {
         await pod.stop('SIGKILL');

@@ -310,6 +310,23 @@ export class PodProcess {
     }
   }
 
+  /**
+   * Waits until the process has printed `text`. A probe can answer before the line it printed
+   * first reaches this side of the pipe, so a test that reads the output after a probe waits here.
+   */
+  async waitForOutput(text: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.out.includes(text)) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(
+          `exited (${this.child.exitCode ?? this.child.signalCode}) before printing "${text}":\n${this.out}`,
+        );
+      }
+      if (Date.now() > deadline) throw new Error(`never printed "${text}":\n${this.out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Sends the signal and resolves with the exit code; SIGKILL after `timeoutMs`. */
   async stop(signal: NodeJS.Signals, timeoutMs = 15_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;

@@ -126,8 +126,8 @@ export async function follow(
   return { code: exitFor(final.status), release: final };
 }
 
-/** Follows a release for `deploy` and `rollback`: progress for a person, or the final release as -o json|yaml. */
-async function followFor(
+/** Follows a release for `deploy`, `rollback` and `status --watch`: progress for a person, or the final release as -o json|yaml. */
+export async function followFor(
   api: ApiTarget,
   release: ReleaseView,
   opts: OutputFlags & { timeout?: number },

@@ -10,7 +10,7 @@ import { durationFlag } from '../duration.js';
 import { paint } from '../format.js';
 import { printData, serialise, withOutput, type OutputFlags } from '../output.js';
 import type { LeaderView } from '../../api/index.js';
-import { describeRelease, follow, type ReleaseView } from './release.js';
+import { describeRelease, followFor, type ReleaseView } from './release.js';
 
 function percent(text: string): number {
   const value = Number(text.replace(/%$/, ''));
@@ -242,13 +242,7 @@ async function watchRelease(api: ApiTarget, service: string, opts: StatusFlags):
     process.stdout.write(describeStatus(snapshot, opts.output === 'wide'));
     return EXIT.ok;
   }
-  const data = opts.output === 'json' || opts.output === 'yaml';
-  const result = await follow(api, release, {
-    out: data ? process.stderr : process.stdout,
-    ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
-  });
-  printData(opts, result.release);
-  return result.code;
+  return followFor(api, release, opts);
 }
 
 /** Who leads the replicas, as `status` and `server` say it. */
