@@ -1,6 +1,7 @@
 // One replica of an example HTTP service. It says who answered (service, track, version),
 // so that routing can be seen with curl. A version ending in `-failNN` (e.g. 1.5.0-fail20)
-// answers NN% of requests with a 500: the example of a bad release.
+// answers NN% of requests with a 500: the example of a bad release. One ending in `-slowNN`
+// answers NN% of requests 300 ms late: a release that made its slowest answers slower.
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT ?? 8080);
@@ -14,6 +15,8 @@ const identity = {
   replica: process.env.SWITCHYARD_REPLICA ?? String(process.pid),
 };
 const failPercent = Number(/-fail(\d+)$/.exec(identity.version)?.[1] ?? process.env.FAIL_PERCENT ?? 0);
+const slowPercent = Number(/-slow(\d+)$/.exec(identity.version)?.[1] ?? 0);
+const SLOW_MS = 300;
 const latencyMs = Number(process.env.LATENCY_MS ?? 0);
 let draining = false;
 
@@ -27,7 +30,8 @@ const server = createServer((req, res) => {
     }
     reply(res, 200, { ...identity, path, group: req.headers['x-traffic-group'] ?? null });
   };
-  if (latencyMs > 0) setTimeout(answer, latencyMs);
+  const delay = latencyMs + (slowPercent > 0 && Math.random() * 100 < slowPercent ? SLOW_MS : 0);
+  if (delay > 0) setTimeout(answer, delay);
   else answer();
 });
 server.keepAliveTimeout = 65_000;

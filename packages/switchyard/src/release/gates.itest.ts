@@ -20,7 +20,7 @@ const RPS = 100;
 
 /** Requests at a steady rate, each from a new user of the group, whatever the answers take. */
 class PacedTraffic {
-  readonly seen: { version: string; status: number; at: number }[] = [];
+  readonly seen: { version: string; status: number; at: number; tookMs: number }[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly pending = new Set<Promise<void>>();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -31,8 +31,10 @@ class PacedTraffic {
     // From the clock, not the timer's count: a late timer sends what it owes.
     this.timer = setInterval(() => {
       for (const due = Math.floor(((Date.now() - began) * rps) / 1000); sentSoFar < due; sentSoFar++) {
+        const sentAt = Date.now();
         const sent = get(this.agent, url, { 'X-Traffic-Group': group, 'X-User-Id': randomUUID() }).then((a) => {
-          this.seen.push({ version: answeredBy(a).version, status: a.status, at: Date.now() });
+          const at = Date.now();
+          this.seen.push({ version: answeredBy(a).version, status: a.status, at, tookMs: at - sentAt });
         });
         this.pending.add(sent);
         void sent.finally(() => this.pending.delete(sent));
@@ -47,16 +49,22 @@ class PacedTraffic {
   }
 }
 
-describe('default gates on a real HAProxy router', { timeout: 180_000 }, () => {
+function percentileOf(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+describe('sequential gates on a real HAProxy router', { timeout: 180_000 }, () => {
   let fleet: TestFleet;
 
   beforeAll(async () => {
     fleet = await releaseFleet({
       tickMs: 100,
       service: {
-        // The default sequential gate alone (the default ratio cap could cut first), read every second.
+        // The default sequential gate (the default ratio cap could cut first) and the latency
+        // gate, read every second.
         release: {
-          gates: [{ metric: 'errors-vs-stable' }],
+          gates: [{ metric: 'errors-vs-stable' }, { metric: 'latency-vs-stable' }],
           stages: [
             { name: 'free', track: 'free', shares: { free: 5 }, duration: '5m' },
             { name: 'production', track: 'production', duration: '1s' },
@@ -111,5 +119,45 @@ describe('default gates on a real HAProxy router', { timeout: 180_000 }, () => {
     expect(otherFailures).toBe(0);
     // The benchmark's target at this level; the simulation's p95 is 10.
     expect(failed, JSON.stringify(figures)).toBeLessThanOrEqual(20);
+  });
+
+  it("cuts a canary whose slowest fifth answers 300 ms late on the router's response-time histograms", async () => {
+    const traffic = new PacedTraffic(fleet.url, 'free', RPS);
+    await new Promise((r) => setTimeout(r, 2000));
+    const started = await call<ReleaseBody>(fleet.api, fleet.auth, 'POST', '/v1/releases', {
+      service: 'api',
+      version: '1.4.0-slow20',
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const done = await waitForRelease(fleet.api, fleet.auth, started.body.id, terminal, 120_000);
+    await traffic.stop();
+    expect(done.status, done.outcome ?? '').toBe('rolled-back');
+    // The canary failed nothing: the latency gate alone cut it, saying by how much it was slower.
+    expect(done.outcome).toMatch(
+      /^stage free: free failed latency-vs-stable \(answers slower than the stable p99 \(\d+ ms\) \d+\/\d+ \(\d+\.\d+%\) vs stable \d+\/\d+ .*a regression, with at most 1\.00% chance of a false rollback\)/,
+    );
+    expect(done.outcome).not.toMatch(/failed errors-vs-stable/);
+    expect(traffic.seen.filter((s) => s.status !== 200)).toHaveLength(0);
+    const canary = traffic.seen.filter((s) => s.version === '1.4.0-slow20');
+    const first = canary[0];
+    const detail = await call<{ verdicts: { at: string; outcome: string }[] }>(
+      fleet.api,
+      fleet.auth,
+      'GET',
+      `/v1/releases/${started.body.id}`,
+    );
+    const failing = detail.body.verdicts.find((v) => v.outcome === 'fail');
+    const figures = {
+      canaryRequests: canary.length,
+      slowAnswersOfTheCanary: canary.filter((s) => s.tookMs >= 300).length,
+      stableP99Ms: percentileOf(
+        traffic.seen.filter((s) => s.version !== '1.4.0-slow20').map((s) => s.tookMs),
+        0.99,
+      ),
+      verdictAfterFirstCanaryAnswerMs: failing && first ? Date.parse(failing.at) - first.at : null,
+      verdict: done.outcome,
+    };
+    writeFileSync(join(REPO_ROOT, 'test-results/gates-haproxy-latency.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    expect(figures.slowAnswersOfTheCanary, JSON.stringify(figures)).toBeGreaterThan(0);
   });
 });

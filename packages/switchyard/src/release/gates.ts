@@ -1,11 +1,17 @@
-import type { Gate, Stage } from '../spec/index.js';
+import { LATENCY_PERCENTILES, type Gate, type Stage } from '../spec/index.js';
 import {
   NO_EVIDENCE,
   addBatch,
+  addLatencyBatch,
   boundaries,
   decide,
   describeEvidence,
+  histogramDelta,
+  quantileBound,
+  type Decision,
   type ErrorEvidence,
+  type EventWords,
+  type Histogram,
   type SequentialSettings,
 } from './judge/index.js';
 import type { GateResult, Judgement, Measurement, ReleaseSettings, TrackCounters, Verdict } from './types.js';
@@ -37,14 +43,26 @@ export function judgedTrack(stage: Stage, stableTrack: string): string {
 }
 
 type SequentialGate = Extract<Gate, { metric: 'errors-vs-stable' }>;
+type LatencyGate = Extract<Gate, { metric: 'latency-vs-stable' }>;
 
-export function sequentialSettings(gate: SequentialGate): SequentialSettings {
+export function sequentialSettings(gate: SequentialGate | LatencyGate): SequentialSettings {
   return {
     falseRollback: gate.falseRollback,
     missedRegression: gate.missedRegression,
     factor: gate.regression.factor,
     margin: gate.regression.margin,
   };
+}
+
+/**
+ * A latency gate's test per percentile: the false-rollback rate is shared between its
+ * percentiles (a rollback when any one says "regression" stays within the gate's rate); each
+ * keeps the whole missed-regression rate (a regression of one percentile passes only if its own
+ * test passes it).
+ */
+export function latencySettings(gate: LatencyGate): SequentialSettings {
+  const s = sequentialSettings(gate);
+  return { ...s, falseRollback: s.falseRollback / LATENCY_PERCENTILES[gate.compare].length };
 }
 
 /** A judgement that starts from these counters: the evidence of every sequential gate starts at none. */
@@ -71,6 +89,36 @@ function accumulate(
       const before = judgement.evidence[i] ?? NO_EVIDENCE;
       return track === stableTrack ? before : addBatch(before, canary, stable, sequentialSettings(g));
     });
+}
+
+/**
+ * The latency gates' evidence after one more counter update, per gate and percentile: the
+ * canary's and the stable track's answers in the batch slower than the stable track's
+ * percentile as it stood before the batch (no histogram from the router: no evidence).
+ */
+function accumulateLatency(
+  stage: Stage,
+  stableTrack: string,
+  judgement: Judgement,
+  current: Measurement,
+): readonly (readonly ErrorEvidence[])[] {
+  const track = judgedTrack(stage, stableTrack);
+  const stableBefore = judgement.last[stableTrack]?.latency;
+  const batch = (name: string): Histogram | undefined => {
+    const now = current.tracks[name]?.latency;
+    return now ? histogramDelta(now, judgement.last[name]?.latency) : undefined;
+  };
+  const canary = batch(track);
+  const stable = batch(stableTrack);
+  return stage.gates
+    .filter((g): g is LatencyGate => g.metric === 'latency-vs-stable')
+    .map((g, i) =>
+      LATENCY_PERCENTILES[g.compare].map((q, j) => {
+        const before = judgement.latency?.[i]?.[j] ?? NO_EVIDENCE;
+        if (track === stableTrack || !canary || !stable || !stableBefore) return before;
+        return addLatencyBatch(before, quantileBound(stableBefore, q), canary, stable, latencySettings(g));
+      }),
+    );
 }
 
 type Judged = GateResult & { readonly waiting?: string };
@@ -115,8 +163,81 @@ function sequential(
   };
 }
 
+const percentile = (q: number) => `p${Math.round(q * 100)}`;
+const ms = (seconds: number) =>
+  seconds >= Number.MAX_VALUE ? 'the slowest bucket' : `${Math.round(seconds * 1000)} ms`;
+
+function latencyWords(q: number, stable: Histogram | undefined): EventWords {
+  const bound = stable ? quantileBound(stable, q) : undefined;
+  return {
+    events: `answers slower than the stable ${percentile(q)}${bound !== undefined ? ` (${ms(bound)})` : ''}`,
+    origin: 'slow-answer origin',
+    bad: 'slow canary answers',
+    good: 'canary answers within it',
+  };
+}
+
+/**
+ * A latency gate's verdict: it fails when any percentile's test says "regression", passes when
+ * every one says "none" (or time ran out), and waits otherwise.
+ */
+function latency(
+  gate: LatencyGate,
+  evidence: readonly ErrorEvidence[],
+  stableHistogram: Histogram | undefined,
+  judgedIsStable: boolean,
+  enoughRequests: boolean,
+  final: boolean,
+): Judged {
+  const s = latencySettings(gate);
+  const percentiles = LATENCY_PERCENTILES[gate.compare];
+  const threshold = `no regression of ×${s.factor} and +${pct(s.margin)} in answers slower than the stable ${percentiles.map(percentile).join(', ')} (false rollback ≤ ${pct(gate.falseRollback)}, missed regression ≤ ${pct(s.missedRegression)})`;
+  if (judgedIsStable)
+    return {
+      gate: gate.metric,
+      value: 0,
+      threshold,
+      ok: true,
+      detail: 'the stable track itself: nothing to compare with',
+    };
+  const decisions: Decision[] = percentiles.map((_, i) => decide(evidence[i] ?? NO_EVIDENCE, s, final));
+  const decision: Decision = decisions.includes('fail')
+    ? 'fail'
+    : decisions.every((d) => d === 'pass')
+      ? 'pass'
+      : 'undecided';
+  const outcome = decision === 'pass' && !enoughRequests && !final ? 'undecided' : decision;
+  const parts = percentiles.map((q, i) =>
+    describeEvidence(evidence[i] ?? NO_EVIDENCE, s, decisions[i]!, latencyWords(q, stableHistogram)),
+  );
+  const detail = stableHistogram
+    ? parts.join('; ')
+    : `no response-time histogram from the router yet${outcome === 'pass' ? ': passed without the missed-regression guarantee' : ''}`;
+  // The percentile closest to a rollback speaks for the gate.
+  const worst = percentiles
+    .map((_, i) => evidence[i] ?? NO_EVIDENCE)
+    .reduce((a, b) => (Math.min(b.relative, b.absolute) > Math.min(a.relative, a.absolute) ? b : a));
+  const b = boundaries(s);
+  return {
+    gate: gate.metric,
+    value: worst.canary.requests === 0 ? 0 : worst.canary.errors / worst.canary.requests,
+    threshold,
+    ok: outcome !== 'fail',
+    detail,
+    evidence: {
+      canary: worst.canary,
+      stable: worst.stable,
+      relative: worst.relative,
+      absolute: worst.absolute,
+      failAt: b.fail,
+      passAt: b.pass,
+    },
+    ...(outcome === 'undecided' ? { waiting: `${gate.metric} ${detail}` } : {}),
+  };
+}
+
 function check(
-  gate: Exclude<Gate, SequentialGate>,
+  gate: Exclude<Gate, SequentialGate | LatencyGate>,
   judged: TrackCounters,
   stable: TrackCounters,
   judgedIsStable: boolean,
@@ -186,15 +307,31 @@ export function evaluate(e: Evaluation): { verdict: Verdict; judgement: Judgemen
   const judged = delta(current.tracks[track], e.baseline.tracks[track]);
   const stable = delta(current.tracks[stableTrack], e.baseline.tracks[stableTrack]);
   const judgedIsStable = track === stableTrack;
-  const evidence = accumulate(stage, stableTrack, e.judgement ?? startJudgement(e.baseline), current);
-  const judgement: Judgement = { last: current.tracks, evidence };
+  const before = e.judgement ?? startJudgement(e.baseline);
+  const evidence = accumulate(stage, stableTrack, before, current);
+  const latencyEvidence = accumulateLatency(stage, stableTrack, before, current);
+  const judgement: Judgement = {
+    last: current.tracks,
+    evidence,
+    ...(latencyEvidence.length > 0 ? { latency: latencyEvidence } : {}),
+  };
   const enoughRequests = judged.requests >= settings.minRequests;
   let sequentialIndex = 0;
+  let latencyIndex = 0;
   const results: Judged[] = stage.gates.map((g) => {
     if (g.metric === 'errors-vs-stable')
       return sequential(
         g,
         evidence[sequentialIndex++] ?? NO_EVIDENCE,
+        judgedIsStable,
+        enoughRequests,
+        e.final ?? false,
+      );
+    if (g.metric === 'latency-vs-stable')
+      return latency(
+        g,
+        latencyEvidence[latencyIndex++] ?? [],
+        current.tracks[stableTrack]?.latency,
         judgedIsStable,
         enoughRequests,
         e.final ?? false,

@@ -1,6 +1,6 @@
 import type { RoutingState } from '../router/index.js';
 import type { Gate, Stage } from '../spec/index.js';
-import type { ErrorEvidence } from './judge/index.js';
+import type { ErrorEvidence, Histogram } from './judge/index.js';
 
 /** Everything here is plain, serialisable data: the state and its commands survive a JSON round trip. */
 
@@ -17,6 +17,8 @@ export interface TrackCounters {
   readonly errors: number;
   /** Average response time over the recent requests, ms. */
   readonly responseTimeMs: number;
+  /** Answers by response time, cumulative buckets in seconds (the router's latency table), when read. */
+  readonly latency?: Histogram;
 }
 
 export interface Measurement {
@@ -50,8 +52,10 @@ export interface GateResult {
 /** Where the sequential gates of the current stage stand: the counters last seen and each gate's evidence. */
 export interface Judgement {
   readonly last: Readonly<Record<string, TrackCounters>>;
-  /** One entry per sequential gate of the stage, in order. */
+  /** One entry per errors-vs-stable gate of the stage, in order. */
   readonly evidence: readonly ErrorEvidence[];
+  /** Per latency-vs-stable gate of the stage, in order: one entry per percentile it judges. */
+  readonly latency?: readonly (readonly ErrorEvidence[])[];
 }
 
 export interface Verdict {

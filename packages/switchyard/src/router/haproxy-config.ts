@@ -1,4 +1,5 @@
 import type { Service } from '../spec/index.js';
+import { latencyRules, latencyTableSection } from './latency.js';
 import { BUCKETS, mapFile, MAP_FILES } from './maps.js';
 import type { RoutingState } from './routing-state.js';
 
@@ -49,12 +50,20 @@ function userKeySample(service: Service): string {
   return 'header' in key ? `req.hdr(${key.header})` : `req.cook(${key.cookie})`;
 }
 
+/** Response-time histograms cost a dozen rules per answer: counted only for services whose gates read them. */
+export function countsLatency(service: Service): boolean {
+  return Object.values(service.release.plans).some((stages) =>
+    stages.some((stage) => stage.gates.some((g) => g.metric === 'latency-vs-stable')),
+  );
+}
+
 function backend(service: Service, track: string, servers: readonly RouterServer[], dns: boolean): string[] {
   const out = [
     `backend ${backendName(track)}`,
     '    balance roundrobin',
     '    option redispatch',
     '    retry-on conn-failure empty-response response-timeout',
+    ...(countsLatency(service) ? latencyRules(track) : []),
   ];
   const readiness = service.probes.readiness;
   if (track !== LEGACY_TRACK && readiness?.kind === 'http') {
@@ -174,6 +183,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
   for (const track of service.tracks) {
     lines.push(...backend(service, track.name, input.servers[track.name] ?? [], input.dns), '');
   }
+  if (countsLatency(service)) lines.push(...latencyTableSection(service.tracks.length + 1), '');
   if (service.legacy) {
     const [host, port] = service.legacy.address.split(':') as [string, string];
     const legacy = backend(service, LEGACY_TRACK, [{ name: 'legacy', host, port: Number(port) }], input.dns);

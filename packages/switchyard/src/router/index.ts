@@ -1,6 +1,7 @@
 export {
   renderHaproxyConfig,
   backendName,
+  countsLatency,
   LEGACY_TRACK,
   type HaproxyConfigInput,
   type RouterServer,
@@ -13,6 +14,7 @@ export {
   parseShowStat,
   trackFigures,
   combineFigures,
+  withLatency,
   type TrackFigures,
   type StatTable,
   type ServerStatus,
@@ -20,3 +22,13 @@ export {
 export { parseServersState, configStructure, type LiveServer } from './servers-state.js';
 export type { Router } from './port.js';
 export { refusal, interactiveScript, interactiveAnswers } from './runtime-answers.js';
+export {
+  LATENCY_BOUNDS_MS,
+  EVERY_ANSWER,
+  SHOW_LATENCY,
+  parseLatencyTable,
+  latencyTable,
+  addHistograms,
+  type LatencyBucket,
+  type LatencyHistogram,
+} from './latency.js';

@@ -1,3 +1,5 @@
+import { addHistograms, type LatencyHistogram } from './latency.js';
+
 /**
  * Per-track figures read from HAProxy's `show stat` CSV: what gates and dashboards need.
  * Counters are cumulative since HAProxy started; callers take differences between reads.
@@ -19,6 +21,8 @@ export interface TrackFigures {
   readonly currentSessions: number;
   /** Servers in UP state. */
   readonly serversUp: number;
+  /** Answers by response time (cumulative buckets), when the router's latency table was read. */
+  readonly latency?: LatencyHistogram;
 }
 
 export interface ServerStatus {
@@ -85,11 +89,30 @@ export function trackFigures(table: StatTable, track: string, backend: string): 
  * The figures of several routers of one service (its router pods) as one: counters add up, the
  * response time is the average weighted by the requests each router answered.
  */
+function latencyOf(figures: readonly TrackFigures[]): { latency?: LatencyHistogram } {
+  // Only when every router's histogram was read: a partial sum would look like a slower or faster track.
+  const histograms = figures.flatMap((f) => (f.latency ? [f.latency] : []));
+  const latency = histograms.length === figures.length ? addHistograms(histograms) : undefined;
+  return latency ? { latency } : {};
+}
+
+/** With the track's histogram from the router's latency table, when it has one. */
+export function withLatency(
+  figures: readonly TrackFigures[],
+  histograms: ReadonlyMap<string, LatencyHistogram>,
+): TrackFigures[] {
+  return figures.map((f) => {
+    const latency = histograms.get(f.track);
+    return latency ? { ...f, latency } : f;
+  });
+}
+
 export function combineFigures(routers: readonly (readonly TrackFigures[])[]): TrackFigures[] {
   const tracks = [...new Set(routers.flatMap((figures) => figures.map((f) => f.track)))];
   return tracks.map((track) => {
     const all = routers.map((figures) => figures.find((f) => f.track === track)).filter((f) => f !== undefined);
-    const sum = (key: Exclude<keyof TrackFigures, 'track' | 'responseTimeMs'>) => all.reduce((n, f) => n + f[key], 0);
+    const sum = (key: Exclude<keyof TrackFigures, 'track' | 'responseTimeMs' | 'latency'>) =>
+      all.reduce((n, f) => n + f[key], 0);
     const requests = sum('requests');
     return {
       track,
@@ -104,6 +127,7 @@ export function combineFigures(routers: readonly (readonly TrackFigures[])[]): T
       responseTimeMs: requests > 0 ? all.reduce((n, f) => n + f.responseTimeMs * f.requests, 0) / requests : 0,
       currentSessions: sum('currentSessions'),
       serversUp: sum('serversUp'),
+      ...latencyOf(all),
     };
   });
 }

@@ -23,5 +23,6 @@ export { parseCron, type CronCheck, type CronSchedule } from './cron.js';
 export { isTimezone } from './timezone.js';
 export { diffFleets, isEmptyDiff, sameUnit, sameEnvironment, type FleetDiff } from './fleet-diff.js';
 export type * from './model.js';
+export { LATENCY_PERCENTILES } from './model.js';
 /** Field schemas other inputs (the API) check names and versions with, so they agree with the files. */
 export { version as versionTag, resourceName, groupName, trackName } from './schema.js';

@@ -78,10 +78,30 @@ export interface Router {
   readonly nodePool: NodePool;
 }
 
+/** Which percentiles of the stable track's response times a latency gate compares the canary with. */
+export type LatencyComparison = 'p99' | 'distribution';
+
+export const LATENCY_PERCENTILES: Readonly<Record<LatencyComparison, readonly number[]>> = {
+  p99: [0.99],
+  distribution: [0.5, 0.9, 0.99],
+};
+
 export type Gate =
   | {
       /** The sequential comparison of the stage's error ratio with the stable track's (release/judge). */
       readonly metric: 'errors-vs-stable';
+      readonly falseRollback: number;
+      readonly missedRegression: number;
+      readonly regression: { readonly factor: number; readonly margin: number };
+    }
+  | {
+      /**
+       * Response times judged as a distribution against the stable track's (release/judge): the
+       * canary's answers slower than the stable track's 99th percentile (`p99`), or than its 50th,
+       * 90th and 99th (`distribution`), counted like failures by the same sequential test.
+       */
+      readonly metric: 'latency-vs-stable';
+      readonly compare: LatencyComparison;
       readonly falseRollback: number;
       readonly missedRegression: number;
       readonly regression: { readonly factor: number; readonly margin: number };

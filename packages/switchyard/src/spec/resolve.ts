@@ -34,6 +34,13 @@ import type {
 import type { DocPath } from './source.js';
 
 /** Names Switchyard gives its own objects next to the tracks (`<service>-router`…). */
+/** Gates that judge a track against the stable one: a migration's stages judge the stable track itself. */
+const COMPARED_WITH_STABLE: ReadonlySet<Gate['metric']> = new Set([
+  'errors-vs-stable',
+  'latency-vs-stable',
+  'error-ratio-vs-stable',
+]);
+
 const RESERVED_TRACK_NAMES: ReadonlySet<string> = new Set(['router', 'fallback', 'legacy', 'stable', 'canary']);
 
 /** Collects issues against the layers of one unit, so each lands in the right file. */
@@ -205,6 +212,14 @@ function resolveGate(g: GateSpec): Gate {
         missedRegression: g.missedRegression,
         regression: { factor: g.regression.factor, margin: g.regression.margin },
       };
+    case 'latency-vs-stable':
+      return {
+        metric: 'latency-vs-stable',
+        compare: g.compare,
+        falseRollback: g.falseRollback,
+        missedRegression: g.missedRegression,
+        regression: { factor: g.regression.factor, margin: g.regression.margin },
+      };
     default:
       return { metric: g.metric, max: g.max };
   }
@@ -349,10 +364,7 @@ function resolveRelease(
       : derivedPlan(tracks, groups, gates),
   };
   // A migration has no canary track: the stable track is all there is to judge.
-  if (spec.legacy)
-    plans.migration = migrationPlan(
-      gates.filter((g) => g.metric !== 'error-ratio-vs-stable' && g.metric !== 'errors-vs-stable'),
-    );
+  if (spec.legacy) plans.migration = migrationPlan(gates.filter((g) => !COMPARED_WITH_STABLE.has(g.metric)));
   for (const [name, stages] of Object.entries(r?.plans ?? {})) {
     if (name === 'default' || name === 'rollback') {
       problems.add(

@@ -272,6 +272,23 @@ const gate = z.discriminatedUnion(
       regression,
     }),
     z.strictObject({
+      metric: z.literal('latency-vs-stable'),
+      compare: z.enum(['p99', 'distribution']).default('p99').meta({
+        description:
+          "p99: the canary's answers slower than the stable track's 99th percentile; distribution: than its 50th, 90th and 99th",
+      }),
+      falseRollback: chance.default(SEQUENTIAL.falseRollback).meta({
+        description: 'Highest chance of rolling back a canary that answers as fast as the stable track',
+      }),
+      missedRegression: chance.default(SEQUENTIAL.missedRegression).meta({
+        description: 'Highest chance of passing a canary that regressed by `regression`',
+      }),
+      regression: regression.meta({
+        description:
+          "The smallest regression the gate must catch: the canary's answers above a stable percentile this many times as often (factor) and this much more (margin)",
+      }),
+    }),
+    z.strictObject({
       metric: z.literal('error-ratio'),
       max: ratio.meta({ description: "Highest share of 5xx answers (and failed connections) on the stage's track" }),
     }),
@@ -294,7 +311,10 @@ const gate = z.discriminatedUnion(
       min: z.number().optional(),
     }),
   ],
-  { error: 'metric must be errors-vs-stable, error-ratio, error-ratio-vs-stable, response-time or prometheus' },
+  {
+    error:
+      'metric must be errors-vs-stable, latency-vs-stable, error-ratio, error-ratio-vs-stable, response-time or prometheus',
+  },
 );
 
 const stage = z.strictObject({

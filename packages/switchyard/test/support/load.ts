@@ -2,21 +2,39 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 
 export interface Answer {
   readonly status: number;
+  /** The answer's body; for status 0, the network error (`ECONNREFUSED: connect …`). */
   readonly body: string;
   readonly headers: IncomingHttpHeaders;
+  /** Sent again once: the keep-alive connection it first went out on was closed before any answer. */
+  readonly retried?: true;
 }
 
-/** One GET through a keep-alive agent; network errors come back as status 0. */
-export function get(agent: Agent, url: string, headers: Record<string, string>): Promise<Answer> {
+const describeError = (err: NodeJS.ErrnoException) => (err.code ? `${err.code}: ${err.message}` : err.message);
+
+/**
+ * One GET through a keep-alive agent; network errors come back as status 0. A request that went
+ * out on a reused keep-alive connection which the server closed before answering (the close and
+ * the request crossed on the wire) is sent once more on a new connection, as browsers and HTTP
+ * clients do for idempotent requests (RFC 9112 §9.3.1); the answer says so (`retried`).
+ */
+export function get(agent: Agent, url: string, headers: Record<string, string>, retried = false): Promise<Answer> {
   return new Promise((resolve) => {
     const req = request(url, { agent, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on('error', (err) => resolve({ status: 0, body: err.message, headers: {} }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers, ...(retried ? { retried } : {}) }),
+      );
+      res.on('error', (err) => resolve({ status: 0, body: describeError(err), headers: {} }));
     });
-    req.on('error', (err) => resolve({ status: 0, body: err.message, headers: {} }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        resolve(get(agent, url, headers, true));
+        return;
+      }
+      resolve({ status: 0, body: describeError(err), headers: {}, ...(retried ? { retried } : {}) });
+    });
     req.end();
   });
 }

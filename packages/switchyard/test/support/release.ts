@@ -33,7 +33,7 @@ export interface ReleaseBody {
     at: string;
     outcome: string;
     summary: string;
-    gates: { gate: string; value: number | null; ok: boolean }[];
+    gates: { gate: string; value: number | null; ok: boolean; detail?: string }[];
   }[];
 }
 
@@ -71,7 +71,16 @@ export const terminal = (r: ReleaseBody) => ['succeeded', 'rolled-back', 'aborte
  * status, so a test can say who saw a failure.
  */
 export class Traffic {
-  readonly seen: { group: string; track: string; version: string; status: number; at: number }[] = [];
+  readonly seen: {
+    group: string;
+    track: string;
+    version: string;
+    status: number;
+    at: number;
+    /** The network error of a status 0. */
+    error?: string;
+    retried?: true;
+  }[] = [];
   private running = true;
   private readonly loops: Promise<void>[];
 
@@ -84,7 +93,15 @@ export class Traffic {
         n++;
         const answer = await get(agent, url, { 'X-Traffic-Group': group, 'X-User-Id': randomUUID() });
         const by = answeredBy(answer);
-        this.seen.push({ group, track: by.track, version: by.version, status: answer.status, at: Date.now() });
+        this.seen.push({
+          group,
+          track: by.track,
+          version: by.version,
+          status: answer.status,
+          at: Date.now(),
+          ...(answer.status === 0 ? { error: answer.body } : {}),
+          ...(answer.retried ? { retried: answer.retried } : {}),
+        });
         if (answer.status === 0) await new Promise((r) => setTimeout(r, 20));
       }
     });
@@ -98,9 +115,14 @@ export class Traffic {
   failures(filter: (s: Traffic['seen'][number]) => boolean = () => true): number {
     return this.seen.filter((s) => filter(s) && s.status !== 200).length;
   }
+
+  /** Requests sent a second time because their keep-alive connection closed under them. */
+  retries(): number {
+    return this.seen.filter((s) => s.retried).length;
+  }
 }
 
-const VERSIONS = ['1.0.0', '1.1.0', '1.2.0-fail20', '1.3.0'];
+const VERSIONS = ['1.0.0', '1.1.0', '1.2.0-fail20', '1.3.0', '1.4.0-slow20'];
 
 /** Builds the command names by version, so a version that was never built is unknown. */
 export const BUILDS = Object.fromEntries(

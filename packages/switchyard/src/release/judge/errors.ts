@@ -167,11 +167,35 @@ export function needed(e: ErrorEvidence, s: SequentialSettings): { failures: num
   return { failures, cleanRequests };
 }
 
+/** What the counted events are called in a verdict: failed requests, or answers slower than a bound. */
+export interface EventWords {
+  /** The counted events, before their counts: `errors`. */
+  readonly events: string;
+  /** Where the first likelihood ratio looks: `failure origin`. */
+  readonly origin: string;
+  /** One more event on the canary: `canary failures`. */
+  readonly bad: string;
+  /** One more request without the event: `clean canary requests`. */
+  readonly good: string;
+}
+
+export const ERROR_WORDS: EventWords = {
+  events: 'errors',
+  origin: 'failure origin',
+  bad: 'canary failures',
+  good: 'clean canary requests',
+};
+
 /** The verdict in words and numbers: observed rates, the evidence so far, and what a decision needs. */
-export function describeEvidence(e: ErrorEvidence, s: SequentialSettings, decision: Decision): string {
+export function describeEvidence(
+  e: ErrorEvidence,
+  s: SequentialSettings,
+  decision: Decision,
+  words: EventWords = ERROR_WORDS,
+): string {
   const b = boundaries(s);
-  const rates = `errors ${e.canary.errors}/${e.canary.requests} (${pct(ratioOf(e.canary))}) vs stable ${e.stable.errors}/${e.stable.requests} (${pct(ratioOf(e.stable))})`;
-  const evidence = `evidence of a regression (×${s.factor} and +${pct(s.margin)}): by failure origin ${e.relative.toFixed(2)}, by the canary's own requests ${e.absolute.toFixed(2)} (log-likelihood ratios; roll back at ${b.fail.toFixed(2)} for both, pass at ${b.pass.toFixed(2)} for either)`;
+  const rates = `${words.events} ${e.canary.errors}/${e.canary.requests} (${pct(ratioOf(e.canary))}) vs stable ${e.stable.errors}/${e.stable.requests} (${pct(ratioOf(e.stable))})`;
+  const evidence = `evidence of a regression (×${s.factor} and +${pct(s.margin)}): by ${words.origin} ${e.relative.toFixed(2)}, by the canary's own requests ${e.absolute.toFixed(2)} (log-likelihood ratios; roll back at ${b.fail.toFixed(2)} for both, pass at ${b.pass.toFixed(2)} for either)`;
   const need = needed(e, s);
   switch (decision) {
     case 'fail':
@@ -179,8 +203,8 @@ export function describeEvidence(e: ErrorEvidence, s: SequentialSettings, decisi
     case 'pass':
       return e.passed
         ? `${rates}; ${evidence}: no regression, with at most ${pct(s.missedRegression)} chance of missing one`
-        : `${rates}; out of time with ${evidence}: passed without the ${pct(s.missedRegression)} missed-regression guarantee (about ${need.cleanRequests} more clean canary requests would have given it)`;
+        : `${rates}; out of time with ${evidence}: passed without the ${pct(s.missedRegression)} missed-regression guarantee (about ${need.cleanRequests} more ${words.good} would have given it)`;
     case 'undecided':
-      return `${rates}; ${evidence}: undecided — about ${need.cleanRequests} more clean canary requests to pass, ${need.failures} more canary failures to roll back`;
+      return `${rates}; ${evidence}: undecided — about ${need.cleanRequests} more ${words.good} to pass, ${need.failures} more ${words.bad} to roll back`;
   }
 }

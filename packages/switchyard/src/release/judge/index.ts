@@ -5,6 +5,7 @@ export {
   boundaries,
   decide,
   describeEvidence,
+  ERROR_WORDS,
   needed,
   referenceRatio,
   regressedRatio,
@@ -12,6 +13,7 @@ export {
   type Counts,
   type Decision,
   type ErrorEvidence,
+  type EventWords,
   type SequentialSettings,
 } from './errors.js';
 export { addLatencyBatch, histogramDelta, quantileBound, slowerThan, type Bucket, type Histogram } from './latency.js';

@@ -8,10 +8,9 @@ import { addBatch, type Counts, type ErrorEvidence, type SequentialSettings } fr
  * the error test gives the same guarantees (failure origin given the split is exact here too),
  * whatever the latencies' shape.
  *
- * The input is a cumulative histogram per track (Prometheus' `le` buckets). The bound must not
- * depend on the batch it judges, so it is taken from the stable track's histogram before it.
- * The router does not expose histograms yet (HAProxy's statistics carry averages only), so no
- * gate reads this today.
+ * The input is a cumulative histogram per track (Prometheus' `le` buckets, the router's latency
+ * table). The bound must not depend on the batch it judges, so it is taken from the stable
+ * track's histogram before it.
  */
 
 /** Cumulative bucket: requests that took at most `le` seconds (the last bucket is +Inf). */

@@ -16,7 +16,15 @@ export interface RoutedServices {
  */
 export function trackCounters(figures: readonly TrackFigures[]): Record<string, TrackCounters> {
   return Object.fromEntries(
-    figures.map((f) => [f.track, { requests: f.requests, errors: f.responses5xx, responseTimeMs: f.responseTimeMs }]),
+    figures.map((f) => [
+      f.track,
+      {
+        requests: f.requests,
+        errors: f.responses5xx,
+        responseTimeMs: f.responseTimeMs,
+        ...(f.latency ? { latency: f.latency } : {}),
+      },
+    ]),
   );
 }
 

@@ -117,11 +117,27 @@ function pods(): PodView[] {
 }
 
 /** The first failed answers of a run, with when they came, for the figures: what failed is as telling as how many. */
-function failed(traffic: Traffic): { group: string; track: string; status: number; at: string }[] {
+function failed(traffic: Traffic): { group: string; track: string; status: number; at: string; error?: string }[] {
   return traffic.seen
     .filter((s) => s.status !== 200)
     .slice(0, 10)
-    .map((s) => ({ group: s.group, track: s.track, status: s.status, at: new Date(s.at).toISOString() }));
+    .map((s) => ({
+      group: s.group,
+      track: s.track,
+      status: s.status,
+      at: new Date(s.at).toISOString(),
+      ...(s.error ? { error: s.error } : {}),
+    }));
+}
+
+/** What the traffic of a test saw: requests, failures, the first failed answers, and retries on closed keep-alive connections. */
+function outcomeOf(traffic: Traffic) {
+  return {
+    requests: traffic.seen.length,
+    failed: traffic.failures(),
+    retried: traffic.retries(),
+    failures: failed(traffic),
+  };
 }
 
 const readyRouters = () => pods().filter((p) => p.component === 'router' && p.ready && !p.deleting);
@@ -184,7 +200,20 @@ describe('releases on the real node, with real traffic', () => {
         { name: 'production', track: 'production', duration: '1s' },
       ],
       plans: {
-        judged: [{ name: 'free', track: 'free', shares: { free: 50 }, duration: '60s' }],
+        // The latency gate makes the routers count response times, read over port-forward.
+        judged: [
+          {
+            name: 'free',
+            track: 'free',
+            shares: { free: 50 },
+            duration: '60s',
+            gates: [
+              { metric: 'error-ratio-vs-stable', max: 0.02 },
+              { metric: 'error-ratio', max: 0.05 },
+              { metric: 'latency-vs-stable' },
+            ],
+          },
+        ],
       },
     });
     dir = await writeConfig({
@@ -278,7 +307,7 @@ describe('releases on the real node, with real traffic', () => {
     await traffic.stop();
     expect(internal.status, JSON.stringify(internal)).toBe('succeeded');
     figures.shares = measured;
-    figures.goodRelease = { requests: traffic.seen.length, failed: traffic.failures(), failures: failed(traffic) };
+    figures.goodRelease = outcomeOf(traffic);
     expect(traffic.failures()).toBe(0);
     expect(traffic.seen.filter((s) => s.group === 'enterprise' && s.track !== 'production')).toEqual([]);
     expect(traffic.seen.length).toBeGreaterThan(1000);
@@ -315,6 +344,10 @@ describe('releases on the real node, with real traffic', () => {
     // The verdict's time is recorded before the routers are told; the last bad answer is the last
     // request a router had already sent to the bad track. test-results/real-node.json carries it.
     expect(lastBad - failedAt).toBeLessThanOrEqual(1000);
+    // Both routers' response-time histograms were read and added up: the latency gate judged them.
+    expect(failing?.gates.find((g) => g.gate === 'latency-vs-stable')?.detail).toMatch(
+      /^answers slower than the stable p99 \(\d+ ms\) \d+\/\d+ /,
+    );
     expect(traffic.failures((s) => s.group === 'enterprise')).toBe(0);
     expect(traffic.failures((s) => s.track === 'production')).toBe(0);
     const after = await sample('free');
@@ -350,9 +383,7 @@ describe('releases on the real node, with real traffic', () => {
     await traffic.stop();
     const after = traffic.seen.filter((s) => s.at > killedAt);
     figures.routerKilled = {
-      requests: traffic.seen.length,
-      failed: traffic.failures(),
-      failures: failed(traffic),
+      ...outcomeOf(traffic),
       answeredAfterKill: after.filter((s) => s.status === 200).length,
     };
     expect(after.filter((s) => s.status === 200).length).toBeGreaterThan(100);
@@ -379,7 +410,7 @@ describe('releases on the real node, with real traffic', () => {
     );
     await sleep(1000);
     await traffic.stop();
-    figures.trackPodKilled = { requests: traffic.seen.length, failed: traffic.failures(), failures: failed(traffic) };
+    figures.trackPodKilled = outcomeOf(traffic);
     expect(traffic.seen.filter((s) => s.status === 200).length).toBeGreaterThan(100);
     // Reported: the figure is in test-results/real-node.json; what a kill without notice costs.
     expect(traffic.failures()).toBeLessThan(traffic.seen.length / 10);
@@ -428,9 +459,7 @@ describe('releases on the real node, with real traffic', () => {
     kubectlOk('uncordon', NODE);
     figures.drain = {
       exit: drain.code,
-      requests: traffic.seen.length,
-      failed: traffic.failures(),
-      failures: failed(traffic),
+      ...outcomeOf(traffic),
       least,
     };
     expect(drain.code).not.toBe(0);

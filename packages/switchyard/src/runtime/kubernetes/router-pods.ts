@@ -10,13 +10,18 @@ import {
 import {
   backendName,
   combineFigures,
+  countsLatency,
   interactiveAnswers,
   interactiveScript,
+  latencyTable,
   LEGACY_TRACK,
   parseShowStat,
   planRouting,
   refusal,
+  SHOW_LATENCY,
   trackFigures,
+  withLatency,
+  type LatencyHistogram,
   type Router,
   type RoutingChange,
   type RoutingState,
@@ -54,10 +59,11 @@ export async function readyRouterPods(client: KubeClient, service: Service): Pro
     .sort();
 }
 
+/** A stream that hands on what it is written; the empty chunks a port-forward opens each channel with are not text. */
 function sink(onText: (text: string) => void): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
-      onText(chunk.toString());
+      if (chunk.length > 0) onText(chunk.toString());
       done();
     },
   });
@@ -66,13 +72,15 @@ function sink(onText: (text: string) => void): Writable {
 /**
  * Runs Runtime API commands in one router pod over a port-forward to its loopback Runtime API;
  * resolves with each command's answer once all are answered, and throws when the pod cannot be
- * reached or HAProxy refuses a command.
+ * reached or HAProxy refuses a command (`read`: commands that only read, whose answers are
+ * data for their parser to check).
  */
 export async function runtimeApiSession(
   client: KubeClient,
   namespace: string,
   pod: string,
   commands: readonly string[],
+  options: { readonly read?: boolean } = {},
 ): Promise<string[]> {
   const input = new PassThrough();
   let output = '';
@@ -107,6 +115,8 @@ export async function runtimeApiSession(
   input.end();
   socket.close();
   if (outcome instanceof Error) throw outcome;
+  // A reading's answer is data (a table, a key that happens to read "not found"), checked by its parser.
+  if (options.read) return outcome;
   const refused = outcome.map((answer, i) => ({ answer: refusal(answer), command: commands[i] })).find((r) => r.answer);
   if (refused) throw new Error(`${pod}: HAProxy refused "${refused.command ?? ''}": ${refused.answer ?? ''}`);
   return outcome;
@@ -139,7 +149,10 @@ export async function updateRouters(
   return { updated: updated.sort(), unreachable };
 }
 
-/** Per-track figures of every router pod that answers, from its stats page through the API server's pod proxy. */
+/**
+ * Per-track figures of every router pod that answers: counters from its stats page through the
+ * API server's pod proxy, response-time histograms from its latency table over the Runtime API.
+ */
 async function podFigures(client: KubeClient, service: Service): Promise<TrackFigures[][]> {
   const pods = await readyRouterPods(client, service);
   const tracks = [...service.tracks.map((t) => t.name), ...(service.legacy ? [LEGACY_TRACK] : [])];
@@ -151,9 +164,15 @@ async function podFigures(client: KubeClient, service: Service): Promise<TrackFi
           `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods/${encodeURIComponent(`${pod}:${ROUTER_STATS_PORT}`)}/proxy/stats;csv`,
           { raw: true },
         )
-        .then((csv) => {
+        .then(async (csv) => {
           const table = parseShowStat(csv);
-          return tracks.map((track) => trackFigures(table, track, backendName(track)));
+          const figures = tracks.map((track) => trackFigures(table, track, backendName(track)));
+          const latency = countsLatency(service)
+            ? await runtimeApiSession(client, service.namespace, pod, [SHOW_LATENCY], { read: true })
+                .then(([answer]) => latencyTable(answer ?? ''))
+                .catch(() => new Map<string, LatencyHistogram>())
+            : new Map<string, LatencyHistogram>();
+          return withLatency(figures, latency);
         })
         .catch(() => undefined),
     ),

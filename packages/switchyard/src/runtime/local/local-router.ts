@@ -4,13 +4,17 @@ import { SwitchyardError } from '../../errors/index.js';
 import {
   backendName,
   configStructure,
+  countsLatency,
   parseServersState,
+  latencyTable,
   parseShowStat,
   planRouting,
   renderHaproxyConfig,
   renderMaps,
   restoreCommands,
+  SHOW_LATENCY,
   trackFigures,
+  withLatency,
   type Router,
   type RouterServer,
   type RoutingChange,
@@ -324,9 +328,14 @@ export class LocalRouter implements Router {
 
   /** Per-track counters, plus the legacy backend's when the service has one. */
   async figures(): Promise<TrackFigures[]> {
-    const table = await this.table();
+    const [stat, latency] = await Promise.all([
+      this.process.api.send('show stat'),
+      countsLatency(this.service) ? this.process.api.send(SHOW_LATENCY) : '',
+    ]);
+    const table = parseShowStat(stat);
     const tracks = this.service.tracks.map((t) => trackFigures(table, t.name, backendName(t.name)));
-    return this.service.legacy ? [...tracks, trackFigures(table, 'legacy', backendName('legacy'))] : tracks;
+    const figures = this.service.legacy ? [...tracks, trackFigures(table, 'legacy', backendName('legacy'))] : tracks;
+    return withLatency(figures, latencyTable(latency));
   }
 
   /**
