@@ -143,10 +143,21 @@ function sequential(
   const decision = decide(evidence, s, final);
   // A team's minimum traffic holds a pass back, never a rollback.
   const outcome = decision === 'pass' && !enoughRequests && !final ? 'undecided' : decision;
+  return judged(gate.metric, threshold, outcome, describeEvidence(evidence, s, outcome), evidence, s);
+}
+
+/** A sequential gate's result: the canary's event ratio as its value, the evidence with both boundaries. */
+function judged(
+  gate: string,
+  threshold: string,
+  outcome: Decision,
+  detail: string,
+  evidence: ErrorEvidence,
+  s: SequentialSettings,
+): Judged {
   const b = boundaries(s);
-  const detail = describeEvidence(evidence, s, outcome);
   return {
-    gate: gate.metric,
+    gate,
     value: evidence.canary.requests === 0 ? 0 : evidence.canary.errors / evidence.canary.requests,
     threshold,
     ok: outcome !== 'fail',
@@ -159,7 +170,7 @@ function sequential(
       failAt: b.fail,
       passAt: b.pass,
     },
-    ...(outcome === 'undecided' ? { waiting: `${gate.metric} ${detail}` } : {}),
+    ...(outcome === 'undecided' ? { waiting: `${gate} ${detail}` } : {}),
   };
 }
 
@@ -217,23 +228,7 @@ function latency(
   const worst = percentiles
     .map((_, i) => evidence[i] ?? NO_EVIDENCE)
     .reduce((a, b) => (Math.min(b.relative, b.absolute) > Math.min(a.relative, a.absolute) ? b : a));
-  const b = boundaries(s);
-  return {
-    gate: gate.metric,
-    value: worst.canary.requests === 0 ? 0 : worst.canary.errors / worst.canary.requests,
-    threshold,
-    ok: outcome !== 'fail',
-    detail,
-    evidence: {
-      canary: worst.canary,
-      stable: worst.stable,
-      relative: worst.relative,
-      absolute: worst.absolute,
-      failAt: b.fail,
-      passAt: b.pass,
-    },
-    ...(outcome === 'undecided' ? { waiting: `${gate.metric} ${detail}` } : {}),
-  };
+  return judged(gate.metric, threshold, outcome, detail, worst, s);
 }
 
 function check(

@@ -25,6 +25,15 @@ const trackBody = z
   })
   .refine((b) => b.version !== undefined || b.replicas !== undefined, { error: 'give version, replicas or both' });
 
+/** What any live change can answer once validated: reaching the routers or the cluster, and recording it first. */
+const LIVE_CHANGE_ERRORS = [
+  'SWY_ROUTER_RUNTIME_API',
+  'SWY_KUBE_API_ERROR',
+  'SWY_KUBE_UNREACHABLE',
+  'SWY_REPO_GIT_FAILED',
+  'SWY_REPO_LOCKED',
+] as const;
+
 const because = (text: string | undefined) => (text ? ` — ${text}` : '');
 
 /** The running fleet: status, figures, live traffic changes and track rolls outside a release. */
@@ -90,11 +99,7 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
         'SWY_ROUTER_SHARE_INVALID',
         'SWY_ROUTER_GROUP_NEVER_CANARY',
         'SWY_RELEASE_FROZEN',
-        'SWY_ROUTER_RUNTIME_API',
-        'SWY_KUBE_API_ERROR',
-        'SWY_KUBE_UNREACHABLE',
-        'SWY_REPO_GIT_FAILED',
-        'SWY_REPO_LOCKED',
+        ...LIVE_CHANGE_ERRORS,
       ],
       handler: async ({ params, body, principal }) => {
         validateShare(runtime.service(params.service), params.group, body.share);
@@ -141,11 +146,7 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
         'SWY_ROUTER_SHARE_INVALID',
         'SWY_ROUTER_NO_LEGACY',
         'SWY_RELEASE_FROZEN',
-        'SWY_ROUTER_RUNTIME_API',
-        'SWY_KUBE_API_ERROR',
-        'SWY_KUBE_UNREACHABLE',
-        'SWY_REPO_GIT_FAILED',
-        'SWY_REPO_LOCKED',
+        ...LIVE_CHANGE_ERRORS,
       ],
       handler: async ({ params, body, principal }) => {
         validateLegacyShare(runtime.service(params.service), body.share);
@@ -187,11 +188,7 @@ export function fleetRoutes(ctx: ApiContext): Route[] {
         'SWY_RELEASE_FROZEN',
         'SWY_KUBE_ROLLOUT_FAILED',
         'SWY_RUNTIME_START_FAILED',
-        'SWY_ROUTER_RUNTIME_API',
-        'SWY_KUBE_API_ERROR',
-        'SWY_KUBE_UNREACHABLE',
-        'SWY_REPO_GIT_FAILED',
-        'SWY_REPO_LOCKED',
+        ...LIVE_CHANGE_ERRORS,
       ],
       handler: async ({ params, body, principal }) => {
         const current = await runtime.trackStatus(params.service, params.track);

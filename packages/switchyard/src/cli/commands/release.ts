@@ -157,6 +157,15 @@ async function resolveRelease(api: ApiTarget, idOrService: string): Promise<Rele
   return active;
 }
 
+/** The flags of a change `deploy` and `rollback` start and then follow. */
+type FollowedChangeFlags = {
+  reason?: string;
+  detach?: boolean;
+  timeout?: number;
+  api?: string;
+  env?: string;
+} & OutputFlags;
+
 export function registerRelease(program: Command): void {
   withOutput(
     program
@@ -186,15 +195,7 @@ export function registerRelease(program: Command): void {
     async (
       service: string,
       version: string,
-      opts: {
-        plan?: string;
-        reason?: string;
-        overrideFreeze?: boolean;
-        detach?: boolean;
-        timeout?: number;
-        api?: string;
-        env?: string;
-      } & OutputFlags,
+      opts: FollowedChangeFlags & { plan?: string; overrideFreeze?: boolean },
     ) => {
       const api = apiTarget(opts);
       const release = await callApi<ReleaseView>(
@@ -275,35 +276,23 @@ export function registerRelease(program: Command): void {
       )
       .option(...API_OPTION)
       .option(...ENV_OPTION),
-  ).action(
-    async (
-      service: string,
-      opts: {
-        to?: string;
-        reason?: string;
-        detach?: boolean;
-        timeout?: number;
-        api?: string;
-        env?: string;
-      } & OutputFlags,
-    ) => {
-      const api = apiTarget(opts);
-      const release = await callApi<ReleaseView>(
-        api,
-        'POST',
-        `/v1/services/${encodeURIComponent(service)}/rollback`,
-        { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
-        randomUUID(),
-      );
-      if (opts.detach) {
-        printData(opts, release);
-        return void (process.exitCode = EXIT.ok);
-      }
-      const code = await followFor(api, release, opts);
-      // Rolling back a release in progress succeeds when that release ends rolled back.
-      process.exitCode = release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code;
-    },
-  );
+  ).action(async (service: string, opts: FollowedChangeFlags & { to?: string }) => {
+    const api = apiTarget(opts);
+    const release = await callApi<ReleaseView>(
+      api,
+      'POST',
+      `/v1/services/${encodeURIComponent(service)}/rollback`,
+      { ...(opts.to ? { to: opts.to } : {}), ...(opts.reason ? { reason: opts.reason } : {}) },
+      randomUUID(),
+    );
+    if (opts.detach) {
+      printData(opts, release);
+      return void (process.exitCode = EXIT.ok);
+    }
+    const code = await followFor(api, release, opts);
+    // Rolling back a release in progress succeeds when that release ends rolled back.
+    process.exitCode = release.plan !== 'rollback' && code === EXIT.releaseRolledBack ? EXIT.ok : code;
+  });
 
   withOutput(
     program
