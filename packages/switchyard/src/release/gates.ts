@@ -132,19 +132,21 @@ function sequential(
 ): Judged {
   const s = sequentialSettings(gate);
   const threshold = `no regression of ×${s.factor} and +${pct(s.margin)} over stable (false rollback ≤ ${pct(s.falseRollback)}, missed regression ≤ ${pct(s.missedRegression)})`;
-  if (judgedIsStable)
-    return {
-      gate: gate.metric,
-      value: 0,
-      threshold,
-      ok: true,
-      detail: 'the stable track itself: nothing to compare with',
-    };
+  if (judgedIsStable) return stableItself(gate.metric, threshold);
   const decision = decide(evidence, s, final);
   // A team's minimum traffic holds a pass back, never a rollback.
   const outcome = decision === 'pass' && !enoughRequests && !final ? 'undecided' : decision;
   return judged(gate.metric, threshold, outcome, describeEvidence(evidence, s, outcome), evidence, s);
 }
+
+/** A gate comparing with the stable track, on the stable track itself (migrations, share-only stages). */
+const stableItself = (gate: string, threshold: string): Judged => ({
+  gate,
+  value: 0,
+  threshold,
+  ok: true,
+  detail: 'the stable track itself: nothing to compare with',
+});
 
 /** A sequential gate's result: the canary's event ratio as its value, the evidence with both boundaries. */
 function judged(
@@ -203,14 +205,7 @@ function latency(
   const s = latencySettings(gate);
   const percentiles = LATENCY_PERCENTILES[gate.compare];
   const threshold = `no regression of ×${s.factor} and +${pct(s.margin)} in answers slower than the stable ${percentiles.map(percentile).join(', ')} (false rollback ≤ ${pct(gate.falseRollback)}, missed regression ≤ ${pct(s.missedRegression)})`;
-  if (judgedIsStable)
-    return {
-      gate: gate.metric,
-      value: 0,
-      threshold,
-      ok: true,
-      detail: 'the stable track itself: nothing to compare with',
-    };
+  if (judgedIsStable) return stableItself(gate.metric, threshold);
   const decisions: Decision[] = percentiles.map((_, i) => decide(evidence[i] ?? NO_EVIDENCE, s, final));
   const decision: Decision = decisions.includes('fail')
     ? 'fail'
