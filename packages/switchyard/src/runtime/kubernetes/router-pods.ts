@@ -42,15 +42,32 @@ import type { LivePod } from './rollout.js';
 
 const SESSION_TIMEOUT_MS = 5000;
 
-export async function readyRouterPods(client: KubeClient, service: Service): Promise<string[]> {
-  const list = await client.request<{ items: LivePod[] }>(
-    'GET',
-    `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods`,
-    {
-      query: { labelSelector: `${LABEL.service}=${service.name},${LABEL.component}=router` },
-    },
+/** The pods the runtime's live cache holds, when it runs: where router pods are found without asking the API server. */
+export type CachedPods = () => readonly LivePod[] | undefined;
+
+/**
+ * The names of the service's ready router pods, not being deleted: from the live cache when it
+ * runs (a change or a reading then costs no list call), else from the API server.
+ */
+export async function readyRouterPods(client: KubeClient, service: Service, cached?: CachedPods): Promise<string[]> {
+  const fromCache = cached?.()?.filter(
+    (p) =>
+      p.metadata.namespace === service.namespace &&
+      p.metadata.labels?.[LABEL.service] === service.name &&
+      p.metadata.labels?.[LABEL.component] === 'router',
   );
-  return list.items
+  const items =
+    fromCache ??
+    (
+      await client.request<{ items: LivePod[] }>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/pods`,
+        {
+          query: { labelSelector: `${LABEL.service}=${service.name},${LABEL.component}=router` },
+        },
+      )
+    ).items;
+  return items
     .filter(
       (p) =>
         !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
@@ -132,8 +149,9 @@ export async function updateRouters(
   client: KubeClient,
   service: Service,
   commands: readonly string[],
+  cached?: CachedPods,
 ): Promise<RuntimeApiOutcome> {
-  const pods = await readyRouterPods(client, service);
+  const pods = await readyRouterPods(client, service, cached);
   const updated: string[] = [];
   const unreachable: { pod: string; error: string }[] = [];
   await Promise.all(
@@ -153,8 +171,8 @@ export async function updateRouters(
  * Per-track figures of every router pod that answers: counters from its stats page through the
  * API server's pod proxy, response-time histograms from its latency table over the Runtime API.
  */
-async function podFigures(client: KubeClient, service: Service): Promise<TrackFigures[][]> {
-  const pods = await readyRouterPods(client, service);
+async function podFigures(client: KubeClient, service: Service, cached?: CachedPods): Promise<TrackFigures[][]> {
+  const pods = await readyRouterPods(client, service, cached);
   const tracks = [...service.tracks.map((t) => t.name), ...(service.legacy ? [LEGACY_TRACK] : [])];
   const answers = await Promise.all(
     pods.map((pod) =>
@@ -188,6 +206,8 @@ export interface RouterPodsOptions {
   /** Writes a new split where routers read it when they (re)start: the router's ConfigMap. */
   readonly save: (routing: RoutingState) => Promise<void>;
   readonly say: (line: string) => void;
+  /** The live cache's pods, when it runs. */
+  readonly pods?: CachedPods;
 }
 
 /** A service's router pods as one Router: the ConfigMap holds the split, the pods change live. */
@@ -212,7 +232,7 @@ export class RouterPods implements Router {
 
   /** The counters of every router pod that answers, added up; none when none answers. */
   async figures(): Promise<TrackFigures[]> {
-    const pods = await podFigures(this.options.client, this.options.service()).catch(() => []);
+    const pods = await podFigures(this.options.client, this.options.service(), this.options.pods).catch(() => []);
     return pods.length > 0 ? combineFigures(pods) : [];
   }
 
@@ -224,7 +244,7 @@ export class RouterPods implements Router {
     const plan = planRouting(this.options.service(), this.currentRouting(), change, ROUTER_CONFIG_DIR);
     await this.options.save(plan.routing);
     const service = this.options.service();
-    const outcome = await updateRouters(this.options.client, service, plan.commands);
+    const outcome = await updateRouters(this.options.client, service, plan.commands, this.options.pods);
     if (outcome.unreachable.length > 0) {
       const count = outcome.unreachable.length;
       this.options.say(

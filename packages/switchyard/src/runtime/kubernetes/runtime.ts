@@ -213,9 +213,14 @@ export class KubernetesRuntime implements Runtime {
       {
         ...this.options.wait,
         onProgress: (line) => this.say(line),
-        pods: () => (this.live?.running ? this.live.pods.cache.items() : undefined),
+        pods: () => this.cachedPods(),
       },
     );
+  }
+
+  /** The pods the live cache holds, while it runs. */
+  private cachedPods(): readonly LivePod[] | undefined {
+    return this.live?.running ? this.live.pods.cache.items() : undefined;
   }
 
   /** Waits until every Deployment of the fleet (or of the named units) has rolled out. */
@@ -379,6 +384,8 @@ export class KubernetesRuntime implements Runtime {
         routing: () => this.routing(name),
         save: (routing) => this.update(name, { ...this.desiredState(name), routing }, false),
         say: (line) => this.say(line),
+        // The live cache watches the environment's namespace: a service elsewhere lists its own.
+        pods: () => (this.spec(name).namespace === this.namespace ? this.cachedPods() : undefined),
       });
       this.routers.set(name, router);
     }
