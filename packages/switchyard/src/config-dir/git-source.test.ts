@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitSource, isGitUrl, redactUrl } from './git-source.js';
+import { GitSource, isGitUrl } from './git-source.js';
 
 describe('a configuration given to the server', () => {
   it('is a git repository when it is a URL or a bare repository, a directory otherwise', () => {
@@ -24,9 +24,6 @@ describe('a configuration given to the server', () => {
   });
 
   it('never shows a password or token of its URL', () => {
-    expect(redactUrl('https://ada:ghp_secret@git.example.com/config.git')).toBe(
-      'https://***@git.example.com/config.git',
-    );
     expect(new GitSource({ url: 'https://x-token:abc@host/c.git', dir: '/tmp/unused' }).label).not.toContain('abc');
   });
 

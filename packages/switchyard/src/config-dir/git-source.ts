@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { Git } from '../config-repo/index.js';
-import { isSwitchyardError, SwitchyardError } from '../errors/index.js';
+import { isSwitchyardError, redactUrl, SwitchyardError } from '../errors/index.js';
 
 /**
  * A configuration repository the server follows: a bare copy fetched from its URL, and one
@@ -28,11 +28,6 @@ export function isGitUrl(arg: string): boolean {
   if (!existsSync(arg) || !statSync(arg).isDirectory()) return arg.endsWith('.git');
   // A bare repository: a directory of its own holding HEAD and objects/.
   return existsSync(join(arg, 'HEAD')) && existsSync(join(arg, 'objects')) && !existsSync(join(arg, 'services'));
-}
-
-/** The URL without a password or token, for messages and the API. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
 function checkPath(path: string | undefined): string {

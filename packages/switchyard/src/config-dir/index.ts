@@ -38,5 +38,5 @@ export async function loadFleet(dir: string, envName: string): Promise<Fleet> {
   return resolveFleet(await readConfig(dir), envName);
 }
 
-export { GitSource, isGitUrl, redactUrl, type GitSourceOptions } from './git-source.js';
+export { GitSource, isGitUrl, type GitSourceOptions } from './git-source.js';
 export { gitWorkTree } from './work-tree.js';

@@ -8,3 +8,4 @@ export {
   type ErrorKind,
 } from './catalogue.js';
 export { SwitchyardError, isSwitchyardError, type ErrorOptions, type Issue } from './switchyard-error.js';
+export { redactUrl } from './redact.js';

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { SwitchyardError } from '../errors/index.js';
+import { redactUrl, SwitchyardError } from '../errors/index.js';
 import { EmbeddedClient } from './embedded.js';
 import { migrate } from './migrate.js';
-import { PostgresClient, redactUrl } from './postgres.js';
+import { PostgresClient } from './postgres.js';
 import type { Store } from './sql.js';
 
 export type StoreLocation =
