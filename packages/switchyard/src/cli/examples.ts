@@ -34,6 +34,13 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ],
     ['List the rules', 'switchyard check --list-rules'],
   ],
+  schedule: [
+    ['The floor now and the windows of the next week', `switchyard schedule ${EX} catalog-api -e production`],
+    [
+      'Ahead of a match night, for a program',
+      `switchyard schedule ${EX} catalog-api -e production --at 2026-06-14T18:00:00Z -o json`,
+    ],
+  ],
   schema: [
     ['The JSON Schema of service and worker files, for an editor', 'switchyard schema > unit.schema.json'],
     ['The schema of environment files, as YAML', 'switchyard schema --environment -o yaml'],

@@ -14,6 +14,7 @@ import { registerServer } from './commands/server.js';
 import { registerUp } from './commands/up.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorkers } from './commands/workers.js';
+import { registerSchedule } from './commands/schedule.js';
 import { addExamples } from './examples.js';
 import { reportError } from './format.js';
 import { wantsJson } from './output.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerTraffic(program);
   registerRelease(program);
   registerWorkers(program);
+  registerSchedule(program);
   registerApply(program);
   registerSandbox(program);
   registerToken(program);

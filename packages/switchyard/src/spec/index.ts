@@ -26,3 +26,4 @@ export type * from './model.js';
 export { LATENCY_PERCENTILES } from './model.js';
 /** Field schemas other inputs (the API) check names and versions with, so they agree with the files. */
 export { version as versionTag, resourceName, groupName, trackName } from './schema.js';
+export { floorAt, occurrences, type Floor, type WindowOccurrence } from './schedule-windows.js';
