@@ -3,6 +3,7 @@ import { validateLegacyShare, validateShare } from '../../router/index.js';
 import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
 import { groupName, overrideFreeze, reason, serviceName, trackName, versionTag } from '../input.js';
+import { environmentHealth } from '../health.js';
 import { fleetMetrics } from '../metrics.js';
 import { figuresAnswer, legacyShareAnswer, serviceAnswer, shareAnswer, statusAnswer, trackAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
@@ -234,6 +235,7 @@ export function metricsHandler(contexts: readonly ApiContext[], streams: EventSt
   const metrics = fleetMetrics(
     contexts.map((c) => c.runtime),
     () => streams.open,
+    () => Promise.all(contexts.map((c) => environmentHealth(c))),
   );
   return async (_request: unknown, reply: { header(k: string, v: string): unknown }) => {
     await metrics.refresh();

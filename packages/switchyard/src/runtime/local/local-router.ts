@@ -126,6 +126,11 @@ export class LocalRouter implements Router {
     return this.process.pid;
   }
 
+  /** The router's replicas as health counts them: one HAProxy process, ready while it runs. */
+  get replicas(): { desired: number; ready: number } {
+    return { desired: 1, ready: this.process.alive ? 1 : 0 };
+  }
+
   get api() {
     return this.process.api;
   }
