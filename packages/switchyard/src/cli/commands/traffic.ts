@@ -297,7 +297,11 @@ export function formatStatus(
     );
     // Wide, as `kubectl get -o wide`: the router's statistics page and every replica.
     if (wide) {
-      lines.push(`    stats ${s.stats}${s.routerPid ? ` (router pid ${s.routerPid})` : ''}`);
+      // A server from before the router's replica counts answers without them.
+      const router = (s as Partial<ServiceStatus>).router;
+      lines.push(
+        `    stats ${s.stats}${s.routerPid ? ` (router pid ${s.routerPid})` : ''}${router ? `  router ${router.ready}/${router.desired} ready` : ''}`,
+      );
       for (const t of s.tracks) for (const r of t.replicas) lines.push(`    ${t.track.padEnd(12)} ${replicaLine(r)}`);
     }
   }
