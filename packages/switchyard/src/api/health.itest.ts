@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promtoolProblems } from '../../../../test/support/promtool.js';
 import { runCli } from '../../test/support/cli.js';
@@ -10,7 +11,7 @@ import type { HealthReport } from '../health/index.js';
  * Health on the local runtime with real HAProxy: replicas of a track stopped (SIGSTOP, so the
  * router's health checks take them out and nothing restarts them) raise a finding in
  * /v1/health, /metrics and `switchyard health`, with the severity and exit code they deserve;
- * resumed, the finding clears.
+ * resumed, the finding clears. A router that stops answering is critical.
  */
 describe('health of a local fleet', () => {
   let fleet: TestFleet;
@@ -30,6 +31,11 @@ describe('health of a local fleet', () => {
   }
 
   const freePids = () => fleet.runtime.track('api', 'free').pids();
+  const routerWorkers = () =>
+    execFileSync('pgrep', ['-P', String(fleet.runtime.router('api').pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   const signal = (pids: readonly number[], name: NodeJS.Signals) => pids.forEach((pid) => process.kill(pid, name));
 
   beforeAll(async () => {
@@ -37,7 +43,7 @@ describe('health of a local fleet', () => {
     fleet = await startTestFleet({ service: { probes: { readiness: { path: '/ready', periodSeconds: 1 } } } });
   });
   afterAll(async () => {
-    if (fleet) signal(freePids(), 'SIGCONT');
+    if (fleet) signal([...freePids(), ...routerWorkers()], 'SIGCONT');
     await fleet?.stop();
   });
 
@@ -104,5 +110,25 @@ describe('health of a local fleet', () => {
     const metrics = await fetch(`${fleet.api}/metrics`).then((r) => r.text());
     expect(metrics).toContain('switchyard_health_worst_severity{environment="sandbox"} 0\n');
     expect(metrics).not.toContain('switchyard_health_finding_since_timestamp_seconds{');
+  });
+
+  it('is critical when the router stops answering, and clears when it answers again', async () => {
+    // HAProxy runs master-worker: its workers answer, the master only supervises them.
+    const workers = routerWorkers();
+    signal(workers, 'SIGSTOP');
+    try {
+      const report = await until('a router-replicas finding', (r) =>
+        r.findings.some((f) => f.check === 'router-replicas'),
+      );
+      expect(report.findings.find((f) => f.check === 'router-replicas')).toMatchObject({
+        severity: 'critical',
+        unit: 'api',
+        part: 'router',
+        objects: ['api-router'],
+      });
+    } finally {
+      signal(workers, 'SIGCONT');
+    }
+    await until('the router answers again', (r) => !r.findings.some((f) => f.check === 'router-replicas'));
   });
 });
