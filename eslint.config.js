@@ -111,6 +111,7 @@ export default tseslint.config(
   pure(['packages/switchyard/src/policy/**/*.ts'], 'policy is pure'),
   pure(['packages/switchyard/src/router/**/*.ts'], 'router is pure'),
   pure(['packages/switchyard/src/release/*.ts'], 'the release machine is pure'),
+  pure(['packages/switchyard/src/health/**/*.ts'], 'the health model is pure'),
   {
     files: ['packages/switchyard/src/release/orchestrator.ts'],
     rules: { 'no-restricted-imports': 'off' },

@@ -208,6 +208,9 @@ describe('API answers', () => {
     await answer('GET', '/v1/services/api');
     await answer('GET', '/v1/services/nope');
     await answer('GET', '/v1/services/api/figures');
+    await answer('GET', '/v1/health');
+    await answer('GET', '/v1/health/api');
+    await answer('GET', '/v1/health/nope');
     await answer('PUT', '/v1/services/api/groups/paid/share', { share: 3, reason: 'answers test' });
     await answer('PUT', '/v1/services/api/groups/enterprise/share', { share: 3 });
     await answer('PUT', '/v1/services/api/legacy/share', { share: 10 });

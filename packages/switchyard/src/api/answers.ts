@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHECKS, SEVERITIES } from '../health/index.js';
 import { ROLES } from '../store/index.js';
 
 /**
@@ -135,6 +136,9 @@ export const serviceAnswer = z
     address: z.string().meta({ description: 'Where users send requests' }),
     stats: z.string().meta({ description: "The router's statistics page" }),
     routerPid: z.number().int().optional(),
+    router: z.object({ desired: z.number().int(), ready: z.number().int() }).meta({
+      description: "The router's replicas: its HAProxy process on this machine, its Deployment's pods on a cluster",
+    }),
     routing: routingAnswer,
     tracks: z.array(trackAnswer),
   })
@@ -154,6 +158,32 @@ export const statusAnswer = z.object({
   services: z.array(serviceAnswer),
   workers: z.array(workerClassAnswer),
 });
+
+const severity = z.enum(SEVERITIES);
+
+export const findingAnswer = z
+  .object({
+    check: z.enum(CHECKS).meta({ description: 'The check that found it (docs/health.md)' }),
+    severity,
+    unit: z.string().meta({ description: 'The service or worker' }),
+    part: z.string().meta({ description: "The track, the worker class, `router`, or the release's stage" }),
+    since: time.meta({ description: 'When it was first seen; kept while it lasts' }),
+    objects: z.array(z.string()).meta({ description: 'The replicas, pods, processes or releases involved' }),
+    message: z.string(),
+    hint: z.string().meta({ description: 'What to do' }),
+  })
+  .meta({ id: 'Finding' });
+
+export const healthAnswer = z
+  .object({
+    environment: z.string(),
+    service: z.string().optional().meta({ description: 'Set when the answer is about one service or worker' }),
+    at: time,
+    worst: z.enum(['ok', ...SEVERITIES]).meta({ description: 'The worst severity found, `ok` when nothing was' }),
+    counts: z.object({ critical: z.number().int(), warning: z.number().int(), info: z.number().int() }),
+    findings: z.array(findingAnswer).meta({ description: 'Worst first' }),
+  })
+  .meta({ id: 'Health' });
 
 export const figuresAnswer = z.object({
   service: z.string(),

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { CHECKS, SEVERITIES, type HealthReport, type Worst } from '../health/index.js';
 import type { Runtime } from '../runtime/index.js';
 
 /**
@@ -15,7 +16,11 @@ export interface FleetMetrics {
  * Every environment's runtime, each series labelled with its environment (last, so a query on
  * service and track reads as before). `openStreams` reads how many event streams the API serves now.
  */
-export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => number = () => 0): FleetMetrics {
+export function fleetMetrics(
+  runtimes: readonly Runtime[],
+  openStreams: () => number = () => 0,
+  health?: () => Promise<readonly HealthReport[]>,
+): FleetMetrics {
   const registry = new Registry();
   const labels = ['service', 'track', 'environment'] as const;
   const requests = new Counter({
@@ -74,6 +79,7 @@ export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => nu
       this.set(openStreams());
     },
   });
+  const refreshHealth = health ? healthMetrics(registry, health) : async () => undefined;
   /**
    * The routers count since they started; a scrape exposes their totals as they are now. A
    * counter that goes down (a router restarted) is a counter reset, which rate() and increase() expect.
@@ -113,6 +119,50 @@ export function fleetMetrics(runtimes: readonly Runtime[], openStreams: () => nu
         }
       }
     }
+    await refreshHealth();
   }
   return { registry, refresh };
+}
+
+/** Worst severity as a number an alert rule can compare: 0 ok, 1 info, 2 warning, 3 critical. */
+export const SEVERITY_LEVEL: Readonly<Record<Worst, number>> = { ok: 0, info: 1, warning: 2, critical: 3 };
+
+/** Health findings as gauges: one series per finding, a count per check (0 when clear), the worst severity. */
+function healthMetrics(registry: Registry, reports: () => Promise<readonly HealthReport[]>): () => Promise<void> {
+  const finding = new Gauge({
+    name: 'switchyard_health_finding_since_timestamp_seconds',
+    help: 'A health finding that holds now, by check and where; the value is when it was first seen (Unix time)',
+    labelNames: ['check', 'severity', 'unit', 'part', 'environment'],
+    registers: [registry],
+  });
+  const findings = new Gauge({
+    name: 'switchyard_health_check_findings',
+    help: 'Findings of a health check now, by severity (0 when the check finds nothing)',
+    labelNames: ['check', 'severity', 'environment'],
+    registers: [registry],
+  });
+  const worst = new Gauge({
+    name: 'switchyard_health_worst_severity',
+    help: 'Worst severity of the environment health: 0 ok, 1 info, 2 warning, 3 critical',
+    labelNames: ['environment'],
+    registers: [registry],
+  });
+  return async () => {
+    for (const m of [finding, findings, worst]) m.reset();
+    for (const report of await reports()) {
+      const { environment } = report;
+      worst.set({ environment }, SEVERITY_LEVEL[report.worst]);
+      for (const check of CHECKS)
+        for (const severity of SEVERITIES)
+          findings.set(
+            { check, severity, environment },
+            report.findings.filter((f) => f.check === check && f.severity === severity).length,
+          );
+      for (const f of report.findings)
+        finding.set(
+          { check: f.check, severity: f.severity, unit: f.unit, part: f.part, environment },
+          Date.parse(f.since) / 1000,
+        );
+    }
+  };
 }

@@ -10,6 +10,7 @@ import { registerRoutes, type Route } from './route.js';
 import { configRoutes } from './routes/config.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
+import { healthRoutes } from './routes/health.js';
 import { leaderRoutes } from './routes/leader.js';
 import { releaseRoutes } from './routes/releases.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -18,6 +19,7 @@ import { AuthThrottle, type ThrottleSettings } from './throttle.js';
 export function apiRoutes(ctx: ApiContext, streams = new EventStreams(), leadership?: ApiLeadership): Route[] {
   return [
     ...fleetRoutes(ctx),
+    ...healthRoutes(ctx),
     ...releaseRoutes(ctx),
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx, streams),

@@ -86,6 +86,11 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
       'switchyard status catalog-api --watch --timeout 1h',
     ],
   ],
+  health: [
+    ['The environment at a glance: exit 0 healthy, 8 warning, 9 critical', 'switchyard health'],
+    ['One service, for a script', 'switchyard health catalog-api -o json'],
+    ['Keep it on a screen, redrawn as findings come and go', 'switchyard health --env production --watch'],
+  ],
   deploy: [
     ['Release 1.5.0 of catalog-api through its stages and follow it', 'switchyard deploy catalog-api 1.5.0'],
     [

@@ -3,6 +3,7 @@ import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
 import { registerApply } from './commands/apply.js';
 import { registerCheck } from './commands/check.js';
+import { registerHealth } from './commands/health.js';
 import { registerMeta } from './commands/meta.js';
 import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerUp(program);
   registerServer(program);
   registerTraffic(program);
+  registerHealth(program);
   registerRelease(program);
   registerWorkers(program);
   registerSchedule(program);

@@ -28,6 +28,8 @@ export const EXIT = {
   releaseRolledBack: 5,
   releaseFailed: 6,
   releaseTimedOut: 7,
+  healthWarning: 8,
+  healthCritical: 9,
   usage: 64,
   notFound: 66,
   unavailable: 69,
@@ -51,6 +53,9 @@ export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
     'The release `deploy` or `rollback` followed failed: a step of its revert failed, and a person must look',
   releaseTimedOut:
     'The release `deploy` or `status --watch` followed had not ended within `--timeout`; it goes on, nothing was undone',
+  healthWarning:
+    '`health` found warnings and nothing critical: the environment serves, one more failure away from hurting',
+  healthCritical: '`health` found a critical finding: users are hurt now or a unit serves nothing',
   usage: 'The command line, or a request, is invalid',
   notFound: 'What was named does not exist',
   unavailable:

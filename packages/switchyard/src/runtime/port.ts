@@ -70,6 +70,11 @@ export interface ServiceStatus {
   readonly stats: string;
   /** The router's process, when it runs on this machine. */
   readonly routerPid?: number;
+  /**
+   * The router's replicas: what runs it is meant to have and how many are ready (the local
+   * runtime: its one HAProxy process; a cluster: the router Deployment as the live cache sees it).
+   */
+  readonly router: { readonly desired: number; readonly ready: number };
   readonly routing: RoutingState;
   readonly tracks: readonly TrackStatus[];
 }

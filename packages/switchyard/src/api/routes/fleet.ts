@@ -3,6 +3,8 @@ import { validateLegacyShare, validateShare } from '../../router/index.js';
 import type { ApiContext } from '../context.js';
 import { guardFreeze } from '../freeze.js';
 import { groupName, overrideFreeze, reason, serviceName, trackName, versionTag } from '../input.js';
+import type { HealthReport } from '../../health/index.js';
+import { environmentHealth } from '../health.js';
 import { fleetMetrics } from '../metrics.js';
 import { figuresAnswer, legacyShareAnswer, serviceAnswer, shareAnswer, statusAnswer, trackAnswer } from '../answers.js';
 import { route, type Route } from '../route.js';
@@ -231,6 +233,11 @@ export function metricsHandler(contexts: readonly ApiContext[], streams: EventSt
   const metrics = fleetMetrics(
     contexts.map((c) => c.runtime),
     () => streams.open,
+    // A store that does not answer leaves that environment's health out of the scrape, not the routers' figures.
+    async () =>
+      (await Promise.all(contexts.map((c) => environmentHealth(c).catch(() => undefined)))).filter(
+        (r): r is HealthReport => r !== undefined,
+      ),
   );
   return async (_request: unknown, reply: { header(k: string, v: string): unknown }) => {
     await metrics.refresh();

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { ConfigStatus } from '../../api/index.js';
 import { EXIT, SwitchyardError, type Issue } from '../../errors/index.js';
+import { headline, type HealthReport } from '../../health/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../../runtime/index.js';
 import { changeFields, withChangeOptions, type ChangeOptions } from '../change-options.js';
 import { API_OPTION, apiTarget, ENV_OPTION, callApi, type ApiTarget } from '../client.js';
 import { durationFlag } from '../duration.js';
-import { paint } from '../format.js';
 import { printData, serialise, withOutput, type OutputFlags } from '../output.js';
+import { watchPicture } from '../watch.js';
 import type { LeaderView } from '../../api/index.js';
 import { describeRelease, followFor, type ReleaseView } from './release.js';
 
@@ -147,27 +148,14 @@ export function registerTraffic(program: Command): void {
   ).action(async (service: string | undefined, opts: StatusFlags) => {
     const api = apiTarget(opts);
     if (opts.watch && service) return void (process.exitCode = await watchRelease(api, service, opts));
-    let last = '';
-    for (;;) {
+    const picture = async () => {
       const snapshot = await statusOf(api, service);
-      const text =
-        opts.output === 'json' || opts.output === 'yaml'
-          ? serialise(opts.output, snapshot)
-          : describeStatus(snapshot, opts.output === 'wide');
-      if (!opts.watch) return void process.stdout.write(text);
-      if (text !== last) {
-        const out = process.stdout;
-        // A terminal is redrawn as `watch` does; a pipe or a file gets each new picture after a time line.
-        if (out.isTTY && !opts.output)
-          out.write(`\x1b[H\x1b[2J${paint(out, 'dim', new Date().toISOString())}\n${text}`);
-        else
-          out.write(
-            `${opts.output ? '' : `--- ${new Date().toISOString()}\n`}${text}${opts.output === 'yaml' ? '---\n' : ''}`,
-          );
-        last = text;
-      }
-      await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
-    }
+      return opts.output === 'json' || opts.output === 'yaml'
+        ? serialise(opts.output, snapshot)
+        : describeStatus(snapshot, opts.output === 'wide');
+    };
+    if (!opts.watch) return void process.stdout.write(await picture());
+    await watchPicture(picture, opts.output, WATCH_INTERVAL_MS);
   });
 }
 
@@ -178,8 +166,8 @@ interface StatusFlags extends OutputFlags {
   readonly env?: string;
 }
 
-/** How often `status --watch` asks for the fleet when no release is followed. */
-const WATCH_INTERVAL_MS = 2000;
+/** How often `status --watch` and `health --watch` ask for the fleet when no release is followed. */
+export const WATCH_INTERVAL_MS = 2000;
 
 interface StatusSnapshot {
   environment: string;
@@ -188,6 +176,7 @@ interface StatusSnapshot {
   releases: ReleaseView[];
   config?: ConfigStatus;
   leader?: LeaderView;
+  health?: HealthReport;
 }
 
 async function statusOf(api: ApiTarget, service: string | undefined): Promise<StatusSnapshot> {
@@ -204,6 +193,12 @@ async function statusOf(api: ApiTarget, service: string | undefined): Promise<St
   // Servers from before GET /v1/leader or GET /v1/config answer 404: they have nothing to say about those.
   const leader = await callApi<LeaderView>(api, 'GET', '/v1/leader').catch(() => undefined);
   const config = await callApi<ConfigStatus>(api, 'GET', '/v1/config').catch(() => undefined);
+  const health = await callApi<HealthReport>(
+    api,
+    'GET',
+    service ? `/v1/health/${encodeURIComponent(service)}` : '/v1/health',
+  ).catch(() => undefined);
+  const extras = { ...(config ? { config } : {}), ...(leader ? { leader } : {}), ...(health ? { health } : {}) };
   if (service) {
     const services = status.services.filter((s) => s.service === service);
     const workers = (status.workers ?? []).filter((w) => w.worker === service);
@@ -213,9 +208,9 @@ async function statusOf(api: ApiTarget, service: string | undefined): Promise<St
         hint: `Use one of: ${[...status.services.map((s) => s.service), ...new Set((status.workers ?? []).map((w) => w.worker))].join(', ')}.`,
         details: { service },
       });
-    return { ...status, services, workers, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) };
+    return { ...status, services, workers, releases, ...extras };
   }
-  return { ...status, releases, ...(config ? { config } : {}), ...(leader ? { leader } : {}) };
+  return { ...status, releases, ...extras };
 }
 
 const env = (name: string) => `The environment ${name}`;
@@ -230,8 +225,17 @@ function describeStatus(s: StatusSnapshot, wide: boolean): string {
     formatStatus(s.environment, s.services, s.workers ?? [], wide),
     releases,
     line ? `${line}\n` : '',
+    s.health ? `${healthLine(s.health)}\n` : '',
     s.leader?.replicas ? `${describeLeadership(s.leader)}\n` : '',
   ].join('');
+}
+
+/** Health in one line, as `status` shows it: the headline and the worst finding. */
+export function healthLine(report: HealthReport): string {
+  const [first, ...rest] = report.findings;
+  if (!first) return `health: ${headline(report)}`;
+  const more = rest.length > 0 ? ` (+${rest.length} more)` : '';
+  return `health: ${headline(report)} — ${first.unit}/${first.part}: ${first.message}${more}; details: switchyard health`;
 }
 
 /** `status <service> --watch`: the release in progress followed to its end, as `deploy` follows it. */
@@ -293,7 +297,11 @@ export function formatStatus(
     );
     // Wide, as `kubectl get -o wide`: the router's statistics page and every replica.
     if (wide) {
-      lines.push(`    stats ${s.stats}${s.routerPid ? ` (router pid ${s.routerPid})` : ''}`);
+      // A server from before the router's replica counts answers without them.
+      const router = (s as Partial<ServiceStatus>).router;
+      lines.push(
+        `    stats ${s.stats}${s.routerPid ? ` (router pid ${s.routerPid})` : ''}${router ? `  router ${router.ready}/${router.desired} ready` : ''}`,
+      );
       for (const t of s.tracks) for (const r of t.replicas) lines.push(`    ${t.track.padEnd(12)} ${replicaLine(r)}`);
     }
   }

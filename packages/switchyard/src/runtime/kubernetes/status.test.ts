@@ -70,6 +70,13 @@ describe('status from the cluster', () => {
     });
   });
 
+  it("gives the router the desired and ready replicas of its Deployment, or the spec's count before it exists", () => {
+    const routing = { shares: {}, legacyShare: 0 };
+    expect(serviceStatus(api, routing, live).router).toEqual({ desired: api.router.replicas, ready: 0 });
+    const withRouter = { ...live, deployments: [...live.deployments, deployment('api-router', 4, 3)] };
+    expect(serviceStatus(api, routing, withRouter).router).toEqual({ desired: 4, ready: 3 });
+  });
+
   it('gives each worker class the replicas its autoscaler set', () => {
     expect(
       workerStatus(encoder, live).map((w) => [w.workerClass, w.queue, w.desired, w.ready, w.replicas.length]),

@@ -1,5 +1,5 @@
 import { WORKER_METRICS_PORT } from '@switchyard/worker/contract';
-import { LABEL, ROUTER_STATS_PORT, trackObjectName, workerObjectName } from '../../render/index.js';
+import { LABEL, ROUTER_STATS_PORT, routerName, trackObjectName, workerObjectName } from '../../render/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { Service, Worker } from '../../spec/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../port.js';
@@ -86,10 +86,12 @@ export function serviceStatus(service: Service, routing: RoutingState, live: Liv
       ),
     };
   });
+  const router = deployment(live, routerName(service.name));
   return {
     service: service.name,
     address: `http://${host}`,
     stats: `http://${host}:${ROUTER_STATS_PORT}/stats`,
+    router: { desired: router?.spec.replicas ?? service.router.replicas, ready: router?.status?.readyReplicas ?? 0 },
     routing,
     tracks,
   };

@@ -91,6 +91,12 @@ export class HaproxyProcess {
     return this.child?.pid ?? this.adoptedPid;
   }
 
+  /** Whether the HAProxy process runs now (a crashed one is gone until its restart). */
+  get alive(): boolean {
+    const pid = this.pid;
+    return pid !== undefined && running(pid);
+  }
+
   /** The record's name of this router. */
   get name(): string {
     return `router-${this.options.service}`;

@@ -60,6 +60,8 @@ function slotCount(replicas: number): number {
 const UNIX_SOCKET_MAX = 100;
 /** How often the router's own view of its servers is read, for status (ready servers, fallbacks). */
 const WATCH_MS = 1000;
+/** A router whose statistics went unread this long (it runs but does not answer) is not ready. */
+const ANSWER_WINDOW_MS = 5 * WATCH_MS;
 const PLACEHOLDER = { host: '127.0.0.1', port: 1 } as const;
 
 /**
@@ -81,6 +83,8 @@ export class LocalRouter implements Router {
   /** Counts slot changes: a table read before a slot's last change says nothing about it. */
   private changes = 0;
   private tableChanges = 0;
+  /** When HAProxy last answered a read of its statistics (ms since the epoch). */
+  private answeredAt = 0;
   private readonly slotChanged = new Map<string, number>();
   private watch: NodeJS.Timeout | undefined;
 
@@ -128,6 +132,12 @@ export class LocalRouter implements Router {
 
   get pid(): number | undefined {
     return this.process.pid;
+  }
+
+  /** The router's replicas as health counts them: one HAProxy process, ready while it runs and answers. */
+  get replicas(): { desired: number; ready: number } {
+    const answers = Date.now() - this.answeredAt <= ANSWER_WINDOW_MS;
+    return { desired: 1, ready: this.process.alive && answers ? 1 : 0 };
   }
 
   get api() {
@@ -237,6 +247,7 @@ export class LocalRouter implements Router {
   private async refresh(): Promise<void> {
     const changes = this.changes;
     const table = await this.table().catch(() => undefined);
+    if (table) this.answeredAt = Date.now();
     if (!table || changes < this.tableChanges) return;
     [this.lastTable, this.tableChanges] = [table, changes];
   }

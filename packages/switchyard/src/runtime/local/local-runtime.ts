@@ -390,6 +390,7 @@ export class LocalRuntime implements Runtime {
       address: r.router.address,
       stats: r.router.statsAddress,
       ...(r.router.pid ? { routerPid: r.router.pid } : {}),
+      router: r.router.replicas,
       routing: r.router.currentRouting(),
       tracks: [...r.tracks.values()].map((t) => ({
         ...t.status(),

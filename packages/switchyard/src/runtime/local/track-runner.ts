@@ -69,21 +69,22 @@ export class TrackRunner {
       version: this.version,
       desired: this.desired,
       // Ready for users: started, in the router, and passing the router's health checks.
-      ready: this.members.filter(
-        (m) =>
-          m.replica.state === 'ready' &&
-          m.slot &&
-          !m.retiring &&
-          this.options.router.serverUp(this.options.track, m.slot) !== false,
-      ).length,
+      ready: this.members.filter((m) => m.slot && this.stateOf(m) === 'ready').length,
       replicas: this.members.map((m) => ({
         name: m.replica.spec.name,
         version: m.replica.spec.version,
         port: m.replica.port,
         ...(m.replica.pid ? { pid: m.replica.pid } : {}),
-        state: m.retiring ? 'retiring' : m.replica.state,
+        state: this.stateOf(m),
       })),
     };
+  }
+
+  /** A replica in the words status uses: `failing-checks` when it runs but the router's health checks take it out. */
+  private stateOf(m: Member): string {
+    if (m.retiring) return 'retiring';
+    if (m.replica.state !== 'ready' || !m.slot) return m.replica.state;
+    return this.options.router.serverUp(this.options.track, m.slot) === false ? 'failing-checks' : 'ready';
   }
 
   /** Pids of the running replicas (for tests and status). */

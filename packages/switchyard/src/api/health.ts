@@ -1,0 +1,30 @@
+import { HealthLog, type HealthReport } from '../health/index.js';
+import { ACTIVE_STATUSES } from '../release/index.js';
+import type { Runtime } from '../runtime/index.js';
+import type { ApiContext } from './context.js';
+
+/** One log per runtime: /v1/health and /metrics read the same first-seen times. */
+const logs = new WeakMap<Runtime, HealthLog>();
+
+/** Releases in progress an environment can have at once, and more. */
+const RELEASES_READ = 1000;
+
+/** The environment's health now: what its runtime runs, against its spec and its releases in progress. */
+export async function environmentHealth(
+  ctx: Pick<ApiContext, 'runtime' | 'releases'>,
+  now = new Date(),
+): Promise<HealthReport> {
+  const { runtime } = ctx;
+  let log = logs.get(runtime);
+  if (!log) logs.set(runtime, (log = new HealthLog()));
+  const [services, workers, releases] = await Promise.all([
+    runtime.status(),
+    runtime.workerStatus(),
+    ctx.releases.list({
+      environment: runtime.fleet.environment.name,
+      statuses: ACTIVE_STATUSES,
+      limit: RELEASES_READ,
+    }),
+  ]);
+  return log.evaluate({ fleet: runtime.fleet, services, workers, releases }, now);
+}

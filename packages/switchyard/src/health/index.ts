@@ -1,0 +1,26 @@
+export {
+  byWorstFirst,
+  countsOf,
+  evaluate,
+  findingKey,
+  HealthLog,
+  observe,
+  reportFor,
+  worstOf,
+  type FirstSeen,
+} from './evaluate.js';
+export { minimumEndpoints } from './service-checks.js';
+export { age, describeHealth, findingLine, headline } from './summary.js';
+export {
+  CHECKS,
+  SEVERITIES,
+  type CheckId,
+  type Finding,
+  type HealthInput,
+  type HealthReport,
+  type RunningService,
+  type RunningTrack,
+  type RunningWorkerClass,
+  type Severity,
+  type Worst,
+} from './types.js';

@@ -1,0 +1,93 @@
+import type { ReleaseState } from '../release/index.js';
+import type { Fleet } from '../spec/index.js';
+
+/** How bad a finding is, worst first: critical (users are hurt or about to be), warning (one more failure away), info. */
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The environment's worst severity, or `ok` when nothing was found. */
+export type Worst = Severity | 'ok';
+
+/** Every check, by its stable id: what the API, the CLI, the metrics and the docs call it. */
+export const CHECKS = [
+  'router-replicas',
+  'track-endpoints',
+  'track-version',
+  'track-over-replicated',
+  'release-stuck',
+  'release-gate-failing',
+  'worker-replicas',
+] as const;
+export type CheckId = (typeof CHECKS)[number];
+
+/** A replica as a runtime reports it: a process on this machine or a pod. */
+export interface RunningReplica {
+  readonly name: string;
+  readonly version?: string;
+  readonly state: string;
+}
+
+/** A track as the runtime runs it; the Runtime port's TrackStatus is one. */
+export interface RunningTrack {
+  readonly track: string;
+  /** The version the runtime wants the track on. */
+  readonly version: string;
+  readonly desired: number;
+  readonly ready: number;
+  readonly replicas: readonly RunningReplica[];
+}
+
+/** A service as the runtime runs it; the Runtime port's ServiceStatus is one. */
+export interface RunningService {
+  readonly service: string;
+  /** The router's replicas: one HAProxy process on this machine, the router Deployment's pods on a cluster. */
+  readonly router: { readonly desired: number; readonly ready: number };
+  readonly tracks: readonly RunningTrack[];
+}
+
+/** One class of a worker as the runtime runs it; the Runtime port's WorkerClassStatus is one. */
+export interface RunningWorkerClass {
+  readonly worker: string;
+  readonly workerClass: string;
+  readonly desired: number;
+  readonly ready: number;
+  readonly replicas: readonly { readonly name: string; readonly state: string }[];
+}
+
+/** Everything one evaluation reads: the spec, what runs, and the releases in progress. */
+export interface HealthInput {
+  readonly fleet: Fleet;
+  readonly services: readonly RunningService[];
+  readonly workers: readonly RunningWorkerClass[];
+  /** Releases in progress (running, paused, rolling back) of this environment. */
+  readonly releases: readonly ReleaseState[];
+}
+
+/** Something off in the environment, and what to do about it. */
+export interface Finding {
+  readonly check: CheckId;
+  readonly severity: Severity;
+  /** The service or worker. */
+  readonly unit: string;
+  /** The track, the worker class, `router`, or the release's stage. */
+  readonly part: string;
+  /** When this finding was first seen, kept across evaluations while it lasts (RFC 3339). */
+  readonly since: string;
+  /** The objects involved: replicas, pods, processes, releases. */
+  readonly objects: readonly string[];
+  readonly message: string;
+  /** What a person should do. */
+  readonly hint: string;
+}
+
+/** A finding as a check makes it, before its first-seen time is known. */
+export type Observation = Omit<Finding, 'since'>;
+
+export interface HealthReport {
+  readonly environment: string;
+  readonly at: string;
+  readonly worst: Worst;
+  readonly counts: Readonly<Record<Severity, number>>;
+  /** Worst first, then by unit, part and check. */
+  readonly findings: readonly Finding[];
+}
