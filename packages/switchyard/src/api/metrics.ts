@@ -8,8 +8,11 @@ import type { Runtime } from '../runtime/index.js';
  */
 export interface FleetMetrics {
   readonly registry: Registry;
-  /** Reads the routers and the runtime; call before each scrape. */
-  refresh(): Promise<void>;
+  /**
+   * One scrape: the routers and the runtime read, then the text. Scrapes run one after another: the gauges are reset and
+   * filled by each refresh, so two at once would print each other's half-filled series.
+   */
+  scrape(): Promise<string>;
 }
 
 /**
@@ -121,7 +124,18 @@ export function fleetMetrics(
     }
     await refreshHealth();
   }
-  return { registry, refresh };
+  let last: Promise<unknown> = Promise.resolve();
+  const scrape = (): Promise<string> => {
+    const next = last
+      .catch(() => undefined)
+      .then(async () => {
+        await refresh();
+        return registry.metrics();
+      });
+    last = next;
+    return next;
+  };
+  return { registry, scrape };
 }
 
 /** Worst severity as a number an alert rule can compare: 0 ok, 1 info, 2 warning, 3 critical. */

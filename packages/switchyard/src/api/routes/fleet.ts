@@ -240,8 +240,8 @@ export function metricsHandler(contexts: readonly ApiContext[], streams: EventSt
       ),
   );
   return async (_request: unknown, reply: { header(k: string, v: string): unknown }) => {
-    await metrics.refresh();
+    const text = await metrics.scrape();
     reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return text;
   };
 }
