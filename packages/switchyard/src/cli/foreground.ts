@@ -32,6 +32,10 @@ export function describeEvent(e: RuntimeEvent): string {
       return `a previous run left processes: adopted ${e.adopted} processes that kept serving${e.stopped ? `, stopped ${e.stopped} that could not be kept` : ''}`;
     case 'progress':
       return e.line;
+    case 'schedule-floor':
+      return e.floor === null
+        ? `${e.service}: schedule windows closed; the stable track is back to its own replica count`
+        : `${e.service}: schedule window ${e.windows.join(', ')} open; the stable track holds at least ${e.floor} replicas`;
   }
 }
 

@@ -25,6 +25,10 @@ export const ANNOTATION = {
   source: 'switchyard.dev/source',
   configHash: 'switchyard.dev/config-hash',
   schedule: 'switchyard.dev/schedule',
+  /** The floor an open schedule window holds the stable track at (replicas), while it raises it. */
+  scheduleFloor: 'switchyard.dev/schedule-floor',
+  /** The stable track's replicas without the floor, kept while a floor raises them. */
+  replicasWithoutFloor: 'switchyard.dev/replicas-without-floor',
   scaleMin: 'switchyard.dev/scale-min',
   scaleMax: 'switchyard.dev/scale-max',
   queue: 'switchyard.dev/queue',

@@ -21,6 +21,8 @@ import { LABEL } from './labels.js';
 export interface UnitState {
   readonly tracks?: Readonly<Record<string, { readonly version?: string; readonly replicas?: number }>>;
   readonly routing?: RoutingState;
+  /** The floor an open schedule window holds the stable track at now (see autoscaling.schedule). */
+  readonly floor?: number;
 }
 
 export interface RenderedUnit {
@@ -42,7 +44,7 @@ function serviceObjects(spec: Service, env: Environment, state: UnitState | unde
   const service = withState(spec, state);
   const out: KubeObject[] = [];
   for (const track of service.tracks) {
-    out.push(trackDeployment(service, track), trackService(service, track));
+    out.push(trackDeployment(service, track, state?.floor), trackService(service, track));
     out.push(
       disruptionBudget(service, trackObjectName(service.name, track.name), trackSelector(service, track.name), {
         [LABEL.track]: track.name,
@@ -50,7 +52,7 @@ function serviceObjects(spec: Service, env: Environment, state: UnitState | unde
       }),
     );
   }
-  const hpa = autoscaler(service);
+  const hpa = autoscaler(service, state?.floor);
   if (hpa) out.push(hpa);
   out.push(...routerObjects(service, state?.routing ?? initialRouting(service)));
   const ing = ingress(service, env, service.name);

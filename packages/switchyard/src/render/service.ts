@@ -12,6 +12,13 @@ export function trackSelector(service: Service, track: string): Record<string, s
   return { [LABEL.service]: service.name, [LABEL.track]: track };
 }
 
+function withAnnotations<M extends { annotations: Record<string, string> }>(
+  metadata: M,
+  annotations: Record<string, string> | undefined,
+): M {
+  return annotations ? { ...metadata, annotations: { ...metadata.annotations, ...annotations } } : metadata;
+}
+
 function meta(service: Service, name: string, extra: Record<string, string> = {}) {
   return {
     name,
@@ -26,7 +33,25 @@ export function autoscaled(service: Service, track: string): boolean {
   return track === service.stableTrack && service.autoscaling?.cpu !== undefined;
 }
 
-export function trackDeployment(service: Service, track: Track): Deployment {
+/**
+ * The floor of an open schedule window on a track without an autoscaler: the Deployment runs at
+ * least `floor` replicas, and says so (the floor, and the count without it, which the state read
+ * back from the cluster keeps). Undefined when the floor raises nothing.
+ */
+function raisedBy(service: Service, track: Track, floor: number | undefined) {
+  if (floor === undefined || track.name !== service.stableTrack || floor <= track.replicas) return undefined;
+  if (autoscaled(service, track.name)) return undefined;
+  return {
+    replicas: floor,
+    annotations: {
+      [ANNOTATION.scheduleFloor]: String(floor),
+      [ANNOTATION.replicasWithoutFloor]: String(track.replicas),
+    },
+  };
+}
+
+export function trackDeployment(service: Service, track: Track, floor?: number): Deployment {
+  const raised = raisedBy(service, track, floor);
   const selector = trackSelector(service, track.name);
   const labels = { ...unitLabels(service), ...selector, [LABEL.version]: track.version, [LABEL.component]: 'track' };
   const vars = {
@@ -43,14 +68,17 @@ export function trackDeployment(service: Service, track: Track): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(service, trackObjectName(service.name, track.name), {
-      [LABEL.track]: track.name,
-      [LABEL.version]: track.version,
-      [LABEL.component]: 'track',
-    }),
+    metadata: withAnnotations(
+      meta(service, trackObjectName(service.name, track.name), {
+        [LABEL.track]: track.name,
+        [LABEL.version]: track.version,
+        [LABEL.component]: 'track',
+      }),
+      raised?.annotations,
+    ),
     spec: {
       // Leave the count to the autoscaler where one owns it, or each apply would reset it.
-      ...(autoscaled(service, track.name) ? {} : { replicas: track.replicas }),
+      ...(autoscaled(service, track.name) ? {} : { replicas: raised?.replicas ?? track.replicas }),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
@@ -114,9 +142,14 @@ export function disruptionBudget(
   };
 }
 
-export function autoscaler(service: Service): KubeObject | undefined {
+/**
+ * The stable track's HorizontalPodAutoscaler. An open schedule window's `floor` raises its
+ * minimum (never above its maximum, which validation keeps every window under).
+ */
+export function autoscaler(service: Service, floor?: number): KubeObject | undefined {
   const cpu = service.autoscaling?.cpu;
   if (!cpu) return undefined;
+  const minReplicas = floor !== undefined && floor > cpu.min ? Math.min(cpu.max, floor) : cpu.min;
   const name = trackObjectName(service.name, service.stableTrack);
   const schedule = service.autoscaling?.schedule ?? [];
   const base = meta(service, name, { [LABEL.track]: service.stableTrack, [LABEL.component]: 'track' });
@@ -128,11 +161,12 @@ export function autoscaler(service: Service): KubeObject | undefined {
       annotations: {
         ...base.annotations,
         ...(schedule.length > 0 ? { [ANNOTATION.schedule]: JSON.stringify(schedule) } : {}),
+        ...(minReplicas > cpu.min ? { [ANNOTATION.scheduleFloor]: String(minReplicas) } : {}),
       },
     },
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      minReplicas: cpu.min,
+      minReplicas,
       maxReplicas: cpu.max,
       metrics: [
         {

@@ -36,6 +36,12 @@ export interface Runtime extends ReleaseTarget {
   trackStatus(service: string, track: string): Promise<TrackStatus>;
   /** Rolls a track to a version and/or replica count. */
   updateTrack(service: string, track: string, change: TrackChange): Promise<void>;
+  /**
+   * Holds the service's stable track at `floor` replicas at least (an open schedule window), or
+   * lets it back to its own count (undefined). Where an autoscaler owns the count, its minimum
+   * rises instead. The track's own count (updateTrack, the desired state) is kept apart.
+   */
+  setFloor(service: string, floor: number | undefined): Promise<void>;
   /** The service's router; throws SWY_SPEC_SERVICE_NOT_FOUND for a service it does not run. */
   router(service: string): Router;
   /** What the worker SDK's autoscaler drives for one class of a worker. */
@@ -132,7 +138,10 @@ export type WorkerEvent =
 /** What a start found of a previous run: processes that kept serving and were kept, and those stopped. */
 export type RecoveryEvent = { type: 'recovered'; adopted: number; stopped: number };
 
+/** A service's floor set by its schedule windows (null: let go, back to the track's own count). */
+export type ScheduleEvent = { type: 'schedule-floor'; service: string; floor: number | null; windows: string[] };
+
 /** A step of a change on a cluster, in words (applied objects, rollouts, unreachable routers). */
 export type ProgressEvent = { type: 'progress'; line: string };
 
-export type RuntimeEvent = RouterEvent | TrackEvent | WorkerEvent | RecoveryEvent | ProgressEvent;
+export type RuntimeEvent = RouterEvent | TrackEvent | WorkerEvent | RecoveryEvent | ProgressEvent | ScheduleEvent;

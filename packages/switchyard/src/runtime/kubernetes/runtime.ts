@@ -1,5 +1,6 @@
 import { SwitchyardError } from '../../errors/index.js';
 import {
+  ANNOTATION,
   isDeployment,
   LABEL,
   renderUnit,
@@ -16,6 +17,7 @@ import { diffFleets, type Fleet, type Service, type Unit, type Worker } from '..
 import type { QueueAutoscaler } from '@switchyard/worker';
 import type {
   Runtime,
+  RuntimeEvent,
   RuntimeOptions,
   ServiceStatus,
   TrackChange,
@@ -23,6 +25,7 @@ import type {
   WorkerClassStatus,
   WorkerSettings,
 } from '../port.js';
+import { ScheduleFloors } from '../schedule-floors.js';
 import { workerAutoscalers } from '../worker-autoscalers.js';
 import { applyObjects, inventorySelector, listAll, type ApplyOptions, type ApplyResult } from './apply.js';
 import { KubeClient, type KubeClientOptions } from './client.js';
@@ -46,6 +49,8 @@ export interface KubernetesRuntimeOptions {
   /** Desired state to render with (a release's versions and routing); default: the spec alone. */
   readonly states?: Readonly<Record<string, UnitState>>;
   readonly onProgress?: (line: string) => void;
+  /** What the runtime does on its own (schedule floors), as events. */
+  readonly onEvent?: (event: RuntimeEvent) => void;
   readonly wait?: Omit<WaitOptions, 'onProgress'>;
   /** Requests in flight at once (default 32). */
   readonly concurrency?: number;
@@ -80,6 +85,12 @@ export class KubernetesRuntime implements Runtime {
   /** The namespace's Deployments, Pods and ConfigMaps, watched from start() to stop(). */
   private live: LiveCache | undefined;
   private readonly autoscalers: QueueAutoscaler[] = [];
+  /** Sets the floors while this server leads. */
+  private readonly scheduleFloors = new ScheduleFloors({
+    fleet: () => this.fleet,
+    setFloor: (service, floor) => this.setFloor(service, floor),
+    onEvent: (event) => (event.type === 'progress' ? this.say(event.line) : this.options.onEvent?.(event)),
+  });
   private leading = false;
 
   private constructor(
@@ -312,6 +323,7 @@ export class KubernetesRuntime implements Runtime {
     if (this.leading) return;
     await this.load();
     this.startAutoscalers();
+    this.scheduleFloors.start();
     this.leading = true;
   }
 
@@ -326,6 +338,7 @@ export class KubernetesRuntime implements Runtime {
 
   async follow(): Promise<void> {
     this.leading = false;
+    await this.scheduleFloors.stop();
     await Promise.all(this.autoscalers.splice(0).map((a) => a.stop()));
   }
 
@@ -401,10 +414,19 @@ export class KubernetesRuntime implements Runtime {
 
   desiredState(name: string): UnitState {
     const service = this.service(name);
+    const floor = this.states.get(name)?.floor;
     return {
       tracks: Object.fromEntries(service.tracks.map((t) => [t.name, { version: t.version, replicas: t.replicas }])),
       routing: this.routing(name),
+      ...(floor !== undefined ? { floor } : {}),
     };
+  }
+
+  /** The floor is part of the unit's state: every later apply renders it, until it is let go. */
+  async setFloor(name: string, floor: number | undefined): Promise<void> {
+    const { floor: was, ...state } = this.desiredState(name);
+    if (was === floor) return;
+    await this.update(name, floor === undefined ? state : { ...state, floor }, false);
   }
 
   current(name: string): { versions: Record<string, string>; routing: RoutingState } {
@@ -562,7 +584,9 @@ function stateOnCluster(
 ): UnitState {
   const cm = configMaps.find((c) => c.metadata.name === routerName(unit.name));
   const routing = cm?.data ? routingFromMaps(unit, cm.data) : initialRouting(unit);
-  return { tracks: liveTracks(unit, deployments), routing };
+  const stable = deployments.find((d) => d.metadata.name === trackObjectName(unit.name, unit.stableTrack));
+  const floor = Number(stable?.metadata.annotations?.[ANNOTATION.scheduleFloor] ?? NaN);
+  return { tracks: liveTracks(unit, deployments), routing, ...(Number.isInteger(floor) ? { floor } : {}) };
 }
 
 /** The Kubernetes runtime of the fleet's environment, connected through the kubeconfig ($KUBECONFIG, then ~/.kube/config); sends nothing yet. */
@@ -576,5 +600,6 @@ export function createRuntime(
     ...(options.context ? { context: options.context } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
     onProgress: (line) => options.onEvent?.({ type: 'progress', line }),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 }

@@ -1,5 +1,12 @@
 import { WORKER_METRICS_PORT } from '@switchyard/worker/contract';
-import { LABEL, ROUTER_STATS_PORT, routerName, trackObjectName, workerObjectName } from '../../render/index.js';
+import {
+  ANNOTATION,
+  LABEL,
+  ROUTER_STATS_PORT,
+  routerName,
+  trackObjectName,
+  workerObjectName,
+} from '../../render/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { Service, Worker } from '../../spec/index.js';
 import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../port.js';
@@ -125,9 +132,11 @@ export function liveTracks(
   const tracks: Record<string, { version: string; replicas: number }> = {};
   for (const track of service.tracks) {
     const d = deploymentsByName(deployments).get(trackObjectName(service.name, track.name));
+    // A schedule window's floor raises the count it runs at; the track's own count is kept beside it.
+    const withoutFloor = Number(d?.metadata.annotations?.[ANNOTATION.replicasWithoutFloor] ?? NaN);
     tracks[track.name] = {
       version: d?.metadata.labels?.[LABEL.version] ?? track.version,
-      replicas: d?.spec.replicas ?? track.replicas,
+      replicas: Number.isInteger(withoutFloor) ? withoutFloor : (d?.spec.replicas ?? track.replicas),
     };
   }
   return tracks;

@@ -84,6 +84,52 @@ afterAll(async () => {
   admin?.close();
 });
 
+describe('schedule floors on the cluster', () => {
+  it("raises the autoscaler's minimum or the Deployment's count, keeps the track's own count, and lets go", async () => {
+    const ns = namespace('floor');
+    const base = baseTexts()['services/api.yaml'] as string;
+    const fleet = fleetIn(
+      texts(ns, 'encode-floor', {
+        'services/api.yaml': setIn(base, 'autoscaling', { cpu: { min: 2, max: 8 } }),
+        'services/search.yaml': setIn(base, 'name', 'search'),
+      }),
+    );
+    await apply(fleet, ['api', 'search']);
+    const hpaMin = async () =>
+      (
+        await admin.request<{ spec: { minReplicas: number } }>(
+          'GET',
+          `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/api-production`,
+        )
+      ).spec.minReplicas;
+    const search = () =>
+      admin.request<LiveDeployment>('GET', `/apis/apps/v1/namespaces/${ns}/deployments/search-production`);
+    const runtime = await KubernetesRuntime.connect({ fleet, kubeconfig: KUBECONFIG });
+    const restarted = await KubernetesRuntime.connect({ fleet, kubeconfig: KUBECONFIG });
+    try {
+      await runtime.start();
+      const own = (await search()).spec.replicas;
+      await runtime.setFloor('api', 6);
+      await runtime.setFloor('search', 5);
+      expect(await hpaMin()).toBe(6);
+      expect((await search()).spec.replicas).toBe(5);
+      // A later change of the unit keeps the floor: every apply renders it while it holds.
+      await runtime.updateTrack('search', 'free', { replicas: 3 });
+      expect((await search()).spec.replicas).toBe(5);
+      // Another server reads the track's own count and the floor back from the cluster.
+      await restarted.start();
+      expect(restarted.desiredState('search')).toMatchObject({ floor: 5, tracks: { production: { replicas: own } } });
+      await runtime.setFloor('api', undefined);
+      await runtime.setFloor('search', undefined);
+      expect(await hpaMin()).toBe(2);
+      expect((await search()).spec.replicas).toBe(own);
+    } finally {
+      await runtime.stop();
+      await restarted.stop();
+    }
+  });
+});
+
 describe('status from watches', () => {
   it('costs no request once warm, and follows a scale change and a new Deployment without listing again', async () => {
     const ns = namespace('status');

@@ -8,6 +8,7 @@ import { withState, type UnitState } from '../../render/index.js';
 import { initialRouting, type RoutingState } from '../../router/index.js';
 import { diffFleets, routerPorts, type Fleet, type RouterPorts, type Service, type Worker } from '../../spec/index.js';
 import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
+import { ScheduleFloors } from '../schedule-floors.js';
 import { workerAutoscalers } from '../worker-autoscalers.js';
 import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
 import { sortLeftovers } from './leftovers.js';
@@ -36,6 +37,10 @@ interface Running {
  */
 export class LocalRuntime implements Runtime {
   private readonly running = new Map<string, Running>();
+  /** Services whose stable track a schedule window holds up: the floor, and the track's own count. */
+  private readonly floors = new Map<string, { floor: number; base: number }>();
+  /** Sets the floors while this server leads. */
+  private readonly scheduleFloors: ScheduleFloors;
   /** Worker name → its classes' runners, and their autoscalers while this server leads. */
   private readonly workers = new Map<string, { runners: WorkerClassRunner[]; autoscalers: QueueAutoscaler[] }>();
   private leading = false;
@@ -47,6 +52,11 @@ export class LocalRuntime implements Runtime {
   constructor(private readonly options: LocalRuntimeOptions) {
     this.record = new ProcessRecord(resolve(options.dataDir));
     this.served = options.fleet;
+    this.scheduleFloors = new ScheduleFloors({
+      fleet: () => this.fleet,
+      setFloor: (service, floor) => (this.running.has(service) ? this.setFloor(service, floor) : Promise.resolve()),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
   }
 
   get fleet(): Fleet {
@@ -214,11 +224,13 @@ export class LocalRuntime implements Runtime {
   async lead(): Promise<void> {
     this.leading = true;
     for (const worker of this.runnableWorkers()) this.scale(worker);
+    this.scheduleFloors.start();
   }
 
   /** Stops the autoscalers; the workers keep the replicas they have. */
   async follow(): Promise<void> {
     this.leading = false;
+    await this.scheduleFloors.stop();
     await Promise.all([...this.workers.values()].flatMap((w) => w.autoscalers.splice(0)).map((a) => a.stop()));
   }
 
@@ -235,6 +247,7 @@ export class LocalRuntime implements Runtime {
     const running = this.running.get(name);
     if (!running) return;
     this.running.delete(name);
+    this.floors.delete(name);
     running.router.stopSupervising();
     await Promise.all([...running.tracks.values()].map((t) => t.stop()));
     await running.router.stop();
@@ -328,7 +341,23 @@ export class LocalRuntime implements Runtime {
   }
 
   async updateTrack(service: string, track: string, change: TrackChange): Promise<void> {
+    const floor = this.floors.get(service);
+    if (floor && change.replicas !== undefined && track === this.running_(service).service.stableTrack) {
+      // The track's own count changes; the floor keeps holding it up while the window is open.
+      floor.base = change.replicas;
+      change = { ...change, replicas: Math.max(change.replicas, floor.floor) };
+    }
     await this.track(service, track).update(change);
+  }
+
+  /** Raises the stable track to `floor` replicas (no autoscaler runs locally), or back to its own count. */
+  async setFloor(service: string, floor: number | undefined): Promise<void> {
+    const runner = this.track(service, this.running_(service).service.stableTrack);
+    const base = this.floors.get(service)?.base ?? runner.status().desired;
+    if (floor === undefined) this.floors.delete(service);
+    else this.floors.set(service, { floor, base });
+    const target = Math.max(base, floor ?? 0);
+    if (runner.status().desired !== target) await runner.update({ replicas: target });
   }
 
   // What releases act through (ReleaseTarget).
@@ -377,7 +406,14 @@ export class LocalRuntime implements Runtime {
       tracks: Object.fromEntries(
         [...running.tracks.values()].map((t) => [
           t.track,
-          { version: t.status().version, replicas: t.status().desired },
+          {
+            version: t.status().version,
+            // What persists is the track's own count: a floor is the schedule's, not the state's.
+            replicas:
+              t.track === running.service.stableTrack
+                ? (this.floors.get(service)?.base ?? t.status().desired)
+                : t.status().desired,
+          },
         ]),
       ),
       routing: running.router.currentRouting(),
@@ -401,6 +437,7 @@ export class LocalRuntime implements Runtime {
 
   /** Drains and stops every replica, then every router. Nothing is left running. */
   async stop(): Promise<void> {
+    await this.scheduleFloors.stop();
     const workers = [...this.workers.values()];
     this.workers.clear();
     await Promise.all(workers.flatMap((w) => w.autoscalers).map((a) => a.stop()));
