@@ -1,18 +1,10 @@
 import { SEVERITIES, type Finding, type Severity } from '../health/index.js';
-import type { AlertRule } from './types.js';
+import { DEFAULT_ALERTS, type AlertRule } from '../spec/alerting.js';
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
-/** Critical findings fire after 30 s, warnings after 5 min; info never notifies. */
-export const DEFAULT_RULES: readonly AlertRule[] = [
-  { name: 'critical', severity: 'critical', forMs: 30 * SECOND },
-  { name: 'warning', severity: 'warning', forMs: 5 * MINUTE },
-];
+export { DEFAULT_RULES } from '../spec/alerting.js';
 
 /** A group still firing is told again after 4 h. */
-export const DEFAULT_REPEAT_MS = 4 * HOUR;
+export const DEFAULT_REPEAT_MS = DEFAULT_ALERTS.repeatMs;
 
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
 

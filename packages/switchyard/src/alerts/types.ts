@@ -1,33 +1,6 @@
-import type { CheckId, Finding, Severity } from '../health/index.js';
+import type { CheckId, Finding } from '../health/index.js';
 
-/** Which findings a rule takes, and how long one must hold before it fires. */
-export interface AlertRule {
-  readonly name: string;
-  /** The checks it takes; every check when absent. */
-  readonly checks?: readonly CheckId[];
-  /** The least severity it takes: `warning` takes warnings and critical findings. */
-  readonly severity: Severity;
-  /** The services and workers it takes; every one when absent. */
-  readonly services?: readonly string[];
-  /** How long a finding must hold (since it was first seen) before it fires. */
-  readonly forMs: number;
-}
-
-/** A place notifications go: the URL is read from the server's environment, never from a file. */
-export interface Receiver {
-  readonly name: string;
-  readonly type: 'slack' | 'webhook';
-  /** Name of the environment variable holding the URL (a secret: never logged). */
-  readonly urlFrom: string;
-}
-
-/** An environment's alerting, resolved: its own rules first, then the built-in ones. */
-export interface AlertsConfig {
-  readonly rules: readonly AlertRule[];
-  /** How often a group still firing is notified again. */
-  readonly repeatMs: number;
-  readonly receivers: readonly Receiver[];
-}
+export type { AlertRule, AlertsConfig, Receiver } from '../spec/alerting.js';
 
 /** What a silence matches: a group's findings of these services and checks (every one where absent). */
 export interface SilenceMatchers {

@@ -1,24 +1,11 @@
 import type { ReleaseState } from '../release/index.js';
+import type { CheckId, Severity } from '../spec/alerting.js';
 import type { Fleet } from '../spec/index.js';
 
-/** How bad a finding is, worst first: critical (users are hurt or about to be), warning (one more failure away), info. */
-export const SEVERITIES = ['critical', 'warning', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { CHECKS, SEVERITIES, type CheckId, type Severity } from '../spec/alerting.js';
 
 /** The environment's worst severity, or `ok` when nothing was found. */
 export type Worst = Severity | 'ok';
-
-/** Every check, by its stable id: what the API, the CLI, the metrics and the docs call it. */
-export const CHECKS = [
-  'router-replicas',
-  'track-endpoints',
-  'track-version',
-  'track-over-replicated',
-  'release-stuck',
-  'release-gate-failing',
-  'worker-replicas',
-] as const;
-export type CheckId = (typeof CHECKS)[number];
 
 /** A replica as a runtime reports it: a process on this machine or a pod. */
 export interface RunningReplica {
