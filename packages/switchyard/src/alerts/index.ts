@@ -11,3 +11,6 @@ export type {
   Silence,
   SilenceMatchers,
 } from './types.js';
+export { Alerter, type AlerterOptions } from './alerter.js';
+export type { AlertNotifier, FailingReceiver } from './notifier.js';
+export { Outbox, type OutboxOptions } from './outbox.js';

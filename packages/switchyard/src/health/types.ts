@@ -48,6 +48,19 @@ export interface HealthInput {
   readonly workers: readonly RunningWorkerClass[];
   /** Releases in progress (running, paused, rolling back) of this environment. */
   readonly releases: readonly ReleaseState[];
+  /** Alert receivers failing to take notifications. */
+  readonly receivers?: readonly FailingReceiver[];
+}
+
+/** A receiver of alerts that fails to take notifications (the alerts' outbox reports it). */
+export interface FailingReceiver {
+  readonly receiver: string;
+  /** When the first failed attempt of the current run of failures was (RFC 3339). */
+  readonly since: string;
+  readonly attempts: number;
+  /** Notifications waiting for it. */
+  readonly waiting: number;
+  readonly error: string;
 }
 
 /** Something off in the environment, and what to do about it. */

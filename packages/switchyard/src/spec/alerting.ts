@@ -17,6 +17,7 @@ export const CHECKS = [
   'release-stuck',
   'release-gate-failing',
   'worker-replicas',
+  'notifier-failing',
 ] as const;
 export type CheckId = (typeof CHECKS)[number];
 
