@@ -165,4 +165,33 @@ describe('alerts of a local fleet', () => {
       expect.arrayContaining(['silence.create', 'silence.expire']),
     );
   });
+
+  it('lets a viewer list silences but not add or expire one, and refuses one without a reason, matchers or a future expiry', async () => {
+    const created = await call<{ secret: string }>(fleet.api, fleet.auth, 'POST', '/v1/tokens', {
+      name: 'watcher',
+      roles: { sandbox: 'viewer' },
+    });
+    expect(created.status).toBe(201);
+    const viewer = `Bearer ${created.body.secret}`;
+    const body = { services: ['api'], reason: 'maintenance', expires: '1h' };
+    expect((await call(fleet.api, viewer, 'GET', '/v1/silences')).status).toBe(200);
+    const denied = await call<{ error: { code: string } }>(fleet.api, viewer, 'POST', '/v1/silences', body);
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'SWY_API_FORBIDDEN']);
+
+    const refused = async (b: Record<string, unknown>) => {
+      const r = await call<{ error: { code: string } }>(fleet.api, fleet.auth, 'POST', '/v1/silences', b);
+      return [r.status, r.body.error.code];
+    };
+    expect(await refused({ ...body, reason: undefined })).toEqual([400, 'SWY_API_BAD_REQUEST']);
+    expect(await refused({ ...body, reason: ' ' })).toEqual([400, 'SWY_API_BAD_REQUEST']);
+    expect(await refused({ reason: 'all', expires: '1h' })).toEqual([400, 'SWY_ALERTS_SILENCE_INVALID']);
+    expect(await refused({ ...body, expires: '2020-01-01T00:00:00Z' })).toEqual([400, 'SWY_ALERTS_SILENCE_INVALID']);
+    const missing = await call<{ error: { code: string } }>(
+      fleet.api,
+      fleet.auth,
+      'DELETE',
+      '/v1/silences/0f8fad5b-d9cb-469f-a165-70867728950e',
+    );
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'SWY_ALERTS_SILENCE_NOT_FOUND']);
+  });
 });
