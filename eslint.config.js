@@ -112,6 +112,7 @@ export default tseslint.config(
   pure(['packages/switchyard/src/router/**/*.ts'], 'router is pure'),
   pure(['packages/switchyard/src/release/*.ts'], 'the release machine is pure'),
   pure(['packages/switchyard/src/health/**/*.ts'], 'the health model is pure'),
+  pure(['packages/switchyard/src/alerts/*.ts'], 'the alert rules are pure'),
   {
     files: ['packages/switchyard/src/release/orchestrator.ts'],
     rules: { 'no-restricted-imports': 'off' },

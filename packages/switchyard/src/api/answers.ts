@@ -360,3 +360,21 @@ export const errorBody = z
     }),
   })
   .meta({ id: 'Error' });
+
+export const silenceAnswer = z
+  .object({
+    id: z.string(),
+    environment: z.string(),
+    services: z.array(z.string()).optional().meta({ description: 'Services and workers it mutes; all when absent' }),
+    checks: z.array(z.enum(CHECKS)).optional().meta({ description: 'Checks it mutes; all when absent' }),
+    author: z.string().meta({ description: 'The token that created it' }),
+    reason: z.string(),
+    createdAt: time,
+    expiresAt: time,
+    expiredAt: time.nullable().meta({ description: 'When someone ended it early' }),
+    expiredBy: z.string().nullable(),
+    status: z.enum(['active', 'expired']),
+  })
+  .meta({ id: 'Silence' });
+
+export const silenceListAnswer = z.object({ silences: z.array(silenceAnswer).meta({ description: 'Newest first' }) });

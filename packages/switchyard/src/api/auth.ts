@@ -26,6 +26,7 @@ export type ApiAction =
   | 'traffic'
   | 'scale'
   | 'override-freeze'
+  | 'silence'
   | 'manage-tokens';
 
 /**
@@ -38,6 +39,7 @@ export function requiredRole(action: ApiAction, protectedEnvironment: boolean): 
   switch (action) {
     case 'read':
       return 'viewer';
+    case 'silence':
     case 'pause':
     case 'resume':
     case 'abort':

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Alerter } from '../alerts/index.js';
 import type { ConfigRepo } from '../config-repo/index.js';
 import type { Issue } from '../errors/index.js';
 import type { Orchestrator, ReleaseReader } from '../release/index.js';
@@ -19,6 +20,8 @@ export interface ApiContext {
   readonly bus: EventEmitter;
   /** Where the configuration comes from and which commit is served (GET /v1/config, the webhook). */
   readonly config?: ConfigFollowing;
+  /** The environment's alerts: each health evaluation goes through them (the leader's only send). */
+  readonly alerts?: Pick<Alerter, 'observe' | 'failing'>;
 }
 
 /** A commit of the configuration the server did not take, and why. */

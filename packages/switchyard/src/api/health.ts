@@ -11,7 +11,7 @@ const RELEASES_READ = 1000;
 
 /** The environment's health now: what its runtime runs, against its spec and its releases in progress. */
 export async function environmentHealth(
-  ctx: Pick<ApiContext, 'runtime' | 'releases'>,
+  ctx: Pick<ApiContext, 'runtime' | 'releases' | 'alerts'>,
   now = new Date(),
 ): Promise<HealthReport> {
   const { runtime } = ctx;
@@ -26,5 +26,9 @@ export async function environmentHealth(
       limit: RELEASES_READ,
     }),
   ]);
-  return log.evaluate({ fleet: runtime.fleet, services, workers, releases }, now);
+  const receivers = ctx.alerts?.failing() ?? [];
+  const report = log.evaluate({ fleet: runtime.fleet, services, workers, releases, receivers }, now);
+  // Alerts take every evaluation, a read's as well as the timer's; a slow receiver never delays the answer.
+  void ctx.alerts?.observe(report, now).catch(() => undefined);
+  return report;
 }

@@ -96,6 +96,7 @@ const TAGS: Readonly<Record<string, string>> = {
   audit: 'The append-only audit log',
   tokens: 'API tokens: a role per environment',
   config: 'The configuration the server follows',
+  alerts: 'Alerts over the health findings: silences',
 };
 
 /** A zod object's properties as OpenAPI parameters of one place (path, query). */

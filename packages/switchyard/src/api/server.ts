@@ -10,6 +10,7 @@ import { registerRoutes, type Route } from './route.js';
 import { configRoutes } from './routes/config.js';
 import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
+import { silenceRoutes } from './routes/silences.js';
 import { healthRoutes } from './routes/health.js';
 import { leaderRoutes } from './routes/leader.js';
 import { releaseRoutes } from './routes/releases.js';
@@ -20,6 +21,7 @@ export function apiRoutes(ctx: ApiContext, streams = new EventStreams(), leaders
   return [
     ...fleetRoutes(ctx),
     ...healthRoutes(ctx),
+    ...silenceRoutes(ctx),
     ...releaseRoutes(ctx),
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx, streams),

@@ -170,6 +170,28 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   'token recover': [
     ['A new admin token for the local fleet (stop `switchyard up` first)', `switchyard token recover ${EX}`],
   ],
+  silence: [
+    [
+      'Mute the alerts of api for two hours',
+      'switchyard silence add --service api --reason "replacing nodes" --expires 2h',
+    ],
+    ['The silences muting now', 'switchyard silence list'],
+  ],
+  'silence add': [
+    [
+      "Mute api's endpoint alerts for two hours",
+      'switchyard silence add --service api --check track-endpoints --reason "replacing nodes" --expires 2h',
+    ],
+    [
+      'Mute every router alert until a time, in production',
+      'switchyard silence add --check router-replicas --reason "HAProxy upgrade" --expires 2027-01-31T18:00:00Z --env production',
+    ],
+  ],
+  'silence list': [
+    ['The silences muting now', 'switchyard silence list'],
+    ['Ended ones too, as JSON', 'switchyard silence list --all -o json'],
+  ],
+  'silence expire': [['End a silence now', 'switchyard silence expire 0f8fad5b-d9cb-469f-a165-70867728950e']],
   version: [
     ['The CLI and the server it talks to', 'switchyard version'],
     ['As JSON', 'switchyard version -o json --api https://switchyard.example.com'],

@@ -9,6 +9,7 @@ import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
+import { registerSilence } from './commands/silence.js';
 import { registerToken } from './commands/token.js';
 import { registerTraffic } from './commands/traffic.js';
 import { registerServer } from './commands/server.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerSandbox(program);
   registerToken(program);
+  registerSilence(program);
   registerMeta(program);
   addExamples(program);
   return program;

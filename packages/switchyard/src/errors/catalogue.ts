@@ -596,6 +596,16 @@ export const catalogue = {
     'Check release.prometheus.url and the query in the message (run it in the Prometheus UI); the gate reads no value until it answers.',
     { status: 502 },
   ),
+  SWY_ALERTS_SILENCE_INVALID: entry(
+    'input',
+    'The silence is invalid',
+    'Give a reason, at least one service or check to match, and an expiry in the future within 90 days (30m, 4h, 2d or an RFC 3339 time).',
+  ),
+  SWY_ALERTS_SILENCE_NOT_FOUND: entry(
+    'not-found',
+    'The silence does not exist',
+    'Use an id that `switchyard silence list --all` shows for this environment.',
+  ),
   SWY_NOTIFY_FAILED: entry(
     'unavailable',
     'A notification could not be delivered',

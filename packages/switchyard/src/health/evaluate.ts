@@ -9,7 +9,7 @@ import {
   type Severity,
   type Worst,
 } from './types.js';
-import { workerFindings } from './worker-checks.js';
+import { receiverFindings, workerFindings } from './worker-checks.js';
 
 /** When each finding, by its key, was first seen: what one evaluation hands the next. */
 export type FirstSeen = ReadonlyMap<string, string>;
@@ -54,6 +54,7 @@ export function observe(input: HealthInput, now: Date): Observation[] {
     ...input.services.flatMap((s) => serviceFindings(input.fleet, s)),
     ...input.workers.flatMap(workerFindings),
     ...releaseFindings(input.releases, now),
+    ...(input.receivers ?? []).flatMap(receiverFindings),
   ];
 }
 

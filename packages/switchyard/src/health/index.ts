@@ -15,6 +15,7 @@ export {
   CHECKS,
   SEVERITIES,
   type CheckId,
+  type FailingReceiver,
   type Finding,
   type HealthInput,
   type HealthReport,

@@ -1,24 +1,11 @@
 import type { ReleaseState } from '../release/index.js';
+import type { CheckId, Severity } from '../spec/alerting.js';
 import type { Fleet } from '../spec/index.js';
 
-/** How bad a finding is, worst first: critical (users are hurt or about to be), warning (one more failure away), info. */
-export const SEVERITIES = ['critical', 'warning', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { CHECKS, SEVERITIES, type CheckId, type Severity } from '../spec/alerting.js';
 
 /** The environment's worst severity, or `ok` when nothing was found. */
 export type Worst = Severity | 'ok';
-
-/** Every check, by its stable id: what the API, the CLI, the metrics and the docs call it. */
-export const CHECKS = [
-  'router-replicas',
-  'track-endpoints',
-  'track-version',
-  'track-over-replicated',
-  'release-stuck',
-  'release-gate-failing',
-  'worker-replicas',
-] as const;
-export type CheckId = (typeof CHECKS)[number];
 
 /** A replica as a runtime reports it: a process on this machine or a pod. */
 export interface RunningReplica {
@@ -61,6 +48,19 @@ export interface HealthInput {
   readonly workers: readonly RunningWorkerClass[];
   /** Releases in progress (running, paused, rolling back) of this environment. */
   readonly releases: readonly ReleaseState[];
+  /** Alert receivers failing to take notifications. */
+  readonly receivers?: readonly FailingReceiver[];
+}
+
+/** A receiver of alerts that fails to take notifications (the alerts' outbox reports it). */
+export interface FailingReceiver {
+  readonly receiver: string;
+  /** When the first failed attempt of the current run of failures was (RFC 3339). */
+  readonly since: string;
+  readonly attempts: number;
+  /** Notifications waiting for it. */
+  readonly waiting: number;
+  readonly error: string;
 }
 
 /** Something off in the environment, and what to do about it. */

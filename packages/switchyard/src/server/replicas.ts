@@ -14,6 +14,8 @@ export interface LedEnvironment {
   readonly orchestrator: Orchestrator;
   /** Woken when release events were recorded, so a standby's event streams follow the leader's releases. */
   readonly bus: EventEmitter;
+  /** Alerts run on the leader only: one replica notifies. */
+  readonly alerts?: { start(): void; stop(): void };
 }
 
 export interface ReplicaOptions {
@@ -75,11 +77,13 @@ export function replicaLeadership(options: ReplicaOptions): Leadership {
       for (const env of environments) {
         await env.orchestrator.recover();
         env.orchestrator.start();
+        env.alerts?.start();
       }
       options.follower?.start();
     },
     // The one place leadership is lost: nothing new starts from here on.
     follow: async () => {
+      for (const env of environments) env.alerts?.stop();
       await Promise.all([
         options.follower?.stop(),
         ...environments.flatMap((env) => [env.orchestrator.halt(), env.runtime.follow()]),

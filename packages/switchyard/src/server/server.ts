@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { buildApi, newBus, type ApiContext } from '../api/index.js';
+import { Alerter, type Silence } from '../alerts/index.js';
+import { buildApi, environmentHealth, newBus, type ApiContext } from '../api/index.js';
+import { receiverNotifier } from '../notifiers/index.js';
 import { API_LOG, apiLogger } from './log.js';
 import type { GitSource } from '../config-dir/index.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
@@ -18,7 +20,7 @@ import {
 } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import { SwitchyardError } from '../errors/index.js';
-import { listDesiredState, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
+import { listDesiredState, listSilences, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { defaultAdvertise } from './advertise.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
@@ -43,6 +45,10 @@ export interface ServerOptions {
   /** Slack-compatible webhook for release notifications. */
   readonly webhookUrl?: string;
   readonly tickMs?: number;
+  /** How often the leader evaluates health for the alerts (default 10 s). */
+  readonly alertsEveryMs?: number;
+  /** The alert outboxes' first retry delay (default 1 s). */
+  readonly alertsRetryMs?: number;
   readonly onRuntimeEvent?: (event: RuntimeEvent) => void;
   /** Broker and storage settings for workers, and the queue-depth source their autoscalers read. */
   readonly workers?: WorkerSettings;
@@ -211,6 +217,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       cleanup.unshift(() => orchestrator.stop());
       // The spec served is the runtime's: a new commit of a followed repository replaces it there.
       const fleetNow = () => runtime.fleet;
+      const alerts = new Alerter({
+        environment: env.name,
+        config: () => fleetNow().environment.alerts,
+        silences: async () => (await listSilences(store, env.name)) as Silence[],
+        notifier: (receiver, config) => receiverNotifier(receiver, config.url ? { url: config.url } : {}),
+        ...(options.alertsRetryMs !== undefined ? { outbox: { initialDelayMs: options.alertsRetryMs } } : {}),
+        ...(options.onLine ? { onLine: options.onLine } : {}),
+      });
       environments.set(env.name, {
         get fleet() {
           return fleetNow();
@@ -229,8 +243,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         configRepo,
         bus,
         config,
+        alerts,
       });
-      led.push({ name: env.name, runtime, orchestrator, bus });
+      const context = contexts[contexts.length - 1] as ApiContext;
+      led.push({
+        name: env.name,
+        runtime,
+        orchestrator,
+        bus,
+        alerts: {
+          start: () => alerts.start(() => environmentHealth(context), options.alertsEveryMs ?? 10_000),
+          stop: () => alerts.stop(),
+        },
+      });
+      cleanup.unshift(async () => alerts.stop());
     }
     const address = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`;
     const leadership = replicaLeadership({

@@ -282,7 +282,7 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
     await db.connect();
     try {
       const versions = (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY 1')).rows;
-      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
       const admins = await db.query(`SELECT 1 FROM api_tokens WHERE name = 'admin'`);
       expect(admins.rowCount).toBe(1);
     } finally {

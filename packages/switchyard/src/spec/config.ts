@@ -3,6 +3,8 @@ import { basename, extname, join } from 'node:path';
 /** A configuration file's name: the loaders read these only. */
 export const YAML_FILE = /\.ya?ml$/;
 import { SwitchyardError, type Issue } from '../errors/index.js';
+import { parseDuration } from '@switchyard/worker/units';
+import { DEFAULT_ALERTS, DEFAULT_RULES, type AlertRule, type AlertsConfig } from './alerting.js';
 import { DEFAULTS } from './defaults.js';
 import { append, at, issuesFromZod, placeOf, type Place } from './issues.js';
 import type { Environment, Fleet, Unit } from './model.js';
@@ -76,6 +78,7 @@ const IMPLICIT_ENVIRONMENT: Environment = {
   protected: false,
   ingressClass: DEFAULTS.ingressClass,
   freezes: [],
+  alerts: DEFAULT_ALERTS,
 };
 
 interface ParsedEnvironment {
@@ -126,7 +129,28 @@ function parseEnvironment(source: SourceFile, issues: Issue[]): ParsedEnvironmen
       ...(spec.registry ? { registry: spec.registry } : {}),
       ingressClass: spec.ingressClass,
       freezes: (spec.freezes ?? []).map((f) => ({ name: f.name, from: f.from, to: f.to, timezone: f.timezone })),
+      alerts: alertsOf(spec.alerts),
     },
+  };
+}
+
+/** The file's alerting: its own rules before the built-in ones, its repeat interval, its receivers. */
+function alertsOf(spec: EnvironmentSpec['alerts']): AlertsConfig {
+  if (!spec) return DEFAULT_ALERTS;
+  return {
+    rules: [
+      ...(spec.rules ?? []).map((r): AlertRule => ({
+        name: r.name,
+        severity: r.severity,
+        forMs: parseDuration(r.for) as number,
+        ...(r.checks ? { checks: r.checks } : {}),
+        ...(r.services ? { services: r.services } : {}),
+      })),
+      ...DEFAULT_RULES,
+    ],
+    repeatMs: parseDuration(spec.repeat) as number,
+    receivers: (spec.receivers ?? []).map((r) => ({ name: r.name, type: r.type, urlFrom: r.urlFrom })),
+    ...(spec.url ? { url: spec.url } : {}),
   };
 }
 

@@ -1,3 +1,15 @@
+export {
+  CHECKS,
+  DEFAULT_ALERTS,
+  DEFAULT_RULES,
+  RECEIVER_TYPES,
+  SEVERITIES,
+  type AlertRule,
+  type AlertsConfig,
+  type CheckId,
+  type Receiver,
+  type Severity,
+} from './alerting.js';
 export { DEFAULTS } from './defaults.js';
 export {
   parseConfig,

@@ -1,3 +1,4 @@
+import type { AlertsConfig } from './alerting.js';
 /**
  * The resolved model: a service or worker with every default applied, quantities parsed
  * and cross-references checked. Everything after `spec` (render, policy, router, releases)
@@ -238,6 +239,8 @@ export interface Environment {
   readonly registry?: string;
   readonly ingressClass: string;
   readonly freezes: readonly FreezeWindow[];
+  /** Alert rules, repeat interval and receivers; the built-in rules when the file has none. */
+  readonly alerts: AlertsConfig;
 }
 
 /** One environment's view of the whole configuration. */

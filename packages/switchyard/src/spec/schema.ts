@@ -1,5 +1,6 @@
 import { DURATION_EXAMPLES, parseCpu, parseDuration, parseMemory } from '@switchyard/worker/units';
 import { z } from 'zod';
+import { CHECKS, DEFAULT_REPEAT, RECEIVER_TYPES, SEVERITIES } from './alerting.js';
 import { DEFAULTS } from './defaults.js';
 import { parseCron } from './cron.js';
 import { timezoneProblem } from './timezone.js';
@@ -542,6 +543,62 @@ const freezeWindow = z.strictObject({
   timezone,
 });
 
+const alertRule = z.strictObject({
+  name: resourceName.meta({ description: 'Names the rule in notifications' }),
+  checks: z
+    .array(z.enum(CHECKS))
+    .min(1)
+    .optional()
+    .meta({ description: 'Health checks it takes; every check when absent' }),
+  severity: z
+    .enum(SEVERITIES)
+    .meta({ description: 'The least severity it takes: warning takes warnings and critical findings' }),
+  services: z
+    .array(resourceName)
+    .min(1)
+    .optional()
+    .meta({ description: 'Services and workers it takes; every one when absent' }),
+  for: duration.meta({ description: 'How long a finding must hold before it fires' }),
+});
+
+const alertReceiver = z.strictObject({
+  name: resourceName,
+  type: z.enum(RECEIVER_TYPES),
+  urlFrom: envVarName.meta({
+    description: 'Environment variable of the server holding the webhook URL (the URL is a secret: never in a file)',
+  }),
+});
+
+const alerts = z
+  .strictObject({
+    repeat: positiveDuration
+      .default(DEFAULT_REPEAT)
+      .meta({ description: 'How often a group still firing is notified again' }),
+    url: z
+      .string()
+      .regex(/^https?:\/\//, { error: 'must be an http(s) URL' })
+      .optional()
+      .meta({ description: 'API or console URL people open: notifications link to the service there' }),
+    rules: z
+      .array(alertRule)
+      .optional()
+      .meta({ description: 'Rules taken before the built-in ones (critical after 30s, warning after 5m)' }),
+    receivers: z
+      .array(alertReceiver)
+      .optional()
+      .superRefine(
+        problem('duplicate_receiver', (rs: { name: string }[] | undefined) => {
+          const names = (rs ?? []).map((r) => r.name);
+          const twice = names.find((n, i) => names.indexOf(n) !== i);
+          return twice
+            ? { message: `receiver "${twice}" is named twice`, hint: 'Give each receiver its own name.' }
+            : undefined;
+        }),
+      )
+      .meta({ description: 'Where notifications go: Slack incoming webhooks or a generic JSON webhook' }),
+  })
+  .meta({ description: 'Alerts over the health findings: rules, repeat interval, receivers' });
+
 export const environmentSchema = z
   .strictObject({
     apiVersion: z
@@ -585,6 +642,7 @@ export const environmentSchema = z
     registry: z.string().optional().meta({ description: 'Prefix for images that have no registry' }),
     ingressClass: z.string().default(DEFAULTS.ingressClass),
     freezes: z.array(freezeWindow).optional(),
+    alerts: alerts.optional(),
     serviceDefaults: z
       .record(z.string(), z.unknown())
       .optional()

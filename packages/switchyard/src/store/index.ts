@@ -64,3 +64,11 @@ export {
   type ClaimOptions,
 } from './idempotency.js';
 export { leaderLock, readLeader, recordLeader, type LeaderLock, type LeaderRecord } from './leader.js';
+export {
+  createSilence,
+  expireSilence,
+  findSilence,
+  listSilences,
+  type NewSilence,
+  type SilenceRecord,
+} from './silences.js';

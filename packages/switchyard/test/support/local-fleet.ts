@@ -46,6 +46,9 @@ export interface FleetOptions {
   /** Reuse a data directory (a restart of the same server). */
   readonly dataDir?: string;
   readonly tickMs?: number;
+  /** How often the leader evaluates health for the alerts, and the first retry delay of a receiver that fails. */
+  readonly alertsEveryMs?: number;
+  readonly alertsRetryMs?: number;
   /** More files of the configuration directory (builds the command names by version…). */
   readonly files?: Record<string, string>;
   readonly legacyShare?: number;
@@ -106,6 +109,8 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
     onRuntimeEvent: (e) => events.push(e),
     ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+    ...(options.alertsEveryMs !== undefined ? { alertsEveryMs: options.alertsEveryMs } : {}),
+    ...(options.alertsRetryMs !== undefined ? { alertsRetryMs: options.alertsRetryMs } : {}),
   });
   // The fleet runs on this machine: tests reach into its routers and replicas.
   const runtime = server.runtime;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../render/index.js';
-import type { Environment } from '../../spec/index.js';
+import { DEFAULT_ALERTS, type Environment } from '../../spec/index.js';
 import { baseTexts, objectsOf, setIn, WORKER } from '../../../test/support/config.js';
 import { parseQuantity } from '@switchyard/worker/units';
 import { APPLIED_HASH, covers, renderedHash, upToDate, withHash } from './compare.js';
@@ -137,6 +137,7 @@ describe('cluster identity', () => {
     local: { host: '127.0.0.1', routerPort: 1, statsPort: 2, apiPort: 3, ports: {} },
     ingressClass: 'haproxy',
     freezes: [],
+    alerts: DEFAULT_ALERTS,
     ...over,
   });
   const staging: ClusterIdentity = {

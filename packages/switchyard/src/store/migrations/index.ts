@@ -3,9 +3,10 @@ import { tokenManagement } from './0002-token-management.js';
 import { activeColumn } from './0003-active-column.js';
 import { leader } from './0004-leader.js';
 import { eventState } from './0005-event-state.js';
+import { silences } from './0006-silences.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in order: append only, never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initial, tokenManagement, activeColumn, leader, eventState];
+export const MIGRATIONS: readonly Migration[] = [initial, tokenManagement, activeColumn, leader, eventState, silences];
 
 export type { Migration };

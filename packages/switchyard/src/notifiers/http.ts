@@ -1,0 +1,28 @@
+import { SwitchyardError } from '../errors/index.js';
+
+/** How long a receiver may take to answer one notification. */
+const TIMEOUT_MS = 10_000;
+
+/** Posts a JSON body; anything but a 2xx answer, a timeout or a refused connection throws. */
+export async function postJson(url: string, body: unknown, receiver: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new SwitchyardError('SWY_NOTIFY_FAILED', {
+      message: `Receiver ${receiver} could not be reached (${cause})`,
+      cause: err,
+    });
+  }
+  await response.arrayBuffer().catch(() => undefined);
+  if (!response.ok)
+    throw new SwitchyardError('SWY_NOTIFY_FAILED', {
+      message: `Receiver ${receiver} answered ${response.status}`,
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * The words alerting shares with the environment file: the health checks and severities a
+ * rule can name, and the built-in rules. They live here, below health and alerts, so the
+ * environment file can be checked against them.
+ */
+
+/** How bad a finding is, worst first: critical (users are hurt or about to be), warning (one more failure away), info. */
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Every check, by its stable id: what the API, the CLI, the metrics, the docs and alert rules call it. */
+export const CHECKS = [
+  'router-replicas',
+  'track-endpoints',
+  'track-version',
+  'track-over-replicated',
+  'release-stuck',
+  'release-gate-failing',
+  'worker-replicas',
+  'notifier-failing',
+] as const;
+export type CheckId = (typeof CHECKS)[number];
+
+/** Which findings a rule takes, and how long one must hold before it fires. */
+export interface AlertRule {
+  readonly name: string;
+  /** The checks it takes; every check when absent. */
+  readonly checks?: readonly CheckId[];
+  /** The least severity it takes: `warning` takes warnings and critical findings. */
+  readonly severity: Severity;
+  /** The services and workers it takes; every one when absent. */
+  readonly services?: readonly string[];
+  /** How long a finding must hold (since it was first seen) before it fires. */
+  readonly forMs: number;
+}
+
+export const RECEIVER_TYPES = ['slack', 'webhook'] as const;
+
+/** A place notifications go: the URL is read from the server's environment, never from a file. */
+export interface Receiver {
+  readonly name: string;
+  readonly type: (typeof RECEIVER_TYPES)[number];
+  /** Name of the environment variable holding the URL (a secret: never logged). */
+  readonly urlFrom: string;
+}
+
+/** An environment's alerting, resolved: its own rules first, then the built-in ones. */
+export interface AlertsConfig {
+  readonly rules: readonly AlertRule[];
+  /** How often a group still firing is notified again. */
+  readonly repeatMs: number;
+  readonly receivers: readonly Receiver[];
+  /** The API (or console) URL people open: messages link to the service there. */
+  readonly url?: string;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/** Critical findings fire after 30 s, warnings after 5 min; info never notifies. */
+export const DEFAULT_RULES: readonly AlertRule[] = [
+  { name: 'critical', severity: 'critical', forMs: 30 * SECOND },
+  { name: 'warning', severity: 'warning', forMs: 5 * MINUTE },
+];
+
+/** A group still firing is told again after this long. */
+export const DEFAULT_REPEAT = '4h';
+
+export const DEFAULT_ALERTS: AlertsConfig = { rules: DEFAULT_RULES, repeatMs: 4 * 60 * MINUTE, receivers: [] };
