@@ -244,6 +244,16 @@ describe('API answers', () => {
     await answer('DELETE', `/v1/tokens/${created.body.token.id}`);
     await answer('DELETE', '/v1/tokens/no-such-token');
 
+    const silence = await answer<{ id: string }>('POST', '/v1/silences', {
+      services: ['api'],
+      reason: 'answers test',
+      expires: '1h',
+    });
+    await answer('POST', '/v1/silences', { reason: 'answers test', expires: '1h' });
+    await answer('GET', '/v1/silences');
+    await answer('DELETE', `/v1/silences/${silence.body.id}`);
+    await answer('DELETE', '/v1/silences/no-such-silence');
+
     expect(routes.map((r) => `${r.method} ${r.url}`).filter((r) => !checked.has(r))).toEqual([]);
   });
 });
