@@ -53,3 +53,9 @@ export function reportError(err: unknown, json: boolean): number {
   process.stderr.write('hint: this is a bug in Switchyard; run again with SWITCHYARD_DEBUG=1 and report the output.\n');
   return EXIT.internal;
 }
+
+/** Rows as columns two spaces apart, each as wide as its widest cell (the first row is usually the header). */
+export function formatTable(rows: readonly (readonly string[])[], indent = ''): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => `${indent}${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd()).join('\n');
+}

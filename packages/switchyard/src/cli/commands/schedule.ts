@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SwitchyardError } from '../../errors/index.js';
 import { floorAt, occurrences, type ScheduleWindow, type Service, type WindowOccurrence } from '../../spec/index.js';
 import { loadOneFleet, selectUnits } from '../fleet.js';
+import { formatTable } from '../format.js';
 import { printData, withOutput, type OutputFlags } from '../output.js';
 
 const DAY = 86_400_000;
@@ -90,8 +91,7 @@ export function describeSchedule(view: ScheduleView, days: number): string {
     String(w.minReplicas),
   ]);
   const header = ['WINDOW', 'OPENS (LOCAL)', 'OPENS', 'CLOSES', 'FLOOR'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) lines.push(`  ${row.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd());
+  lines.push(formatTable([header, ...rows], '  '));
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { formatTable } from '../format.js';
 import { SwitchyardError } from '../../errors/index.js';
 import { API_OPTION, apiTarget, ENV_OPTION, callApi } from '../client.js';
 import { printData, withOutput, type OutputFlags } from '../output.js';
@@ -34,15 +35,7 @@ function table(silences: readonly SilenceView[]): string {
       s.status,
       s.reason,
     ]);
-  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] as number))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(rows);
 }
 
 const describe = (s: SilenceView) => `services ${s.services?.join(',') ?? '*'}, checks ${s.checks?.join(',') ?? '*'}`;

@@ -7,7 +7,7 @@ import { localActor, recoverAdminToken, secureDataDir, tightenedLine } from '../
 import { openStore, ROLES, type Store } from '../../store/index.js';
 import { API_OPTION, apiTarget, ENV_OPTION, callApi, credentialsFile, saveCredentials } from '../client.js';
 import { printData, withOutput, type OutputFlags } from '../output.js';
-import { paint } from '../format.js';
+import { paint, formatTable } from '../format.js';
 import { defaultDataDir, pickLocalFleet } from './up.js';
 
 /** A token as the API lists it. */
@@ -70,15 +70,7 @@ function table(tokens: readonly TokenView[]): string {
       t.revokedAt ? `${minute(t.revokedAt)} by ${t.revokedBy ?? '?'}` : '-',
     ]);
   }
-  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] as number))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTable(rows);
 }
 
 function registerApiCommands(token: Command): void {
