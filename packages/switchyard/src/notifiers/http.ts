@@ -1,4 +1,5 @@
 import { SwitchyardError } from '../errors/index.js';
+import type { Notifier } from '../release/index.js';
 
 /** How long a receiver may take to answer one notification. */
 const TIMEOUT_MS = 10_000;
@@ -25,4 +26,16 @@ export async function postJson(url: string, body: unknown, receiver: string): Pr
     throw new SwitchyardError('SWY_NOTIFY_FAILED', {
       message: `Receiver ${receiver} answered ${response.status}`,
     });
+}
+
+/**
+ * Release events to a Slack-compatible incoming webhook (`{"text": …}`, SWITCHYARD_WEBHOOK_URL),
+ * posted as every receiver's notification is.
+ */
+export class WebhookNotifier implements Notifier {
+  constructor(private readonly url: string) {}
+  async notify(level: 'info' | 'warning' | 'error', message: string): Promise<void> {
+    const icon = level === 'error' ? ':red_circle:' : level === 'warning' ? ':warning:' : ':large_blue_circle:';
+    await postJson(this.url, { text: `${icon} ${message}` }, 'the notification webhook');
+  }
 }

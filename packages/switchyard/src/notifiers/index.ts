@@ -26,3 +26,4 @@ export function receiverNotifier(
     },
   };
 }
+export { WebhookNotifier } from './http.js';

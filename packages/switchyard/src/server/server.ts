@@ -3,13 +3,13 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Alerter, type Silence } from '../alerts/index.js';
 import { buildApi, environmentHealth, newBus, type ApiContext } from '../api/index.js';
-import { receiverNotifier } from '../notifiers/index.js';
+import { receiverNotifier, WebhookNotifier } from '../notifiers/index.js';
 import { API_LOG, apiLogger } from './log.js';
 import type { GitSource } from '../config-dir/index.js';
 import { openConfigRepo, type ConfigRepo } from '../config-repo/index.js';
 import { activeFreeze, describeFreeze, Orchestrator, type Notifier } from '../release/index.js';
 import { GateMetrics, PrometheusHttpSource } from '../release/metrics/index.js';
-import { LogNotifier, Notifiers, WebhookNotifier } from '../release/notify/index.js';
+import { LogNotifier, Notifiers } from '../release/notify/index.js';
 import type { UnitState } from '../render/index.js';
 import {
   createRuntime,

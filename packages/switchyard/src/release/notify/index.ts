@@ -1,1 +1,1 @@
-export { LogNotifier, WebhookNotifier, Notifiers } from './notifiers.js';
+export { LogNotifier, Notifiers } from './notifiers.js';
