@@ -8,6 +8,7 @@ import { Agent } from 'node:http';
 import { get, answeredBy } from '../packages/switchyard/test/support/load.js';
 import {
   call,
+  failingVerdict,
   releaseFleet,
   terminal,
   Traffic,
@@ -82,13 +83,7 @@ async function main(): Promise<void> {
     await probe;
     await traffic.stop();
     if (done.status !== 'rolled-back') throw new Error(`run ${run}: ${done.status} ${done.outcome}`);
-    const detail = await call<{ verdicts: { at: string; outcome: string }[] }>(
-      fleet.api,
-      fleet.auth,
-      'GET',
-      `/v1/releases/${started.body.id}`,
-    );
-    const failing = detail.body.verdicts.find((v) => v.outcome === 'fail');
+    const failing = await failingVerdict(fleet.api, fleet.auth, started.body.id);
     const verdictAt = Date.parse(failing?.at ?? '');
     const stageBegan = Date.parse((done as ReleaseBody & { observingSince: string }).observingSince);
     backAfterVerdict.push(back - verdictAt);

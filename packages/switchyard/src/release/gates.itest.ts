@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/support/cli.js';
 import { answeredBy, get } from '../../test/support/load.js';
 import type { TestFleet } from '../../test/support/local-fleet.js';
-import { call, releaseFleet, terminal, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
+import {
+  call,
+  failingVerdict,
+  releaseFleet,
+  terminal,
+  waitForRelease,
+  type ReleaseBody,
+} from '../../test/support/release.js';
 
 /**
  * The default gates against real HAProxy counters at one traffic level of the gates benchmark:
@@ -92,13 +99,7 @@ describe('sequential gates on a real HAProxy router', { timeout: 180_000 }, () =
     expect(done.status, done.outcome ?? '').toBe('rolled-back');
     expect(done.outcome).toMatch(/^stage free: free failed errors-vs-stable \(errors \d+\/\d+ \(/);
 
-    const detail = await call<{ verdicts: { at: string; outcome: string; summary: string }[] }>(
-      fleet.api,
-      fleet.auth,
-      'GET',
-      `/v1/releases/${started.body.id}`,
-    );
-    const failing = detail.body.verdicts.find((v) => v.outcome === 'fail');
+    const failing = await failingVerdict(fleet.api, fleet.auth, started.body.id);
     const first = traffic.seen.find((s) => s.version === '1.2.0-fail20');
     const bad = traffic.seen.filter((s) => s.version === '1.2.0-fail20');
     const failed = bad.filter((s) => s.status !== 200).length;
@@ -140,13 +141,7 @@ describe('sequential gates on a real HAProxy router', { timeout: 180_000 }, () =
     expect(traffic.seen.filter((s) => s.status !== 200)).toHaveLength(0);
     const canary = traffic.seen.filter((s) => s.version === '1.4.0-slow20');
     const first = canary[0];
-    const detail = await call<{ verdicts: { at: string; outcome: string }[] }>(
-      fleet.api,
-      fleet.auth,
-      'GET',
-      `/v1/releases/${started.body.id}`,
-    );
-    const failing = detail.body.verdicts.find((v) => v.outcome === 'fail');
+    const failing = await failingVerdict(fleet.api, fleet.auth, started.body.id);
     const figures = {
       canaryRequests: canary.length,
       slowAnswersOfTheCanary: canary.filter((s) => s.tookMs >= 300).length,

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../store/index.js';
 import { type TestFleet } from '../../test/support/local-fleet.js';
-import { call, releaseFleet, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../test/support/release.js';
+import {
+  call,
+  failingVerdict,
+  releaseFleet,
+  terminal,
+  Traffic,
+  waitForRelease,
+  type ReleaseBody,
+} from '../../test/support/release.js';
 
 /**
  * Releases end to end on the local runtime with real HAProxy: the stages, the router's
@@ -97,8 +105,7 @@ describe('a release on the local runtime', () => {
     expect(traffic.failures((s) => s.group === 'enterprise')).toBe(0);
     expect(traffic.failures((s) => s.track === 'production')).toBe(0);
     expect(traffic.failures((s) => s.track === 'free')).toBeGreaterThan(0);
-    const detail = await call<ReleaseBody>(fleet.api, fleet.auth, 'GET', `/v1/releases/${started.body.id}`);
-    const failing = detail.body.verdicts?.find((v) => v.outcome === 'fail');
+    const failing = await failingVerdict(fleet.api, fleet.auth, started.body.id);
     expect(failing?.gates.find((g) => g.gate === 'error-ratio')?.value).toBeGreaterThan(0.1);
   });
 

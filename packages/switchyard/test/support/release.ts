@@ -64,6 +64,16 @@ export async function waitForRelease(
   );
 }
 
+/** The verdict that failed a release's stage, as the API keeps it; undefined when none failed. */
+export async function failingVerdict(
+  api: string,
+  auth: string,
+  id: string,
+): Promise<NonNullable<ReleaseBody['verdicts']>[number] | undefined> {
+  const detail = await call<ReleaseBody>(api, auth, 'GET', `/v1/releases/${id}`);
+  return detail.body.verdicts?.find((v) => v.outcome === 'fail');
+}
+
 export const terminal = (r: ReleaseBody) => ['succeeded', 'rolled-back', 'aborted', 'failed'].includes(r.status);
 
 /**

@@ -17,7 +17,14 @@ import { required } from '../../../test/support/bed.js';
 import { REPO_ROOT, runCli, writeConfig } from '../../../test/support/cli.js';
 import { deleteIn, setIn } from '../../../test/support/config.js';
 import { answeredBy, hammer, type Answer } from '../../../test/support/load.js';
-import { call, terminal, Traffic, waitForRelease, type ReleaseBody } from '../../../test/support/release.js';
+import {
+  call,
+  failingVerdict,
+  terminal,
+  Traffic,
+  waitForRelease,
+  type ReleaseBody,
+} from '../../../test/support/release.js';
 import { adminAuth, sleep, startForeground, waitFor, type UpProcess } from '../../../test/support/up.js';
 
 const REAL_NODE_HINT =
@@ -330,8 +337,7 @@ describe('releases on the real node, with real traffic', () => {
     await sleep(2000);
     await traffic.stop();
     expect(done.status).toBe('rolled-back');
-    const detail = await call<ReleaseBody>(api, auth, 'GET', `/v1/releases/${started.body.id}`);
-    const failing = detail.body.verdicts?.find((v) => v.outcome === 'fail');
+    const failing = await failingVerdict(api, auth, started.body.id);
     expect(failing).toBeDefined();
     const failedAt = Date.parse(failing?.at ?? '');
     const lastBad = Math.max(...traffic.seen.filter((s) => s.version === BAD).map((s) => s.at));
