@@ -1,8 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { writeTree } from '../packages/switchyard/src/cli/write-tree.js';
+import { freePort } from '../packages/switchyard/src/runtime/index.js';
+import { freshDatabase } from '../packages/switchyard/test/support/bed.js';
 import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
+import { round, testBedPostgres } from './lib.js';
 
 /**
  * The Kubernetes benchmarks' cluster of their own (test/k8s, a real control plane with kwok
@@ -125,6 +130,10 @@ export function fleetTexts(options: {
   readonly namespace: string;
   readonly context: string;
   readonly release?: unknown;
+  /** The production track's replicas (default 1); the other tracks run one each. */
+  readonly productionReplicas?: number;
+  /** The environment file's `alerts` block, if any. */
+  readonly alerts?: unknown;
 }): Record<string, string> {
   const out: Record<string, string> = {
     'environments/bench.yaml': stringify({
@@ -133,6 +142,7 @@ export function fleetTexts(options: {
       name: 'bench',
       runtime: 'kubernetes',
       cluster: { context: options.context, namespace: options.namespace },
+      ...(options.alerts ? { alerts: options.alerts } : {}),
     }),
   };
   for (let i = 0; i < options.services; i++) {
@@ -148,8 +158,13 @@ export function fleetTexts(options: {
       version: '1.0.0',
       resources: { cpu: '10m', memory: '16Mi' },
       probes: { readiness: { path: '/ready' }, liveness: { path: '/healthz' } },
-      minReplicasPerTrack: 1,
-      tracks: { internal: { replicas: 1 }, free: { replicas: 1 }, paid: { replicas: 1 }, production: { replicas: 1 } },
+      minReplicasPerTrack: options.productionReplicas ?? 1,
+      tracks: {
+        internal: { replicas: 1 },
+        free: { replicas: 1 },
+        paid: { replicas: 1 },
+        production: { replicas: options.productionReplicas ?? 1 },
+      },
       traffic: {
         groups: {
           internal: { track: 'internal' },
@@ -181,4 +196,93 @@ export function auditSince(auditLog: string, offset: number): { requests: number
       writes++;
   }
   return { requests, writes };
+}
+
+const CLI = join(REPO_ROOT, 'packages/switchyard/dist/cli/main.js');
+/** CPU time unit of /proc/<pid>/stat (USER_HZ on Linux). */
+export const TICKS_PER_SECOND = 100;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A `switchyard server` the benchmark started, and its admin token. */
+export interface Served {
+  readonly child: ChildProcess;
+  readonly api: string;
+  readonly token: string;
+  /** Stops it and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** One API call as the admin; throws with the answer on a non-2xx. */
+export async function call<T>(
+  served: Pick<Served, 'api' | 'token'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const answer = await fetch(`${served.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${served.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await answer.text();
+  if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Applies the fleet `texts` (environment `bench`, no rollout wait), then starts `switchyard
+ * server` on it from the build, its store a fresh database on the test bed's PostgreSQL (as the
+ * chart runs the server; the embedded store would count its own memory in the server's).
+ */
+export async function serveFleet(
+  cluster: BenchCluster,
+  texts: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<Served> {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-server-'));
+  await writeTree(dir, new Map(Object.entries(texts)));
+  const env = { ...process.env, ...extraEnv, KUBECONFIG: cluster.kubeconfig, XDG_CONFIG_HOME: dir };
+  const applied = spawn(process.execPath, [CLI, 'apply', dir, '--env', 'bench', '--timeout', '30m'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => applied.on('close', resolve));
+  if (code !== 0) throw new Error(`switchyard apply exited with ${code}`);
+  const dataDir = join(dir, 'data');
+  const api = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
+  const store = await freshDatabase(testBedPostgres(), 'sy_bench');
+  const child = spawn(process.execPath, [CLI, 'server', dir, '--listen', new URL(api).host, '--data-dir', dataDir], {
+    env: { ...env, SWITCHYARD_STORE_URL: store },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+  };
+  const tokenFile = join(dataDir, 'admin.token');
+  for (let i = 0; i < 1200; i++) {
+    if (child.exitCode !== null) throw new Error(`switchyard server exited with ${child.exitCode}`);
+    if (existsSync(tokenFile)) {
+      const served = { child, api, token: readFileSync(tokenFile, 'utf8').trim(), stop };
+      const ok = await call(served, 'GET', '/v1/status').then(
+        () => true,
+        () => false,
+      );
+      if (ok) return served;
+    }
+    await sleep(250);
+  }
+  await stop();
+  throw new Error('switchyard server did not answer within 5 minutes');
+}
+
+/** CPU ticks (user + system) and resident memory of a process, from /proc. */
+export function processSample(pid: number): { ticks: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  return { ticks, rssMiB: round(rssKiB / 1024, 1) };
 }

@@ -10,23 +10,26 @@
  *   BENCH_SERVICES (default 500), BENCH_IDLE_SECONDS (30), BENCH_CALLS (200),
  *   BENCH_RELEASES (3), BENCH_KEEP=1 keeps the cluster up afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeTree } from '../packages/switchyard/src/cli/write-tree.js';
-import { freePort } from '../packages/switchyard/src/runtime/index.js';
-import { freshDatabase } from '../packages/switchyard/test/support/bed.js';
-import { REPO_ROOT } from '../packages/switchyard/test/support/cli.js';
-import { benchLog, fleetTexts, serviceName, startBenchCluster, type BenchCluster } from './k8s-bench.js';
-import { percentile, round, testBedPostgres } from './lib.js';
+import os from 'node:os';
+import {
+  benchLog,
+  call,
+  fleetTexts,
+  processSample,
+  serveFleet,
+  serviceName,
+  sleep,
+  startBenchCluster,
+  TICKS_PER_SECOND,
+  type BenchCluster,
+  type Served,
+} from './k8s-bench.js';
+import { percentile, round } from './lib.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 500);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const RELEASES = Number(process.env.BENCH_RELEASES ?? 3);
-const CLI = join(REPO_ROOT, 'packages/switchyard/dist/cli/main.js');
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const log = benchLog('k8s-server');
 
 /** One approval stage on the internal track, so the release stops once its first stage is applied. */
@@ -35,80 +38,12 @@ const RELEASE = {
   minRequests: 0,
 };
 
-interface Served {
-  readonly child: ChildProcess;
-  readonly api: string;
-  readonly token: string;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function call<T>(served: Served, method: string, path: string, body?: unknown): Promise<T> {
-  const answer = await fetch(`${served.api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${served.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await answer.text();
-  if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** The store: a fresh database on the test bed's PostgreSQL, as the chart runs the server (the embedded store would count its own memory in the server's). */
-const storeUrl = () => freshDatabase(testBedPostgres(), 'sy_bench');
-
-/** Applies the environment (no rollout wait), then starts `switchyard server` on it from the build. */
-async function serve(cluster: BenchCluster, services: number, namespace: string): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-bench-server-'));
-  await writeTree(
-    dir,
-    new Map(Object.entries(fleetTexts({ services, namespace, context: cluster.context, release: RELEASE }))),
-  );
-  const env = { ...process.env, KUBECONFIG: cluster.kubeconfig, XDG_CONFIG_HOME: dir };
-  const applied = spawn(process.execPath, [CLI, 'apply', dir, '--env', 'bench', '--timeout', '30m'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const code = await new Promise<number | null>((resolve) => applied.on('close', resolve));
-  if (code !== 0) throw new Error(`switchyard apply of ${services} services exited with ${code}`);
-  const dataDir = join(dir, 'data');
-  const api = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
-  const store = await storeUrl();
-  const child = spawn(process.execPath, [CLI, 'server', dir, '--listen', new URL(api).host, '--data-dir', dataDir], {
-    env: { ...env, SWITCHYARD_STORE_URL: store },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const tokenFile = join(dataDir, 'admin.token');
-  for (let i = 0; i < 1200; i++) {
-    if (child.exitCode !== null) throw new Error(`switchyard server exited with ${child.exitCode}`);
-    if (existsSync(tokenFile)) {
-      const served = { child, api, token: readFileSync(tokenFile, 'utf8').trim() };
-      const ok = await call(served, 'GET', '/v1/status').then(
-        () => true,
-        () => false,
-      );
-      if (ok) return served;
-    }
-    await sleep(250);
-  }
-  throw new Error('switchyard server did not answer within 5 minutes');
-}
-
-/** CPU ticks (user + system) and resident memory of a process, from /proc. */
-function sample(pid: number): { ticks: number; rssMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return { ticks, rssMiB: round(rssKiB / 1024, 1) };
-}
-
 async function idle(served: Served): Promise<{ rssMiB: number; cpuPercent: number }> {
   const pid = served.child.pid as number;
   await sleep(2_000); // start-up settles
-  const before = sample(pid);
+  const before = processSample(pid);
   await sleep(IDLE_SECONDS * 1000);
-  const after = sample(pid);
+  const after = processSample(pid);
   return {
     rssMiB: after.rssMiB,
     cpuPercent: round(((after.ticks - before.ticks) / TICKS_PER_SECOND / IDLE_SECONDS) * 100, 2),
@@ -156,7 +91,10 @@ async function firstStage(served: Served, services: number): Promise<{ p50Ms: nu
 
 async function measure(cluster: BenchCluster, services: number, namespace: string) {
   log(`${services} service(s) in ${namespace}: apply, then switchyard server`);
-  const served = await serve(cluster, services, namespace);
+  const served = await serveFleet(
+    cluster,
+    fleetTexts({ services, namespace, context: cluster.context, release: RELEASE }),
+  );
   try {
     log(`idle for ${IDLE_SECONDS} s`);
     const atIdle = await idle(served);
@@ -166,8 +104,7 @@ async function measure(cluster: BenchCluster, services: number, namespace: strin
     const deploy = await firstStage(served, services);
     return { services, idle: atIdle, status: statusCalls, deployToFirstStage: deploy };
   } finally {
-    served.child.kill('SIGTERM');
-    await new Promise((r) => served.child.once('close', r));
+    await served.stop();
   }
 }
 

@@ -31,6 +31,12 @@ export interface Runtime extends ReleaseTarget {
   follow(): Promise<void>;
   /** Every service as it runs: its router, routing and tracks. */
   status(): Promise<ServiceStatus[]>;
+  /**
+   * Calls `listener` whenever what status() and workerStatus() report may have changed (a watch
+   * event on the cluster, a replica process that became ready or exited), from start() until
+   * stop(); returns the function that unsubscribes. The listener schedules its own work.
+   */
+  onChange(listener: () => void): () => void;
   /** Every class of every worker as it runs. */
   workerStatus(): Promise<WorkerClassStatus[]>;
   trackStatus(service: string, track: string): Promise<TrackStatus>;

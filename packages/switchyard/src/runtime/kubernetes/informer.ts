@@ -109,6 +109,8 @@ export interface InformerOptions {
   readonly backoff?: Backoff;
   /** Every failed list or watch (the loop keeps trying). */
   readonly onError?: (err: unknown) => void;
+  /** After the cache changed: a watch event applied, or a list replaced it. */
+  readonly onChange?: () => void;
 }
 
 /** Counts of what the loop did, for tests and the benchmark. */
@@ -170,6 +172,7 @@ export class Informer<T extends KubeObject & { metadata: { resourceVersion?: str
     } while (token);
     this.counts.lists++;
     this.cache.replace(items, resourceVersion);
+    this.options.onChange?.();
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -216,7 +219,9 @@ export class Informer<T extends KubeObject & { metadata: { resourceVersion?: str
         (event) => {
           heard();
           this.counts.events++;
-          if (this.cache.apply(event).next === 'relist') stream.abort();
+          const applied = this.cache.apply(event);
+          if (applied.change) this.options.onChange?.();
+          if (applied.next === 'relist') stream.abort();
         },
         stream.signal,
       );

@@ -13,6 +13,8 @@ export interface LiveCacheOptions {
   readonly labelSelector: string;
   readonly timeoutSeconds?: number;
   readonly onError?: (kind: string, err: unknown) => void;
+  /** After any of the three caches changed. */
+  readonly onChange?: () => void;
 }
 
 function path(kind: string, namespace: string): string {
@@ -35,6 +37,7 @@ export class LiveCache {
         labelSelector: options.labelSelector,
         ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
         onError: (err) => options.onError?.(kind, err),
+        ...(options.onChange ? { onChange: options.onChange } : {}),
       });
     this.deployments = make('Deployment', path('Deployment', options.namespace));
     this.pods = make('Pod', `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods`);

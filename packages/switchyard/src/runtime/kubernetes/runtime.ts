@@ -37,6 +37,7 @@ import { LiveCache, type LiveConfigMap } from './live-cache.js';
 import { RouterPods } from './router-pods.js';
 import { waitForRollout, type LiveDeployment, type LivePod, type WaitOptions } from './rollout.js';
 import { liveTracks, serviceStatus, workerStatus, type LiveFleet } from './status.js';
+import { Changes } from '../changes.js';
 
 export interface KubernetesRuntimeOptions {
   readonly fleet: Fleet;
@@ -92,6 +93,7 @@ export class KubernetesRuntime implements Runtime {
     onEvent: (event) => (event.type === 'progress' ? this.say(event.line) : this.options.onEvent?.(event)),
   });
   private leading = false;
+  private readonly changes = new Changes();
 
   private constructor(
     readonly client: KubeClient,
@@ -299,11 +301,16 @@ export class KubernetesRuntime implements Runtime {
         ...(this.options.watchTimeoutSeconds ? { timeoutSeconds: this.options.watchTimeoutSeconds } : {}),
         onError: (kind, err) =>
           this.say(`⚠ watch of ${kind}s in ${this.namespace}: ${err instanceof Error ? err.message : String(err)}`),
+        onChange: () => this.changes.emit(),
       });
       await live.start();
       this.live = live;
     }
     await this.load();
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.changes.subscribe(listener);
   }
 
   async stop(): Promise<void> {

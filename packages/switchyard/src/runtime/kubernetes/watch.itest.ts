@@ -165,7 +165,9 @@ describe('status from watches', () => {
         15_000,
       );
 
-      // A scale change made by someone else reaches status through the watch.
+      // A scale change made by someone else reaches status through the watch, and its listeners hear of it.
+      let heard = 0;
+      const unsubscribe = runtime.onChange(() => heard++);
       await scale(ns, 'api-production', 3);
       const scaled = await until(
         'api production',
@@ -173,6 +175,9 @@ describe('status from watches', () => {
         (t) => t.desired === 3 && t.ready === 3 && t.replicas.filter((r) => r.state === 'ready').length === 3,
       );
       expect(scaled.replicas).toHaveLength(3);
+      expect(heard).toBeGreaterThan(0);
+      unsubscribe();
+      const heardBefore = heard;
 
       // A Deployment created after start() (another unit applied) appears, its pods with it.
       const before = (await runtime.status()).find((s) => s.service === 'search');
@@ -184,8 +189,9 @@ describe('status from watches', () => {
         (t) => t !== undefined && t.ready >= 1 && t.ready === t.desired,
       );
 
-      // Resumed, never listed again.
+      // Resumed, never listed again; the listener that left heard nothing more.
       expect(runtime.watchCounts()).toMatchObject({ lists: 3, errors: 0 });
+      expect(heard).toBe(heardBefore);
       await scale(ns, 'encoder', 2);
       await until(
         'encoder normal',

@@ -7,7 +7,16 @@ import { SwitchyardError } from '../../errors/index.js';
 import { withState, type UnitState } from '../../render/index.js';
 import { initialRouting, type RoutingState } from '../../router/index.js';
 import { diffFleets, routerPorts, type Fleet, type RouterPorts, type Service, type Worker } from '../../spec/index.js';
-import type { Runtime, RuntimeOptions, ServiceStatus, TrackChange, TrackStatus, WorkerClassStatus } from '../port.js';
+import { Changes } from '../changes.js';
+import type {
+  Runtime,
+  RuntimeEvent,
+  RuntimeOptions,
+  ServiceStatus,
+  TrackChange,
+  TrackStatus,
+  WorkerClassStatus,
+} from '../port.js';
 import { ScheduleFloors } from '../schedule-floors.js';
 import { workerAutoscalers } from '../worker-autoscalers.js';
 import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
@@ -44,6 +53,7 @@ export class LocalRuntime implements Runtime {
   /** Worker name → its classes' runners, and their autoscalers while this server leads. */
   private readonly workers = new Map<string, { runners: WorkerClassRunner[]; autoscalers: QueueAutoscaler[] }>();
   private leading = false;
+  private readonly changes = new Changes();
   /** The fleet served; a new commit of the configuration replaces it (replaceFleet). */
   private served: Fleet;
   /** Every process started here, written down before it starts (`<data-dir>/processes.json`). */
@@ -55,8 +65,18 @@ export class LocalRuntime implements Runtime {
     this.scheduleFloors = new ScheduleFloors({
       fleet: () => this.fleet,
       setFloor: (service, floor) => (this.running.has(service) ? this.setFloor(service, floor) : Promise.resolve()),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      onEvent: this.emit,
     });
+  }
+
+  /** Tells the runtime's listeners: an event (options.onEvent) and a change of what status() reports. */
+  private readonly emit = (event: RuntimeEvent): void => {
+    this.options.onEvent?.(event);
+    this.changes.emit();
+  };
+
+  onChange(listener: () => void): () => void {
+    return this.changes.subscribe(listener);
   }
 
   get fleet(): Fleet {
@@ -70,7 +90,6 @@ export class LocalRuntime implements Runtime {
   /** A service's router and track runners, made but not started. */
   private build(service: Service, state: UnitState | undefined, ports: RouterPorts, binary: HaproxyBinary): Running {
     const { fleet } = this;
-    const onEvent = this.options.onEvent ? { onEvent: this.options.onEvent } : {};
     const router = new LocalRouter({
       service,
       routing: state?.routing ?? initialRouting(service),
@@ -80,7 +99,7 @@ export class LocalRuntime implements Runtime {
       statsPort: ports.statsPort,
       binary,
       record: this.record,
-      ...onEvent,
+      onEvent: this.emit,
     });
     const tracks = new Map(
       service.tracks.map((t) => [
@@ -93,7 +112,7 @@ export class LocalRuntime implements Runtime {
           logDir: this.logDir,
           host: fleet.environment.local.host,
           record: this.record,
-          ...onEvent,
+          onEvent: this.emit,
         }),
       ]),
     );
@@ -148,7 +167,7 @@ export class LocalRuntime implements Runtime {
           recovery.stopped += kept.stopped;
         }
       }
-      if (recovery.adopted + recovery.stopped > 0) this.options.onEvent?.({ type: 'recovered', ...recovery });
+      if (recovery.adopted + recovery.stopped > 0) this.emit({ type: 'recovered', ...recovery });
       await Promise.all([...this.running.values()].flatMap((r) => [...r.tracks.values()].map((t) => t.start())));
       for (const worker of this.runnableWorkers()) await this.startWorker(worker);
     } catch (err) {
@@ -202,7 +221,7 @@ export class LocalRuntime implements Runtime {
         host: this.fleet.environment.local.host,
         env,
         record: this.record,
-        ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
+        onEvent: this.emit,
       });
       runners.push(runner);
     }
@@ -297,6 +316,7 @@ export class LocalRuntime implements Runtime {
       await running.router.start();
       await Promise.all([...running.tracks.values()].map((t) => t.start()));
     }
+    this.changes.emit();
   }
 
   async workerStatus(): Promise<WorkerClassStatus[]> {
@@ -348,6 +368,7 @@ export class LocalRuntime implements Runtime {
       change = { ...change, replicas: Math.max(change.replicas, floor.floor) };
     }
     await this.track(service, track).update(change);
+    this.changes.emit();
   }
 
   /** Raises the stable track to `floor` replicas (no autoscaler runs locally), or back to its own count. */
@@ -358,6 +379,7 @@ export class LocalRuntime implements Runtime {
     else this.floors.set(service, { floor, base });
     const target = Math.max(base, floor ?? 0);
     if (runner.status().desired !== target) await runner.update({ replicas: target });
+    this.changes.emit();
   }
 
   // What releases act through (ReleaseTarget).
