@@ -20,6 +20,10 @@ export function describeEvent(e: RuntimeEvent): string {
       return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
     case 'haproxy-restarted':
       return `router of ${e.service} restarted; routing restored`;
+    case 'server-checks':
+      return e.up
+        ? `${e.service}/${e.track}: the replica on port ${e.port} passes its readiness checks again; back in the router`
+        : `${e.service}/${e.track}: the replica on port ${e.port} fails its readiness checks; out of the router`;
     case 'worker-ready':
       return `${e.replica} ready`;
     case 'worker-exited':

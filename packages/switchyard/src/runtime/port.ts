@@ -112,7 +112,9 @@ export interface WorkerClassStatus {
 
 export type RouterEvent =
   | { type: 'haproxy-exited'; service: string; code: number | null; signal: string | null }
-  | { type: 'haproxy-restarted'; service: string };
+  | { type: 'haproxy-restarted'; service: string }
+  /** The router's health checks took a replica's server out (its readiness probe fails) or put it back. */
+  | { type: 'server-checks'; service: string; track: string; port: number; up: boolean };
 
 export type TrackEvent =
   | { type: 'replica-ready'; service: string; track: string; replica: string; version: string; port: number }

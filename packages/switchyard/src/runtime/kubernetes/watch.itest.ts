@@ -224,7 +224,9 @@ describe('status from watches', () => {
         'api-production',
         'api-router',
       ]);
-      // A resourceVersion long compacted away: the next watch is answered 410 Gone. An event of
+      // A resourceVersion long compacted away: the next watch is answered 410 Gone. (The API
+      // server compacts every 5 minutes: on a cluster younger than that, revision 1 is still
+      // there and this waits in vain; the test suite starts the cluster well before.) An event of
       // the running watch (the controllers still write status after the apply) moves the
       // resourceVersion on again, so it is put back until a watch starts from it.
       await until(

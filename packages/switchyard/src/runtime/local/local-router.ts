@@ -19,6 +19,7 @@ import {
   type RouterServer,
   type RoutingChange,
   type RoutingState,
+  type ServerStatus,
   type StatTable,
   type TrackFigures,
 } from '../../router/index.js';
@@ -249,7 +250,30 @@ export class LocalRouter implements Router {
     const table = await this.table().catch(() => undefined);
     if (table) this.answeredAt = Date.now();
     if (!table || changes < this.tableChanges) return;
+    const before = this.lastTable;
     [this.lastTable, this.tableChanges] = [table, changes];
+    if (before) this.tellChecks(before, table);
+  }
+
+  /** Tells of each replica's server that HAProxy's checks took out of the router or put back since the last read. */
+  private tellChecks(before: StatTable, now: StatTable): void {
+    const up = (s: ServerStatus | undefined) => s?.status.startsWith('UP') ?? false;
+    for (const [track, slots] of this.slots) {
+      const backend = backendName(track);
+      for (const slot of slots) {
+        if (slot.state !== 'active') continue;
+        const find = (t: StatTable) => t.servers.find((s) => s.backend === backend && s.server === slot.name);
+        const [was, is] = [find(before), find(now)];
+        if (!was || !is || up(was) === up(is)) continue;
+        this.options.onEvent?.({
+          type: 'server-checks',
+          service: this.service.name,
+          track,
+          port: slot.port,
+          up: up(is),
+        });
+      }
+    }
   }
 
   private changed(track: string, slot: string): void {
