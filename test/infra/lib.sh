@@ -32,7 +32,7 @@ SWITCHYARD_MINIO_VERSION="${SWITCHYARD_MINIO_VERSION:-v0.0.0-20260212201848-7aac
 # Components that `up` can start, in start order (down uses the reverse).
 DAEMONS=(postgres rabbitmq minio redis)
 # Components that are only installed (never started by these scripts).
-TOOLS=(haproxy nginx wrk prometheus git openssl curl zsh fish)
+TOOLS=(haproxy nginx wrk prometheus alertmanager smtp git openssl curl zsh fish)
 
 PG_BIN="${SWITCHYARD_PG_BIN:-/usr/lib/postgresql/15/bin}"
 RABBIT_NODE="${SWITCHYARD_RABBIT_NODE:-switchyard@localhost}"
@@ -70,6 +70,8 @@ canonical_component() {
     minio|s3) echo minio ;;
     redis|redis-server) echo redis ;;
     haproxy|nginx|wrk|prometheus|git|openssl|curl|zsh|fish) echo "$1" ;;
+    alertmanager|prometheus-alertmanager) echo alertmanager ;;
+    smtp|aiosmtpd) echo smtp ;;
     *) return 1 ;;
   esac
 }
@@ -319,6 +321,9 @@ tool_bin() {
   case "$1" in
     haproxy|nginx) first_executable "$(command -v "$1" || true)" "/usr/sbin/$1" ;;
     wrk|prometheus|git|openssl|curl|zsh|fish) first_executable "$(command -v "$1" || true)" "/usr/bin/$1" ;;
+    alertmanager) first_executable "$(command -v prometheus-alertmanager || true)" /usr/bin/prometheus-alertmanager ;;
+    # Debian's python3 (not another one first on PATH) is the one with aiosmtpd.
+    smtp) if /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then echo /usr/bin/python3; fi ;;
     minio) first_executable "$(minio_bin)" ;;
     redis) first_executable "$(command -v redis-server || true)" /usr/bin/redis-server ;;
     postgres) first_executable "$PG_BIN/postgres" ;;

@@ -1,5 +1,14 @@
 export { firingFindings, groupKey, silenceActive, silenceMatches, step, type AlertInput } from './engine.js';
-export { serviceLink, slackBody, titleOf, webhookBody } from './payloads.js';
+export {
+  alertmanagerAlerts,
+  mailMessage,
+  mailSubject,
+  serviceLink,
+  slackBody,
+  titleOf,
+  webhookBody,
+  type PostableAlert,
+} from './payloads.js';
 export { DEFAULT_REPEAT_MS, DEFAULT_RULES, ruleFor, ruleMatches } from './rules.js';
 export type {
   AlertRule,
@@ -14,3 +23,11 @@ export type {
 export { Alerter, type AlerterOptions } from './alerter.js';
 export type { AlertNotifier, FailingReceiver } from './notifier.js';
 export { Outbox, type OutboxOptions } from './outbox.js';
+export {
+  FINDING_METRIC,
+  prometheusRules,
+  prometheusRulesYaml,
+  promDuration,
+  type PrometheusRule,
+  type PrometheusRuleFile,
+} from './prometheus-rules.js';

@@ -73,3 +73,119 @@ export function slackBody(n: Notification, baseUrl?: string) {
     });
   return { text: [title, ...n.findings.map((f) => `${f.check} ${f.part}: ${f.message}`)].join('\n'), blocks };
 }
+
+const worstOf = (n: Notification) => SEVERITIES.find((s) => n.findings.some((f) => f.severity === s));
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** An e-mail's subject: `[FIRING] production/api: 2 findings (critical)`, `[RESOLVED] production/api: 2 findings cleared`. */
+export function mailSubject(n: Notification): string {
+  const where = `${n.environment}/${n.service}`;
+  const count = plural(n.findings.length, 'finding');
+  return n.status === 'firing'
+    ? `[FIRING] ${where}: ${count} (${worstOf(n) ?? 'info'})`
+    : `[RESOLVED] ${where}: ${count} cleared`;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+const COLOUR = { critical: '#c62828', warning: '#ef6c00', info: '#1565c0' } as const;
+
+/**
+ * One e-mail per notification: the subject, a plain-text body and an HTML alternative, each
+ * listing every finding (severity, check, since, objects, what to do) and linking to the service.
+ */
+export function mailMessage(n: Notification, baseUrl?: string): { subject: string; text: string; html: string } {
+  const subject = mailSubject(n);
+  const link = baseUrl ? serviceLink(baseUrl, n) : undefined;
+  const firing = n.status === 'firing';
+  const intro = firing
+    ? `${plural(n.findings.length, 'finding')} of ${n.service} in ${n.environment} fire:`
+    : `These findings of ${n.service} in ${n.environment} cleared:`;
+  const textOf = (f: Notification['findings'][number]) =>
+    [
+      `${f.severity.toUpperCase()}  ${f.check}  ${f.part}${firing ? '' : '  (cleared)'}`,
+      `  ${f.message}`,
+      `  Since:      ${f.since}`,
+      `  Objects:    ${f.objects.length ? f.objects.join(', ') : '-'}`,
+      `  What to do: ${f.hint}`,
+      `  Rule:       ${f.rule}`,
+    ].join('\n');
+  const text = [
+    subject,
+    '',
+    intro,
+    '',
+    ...n.findings.map((f) => `${textOf(f)}\n`),
+    ...(link ? [`Open ${n.service}: ${link}`, ''] : []),
+    `${n.environment} · ${n.service} · ${n.at}`,
+    '',
+  ].join('\n');
+  const cell = 'style="padding:2px 12px 2px 0;vertical-align:top"';
+  const htmlOf = (f: Notification['findings'][number]) =>
+    [
+      `<h3 style="margin:16px 0 4px"><span style="color:${COLOUR[f.severity]}">${f.severity.toUpperCase()}</span> `,
+      `${escapeHtml(f.check)} <small>${escapeHtml(f.part)}</small>${firing ? '' : ' (cleared)'}</h3>`,
+      `<p style="margin:0 0 4px">${escapeHtml(f.message)}</p>`,
+      '<table style="border-collapse:collapse">',
+      `<tr><td ${cell}>Since</td><td ${cell}>${escapeHtml(f.since)}</td></tr>`,
+      `<tr><td ${cell}>Objects</td><td ${cell}>${f.objects.length ? f.objects.map(escapeHtml).join('<br>') : '-'}</td></tr>`,
+      `<tr><td ${cell}>What to do</td><td ${cell}>${escapeHtml(f.hint)}</td></tr>`,
+      `<tr><td ${cell}>Rule</td><td ${cell}>${escapeHtml(f.rule)}</td></tr>`,
+      '</table>',
+    ].join('');
+  const html = [
+    '<!DOCTYPE html><html><body style="font-family:sans-serif">',
+    `<h2>${escapeHtml(subject)}</h2>`,
+    `<p>${escapeHtml(intro)}</p>`,
+    ...n.findings.map(htmlOf),
+    link ? `<p style="margin-top:16px"><a href="${escapeHtml(link)}">Open ${escapeHtml(n.service)}</a></p>` : '',
+    `<p style="color:#666">${escapeHtml(`${n.environment} · ${n.service} · ${n.at}`)}</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+  return { subject, text, html };
+}
+
+/** One alert as Alertmanager's v2 API takes it (`POST /api/v2/alerts`, the `postableAlert` of its OpenAPI). */
+export interface PostableAlert {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly generatorURL?: string;
+}
+
+/**
+ * The group's findings as Alertmanager alerts, one per finding, identified by their labels
+ * (alertname = the check, environment, service, part, severity, rule). Firing alerts end at
+ * `at` + `validForMs` unless told again (the repeat notification renews them before then);
+ * a resolved notification ends the same alerts at `at`.
+ */
+export function alertmanagerAlerts(n: Notification, validForMs: number, baseUrl?: string): PostableAlert[] {
+  const link = baseUrl ? serviceLink(baseUrl, n) : undefined;
+  const endsAt =
+    n.status === 'firing' ? new Date(Date.parse(n.at) + validForMs).toISOString() : new Date(n.at).toISOString();
+  return n.findings.map((f) => ({
+    labels: {
+      alertname: f.check,
+      environment: n.environment,
+      service: n.service,
+      part: f.part,
+      severity: f.severity,
+      rule: f.rule,
+    },
+    annotations: {
+      summary: f.message,
+      description: f.hint,
+      ...(f.objects.length ? { objects: f.objects.join(', ') } : {}),
+      ...(link ? { link } : {}),
+    },
+    startsAt: new Date(f.since).toISOString(),
+    endsAt,
+    ...(link ? { generatorURL: link } : {}),
+  }));
+}

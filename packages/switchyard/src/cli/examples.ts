@@ -191,6 +191,19 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['The silences muting now', 'switchyard silence list'],
     ['Ended ones too, as JSON', 'switchyard silence list --all -o json'],
   ],
+  alerts: [
+    [
+      "Production's alert rules for your Prometheus",
+      'switchyard alerts rules ./config --env production > switchyard.rules.yml',
+    ],
+  ],
+  'alerts rules': [
+    [
+      "Production's alert rules for your Prometheus, checked by promtool",
+      'switchyard alerts rules ./config --env production > switchyard.rules.yml && promtool check rules switchyard.rules.yml',
+    ],
+    ['As JSON', 'switchyard alerts rules ./config --env staging -o json'],
+  ],
   'silence expire': [['End a silence now', 'switchyard silence expire 0f8fad5b-d9cb-469f-a165-70867728950e']],
   version: [
     ['The CLI and the server it talks to', 'switchyard version'],

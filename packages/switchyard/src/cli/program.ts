@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../errors/index.js';
 import { VERSION } from '../version.js';
+import { registerAlerts } from './commands/alerts.js';
 import { registerApply } from './commands/apply.js';
 import { registerCheck } from './commands/check.js';
 import { registerHealth } from './commands/health.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerToken(program);
   registerSilence(program);
+  registerAlerts(program);
   registerMeta(program);
   addExamples(program);
   return program;

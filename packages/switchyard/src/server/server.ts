@@ -222,7 +222,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         environment: env.name,
         config: () => fleetNow().environment.alerts,
         silences: async () => (await listSilences(store, env.name)) as Silence[],
-        notifier: (receiver, config) => receiverNotifier(receiver, config.url ? { url: config.url } : {}),
+        notifier: (receiver, config) =>
+          receiverNotifier(receiver, { repeatMs: config.repeatMs, ...(config.url ? { url: config.url } : {}) }),
         ...(options.alertsRetryMs !== undefined ? { outbox: { initialDelayMs: options.alertsRetryMs } } : {}),
         ...(options.onLine ? { onLine: options.onLine } : {}),
       });

@@ -3,6 +3,13 @@ import { baseTexts, fleetOf, setIn } from '../../test/support/config.js';
 import { DEFAULT_ALERTS, DEFAULT_RULES } from './alerting.js';
 
 const PROD = 'environments/production.yaml';
+const MAIL = {
+  name: 'oncall',
+  type: 'email',
+  urlFrom: 'SMTP_URL',
+  to: 'oncall@example.com',
+  from: 'Switchyard <alerts@example.com>',
+};
 
 function withAlerts(alerts: unknown) {
   const texts = baseTexts();
@@ -61,6 +68,21 @@ describe("an environment's alerts block", () => {
     ]);
   });
 
+  it('reads e-mail receivers (one address or a list) and Alertmanager receivers', () => {
+    const alerts = alertsOf({
+      receivers: [
+        MAIL,
+        { ...MAIL, name: 'team', to: ['a@example.com', 'b@example.org'], from: 'alerts@example.com' },
+        { name: 'am', type: 'alertmanager', urlFrom: 'AM_URL' },
+      ],
+    });
+    expect(alerts.receivers).toEqual([
+      { ...MAIL, to: ['oncall@example.com'] },
+      { ...MAIL, name: 'team', to: ['a@example.com', 'b@example.org'], from: 'alerts@example.com' },
+      { name: 'am', type: 'alertmanager', urlFrom: 'AM_URL' },
+    ]);
+  });
+
   it.each([
     [{ rules: [{ name: 'r', severity: 'warning', for: '1m', checks: ['track-endpoint'] }] }, /must be one of/],
     [
@@ -73,9 +95,18 @@ describe("an environment's alerts block", () => {
     [{ url: 'ftp://x' }, /must be an http\(s\) URL/],
     [{ receivers: [{ name: 'ops', type: 'slack', urlFrom: 'https://hooks.slack.com/x' }] }, /environment variable/],
     [
-      { receivers: [{ name: 'ops', type: 'email', urlFrom: 'X' }] },
-      /type must be one of "slack", "webhook" \(got "email"\)/,
+      { receivers: [{ name: 'ops', type: 'pager', urlFrom: 'X' }] },
+      /type must be one of "slack", "webhook", "email", "alertmanager"/,
     ],
+    [{ receivers: [{ name: 'ops', type: 'email', urlFrom: 'SMTP_URL', from: MAIL.from }] }, /\["to"\]|to/],
+    [{ receivers: [{ name: 'ops', type: 'email', urlFrom: 'SMTP_URL', to: MAIL.to }] }, /from/],
+    [{ receivers: [{ ...MAIL, to: 'oncall' }] }, /must be an e-mail address, e.g. ops@example.com/],
+    [{ receivers: [{ ...MAIL, to: ['ops@example.com', 'a b@example.com'] }] }, /must be an e-mail address/],
+    [{ receivers: [{ ...MAIL, to: [] }] }, /must name at least one address/],
+    [{ receivers: [{ ...MAIL, from: 'Switchyard' }] }, /must be an e-mail address or "Name <address>"/],
+    [{ receivers: [{ ...MAIL, urlFrom: 'smtp://mail.example.com' }] }, /environment variable/],
+    [{ receivers: [{ ...MAIL, cc: 'x@example.com' }] }, /cc/],
+    [{ receivers: [{ name: 'am', type: 'alertmanager', urlFrom: 'AM_URL', to: 'x@example.com' }] }, /to/],
     [
       {
         receivers: [

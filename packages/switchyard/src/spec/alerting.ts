@@ -34,15 +34,30 @@ export interface AlertRule {
   readonly forMs: number;
 }
 
-export const RECEIVER_TYPES = ['slack', 'webhook'] as const;
+export const RECEIVER_TYPES = ['slack', 'webhook', 'email', 'alertmanager'] as const;
+export type ReceiverType = (typeof RECEIVER_TYPES)[number];
 
-/** A place notifications go: the URL is read from the server's environment, never from a file. */
-export interface Receiver {
-  readonly name: string;
-  readonly type: (typeof RECEIVER_TYPES)[number];
-  /** Name of the environment variable holding the URL (a secret: never logged). */
-  readonly urlFrom: string;
-}
+/**
+ * A place notifications go. Its URL (a webhook, an SMTP server, an Alertmanager) is read from
+ * the server's environment, never from a file: it may hold a secret.
+ */
+export type Receiver =
+  | {
+      readonly name: string;
+      readonly type: 'slack' | 'webhook' | 'alertmanager';
+      /** Name of the environment variable holding the URL (a secret: never logged). */
+      readonly urlFrom: string;
+    }
+  | {
+      readonly name: string;
+      readonly type: 'email';
+      /** Name of the environment variable holding the SMTP server's URL (smtp:// or smtps://, a secret). */
+      readonly urlFrom: string;
+      /** The addresses each message goes to. */
+      readonly to: readonly string[];
+      /** The sender: an address, or `Name <address>`. */
+      readonly from: string;
+    };
 
 /** An environment's alerting, resolved: its own rules first, then the built-in ones. */
 export interface AlertsConfig {

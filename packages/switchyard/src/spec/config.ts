@@ -4,7 +4,7 @@ import { basename, extname, join } from 'node:path';
 export const YAML_FILE = /\.ya?ml$/;
 import { SwitchyardError, type Issue } from '../errors/index.js';
 import { parseDuration } from '@switchyard/worker/units';
-import { DEFAULT_ALERTS, DEFAULT_RULES, type AlertRule, type AlertsConfig } from './alerting.js';
+import { DEFAULT_ALERTS, DEFAULT_RULES, type AlertRule, type AlertsConfig, type Receiver } from './alerting.js';
 import { DEFAULTS } from './defaults.js';
 import { append, at, issuesFromZod, placeOf, type Place } from './issues.js';
 import type { Environment, Fleet, Unit } from './model.js';
@@ -149,9 +149,14 @@ function alertsOf(spec: EnvironmentSpec['alerts']): AlertsConfig {
       ...DEFAULT_RULES,
     ],
     repeatMs: parseDuration(spec.repeat) as number,
-    receivers: (spec.receivers ?? []).map((r) => ({ name: r.name, type: r.type, urlFrom: r.urlFrom })),
+    receivers: (spec.receivers ?? []).map(receiverOf),
     ...(spec.url ? { url: spec.url } : {}),
   };
+}
+
+function receiverOf(r: NonNullable<NonNullable<EnvironmentSpec['alerts']>['receivers']>[number]): Receiver {
+  if (r.type !== 'email') return { name: r.name, type: r.type, urlFrom: r.urlFrom };
+  return { name: r.name, type: r.type, urlFrom: r.urlFrom, to: typeof r.to === 'string' ? [r.to] : r.to, from: r.from };
 }
 
 function unitName(source: SourceFile): string | undefined {

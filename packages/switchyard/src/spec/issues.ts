@@ -121,6 +121,12 @@ function describe(
     }
     case 'invalid_union': {
       const note = (raw as { note?: string }).note;
+      if (note === 'No matching discriminator' && field !== 'kind')
+        return {
+          code: 'invalid_value',
+          message: `${raw.message} (got ${JSON.stringify(value)})`,
+          hint: `Set ${field} to one of the allowed values.`,
+        };
       if (note === 'No matching discriminator') {
         return {
           code: 'invalid_kind',

@@ -561,13 +561,46 @@ const alertRule = z.strictObject({
   for: duration.meta({ description: 'How long a finding must hold before it fires' }),
 });
 
-const alertReceiver = z.strictObject({
-  name: resourceName,
-  type: z.enum(RECEIVER_TYPES),
-  urlFrom: envVarName.meta({
-    description: 'Environment variable of the server holding the webhook URL (the URL is a secret: never in a file)',
-  }),
-});
+const receiverName = resourceName.meta({ description: 'Names the receiver in health findings and logs' });
+const receiverUrl = (what: string) =>
+  envVarName.meta({
+    description: `Environment variable of the server holding ${what} (a secret: never in a file)`,
+  });
+/** A plain address: what the SMTP envelope takes. */
+const mailAddress = z
+  .string()
+  .regex(/^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;.]+$/, { error: 'must be an e-mail address, e.g. ops@example.com' });
+
+const alertReceiver = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      name: receiverName,
+      type: z.enum(['slack', 'webhook']).meta({ description: "Slack's incoming webhook or a generic JSON webhook" }),
+      urlFrom: receiverUrl('the webhook URL'),
+    }),
+    z.strictObject({
+      name: receiverName,
+      type: z.literal('email').meta({ description: 'One e-mail per notification through an SMTP server' }),
+      urlFrom: receiverUrl('the SMTP server URL, e.g. smtp://user:password@mail.example.com:587 or smtps://…'),
+      to: z
+        .union([mailAddress, z.array(mailAddress).min(1, { error: 'must name at least one address' })])
+        .meta({ description: 'Address, or list of addresses, each message goes to' }),
+      from: z
+        .string()
+        .regex(/^([^<>]*<[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;.]+>|[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;.]+)$/, {
+          error: 'must be an e-mail address or "Name <address>", e.g. "Switchyard <alerts@example.com>"',
+        })
+        .meta({ description: 'The sender: an address or "Name <address>"' }),
+    }),
+    z.strictObject({
+      name: receiverName,
+      type: z.literal('alertmanager').meta({ description: "Alertmanager's v2 API: one alert per finding" }),
+      urlFrom: receiverUrl("Alertmanager's URL, e.g. http://alertmanager:9093"),
+    }),
+  ],
+  { error: `type must be one of ${RECEIVER_TYPES.map((t) => `"${t}"`).join(', ')}` },
+);
 
 const alerts = z
   .strictObject({
@@ -595,7 +628,9 @@ const alerts = z
             : undefined;
         }),
       )
-      .meta({ description: 'Where notifications go: Slack incoming webhooks or a generic JSON webhook' }),
+      .meta({
+        description: 'Where notifications go: Slack incoming webhooks, a generic JSON webhook, e-mail, Alertmanager',
+      }),
   })
   .meta({ description: 'Alerts over the health findings: rules, repeat interval, receivers' });
 
