@@ -1,6 +1,6 @@
 /**
- * Fleet health on a Kubernetes environment of 500 services (4 tracks and a router each; the
- * production track runs 2 replicas and needs 2 ready endpoints) on a test-bed cluster of its
+ * Fleet health on a Kubernetes environment of 500 services (4 tracks of 2 replicas, each
+ * needing 2 ready endpoints, and a router) on a test-bed cluster of its
  * own (test/k8s, cluster "bench-health", kwok nodes), `switchyard server` on it with an alert
  * rule that fires at once on `track-endpoints` and a generic webhook receiver in this process.
  * Each round takes one production pod of a service out of ready (its Ready condition set to
@@ -51,7 +51,8 @@ const ALERTS = {
 };
 
 interface Received {
-  readonly at: number;
+  /** When it arrived here (ms since the epoch). */
+  readonly arrivedAt: number;
   readonly status: 'firing' | 'resolved';
   readonly service: string;
   readonly findings: readonly { check: string; part: string }[];
@@ -64,7 +65,7 @@ async function receiver(): Promise<{ url: string; received: Received[]; server: 
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      received.push({ at: Date.now(), ...(JSON.parse(body) as Omit<Received, 'at'>) });
+      received.push({ ...(JSON.parse(body) as Omit<Received, 'arrivedAt'>), arrivedAt: Date.now() });
       res.writeHead(204).end();
     });
   });
@@ -185,14 +186,14 @@ async function rounds(served: Served, admin: KubeClient, namespace: string, serv
       const watched = await until(`the watch of ${deployment}`, 10_000, () => watch.firstBelow(deployment, 2, t0));
       figures.watch.push(watched - t0);
       figures.finding.push(Date.parse(finding.since) - t0);
-      figures.notified.push(fired.at - t0);
+      figures.notified.push(fired.arrivedAt - t0);
       const back = Date.now();
       const seenBack = hook.length;
       await setReady(admin, namespace, pod, true);
       const resolved = await until(`the resolved notification of ${service}`, 60_000, () =>
         hook.slice(seenBack).find((n) => n.status === 'resolved' && n.service === service),
       );
-      figures.resolved.push(resolved.at - back);
+      figures.resolved.push(resolved.arrivedAt - back);
     }
   } finally {
     await watch.stop();
@@ -229,7 +230,7 @@ async function atRest(served: Served): Promise<{ cpuPercent: number; rssMiB: num
 async function measure(cluster: BenchCluster, admin: KubeClient, services: number, namespace: string) {
   const hook = await receiver();
   log(`${services} service(s) in ${namespace}: apply, then switchyard server`);
-  const texts = fleetTexts({ services, namespace, context: cluster.context, productionReplicas: 2, alerts: ALERTS });
+  const texts = fleetTexts({ services, namespace, context: cluster.context, replicasPerTrack: 2, alerts: ALERTS });
   const served = await serveFleet(cluster, texts, { [WEBHOOK_VARIABLE]: hook.url });
   try {
     log('waiting for every track to be ready (health ok)');
@@ -258,7 +259,7 @@ async function main(): Promise<void> {
   const cluster = startBenchCluster('bench-health', 400);
   const admin = await KubeClient.connect({ kubeconfig: cluster.kubeconfig, context: cluster.context });
   try {
-    const nodes = await cluster.addNodes((SERVICES + 1) * 6);
+    const nodes = await cluster.addNodes((SERVICES + 1) * 9);
     const one = await measure(cluster, admin, 1, 'bench-health-one');
     const fleet = await measure(cluster, admin, SERVICES, 'bench-health-fleet');
     const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);

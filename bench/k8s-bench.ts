@@ -130,8 +130,8 @@ export function fleetTexts(options: {
   readonly namespace: string;
   readonly context: string;
   readonly release?: unknown;
-  /** The production track's replicas (default 1); the other tracks run one each. */
-  readonly productionReplicas?: number;
+  /** Each track's replicas, and the least a track may run (default 1). */
+  readonly replicasPerTrack?: number;
   /** The environment file's `alerts` block, if any. */
   readonly alerts?: unknown;
 }): Record<string, string> {
@@ -145,6 +145,7 @@ export function fleetTexts(options: {
       ...(options.alerts ? { alerts: options.alerts } : {}),
     }),
   };
+  const replicas = options.replicasPerTrack ?? 1;
   for (let i = 0; i < options.services; i++) {
     const name = serviceName(i);
     out[`services/${name}.yaml`] = stringify({
@@ -158,12 +159,12 @@ export function fleetTexts(options: {
       version: '1.0.0',
       resources: { cpu: '10m', memory: '16Mi' },
       probes: { readiness: { path: '/ready' }, liveness: { path: '/healthz' } },
-      minReplicasPerTrack: options.productionReplicas ?? 1,
+      minReplicasPerTrack: replicas,
       tracks: {
-        internal: { replicas: 1 },
-        free: { replicas: 1 },
-        paid: { replicas: 1 },
-        production: { replicas: options.productionReplicas ?? 1 },
+        internal: { replicas },
+        free: { replicas },
+        paid: { replicas },
+        production: { replicas },
       },
       traffic: {
         groups: {
