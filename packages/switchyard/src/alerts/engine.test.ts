@@ -164,6 +164,53 @@ describe('alert rules over health findings', () => {
   });
 });
 
+describe('findings a release in progress causes itself', () => {
+  const muted = (f: Finding): Finding => ({ ...f, mutedBy: { release: 'rel-1' } });
+
+  it('fire nothing while muted, whatever their severity and however long they hold', () => {
+    const canary = muted(finding('api', 'free'));
+    expect(
+      run([
+        [0, [canary]],
+        [30, [canary]],
+        [3600, [canary]],
+      ]).sent,
+    ).toEqual([]);
+  });
+
+  it('leave the real failure beside them to fire, without them', () => {
+    const canary = muted(finding('api', 'free'));
+    const stable = finding('api', 'production');
+    const { sent } = run([
+      [0, [canary, stable]],
+      [30, [canary, stable]],
+    ]);
+    expect(sent).toEqual(['30 firing api production']);
+  });
+
+  it('fire once the release no longer explains them, held since they were first seen', () => {
+    const f = finding('api', 'free');
+    expect(
+      run([
+        [0, [muted(f)]],
+        [20, [muted(f)]],
+        [30, [f]],
+      ]).sent,
+    ).toEqual(['30 firing api free']);
+  });
+
+  it('resolve a group that fired before the release began to explain its findings', () => {
+    const f = finding('api', 'free');
+    expect(
+      run([
+        [0, [f]],
+        [30, [f]],
+        [40, [muted(f)]],
+      ]).sent,
+    ).toEqual(['30 firing api free', '40 resolved api free']);
+  });
+});
+
 describe('silences', () => {
   const f = finding('api', 'free');
   const g = finding('web', 'free');

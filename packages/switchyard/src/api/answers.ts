@@ -141,6 +141,18 @@ export const serviceAnswer = z
     }),
     routing: routingAnswer,
     tracks: z.array(trackAnswer),
+    leftovers: z
+      .array(
+        z.object({
+          kind: z.string().meta({ description: '`Deployment` on a cluster, `process` on this machine' }),
+          name: z.string(),
+          track: z.string().optional(),
+          version: z.string().optional(),
+          remove: z.string().meta({ description: 'The exact command that removes it' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'What of the service runs but no desired state explains (health check `leftovers`)' }),
   })
   .meta({ id: 'ServiceStatus' });
 
@@ -171,6 +183,10 @@ export const findingAnswer = z
     objects: z.array(z.string()).meta({ description: 'The replicas, pods, processes or releases involved' }),
     message: z.string(),
     hint: z.string().meta({ description: 'What to do' }),
+    mutedBy: z
+      .object({ release: z.string().meta({ description: 'The release in progress that causes it' }) })
+      .optional()
+      .meta({ description: 'Set when a release in progress causes the finding itself: listed, but no alert fires' }),
   })
   .meta({ id: 'Finding' });
 
