@@ -1,5 +1,5 @@
 export { firingFindings, groupKey, silenceActive, silenceMatches, step, type AlertInput } from './engine.js';
-export { serviceLink, slackBody, titleOf, webhookBody } from './payloads.js';
+export { runbookLink, serviceLink, slackBody, titleOf, webhookBody } from './payloads.js';
 export { DEFAULT_REPEAT_MS, DEFAULT_RULES, ruleFor, ruleMatches } from './rules.js';
 export type {
   AlertRule,

@@ -393,4 +393,21 @@ export const silenceAnswer = z
   })
   .meta({ id: 'Silence' });
 
+export const runbookAnswer = z
+  .object({
+    alert: z.string().meta({ description: 'The check or rule the runbook is for' }),
+    environment: z.string(),
+    source: z.enum(['config', 'default']).meta({
+      description:
+        "`config`: the configuration repository's runbooks/<alert>.md; `default`: the one shipped with Switchyard",
+    }),
+    file: z.string().nullable().meta({ description: 'The file in the configuration repository; null for a default' }),
+    commit: z
+      .string()
+      .nullable()
+      .meta({ description: 'The configuration commit served (null when the server reads a directory)' }),
+    markdown: z.string(),
+  })
+  .meta({ id: 'Runbook' });
+
 export const silenceListAnswer = z.object({ silences: z.array(silenceAnswer).meta({ description: 'Newest first' }) });

@@ -126,7 +126,11 @@ describe('status from the cluster', () => {
           remove: 'kubectl -n media delete deployment api-production-blue',
         },
       ]);
-      expect(serviceStatus(api, { shares: {}, legacyShare: 0 }, { deployments, pods: [] }).leftovers).toHaveLength(2);
+      const status = serviceStatus(api, { shares: {}, legacyShare: 0 }, { deployments, pods: [] }, 'prod-eu');
+      expect(status.leftovers?.map((l) => l.remove)).toEqual([
+        'kubectl --context prod-eu -n media delete deployment api-beta',
+        'kubectl --context prod-eu -n media delete deployment api-production-blue',
+      ]);
     });
 
     it('finds none when every track Deployment is desired', () => {

@@ -91,7 +91,11 @@ function trackDeploymentsOf(deployments: readonly LiveDeployment[], service: str
  * Track Deployments of the service (by Switchyard's labels) that are none of its desired
  * tracks' Deployments: an old blue/green version or a track the spec no longer has.
  */
-export function leftoverDeployments(service: Service, deployments: readonly LiveDeployment[]): Leftover[] {
+export function leftoverDeployments(
+  service: Service,
+  deployments: readonly LiveDeployment[],
+  context?: string,
+): Leftover[] {
   const desired = new Set(service.tracks.map((t) => trackObjectName(service.name, t.name)));
   return trackDeploymentsOf(deployments, service.name)
     .filter((d) => !desired.has(d.metadata.name))
@@ -104,7 +108,7 @@ export function leftoverDeployments(service: Service, deployments: readonly Live
         name: d.metadata.name,
         ...(track ? { track } : {}),
         ...(version ? { version } : {}),
-        remove: `kubectl -n ${namespace} delete deployment ${d.metadata.name}`,
+        remove: `kubectl${context ? ` --context ${context}` : ''} -n ${namespace} delete deployment ${d.metadata.name}`,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -114,8 +118,16 @@ function deployment(live: LiveFleet, name: string): LiveDeployment | undefined {
   return deploymentsByName(live.deployments).get(name);
 }
 
-/** A service's tracks and routing; `service` carries the versions and replicas the runtime wants now. */
-export function serviceStatus(service: Service, routing: RoutingState, live: LiveFleet): ServiceStatus {
+/**
+ * A service's tracks and routing; `service` carries the versions and replicas the runtime wants
+ * now; `context` is the kubeconfig context of the cluster, for the commands status gives.
+ */
+export function serviceStatus(
+  service: Service,
+  routing: RoutingState,
+  live: LiveFleet,
+  context?: string,
+): ServiceStatus {
   const host = `${service.name}.${service.namespace}.svc.cluster.local`;
   const tracks = service.tracks.map((track): TrackStatus => {
     const d = deployment(live, trackObjectName(service.name, track.name));
@@ -139,7 +151,7 @@ export function serviceStatus(service: Service, routing: RoutingState, live: Liv
     router: { desired: router?.spec.replicas ?? service.router.replicas, ready: router?.status?.readyReplicas ?? 0 },
     routing,
     tracks,
-    leftovers: leftoverDeployments(service, live.deployments),
+    leftovers: leftoverDeployments(service, live.deployments, context),
   };
 }
 
