@@ -109,6 +109,9 @@ describe('a health evaluation', () => {
       ...report,
       findings: [{ ...(first as Finding), mutedBy: { release: '0123456789abcdef' } }, ...rest],
     };
-    expect(describeHealth(muted, later(90)).split('\n')[1]).toMatch(/\(muted: release 01234567 causes it\)$/);
+    const lines = describeHealth(muted, later(90)).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/\(muted: release 01234567 causes it\)$/);
+    // What to do is about the worst finding that is not muted.
+    expect(lines.at(-1)).toBe(`  → ${rest[0]?.hint}`);
   });
 });

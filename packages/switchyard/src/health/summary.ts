@@ -40,7 +40,8 @@ export function runbookCommand(f: Pick<Finding, 'check'>): string {
 export function describeHealth(report: HealthReport, now = new Date(report.at)): string {
   const lines = [`${report.environment}: ${headline(report)}`];
   for (const f of report.findings) lines.push(`  ${findingLine(f, now)}`, `      runbook: ${runbookCommand(f)}`);
-  const first = report.findings[0];
+  // What to do is about the worst finding a person must act on: one a release causes goes away with it.
+  const first = report.findings.find((f) => !f.mutedBy) ?? report.findings[0];
   if (first) lines.push(`  → ${first.hint}`);
   return `${lines.join('\n')}\n`;
 }
