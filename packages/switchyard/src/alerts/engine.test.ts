@@ -164,6 +164,53 @@ describe('alert rules over health findings', () => {
   });
 });
 
+describe('findings a release in progress causes itself', () => {
+  const muted = (f: Finding): Finding => ({ ...f, mutedBy: { release: 'rel-1' } });
+
+  it('fire nothing while muted, whatever their severity and however long they hold', () => {
+    const canary = muted(finding('api', 'free'));
+    expect(
+      run([
+        [0, [canary]],
+        [30, [canary]],
+        [3600, [canary]],
+      ]).sent,
+    ).toEqual([]);
+  });
+
+  it('leave the real failure beside them to fire, without them', () => {
+    const canary = muted(finding('api', 'free'));
+    const stable = finding('api', 'production');
+    const { sent } = run([
+      [0, [canary, stable]],
+      [30, [canary, stable]],
+    ]);
+    expect(sent).toEqual(['30 firing api production']);
+  });
+
+  it('fire once the release no longer explains them, held since they were first seen', () => {
+    const f = finding('api', 'free');
+    expect(
+      run([
+        [0, [muted(f)]],
+        [20, [muted(f)]],
+        [30, [f]],
+      ]).sent,
+    ).toEqual(['30 firing api free']);
+  });
+
+  it('resolve a group that fired before the release began to explain its findings', () => {
+    const f = finding('api', 'free');
+    expect(
+      run([
+        [0, [f]],
+        [30, [f]],
+        [40, [muted(f)]],
+      ]).sent,
+    ).toEqual(['30 firing api free', '40 resolved api free']);
+  });
+});
+
 describe('silences', () => {
   const f = finding('api', 'free');
   const g = finding('web', 'free');
@@ -229,7 +276,7 @@ describe('payloads', () => {
     findings: [{ ...finding('api', 'free'), rule: 'critical' }],
   };
 
-  it("Slack's: a text fallback, Block Kit blocks and a button to the service", () => {
+  it("Slack's: a text fallback, Block Kit blocks, a button to the service and one to the worst finding's runbook", () => {
     const body = slackBody(n, 'https://switchyard.example.com/');
     expect(body.text).toBe(
       '[FIRING] production/api: 1 critical\ntrack-endpoints free: track free has 1 of 2 ready endpoints',
@@ -243,13 +290,30 @@ describe('payloads', () => {
           url: 'https://switchyard.example.com/v1/health/api?env=production',
           action_id: 'open-service',
         },
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Runbook' },
+          url: 'https://switchyard.example.com/v1/runbooks/track-endpoints?env=production&rule=critical',
+          action_id: 'open-runbook',
+        },
       ],
     });
+    expect(JSON.stringify(body.blocks)).toContain(
+      '<https://switchyard.example.com/v1/runbooks/track-endpoints?env=production&rule=critical|Runbook>',
+    );
+    expect(JSON.stringify(slackBody(n).blocks)).not.toContain('Runbook');
     expect(slackBody(n).blocks.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
     expect(slackBody({ ...n, status: 'resolved' }).text.split('\n')[0]).toBe('[RESOLVED] production/api');
   });
 
-  it("the generic webhook's: version 1 with each finding", () => {
+  it("the generic webhook's: version 1 with each finding and its runbook's URL", () => {
+    const second = { ...finding('api', 'paid', 'warning'), check: 'track-version' as const, rule: 'team-rule' };
+    const linked = webhookBody({ ...n, findings: [...n.findings, second] }, 'https://switchyard.example.com');
+    expect(linked.link).toBe('https://switchyard.example.com/v1/health/api?env=production');
+    expect(linked.findings.map((f) => f.runbookUrl)).toEqual([
+      'https://switchyard.example.com/v1/runbooks/track-endpoints?env=production&rule=critical',
+      'https://switchyard.example.com/v1/runbooks/track-version?env=production&rule=team-rule',
+    ]);
     expect(webhookBody(n)).toEqual({
       version: 1,
       status: 'firing',
@@ -268,6 +332,7 @@ describe('payloads', () => {
           message: 'track free has 1 of 2 ready endpoints',
           hint: 'Look at the replicas that are not ready.',
           objects: ['api-free-0'],
+          runbookUrl: null,
         },
       ],
     });

@@ -33,9 +33,10 @@ export function silenceMatches(m: SilenceMatchers, f: Pick<Firing, 'unit' | 'che
   );
 }
 
-/** The findings that fire now: taken by a rule and held at least its `for`. */
+/** The findings that fire now: not muted by a release in progress, taken by a rule and held at least its `for`. */
 export function firingFindings(report: HealthReport, rules: AlertInput['config']['rules'], now: Date): Firing[] {
   return report.findings.flatMap((f) => {
+    if (f.mutedBy) return [];
     const rule = ruleFor(rules, f);
     if (!rule || now.getTime() - Date.parse(f.since) < rule.forMs) return [];
     return [{ ...f, rule: rule.name }];

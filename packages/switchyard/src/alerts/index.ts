@@ -3,6 +3,7 @@ export {
   alertmanagerAlerts,
   mailMessage,
   mailSubject,
+  runbookLink,
   serviceLink,
   slackBody,
   titleOf,

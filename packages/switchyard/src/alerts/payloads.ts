@@ -7,6 +7,19 @@ export function serviceLink(baseUrl: string, n: Pick<Notification, 'environment'
   return `${base}/v1/health/${encodeURIComponent(n.service)}?env=${encodeURIComponent(n.environment)}`;
 }
 
+/**
+ * Where a person reads what to do about a finding: its runbook as the environment's
+ * configuration serves it (the rule's own when the repository has one, else the check's).
+ */
+export function runbookLink(
+  baseUrl: string,
+  n: Pick<Notification, 'environment'>,
+  f: Pick<Notification['findings'][number], 'check' | 'rule'>,
+): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return `${base}/v1/runbooks/${encodeURIComponent(f.check)}?env=${encodeURIComponent(n.environment)}&rule=${encodeURIComponent(f.rule)}`;
+}
+
 /** One line saying what the group is: `[FIRING] production/api: 1 critical, 1 warning`. */
 export function titleOf(n: Notification): string {
   const counts = countsOf(n.findings);
@@ -37,6 +50,7 @@ export function webhookBody(n: Notification, baseUrl?: string) {
       message: f.message,
       hint: f.hint,
       objects: f.objects,
+      runbookUrl: baseUrl ? runbookLink(baseUrl, n, f) : null,
     })),
   };
 }
@@ -48,9 +62,10 @@ export function slackBody(n: Notification, baseUrl?: string) {
   const title = titleOf(n);
   const lines = n.findings.map((f) =>
     n.status === 'firing'
-      ? `${ICON[f.severity]} *${f.check}* ${f.part}: ${f.message}\n_${f.hint}_`
+      ? `${ICON[f.severity]} *${f.check}* ${f.part}: ${f.message}\n_${f.hint}_${baseUrl ? ` <${runbookLink(baseUrl, n, f)}|Runbook>` : ''}`
       : `:white_check_mark: ~${f.check} ${f.part}~ cleared`,
   );
+  const worst = n.findings[0];
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } },
     ...lines.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } })),
@@ -69,6 +84,17 @@ export function slackBody(n: Notification, baseUrl?: string) {
           url: serviceLink(baseUrl, n),
           action_id: 'open-service',
         },
+        // The worst finding's runbook: the one to read first.
+        ...(worst
+          ? [
+              {
+                type: 'button',
+                text: { type: 'plain_text', text: 'Runbook' },
+                url: runbookLink(baseUrl, n, worst),
+                action_id: 'open-runbook',
+              },
+            ]
+          : []),
       ],
     });
   return { text: [title, ...n.findings.map((f) => `${f.check} ${f.part}: ${f.message}`)].join('\n'), blocks };
@@ -113,6 +139,7 @@ export function mailMessage(n: Notification, baseUrl?: string): { subject: strin
       `  Objects:    ${f.objects.length ? f.objects.join(', ') : '-'}`,
       `  What to do: ${f.hint}`,
       `  Rule:       ${f.rule}`,
+      ...(baseUrl ? [`  Runbook:    ${runbookLink(baseUrl, n, f)}`] : []),
     ].join('\n');
   const text = [
     subject,
@@ -135,6 +162,9 @@ export function mailMessage(n: Notification, baseUrl?: string): { subject: strin
       `<tr><td ${cell}>Objects</td><td ${cell}>${f.objects.length ? f.objects.map(escapeHtml).join('<br>') : '-'}</td></tr>`,
       `<tr><td ${cell}>What to do</td><td ${cell}>${escapeHtml(f.hint)}</td></tr>`,
       `<tr><td ${cell}>Rule</td><td ${cell}>${escapeHtml(f.rule)}</td></tr>`,
+      baseUrl
+        ? `<tr><td ${cell}>Runbook</td><td ${cell}><a href="${escapeHtml(runbookLink(baseUrl, n, f))}">${escapeHtml(f.check)}</a></td></tr>`
+        : '',
       '</table>',
     ].join('');
   const html = [
@@ -183,6 +213,8 @@ export function alertmanagerAlerts(n: Notification, validForMs: number, baseUrl?
       description: f.hint,
       ...(f.objects.length ? { objects: f.objects.join(', ') } : {}),
       ...(link ? { link } : {}),
+      // The annotation Prometheus' and Alertmanager's users read the runbook from.
+      ...(baseUrl ? { runbook_url: runbookLink(baseUrl, n, f) } : {}),
     },
     startsAt: new Date(f.since).toISOString(),
     endsAt,

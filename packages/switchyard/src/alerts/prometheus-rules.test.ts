@@ -14,7 +14,7 @@ const rulesOf = (alerts: AlertsConfig) => prometheusRules('production', alerts).
 describe("an environment's alert rules exported for Prometheus", () => {
   it('has one alert per check within each built-in rule, the warning one leaving out what the critical one takes', () => {
     const rules = rulesOf(DEFAULT_ALERTS);
-    expect(rules).toHaveLength(16);
+    expect(rules).toHaveLength(18);
     const endpoints = rules.filter((r) => r.alert === 'track-endpoints');
     expect(endpoints.map((r) => [r.labels.rule, r.for, r.expr])).toEqual([
       ['critical', '30s', `${M}{check="track-endpoints", severity="critical", environment="production"}`],
@@ -64,15 +64,17 @@ describe("an environment's alert rules exported for Prometheus", () => {
     expect(rules.filter((r) => r.alert === 'track-version').map((r) => r.labels.rule)).toEqual(['critical', 'warning']);
   });
 
-  it('links to the service when the alerts have a url, and says what to do about the check', () => {
+  it('links to the service and the runbook when the alerts have a url, and says what to do about the check', () => {
     const [rule] = rulesOf({ ...DEFAULT_ALERTS, url: 'https://switchyard.example.com/' });
     expect(rule?.annotations).toEqual({
       summary:
         'router-replicas of {{ $labels.unit }} {{ $labels.part }} in {{ $labels.environment }} since {{ $value | humanizeTimestamp }}',
       description: "Look at the router's HAProxy replicas that are not ready: their logs and events.",
       link: 'https://switchyard.example.com/v1/health/{{ $labels.unit }}?env=production',
+      runbook_url: 'https://switchyard.example.com/v1/runbooks/router-replicas?env=production&rule=critical',
     });
     expect(rulesOf(DEFAULT_ALERTS)[0]?.annotations).not.toHaveProperty('link');
+    expect(rulesOf(DEFAULT_ALERTS)[0]?.annotations).not.toHaveProperty('runbook_url');
   });
 
   it('writes Prometheus durations', () => {

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { CHECKS, SEVERITIES, type CheckId, type Severity } from '../health/index.js';
+import { runbookLink } from './payloads.js';
 import type { AlertRule, AlertsConfig } from './types.js';
 
 /** The health gauge the exported rules read: one series per finding, its value when it was first seen. */
@@ -12,6 +13,8 @@ const ADVICE: Readonly<Record<CheckId, string>> = {
   'track-version': 'A roll did not finish or an old deployment was left behind: finish or roll back the release.',
   'track-over-replicated':
     'More replicas are ready than desired: a roll in progress, or something outside Switchyard scaled it.',
+  leftovers:
+    'Objects no desired state explains (an old version left running): the finding names each and the command that removes it.',
   'release-stuck':
     'The release stays in its stage past its duration: look at its gates and verdicts, then resume, pause or roll back.',
   'release-gate-failing':
@@ -106,6 +109,7 @@ export function prometheusRules(environment: string, alerts: AlertsConfig): Prom
           summary: `${check} of {{ $labels.unit }} {{ $labels.part }} in {{ $labels.environment }} since {{ $value | humanizeTimestamp }}`,
           description: ADVICE[check],
           ...(link ? { link } : {}),
+          ...(alerts.url ? { runbook_url: runbookLink(alerts.url, { environment }, { check, rule: rule.name }) } : {}),
         },
       });
     }

@@ -254,6 +254,10 @@ describe('API answers', () => {
     await answer('DELETE', `/v1/silences/${silence.body.id}`);
     await answer('DELETE', '/v1/silences/no-such-silence');
 
+    await answer('GET', '/v1/runbooks/track-endpoints');
+    await answer('GET', '/v1/runbooks/leftovers?rule=critical');
+    await answer('GET', '/v1/runbooks/no-such-check');
+
     expect(routes.map((r) => `${r.method} ${r.url}`).filter((r) => !checked.has(r))).toEqual([]);
   });
 });

@@ -141,6 +141,18 @@ export const serviceAnswer = z
     }),
     routing: routingAnswer,
     tracks: z.array(trackAnswer),
+    leftovers: z
+      .array(
+        z.object({
+          kind: z.string().meta({ description: '`Deployment` on a cluster, `process` on this machine' }),
+          name: z.string(),
+          track: z.string().optional(),
+          version: z.string().optional(),
+          remove: z.string().meta({ description: 'The exact command that removes it' }),
+        }),
+      )
+      .optional()
+      .meta({ description: 'What of the service runs but no desired state explains (health check `leftovers`)' }),
   })
   .meta({ id: 'ServiceStatus' });
 
@@ -171,6 +183,10 @@ export const findingAnswer = z
     objects: z.array(z.string()).meta({ description: 'The replicas, pods, processes or releases involved' }),
     message: z.string(),
     hint: z.string().meta({ description: 'What to do' }),
+    mutedBy: z
+      .object({ release: z.string().meta({ description: 'The release in progress that causes it' }) })
+      .optional()
+      .meta({ description: 'Set when a release in progress causes the finding itself: listed, but no alert fires' }),
   })
   .meta({ id: 'Finding' });
 
@@ -376,5 +392,22 @@ export const silenceAnswer = z
     status: z.enum(['active', 'expired']),
   })
   .meta({ id: 'Silence' });
+
+export const runbookAnswer = z
+  .object({
+    alert: z.string().meta({ description: 'The check or rule the runbook is for' }),
+    environment: z.string(),
+    source: z.enum(['config', 'default']).meta({
+      description:
+        "`config`: the configuration repository's runbooks/<alert>.md; `default`: the one shipped with Switchyard",
+    }),
+    file: z.string().nullable().meta({ description: 'The file in the configuration repository; null for a default' }),
+    commit: z
+      .string()
+      .nullable()
+      .meta({ description: 'The configuration commit served (null when the server reads a directory)' }),
+    markdown: z.string(),
+  })
+  .meta({ id: 'Runbook' });
 
 export const silenceListAnswer = z.object({ silences: z.array(silenceAnswer).meta({ description: 'Newest first' }) });

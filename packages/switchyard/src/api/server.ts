@@ -14,6 +14,7 @@ import { silenceRoutes } from './routes/silences.js';
 import { healthRoutes } from './routes/health.js';
 import { leaderRoutes } from './routes/leader.js';
 import { releaseRoutes } from './routes/releases.js';
+import { runbookRoutes } from './routes/runbooks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { AuthThrottle, type ThrottleSettings } from './throttle.js';
 
@@ -22,6 +23,7 @@ export function apiRoutes(ctx: ApiContext, streams = new EventStreams(), leaders
     ...fleetRoutes(ctx),
     ...healthRoutes(ctx),
     ...silenceRoutes(ctx),
+    ...runbookRoutes(ctx),
     ...releaseRoutes(ctx),
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx, streams),

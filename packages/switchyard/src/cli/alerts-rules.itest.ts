@@ -59,7 +59,7 @@ describe('switchyard alerts rules', () => {
     async (env) => {
       const file = await exported(EXAMPLES, env);
       const check = promtool('check', 'rules', file);
-      expect(check.output).toContain('SUCCESS: 16 rules found');
+      expect(check.output).toContain('SUCCESS: 18 rules found');
       expect(check.code, check.output).toBe(0);
     },
   );
@@ -74,7 +74,7 @@ describe('switchyard alerts rules', () => {
     });
     const file = await exported(await writeConfig(texts), 'production');
     const check = promtool('check', 'rules', file);
-    expect(check.output).toContain('SUCCESS: 17 rules found');
+    expect(check.output).toContain('SUCCESS: 19 rules found');
     expect(check.code, check.output).toBe(0);
 
     const tests = join(dir, 'custom.test.yml');

@@ -86,6 +86,14 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
       'switchyard status catalog-api --watch --timeout 1h',
     ],
   ],
+  runbook: [
+    ["What to do about a finding: the environment's runbook of its check", 'switchyard runbook track-endpoints'],
+    [
+      'Read it from a configuration directory, before pushing it',
+      'switchyard runbook leftovers examples/video-platform',
+    ],
+    ['The markdown and where it comes from, for a script', 'switchyard runbook router-replicas -o json'],
+  ],
   health: [
     ['The environment at a glance: exit 0 healthy, 8 warning, 9 critical', 'switchyard health'],
     ['One service, for a script', 'switchyard health catalog-api -o json'],

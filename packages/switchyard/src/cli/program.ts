@@ -8,6 +8,7 @@ import { registerHealth } from './commands/health.js';
 import { registerMeta } from './commands/meta.js';
 import { registerRelease } from './commands/release.js';
 import { registerRender } from './commands/render.js';
+import { registerRunbook } from './commands/runbook.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSilence } from './commands/silence.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerServer(program);
   registerTraffic(program);
   registerHealth(program);
+  registerRunbook(program);
   registerRelease(program);
   registerWorkers(program);
   registerSchedule(program);

@@ -606,6 +606,11 @@ export const catalogue = {
     'The silence does not exist',
     'Use an id that `switchyard silence list --all` shows for this environment.',
   ),
+  SWY_RUNBOOK_NOT_FOUND: entry(
+    'not-found',
+    'The runbook does not exist',
+    "Name a health check (docs/health.md) or one of the environment's own alert rules; for a rule of your own, add runbooks/<rule>.md to the configuration repository.",
+  ),
   SWY_NOTIFY_FAILED: entry(
     'unavailable',
     'A notification could not be delivered',

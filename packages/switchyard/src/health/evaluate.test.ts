@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { baseTexts, fleetOf } from '../../test/support/config.js';
 import { evaluate, HealthLog, reportFor, worstOf } from './evaluate.js';
 import { describeHealth, headline } from './summary.js';
-import type { HealthInput, RunningService } from './types.js';
+import type { Finding, HealthInput, RunningService } from './types.js';
 
 const fleet = fleetOf(baseTexts(), 'production');
 const T0 = new Date('2026-03-02T10:00:00Z');
@@ -90,13 +90,28 @@ describe('a health evaluation', () => {
     expect(headline({ worst: 'ok', counts: { critical: 0, warning: 0, info: 0 } })).toBe('✔ healthy');
   });
 
-  it('reads in one screen: a headline, a line per finding, what to do about the worst', () => {
+  it('reads in one screen: a headline, a line per finding with its runbook command, what to do about the worst', () => {
     const { report } = evaluate(input(api(4, 0)), new Map(), T0);
     const text = describeHealth(report, later(90));
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('production: ✖ critical: 1 critical, 1 warning');
     expect(lines[1]).toMatch(/^ {2}✖ critical +api\/free +track-endpoints +90s {2}api\/free has no ready endpoint/);
-    expect(lines[2]).toMatch(/^ {2}⚠ warning +encoder\/normal +worker-replicas/);
-    expect(lines[3]).toMatch(/^ {2}→ Look at the replicas/);
+    expect(lines[2]).toBe('      runbook: switchyard runbook track-endpoints');
+    expect(lines[3]).toMatch(/^ {2}⚠ warning +encoder\/normal +worker-replicas/);
+    expect(lines[4]).toBe('      runbook: switchyard runbook worker-replicas');
+    expect(lines[5]).toMatch(/^ {2}→ Look at the replicas/);
+  });
+
+  it('marks a finding a release in progress causes as muted, naming the release', () => {
+    const { report } = evaluate(input(api(4, 0)), new Map(), T0);
+    const [first, ...rest] = report.findings;
+    const muted = {
+      ...report,
+      findings: [{ ...(first as Finding), mutedBy: { release: '0123456789abcdef' } }, ...rest],
+    };
+    const lines = describeHealth(muted, later(90)).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/\(muted: release 01234567 causes it\)$/);
+    // What to do is about the worst finding that is not muted.
+    expect(lines.at(-1)).toBe(`  → ${rest[0]?.hint}`);
   });
 });

@@ -1,4 +1,6 @@
+import { leftoverFindings } from './leftover-checks.js';
 import { releaseFindings } from './release-checks.js';
+import { muteByReleases } from './release-mutes.js';
 import { serviceFindings } from './service-checks.js';
 import {
   SEVERITIES,
@@ -48,14 +50,17 @@ export function reportFor(report: HealthReport, unit: string): HealthReport & { 
   return { ...report, service: unit, worst: worstOf(findings), counts: countsOf(findings), findings };
 }
 
-/** Every check over one input, without first-seen times. */
+/** Every check over one input, without first-seen times; what a release in progress causes itself is marked muted. */
 export function observe(input: HealthInput, now: Date): Observation[] {
-  return [
-    ...input.services.flatMap((s) => serviceFindings(input.fleet, s)),
-    ...input.workers.flatMap(workerFindings),
-    ...releaseFindings(input.releases, now),
-    ...(input.receivers ?? []).flatMap(receiverFindings),
-  ];
+  return muteByReleases(
+    [
+      ...input.services.flatMap((s) => [...serviceFindings(input.fleet, s), ...leftoverFindings(s)]),
+      ...input.workers.flatMap(workerFindings),
+      ...releaseFindings(input.releases, now),
+      ...(input.receivers ?? []).flatMap(receiverFindings),
+    ],
+    input,
+  );
 }
 
 /**

@@ -10,7 +10,7 @@ export {
   type FirstSeen,
 } from './evaluate.js';
 export { minimumEndpoints } from './service-checks.js';
-export { age, describeHealth, findingLine, headline } from './summary.js';
+export { age, describeHealth, findingLine, headline, runbookCommand } from './summary.js';
 export {
   CHECKS,
   SEVERITIES,
@@ -19,6 +19,7 @@ export {
   type Finding,
   type HealthInput,
   type HealthReport,
+  type RunningLeftover,
   type RunningService,
   type RunningTrack,
   type RunningWorkerClass,

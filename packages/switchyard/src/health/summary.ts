@@ -24,14 +24,24 @@ export function headline(report: Pick<HealthReport, 'worst' | 'counts'>): string
 }
 
 export function findingLine(f: Finding, now: Date): string {
-  return `${MARK[f.severity]} ${f.severity.padEnd(8)} ${`${f.unit}/${f.part}`.padEnd(28)} ${f.check.padEnd(22)} ${age(f.since, now).padStart(4)}  ${f.message}`;
+  const muted = f.mutedBy ? ` (muted: release ${f.mutedBy.release.slice(0, 8)} causes it)` : '';
+  return `${MARK[f.severity]} ${f.severity.padEnd(8)} ${`${f.unit}/${f.part}`.padEnd(28)} ${f.check.padEnd(22)} ${age(f.since, now).padStart(4)}  ${f.message}${muted}`;
 }
 
-/** The one-screen summary: a headline, then a line per finding, worst first, and what to do about the worst. */
+/** The command that prints a finding's runbook (docs/runbooks.md). */
+export function runbookCommand(f: Pick<Finding, 'check'>): string {
+  return `switchyard runbook ${f.check}`;
+}
+
+/**
+ * The one-screen summary: a headline, then a line per finding, worst first, each followed by
+ * the command that prints its runbook, and what to do about the worst.
+ */
 export function describeHealth(report: HealthReport, now = new Date(report.at)): string {
   const lines = [`${report.environment}: ${headline(report)}`];
-  for (const f of report.findings) lines.push(`  ${findingLine(f, now)}`);
-  const first = report.findings[0];
+  for (const f of report.findings) lines.push(`  ${findingLine(f, now)}`, `      runbook: ${runbookCommand(f)}`);
+  // What to do is about the worst finding a person must act on: one a release causes goes away with it.
+  const first = report.findings.find((f) => !f.mutedBy) ?? report.findings[0];
   if (first) lines.push(`  → ${first.hint}`);
   return `${lines.join('\n')}\n`;
 }

@@ -24,12 +24,22 @@ export interface RunningTrack {
   readonly replicas: readonly RunningReplica[];
 }
 
+/** An object of a service that runs but that no desired state explains; the Runtime port's Leftover is one. */
+export interface RunningLeftover {
+  readonly kind: string;
+  readonly name: string;
+  readonly track?: string;
+  readonly version?: string;
+  readonly remove: string;
+}
+
 /** A service as the runtime runs it; the Runtime port's ServiceStatus is one. */
 export interface RunningService {
   readonly service: string;
   /** The router's replicas: one HAProxy process on this machine, the router Deployment's pods on a cluster. */
   readonly router: { readonly desired: number; readonly ready: number };
   readonly tracks: readonly RunningTrack[];
+  readonly leftovers?: readonly RunningLeftover[];
 }
 
 /** One class of a worker as the runtime runs it; the Runtime port's WorkerClassStatus is one. */
@@ -78,6 +88,11 @@ export interface Finding {
   readonly message: string;
   /** What a person should do. */
   readonly hint: string;
+  /**
+   * Set when a release in progress causes this finding itself (docs/health.md, "Releases in
+   * progress"): still listed with its severity, but no alert fires for it.
+   */
+  readonly mutedBy?: { readonly release: string };
 }
 
 /** A finding as a check makes it, before its first-seen time is known. */

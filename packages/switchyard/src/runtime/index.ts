@@ -2,6 +2,7 @@ export type {
   Runtime,
   RuntimeOptions,
   RuntimeEvent,
+  Leftover,
   ServiceStatus,
   TrackStatus,
   TrackChange,

@@ -89,6 +89,24 @@ export interface ServiceStatus {
   readonly router: { readonly desired: number; readonly ready: number };
   readonly routing: RoutingState;
   readonly tracks: readonly TrackStatus[];
+  /** What of the service runs but no desired state explains (the `leftovers` health check); absent or empty when nothing. */
+  readonly leftovers?: readonly Leftover[];
+}
+
+/**
+ * An object of a service that no desired state explains: a Deployment of a track or version
+ * no longer desired (a cluster), a replica process no track runs or a router entry for a track
+ * the service no longer has (this machine).
+ */
+export interface Leftover {
+  /** `Deployment`, `process`, `router-route`. */
+  readonly kind: string;
+  readonly name: string;
+  /** The track it claims to serve, when it says. */
+  readonly track?: string;
+  readonly version?: string;
+  /** The exact command that removes it. */
+  readonly remove: string;
 }
 
 export interface TrackStatus {

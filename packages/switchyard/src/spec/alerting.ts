@@ -14,6 +14,7 @@ export const CHECKS = [
   'track-endpoints',
   'track-version',
   'track-over-replicated',
+  'leftovers',
   'release-stuck',
   'release-gate-failing',
   'worker-replicas',

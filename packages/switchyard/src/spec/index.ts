@@ -39,3 +39,4 @@ export { LATENCY_PERCENTILES } from './model.js';
 /** Field schemas other inputs (the API) check names and versions with, so they agree with the files. */
 export { version as versionTag, resourceName, groupName, trackName } from './schema.js';
 export { floorAt, occurrences, type Floor, type WindowOccurrence } from './schedule-windows.js';
+export { RUNBOOK_NAME, RUNBOOKS_DIR, runbookAlerts, runbookIssues } from './runbooks.js';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkRunbooks } from '../../runbooks/index.js';
 import { loadFleets } from '../fleet.js';
 import { printData, withOutput, type OutputFlags } from '../output.js';
 
@@ -11,6 +12,8 @@ export function registerValidate(program: Command): void {
       .option('-e, --env <env>', 'validate for one environment only'),
   ).action(async (dir: string, opts: { env?: string } & OutputFlags) => {
     const fleets = await loadFleets(dir, opts.env);
+    // Runbooks are named after checks and rules: judged against every environment's rules, not only --env's.
+    await checkRunbooks(dir, opts.env ? await loadFleets(dir, undefined) : fleets);
     const summary = fleets.map((f) => ({
       environment: f.environment.name,
       runtime: f.environment.runtime,

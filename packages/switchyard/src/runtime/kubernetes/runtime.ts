@@ -376,7 +376,7 @@ export class KubernetesRuntime implements Runtime {
       .filter((u): u is Service => u.kind === 'Service')
       .map((u) => {
         const { service, routing } = shown(u.name);
-        return serviceStatus(service, routing, live);
+        return serviceStatus(service, routing, live, this.fleet.environment.cluster?.context);
       });
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LABEL } from '../../render/index.js';
 import { baseTexts, serviceOf, workerOf } from '../../../test/support/config.js';
 import type { LiveDeployment, LivePod } from './rollout.js';
-import { liveTracks, serviceStatus, workerStatus } from './status.js';
+import { leftoverDeployments, liveTracks, serviceStatus, workerStatus } from './status.js';
 
 const deployment = (name: string, replicas: number, readyReplicas: number, version?: string): LiveDeployment => ({
   apiVersion: 'apps/v1',
@@ -93,6 +93,48 @@ describe('status from the cluster', () => {
     expect(tracks.internal).toEqual({
       version: api.version,
       replicas: api.tracks.find((t) => t.name === 'internal')?.replicas,
+    });
+  });
+
+  describe('leftovers', () => {
+    const labelled = (name: string, labels: Record<string, string>): LiveDeployment => ({
+      ...deployment(name, 2, 2),
+      metadata: { name, namespace: 'media', labels },
+    });
+
+    it('names track Deployments of the service that none of its tracks explains, with the command that removes each', () => {
+      const deployments = [
+        labelled('api-production', track('production', '1.0.0')),
+        labelled('api-production-blue', track('production', '0.9.0')),
+        labelled('api-beta', track('beta', '1.0.0')),
+        labelled('api-router', { [LABEL.service]: 'api', [LABEL.component]: 'router' }),
+        labelled('search-old', { ...track('production', '0.1.0'), [LABEL.service]: 'search' }),
+      ];
+      expect(leftoverDeployments(api, deployments)).toEqual([
+        {
+          kind: 'Deployment',
+          name: 'api-beta',
+          track: 'beta',
+          version: '1.0.0',
+          remove: 'kubectl -n media delete deployment api-beta',
+        },
+        {
+          kind: 'Deployment',
+          name: 'api-production-blue',
+          track: 'production',
+          version: '0.9.0',
+          remove: 'kubectl -n media delete deployment api-production-blue',
+        },
+      ]);
+      const status = serviceStatus(api, { shares: {}, legacyShare: 0 }, { deployments, pods: [] }, 'prod-eu');
+      expect(status.leftovers?.map((l) => l.remove)).toEqual([
+        'kubectl --context prod-eu -n media delete deployment api-beta',
+        'kubectl --context prod-eu -n media delete deployment api-production-blue',
+      ]);
+    });
+
+    it('finds none when every track Deployment is desired', () => {
+      expect(leftoverDeployments(api, [labelled('api-free', track('free', '1.1.0'))])).toEqual([]);
     });
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '../../render/index.js';
 import type { RoutingState } from '../../router/index.js';
 import type { Service, Worker } from '../../spec/index.js';
-import type { ServiceStatus, TrackStatus, WorkerClassStatus } from '../port.js';
+import type { Leftover, ServiceStatus, TrackStatus, WorkerClassStatus } from '../port.js';
 import type { LiveDeployment, LivePod } from './rollout.js';
 
 /**
@@ -34,6 +34,7 @@ function podState(pod: LivePod): string {
  * the same list until something changes): status of thousands of units stays linear.
  */
 const byName = new WeakMap<readonly LiveDeployment[], Map<string, LiveDeployment>>();
+const deploymentsByService = new WeakMap<readonly LiveDeployment[], Map<string, LiveDeployment[]>>();
 const byService = new WeakMap<readonly LivePod[], Map<string, LivePod[]>>();
 
 function deploymentsByName(deployments: readonly LiveDeployment[]): Map<string, LiveDeployment> {
@@ -72,12 +73,61 @@ function replicasOf(live: LiveFleet, labels: Readonly<Record<string, string>>, p
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+function trackDeploymentsOf(deployments: readonly LiveDeployment[], service: string): readonly LiveDeployment[] {
+  let index = deploymentsByService.get(deployments);
+  if (!index) {
+    index = new Map();
+    for (const d of deployments) {
+      if (d.metadata.labels?.[LABEL.component] !== 'track') continue;
+      const key = d.metadata.labels[LABEL.service] ?? '';
+      index.set(key, [...(index.get(key) ?? []), d]);
+    }
+    deploymentsByService.set(deployments, index);
+  }
+  return index.get(service) ?? [];
+}
+
+/**
+ * Track Deployments of the service (by Switchyard's labels) that are none of its desired
+ * tracks' Deployments: an old blue/green version or a track the spec no longer has.
+ */
+export function leftoverDeployments(
+  service: Service,
+  deployments: readonly LiveDeployment[],
+  context?: string,
+): Leftover[] {
+  const desired = new Set(service.tracks.map((t) => trackObjectName(service.name, t.name)));
+  return trackDeploymentsOf(deployments, service.name)
+    .filter((d) => !desired.has(d.metadata.name))
+    .map((d) => {
+      const track = d.metadata.labels?.[LABEL.track];
+      const version = d.metadata.labels?.[LABEL.version];
+      const namespace = d.metadata.namespace ?? service.namespace;
+      return {
+        kind: 'Deployment',
+        name: d.metadata.name,
+        ...(track ? { track } : {}),
+        ...(version ? { version } : {}),
+        remove: `kubectl${context ? ` --context ${context}` : ''} -n ${namespace} delete deployment ${d.metadata.name}`,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function deployment(live: LiveFleet, name: string): LiveDeployment | undefined {
   return deploymentsByName(live.deployments).get(name);
 }
 
-/** A service's tracks and routing; `service` carries the versions and replicas the runtime wants now. */
-export function serviceStatus(service: Service, routing: RoutingState, live: LiveFleet): ServiceStatus {
+/**
+ * A service's tracks and routing; `service` carries the versions and replicas the runtime wants
+ * now; `context` is the kubeconfig context of the cluster, for the commands status gives.
+ */
+export function serviceStatus(
+  service: Service,
+  routing: RoutingState,
+  live: LiveFleet,
+  context?: string,
+): ServiceStatus {
   const host = `${service.name}.${service.namespace}.svc.cluster.local`;
   const tracks = service.tracks.map((track): TrackStatus => {
     const d = deployment(live, trackObjectName(service.name, track.name));
@@ -101,6 +151,7 @@ export function serviceStatus(service: Service, routing: RoutingState, live: Liv
     router: { desired: router?.spec.replicas ?? service.router.replicas, ready: router?.status?.readyReplicas ?? 0 },
     routing,
     tracks,
+    leftovers: leftoverDeployments(service, live.deployments, context),
   };
 }
 

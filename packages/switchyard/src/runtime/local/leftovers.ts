@@ -1,4 +1,5 @@
 import { environOf, procInfo, processesWith, signal, terminate, waitGone } from './proc.js';
+import type { Leftover } from '../port.js';
 import { DATA_DIR_VAR, PROCESS_VAR, stillRunning, type ProcessRecord, type RecordedProcess } from './process-record.js';
 
 /** What a previous control plane left running that may be kept: its routers and replicas, still the processes it recorded. */
@@ -14,7 +15,8 @@ export interface Adoptable {
 /** How long a leftover that cannot be kept (a worker finishing its tasks) has after SIGTERM. */
 const LEFTOVER_GRACE_MS = 5000;
 
-function descendsFrom(pid: number, ancestors: ReadonlySet<number>): boolean {
+/** Whether `pid` is one of `ancestors` or runs below one of them. */
+export function descendsFrom(pid: number, ancestors: ReadonlySet<number>): boolean {
   for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 16; hops++) {
     if (ancestors.has(p)) return true;
     p = procInfo(p)?.parent;
@@ -72,4 +74,31 @@ export async function sortLeftovers(
   await Promise.all(strays.map((pid) => waitGone(pid, 5000)));
   for (const name of strayNames) if (name) record.gone(name);
   return { routers, replicas, stopped: doomed.length + strays.length };
+}
+
+/**
+ * Replica processes of this data directory that nothing the runtime runs now owns (`owned`: its
+ * routers', replicas' and workers' pids): by the service they say they serve. A process
+ * started by a previous run and neither adopted nor stopped, or one started by hand with this
+ * data directory's tag, is one.
+ */
+export function strayReplicas(dataDir: string, owned: ReadonlySet<number>): Map<string, Leftover[]> {
+  const strays = new Map<string, Leftover[]>();
+  for (const pid of processesWith(DATA_DIR_VAR, dataDir)) {
+    if (descendsFrom(pid, owned)) continue;
+    const env = environOf(pid);
+    const service = env.get('SWITCHYARD_SERVICE');
+    if (!service) continue;
+    const track = env.get('SWITCHYARD_TRACK');
+    const version = env.get('SWITCHYARD_VERSION');
+    const leftover: Leftover = {
+      kind: 'process',
+      name: `${env.get(PROCESS_VAR) ?? 'replica'} (pid ${pid})`,
+      ...(track ? { track } : {}),
+      ...(version ? { version } : {}),
+      remove: `kill ${pid}`,
+    };
+    strays.set(service, [...(strays.get(service) ?? []), leftover]);
+  }
+  return strays;
 }

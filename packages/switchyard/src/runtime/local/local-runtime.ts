@@ -20,7 +20,7 @@ import type {
 import { ScheduleFloors } from '../schedule-floors.js';
 import { workerAutoscalers } from '../worker-autoscalers.js';
 import { findHaproxy, type HaproxyBinary } from './haproxy-process.js';
-import { sortLeftovers } from './leftovers.js';
+import { sortLeftovers, strayReplicas } from './leftovers.js';
 import { LocalRouter } from './local-router.js';
 import { terminate } from './proc.js';
 import { ProcessRecord } from './process-record.js';
@@ -442,7 +442,19 @@ export class LocalRuntime implements Runtime {
     };
   }
 
+  /** Every pid the runtime runs now: routers, replicas and workers. */
+  private ownedPids(): Set<number> {
+    const pids = new Set<number>();
+    for (const r of this.running.values()) {
+      if (r.router.pid) pids.add(r.router.pid);
+      for (const t of r.tracks.values()) for (const pid of t.pids()) pids.add(pid);
+    }
+    for (const w of this.workerRunners) for (const r of w.status().replicas) if (r.pid) pids.add(r.pid);
+    return pids;
+  }
+
   async status(): Promise<ServiceStatus[]> {
+    const strays = strayReplicas(this.record.dataDir, this.ownedPids());
     return [...this.running.values()].map((r) => ({
       service: r.service.name,
       address: r.router.address,
@@ -454,6 +466,7 @@ export class LocalRuntime implements Runtime {
         ...t.status(),
         ...(r.router.tracksWithoutServer().includes(t.track) ? { fallbackTo: r.service.stableTrack } : {}),
       })),
+      leftovers: strays.get(r.service.name) ?? [],
     }));
   }
 
