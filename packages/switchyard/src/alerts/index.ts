@@ -14,3 +14,4 @@ export type {
 export { Alerter, type AlerterOptions } from './alerter.js';
 export type { AlertNotifier, FailingReceiver } from './notifier.js';
 export { Outbox, type OutboxOptions } from './outbox.js';
+export type { AlertJournal, WaitingNotification } from './journal.js';
