@@ -10,6 +10,7 @@ import { registerRender } from './commands/render.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSilence } from './commands/silence.js';
+import { registerTimeline } from './commands/timeline.js';
 import { registerToken } from './commands/token.js';
 import { registerTraffic } from './commands/traffic.js';
 import { registerServer } from './commands/server.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerToken(program);
   registerSilence(program);
+  registerTimeline(program);
   registerMeta(program);
   addExamples(program);
   return program;

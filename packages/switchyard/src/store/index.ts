@@ -89,3 +89,10 @@ export {
   type RuntimeEventEntry,
   type RuntimeEventRecord,
 } from './runtime-events.js';
+export {
+  listAuditInWindow,
+  listReleaseEventsInWindow,
+  listSilencesInWindow,
+  type StoreWindow,
+  type WindowReleaseEvent,
+} from './timeline.js';
