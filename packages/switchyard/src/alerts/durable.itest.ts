@@ -188,4 +188,17 @@ describe('alerts across a restart', () => {
     for (const section of ['## Impact', '## Timeline', '## Contributing changes', '## Root cause', '## Action items'])
       expect(markdown).toContain(section);
   });
+
+  it('lets a viewer of the environment read the timeline, and nobody without a role there', async () => {
+    const second = fleet as TestFleet;
+    const token = async (name: string, roles: Record<string, string>) =>
+      `Bearer ${(await call<{ secret: string }>(second.api, second.auth, 'POST', '/v1/tokens', { name, roles })).body.secret}`;
+    const viewer = await token('timeline-viewer', { sandbox: 'viewer' });
+    const elsewhere = await token('timeline-elsewhere', { production: 'admin' });
+    for (const path of ['/v1/timeline?since=1h', '/v1/postmortem?since=1h']) {
+      expect((await call(second.api, viewer, 'GET', path)).status).toBe(200);
+      const refused = await call<{ error: { code: string } }>(second.api, elsewhere, 'GET', path);
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'SWY_API_FORBIDDEN']);
+    }
+  });
 });
