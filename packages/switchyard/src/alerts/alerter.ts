@@ -112,7 +112,8 @@ export class Alerter {
   }
 
   private async evaluate(report: HealthReport, now: Date): Promise<void> {
-    if (report.at < (this.lastAt ?? '')) return;
+    // An evaluation queued before this replica stopped leading decides nothing: the next leader does.
+    if (!this.leading || report.at < (this.lastAt ?? '')) return;
     // Never decide from an empty memory what the journal may say was notified already.
     await this.restore();
     this.lastAt = report.at;
