@@ -869,6 +869,7 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect(second.r.taken.map((n) => [n.status, n.service, n.at])).toEqual([
           ['firing', 'api', at(60).toISOString()],
         ]);
+        for (let i = 0; i < 50 && (await listWaitingNotifications(store, env)).length > 0; i++) await sleep(20);
         expect(await listWaitingNotifications(store, env)).toEqual([]);
 
         // It resolves once, on the new leader, and the history holds both with their deliveries.
@@ -876,6 +877,8 @@ export function describeStoreContract(harness: StoreHarness): void {
         for (let i = 0; i < 50 && second.r.taken.length < 2; i++) await sleep(20);
         after.stop();
         expect(second.r.taken.map((n) => n.status)).toEqual(['firing', 'resolved']);
+        // A delivery is recorded just after the receiver took it.
+        for (let i = 0; i < 50 && (await listWaitingNotifications(store, env)).length > 0; i++) await sleep(20);
         const history = await listAlertHistory(store, env, { since: t0, until: at(3600) });
         expect(
           history.map((n) => [n.status, n.deliveries.map((d) => d.receiver + (d.deliveredAt ? ' took' : ''))]),
