@@ -103,6 +103,29 @@ describe('alert rules over health findings', () => {
     ).toEqual(['70 firing api free']);
   });
 
+  it('keeps a notified group firing when a restart forgets when its finding was first seen', () => {
+    const before = run([[30, [finding('api', 'free')]]]);
+    expect(before.sent).toEqual(['30 firing api free']);
+    // After the restart the health log sees the finding anew: since is now, short of the rule's for.
+    const seenAgain = finding('api', 'free', 'critical', at(100));
+    const after = step(before.state, {
+      report: report(at(101), seenAgain),
+      config: { rules: DEFAULT_RULES, repeatMs: DEFAULT_REPEAT_MS },
+      silences: [],
+      now: at(101),
+    });
+    expect(after.notifications).toEqual([]);
+    expect(Object.keys(after.state)).toEqual(['production/api']);
+    // A finding of the group never notified still waits for its for.
+    const joined = step(after.state, {
+      report: report(at(102), seenAgain, finding('api', 'paid', 'critical', at(100))),
+      config: { rules: DEFAULT_RULES, repeatMs: DEFAULT_REPEAT_MS },
+      silences: [],
+      now: at(102),
+    });
+    expect(joined.notifications).toEqual([]);
+  });
+
   it('groups per service: one notification listing its findings, another service its own', () => {
     const fs = [finding('api', 'free'), finding('api', 'paid'), finding('web', 'free')];
     expect(run([[30, fs]]).sent).toEqual(['30 firing api free,paid', '30 firing web free']);

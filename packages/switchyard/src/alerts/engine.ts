@@ -1,4 +1,4 @@
-import { byWorstFirst, findingKey, type HealthReport } from '../health/index.js';
+import { byWorstFirst, findingKey, type Finding, type HealthReport } from '../health/index.js';
 import { ruleFor } from './rules.js';
 import type { AlertsConfig, AlertState, GroupState, Notification, Silence, SilenceMatchers } from './types.js';
 
@@ -33,12 +33,20 @@ export function silenceMatches(m: SilenceMatchers, f: Pick<Firing, 'unit' | 'che
   );
 }
 
-/** The findings that fire now: not muted by a release in progress, taken by a rule and held at least its `for`. */
-export function firingFindings(report: HealthReport, rules: AlertInput['config']['rules'], now: Date): Firing[] {
+/**
+ * The findings that fire now: not muted by a release in progress, taken by a rule and held at least its `for`, or already notified
+ * (`notified`): a restart forgets when a finding was first seen, and that must not resolve it.
+ */
+export function firingFindings(
+  report: HealthReport,
+  rules: AlertInput['config']['rules'],
+  now: Date,
+  notified: (f: Finding) => boolean = () => false,
+): Firing[] {
   return report.findings.flatMap((f) => {
     if (f.mutedBy) return [];
     const rule = ruleFor(rules, f);
-    if (!rule || now.getTime() - Date.parse(f.since) < rule.forMs) return [];
+    if (!rule || (now.getTime() - Date.parse(f.since) < rule.forMs && !notified(f))) return [];
     return [{ ...f, rule: rule.name }];
   });
 }
@@ -66,7 +74,8 @@ export function step(
   const silences = input.silences.filter((s) => s.environment === environment && silenceActive(s, now));
   const next: Record<string, GroupState> = {};
   const notifications: Notification[] = [];
-  const groups = byService(firingFindings(report, config.rules, now));
+  const notified = (f: Finding) => state[groupKey(environment, f.unit)]?.keys.includes(findingKey(f)) === true;
+  const groups = byService(firingFindings(report, config.rules, now, notified));
   for (const [service, all] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     const key = groupKey(environment, service);
     const previous = state[key];

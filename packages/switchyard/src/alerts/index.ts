@@ -32,3 +32,4 @@ export {
   type PrometheusRule,
   type PrometheusRuleFile,
 } from './prometheus-rules.js';
+export type { AlertJournal, WaitingNotification } from './journal.js';

@@ -59,4 +59,23 @@ describe('an outbox', () => {
     expect(dropped).toEqual(['a']);
     outbox.close();
   });
+
+  it('hands back the id of each notification it delivers or drops', async () => {
+    const { r, notifier } = receiver();
+    const taken: (string | undefined)[] = [];
+    const dropped: (string | undefined)[] = [];
+    const outbox = new Outbox(notifier, {
+      capacity: 2,
+      initialDelayMs: 100,
+      onTaken: (_n, id) => taken.push(id),
+      onDropped: (_r, _n, id) => dropped.push(id),
+    });
+    outbox.push(note('a'), '1');
+    outbox.push(note('b'), '2');
+    outbox.push(note('c'));
+    await vi.advanceTimersByTimeAsync(0);
+    r.up = true;
+    await vi.advanceTimersByTimeAsync(100);
+    expect([taken, dropped, r.taken]).toEqual([['2', undefined], ['1'], ['b', 'c']]);
+  });
 });

@@ -9,7 +9,15 @@ export interface OutboxOptions {
   /** Notifications kept for a receiver that is down; past it the oldest are dropped (and said so). */
   readonly capacity?: number;
   readonly now?: () => Date;
-  readonly onDropped?: (receiver: string, dropped: Notification) => void;
+  /** `id`: the notification's id in the alert history, when it has one. */
+  readonly onDropped?: (receiver: string, dropped: Notification, id?: string) => void;
+  /** The receiver took the notification. */
+  readonly onTaken?: (taken: Notification, id?: string) => void;
+}
+
+interface Queued {
+  readonly notification: Notification;
+  readonly id?: string;
 }
 
 const DEFAULTS = { initialDelayMs: 1000, maxDelayMs: 60_000, capacity: 1000 };
@@ -22,8 +30,9 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * until it is taken, and reports itself failing meanwhile.
  */
 export class Outbox {
-  private readonly queue: Notification[] = [];
-  private readonly options: Required<Omit<OutboxOptions, 'onDropped'>> & Pick<OutboxOptions, 'onDropped'>;
+  private readonly queue: Queued[] = [];
+  private readonly options: Required<Omit<OutboxOptions, 'onDropped' | 'onTaken'>> &
+    Pick<OutboxOptions, 'onDropped' | 'onTaken'>;
   private sending = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failure: { since: string; attempts: number; error: string } | undefined;
@@ -36,12 +45,13 @@ export class Outbox {
     this.options = { ...DEFAULTS, now: () => new Date(), ...options };
   }
 
-  push(n: Notification): void {
+  /** Queues a notification; `id` is its id in the alert history, handed back to onTaken and onDropped. */
+  push(n: Notification, id?: string): void {
     if (this.closed) return;
-    this.queue.push(n);
+    this.queue.push(id === undefined ? { notification: n } : { notification: n, id });
     while (this.queue.length > this.options.capacity) {
-      const dropped = this.queue.shift() as Notification;
-      this.options.onDropped?.(this.notifier.receiver, dropped);
+      const dropped = this.queue.shift() as Queued;
+      this.options.onDropped?.(this.notifier.receiver, dropped.notification, dropped.id);
     }
     if (!this.timer) void this.drain();
   }
@@ -68,9 +78,11 @@ export class Outbox {
     try {
       while (this.queue.length > 0 && !this.closed) {
         try {
-          await this.notifier.send(this.queue[0] as Notification);
+          const next = this.queue[0] as Queued;
+          await this.notifier.send(next.notification);
           this.queue.shift();
           this.failure = undefined;
+          this.options.onTaken?.(next.notification, next.id);
         } catch (err) {
           const attempts = (this.failure?.attempts ?? 0) + 1;
           this.failure = {

@@ -257,6 +257,20 @@ describe('API answers', () => {
     await answer('GET', '/v1/runbooks/track-endpoints');
     await answer('GET', '/v1/runbooks/leftovers?rule=critical');
     await answer('GET', '/v1/runbooks/no-such-check');
+    const timeline = await answer<{ entries: { kind: string; ref: string | null }[]; next: string | null }>(
+      'GET',
+      '/v1/timeline?since=1h&limit=2',
+    );
+    expect(timeline.body.entries).toHaveLength(2);
+    await answer('GET', `/v1/timeline?since=1h&limit=2&after=${timeline.body.next}`);
+    await answer('GET', '/v1/timeline?since=yesterday');
+    await answer('GET', '/v1/timeline?since=1h&after=bm90IGEgY3Vyc29y');
+    const postmortem = await answer<{ entries: { kind: string; ref: string | null }[] }>(
+      'GET',
+      '/v1/postmortem?since=1h&service=api',
+    );
+    expect(postmortem.body.entries.filter((e) => e.ref === rid).map((e) => e.kind)).toContain('release');
+    await answer('GET', '/v1/postmortem?since=1h&until=2h');
 
     expect(routes.map((r) => `${r.method} ${r.url}`).filter((r) => !checked.has(r))).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHECKS, SEVERITIES } from '../health/index.js';
 import { ROLES } from '../store/index.js';
+import { TIMELINE_KINDS } from '../timeline/index.js';
 
 /**
  * What each route answers, as it goes over the wire (dates as RFC 3339 strings). The OpenAPI
@@ -411,3 +412,56 @@ export const runbookAnswer = z
   .meta({ id: 'Runbook' });
 
 export const silenceListAnswer = z.object({ silences: z.array(silenceAnswer).meta({ description: 'Newest first' }) });
+
+export const timelineEntry = z
+  .object({
+    id: z.string().meta({ description: 'Unique and stable: the order at one instant, and the paging anchor' }),
+    at: time,
+    kind: z.enum(TIMELINE_KINDS),
+    service: z.string().nullable().meta({ description: 'The service or worker; null for the whole environment' }),
+    who: z.string().meta({ description: 'A person or token, or switchyard for what the server decided' }),
+    text: z.string(),
+    ref: z.string().nullable().meta({ description: 'A release id, a commit, an alert group or a silence id' }),
+  })
+  .meta({ id: 'TimelineEntry' });
+
+export const timelineAnswer = z.object({
+  environment: z.string(),
+  since: time,
+  until: time,
+  entries: z.array(timelineEntry).meta({ description: 'Oldest first' }),
+  next: z.string().nullable().meta({ description: 'The cursor of the next page (after=); null on the last page' }),
+  truncated: z.boolean().meta({ description: 'The window held more rows than one read takes: narrow it' }),
+});
+
+export const postmortemAnswer = z.object({
+  environment: z.string(),
+  service: z.string().nullable(),
+  since: time,
+  until: time,
+  entries: z.array(timelineEntry),
+  truncated: z.boolean(),
+  impact: z
+    .array(
+      z.object({
+        service: z.string(),
+        requests: z.number().int(),
+        errors: z.number().int(),
+        readings: z.number().int(),
+        from: time,
+        to: time,
+      }),
+    )
+    .meta({ description: "Per service, from the routers' counters the releases read in the window" }),
+  changes: z.array(
+    z.object({
+      at: time,
+      kind: z.enum(['release', 'commit']),
+      service: z.string().nullable(),
+      who: z.string(),
+      text: z.string(),
+      ref: z.string(),
+      commits: z.array(z.string()),
+    }),
+  ),
+});

@@ -97,6 +97,7 @@ const TAGS: Readonly<Record<string, string>> = {
   tokens: 'API tokens: a role per environment',
   config: 'The configuration the server follows',
   alerts: 'Alerts over the health findings: silences',
+  incidents: 'The incident timeline and the material of a post-mortem',
 };
 
 /** A zod object's properties as OpenAPI parameters of one place (path, query). */

@@ -12,6 +12,7 @@ import { EventStreams, eventRoutes } from './routes/events.js';
 import { fleetRoutes, metricsHandler } from './routes/fleet.js';
 import { silenceRoutes } from './routes/silences.js';
 import { healthRoutes } from './routes/health.js';
+import { timelineRoutes } from './routes/timeline.js';
 import { leaderRoutes } from './routes/leader.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runbookRoutes } from './routes/runbooks.js';
@@ -24,6 +25,7 @@ export function apiRoutes(ctx: ApiContext, streams = new EventStreams(), leaders
     ...healthRoutes(ctx),
     ...silenceRoutes(ctx),
     ...runbookRoutes(ctx),
+    ...timelineRoutes(ctx),
     ...releaseRoutes(ctx),
     ...tokenRoutes(ctx),
     ...eventRoutes(ctx, streams),

@@ -212,6 +212,21 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ],
     ['As JSON', 'switchyard alerts rules ./config --env staging -o json'],
   ],
+  timeline: [
+    ['What happened in the last two hours', 'switchyard timeline --since 2h'],
+    [
+      'One service during an incident',
+      'switchyard timeline --env production --service api --since 2026-03-02T09:00:00Z --until 2026-03-02T11:00:00Z',
+    ],
+    ['For a script', 'switchyard timeline --since 30m -o json'],
+  ],
+  postmortem: [
+    [
+      'The skeleton of a post-mortem, to a file',
+      'switchyard postmortem 2026-03-02T09:00:00Z 2026-03-02T11:00:00Z --env production -o incident.md',
+    ],
+    ['Of one service, the last three hours until now', 'switchyard postmortem 3h 0s --service api'],
+  ],
   'silence expire': [['End a silence now', 'switchyard silence expire 0f8fad5b-d9cb-469f-a165-70867728950e']],
   version: [
     ['The CLI and the server it talks to', 'switchyard version'],

@@ -1,47 +1,11 @@
 import { RabbitMqDepth } from '@switchyard/worker';
 import { EXIT } from '../errors/index.js';
-import type { RuntimeEvent } from '../runtime/index.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { paint } from './format.js';
 
 /** What `up` and `server` share while they run in the foreground: their lines, the workers' settings, the stop. */
 
-export function describeEvent(e: RuntimeEvent): string {
-  switch (e.type) {
-    case 'replica-ready':
-      return `${e.replica} ready (${e.version}) on port ${e.port}`;
-    case 'replica-crashed':
-      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); restarting in ${e.restartInMs} ms`;
-    case 'replica-restart-failed':
-      return `${e.replica} could not restart: ${e.error}`;
-    case 'replica-unhealthy':
-      return `${e.replica} failed its liveness probe ${e.failures} times; replacing it`;
-    case 'haproxy-exited':
-      return `router of ${e.service} exited (${e.signal ?? `code ${String(e.code)}`}); restarting it`;
-    case 'haproxy-restarted':
-      return `router of ${e.service} restarted; routing restored`;
-    case 'server-checks':
-      return e.up
-        ? `${e.service}/${e.track}: the replica on port ${e.port} passes its readiness checks again; back in the router`
-        : `${e.service}/${e.track}: the replica on port ${e.port} fails its readiness checks; out of the router`;
-    case 'worker-ready':
-      return `${e.replica} ready`;
-    case 'worker-exited':
-      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); starting another`;
-    case 'worker-start-failed':
-      return `${e.replica} did not start (${e.error.split(';')[0]}); retrying — is the broker (SWITCHYARD_AMQP_URL) up?`;
-    case 'worker-scaled':
-      return `${e.worker} ${e.workerClass}: ${e.from} → ${e.to} replicas (queue depth)`;
-    case 'recovered':
-      return `a previous run left processes: adopted ${e.adopted} processes that kept serving${e.stopped ? `, stopped ${e.stopped} that could not be kept` : ''}`;
-    case 'progress':
-      return e.line;
-    case 'schedule-floor':
-      return e.floor === null
-        ? `${e.service}: schedule windows closed; the stable track is back to its own replica count`
-        : `${e.service}: schedule window ${e.windows.join(', ')} open; the stable track holds at least ${e.floor} replicas`;
-  }
-}
+export { describeEvent } from '../runtime/index.js';
 
 /** What workers need from this machine: the broker, object storage, and the broker's management API for autoscaling. */
 export function workerSettings(): NonNullable<ServerOptions['workers']> {

@@ -12,6 +12,7 @@ import { registerRunbook } from './commands/runbook.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSilence } from './commands/silence.js';
+import { registerTimeline } from './commands/timeline.js';
 import { registerToken } from './commands/token.js';
 import { registerTraffic } from './commands/traffic.js';
 import { registerServer } from './commands/server.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerSilence(program);
   registerAlerts(program);
+  registerTimeline(program);
   registerMeta(program);
   addExamples(program);
   return program;

@@ -611,6 +611,11 @@ export const catalogue = {
     'The runbook does not exist',
     "Name a health check (docs/health.md) or one of the environment's own alert rules; for a rule of your own, add runbooks/<rule>.md to the configuration repository.",
   ),
+  SWY_TIMELINE_QUERY_INVALID: entry(
+    'input',
+    'The timeline query is invalid',
+    'Give since and until as a duration back from now (30m, 2h, 7d) or an RFC 3339 time, since before until and at most 90 days apart; page on with the `next` cursor the previous page answered.',
+  ),
   SWY_NOTIFY_FAILED: entry(
     'unavailable',
     'A notification could not be delivered',

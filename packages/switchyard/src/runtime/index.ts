@@ -10,6 +10,7 @@ export type {
   WorkerSettings,
 } from './port.js';
 export { createRuntime } from './create.js';
+export { describeEvent } from './describe.js';
 export {
   LocalRuntime,
   LocalRouter,

@@ -21,7 +21,14 @@ import {
 } from '../runtime/index.js';
 import type { Fleet } from '../spec/index.js';
 import { SwitchyardError } from '../errors/index.js';
-import { listDesiredState, listSilences, openStore, StoreReleaseRepository, type Store } from '../store/index.js';
+import {
+  listDesiredState,
+  listSilences,
+  openStore,
+  StoreAlertJournal,
+  StoreReleaseRepository,
+  type Store,
+} from '../store/index.js';
 import { adminToken } from './admin-token.js';
 import { defaultAdvertise } from './advertise.js';
 import { secureDataDir, tightenedLine } from './private-files.js';
@@ -30,6 +37,7 @@ import { directoryConfig } from './commits.js';
 import { ConfigFollower } from './follow.js';
 import { FleetRecorder } from './recorder.js';
 import { replicaLeadership, type LedEnvironment } from './replicas.js';
+import { runtimeEventRecorder } from './runtime-events.js';
 
 export interface ServerOptions {
   /** The environments this server serves, each on the runtime its file names; `up` serves one. */
@@ -137,11 +145,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const listen = options.listen ?? { host: first.environment.local.host, port: first.environment.local.apiPort };
   // What is missing or busy on this machine is said before anything starts (each runtime checks what it needs).
   const runtimes: Runtime[] = [];
+  // Set once the store is open (before any runtime starts): scaling and failures go to the timeline.
+  const recorders = new Map<string, (event: RuntimeEvent) => void>();
   for (const fleet of options.fleets) {
+    const environment = fleet.environment.name;
     runtimes.push(
       await createRuntime(fleet, {
-        dataDir: options.fleets.length > 1 ? join(dataDir, fleet.environment.name) : dataDir,
-        ...(options.onRuntimeEvent ? { onEvent: options.onRuntimeEvent } : {}),
+        dataDir: options.fleets.length > 1 ? join(dataDir, environment) : dataDir,
+        onEvent: (event) => {
+          options.onRuntimeEvent?.(event);
+          recorders.get(environment)?.(event);
+        },
         ...(options.workers ? { workers: options.workers } : {}),
       }),
     );
@@ -159,6 +173,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (tightened.length > 0) options.onLine?.(`⚠ ${tightenedLine(tightened)}`);
   const store = await openStore(options.storeUrl ?? join(dataDir, 'store'));
   const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
+  for (const fleet of options.fleets)
+    recorders.set(fleet.environment.name, runtimeEventRecorder(store, fleet.environment.name, options.onLine));
+  cleanup.unshift(async () => recorders.clear());
   try {
     const recovery = recoveryCommand(options, first, store);
     const token =
@@ -172,6 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const notifiers: Notifier[] = [new LogNotifier((line) => options.onLine?.(line))];
     if (options.webhookUrl) notifiers.push(new WebhookNotifier(options.webhookUrl));
     const releases = new StoreReleaseRepository(store);
+    const journal = new StoreAlertJournal(store);
     const environments = new Map<string, ServedEnvironment>();
     const contexts: ApiContext[] = [];
     const led: LedEnvironment[] = [];
@@ -224,6 +242,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         silences: async () => (await listSilences(store, env.name)) as Silence[],
         notifier: (receiver, config) =>
           receiverNotifier(receiver, { repeatMs: config.repeatMs, ...(config.url ? { url: config.url } : {}) }),
+        journal,
         ...(options.alertsRetryMs !== undefined ? { outbox: { initialDelayMs: options.alertsRetryMs } } : {}),
         ...(options.onLine ? { onLine: options.onLine } : {}),
       });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../errors/index.js';
 import { freePort } from '../runtime/index.js';
+import { MIGRATIONS } from '../store/index.js';
 import { freshDatabase, INFRA_HINT, judgedCatalog, required, startPrometheus } from '../../test/support/bed.js';
 import { runCli, writeConfig } from '../../test/support/cli.js';
 import { startForeground, waitFor, type UpProcess } from '../../test/support/up.js';
@@ -282,7 +283,7 @@ describe('replicas of switchyard server on one PostgreSQL store', () => {
     await db.connect();
     try {
       const versions = (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY 1')).rows;
-      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
       const admins = await db.query(`SELECT 1 FROM api_tokens WHERE name = 'admin'`);
       expect(admins.rowCount).toBe(1);
     } finally {

@@ -62,13 +62,20 @@ export interface AuditFilter {
   readonly actor?: string;
   readonly action?: string;
   readonly target?: string;
+  /** This environment's entries and the server-wide ones (environment null). */
+  readonly environmentOrServer?: string;
   /** Only entries older than this seq (paging backwards). */
   readonly beforeSeq?: number;
+  /** Only entries at or after `since` and before `until`. */
+  readonly since?: Date;
+  readonly until?: Date;
+  /** Oldest first instead of newest first. */
+  readonly oldestFirst?: boolean;
   /** Default 100. */
   readonly limit?: number;
 }
 
-/** Newest first. */
+/** Newest first (unless oldestFirst). */
 export async function listAudit(db: SqlClient, filter: AuditFilter = {}): Promise<AuditRecord[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -76,7 +83,12 @@ export async function listAudit(db: SqlClient, filter: AuditFilter = {}): Promis
     const value = filter[column];
     if (value !== undefined) where.push(`${column} = $${params.push(value)}`);
   }
+  if (filter.environmentOrServer !== undefined)
+    where.push(`(environment = $${params.push(filter.environmentOrServer)} OR environment IS NULL)`);
   if (filter.beforeSeq !== undefined) where.push(`seq < $${params.push(filter.beforeSeq)}`);
-  const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.push(filter.limit ?? 100)}`;
+  if (filter.since !== undefined) where.push(`at >= $${params.push(filter.since)}`);
+  if (filter.until !== undefined) where.push(`at < $${params.push(filter.until)}`);
+  const order = filter.oldestFirst ? 'ASC' : 'DESC';
+  const sql = `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT $${params.push(filter.limit ?? 100)}`;
   return (await db.query<AuditRow>(sql, params)).map(toRecord);
 }

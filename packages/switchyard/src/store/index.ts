@@ -72,3 +72,27 @@ export {
   type NewSilence,
   type SilenceRecord,
 } from './silences.js';
+export {
+  listAlertHistory,
+  listWaitingNotifications,
+  loadAlertState,
+  markAlertDelivered,
+  markAlertDropped,
+  recordAlertStep,
+  StoreAlertJournal,
+  type AlertHistoryFilter,
+  type AlertNotificationRecord,
+} from './alert-history.js';
+export {
+  listRuntimeEvents,
+  recordRuntimeEvent,
+  type RuntimeEventEntry,
+  type RuntimeEventRecord,
+} from './runtime-events.js';
+export {
+  listAuditInWindow,
+  listReleaseEventsInWindow,
+  listSilencesInWindow,
+  type StoreWindow,
+  type WindowReleaseEvent,
+} from './timeline.js';

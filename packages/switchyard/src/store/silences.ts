@@ -24,7 +24,7 @@ export interface NewSilence {
   readonly expiresAt: Date;
 }
 
-interface SilenceRow {
+export interface SilenceRow {
   id: string;
   environment: string;
   services: string[] | null;
@@ -37,9 +37,10 @@ interface SilenceRow {
   expired_by: string | null;
 }
 
-const COLUMNS = 'id, environment, services, checks, author, reason, created_at, expires_at, expired_at, expired_by';
+export const silenceColumns =
+  'id, environment, services, checks, author, reason, created_at, expires_at, expired_at, expired_by';
 
-function fromRow(r: SilenceRow): SilenceRecord {
+export function silenceFromRow(r: SilenceRow): SilenceRecord {
   return {
     id: r.id,
     environment: r.environment,
@@ -57,7 +58,7 @@ function fromRow(r: SilenceRow): SilenceRecord {
 export async function createSilence(db: SqlClient, input: NewSilence): Promise<SilenceRecord> {
   const rows = await db.query<SilenceRow>(
     `INSERT INTO silences (id, environment, services, checks, author, reason, expires_at)
-     VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7) RETURNING ${COLUMNS}`,
+     VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7) RETURNING ${silenceColumns}`,
     [
       randomUUID(),
       input.environment,
@@ -68,7 +69,7 @@ export async function createSilence(db: SqlClient, input: NewSilence): Promise<S
       input.expiresAt,
     ],
   );
-  return fromRow(rows[0] as SilenceRow);
+  return silenceFromRow(rows[0] as SilenceRow);
 }
 
 /** The environment's silences, newest first: those still muting only, unless `all`. */
@@ -78,20 +79,20 @@ export async function listSilences(
   options: { readonly all?: boolean; readonly limit?: number } = {},
 ): Promise<SilenceRecord[]> {
   const rows = await db.query<SilenceRow>(
-    `SELECT ${COLUMNS} FROM silences WHERE environment = $1
+    `SELECT ${silenceColumns} FROM silences WHERE environment = $1
        AND ($2::boolean OR (expires_at > now() AND (expired_at IS NULL OR expired_at > now())))
      ORDER BY created_at DESC, id LIMIT $3`,
     [environment, options.all ?? false, options.limit ?? 500],
   );
-  return rows.map(fromRow);
+  return rows.map(silenceFromRow);
 }
 
 export async function findSilence(db: SqlClient, environment: string, id: string): Promise<SilenceRecord | undefined> {
-  const rows = await db.query<SilenceRow>(`SELECT ${COLUMNS} FROM silences WHERE environment = $1 AND id = $2`, [
+  const rows = await db.query<SilenceRow>(`SELECT ${silenceColumns} FROM silences WHERE environment = $1 AND id = $2`, [
     environment,
     id,
   ]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
+  return rows[0] ? silenceFromRow(rows[0]) : undefined;
 }
 
 /** Ends a silence now; one that already ended stays as it was. */

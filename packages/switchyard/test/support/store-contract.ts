@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Alerter, DEFAULT_RULES, type AlertNotifier, type Notification } from '../../src/alerts/index.js';
 import { isSwitchyardError, type SwitchyardError } from '../../src/errors/index.js';
+import type { Finding, HealthReport } from '../../src/health/index.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import {
   abandonIdempotencyKey,
@@ -20,6 +22,15 @@ import {
   getDesiredState,
   getRelease,
   hashSecret,
+  listAlertHistory,
+  listRuntimeEvents,
+  listWaitingNotifications,
+  loadAlertState,
+  markAlertDelivered,
+  markAlertDropped,
+  recordAlertStep,
+  recordRuntimeEvent,
+  StoreAlertJournal,
   inspectSecret,
   listActiveReleases,
   listAudit,
@@ -38,6 +49,41 @@ import {
   settleCommand,
   type Store,
 } from '../../src/store/index.js';
+
+/** A receiver that is down until `up` is set, remembering what it took (the notifier port's contract). */
+function receiver(name: string) {
+  const taken: Notification[] = [];
+  const r = { up: false, taken };
+  const notifier: AlertNotifier = {
+    receiver: name,
+    send: async (n) => {
+      if (!r.up) throw new Error('connection refused');
+      taken.push(n);
+    },
+  };
+  return { r, notifier };
+}
+
+function endpointsFinding(unit: string, since: Date): Finding {
+  return {
+    check: 'track-endpoints',
+    severity: 'critical',
+    unit,
+    part: 'free',
+    since: since.toISOString(),
+    objects: [`${unit}-free-0`],
+    message: 'track free has 1 of 2 ready endpoints',
+    hint: 'Look at the replicas that are not ready.',
+  };
+}
+
+const healthAt = (environment: string, at: Date, findings: Finding[]): HealthReport => ({
+  environment,
+  at: at.toISOString(),
+  worst: findings.length ? 'critical' : 'ok',
+  counts: { critical: findings.length, warning: 0, info: 0 },
+  findings,
+});
 
 export interface FreshStore {
   readonly store: Store;
@@ -715,6 +761,162 @@ export function describeStoreContract(harness: StoreHarness): void {
         expect(
           (await createToken(store, { name: unique('ci.bot@team_a'), roles: { 'qa-2': 'viewer' } })).token.roles,
         ).toEqual({ 'qa-2': 'viewer' });
+      });
+    });
+
+    describe('alert history', () => {
+      const note = (environment: string, service: string, status: Notification['status'], at: string) => ({
+        status,
+        environment,
+        service,
+        at,
+        findings: [{ ...endpointsFinding(service, new Date(at)), rule: 'critical' }],
+      });
+
+      it('keeps state and notifications of a step together, what waits per receiver, and when each took it', async () => {
+        const env = unique('env');
+        const state = {
+          [`${env}/api`]: { lastSentAt: '2026-03-02T10:00:00.000Z', keys: ['k1'], findings: [] },
+          'other/api': { lastSentAt: '2026-03-02T10:00:00.000Z', keys: ['k2'], findings: [] },
+        };
+        const [id] = await recordAlertStep(
+          store,
+          env,
+          state,
+          [note(env, 'api', 'firing', '2026-03-02T10:00:00.000Z')],
+          ['ops', 'pager'],
+        );
+        expect(await loadAlertState(store, env)).toEqual({ [`${env}/api`]: state[`${env}/api`] });
+        expect((await listWaitingNotifications(store, env)).map((w) => [w.id, w.receiver])).toEqual([
+          [id, 'ops'],
+          [id, 'pager'],
+        ]);
+        await markAlertDelivered(store, id as string, 'ops', new Date('2026-03-02T10:00:05Z'));
+        await markAlertDropped(store, id as string, 'pager', new Date('2026-03-02T10:00:06Z'));
+        expect(await listWaitingNotifications(store, env)).toEqual([]);
+        const [row] = await listAlertHistory(store, env, {
+          since: new Date('2026-03-02T09:00:00Z'),
+          until: new Date('2026-03-02T11:00:00Z'),
+        });
+        expect(row).toMatchObject({
+          id,
+          status: 'firing',
+          service: 'api',
+          at: '2026-03-02T10:00:00.000Z',
+          findings: [{ check: 'track-endpoints', part: 'free', rule: 'critical' }],
+          deliveries: [
+            { receiver: 'ops', deliveredAt: '2026-03-02T10:00:05.000Z', droppedAt: null },
+            { receiver: 'pager', deliveredAt: null, droppedAt: '2026-03-02T10:00:06.000Z' },
+          ],
+        });
+        // A group that resolved is forgotten; the history keeps both notifications, oldest first.
+        await recordAlertStep(store, env, {}, [note(env, 'api', 'resolved', '2026-03-02T10:05:00.000Z')], []);
+        expect(await loadAlertState(store, env)).toEqual({});
+        const window = { since: new Date('2026-03-02T09:00:00Z'), until: new Date('2026-03-02T11:00:00Z') };
+        expect((await listAlertHistory(store, env, window)).map((n) => n.status)).toEqual(['firing', 'resolved']);
+        expect(await listAlertHistory(store, env, { ...window, service: 'web' })).toEqual([]);
+        expect(await listAlertHistory(store, env, { ...window, until: new Date('2026-03-02T10:00:00Z') })).toEqual([]);
+      });
+
+      it('keeps nothing of a step whose notification cannot be stored', async () => {
+        const env = unique('env');
+        const bad = { ...note(env, 'api', 'firing', '2026-03-02T10:00:00.000Z'), at: 'not a time' };
+        await failure(
+          recordAlertStep(store, env, { [`${env}/api`]: { lastSentAt: 'x', keys: [], findings: [] } }, [bad], ['ops']),
+        );
+        expect(await loadAlertState(store, env)).toEqual({});
+      });
+
+      it('neither notifies a firing group again nor loses a notification when the alerts start over on the same store', async () => {
+        const env = unique('env');
+        const t0 = new Date('2026-03-02T10:00:00Z');
+        const at = (s: number) => new Date(t0.getTime() + s * 1000);
+        const config = {
+          rules: DEFAULT_RULES,
+          repeatMs: 3600_000,
+          receivers: [{ name: 'ops', type: 'webhook' as const, urlFrom: 'OPS_URL' }],
+        };
+        const alerter = (notifier: AlertNotifier) =>
+          new Alerter({
+            environment: env,
+            config: () => config,
+            silences: async () => [],
+            notifier: () => notifier,
+            journal: new StoreAlertJournal(store),
+            outbox: { initialDelayMs: 20, maxDelayMs: 20 },
+          });
+        const never = () => new Promise<HealthReport>(() => undefined);
+        const firing = [endpointsFinding('api', t0)];
+
+        const first = receiver('ops');
+        const before = alerter(first.notifier);
+        before.start(never, 3600_000);
+        await before.observe(healthAt(env, at(60), firing), at(60));
+        await sleep(50);
+        expect(before.waiting()).toBe(1);
+        before.stop();
+
+        // The next leader: its receiver is back; what waited is sent once, and the group, still firing, is not notified again.
+        const second = receiver('ops');
+        second.r.up = true;
+        const after = alerter(second.notifier);
+        after.start(never, 3600_000);
+        await after.observe(healthAt(env, at(90), firing), at(90));
+        await after.observe(healthAt(env, at(120), firing), at(120));
+        for (let i = 0; i < 50 && second.r.taken.length === 0; i++) await sleep(20);
+        await sleep(50);
+        expect(first.r.taken).toEqual([]);
+        expect(second.r.taken.map((n) => [n.status, n.service, n.at])).toEqual([
+          ['firing', 'api', at(60).toISOString()],
+        ]);
+        for (let i = 0; i < 50 && (await listWaitingNotifications(store, env)).length > 0; i++) await sleep(20);
+        expect(await listWaitingNotifications(store, env)).toEqual([]);
+
+        // It resolves once, on the new leader, and the history holds both with their deliveries.
+        await after.observe(healthAt(env, at(150), []), at(150));
+        for (let i = 0; i < 50 && second.r.taken.length < 2; i++) await sleep(20);
+        after.stop();
+        expect(second.r.taken.map((n) => n.status)).toEqual(['firing', 'resolved']);
+        // A delivery is recorded just after the receiver took it.
+        for (let i = 0; i < 50 && (await listWaitingNotifications(store, env)).length > 0; i++) await sleep(20);
+        const history = await listAlertHistory(store, env, { since: t0, until: at(3600) });
+        expect(
+          history.map((n) => [n.status, n.deliveries.map((d) => d.receiver + (d.deliveredAt ? ' took' : ''))]),
+        ).toEqual([
+          ['firing', ['ops took']],
+          ['resolved', ['ops took']],
+        ]);
+      });
+    });
+
+    describe('runtime events', () => {
+      it('keeps scaling and failures per environment, listed oldest first in a window', async () => {
+        const env = unique('env');
+        const event = { type: 'worker-scaled', worker: 'thumbs', workerClass: 'free', from: 1, to: 3 };
+        await recordRuntimeEvent(store, {
+          environment: env,
+          type: event.type,
+          service: 'thumbs',
+          text: 'thumbs free: 1 → 3 replicas (queue depth)',
+          payload: event,
+          at: new Date('2026-03-02T10:00:00Z'),
+        });
+        await recordRuntimeEvent(store, {
+          environment: env,
+          type: 'haproxy-exited',
+          service: 'api',
+          text: 'router of api exited',
+          payload: {},
+          at: new Date('2026-03-02T09:59:00Z'),
+        });
+        const window = { since: new Date('2026-03-02T09:00:00Z'), until: new Date('2026-03-02T11:00:00Z') };
+        expect((await listRuntimeEvents(store, env, window)).map((e) => [e.service, e.type])).toEqual([
+          ['api', 'haproxy-exited'],
+          ['thumbs', 'worker-scaled'],
+        ]);
+        const [scaled] = await listRuntimeEvents(store, env, { ...window, service: 'thumbs' });
+        expect(scaled).toMatchObject({ payload: event, at: new Date('2026-03-02T10:00:00Z') });
+        expect(await listRuntimeEvents(store, 'elsewhere', window)).toEqual([]);
       });
     });
 
