@@ -50,6 +50,7 @@ const fired = (rule: string, severity: string, unit: string) => ({
     summary: `track-endpoints of ${unit} free in production since 1970-01-01 00:00:00 +0000 UTC`,
     description: advice,
     link: `https://switchyard.example.com/v1/health/${unit}?env=production`,
+    runbook_url: `https://switchyard.example.com/v1/runbooks/track-endpoints?env=production&rule=${rule}`,
   },
 });
 
