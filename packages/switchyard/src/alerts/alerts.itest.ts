@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { startTestFleet, type TestFleet } from '../../test/support/local-fleet.js';
+import { eventually, startWebhookReceiver, type WebhookReceiver } from '../../test/support/receivers.js';
 import { call } from '../../test/support/release.js';
 import type { HealthReport } from '../health/index.js';
 
@@ -23,10 +22,7 @@ const CONSOLE = 'https://switchyard.test';
 
 describe('alerts of a local fleet', () => {
   let fleet: TestFleet;
-  let receiver: Server;
-  let down = true;
-  const received: SlackMessage[] = [];
-  const types = new Set<string>();
+  let receiver: WebhookReceiver<SlackMessage>;
   const cli = (args: readonly string[]) =>
     runCli(args, { env: { SWITCHYARD_API: fleet.api, SWITCHYARD_TOKEN: fleet.auth.replace(/^Bearer /, '') } });
   const health = async () => (await call<HealthReport>(fleet.api, fleet.auth, 'GET', '/v1/health')).body;
@@ -34,31 +30,13 @@ describe('alerts of a local fleet', () => {
   const signal = (pids: readonly number[], name: NodeJS.Signals) => pids.forEach((pid) => process.kill(pid, name));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await check();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(`${what}: not within ${timeoutMs} ms; received ${JSON.stringify(received)}`);
-      await sleep(200);
-    }
-  }
-  const nth = (n: number) => () => received[n - 1];
+  const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) =>
+    eventually(what, check, { timeoutMs, context: () => `received ${JSON.stringify(receiver.received)}` });
+  const nth = (n: number) => () => receiver.received[n - 1];
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (down) return void res.writeHead(503).end('down');
-        types.add(String(req.headers['content-type']));
-        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as SlackMessage);
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    process.env[URL_VARIABLE] = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver<SlackMessage>({ down: true });
+    process.env[URL_VARIABLE] = receiver.url;
     fleet = await startTestFleet({
       service: { probes: { readiness: { path: '/ready', periodSeconds: 1 } } },
       environment: {
@@ -76,7 +54,7 @@ describe('alerts of a local fleet', () => {
   afterAll(async () => {
     if (fleet) signal(freePids(), 'SIGCONT');
     await fleet?.stop();
-    receiver?.close();
+    await receiver?.close();
     delete process.env[URL_VARIABLE];
   });
 
@@ -91,12 +69,12 @@ describe('alerts of a local fleet', () => {
       severity: 'warning',
       unit: 'ops-slack',
     });
-    expect(received).toEqual([]);
-    down = false;
+    expect(receiver.received).toEqual([]);
+    receiver.down = false;
     const message = await until('the firing notification', nth(1));
     expect(message.text.split('\n')[0]).toBe('[FIRING] sandbox/api: 1 warning');
     expect(message.text).toContain('track-endpoints free');
-    expect(types).toEqual(new Set(['application/json']));
+    expect(receiver.contentTypes).toEqual(new Set(['application/json']));
     expect(message.blocks[0]?.type).toBe('header');
     expect(message.blocks.find((b) => b.type === 'actions')?.elements?.[0]).toMatchObject({
       type: 'button',
@@ -106,7 +84,7 @@ describe('alerts of a local fleet', () => {
       (await health()).findings.some((f) => f.check === 'notifier-failing') ? undefined : true,
     );
     await sleep(2000);
-    expect(received).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('notifies resolved once when the track serves again', async () => {
@@ -115,7 +93,7 @@ describe('alerts of a local fleet', () => {
     expect(resolved.text.split('\n')[0]).toBe('[RESOLVED] sandbox/api');
     expect(JSON.stringify(resolved.blocks)).toContain('~track-endpoints free~ cleared');
     await sleep(1500);
-    expect(received).toHaveLength(2);
+    expect(receiver.received).toHaveLength(2);
   });
 
   it('sends nothing for a silenced group, and notifies once the silence is expired', async () => {
@@ -144,7 +122,7 @@ describe('alerts of a local fleet', () => {
       const f = (await health()).findings.find((x) => x.check === 'track-endpoints');
       return f && Date.now() - Date.parse(f.since) > 4000 ? f : undefined;
     });
-    expect(received).toHaveLength(2);
+    expect(receiver.received).toHaveLength(2);
 
     const expire = await cli(['silence', 'expire', silence.id]);
     expect(expire.code, expire.stderr).toBe(0);
@@ -153,7 +131,7 @@ describe('alerts of a local fleet', () => {
     signal(freePids(), 'SIGCONT');
     await until('resolved again', nth(4));
     await sleep(1500);
-    expect(received).toHaveLength(4);
+    expect(receiver.received).toHaveLength(4);
 
     const audit = await call<{ entries: { action: string; actor: string }[] }>(
       fleet.api,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestFleet, type TestFleet } from '../../test/support/local-fleet.js';
 import {
+  eventually,
   portForLater,
   startAlertmanager,
   startSmtpServer,
@@ -38,19 +39,12 @@ describe('alerts of a local fleet by e-mail and to Alertmanager', () => {
   const endpointAlerts = async () =>
     (await alertmanager.alerts()).filter((a) => a.labels.alertname === 'track-endpoints');
 
-  async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await check();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(
-          `${what}: not within ${timeoutMs} ms; mails ${JSON.stringify(mails().map((m) => m.subject))}, ` +
-            `alerts ${JSON.stringify(await alertmanager.alerts())}`,
-        );
-      await sleep(200);
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) =>
+    eventually(what, check, {
+      timeoutMs,
+      context: async () =>
+        `mails ${JSON.stringify(mails().map((m) => m.subject))}, alerts ${JSON.stringify(await alertmanager.alerts())}`,
+    });
   const nthMail = (n: number) => () => mails()[n - 1];
 
   beforeAll(async () => {

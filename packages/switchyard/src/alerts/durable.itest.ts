@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { startTestFleet, type TestFleet } from '../../test/support/local-fleet.js';
+import { eventually, startWebhookReceiver, type WebhookReceiver } from '../../test/support/receivers.js';
 import { BUILDS, call, type ReleaseBody } from '../../test/support/release.js';
 import type { HealthReport } from '../health/index.js';
 import { listAlertHistory, listWaitingNotifications } from '../store/index.js';
@@ -30,10 +29,7 @@ const hhmm = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:${String(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('alerts across a restart', () => {
-  let receiver: Server;
-  let down = true;
-  let attempts = 0;
-  const received: SlackMessage[] = [];
+  let receiver: WebhookReceiver<SlackMessage>;
   let dataDir: string;
   let fleet: TestFleet | undefined;
   const now = new Date();
@@ -76,37 +72,19 @@ describe('alerts across a restart', () => {
       alertsRetryMs: 200,
     });
 
-  async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 40_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await check();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(`${what}: not within ${timeoutMs} ms; received ${JSON.stringify(received)}`);
-      await sleep(200);
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 40_000) =>
+    eventually(what, check, { timeoutMs, context: () => `received ${JSON.stringify(receiver.received)}` });
   const health = async (f: TestFleet) => (await call<HealthReport>(f.api, f.auth, 'GET', '/v1/health')).body;
   const has = (r: HealthReport, check: string) => r.findings.some((x) => x.check === check);
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        attempts += 1;
-        if (down) return void res.writeHead(503).end('down');
-        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as SlackMessage);
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    process.env[URL_VARIABLE] = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver<SlackMessage>({ down: true });
+    process.env[URL_VARIABLE] = receiver.url;
     dataDir = await mkdtemp(join(tmpdir(), 'sy-durable-'));
   });
   afterAll(async () => {
     await fleet?.stop();
-    receiver?.close();
+    await receiver?.close();
     delete process.env[URL_VARIABLE];
   });
 
@@ -124,20 +102,20 @@ describe('alerts across a restart', () => {
       const r = await health(first);
       return has(r, 'release-stuck') && has(r, 'notifier-failing') ? r : undefined;
     });
-    expect(received).toEqual([]);
+    expect(receiver.received).toEqual([]);
     const waiting = await listWaitingNotifications(first.server.store, 'sandbox');
     expect(waiting.map((w) => [w.receiver, w.notification.status, w.notification.service])).toEqual([
       ['ops-slack', 'firing', 'api'],
     ]);
     await first.stop();
     fleet = undefined;
-    expect(attempts).toBeGreaterThan(0);
+    expect(receiver.attempts).toBeGreaterThan(0);
   });
 
   it('delivers it exactly once from the next server on the same store, and does not notify the group again', async () => {
     const second = (fleet = await start(dataDir));
-    down = false;
-    const message = await until('the notification that waited', () => received[0]);
+    receiver.down = false;
+    const message = await until('the notification that waited', () => receiver.received[0]);
     expect(message.text.split('\n')[0]).toBe('[FIRING] sandbox/api: 1 warning');
     expect(message.text).toContain('release-stuck internal');
     // The group still fires on the new server, held well past its rule's for: nothing more is sent.
@@ -146,7 +124,7 @@ describe('alerts across a restart', () => {
     );
     await sleep(4000);
     expect(has(await health(second), 'release-stuck')).toBe(true);
-    expect(received).toHaveLength(1);
+    expect(receiver.received).toHaveLength(1);
     expect(await listWaitingNotifications(second.server.store, 'sandbox')).toEqual([]);
     const history = await listAlertHistory(second.server.store, 'sandbox', {
       since: new Date(now.getTime() - 60_000),

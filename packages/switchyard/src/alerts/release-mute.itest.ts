@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/support/cli.js';
 import { HTTP_SERVICE, startTestFleet, type TestFleet } from '../../test/support/local-fleet.js';
+import { eventually, startWebhookReceiver, type WebhookReceiver } from '../../test/support/receivers.js';
 import { call } from '../../test/support/release.js';
 import type { Finding, HealthReport } from '../health/index.js';
 
@@ -27,9 +26,8 @@ const serve = `await import(${JSON.stringify(pathToFileURL(HTTP_SERVICE).href)})
 
 describe('alerts during a release of a local fleet', () => {
   let fleet: TestFleet;
-  let receiver: Server;
+  let receiver: WebhookReceiver<SlackMessage>;
   let release: string;
-  const received: SlackMessage[] = [];
   const health = async () => (await call<HealthReport>(fleet.api, fleet.auth, 'GET', '/v1/health')).body;
   const pids = (track: string) => fleet.runtime.track('api', track).pids();
   const signal = (list: readonly number[], name: NodeJS.Signals) => list.forEach((pid) => process.kill(pid, name));
@@ -37,28 +35,12 @@ describe('alerts during a release of a local fleet', () => {
   const cli = (args: readonly string[]) =>
     runCli(args, { env: { SWITCHYARD_API: fleet.api, SWITCHYARD_TOKEN: fleet.auth.replace(/^Bearer /, '') } });
 
-  async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await check();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(`${what}: not within ${timeoutMs} ms; received ${JSON.stringify(received)}`);
-      await sleep(200);
-    }
-  }
+  const until = <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) =>
+    eventually(what, check, { timeoutMs, context: () => `received ${JSON.stringify(receiver.received)}` });
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as SlackMessage);
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    process.env[URL_VARIABLE] = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver<SlackMessage>({ down: false });
+    process.env[URL_VARIABLE] = receiver.url;
     fleet = await startTestFleet({
       service: {
         command: ['node', 'builds/{version}.mjs'],
@@ -93,7 +75,7 @@ describe('alerts during a release of a local fleet', () => {
     if (fleet && release)
       await call(fleet.api, fleet.auth, 'POST', `/v1/releases/${release}/abort`, { reason: 'test over' });
     await fleet?.stop();
-    receiver?.close();
+    await receiver?.close();
     delete process.env[URL_VARIABLE];
   });
 
@@ -114,7 +96,7 @@ describe('alerts during a release of a local fleet', () => {
 
     const [first] = pids('production');
     signal([first as number], 'SIGSTOP');
-    const message = await until('the stable track notified', () => received[0]);
+    const message = await until('the stable track notified', () => receiver.received[0]);
     expect(message.text.split('\n')[0]).toBe('[FIRING] sandbox/api: 1 warning');
     expect(message.text).toContain('track-endpoints production');
     // The roll of internal was still going on: its finding held, muted, while the notification went out.
@@ -122,8 +104,8 @@ describe('alerts during a release of a local fleet', () => {
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((f) => f.mutedBy?.release === release)).toBe(true);
     await sleep(1500);
-    expect(received.map((m) => m.text).join('\n')).not.toContain('internal');
-    expect(received).toHaveLength(1);
+    expect(receiver.received.map((m) => m.text).join('\n')).not.toContain('internal');
+    expect(receiver.received).toHaveLength(1);
 
     const buttons = message.blocks.find((b) => b.type === 'actions')?.elements ?? [];
     expect(buttons.map((b) => [b.text?.text, b.url])).toEqual([

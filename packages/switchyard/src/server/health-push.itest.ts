@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestFleet, type TestFleet } from '../../test/support/local-fleet.js';
+import { eventually, startWebhookReceiver, type WebhookReceiver } from '../../test/support/receivers.js';
 
 /**
  * Health follows the runtime's own changes: with the alerts' timer at one hour and nobody
@@ -19,36 +18,22 @@ const URL_VARIABLE = 'SWY_ITEST_HEALTH_PUSH_URL';
 
 describe('health pushed from the runtime', () => {
   let fleet: TestFleet;
-  let receiver: Server;
-  const received: { at: number; message: WebhookMessage }[] = [];
+  let receiver: WebhookReceiver<WebhookMessage>;
+  /** What the receiver took, with when. */
+  const received = () => receiver.received.map((message, i) => ({ at: receiver.arrivedAt[i] as number, message }));
   const freePids = () => fleet.runtime.track('api', 'free').pids();
   const signal = (pids: readonly number[], name: NodeJS.Signals) => pids.forEach((pid) => process.kill(pid, name));
 
-  async function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = check();
-      if (found !== undefined) return found;
-      if (Date.now() > deadline)
-        throw new Error(`${what}: not within ${timeoutMs} ms; received ${JSON.stringify(received)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const until = <T>(what: string, check: () => T | undefined) =>
+    eventually(what, check, {
+      timeoutMs: 20_000,
+      everyMs: 50,
+      context: () => `received ${JSON.stringify(received())}`,
+    });
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({
-          at: Date.now(),
-          message: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookMessage,
-        });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    process.env[URL_VARIABLE] = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver<WebhookMessage>();
+    process.env[URL_VARIABLE] = receiver.url;
     fleet = await startTestFleet({
       service: { probes: { readiness: { path: '/ready', periodSeconds: 1 } } },
       environment: {
@@ -63,14 +48,14 @@ describe('health pushed from the runtime', () => {
   afterAll(async () => {
     if (fleet) signal(freePids(), 'SIGCONT');
     await fleet?.stop();
-    receiver?.close();
+    await receiver?.close();
     delete process.env[URL_VARIABLE];
   });
 
   it('notifies a replica that stopped answering, and its return, with no timer and no read', async () => {
     const [first] = freePids();
     const stopped = Date.now();
-    const after = (at: number) => received.filter((r) => r.at >= at);
+    const after = (at: number) => received().filter((r) => r.at >= at);
     signal([first as number], 'SIGSTOP');
     const fired = await until('the firing notification', () =>
       after(stopped).find((r) => r.message.status === 'firing' && r.message.findings.some((f) => f.part === 'free')),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createServer } from 'node:http';
+import { createConnection, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtime/index.js';
@@ -226,5 +227,79 @@ export async function startAlertmanager(): Promise<TestAlertmanager> {
       await stopped(child);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Polls `check` until it gives a value (anything but undefined), and returns it; after
+ * `timeoutMs` throws, naming what was awaited and, if given, what `context` says was seen.
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  options: { timeoutMs?: number; everyMs?: number; context?: () => string | Promise<string> } = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await check();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms${options.context ? `; ${await options.context()}` : ''}`);
+    await sleep(options.everyMs ?? 200);
+  }
+}
+
+/** A real HTTP receiver of webhook notifications (Slack's format or the generic one). */
+export interface WebhookReceiver<T> {
+  /** Where to post (`http://127.0.0.1:<port>/hook`). */
+  readonly url: string;
+  /** The JSON bodies taken (answered 200), in order. */
+  readonly received: T[];
+  /** When each body was taken (ms since the epoch), in the same order. */
+  readonly arrivedAt: number[];
+  /** The content types of the bodies taken. */
+  readonly contentTypes: Set<string>;
+  /** Every POST seen, taken or refused. */
+  readonly attempts: number;
+  /** While true every POST is answered 503 and nothing is kept: a receiver that is down. */
+  down: boolean;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver<T>(options: { down?: boolean } = {}): Promise<WebhookReceiver<T>> {
+  const received: T[] = [];
+  const arrivedAt: number[] = [];
+  const contentTypes = new Set<string>();
+  let attempts = 0;
+  const state = { down: options.down ?? false };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      attempts += 1;
+      if (state.down) return void res.writeHead(503).end('down');
+      contentTypes.add(String(req.headers['content-type']));
+      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T);
+      arrivedAt.push(Date.now());
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    arrivedAt,
+    contentTypes,
+    get attempts() {
+      return attempts;
+    },
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
