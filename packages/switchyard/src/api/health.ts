@@ -1,4 +1,4 @@
-import { HealthLog, type HealthReport } from '../health/index.js';
+import { ENDED_BADLY, ENDED_HOLD_MS, HealthLog, type HealthReport } from '../health/index.js';
 import { ACTIVE_STATUSES } from '../release/index.js';
 import type { Runtime } from '../runtime/index.js';
 import type { ApiContext } from './context.js';
@@ -17,17 +17,15 @@ export async function environmentHealth(
   const { runtime } = ctx;
   let log = logs.get(runtime);
   if (!log) logs.set(runtime, (log = new HealthLog()));
-  const [services, workers, releases] = await Promise.all([
+  const environment = runtime.fleet.environment.name;
+  const [services, workers, releases, ended] = await Promise.all([
     runtime.status(),
     runtime.workerStatus(),
-    ctx.releases.list({
-      environment: runtime.fleet.environment.name,
-      statuses: ACTIVE_STATUSES,
-      limit: RELEASES_READ,
-    }),
+    ctx.releases.list({ environment, statuses: ACTIVE_STATUSES, limit: RELEASES_READ }),
+    ctx.releases.ended(environment, ENDED_BADLY, new Date(now.getTime() - ENDED_HOLD_MS), RELEASES_READ),
   ]);
   const receivers = ctx.alerts?.failing() ?? [];
-  const report = log.evaluate({ fleet: runtime.fleet, services, workers, releases, receivers }, now);
+  const report = log.evaluate({ fleet: runtime.fleet, services, workers, releases, ended, receivers }, now);
   // Alerts take every evaluation, a read's as well as the timer's; a slow receiver never delays the answer.
   void ctx.alerts?.observe(report, now).catch(() => undefined);
   return report;

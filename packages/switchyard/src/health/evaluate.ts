@@ -1,5 +1,5 @@
 import { leftoverFindings } from './leftover-checks.js';
-import { releaseFindings } from './release-checks.js';
+import { endedFindings, releaseFindings } from './release-checks.js';
 import { muteByReleases } from './release-mutes.js';
 import { serviceFindings } from './service-checks.js';
 import {
@@ -57,6 +57,7 @@ export function observe(input: HealthInput, now: Date): Observation[] {
       ...input.services.flatMap((s) => [...serviceFindings(input.fleet, s), ...leftoverFindings(s)]),
       ...input.workers.flatMap(workerFindings),
       ...releaseFindings(input.releases, now),
+      ...(input.ended ?? []).flatMap(endedFindings),
       ...(input.receivers ?? []).flatMap(receiverFindings),
     ],
     input,
@@ -78,7 +79,7 @@ export function evaluate(
   const findings = observe(input, now)
     .map((o): Finding => {
       const key = findingKey(o);
-      const since = firstSeen.get(key) ?? previous.get(key) ?? at;
+      const since = o.since ?? firstSeen.get(key) ?? previous.get(key) ?? at;
       firstSeen.set(key, since);
       return { ...o, since };
     })

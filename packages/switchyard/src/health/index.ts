@@ -9,6 +9,7 @@ export {
   worstOf,
   type FirstSeen,
 } from './evaluate.js';
+export { ENDED_BADLY, ENDED_HOLD_MS } from './release-checks.js';
 export { minimumEndpoints } from './service-checks.js';
 export { age, describeHealth, findingLine, headline, runbookCommand } from './summary.js';
 export {
