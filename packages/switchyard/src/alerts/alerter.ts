@@ -1,5 +1,6 @@
 import type { FailingReceiver, HealthReport } from '../health/index.js';
 import type { AlertsConfig } from '../spec/index.js';
+import { ChangeTrigger } from './change-trigger.js';
 import { step } from './engine.js';
 import type { AlertJournal } from './journal.js';
 import type { AlertNotifier } from './notifier.js';
@@ -34,7 +35,8 @@ export class Alerter {
   private state: AlertState = {};
   private outboxes = new Map<string, Outbox>();
   private leading = false;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Ends what start() set going: its timer, its subscription to changes and its trigger. */
+  private halt: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
   private lastAt: string | undefined;
   /** The state as the journal last kept it (JSON), so an unchanged state is not written again. */
@@ -44,8 +46,13 @@ export class Alerter {
 
   constructor(private readonly options: AlerterOptions) {}
 
-  /** Starts acting (this replica leads): evaluates `report` now and every `everyMs`. */
-  start(report: () => Promise<HealthReport>, everyMs: number): void {
+  /**
+   * Starts acting (this replica leads): evaluates `report` now, soon after each change `changes`
+   * tells of (the runtime's), and every `everyMs` for what time alone changes (a `for` elapsing).
+   * One evaluation at a time: what asks for one while one runs gets exactly one more after it.
+   */
+  start(report: () => Promise<HealthReport>, everyMs: number, changes?: (listener: () => void) => () => void): void {
+    this.stop();
     this.leading = true;
     const restored = this.running.then(() => this.restore());
     this.running = restored.catch((err: unknown) =>
@@ -53,22 +60,28 @@ export class Alerter {
         `⚠ alerts ${this.options.environment}: what was notified could not be loaded: ${(err as Error).message}`,
       ),
     );
-    const tick = () =>
-      void report().catch((err: unknown) =>
+    const trigger = new ChangeTrigger(report, {
+      onError: (err: unknown) =>
         this.options.onLine?.(`⚠ alerts ${this.options.environment}: health not evaluated: ${(err as Error).message}`),
-      );
-    clearInterval(this.timer);
-    this.timer = setInterval(tick, everyMs);
-    this.timer.unref?.();
-    tick();
+    });
+    const poke = () => trigger.poke();
+    const timer = setInterval(poke, everyMs);
+    timer.unref?.();
+    const unsubscribe = changes?.(poke);
+    this.halt = () => {
+      clearInterval(timer);
+      unsubscribe?.();
+      trigger.stop();
+    };
+    poke();
   }
 
   /** Stops acting; what a receiver has not taken yet waits in the journal for the next leader. */
   stop(): void {
     this.leading = false;
     this.restored = false;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.halt?.();
+    this.halt = undefined;
     for (const outbox of this.outboxes.values()) outbox.close();
     this.outboxes.clear();
   }

@@ -18,7 +18,8 @@ import type { HealthReport } from '../health/index.js';
  * (Debian's aiosmtpd, read from its Maildir) and to a real Alertmanager (read back through its
  * v2 API): a track below 2 ready replicas is one e-mail and one Alertmanager alert, then a
  * resolved e-mail and the alert ending. The SMTP server is not running at first: the message
- * waits and arrives once it is up.
+ * waits and arrives once it is up. A finding that clears while its group still fires ends its
+ * Alertmanager alert at once, and the next e-mail says it cleared.
  */
 
 const SMTP_VARIABLE = 'SWY_ITEST_ALERTS_SMTP_URL';
@@ -76,7 +77,7 @@ describe('alerts of a local fleet by e-mail and to Alertmanager', () => {
     });
   });
   afterAll(async () => {
-    if (fleet) signal(freePids(), 'SIGCONT');
+    if (fleet) signal([...freePids(), ...fleet.runtime.track('api', 'paid').pids()], 'SIGCONT');
     await fleet?.stop();
     await smtp?.stop();
     await alertmanager?.stop();
@@ -144,5 +145,30 @@ describe('alerts of a local fleet by e-mail and to Alertmanager', () => {
     await sleep(1500);
     expect(mails()).toHaveLength(2);
     expect(await endpointAlerts()).toEqual([]);
+  });
+
+  it('ends the Alertmanager alert of a finding that clears while the rest of its group still fires', async () => {
+    const paidPids = () => fleet.runtime.track('api', 'paid').pids();
+    const [free, paid] = [freePids()[0] as number, paidPids()[0] as number];
+    signal([free, paid], 'SIGSTOP');
+    await until('two Alertmanager alerts', async () => ((await endpointAlerts()).length === 2 ? true : undefined));
+    // The two may start firing an evaluation apart: one e-mail each time a finding joins.
+    await until('an e-mail with both', () =>
+      mails().find((m) => m.subject === '[FIRING] sandbox/api: 2 findings (warning)'),
+    );
+    const before = mails().length;
+
+    signal([paid], 'SIGCONT');
+    const parts = async () => (await endpointAlerts()).map((a) => a.labels.part);
+    await until('the paid alert ended, the free one left', async () =>
+      JSON.stringify(await parts()) === '["free"]' ? true : undefined,
+    );
+    const cleared = await until('the e-mail telling paid cleared', nthMail(before + 1));
+    expect(cleared.subject).toBe('[FIRING] sandbox/api: 1 finding (warning)');
+    expect(cleared.text).toContain('Cleared since the last message:\n  track-endpoints  paid');
+
+    signal([free], 'SIGCONT');
+    await until('the resolved e-mail', nthMail(before + 2));
+    await until('no alert left', async () => ((await endpointAlerts()).length === 0 ? true : undefined));
   });
 });

@@ -48,7 +48,11 @@ function run(
     sent.push(...out.notifications.map((n) => ({ at: s, n })));
   }
   return {
-    sent: sent.map(({ at: s, n }) => `${s} ${n.status} ${n.service} ${n.findings.map((f) => f.part).join(',')}`),
+    sent: sent.map(
+      ({ at: s, n }) =>
+        `${s} ${n.status} ${n.service} ${n.findings.map((f) => f.part).join(',')}${n.ended ? ` ended ${n.ended.map((f) => f.part).join(',')}` : ''}`,
+    ),
+    notifications: sent.map(({ n }) => n),
     state,
   };
 }
@@ -131,17 +135,41 @@ describe('alert rules over health findings', () => {
     expect(run([[30, fs]]).sent).toEqual(['30 firing api free,paid', '30 firing web free']);
   });
 
-  it('notifies again when a finding joins a firing group, not when one leaves', () => {
+  it('notifies again when a finding joins a firing group, leaves it or changes severity, telling what ended', () => {
     const free = finding('api', 'free');
     const paid = finding('api', 'paid', 'critical', at(40));
+    const out = run([
+      [30, [free]],
+      [60, [free, paid]],
+      [70, [free, paid]],
+      [75, [free, paid]],
+      [80, [paid]],
+      [90, [{ ...paid, severity: 'warning' }]],
+      [95, [{ ...paid, severity: 'warning' }]],
+    ]);
+    expect(out.sent).toEqual([
+      '30 firing api free',
+      '70 firing api free,paid',
+      '80 firing api paid ended free',
+      '90 firing api paid ended paid',
+    ]);
+    // The ended finding is as it was told: the critical one, so Alertmanager ends that alert.
+    expect(out.notifications.at(-1)?.ended?.map((f) => f.severity)).toEqual(['critical']);
+  });
+
+  it('does not tell a finding silenced in a group that still fires as ended', () => {
+    const free = finding('api', 'free');
+    const paid = { ...finding('api', 'paid'), check: 'track-version' as const };
     expect(
-      run([
-        [30, [free]],
-        [60, [free, paid]],
-        [70, [free, paid]],
-        [80, [paid]],
-      ]).sent,
-    ).toEqual(['30 firing api free', '70 firing api free,paid']);
+      run(
+        [
+          [30, [free, paid]],
+          [40, [free, paid]],
+          [50, [free]],
+        ],
+        { silences: [silence({ createdAt: at(35).toISOString(), checks: ['track-version'] })] },
+      ).sent,
+    ).toEqual(['30 firing api free,paid']);
   });
 
   it('repeats a group still firing every repeat interval', () => {
@@ -358,6 +386,7 @@ describe('payloads', () => {
           runbookUrl: null,
         },
       ],
+      cleared: [],
     });
   });
 });

@@ -51,6 +51,20 @@ export function firingFindings(
   });
 }
 
+/**
+ * What a group last notified that no longer fires as it was told: cleared (its key fires no
+ * more, silenced ones aside: a silence mutes, it does not clear) or now of another severity.
+ */
+function endedSince(notified: readonly Firing[], now: readonly Firing[], firing: readonly Firing[]): Firing[] {
+  const current = new Map(now.map((f) => [findingKey(f), f]));
+  const stillFiring = new Set(firing.map(findingKey));
+  return notified.filter((f) => {
+    const key = findingKey(f);
+    const same = current.get(key);
+    return same ? same.severity !== f.severity : !stillFiring.has(key);
+  });
+}
+
 function byService(findings: readonly Firing[]): Map<string, Firing[]> {
   const groups = new Map<string, Firing[]>();
   for (const f of findings) groups.set(f.unit, [...(groups.get(f.unit) ?? []), f]);
@@ -59,8 +73,8 @@ function byService(findings: readonly Firing[]): Map<string, Firing[]> {
 
 /**
  * One step of the alerts over one environment: which groups to notify now, and what to
- * remember. A group is notified when it first fires, when a finding joins it, and again every
- * repeat interval while it fires; once none of its findings fires it is notified resolved (if
+ * remember. A group is notified when it first fires, when a finding joins it, leaves it or
+ * changes severity (`ended` lists what was told before), and again every repeat interval while it fires; once none of its findings fires it is notified resolved (if
  * it was notified firing). Silenced findings are left out; a group whose firing findings are
  * all silenced sends nothing and keeps what it remembers, so it notifies again once the silence ends.
  */
@@ -87,8 +101,16 @@ export function step(
     const keys = findings.map(findingKey);
     const joined = previous ? keys.some((k) => !previous.keys.includes(k)) : true;
     const due = previous !== undefined && now.getTime() - Date.parse(previous.lastSentAt) >= config.repeatMs;
-    if (joined || due) {
-      notifications.push({ status: 'firing', environment, service, at, findings });
+    const ended = previous ? endedSince(previous.findings, findings, all) : [];
+    if (joined || due || ended.length > 0) {
+      notifications.push({
+        status: 'firing',
+        environment,
+        service,
+        at,
+        findings,
+        ...(ended.length > 0 ? { ended } : {}),
+      });
       next[key] = { lastSentAt: at, keys, findings };
     } else {
       next[key] = { lastSentAt: (previous as GroupState).lastSentAt, keys, findings };

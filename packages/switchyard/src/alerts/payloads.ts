@@ -20,6 +20,11 @@ export function runbookLink(
   return `${base}/v1/runbooks/${encodeURIComponent(f.check)}?env=${encodeURIComponent(n.environment)}&rule=${encodeURIComponent(f.rule)}`;
 }
 
+/** The findings of `ended` that cleared: their check and part fire no more in the group. */
+export function clearedOf(n: Notification): Notification['findings'] {
+  return (n.ended ?? []).filter((e) => !n.findings.some((f) => f.check === e.check && f.part === e.part));
+}
+
 /** One line saying what the group is: `[FIRING] production/api: 1 critical, 1 warning`. */
 export function titleOf(n: Notification): string {
   const counts = countsOf(n.findings);
@@ -52,6 +57,13 @@ export function webhookBody(n: Notification, baseUrl?: string) {
       objects: f.objects,
       runbookUrl: baseUrl ? runbookLink(baseUrl, n, f) : null,
     })),
+    cleared: clearedOf(n).map((f) => ({
+      rule: f.rule,
+      check: f.check,
+      severity: f.severity,
+      part: f.part,
+      since: f.since,
+    })),
   };
 }
 
@@ -65,6 +77,8 @@ export function slackBody(n: Notification, baseUrl?: string) {
       ? `${ICON[f.severity]} *${f.check}* ${f.part}: ${f.message}\n_${f.hint}_${baseUrl ? ` <${runbookLink(baseUrl, n, f)}|Runbook>` : ''}`
       : `:white_check_mark: ~${f.check} ${f.part}~ cleared`,
   );
+  if (n.status === 'firing')
+    lines.push(...clearedOf(n).map((f) => `:white_check_mark: ~${f.check} ${f.part}~ cleared`));
   const worst = n.findings[0];
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150), emoji: true } },
@@ -97,7 +111,11 @@ export function slackBody(n: Notification, baseUrl?: string) {
           : []),
       ],
     });
-  return { text: [title, ...n.findings.map((f) => `${f.check} ${f.part}: ${f.message}`)].join('\n'), blocks };
+  const cleared = n.status === 'firing' ? clearedOf(n).map((f) => `${f.check} ${f.part}: cleared`) : [];
+  return {
+    text: [title, ...n.findings.map((f) => `${f.check} ${f.part}: ${f.message}`), ...cleared].join('\n'),
+    blocks,
+  };
 }
 
 const worstOf = (n: Notification) => SEVERITIES.find((s) => n.findings.some((f) => f.severity === s));
@@ -141,12 +159,16 @@ export function mailMessage(n: Notification, baseUrl?: string): { subject: strin
       `  Rule:       ${f.rule}`,
       ...(baseUrl ? [`  Runbook:    ${runbookLink(baseUrl, n, f)}`] : []),
     ].join('\n');
+  const cleared = firing ? clearedOf(n) : [];
   const text = [
     subject,
     '',
     intro,
     '',
     ...n.findings.map((f) => `${textOf(f)}\n`),
+    ...(cleared.length > 0
+      ? ['Cleared since the last message:', ...cleared.map((f) => `  ${f.check}  ${f.part}`), '']
+      : []),
     ...(link ? [`Open ${n.service}: ${link}`, ''] : []),
     `${n.environment} · ${n.service} · ${n.at}`,
     '',
@@ -172,6 +194,9 @@ export function mailMessage(n: Notification, baseUrl?: string): { subject: strin
     `<h2>${escapeHtml(subject)}</h2>`,
     `<p>${escapeHtml(intro)}</p>`,
     ...n.findings.map(htmlOf),
+    cleared.length > 0
+      ? `<p>Cleared since the last message: ${cleared.map((f) => escapeHtml(`${f.check} ${f.part}`)).join(', ')}</p>`
+      : '',
     link ? `<p style="margin-top:16px"><a href="${escapeHtml(link)}">Open ${escapeHtml(n.service)}</a></p>` : '',
     `<p style="color:#666">${escapeHtml(`${n.environment} · ${n.service} · ${n.at}`)}</p>`,
     '</body></html>',
@@ -193,13 +218,27 @@ export interface PostableAlert {
  * The group's findings as Alertmanager alerts, one per finding, identified by their labels
  * (alertname = the check, environment, service, part, severity, rule). Firing alerts end at
  * `at` + `validForMs` unless told again (the repeat notification renews them before then);
- * a resolved notification ends the same alerts at `at`.
+ * a resolved notification ends the same alerts at `at`, and a firing one ends at `at` those of
+ * its `ended` (cleared while the group still fires, or of a severity the finding no longer has).
  */
 export function alertmanagerAlerts(n: Notification, validForMs: number, baseUrl?: string): PostableAlert[] {
+  const firing = n.status === 'firing';
+  const endsAt = firing ? new Date(Date.parse(n.at) + validForMs).toISOString() : new Date(n.at).toISOString();
+  return [
+    ...n.findings.map((f) => alertOf(n, f, endsAt, baseUrl)),
+    // What was told before and fires no more so (cleared, or now of another severity: other labels) ends now.
+    ...(firing ? (n.ended ?? []).map((f) => alertOf(n, f, new Date(n.at).toISOString(), baseUrl)) : []),
+  ];
+}
+
+function alertOf(
+  n: Notification,
+  f: Notification['findings'][number],
+  endsAt: string,
+  baseUrl: string | undefined,
+): PostableAlert {
   const link = baseUrl ? serviceLink(baseUrl, n) : undefined;
-  const endsAt =
-    n.status === 'firing' ? new Date(Date.parse(n.at) + validForMs).toISOString() : new Date(n.at).toISOString();
-  return n.findings.map((f) => ({
+  return {
     labels: {
       alertname: f.check,
       environment: n.environment,
@@ -219,5 +258,5 @@ export function alertmanagerAlerts(n: Notification, validForMs: number, baseUrl?
     startsAt: new Date(f.since).toISOString(),
     endsAt,
     ...(link ? { generatorURL: link } : {}),
-  }));
+  };
 }

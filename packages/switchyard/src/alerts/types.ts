@@ -30,6 +30,11 @@ export interface Notification {
   readonly at: string;
   /** The group's findings that fire, worst first; the ones last notified when it resolved. */
   readonly findings: readonly (Finding & { readonly rule: string })[];
+  /**
+   * Of a group that still fires: findings as last notified that no longer fire so — cleared, or
+   * now of another severity (the same check and part is in `findings` then).
+   */
+  readonly ended?: readonly (Finding & { readonly rule: string })[];
 }
 
 /** What the alerts remember of a group they notified. */

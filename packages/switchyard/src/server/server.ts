@@ -3,7 +3,6 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Alerter, type Silence } from '../alerts/index.js';
 import { buildApi, environmentHealth, newBus, type ApiContext } from '../api/index.js';
-import { ChangeTrigger } from './change-trigger.js';
 import { receiverNotifier, WebhookNotifier } from '../notifiers/index.js';
 import { API_LOG, apiLogger } from './log.js';
 import type { GitSource } from '../config-dir/index.js';
@@ -267,29 +266,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         alerts,
       });
       const context = contexts[contexts.length - 1] as ApiContext;
-      // Health follows the runtime's changes as they happen; the timer catches what time alone changes (a `for` elapsing).
-      let unsubscribe: (() => void) | undefined;
-      let trigger: ChangeTrigger | undefined;
       led.push({
         name: env.name,
         runtime,
         orchestrator,
         bus,
         alerts: {
-          start: () => {
-            alerts.start(() => environmentHealth(context), options.alertsEveryMs ?? 10_000);
-            trigger = new ChangeTrigger(() => environmentHealth(context), {
-              onError: (err) =>
-                options.onLine?.(`⚠ alerts ${env.name}: health not evaluated: ${(err as Error).message}`),
-            });
-            const poke = trigger.poke.bind(trigger);
-            unsubscribe = runtime.onChange(poke);
-          },
-          stop: () => {
-            unsubscribe?.();
-            trigger?.stop();
-            alerts.stop();
-          },
+          // Health follows the runtime's changes as they happen; the timer catches what time alone changes.
+          start: () =>
+            alerts.start(
+              () => environmentHealth(context),
+              options.alertsEveryMs ?? 10_000,
+              (listener) => runtime.onChange(listener),
+            ),
+          stop: () => alerts.stop(),
         },
       });
       cleanup.unshift(async () => alerts.stop());
