@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { SilenceInput } from '../timeline/index.js';
 import { json, type SqlClient } from './sql.js';
 
-/** A silence as stored: times as RFC 3339 text, matchers absent when they match everything. */
-export interface SilenceRecord {
-  readonly id: string;
+/** A silence as stored: the timeline's silence (times as RFC 3339 text, matchers absent when they match everything) and its environment. */
+export interface SilenceRecord extends SilenceInput {
   readonly environment: string;
-  readonly services?: readonly string[];
-  readonly checks?: readonly string[];
-  readonly author: string;
-  readonly reason: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly expiredAt: string | null;
-  readonly expiredBy: string | null;
 }
 
 export interface NewSilence {

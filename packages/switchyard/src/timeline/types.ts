@@ -50,6 +50,7 @@ export interface AlertInput {
   }[];
 }
 
+/** A silence as the timeline reads it: times as RFC 3339 text, matchers absent when they match everything. */
 export interface SilenceInput {
   readonly id: string;
   readonly services?: readonly string[];
