@@ -9,6 +9,7 @@ import { initialRouting, type RoutingState } from '../../router/index.js';
 import { diffFleets, routerPorts, type Fleet, type RouterPorts, type Service, type Worker } from '../../spec/index.js';
 import { Changes } from '../changes.js';
 import type {
+  Leftover,
   Runtime,
   RuntimeEvent,
   RuntimeOptions,
@@ -39,6 +40,9 @@ interface Running {
   readonly tracks: Map<string, TrackRunner>;
 }
 
+/** How often status() looks in /proc for replicas nobody runs (the `leftovers` check). */
+const STRAY_SCAN_MS = 1000;
+
 /**
  * The embedded default: every track of every service as local processes, each service
  * behind its own HAProxy. Starting brings routers up first, then replicas join them as
@@ -58,6 +62,7 @@ export class LocalRuntime implements Runtime {
   private served: Fleet;
   /** Every process started here, written down before it starts (`<data-dir>/processes.json`). */
   private readonly record: ProcessRecord;
+  private strayScan: { readonly at: number; readonly found: Map<string, Leftover[]> } | undefined;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.record = new ProcessRecord(resolve(options.dataDir));
@@ -454,8 +459,16 @@ export class LocalRuntime implements Runtime {
     return pids;
   }
 
+  /** Stray replicas as last read from /proc: health evaluates on every change, the scan runs at most once a second. */
+  private strays(): Map<string, Leftover[]> {
+    const now = Date.now();
+    if (!this.strayScan || now - this.strayScan.at >= STRAY_SCAN_MS)
+      this.strayScan = { at: now, found: strayReplicas(this.record.dataDir, this.ownedPids()) };
+    return this.strayScan.found;
+  }
+
   async status(): Promise<ServiceStatus[]> {
-    const strays = strayReplicas(this.record.dataDir, this.ownedPids());
+    const strays = this.strays();
     return [...this.running.values()].map((r) => ({
       service: r.service.name,
       address: r.router.address,
