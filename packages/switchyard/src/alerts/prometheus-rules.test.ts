@@ -14,7 +14,7 @@ const rulesOf = (alerts: AlertsConfig) => prometheusRules('production', alerts).
 describe("an environment's alert rules exported for Prometheus", () => {
   it('has one alert per check within each built-in rule, the warning one leaving out what the critical one takes', () => {
     const rules = rulesOf(DEFAULT_ALERTS);
-    expect(rules).toHaveLength(18);
+    expect(rules).toHaveLength(28);
     const endpoints = rules.filter((r) => r.alert === 'track-endpoints');
     expect(endpoints.map((r) => [r.labels.rule, r.for, r.expr])).toEqual([
       ['critical', '30s', `${M}{check="track-endpoints", severity="critical", environment="production"}`],

@@ -9,11 +9,14 @@ export {
   worstOf,
   type FirstSeen,
 } from './evaluate.js';
+export { backlogAgeLimitMs, deadLettersCommand, span } from './queue-checks.js';
+export { QUEUE_WINDOW_MS, QueueHistory, type QueueCount, type QueueFigures } from './queue-history.js';
 export { minimumEndpoints } from './service-checks.js';
 export { age, describeHealth, findingLine, headline, runbookCommand } from './summary.js';
 export {
   CHECKS,
   SEVERITIES,
+  type BrokerReading,
   type CheckId,
   type FailingReceiver,
   type Finding,

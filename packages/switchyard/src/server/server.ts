@@ -265,6 +265,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         bus,
         config,
         alerts,
+        ...(options.workers?.readings ? { queues: options.workers.readings } : {}),
       });
       const context = contexts[contexts.length - 1] as ApiContext;
       // Health follows the runtime's changes as they happen; the timer catches what time alone changes (a `for` elapsing).

@@ -18,6 +18,11 @@ export const CHECKS = [
   'release-stuck',
   'release-gate-failing',
   'worker-replicas',
+  'worker-backlog-age',
+  'worker-dead-letters',
+  'worker-escalation-stuck',
+  'worker-task-kills',
+  'broker-unreachable',
   'notifier-failing',
 ] as const;
 export type CheckId = (typeof CHECKS)[number];
