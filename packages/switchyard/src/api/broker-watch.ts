@@ -4,6 +4,13 @@ import { QueueHistory, type BrokerReading } from '../health/index.js';
 /** Readings closer together than this share one request: /v1/health, a /metrics scrape and the alerts' timer at once. */
 const FRESH_MS = 2_000;
 
+/** Why a read failed, in the words of what failed first (`fetch failed: connect ECONNREFUSED …`, `… answered 401 …`). */
+function reason(err: unknown): string {
+  const chain: string[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 4; e = e.cause) chain.push(e.message);
+  return (chain.length > 1 ? chain.slice(1) : chain).join(': ') || String(err);
+}
+
 /**
  * The broker's queues as health reads them: one request for every queue, at most every
  * FRESH_MS (concurrent evaluations share it), kept in a history so waiting ages and growth
@@ -39,9 +46,7 @@ export class BrokerWatch {
       this.history.record(await this.source.readings(), now);
       this.last = { at: now.getTime() };
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
-      const why = cause instanceof Error ? `: ${cause.message}` : '';
-      this.last = { at: now.getTime(), error: `${(err as Error).message}${why}` };
+      this.last = { at: now.getTime(), error: reason(err) };
     }
   }
 }
