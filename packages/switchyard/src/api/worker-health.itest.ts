@@ -236,6 +236,33 @@ describe('health of the workers’ queues', () => {
     await sleep(2_000);
     expect([slack.received.length, hook.received.length]).toEqual([4, 4]);
   });
+
+  it('raises worker-task-kills when tasks keep being taken back from workers that die holding them', async () => {
+    const producer = await createTaskProducer({
+      queue,
+      service: 'encoder',
+      brokerUrl: env('SWITCHYARD_TEST_AMQP_URL'),
+      metricsPort: false,
+    });
+    await producer.submit({ clip: 'poison.raw' }, { id: 'poison' });
+    await producer.close();
+    // A worker takes the task and its connection dies before it answers (killed for memory), four times.
+    for (let i = 0; i < 4; i++) {
+      const dying = new RabbitMqQueue({
+        url: env('SWITCHYARD_TEST_AMQP_URL'),
+        topology: { queue, fallbackQueue: `${queue}.fallback`, deadLetterQueue: deadLetters, deliveryLimit: 5 },
+        log: createLogger({ service: 'encoder', role: 'dying worker' }),
+      });
+      await dying.start();
+      const taken = new Promise<number>((resolve) => void dying.consume(queue, 1, (d) => resolve(d.deliveryCount)));
+      expect(await taken).toBe(i);
+      await dying.close();
+    }
+    const found = await until('worker-task-kills in health', finding('worker-task-kills'));
+    expect(found).toMatchObject({ severity: 'warning', unit: 'encoder', part: 'normal', objects: [`queue/${queue}`] });
+    expect(found.message).toMatch(/^encoder\/normal: tasks were taken back from dying workers 3 times in the last /);
+    await purge(queue);
+  });
 });
 
 describe('a broker out of reach', () => {
