@@ -14,7 +14,11 @@ const rulesOf = (alerts: AlertsConfig) => prometheusRules('production', alerts).
 describe("an environment's alert rules exported for Prometheus", () => {
   it('has one alert per check within each built-in rule, the warning one leaving out what the critical one takes', () => {
     const rules = rulesOf(DEFAULT_ALERTS);
-    expect(rules).toHaveLength(28);
+    expect(rules).toHaveLength(30);
+    // A release that ended badly is the releases rule's, at once; the others never take it.
+    expect(rules.filter((r) => r.alert === 'release-rolled-back').map((r) => [r.labels.rule, r.for])).toEqual([
+      ['releases', '0s'],
+    ]);
     const endpoints = rules.filter((r) => r.alert === 'track-endpoints');
     expect(endpoints.map((r) => [r.labels.rule, r.for, r.expr])).toEqual([
       ['critical', '30s', `${M}{check="track-endpoints", severity="critical", environment="production"}`],
@@ -65,7 +69,9 @@ describe("an environment's alert rules exported for Prometheus", () => {
   });
 
   it('links to the service and the runbook when the alerts have a url, and says what to do about the check', () => {
-    const [rule] = rulesOf({ ...DEFAULT_ALERTS, url: 'https://switchyard.example.com/' });
+    const rule = rulesOf({ ...DEFAULT_ALERTS, url: 'https://switchyard.example.com/' }).find(
+      (r) => r.alert === 'router-replicas',
+    );
     expect(rule?.annotations).toEqual({
       summary:
         'router-replicas of {{ $labels.unit }} {{ $labels.part }} in {{ $labels.environment }} since {{ $value | humanizeTimestamp }}',

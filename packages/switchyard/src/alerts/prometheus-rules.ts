@@ -19,6 +19,10 @@ const ADVICE: Readonly<Record<CheckId, string>> = {
     'The release stays in its stage past its duration: look at its gates and verdicts, then resume, pause or roll back.',
   'release-gate-failing':
     "A gate of the release's current stage fails: the release rolls back on its own once the evidence is enough.",
+  'release-rolled-back':
+    'The newest release of the service was rolled back or aborted: it runs its previous version; look at the verdicts before deploying a fix.',
+  'release-failed':
+    "The revert of a release did not complete: compare the service's tracks and routing with the version before, and roll back again.",
   'worker-replicas':
     'A worker class has fewer ready replicas than its autoscaler wants: look at its pods or processes.',
   'worker-backlog-age':

@@ -1,4 +1,4 @@
-import { HealthLog, type HealthReport } from '../health/index.js';
+import { ENDED_BADLY, ENDED_HOLD_MS, HealthLog, type HealthReport } from '../health/index.js';
 import { ACTIVE_STATUSES } from '../release/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { BrokerWatch } from './broker-watch.js';
@@ -27,20 +27,18 @@ export async function environmentHealth(
   const { runtime } = ctx;
   let log = logs.get(runtime);
   if (!log) logs.set(runtime, (log = new HealthLog()));
+  const environment = runtime.fleet.environment.name;
   const hasWorkers = runtime.fleet.units.some((u) => u.kind === 'Worker');
-  const [services, workers, releases, broker] = await Promise.all([
+  const [services, workers, releases, ended, broker] = await Promise.all([
     runtime.status(),
     runtime.workerStatus(),
-    ctx.releases.list({
-      environment: runtime.fleet.environment.name,
-      statuses: ACTIVE_STATUSES,
-      limit: RELEASES_READ,
-    }),
+    ctx.releases.list({ environment, statuses: ACTIVE_STATUSES, limit: RELEASES_READ }),
+    ctx.releases.ended(environment, ENDED_BADLY, new Date(now.getTime() - ENDED_HOLD_MS), RELEASES_READ),
     hasWorkers ? brokerWatch(ctx)?.read(now) : undefined,
   ]);
   const receivers = ctx.alerts?.failing() ?? [];
   const report = log.evaluate(
-    { fleet: runtime.fleet, services, workers, releases, receivers, ...(broker ? { broker } : {}) },
+    { fleet: runtime.fleet, services, workers, releases, ended, receivers, ...(broker ? { broker } : {}) },
     now,
   );
   // Alerts take every evaluation, a read's as well as the timer's; a slow receiver never delays the answer.

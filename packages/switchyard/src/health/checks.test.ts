@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { baseTexts, fleetOf, serviceOf, setIn } from '../../test/support/config.js';
 import { createRelease, type ReleaseState, type Verdict } from '../release/index.js';
 import type { Fleet } from '../spec/index.js';
-import { observe } from './evaluate.js';
+import { evaluate, observe } from './evaluate.js';
 import type { HealthInput, RunningService, RunningTrack, RunningWorkerClass } from './types.js';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
@@ -213,6 +213,41 @@ describe('health checks', () => {
       expect(observe(input({ releases: [passed] }), NOW)).toEqual([]);
       const earlier = release({ observingSince: start, verdicts: [verdict(false, since(1000), 'other')] });
       expect(observe(input({ releases: [earlier] }), NOW)).toEqual([]);
+    });
+
+    describe('that ended badly', () => {
+      const endedAt = since(5 * 60_000);
+      const ended = (change: Partial<ReleaseState>) => ({ release: release({ phase: 'done', ...change }), endedAt });
+
+      it('tell of a rollback by its gates as a warning since it ended, naming the gates that failed', () => {
+        const rolledBack = ended({
+          status: 'rolled-back',
+          outcome: `stage ${stage.name}: error-ratio 0.09`,
+          verdicts: [verdict(false, since(6 * 60_000))],
+        });
+        const [f, ...rest] = evaluate(input({ ended: [rolledBack] }), new Map(), NOW).report.findings;
+        expect(rest).toEqual([]);
+        expect(f).toMatchObject({
+          check: 'release-rolled-back',
+          severity: 'warning',
+          unit: 'api',
+          part: stage.name,
+          since: endedAt,
+          objects: ['release/0123456789abcdef', 'gate/error-ratio'],
+        });
+        expect(f?.message).toBe(
+          `release 01234567 of api 1.1.0 was rolled back at 09:55 UTC in stage ${stage.name}: stage ${stage.name}: error-ratio 0.09`,
+        );
+      });
+
+      it('tell of an abort as info, and of a revert that failed as critical', () => {
+        expect(brief(input({ ended: [ended({ status: 'aborted' })] }))).toEqual([
+          { check: 'release-rolled-back', severity: 'info', unit: 'api', part: stage.name },
+        ]);
+        const [failed] = observe(input({ ended: [ended({ status: 'failed', outcome: 'a step failed' })] }), NOW);
+        expect(failed).toMatchObject({ check: 'release-failed', severity: 'critical' });
+        expect(failed?.hint).toContain('`switchyard rollback api` again');
+      });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { leftoverFindings } from './leftover-checks.js';
 import { queueFindings } from './queue-checks.js';
-import { releaseFindings } from './release-checks.js';
+import { endedFindings, releaseFindings } from './release-checks.js';
 import { muteByReleases } from './release-mutes.js';
 import { serviceFindings } from './service-checks.js';
 import {
@@ -59,6 +59,7 @@ export function observe(input: HealthInput, now: Date): Observation[] {
       ...input.workers.flatMap(workerFindings),
       ...queueFindings(input.fleet, input.workers, input.broker),
       ...releaseFindings(input.releases, now),
+      ...(input.ended ?? []).flatMap(endedFindings),
       ...(input.receivers ?? []).flatMap(receiverFindings),
     ],
     input,
@@ -80,7 +81,7 @@ export function evaluate(
   const findings = observe(input, now)
     .map((o): Finding => {
       const key = findingKey(o);
-      const since = firstSeen.get(key) ?? previous.get(key) ?? at;
+      const since = o.since ?? firstSeen.get(key) ?? previous.get(key) ?? at;
       firstSeen.set(key, since);
       return { ...o, since };
     })

@@ -11,6 +11,7 @@ export {
 } from './evaluate.js';
 export { backlogAgeLimitMs, deadLettersCommand, span } from './queue-checks.js';
 export { QUEUE_WINDOW_MS, QueueHistory, type QueueCount, type QueueFigures } from './queue-history.js';
+export { ENDED_BADLY, ENDED_HOLD_MS } from './release-checks.js';
 export { minimumEndpoints } from './service-checks.js';
 export { age, describeHealth, findingLine, headline, runbookCommand } from './summary.js';
 export {

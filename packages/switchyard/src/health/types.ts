@@ -1,4 +1,4 @@
-import type { ReleaseState } from '../release/index.js';
+import type { EndedRelease, ReleaseState } from '../release/index.js';
 import type { CheckId, Severity } from '../spec/alerting.js';
 import type { Fleet } from '../spec/index.js';
 import type { QueueFigures } from './queue-history.js';
@@ -59,6 +59,11 @@ export interface HealthInput {
   readonly workers: readonly RunningWorkerClass[];
   /** Releases in progress (running, paused, rolling back) of this environment. */
   readonly releases: readonly ReleaseState[];
+  /**
+   * Releases that ended rolled back, aborted or failed within the last hour (ENDED_HOLD_MS) and are
+   * still their service's newest release.
+   */
+  readonly ended?: readonly EndedRelease[];
   /** Alert receivers failing to take notifications. */
   readonly receivers?: readonly FailingReceiver[];
   /** The workers' queues as the broker counts them; absent when no broker is configured to read. */
@@ -112,8 +117,11 @@ export interface Finding {
   readonly mutedBy?: { readonly release: string };
 }
 
-/** A finding as a check makes it, before its first-seen time is known. */
-export type Observation = Omit<Finding, 'since'>;
+/**
+ * A finding as a check makes it, before its first-seen time is known; a finding about something
+ * that happened (a release that ended) carries when it happened as its `since`.
+ */
+export type Observation = Omit<Finding, 'since'> & { readonly since?: string };
 
 export interface HealthReport {
   readonly environment: string;

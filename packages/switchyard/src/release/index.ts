@@ -13,6 +13,7 @@ export {
 export type {
   ReleaseRepository,
   ReleaseReader,
+  EndedRelease,
   ReleaseQuery,
   RecordedEvent,
   ReleaseTarget,

@@ -43,6 +43,12 @@ export interface RecordedEvent {
   readonly state: ReleaseState | null;
 }
 
+/** A release that ended, and when (its last recorded change). */
+export interface EndedRelease {
+  readonly release: ReleaseState;
+  readonly endedAt: string;
+}
+
 /**
  * What the API reads of releases. It stands beside ReleaseRepository rather than in it: the
  * orchestrator (and any place that keeps releases for it) needs none of these queries, and
@@ -56,6 +62,11 @@ export interface ReleaseReader {
   list(query: ReleaseQuery): Promise<ReleaseState[]>;
   /** The release of the service in progress in the environment, if any. */
   activeFor(service: string, environment: string): Promise<ReleaseState | undefined>;
+  /**
+   * Releases of the environment that ended in one of `statuses` at or after `since` and are still
+   * their service's newest release; newest end first, at most `limit`.
+   */
+  ended(environment: string, statuses: readonly ReleaseStatus[], since: Date, limit: number): Promise<EndedRelease[]>;
   /** The events of one release, in order. */
   events(id: string): Promise<RecordedEvent[]>;
   /** Events of every release (or of one) after `seq`, in order: a reader resuming after the last seq it saw never skips one. */

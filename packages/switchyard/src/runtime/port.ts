@@ -101,7 +101,7 @@ export interface ServiceStatus {
  * the service no longer has (this machine).
  */
 export interface Leftover {
-  /** `Deployment`, `process`, `router-route`. */
+  /** `Deployment`, `ReplicaSet`, `Pod` (Kubernetes); `process`, `router-server`, `router-route` (local). */
   readonly kind: string;
   readonly name: string;
   /** The track it claims to serve, when it says. */

@@ -36,6 +36,7 @@ describe("an environment's alerts block", () => {
     expect(fleetOf(baseTexts()).environment.alerts).toEqual(DEFAULT_ALERTS);
     expect(DEFAULT_ALERTS.repeatMs).toBe(4 * 3600_000);
     expect(DEFAULT_RULES.map((r) => [r.severity, r.forMs])).toEqual([
+      ['warning', 0],
       ['critical', 30_000],
       ['warning', 300_000],
     ]);

@@ -17,6 +17,8 @@ export const CHECKS = [
   'leftovers',
   'release-stuck',
   'release-gate-failing',
+  'release-rolled-back',
+  'release-failed',
   'worker-replicas',
   'worker-backlog-age',
   'worker-dead-letters',
@@ -78,8 +80,12 @@ export interface AlertsConfig {
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-/** Critical findings fire after 30 s, warnings after 5 min; info never notifies. */
+/**
+ * A release that ended badly fires at once (it happened; waiting says nothing more); other
+ * critical findings after 30 s, warnings after 5 min; info never notifies.
+ */
 export const DEFAULT_RULES: readonly AlertRule[] = [
+  { name: 'releases', checks: ['release-rolled-back', 'release-failed'], severity: 'warning', forMs: 0 },
   { name: 'critical', severity: 'critical', forMs: 30 * SECOND },
   { name: 'warning', severity: 'warning', forMs: 5 * MINUTE },
 ];

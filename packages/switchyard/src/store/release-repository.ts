@@ -1,11 +1,13 @@
 import type {
   Command,
+  EndedRelease,
   RecordedEvent,
   ReleaseEvent,
   ReleaseQuery,
   ReleaseReader,
   ReleaseRepository,
   ReleaseState,
+  ReleaseStatus,
   SequencedCommand,
   Transition,
 } from '../release/index.js';
@@ -15,6 +17,7 @@ import {
   getRelease,
   getReleases,
   listActiveReleases,
+  listEndedReleases,
   listReleases,
 } from './releases.js';
 import type { SqlClient } from './sql.js';
@@ -93,6 +96,18 @@ export class StoreReleaseRepository implements ReleaseRepository, ReleaseReader 
 
   async activeFor(service: string, environment: string): Promise<ReleaseState | undefined> {
     return (await findActiveRelease<ReleaseState>(this.db, service, environment))?.state;
+  }
+
+  async ended(
+    environment: string,
+    statuses: readonly ReleaseStatus[],
+    since: Date,
+    limit: number,
+  ): Promise<EndedRelease[]> {
+    return (await listEndedReleases<ReleaseState>(this.db, environment, statuses, since, limit)).map((r) => ({
+      release: r.state,
+      endedAt: r.updatedAt.toISOString(),
+    }));
   }
 
   async succeeded(service: string, environment: string): Promise<{ version: string; fromVersion: string | null }[]> {

@@ -218,6 +218,31 @@ export async function listReleases<S = unknown, P = unknown>(
   return (await db.query<ReleaseRow>(sql, params)).map((r) => toRecord<S, P>(r));
 }
 
+/**
+ * Releases of the environment that ended in one of `statuses` at or after `since` and are still
+ * the newest release of their service (none was started after them): newest end first.
+ */
+export async function listEndedReleases<S = unknown, P = unknown>(
+  db: SqlClient,
+  environment: string,
+  statuses: readonly string[],
+  since: Date,
+  limit: number,
+): Promise<ReleaseRecord<S, P>[]> {
+  const sql = `SELECT ${COLUMNS} FROM releases r
+    WHERE environment = $1
+      AND status IN (SELECT jsonb_array_elements_text($2::jsonb))
+      AND updated_at >= $3
+      AND NOT EXISTS (
+        SELECT 1 FROM releases n
+        WHERE n.service = r.service AND n.environment = r.environment AND n.created_at > r.created_at
+      )
+    ORDER BY updated_at DESC, id DESC LIMIT $4`;
+  return (await db.query<ReleaseRow>(sql, [environment, JSON.stringify(statuses), since, limit])).map((r) =>
+    toRecord<S, P>(r),
+  );
+}
+
 /** The conflict error for a status change that would make a second active release (used by recordTransition). */
 export async function activeReleaseConflict(db: SqlClient, releaseId: string): Promise<SwitchyardError> {
   const release = await requireRelease(db, releaseId);

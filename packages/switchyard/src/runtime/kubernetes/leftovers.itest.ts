@@ -1,7 +1,8 @@
 /**
  * Leftovers on the real control plane of test/k8s (kwok nodes): a Deployment of an old version
- * made by hand with Switchyard's labels — Bitmovin's forgotten blue/green version — is named by
- * the `leftovers` finding, and the command the finding gives removes it.
+ * made by hand with Switchyard's labels — Bitmovin's forgotten blue/green version — and the
+ * ReplicaSet such a Deployment leaves when it is deleted without its dependents are named by
+ * the `leftovers` finding, and the command the finding gives removes each.
  */
 import { spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
@@ -34,7 +35,7 @@ function fleet(): Fleet {
 }
 
 /** An old version's Deployment of the stable track, as a blue/green pipeline left it: Switchyard's labels, another name. */
-function blueDeployment() {
+function blueDeployment(name = 'api-production-blue') {
   const labels = {
     [LABEL.managedBy]: MANAGED_BY,
     [LABEL.env]: 'staging',
@@ -46,12 +47,12 @@ function blueDeployment() {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'api-production-blue', namespace: NAMESPACE, labels },
+    metadata: { name, namespace: NAMESPACE, labels },
     spec: {
       replicas: 1,
-      selector: { matchLabels: { [LABEL.service]: 'api', [LABEL.version]: '0.9.0', 'blue-green': 'blue' } },
+      selector: { matchLabels: { [LABEL.service]: 'api', [LABEL.version]: '0.9.0', 'blue-green': name } },
       template: {
-        metadata: { labels: { ...labels, 'blue-green': 'blue' } },
+        metadata: { labels: { ...labels, 'blue-green': name } },
         spec: { containers: [{ name: 'api', image: 'registry.example.com/api:0.9.0' }] },
       },
     },
@@ -109,6 +110,43 @@ describe('leftovers on a cluster', () => {
       const removed = spawnSync(program as string, args, { env: { ...process.env, KUBECONFIG }, encoding: 'utf8' });
       expect(removed.status, removed.stderr).toBe(0);
       for (let i = 0; i < 100 && found.length > 0; i++) {
+        await sleep(100);
+        found = await findings();
+      }
+      expect(found).toEqual([]);
+
+      // The same old version with its Deployment deleted but not its ReplicaSet (`--cascade=orphan`).
+      await admin.request('POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, {
+        body: blueDeployment('api-production-green'),
+      });
+      const replicaSet = async () => {
+        const answer = await admin.request<{ items: { metadata: { name: string } }[] }>(
+          'GET',
+          `/apis/apps/v1/namespaces/${NAMESPACE}/replicasets?labelSelector=blue-green%3Dapi-production-green`,
+        );
+        return answer.items[0]?.metadata.name;
+      };
+      let name = await replicaSet();
+      for (let i = 0; i < 100 && !name; i++) {
+        await sleep(100);
+        name = await replicaSet();
+      }
+      expect(name).toBeDefined();
+      await admin.request('DELETE', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/api-production-green`, {
+        body: { propagationPolicy: 'Orphan' },
+      });
+      const orphaned = `ReplicaSet/${name}`;
+      for (let i = 0; i < 150 && found[0]?.objects[0] !== orphaned; i++) {
+        await sleep(100);
+        found = await findings();
+      }
+      expect(found).toMatchObject([{ check: 'leftovers', unit: 'api', part: 'production', objects: [orphaned] }]);
+      const orphanCommand = `kubectl --context ${CONTEXT} -n ${NAMESPACE} delete replicaset ${name}`;
+      expect(found[0]?.hint).toContain(`\`${orphanCommand}\``);
+      const [bin, ...rest] = orphanCommand.split(' ');
+      const gone = spawnSync(bin as string, rest, { env: { ...process.env, KUBECONFIG }, encoding: 'utf8' });
+      expect(gone.status, gone.stderr).toBe(0);
+      for (let i = 0; i < 150 && found.length > 0; i++) {
         await sleep(100);
         found = await findings();
       }

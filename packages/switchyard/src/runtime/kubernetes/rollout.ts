@@ -37,7 +37,11 @@ interface ContainerStatus {
 }
 
 export interface LivePod extends KubeObject {
-  metadata: KubeObject['metadata'] & { creationTimestamp?: string; deletionTimestamp?: string };
+  metadata: KubeObject['metadata'] & {
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+  };
   status?: {
     phase?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];

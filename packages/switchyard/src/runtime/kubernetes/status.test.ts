@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LABEL } from '../../render/index.js';
 import { baseTexts, serviceOf, workerOf } from '../../../test/support/config.js';
 import type { LiveDeployment, LivePod } from './rollout.js';
-import { leftoverDeployments, liveTracks, serviceStatus, workerStatus } from './status.js';
+import { leftoverControllers, leftoverDeployments, liveTracks, serviceStatus, workerStatus } from './status.js';
 
 const deployment = (name: string, replicas: number, readyReplicas: number, version?: string): LiveDeployment => ({
   apiVersion: 'apps/v1',
@@ -135,6 +135,78 @@ describe('status from the cluster', () => {
 
     it('finds none when every track Deployment is desired', () => {
       expect(leftoverDeployments(api, [labelled('api-free', track('free', '1.1.0'))])).toEqual([]);
+    });
+
+    describe('ReplicaSets and pods no Deployment owns', () => {
+      const owned = (
+        name: string,
+        owner: string | undefined,
+        hash: string,
+        labels: Record<string, string>,
+      ): LivePod => {
+        const p = pod(name, { ...labels, 'pod-template-hash': hash }, 'ready');
+        return {
+          ...p,
+          metadata: {
+            ...p.metadata,
+            namespace: 'media',
+            ...(owner ? { ownerReferences: [{ kind: 'ReplicaSet', name: owner, controller: true }] } : {}),
+          },
+        };
+      };
+      const deployments = [labelled('api-production', track('production', '1.0.0'))];
+
+      it('names a ReplicaSet whose Deployment is gone once, however many pods it runs, and a pod with no controller', () => {
+        const pods = [
+          owned('api-production-7d9f-a', 'api-production-7d9f', '7d9f', track('production', '1.0.0')),
+          owned('api-production-blue-5c4b-a', 'api-production-blue-5c4b', '5c4b', track('production', '0.9.0')),
+          owned('api-production-blue-5c4b-b', 'api-production-blue-5c4b', '5c4b', track('production', '0.9.0')),
+          owned('api-debug', undefined, '', track('free', '1.1.0')),
+        ];
+        expect(leftoverControllers(api, { deployments, pods }, 'prod-eu')).toEqual([
+          {
+            kind: 'Pod',
+            name: 'api-debug',
+            track: 'free',
+            version: '1.1.0',
+            remove: 'kubectl --context prod-eu -n media delete pod api-debug',
+          },
+          {
+            kind: 'ReplicaSet',
+            name: 'api-production-blue-5c4b',
+            track: 'production',
+            version: '0.9.0',
+            remove: 'kubectl --context prod-eu -n media delete replicaset api-production-blue-5c4b',
+          },
+        ]);
+        expect(
+          serviceStatus(api, { shares: {}, legacyShare: 0 }, { deployments, pods }).leftovers?.map((l) => l.kind),
+        ).toEqual(['Pod', 'ReplicaSet']);
+      });
+
+      it('passes over pods being deleted, routers, and pods of another kind of controller', () => {
+        const stopping = {
+          ...pod('api-old-x', track('production', '0.8.0'), 'stopping'),
+          metadata: {
+            name: 'api-old-x',
+            labels: track('production', '0.8.0'),
+            deletionTimestamp: '2026-11-23T10:00:00Z',
+          },
+        };
+        const router = owned('api-router-1-a', 'api-router-1', '1', {
+          [LABEL.service]: 'api',
+          [LABEL.component]: 'router',
+        });
+        const job = {
+          ...pod('api-migrate', track('production', '1.0.0'), 'ready'),
+          metadata: {
+            name: 'api-migrate',
+            labels: track('production', '1.0.0'),
+            ownerReferences: [{ kind: 'Job', name: 'migrate', controller: true }],
+          },
+        };
+        expect(leftoverControllers(api, { deployments, pods: [stopping, router, job] })).toEqual([]);
+      });
     });
   });
 });

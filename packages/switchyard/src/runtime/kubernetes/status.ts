@@ -114,6 +114,40 @@ export function leftoverDeployments(
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The label the Deployment controller gives each ReplicaSet and its pods (the suffix of the ReplicaSet's name). */
+const POD_TEMPLATE_HASH = 'pod-template-hash';
+
+/**
+ * What runs a service's track pods that is no Deployment's: a ReplicaSet whose Deployment is gone
+ * (deleted with `--cascade=orphan`, or made by hand) and pods with no controller at all. Seen from
+ * the pods, so only what still runs something is named; a Deployment that is itself a leftover
+ * names its ReplicaSets' pods already.
+ */
+export function leftoverControllers(service: Service, live: LiveFleet, context?: string): Leftover[] {
+  const deployments = deploymentsByName(live.deployments);
+  const found = new Map<string, Leftover>();
+  for (const pod of podsOf(live.pods, service.name)) {
+    const labels = pod.metadata.labels ?? {};
+    if (labels[LABEL.component] !== 'track' || pod.metadata.deletionTimestamp) continue;
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
+    if (owner && owner.kind !== 'ReplicaSet') continue;
+    const hash = labels[POD_TEMPLATE_HASH];
+    if (owner && hash && owner.name.endsWith(`-${hash}`) && deployments.has(owner.name.slice(0, -hash.length - 1)))
+      continue;
+    const [kind, name] = owner ? ['ReplicaSet', owner.name] : ['Pod', pod.metadata.name];
+    if (found.has(`${kind}/${name}`)) continue;
+    const namespace = pod.metadata.namespace ?? service.namespace;
+    found.set(`${kind}/${name}`, {
+      kind,
+      name,
+      ...(labels[LABEL.track] ? { track: labels[LABEL.track] } : {}),
+      ...(labels[LABEL.version] ? { version: labels[LABEL.version] } : {}),
+      remove: `kubectl${context ? ` --context ${context}` : ''} -n ${namespace} delete ${kind.toLowerCase()} ${name}`,
+    });
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 function deployment(live: LiveFleet, name: string): LiveDeployment | undefined {
   return deploymentsByName(live.deployments).get(name);
 }
@@ -151,7 +185,10 @@ export function serviceStatus(
     router: { desired: router?.spec.replicas ?? service.router.replicas, ready: router?.status?.readyReplicas ?? 0 },
     routing,
     tracks,
-    leftovers: leftoverDeployments(service, live.deployments, context),
+    leftovers: [
+      ...leftoverDeployments(service, live.deployments, context),
+      ...leftoverControllers(service, live, context),
+    ],
   };
 }
 

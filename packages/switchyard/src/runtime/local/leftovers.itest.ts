@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_SERVICE, startTestFleet, type TestFleet } from '../../../test/support/local-fleet.js';
 import { call } from '../../../test/support/release.js';
 import type { HealthReport } from '../../health/index.js';
 import type { ServiceStatus } from '../port.js';
+import { parseServersState } from '../../router/index.js';
 import { freePort } from './net.js';
 import { DATA_DIR_VAR, PROCESS_VAR } from './process-record.js';
 
@@ -75,5 +77,39 @@ describe('leftovers of a local fleet', () => {
     process.kill(pid, 'SIGTERM'); // what `kill <pid>` does
     await exited;
     expect((await health()).findings.filter((f) => f.check === 'leftovers')).toEqual([]);
+  });
+
+  it('names a server and a map entry set by hand in the router, and clears once the commands it gives ran', async () => {
+    const router = fleet.runtime.router('api');
+    const free = parseServersState(await router.api.send('show servers state'), 1).find(
+      (s) => s.backend === 'track_paid' && s.state === 'free',
+    );
+    expect(free).toBeDefined();
+    const port = await freePort('127.0.0.1');
+    const server = `track_paid/${free?.server}`;
+    await router.api.apply([`set server ${server} addr 127.0.0.1 port ${port}`, `set server ${server} state ready`]);
+    await router.api.apply([`add map ${join(fleet.dataDir, 'routers', 'api', 'canary.map')} old-group paid`]);
+
+    let findings: HealthReport['findings'] = [];
+    for (let i = 0; i < 100 && findings.length < 1; i++) {
+      findings = (await health()).findings.filter((f) => f.check === 'leftovers' && f.part === 'paid');
+      if (findings.length < 1) await sleep(100);
+    }
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.objects).toEqual([
+      `router-route/canary.map old-group paid`,
+      `router-server/${server} → 127.0.0.1:${port}`,
+    ]);
+    const status = await call<{ services: ServiceStatus[] }>(fleet.api, fleet.auth, 'GET', '/v1/status');
+    const leftovers = status.body.services.find((s) => s.service === 'api')?.leftovers ?? [];
+    expect(leftovers.map((l) => l.kind).sort()).toEqual(['router-route', 'router-server']);
+
+    for (const l of leftovers) execSync(l.remove, { stdio: 'pipe' });
+    let left = findings;
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await sleep(100);
+      left = (await health()).findings.filter((f) => f.check === 'leftovers');
+    }
+    expect(left).toEqual([]);
   });
 });

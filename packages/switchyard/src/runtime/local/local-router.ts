@@ -7,6 +7,7 @@ import {
   countsLatency,
   parseServersState,
   latencyTable,
+  mapFile,
   parseShowStat,
   planRouting,
   renderHaproxyConfig,
@@ -27,7 +28,8 @@ import type { Service } from '../../spec/index.js';
 import { HaproxyProcess, type HaproxyBinary } from './haproxy-process.js';
 import { ensurePortFree } from './net.js';
 import type { ProcessLedger } from './process-ledger.js';
-import type { RouterEvent } from '../port.js';
+import type { Leftover, RouterEvent } from '../port.js';
+import { mapEntries, routerLeftovers } from './router-leftovers.js';
 
 export type SlotState = 'active' | 'draining' | 'free';
 
@@ -49,6 +51,8 @@ export interface LocalRouterOptions {
   readonly statsPort: number;
   readonly binary: HaproxyBinary;
   readonly onEvent?: (event: RouterEvent) => void;
+  /** After the leftovers it routes by changed (one appeared or went). */
+  readonly onLeftovers?: () => void;
   /** Where its HAProxy is written down before it starts. */
   readonly record?: ProcessLedger;
 }
@@ -63,6 +67,8 @@ const UNIX_SOCKET_MAX = 100;
 const WATCH_MS = 1000;
 /** A router whose statistics went unread this long (it runs but does not answer) is not ready. */
 const ANSWER_WINDOW_MS = 5 * WATCH_MS;
+/** How often its servers and maps are compared with the desired state (the `leftovers` health check). */
+const LEFTOVER_SCAN_MS = 5 * WATCH_MS;
 const PLACEHOLDER = { host: '127.0.0.1', port: 1 } as const;
 
 /**
@@ -88,6 +94,8 @@ export class LocalRouter implements Router {
   private answeredAt = 0;
   private readonly slotChanged = new Map<string, number>();
   private watch: NodeJS.Timeout | undefined;
+  private scannedAt = 0;
+  private found: readonly Leftover[] = [];
 
   constructor(private readonly options: LocalRouterOptions) {
     this.service = options.service;
@@ -253,6 +261,36 @@ export class LocalRouter implements Router {
     const before = this.lastTable;
     [this.lastTable, this.tableChanges] = [table, changes];
     if (before) this.tellChecks(before, table);
+    if (Date.now() - this.scannedAt >= LEFTOVER_SCAN_MS) {
+      this.scannedAt = Date.now();
+      const found = await this.serial(() => this.scanLeftovers()).catch(() => this.found);
+      const changed = JSON.stringify(found) !== JSON.stringify(this.found);
+      this.found = found;
+      if (changed) this.options.onLeftovers?.();
+    }
+  }
+
+  /** Servers and map entries HAProxy routes by that no desired state explains, as last compared. */
+  get leftovers(): readonly Leftover[] {
+    return this.found;
+  }
+
+  /** Compares what HAProxy routes by with the slots and the desired maps (run between changes, never during one). */
+  private async scanLeftovers(): Promise<Leftover[]> {
+    const desired = renderMaps(this.service, this.routing);
+    const files = Object.keys(desired);
+    const [state, ...maps] = await Promise.all([
+      this.process.api.send('show servers state'),
+      ...files.map((file) => this.process.api.send(`show map ${mapFile(this.options.dir, file)}`)),
+    ]);
+    return routerLeftovers({
+      socket: this.process.api.socketPath,
+      mapsDir: this.options.dir,
+      slots: this.slots,
+      live: parseServersState(state ?? '', PLACEHOLDER.port),
+      liveMaps: new Map(files.map((file, i) => [file, mapEntries(maps[i] ?? '')])),
+      desiredMaps: new Map(Object.entries(desired).map(([file, text]) => [file, mapEntries(text)])),
+    });
   }
 
   /** Tells of each replica's server that HAProxy's checks took out of the router or put back since the last read. */

@@ -100,6 +100,7 @@ export class LocalRuntime implements Runtime {
       binary,
       record: this.record,
       onEvent: this.emit,
+      onLeftovers: () => this.changes.emit(),
     });
     const tracks = new Map(
       service.tracks.map((t) => [
@@ -466,7 +467,7 @@ export class LocalRuntime implements Runtime {
         ...t.status(),
         ...(r.router.tracksWithoutServer().includes(t.track) ? { fallbackTo: r.service.stableTrack } : {}),
       })),
-      leftovers: strays.get(r.service.name) ?? [],
+      leftovers: [...(strays.get(r.service.name) ?? []), ...r.router.leftovers],
     }));
   }
 
