@@ -14,7 +14,7 @@ const rulesOf = (alerts: AlertsConfig) => prometheusRules('production', alerts).
 describe("an environment's alert rules exported for Prometheus", () => {
   it('has one alert per check within each built-in rule, the warning one leaving out what the critical one takes', () => {
     const rules = rulesOf(DEFAULT_ALERTS);
-    expect(rules).toHaveLength(20);
+    expect(rules).toHaveLength(30);
     // A release that ended badly is the releases rule's, at once; the others never take it.
     expect(rules.filter((r) => r.alert === 'release-rolled-back').map((r) => [r.labels.rule, r.for])).toEqual([
       ['releases', '0s'],

@@ -25,6 +25,16 @@ const ADVICE: Readonly<Record<CheckId, string>> = {
     "The revert of a release did not complete: compare the service's tracks and routing with the version before, and roll back again.",
   'worker-replicas':
     'A worker class has fewer ready replicas than its autoscaler wants: look at its pods or processes.',
+  'worker-backlog-age':
+    "A worker class's oldest waiting task waits past 10 times the class's timeout: its replicas do not keep up or are stuck.",
+  'worker-dead-letters':
+    "Tasks were dead-lettered in the window: read their x-switchyard-reason headers in the worker's dead-letter queue.",
+  'worker-escalation-stuck':
+    'Escalated tasks wait in the fallback queue while the fallback class has no ready replica: look at that class.',
+  'worker-task-kills':
+    'Tasks keep being taken back from dying workers: the replicas are killed while they hold tasks (OOMKilled, crashes).',
+  'broker-unreachable':
+    "The broker's management API cannot be read: the workers' queues are not watched and their autoscalers are blind.",
   'notifier-failing': 'An alert receiver does not take notifications: check its URL variable and that it answers.',
 };
 

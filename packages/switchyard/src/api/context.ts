@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { QueueReadingSource } from '@switchyard/worker';
 import type { Alerter } from '../alerts/index.js';
 import type { ConfigRepo } from '../config-repo/index.js';
 import type { Issue } from '../errors/index.js';
@@ -22,6 +23,8 @@ export interface ApiContext {
   readonly config?: ConfigFollowing;
   /** The environment's alerts: each health evaluation goes through them (the leader's only send). */
   readonly alerts?: Pick<Alerter, 'observe' | 'failing'>;
+  /** Where health reads the workers' queues (the broker's management API); absent: no queue checks. */
+  readonly queues?: QueueReadingSource;
 }
 
 /** A commit of the configuration the server did not take, and why. */

@@ -1,4 +1,4 @@
-import { RabbitMqDepth } from '@switchyard/worker';
+import { RabbitMqDepth, RabbitMqManagementDepth } from '@switchyard/worker';
 import { EXIT } from '../errors/index.js';
 import type { RunningServer, ServerOptions } from '../server/index.js';
 import { paint } from './format.js';
@@ -23,6 +23,8 @@ export function workerSettings(): NonNullable<ServerOptions['workers']> {
   return {
     env,
     ...(management && amqp ? { depth: new RabbitMqDepth({ amqpUrl: amqp, managementUrl: management }) } : {}),
+    // Health answers within seconds even when the broker does not.
+    ...(management ? { readings: new RabbitMqManagementDepth(management, '/', 2_000) } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { leftoverFindings } from './leftover-checks.js';
+import { queueFindings } from './queue-checks.js';
 import { endedFindings, releaseFindings } from './release-checks.js';
 import { muteByReleases } from './release-mutes.js';
 import { serviceFindings } from './service-checks.js';
@@ -56,6 +57,7 @@ export function observe(input: HealthInput, now: Date): Observation[] {
     [
       ...input.services.flatMap((s) => [...serviceFindings(input.fleet, s), ...leftoverFindings(s)]),
       ...input.workers.flatMap(workerFindings),
+      ...queueFindings(input.fleet, input.workers, input.broker),
       ...releaseFindings(input.releases, now),
       ...(input.ended ?? []).flatMap(endedFindings),
       ...(input.receivers ?? []).flatMap(receiverFindings),

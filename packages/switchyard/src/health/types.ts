@@ -1,6 +1,7 @@
 import type { EndedRelease, ReleaseState } from '../release/index.js';
 import type { CheckId, Severity } from '../spec/alerting.js';
 import type { Fleet } from '../spec/index.js';
+import type { QueueFigures } from './queue-history.js';
 
 export { CHECKS, SEVERITIES, type CheckId, type Severity } from '../spec/alerting.js';
 
@@ -65,7 +66,23 @@ export interface HealthInput {
   readonly ended?: readonly EndedRelease[];
   /** Alert receivers failing to take notifications. */
   readonly receivers?: readonly FailingReceiver[];
+  /** The workers' queues as the broker counts them; absent when no broker is configured to read. */
+  readonly broker?: BrokerReading;
 }
+
+/** The queues' figures, or why the broker could not be read. */
+export type BrokerReading =
+  | {
+      readonly reachable: true;
+      /** The figures of each queue the broker has, by name. */
+      readonly queues: ReadonlyMap<string, QueueFigures>;
+    }
+  | {
+      readonly reachable: false;
+      /** Where it was read (no credentials). */
+      readonly at: string;
+      readonly error: string;
+    };
 
 /** A receiver of alerts that fails to take notifications (the alerts' outbox reports it). */
 export interface FailingReceiver {

@@ -1,4 +1,4 @@
-import type { QueueDepthSource, ScaleTarget } from '@switchyard/worker';
+import type { QueueDepthSource, QueueReadingSource, ScaleTarget } from '@switchyard/worker';
 import type { ReleaseTarget } from '../release/index.js';
 import type { UnitState } from '../render/index.js';
 import type { Router, RoutingState } from '../router/index.js';
@@ -71,6 +71,8 @@ export interface RuntimeOptions {
 export interface WorkerSettings {
   readonly env: Readonly<Record<string, string>>;
   readonly depth?: QueueDepthSource;
+  /** Where fleet health reads every queue's figures (the same broker, whichever runtime). */
+  readonly readings?: QueueReadingSource;
   readonly autoscaleIntervalMs?: number;
 }
 

@@ -264,6 +264,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         bus,
         config,
         alerts,
+        ...(options.workers?.readings ? { queues: options.workers.readings } : {}),
       });
       const context = contexts[contexts.length - 1] as ApiContext;
       led.push({

@@ -20,6 +20,11 @@ export const CHECKS = [
   'release-rolled-back',
   'release-failed',
   'worker-replicas',
+  'worker-backlog-age',
+  'worker-dead-letters',
+  'worker-escalation-stuck',
+  'worker-task-kills',
+  'broker-unreachable',
   'notifier-failing',
 ] as const;
 export type CheckId = (typeof CHECKS)[number];

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, LocalRuntime, type RuntimeEvent } from '../../src/runtime/index.js';
+import { freePort, LocalRuntime, type RuntimeEvent, type WorkerSettings } from '../../src/runtime/index.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { loadFleet } from '../../src/config-dir/index.js';
 import { REPO_ROOT, writeConfig } from './cli.js';
@@ -54,6 +54,8 @@ export interface FleetOptions {
   readonly legacyShare?: number;
   readonly shares?: { free?: number; paid?: number };
   readonly userKey?: { header: string } | { cookie: string };
+  /** Where workers find their broker, and where health reads the workers' queues. */
+  readonly workers?: WorkerSettings;
 }
 
 /** Writes a one-service configuration (four tracks, the Bitmovin groups) and runs it on the local runtime. */
@@ -111,6 +113,7 @@ export async function startTestFleet(options: FleetOptions = {}): Promise<TestFl
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
     ...(options.alertsEveryMs !== undefined ? { alertsEveryMs: options.alertsEveryMs } : {}),
     ...(options.alertsRetryMs !== undefined ? { alertsRetryMs: options.alertsRetryMs } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
   });
   // The fleet runs on this machine: tests reach into its routers and replicas.
   const runtime = server.runtime;

@@ -8,6 +8,6 @@ export {
   type ScalerState,
   type ScalingPolicy,
 } from './decide.js';
-export type { QueueDepthSource, ScaleTarget } from './ports.js';
+export type { QueueDepthSource, QueueReading, QueueReadingSource, ScaleTarget } from './ports.js';
 export { RabbitMqManagementDepth } from './rabbitmq-management.js';
 export { RabbitMqDepth, type RabbitMqDepthOptions } from './rabbitmq-depth.js';

@@ -213,6 +213,8 @@ export class RabbitMqQueue implements Queue {
           {
             persistent: true,
             contentType: 'application/json',
+            // When it entered this queue (AMQP timestamps are whole seconds): a retried or escalated task gets a new one.
+            timestamp: Math.floor(Date.now() / 1000),
             headers,
             mandatory: false,
             ...(message.messageId ? { messageId: message.messageId } : {}),
