@@ -19,6 +19,8 @@ export interface WorkerRunnerOptions {
   readonly record?: ProcessRecord;
   /** The first restart's delay; each further one doubles it (1 s by default). */
   readonly restartDelayMs?: number;
+  /** How long a replica is ready before its next failure starts the backoff afresh (RAN_WELL_MS by default). */
+  readonly ranWellMs?: number;
 }
 
 const READY: Probe = {
@@ -279,7 +281,8 @@ export class WorkerClassRunner implements ScaleTarget {
     if (member.retiring || this.stopped) return;
     const { worker, workerClass } = this.options;
     const { slot, replica } = member;
-    const ranWell = member.readyAt !== undefined && Date.now() - member.readyAt >= RAN_WELL_MS;
+    const ranWell =
+      member.readyAt !== undefined && Date.now() - member.readyAt >= (this.options.ranWellMs ?? RAN_WELL_MS);
     const failures = ranWell ? 0 : (this.failures.get(slot) ?? 0);
     this.failures.set(slot, failures + 1);
     const delay = restartDelay(failures, this.options.restartDelayMs);

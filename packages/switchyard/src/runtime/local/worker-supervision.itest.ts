@@ -11,7 +11,9 @@ import { REPO_ROOT, writeConfig } from '../../../test/support/cli.js';
 import { HTTP_SERVICE } from '../../../test/support/local-fleet.js';
 import { alive, processesOf } from '../../../test/support/processes.js';
 import { adminAuth, startUp, waitFor, type UpProcess } from '../../../test/support/up.js';
+import type { Worker } from '../../spec/index.js';
 import { describeEvent, freePort, LocalRuntime, type RuntimeEvent } from '../index.js';
+import { WorkerClassRunner } from './worker-runner.js';
 
 /** Worker processes on the local runtime: restarts with backoff, waiting for a broker, the process record, the forced stop. */
 
@@ -25,6 +27,7 @@ function env(name: string): string {
 }
 
 const CRASHING_WORKER = join(REPO_ROOT, 'packages/switchyard/test/support/fixtures/crashing-worker.mjs');
+const SHORT_LIVED_WORKER = join(REPO_ROOT, 'packages/switchyard/test/support/fixtures/short-lived-worker.mjs');
 const ENCODING_WORKER = join(REPO_ROOT, 'examples/video-platform/apps/encoding-worker.mjs');
 
 function workerSpec(command: readonly string[], queue: string) {
@@ -144,6 +147,46 @@ describe('worker processes on the local runtime', () => {
     const status = (await runtime.workerStatus())[0];
     expect(status?.ready).toBe(0);
     expect(status?.replicas.map((r) => r.state)).toContain('restarting');
+  });
+
+  it('starts the backoff afresh for a worker that ran well before it failed', async () => {
+    const dir = await writeConfig({
+      'services/encoder.yaml': stringify(workerSpec(['node', SHORT_LIVED_WORKER], `short-${randomUUID().slice(0, 8)}`)),
+      'environments/sandbox.yaml': stringify({ kind: 'Environment', name: 'sandbox', runtime: 'local' }),
+    });
+    const fleet = await loadFleet(dir, 'sandbox');
+    const worker = fleet.units.find((u): u is Worker => u.kind === 'Worker') as Worker;
+    const logDir = await mkdtemp(join(tmpdir(), 'sy-short-lived-'));
+    const events: RuntimeEvent[] = [];
+    const options = {
+      worker,
+      workerClass: worker.normal,
+      cwd: dir,
+      logDir,
+      host: '127.0.0.1',
+      onEvent: (e: RuntimeEvent) => events.push(e),
+      restartDelayMs: 500,
+    };
+    const exits = () => events.filter((e) => e.type === 'worker-exited');
+    const run = async (ranWellMs: number, exitAfterMs: number) => {
+      events.length = 0;
+      const runner = new WorkerClassRunner({
+        ...options,
+        ranWellMs,
+        env: { SWITCHYARD_AMQP_URL: env('SWITCHYARD_TEST_AMQP_URL'), EXIT_AFTER_MS: String(exitAfterMs) },
+      });
+      await runner.start();
+      await waitFor('three failures', () => exits().length >= 3, 60_000);
+      await runner.stop();
+      return exits()
+        .map((e) => (e.type === 'worker-exited' ? e.restartInMs : 0))
+        .slice(0, 3);
+    };
+    // Ready for 2 s each time, past the 1 s that counts as running well: never more than the first delay.
+    expect(await run(1_000, 2_000)).toEqual([500, 500, 500]);
+    // The same failures counted as a failing worker: the delay doubles.
+    expect(await run(60_000, 2_000)).toEqual([500, 1_000, 2_000]);
+    expect(exits().every((e) => describeEvent(e).includes('Error: lost the licence server'))).toBe(true);
   });
 
   it('up does not wait for an unreachable broker: services start at once, the worker is waiting, and it is in the process record', async () => {
