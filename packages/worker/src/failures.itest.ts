@@ -1,8 +1,18 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStats } from './stats/index.js';
 import { describeDeadLetter, encodeEnvelope } from './task/index.js';
-import { broker, drainQueue, infra, runInfraCommand, versionsByKey, waitFor } from '../test/support/infra.js';
+import {
+  broker,
+  drainQueue,
+  infra,
+  mapLimit,
+  readObject,
+  runInfraCommand,
+  versionsByKey,
+  waitFor,
+} from '../test/support/infra.js';
 import { promtoolProblems } from '../../../test/support/promtool.js';
 import { scenario, type Scenario } from '../test/support/scenario.js';
 import { readdirSync } from 'node:fs';
@@ -209,8 +219,30 @@ describe('worker failures, against the real RabbitMQ and MinIO', () => {
       expect(w.child.exitCode).toBeNull();
       expect(w.lines.some((l) => l.msg === 'connected to the broker' && Number(l.generation) >= 2)).toBe(true);
     }
-    const escalated = (await allStats(s)).filter((st) => st.action === 'escalate').map((st) => st.taskId);
+    const stats = await allStats(s);
+    const escalated = stats.filter((st) => st.action === 'escalate').map((st) => st.taskId);
     expect(new Set(escalated)).toEqual(new Set(ids.filter((_, i) => i % 30 === 0)));
+    // Every output written has the stats line of the attempt that wrote it, also when that
+    // attempt finished while its worker was reconnecting and could not acknowledge the task.
+    const written = await mapLimit(ids, 16, async (id) => ({
+      id,
+      sha256: createHash('sha256')
+        .update(await readObject(s.s3, s.bucket, `run/outputs/${id}`))
+        .digest('hex'),
+    }));
+    const recorded = new Set(
+      stats.filter((st) => st.outcome === 'done').map((st) => `${st.taskId} ${st.outputSha256}`),
+    );
+    const unrecorded = written.filter((w) => !recorded.has(`${w.id} ${w.sha256}`)).map((w) => w.id);
+    const unacknowledged = stats.filter((st) => st.outcome === 'done' && st.acknowledged === false);
+    console.log(
+      `broker restart: ${unrecorded.length} of ${ids.length} outputs without the stats line of their attempt; ` +
+        `${unacknowledged.length} attempts recorded whose acknowledgement was lost`,
+    );
+    expect(unrecorded).toEqual([]);
+    // The copy the broker redelivered found the output and recorded that the task completed.
+    const duplicates = new Set(stats.filter((st) => st.outcome === 'duplicate').map((st) => st.taskId));
+    expect(unacknowledged.filter((st) => st.action === 'ack' && !duplicates.has(st.taskId))).toEqual([]);
   });
 
   it('retries through an object storage outage and loses no task', async () => {

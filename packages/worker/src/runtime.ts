@@ -119,6 +119,7 @@ export class WorkerRuntime {
       const served = await serveObservability(config.metricsPort, this.metrics.registry, {
         ready: () => this.ready(),
         healthy: () => this.healthy(),
+        waitingFor: () => this.waitingFor(),
       });
       this.server = served.server;
       this.metricsPort = served.port;
@@ -140,6 +141,13 @@ export class WorkerRuntime {
 
   ready(): boolean {
     return this.consuming && !this.draining && this.queue.state === 'connected';
+  }
+
+  /** Why it is not ready: the broker it cannot reach yet, or its own start or stop. */
+  waitingFor(): string | undefined {
+    if (this.ready()) return undefined;
+    if (this.draining) return 'draining';
+    return this.queue.state === 'connected' ? 'start' : 'broker';
   }
 
   healthy(): boolean {
@@ -287,39 +295,46 @@ export class WorkerRuntime {
       retry: this.config.retry,
     });
     const next = withAttempt(envelope, attempt);
-    const answered = await this.execute(delivery, action, next, log);
-    if (!answered) return;
-    if (ran)
-      this.metrics.finished(cls, attempt.outcome, ACTION_LABEL[action.type], attempt.durationMs, attempt.peakRssBytes);
-    else this.metrics.answered(cls, ACTION_LABEL[action.type]);
+    const answer = await this.execute(delivery, action, next, log);
+    // What was passed on: a publish that failed left the task where it was (returned to the queue).
+    const done: TaskAction['type'] = answer === 'not-passed-on' ? 'requeue' : action.type;
+    // The attempt is recorded whatever became of the acknowledgement: an answer lost with the
+    // connection is redelivered by the broker, and that copy finds the output (a duplicate).
+    const acknowledged = answer === 'answered';
+    if (ran) this.metrics.finished(cls, attempt.outcome, ACTION_LABEL[done], attempt.durationMs, attempt.peakRssBytes);
+    else this.metrics.answered(cls, ACTION_LABEL[done]);
     const fields = {
       outcome: attempt.outcome,
-      action: action.type,
+      action: done,
       attempt: next.history.length,
       durationMs: attempt.durationMs,
       ...(attempt.peakRssBytes ? { peakRssBytes: attempt.peakRssBytes } : {}),
-      ...(action.type === 'retry' ? { delayMs: action.delayMs } : {}),
-      ...(action.type === 'escalate' ? { queue: action.queue } : {}),
-      ...(action.type === 'dead-letter'
+      ...(done === 'retry' && action.type === 'retry' ? { delayMs: action.delayMs } : {}),
+      ...(done === 'escalate' && action.type === 'escalate' ? { queue: action.queue } : {}),
+      ...(done === 'dead-letter' && action.type === 'dead-letter'
         ? { code: action.code, reason: action.reason }
         : attempt.reason
           ? { code: attempt.code, reason: attempt.reason }
           : {}),
+      ...(acknowledged ? {} : { acknowledged: false }),
     };
-    if (action.type === 'ack') log.info(attempt.outcome === 'duplicate' ? 'task already done' : 'task done', fields);
+    if (done === 'ack') log.info(attempt.outcome === 'duplicate' ? 'task already done' : 'task done', fields);
     else
       log.warn(
-        `task ${action.type === 'dead-letter' ? 'dead-lettered' : action.type === 'escalate' ? 'escalated' : action.type === 'retry' ? 'retried' : 'requeued'}`,
+        `task ${done === 'dead-letter' ? 'dead-lettered' : done === 'escalate' ? 'escalated' : done === 'retry' ? 'retried' : 'requeued'}`,
         fields,
       );
-    if (this.config.statsFile && ran) {
+    // A copy that finds the output of an attempt whose line was lost (a kill -9 before it was
+    // written) records that the task completed, so calibration does not take it for a failure.
+    if (this.config.statsFile && (ran || attempt.outcome === 'duplicate')) {
       appendStat(this.config.statsFile, {
         at: new Date().toISOString(),
         service: this.config.service,
         taskId: envelope.id,
         class: cls,
         outcome: attempt.outcome,
-        action: action.type,
+        action: done,
+        ...(acknowledged ? {} : { acknowledged: false }),
         durationMs: attempt.durationMs,
         ...(attempt.peakRssBytes ? { peakRssBytes: attempt.peakRssBytes } : {}),
         timeoutMs: this.config.limits.timeoutMs,
@@ -333,8 +348,18 @@ export class WorkerRuntime {
     }
   }
 
-  /** Publishes first (confirmed), acknowledges after: the message is never in no queue. */
-  private async execute(delivery: Delivery, action: TaskAction, next: TaskEnvelope, log: Logger): Promise<boolean> {
+  /**
+   * Publishes first (confirmed), acknowledges after: the message is never in no queue. Says
+   * whether the answer reached the broker, was lost with its connection (the broker redelivers
+   * the message), or the task could not be passed on (returned to the queue).
+   */
+  private async execute(
+    delivery: Delivery,
+    action: TaskAction,
+    next: TaskEnvelope,
+    log: Logger,
+  ): Promise<'answered' | 'connection-lost' | 'not-passed-on'> {
+    const acked = (sent: boolean) => (sent ? 'answered' : 'connection-lost');
     const message = (extra: Record<string, string | number> = {}): QueueMessage => ({
       body: encodeEnvelope(next),
       headers: { ...summaryHeaders(next), ...extra },
@@ -343,24 +368,24 @@ export class WorkerRuntime {
     try {
       switch (action.type) {
         case 'ack':
-          return delivery.ack();
+          return acked(delivery.ack());
         case 'requeue':
-          return delivery.requeue();
+          return acked(delivery.requeue());
         case 'escalate':
           await this.queue.publish(action.queue, message());
-          return delivery.ack();
+          return acked(delivery.ack());
         case 'retry':
           await this.queue.publish(action.queue, message(), { delayMs: action.delayMs });
-          return delivery.ack();
+          return acked(delivery.ack());
         case 'dead-letter':
           await this.queue.deadLetter(message({ [HEADER.reason]: action.reason, [HEADER.code]: action.code }));
-          return delivery.ack();
+          return acked(delivery.ack());
       }
     } catch (err) {
       // Not confirmed: keep the original. If the connection is gone the broker has it already.
       log.warn('could not pass the task on; returning it to the queue', { action: action.type, err });
       delivery.requeue();
-      return false;
+      return 'not-passed-on';
     }
   }
 

@@ -157,13 +157,19 @@ export const serviceAnswer = z
   })
   .meta({ id: 'ServiceStatus' });
 
+const workerReplica = replica.extend({
+  reason: z.string().optional().meta({
+    description: 'Why it is not ready: what it waits for (the broker), or how it failed and when it restarts',
+  }),
+});
+
 const workerClassAnswer = z.object({
   worker: z.string(),
   workerClass: z.string(),
   queue: z.string(),
   desired: z.number().int(),
   ready: z.number().int(),
-  replicas: z.array(replica),
+  replicas: z.array(workerReplica),
 });
 
 export const statusAnswer = z.object({

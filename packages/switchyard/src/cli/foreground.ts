@@ -37,7 +37,7 @@ export function timestampedLine(out: NodeJS.WriteStream): (text: string) => void
 
 /**
  * Runs until SIGINT or SIGTERM, then drains and stops everything the server started. A second
- * signal stops at once: every local replica is killed, nothing waits.
+ * signal stops at once: every local replica and worker is killed with its task processes, nothing waits.
  */
 export async function untilStopped(
   server: RunningServer,
@@ -50,12 +50,8 @@ export async function untilStopped(
     const stop = (signal: string) => {
       if (stopping) {
         process.stderr.write('\nstopping at once\n');
-        void Promise.all([...server.environments.values()].map((e) => e.runtime.status())).then((all) => {
-          for (const s of all.flat())
-            for (const t of s.tracks) for (const r of t.replicas) if (r.pid) process.kill(r.pid, 'SIGKILL');
-          process.exit(EXIT.interrupted);
-        });
-        return;
+        for (const e of server.environments.values()) e.runtime.stopAtOnce();
+        process.exit(EXIT.interrupted);
       }
       stopping = true;
       beforeStop();
@@ -65,7 +61,8 @@ export async function untilStopped(
         done();
       });
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // `on`, not `once`: the second signal must reach stop() too, or Node's default kills Switchyard alone.
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }

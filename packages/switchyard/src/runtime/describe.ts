@@ -1,5 +1,9 @@
 import type { RuntimeEvent } from './port.js';
 
+/** What the process itself last said went wrong. */
+const said = (lines: readonly string[]) => (lines.length > 0 ? `: ${lines.map((l) => l.trim()).join(' | ')}` : '');
+const seconds = (ms: number) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
+
 /** A runtime event in one line, as a person reads it (the foreground's lines, the incident timeline). */
 export function describeEvent(e: RuntimeEvent): string {
   switch (e.type) {
@@ -18,9 +22,9 @@ export function describeEvent(e: RuntimeEvent): string {
     case 'worker-ready':
       return `${e.replica} ready`;
     case 'worker-exited':
-      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`}); starting another`;
+      return `${e.replica} exited (${e.signal ?? `code ${String(e.code)}`})${said(e.lastLines)}; restarting in ${seconds(e.restartInMs)} (log ${e.log})`;
     case 'worker-start-failed':
-      return `${e.replica} did not start (${e.error.split(';')[0]}); retrying — is the broker (SWITCHYARD_AMQP_URL) up?`;
+      return `${e.replica} ${e.error}${said(e.lastLines)}; restarting in ${seconds(e.restartInMs)} (log ${e.log})`;
     case 'worker-scaled':
       return `${e.worker} ${e.workerClass}: ${e.from} → ${e.to} replicas (queue depth)`;
     case 'recovered':

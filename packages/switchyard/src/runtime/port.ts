@@ -25,6 +25,12 @@ export interface Runtime extends ReleaseTarget {
   replaceFleet(next: Fleet, states: Readonly<Record<string, UnitState>>): Promise<void>;
   /** Lets go of what start() took: local replicas and routers drain and stop; a cluster keeps running. */
   stop(): Promise<void>;
+  /**
+   * Leaves at once, without draining (a second Ctrl-C): every replica and worker process this
+   * runtime started on this machine is killed with what it started (a worker's task processes);
+   * routers are left to the next start, which adopts them. A cluster keeps running.
+   */
+  stopAtOnce(): void;
   /** Starts what only the leading server replica runs (the workers' autoscalers); after start(). */
   lead(): Promise<void>;
   /** Stops what lead() started; reads keep being served. */
@@ -127,7 +133,11 @@ export interface WorkerClassStatus {
   readonly queue: string;
   readonly desired: number;
   readonly ready: number;
-  readonly replicas: readonly { name: string; pid?: number; port: number; state: string }[];
+  /**
+   * `state` is `starting`, `waiting` (it runs but is not ready: `reason` says for what, e.g. the
+   * broker), `ready`, `stopping`, or `restarting` (it failed; `reason` says how and when it restarts).
+   */
+  readonly replicas: readonly { name: string; pid?: number; port: number; state: string; reason?: string }[];
 }
 
 export type RouterEvent =
@@ -150,17 +160,20 @@ export type TrackEvent =
   | { type: 'replica-restart-failed'; service: string; track: string; replica: string; error: string }
   | { type: 'replica-unhealthy'; service: string; track: string; replica: string; failures: number };
 
+/** A worker replica that failed: when it restarts (backoff), its own last error lines, and its log file. */
+interface WorkerFailure {
+  worker: string;
+  workerClass: string;
+  replica: string;
+  restartInMs: number;
+  lastLines: string[];
+  log: string;
+}
+
 export type WorkerEvent =
   | { type: 'worker-ready'; worker: string; workerClass: string; replica: string }
-  | {
-      type: 'worker-exited';
-      worker: string;
-      workerClass: string;
-      replica: string;
-      code: number | null;
-      signal: string | null;
-    }
-  | { type: 'worker-start-failed'; worker: string; workerClass: string; replica: string; error: string }
+  | ({ type: 'worker-exited'; code: number | null; signal: string | null } & WorkerFailure)
+  | ({ type: 'worker-start-failed'; error: string } & WorkerFailure)
   | { type: 'worker-scaled'; worker: string; workerClass: string; from: number; to: number };
 
 /** What a start found of a previous run: processes that kept serving and were kept, and those stopped. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskStat } from '../stats/index.js';
-import { calibrate, quantile, roundLimits, split, taskNeeds } from './calibrate.js';
+import { calibrate, quantile, roundLimits, roundTimeout, split, taskNeeds, unmeasuredTasks } from './calibrate.js';
 
 const MI = 2 ** 20;
 const stat = (
@@ -37,6 +37,19 @@ describe('taskNeeds', () => {
     ]);
   });
 
+  it('leaves out a task found already done without a successful attempt on record: it completed', () => {
+    const stats = [
+      stat('d', 'normal', 'time-limit', 20_000, 100),
+      stat('d', 'fallback', 'duplicate', 0, 0),
+      stat('e', 'normal', 'done', 1_000, 80),
+      stat('e', 'normal', 'duplicate', 0, 0),
+    ];
+    expect(taskNeeds(stats).map((n) => [n.taskId, n.known])).toEqual([['e', true]]);
+    expect(unmeasuredTasks(stats)).toEqual(['d']);
+    const result = calibrate(stats);
+    expect([result.tasks, result.unknown, result.unmeasured]).toEqual([1, 0, 1]);
+  });
+
   it('marks a task that only ever hit limits as fitting nowhere', () => {
     expect(
       taskNeeds([stat('c', 'normal', 'memory-limit', 1, 600), stat('c', 'fallback', 'memory-limit', 1, 2_100)]),
@@ -65,7 +78,33 @@ describe('calibrate', () => {
 
   it('shows the split the current limits gave', () => {
     const result = calibrate(stats, { current: { timeoutMs: 50_000, memoryBytes: 500 * MI } });
-    expect(result.current?.split).toEqual({ normal: 50, fallback: 50, normalShare: 0.5 });
+    expect(result.current?.split).toEqual({
+      normal: 50,
+      fallback: 50,
+      normalShare: 0.5,
+      timeShare: 0.5,
+      memoryShare: 1,
+    });
+  });
+
+  it('says what share the suggestion fits in time and in memory separately, beside the joint share', () => {
+    // The slowest tasks are the smallest: each limit alone fits 90%, both together 80%.
+    expect(split(taskNeeds(stats), { timeoutMs: 90_000, memoryBytes: 190 * MI })).toMatchObject({
+      normalShare: 0.8,
+      timeShare: 0.9,
+      memoryShare: 0.9,
+    });
+    const result = calibrate(stats, { target: 0.9, headroom: 0 });
+    const needs = taskNeeds(stats);
+    const s = result.suggested;
+    expect(result.suggestedSplit.timeShare).toBe(needs.filter((n) => n.durationMs <= s.timeoutMs).length / 100);
+    expect(result.suggestedSplit.memoryShare).toBe(needs.filter((n) => n.peakRssBytes <= s.memoryBytes).length / 100);
+  });
+
+  it('rounds sub-second suggestions relative to the need, not up to the next 100 ms', () => {
+    // 340 ms measured + 20% headroom = 408 ms: 410ms, where 100 ms steps gave 500ms (+23%).
+    const result = calibrate([stat('x', 'normal', 'done', 340, 100)], { target: 0.95 });
+    expect(result.suggested.timeoutMs).toBe(410);
   });
 
   it('reports percentiles of what the tasks needed', () => {
@@ -77,6 +116,17 @@ describe('helpers', () => {
   it('quantile takes the nearest rank', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
     expect(quantile([], 0.5)).toBe(0);
+  });
+
+  it('roundTimeout rounds up to two significant digits', () => {
+    expect([1, 7.2, 40.1, 290, 408, 412, 999, 1_234, 9_950, 12_001, 73_400, 125_000].map(roundTimeout)).toEqual([
+      1, 8, 41, 290, 410, 420, 1_000, 1_300, 10_000, 13_000, 74_000, 130_000,
+    ]);
+    // Never more than a tenth above the need.
+    for (let ms = 1; ms < 200_000; ms = Math.ceil(ms * 1.07)) {
+      expect(roundTimeout(ms)).toBeGreaterThanOrEqual(ms);
+      expect(roundTimeout(ms)).toBeLessThanOrEqual(Math.max(ms * 1.1, 1));
+    }
   });
 
   it('roundLimits rounds up', () => {

@@ -17,13 +17,19 @@ export interface Limits {
 export interface Split {
   readonly normal: number;
   readonly fallback: number;
-  /** Share of tasks the normal class would have handled, 0..1. */
+  /** Share of tasks the normal class would have handled (time and memory both within), 0..1. */
   readonly normalShare: number;
+  /** Share of tasks within the timeout, whatever their memory, 0..1. */
+  readonly timeShare: number;
+  /** Share of tasks within the memory limit, whatever their duration, 0..1. */
+  readonly memoryShare: number;
 }
 
 export interface Calibration {
   readonly tasks: number;
   readonly unknown: number;
+  /** Tasks known to have completed whose figures were not recorded: left out of the shares. */
+  readonly unmeasured: number;
   /** Target share of tasks the normal class should fit, 0..1. */
   readonly target: number;
   readonly suggested: Limits;
@@ -43,9 +49,19 @@ export interface CalibrateOptions {
   readonly current?: Limits;
 }
 
+/** Tasks whose output exists (a copy found it) but whose successful attempt left no figures. */
+export function unmeasuredTasks(stats: readonly TaskStat[]): string[] {
+  const done = new Set(stats.filter((s) => s.outcome === 'done').map((s) => s.taskId));
+  return [
+    ...new Set(stats.filter((s) => s.outcome === 'duplicate' && !done.has(s.taskId)).map((s) => s.taskId)),
+  ].sort();
+}
+
 /**
  * One need per task, from its attempts: the successful attempt's figures (wherever it ran),
- * or "unknown" when the task only ever hit limits (it is too big even for the fallback).
+ * or "unknown" when the task only ever hit limits (it is too big even for the fallback). A
+ * task found already done (its output there) without a successful attempt on record completed
+ * somewhere: it has no need to count, and is not taken for one that never succeeded.
  */
 export function taskNeeds(stats: readonly TaskStat[]): TaskNeed[] {
   const byTask = new Map<string, TaskStat[]>();
@@ -56,6 +72,7 @@ export function taskNeeds(stats: readonly TaskStat[]): TaskNeed[] {
     if (done) {
       needs.push({ taskId, durationMs: done.durationMs, peakRssBytes: done.peakRssBytes ?? 0, known: true });
     } else if (
+      !attempts.some((a) => a.outcome === 'duplicate') &&
       attempts.some((a) => a.outcome === 'time-limit' || a.outcome === 'memory-limit' || a.outcome === 'too-big')
     ) {
       needs.push({
@@ -76,17 +93,36 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 export function split(needs: readonly TaskNeed[], limits: Limits): Split {
-  const normal = needs.filter((n) => n.durationMs <= limits.timeoutMs && n.peakRssBytes <= limits.memoryBytes).length;
-  return { normal, fallback: needs.length - normal, normalShare: needs.length ? normal / needs.length : 0 };
+  const inTime = (n: TaskNeed) => n.durationMs <= limits.timeoutMs;
+  const inMemory = (n: TaskNeed) => n.peakRssBytes <= limits.memoryBytes;
+  const share = (count: number) => (needs.length ? count / needs.length : 0);
+  const normal = needs.filter((n) => inTime(n) && inMemory(n)).length;
+  return {
+    normal,
+    fallback: needs.length - normal,
+    normalShare: share(normal),
+    timeShare: share(needs.filter(inTime).length),
+    memoryShare: share(needs.filter(inMemory).length),
+  };
 }
 
 const MI = 2 ** 20;
 
-/** Timeouts round up to 100 ms under 10 s, then to whole seconds; memory to 16 MiB. */
+/**
+ * Rounds up to two significant digits (at least 1 ms): a step relative to the value, so a
+ * 412 ms need becomes 420ms (+2%), not 500ms, and 73.4 s becomes 74s.
+ */
+export function roundTimeout(ms: number): number {
+  if (ms <= 1) return 1;
+  const step = Math.max(1, 10 ** (Math.floor(Math.log10(ms)) - 1));
+  // Floating point: 0.29 × 1000 is 290.00000000000006, which is 290, not a step above it.
+  return Math.ceil(Math.round((ms / step) * 1e6) / 1e6) * step;
+}
+
+/** Timeouts round up to two significant digits; memory to 16 MiB. */
 export function roundLimits(limits: Limits): Limits {
-  const step = limits.timeoutMs < 10_000 ? 100 : 1_000;
   return {
-    timeoutMs: Math.max(step, Math.ceil(limits.timeoutMs / step) * step),
+    timeoutMs: roundTimeout(limits.timeoutMs),
     memoryBytes: Math.max(16 * MI, Math.ceil(limits.memoryBytes / (16 * MI)) * 16 * MI),
   };
 }
@@ -124,6 +160,7 @@ export function calibrate(stats: readonly TaskStat[], options: CalibrateOptions 
   return {
     tasks: needs.length,
     unknown: needs.length - known.length,
+    unmeasured: unmeasuredTasks(stats).length,
     target,
     suggested,
     suggestedSplit: split(needs, suggested),

@@ -7,6 +7,8 @@ export interface HealthSource {
   ready(): boolean;
   /** Alive: the main loop answers (a worker stuck disconnected for long is not healthy). */
   healthy(): boolean;
+  /** What a worker that is not ready waits for (`broker`), given in the /ready answer for the platform's status. */
+  waitingFor?(): string | undefined;
 }
 
 /** /ready, /healthz and /metrics on the port the platform probes (SWITCHYARD_METRICS_PORT). */
@@ -36,8 +38,9 @@ export async function serveObservability(
       res.end();
       return;
     }
+    const waiting = path === '/ready' && !ok ? health.waitingFor?.() : undefined;
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok }));
+    res.end(JSON.stringify({ ok, ...(waiting ? { waiting } : {}) }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

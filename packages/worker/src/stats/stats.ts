@@ -15,6 +15,11 @@ export interface TaskStat {
   readonly outcome: AttemptOutcome;
   /** What the worker did with the message next. */
   readonly action: 'ack' | 'escalate' | 'retry' | 'dead-letter' | 'requeue';
+  /**
+   * False when the answer was lost with the broker connection: the attempt happened (its
+   * output is written), and the broker redelivers the message to a copy that finds it.
+   */
+  readonly acknowledged?: false;
   readonly durationMs: number;
   /** Peak RSS of the task process during the attempt. */
   readonly peakRssBytes?: number;

@@ -309,7 +309,7 @@ export function formatStatus(
   for (const w of workers) byWorker.set(w.worker, [...(byWorker.get(w.worker) ?? []), w]);
   for (const [worker, classes] of byWorker) {
     lines.push(
-      `  ${worker.padEnd(22)} ${`queue ${classes[0]?.queue ?? ''}`.padEnd(24)} ${classes.map((c) => `${c.workerClass} ${c.ready}/${c.desired}`).join(' · ')}`,
+      `  ${worker.padEnd(22)} ${`queue ${classes[0]?.queue ?? ''}`.padEnd(24)} ${classes.map((c) => `${c.workerClass} ${c.ready}/${c.desired}${notReady(c)}`).join(' · ')}`,
     );
     if (wide)
       for (const c of classes)
@@ -318,6 +318,24 @@ export function formatStatus(
   return `${lines.join('\n')}\n`;
 }
 
-function replicaLine(r: { name: string; version?: string; port: number; pid?: number; state: string }): string {
-  return `${r.name.padEnd(28)} ${r.state.padEnd(10)}${r.version ? ` ${r.version}` : ''} port ${r.port}${r.pid ? ` pid ${r.pid}` : ''}`;
+/** Why a worker class has fewer ready replicas than it wants: `(1 waiting for the broker)`. */
+function notReady(c: WorkerClassStatus): string {
+  const counts = new Map<string, number>();
+  for (const r of c.replicas)
+    if (r.state !== 'ready') {
+      const why = r.reason ?? r.state;
+      counts.set(why, (counts.get(why) ?? 0) + 1);
+    }
+  return counts.size === 0 ? '' : ` (${[...counts].map(([why, n]) => `${n} ${why}`).join('; ')})`;
+}
+
+function replicaLine(r: {
+  name: string;
+  version?: string;
+  port: number;
+  pid?: number;
+  state: string;
+  reason?: string;
+}): string {
+  return `${r.name.padEnd(28)} ${r.state.padEnd(10)}${r.version ? ` ${r.version}` : ''} port ${r.port}${r.pid ? ` pid ${r.pid}` : ''}${r.reason ? `  ${r.reason}` : ''}`;
 }

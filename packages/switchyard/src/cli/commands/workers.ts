@@ -74,14 +74,16 @@ const humanBytes = (bytes: number) =>
   bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1)}Mi` : `${(bytes / 2 ** 30).toFixed(2)}Gi`;
 
 const limitsText = (l: Limits) => `timeout ${formatDuration(l.timeoutMs)}, memory ${formatMemory(l.memoryBytes)}`;
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+/** The joint share decides the split; the separate ones show which limit holds tasks back. */
 const splitText = (s: Split) =>
-  `${s.normal} normal / ${s.fallback} fallback (${(s.normalShare * 100).toFixed(1)}% in the normal class)`;
+  `${s.normal} normal / ${s.fallback} fallback (${pct(s.normalShare)} fit time and memory together; ${pct(s.timeShare)} fit the timeout, ${pct(s.memoryShare)} the memory)`;
 
 export function formatCalibration(worker: string, c: Calibration): string {
   const d = c.percentiles.durationMs;
   const m = c.percentiles.peakRssBytes;
   const lines = [
-    `${worker}: ${c.tasks} tasks measured${c.unknown ? ` (${c.unknown} never succeeded, counted as fallback)` : ''}`,
+    `${worker}: ${c.tasks} tasks measured${c.unknown ? ` (${c.unknown} never succeeded, counted as fallback)` : ''}${c.unmeasured ? `; ${c.unmeasured} completed without figures (left out)` : ''}`,
     `  needed      p50       p95       p99       max`,
     `  duration    ${[d.p50, d.p95, d.p99, d.max].map((v) => humanDuration(v).padEnd(10)).join('')}`.trimEnd(),
     `  memory      ${[m.p50, m.p95, m.p99, m.max].map((v) => humanBytes(v).padEnd(10)).join('')}`.trimEnd(),

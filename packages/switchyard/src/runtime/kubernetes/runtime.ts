@@ -313,6 +313,9 @@ export class KubernetesRuntime implements Runtime {
     return this.changes.subscribe(listener);
   }
 
+  /** Nothing runs on this machine: the cluster keeps running. */
+  stopAtOnce(): void {}
+
   async stop(): Promise<void> {
     await this.follow();
     await this.options.workers?.depth?.close?.();

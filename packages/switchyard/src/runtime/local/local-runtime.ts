@@ -56,6 +56,8 @@ export class LocalRuntime implements Runtime {
   private readonly scheduleFloors: ScheduleFloors;
   /** Worker name → its classes' runners, and their autoscalers while this server leads. */
   private readonly workers = new Map<string, { runners: WorkerClassRunner[]; autoscalers: QueueAutoscaler[] }>();
+  /** Worker runners a stop is draining: a stop at once must still reach them. */
+  private stoppingWorkers: WorkerClassRunner[] = [];
   private leading = false;
   private readonly changes = new Changes();
   /** The fleet served; a new commit of the configuration replaces it (replaceFleet). */
@@ -484,11 +486,18 @@ export class LocalRuntime implements Runtime {
     }));
   }
 
+  /** Kills every replica and worker (with its task processes) at once; the routers stay for the next start to adopt. */
+  stopAtOnce(): void {
+    for (const r of this.running.values()) for (const t of r.tracks.values()) t.kill();
+    for (const w of [...this.workerRunners, ...this.stoppingWorkers]) w.kill();
+  }
+
   /** Drains and stops every replica, then every router. Nothing is left running. */
   async stop(): Promise<void> {
     await this.scheduleFloors.stop();
     const workers = [...this.workers.values()];
     this.workers.clear();
+    this.stoppingWorkers = workers.flatMap((w) => w.runners);
     await Promise.all(workers.flatMap((w) => w.autoscalers).map((a) => a.stop()));
     await this.options.workers?.depth?.close?.();
     await Promise.all(workers.flatMap((w) => w.runners).map((w) => w.stop()));

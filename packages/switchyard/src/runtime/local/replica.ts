@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwitchyardError } from '../../errors/index.js';
 import type { ProcessLedger } from './process-ledger.js';
 import type { Probe } from '../../spec/index.js';
 import { alive, signal, terminate } from './proc.js';
+import { errorLines, openLog, readFrom } from './log-file.js';
 import { freePort } from './net.js';
 import { runProbe, type ProbeTarget } from './probe.js';
 
@@ -26,9 +27,17 @@ export interface ReplicaSpec {
   readonly kind: 'replica' | 'worker';
   /** Where the process is written down before it starts (see process-record.ts). */
   readonly record?: ProcessLedger;
+  /**
+   * How long start() waits for readiness before it gives up and stops the process; a worker
+   * waits as long as it runs (it is not ready while its broker is unreachable, and keeps trying).
+   */
+  readonly readyWithinMs?: number;
 }
 
 export type ReplicaState = 'starting' | 'ready' | 'stopping' | 'exited';
+
+/** A process's own last error lines, after what Switchyard saw of it. */
+const said = (lines: readonly string[]) => (lines.length > 0 ? `: ${lines.map((l) => l.trim()).join(' | ')}` : '');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -49,6 +58,8 @@ export class Replica {
   startedAt = Date.now();
   private child: ChildProcess | undefined;
   private adoptedPid: number | undefined;
+  /** Where this attempt's output starts in the log file. */
+  private logOffset = 0;
   private exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
   readonly exited: Promise<void>;
   private markExited!: () => void;
@@ -119,7 +130,8 @@ export class Replica {
       port: this.port,
       command: [executable, ...args],
     });
-    const log = openSync(this.logPath, 'a');
+    const { fd: log, offset } = openLog(this.logPath);
+    this.logOffset = offset;
     let child: ChildProcess;
     try {
       child = spawn(executable, args, {
@@ -151,6 +163,7 @@ export class Replica {
     child.once('exit', (code, sig) => this.exit(code, sig));
     const probe = this.spec.readiness;
     const budgetMs =
+      this.spec.readyWithinMs ??
       30_000 + (probe ? (probe.initialDelaySeconds + probe.failureThreshold * probe.periodSeconds) * 1000 : 0);
     const deadline = Date.now() + budgetMs;
     while (Date.now() < deadline) {
@@ -159,18 +172,24 @@ export class Replica {
         if (this.state === 'starting') this.state = 'ready';
         return;
       }
-      await sleep(50);
+      // Quick at first; a worker waiting for its broker is probed twice a second, not twenty times.
+      await sleep(Date.now() - this.startedAt < 5_000 ? 50 : 500);
     }
     const why = spawnError
       ? `could not start ${executable}: ${spawnError.message}`
       : this.state === 'exited'
-        ? `exited (code ${String(child.exitCode)})`
+        ? `exited (${child.signalCode ?? `code ${String(child.exitCode)}`})${said(this.lastErrorLines())}`
         : `was not ready within ${Math.round(budgetMs / 1000)} s`;
     await this.stop(1000);
     throw new SwitchyardError('SWY_RUNTIME_START_FAILED', {
       message: `Replica ${name} (${this.spec.command.join(' ')}, version ${this.spec.version}) ${why}; see ${this.logPath}`,
       details: { replica: name, log: this.logPath },
     });
+  }
+
+  /** The last error lines the process printed in this attempt (its own words for why it failed). */
+  lastErrorLines(count = 3): string[] {
+    return errorLines(readFrom(this.logPath, this.logOffset), count);
   }
 
   probeOnce(): Promise<boolean> {
@@ -186,8 +205,13 @@ export class Replica {
     await this.exited;
   }
 
-  /** Hard kill without grace (used when Switchyard itself must leave at once). */
+  /**
+   * Hard kill without grace (used when Switchyard itself must leave at once): its whole process
+   * group, so what it started (a worker's task processes) goes with it.
+   */
   kill(): void {
-    if (this.pid !== undefined) signal(this.pid, 'SIGKILL');
+    if (this.pid === undefined) return;
+    signal(-this.pid, 'SIGKILL');
+    signal(this.pid, 'SIGKILL');
   }
 }

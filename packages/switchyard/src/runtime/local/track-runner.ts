@@ -160,6 +160,15 @@ export class TrackRunner {
     });
   }
 
+  /** Kills every replica at once, without draining (Switchyard must leave now). */
+  kill(): void {
+    this.stopped = true;
+    for (const m of this.members) {
+      m.liveness?.stop();
+      m.replica.kill();
+    }
+  }
+
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.queue.then(work, work);
     this.queue = next.catch(() => undefined);
