@@ -35,12 +35,12 @@ function fleet(): Fleet {
 }
 
 /** An old version's Deployment of the stable track, as a blue/green pipeline left it: Switchyard's labels, another name. */
-function blueDeployment(name = 'api-production-blue') {
+function blueDeployment(name = 'api-production-blue', track = 'production') {
   const labels = {
     [LABEL.managedBy]: MANAGED_BY,
     [LABEL.env]: 'staging',
     [LABEL.service]: 'api',
-    [LABEL.track]: 'production',
+    [LABEL.track]: track,
     [LABEL.component]: 'track',
     [LABEL.version]: '0.9.0',
   };
@@ -115,14 +115,16 @@ describe('leftovers on a cluster', () => {
       }
       expect(found).toEqual([]);
 
-      // The same old version with its Deployment deleted but not its ReplicaSet (`--cascade=orphan`).
+      // An old version of a track the service no longer has, its Deployment deleted but not its
+      // ReplicaSet (`--cascade=orphan`). (An orphan of a track the service has is adopted by that
+      // track's Deployment, whose selector matches its pods, and scaled down by Kubernetes itself.)
       await admin.request('POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, {
-        body: blueDeployment('api-production-green'),
+        body: blueDeployment('api-beta-green', 'beta'),
       });
       const replicaSet = async () => {
         const answer = await admin.request<{ items: { metadata: { name: string } }[] }>(
           'GET',
-          `/apis/apps/v1/namespaces/${NAMESPACE}/replicasets?labelSelector=blue-green%3Dapi-production-green`,
+          `/apis/apps/v1/namespaces/${NAMESPACE}/replicasets?labelSelector=blue-green%3Dapi-beta-green`,
         );
         return answer.items[0]?.metadata.name;
       };
@@ -132,7 +134,7 @@ describe('leftovers on a cluster', () => {
         name = await replicaSet();
       }
       expect(name).toBeDefined();
-      await admin.request('DELETE', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/api-production-green`, {
+      await admin.request('DELETE', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/api-beta-green`, {
         body: { propagationPolicy: 'Orphan' },
       });
       const orphaned = `ReplicaSet/${name}`;
@@ -140,7 +142,7 @@ describe('leftovers on a cluster', () => {
         await sleep(100);
         found = await findings();
       }
-      expect(found).toMatchObject([{ check: 'leftovers', unit: 'api', part: 'production', objects: [orphaned] }]);
+      expect(found).toMatchObject([{ check: 'leftovers', unit: 'api', part: 'beta', objects: [orphaned] }]);
       const orphanCommand = `kubectl --context ${CONTEXT} -n ${NAMESPACE} delete replicaset ${name}`;
       expect(found[0]?.hint).toContain(`\`${orphanCommand}\``);
       const [bin, ...rest] = orphanCommand.split(' ');
